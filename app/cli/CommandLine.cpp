@@ -1,0 +1,56 @@
+#include "CommandLine.h"
+
+#include <cstdio>
+
+namespace syncdesk::cli {
+
+void printError(const QString &message)
+{
+    const QByteArray line = "syncdesk-cli: " + message.toUtf8() + '\n';
+    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
+    std::fflush(stderr);
+}
+
+void printOut(const QByteArray &text)
+{
+    std::fwrite(text.constData(), 1, size_t(text.size()), stdout);
+    std::fflush(stdout);
+}
+
+CommandLine::CommandLine(const QString &command, const QString &description) : m_command(command)
+{
+    m_parser.setApplicationDescription(description);
+    m_parser.addHelpOption();
+}
+
+int CommandLine::parse(const QStringList &arguments, const QStringList &required)
+{
+    if (!m_parser.parse(arguments)) {
+        printError(QStringLiteral("%1: %2 (see syncdesk-cli %1 --help)")
+                       .arg(m_command, m_parser.errorText()));
+        return 2;
+    }
+    if (m_parser.isSet(QStringLiteral("help"))) {
+        QString help = m_parser.helpText();
+        // QCommandLineParser names the program only; show the subcommand as users type it.
+        help.replace(QStringLiteral("Usage: %1").arg(arguments.value(0)),
+                     QStringLiteral("Usage: syncdesk-cli %1").arg(m_command));
+        printOut(help.toUtf8());
+        return 0;
+    }
+    for (const QString &name : required) {
+        if (!m_parser.isSet(name)) {
+            printError(QStringLiteral("%1: --%2 is required (see syncdesk-cli %1 --help)")
+                           .arg(m_command, name));
+            return 2;
+        }
+    }
+    if (!m_parser.positionalArguments().isEmpty()) {
+        printError(QStringLiteral("%1: unexpected argument '%2' (see syncdesk-cli %1 --help)")
+                       .arg(m_command, m_parser.positionalArguments().first()));
+        return 2;
+    }
+    return -1;
+}
+
+} // namespace syncdesk::cli

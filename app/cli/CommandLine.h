@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QCommandLineParser>
+#include <QStringList>
+
+namespace syncdesk::cli {
+
+// A subcommand's parser that keeps the Contract's exit codes: --help prints and exits 0, a
+// usage error prints one line to stderr and exits 2 (QCommandLineParser::process would exit 1).
+class CommandLine
+{
+public:
+    CommandLine(const QString &command, const QString &description);
+
+    QCommandLineParser &parser() { return m_parser; }
+
+    // Returns -1 to go on, or the exit code to return now.
+    [[nodiscard]] int parse(const QStringList &arguments, const QStringList &required);
+
+private:
+    QString m_command;
+    QCommandLineParser m_parser;
+};
+
+void printError(const QString &message);
+void printOut(const QByteArray &text);
+
+} // namespace syncdesk::cli

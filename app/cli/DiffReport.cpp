@@ -1,0 +1,89 @@
+#include "DiffReport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonValue>
+
+namespace syncdesk::cli {
+
+namespace {
+
+QByteArray jsonString(const QString &s)
+{
+    // QJsonDocument escapes exactly as JSON requires; strip the array brackets around it.
+    const QByteArray doc = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
+    return doc.mid(1, doc.size() - 2);
+}
+
+QByteArray hashText(const std::optional<quint64> &hash)
+{
+    if (!hash)
+        return "null";
+    return '"' + QByteArray::number(*hash, 16).rightJustified(16, '0') + '"';
+}
+
+} // namespace
+
+QByteArray DiffReport::json(const DiffResult &r, bool withRecords)
+{
+    // Written by hand to keep the Contract's key order, which QJsonObject would sort.
+    QByteArray out = "{\"flow\":" + jsonString(r.flow)
+                     + ",\"source_rows\":" + QByteArray::number(r.sourceRows)
+                     + ",\"target_rows\":" + QByteArray::number(r.targetRows)
+                     + ",\"in_sync\":" + QByteArray::number(r.inSync)
+                     + ",\"different\":" + QByteArray::number(r.different)
+                     + ",\"missing_in_target\":" + QByteArray::number(r.missingInTarget)
+                     + ",\"missing_in_source\":" + QByteArray::number(r.missingInSource)
+                     + ",\"elapsed_ms\":" + QByteArray::number(r.elapsedMs);
+    if (r.sourceNullKeys || r.targetNullKeys)
+        out += ",\"source_null_keys\":" + QByteArray::number(r.sourceNullKeys)
+               + ",\"target_null_keys\":" + QByteArray::number(r.targetNullKeys);
+    if (withRecords) {
+        out += ",\"records\":[";
+        for (qsizetype i = 0; i < r.records.size(); ++i) {
+            const RecordDiff &d = r.records[i];
+            QByteArray fields;
+            for (const QString &f : d.fields)
+                fields += (fields.isEmpty() ? "" : ",") + jsonString(f);
+            out += (i ? ",\n" : "\n") + QByteArray("{\"key\":") + d.keyJson
+                   + ",\"status\":" + jsonString(statusName(d.status)) + ",\"fields\":[" + fields
+                   + "],\"source_hash\":" + hashText(d.sourceHash)
+                   + ",\"target_hash\":" + hashText(d.targetHash) + '}';
+        }
+        out += r.records.isEmpty() ? "]" : "\n]";
+    }
+    out += "}\n";
+    return out;
+}
+
+QByteArray DiffReport::text(const DiffResult &r, bool withRecords)
+{
+    auto line = [](const char *label, qint64 n) {
+        return QByteArray("  ") + QByteArray(label).leftJustified(20, ' ')
+               + QByteArray::number(n).rightJustified(12, ' ') + '\n';
+    };
+    QByteArray out = "flow " + r.flow.toUtf8() + ": " + QByteArray::number(r.sourceRows)
+                     + " source rows, " + QByteArray::number(r.targetRows) + " target rows, "
+                     + QByteArray::number(r.elapsedMs) + " ms\n";
+    out += line("in_sync", r.inSync);
+    out += line("different", r.different);
+    out += line("missing_in_target", r.missingInTarget);
+    out += line("missing_in_source", r.missingInSource);
+    if (r.sourceNullKeys || r.targetNullKeys) {
+        out += line("null keys (source)", r.sourceNullKeys);
+        out += line("null keys (target)", r.targetNullKeys);
+    }
+    if (withRecords && !r.records.isEmpty()) {
+        out += '\n';
+        for (const RecordDiff &d : r.records) {
+            out += "  " + statusName(d.status).toUtf8().leftJustified(18, ' ') + ' ' + d.keyJson;
+            if (!d.fields.isEmpty())
+                out += "  fields: " + d.fields.join(QStringLiteral(", ")).toUtf8();
+            out += '\n';
+        }
+    }
+    out += r.inSyncOverall() ? "in sync\n" : "differences found\n";
+    return out;
+}
+
+} // namespace syncdesk::cli

@@ -1,0 +1,53 @@
+#include "CommandLine.h"
+#include "DiffCommand.h"
+#include "ExitCode.h"
+
+#include <QCoreApplication>
+
+using namespace syncdesk::cli;
+
+namespace {
+
+const char usage[] =
+    "Usage: syncdesk-cli COMMAND [options]\n"
+    "\n"
+    "SyncDesk's headless command line: compares the systems a workspace connects.\n"
+    "\n"
+    "Commands:\n"
+    "  diff      one full comparison of a flow (syncdesk-cli diff --help)\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     this text\n"
+    "  -v, --version  the version\n"
+    "\n"
+    "Exit status: 0 success / in sync, 1 differences found, 2 bad input or failure.\n"
+    "Passwords never go in a workspace file: use ~/.pgpass, a service file or PGPASSWORD.\n";
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("syncdesk-cli"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SYNCDESK_VERSION));
+
+    QStringList args = QCoreApplication::arguments();
+    const QString command = args.value(1);
+    if (command.isEmpty()) {
+        printError(QStringLiteral("no command given (see syncdesk-cli --help)"));
+        return ExitFailure;
+    }
+    if (command == u"-h" || command == u"--help" || command == u"help") {
+        printOut(usage);
+        return ExitOk;
+    }
+    if (command == u"-v" || command == u"--version") {
+        printOut("syncdesk-cli " SYNCDESK_VERSION "\n");
+        return ExitOk;
+    }
+    args.removeAt(1); // the subcommand's parser sees "program --options…"
+    if (command == u"diff")
+        return DiffCommand::run(args);
+    printError(QStringLiteral("unknown command '%1' (see syncdesk-cli --help)").arg(command));
+    return ExitFailure;
+}

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "Connector.h"
+
+#include <memory>
+
+namespace syncdesk {
+
+class PgConnection;
+
+// A PostgreSQL system through libpq: scans stream COPY (SELECT … ORDER BY key) TO STDOUT.
+class PostgresConnector final : public Connector
+{
+public:
+    explicit PostgresConnector(SystemSpec system);
+    ~PostgresConnector() override;
+
+    void open() override;
+    [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table,
+                                             const QStringList &columns) override;
+    ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
+
+    // The statement scan() runs, for logs, EXPLAIN and tests.
+    [[nodiscard]] QByteArray scanQuery(const ScanRequest &request) const;
+
+private:
+    [[nodiscard]] QString resolveSchema(const TableRef &table);
+    std::unique_ptr<PgConnection> m_conn;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,248 @@
+#include "SqliteConnector.h"
+
+#include "BatchQueue.h"
+#include "model/RowEncoder.h"
+#include "model/SyncError.h"
+
+#include <QAtomicInteger>
+#include <QFileInfo>
+#include <QHash>
+#include <QSqlDatabase>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QVariant>
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <vector>
+
+namespace syncdesk {
+
+namespace {
+
+QString quoted(const QString &identifier)
+{
+    QString out = identifier;
+    out.replace(u'"', QStringLiteral("\"\""));
+    return u'"' + out + u'"';
+}
+
+// The sqlite3 handle behind a Qt Sql connection. Only valid when the Qt driver uses the same
+// SQLite library we link (Debian's does); the version check catches a driver with its own copy.
+sqlite3 *nativeHandle(const QSqlDatabase &db)
+{
+    const QVariant h = db.driver()->handle();
+    if (!h.isValid() || qstrcmp(h.typeName(), "sqlite3*") != 0)
+        throw SyncError(QStringLiteral("the Qt SQLite driver does not expose its sqlite3 handle"));
+    sqlite3 *handle = *static_cast<sqlite3 *const *>(h.constData());
+    QSqlQuery version(db);
+    if (!version.exec(QStringLiteral("SELECT sqlite_version()")) || !version.next()
+        || version.value(0).toString() != QString::fromLatin1(sqlite3_libversion()))
+        throw SyncError(QStringLiteral("the Qt SQLite driver uses another SQLite library than "
+                                       "SyncDesk (%1); rebuild against the system SQLite")
+                            .arg(QString::fromLatin1(sqlite3_libversion())));
+    return handle;
+}
+
+QString schemaOf(const TableRef &table)
+{
+    return table.schema.isEmpty() ? QStringLiteral("main") : table.schema;
+}
+
+} // namespace
+
+SqliteConnector::SqliteConnector(SystemSpec system) : Connector(std::move(system))
+{
+    static QAtomicInteger<quint64> counter;
+    m_connectionName = QStringLiteral("syncdesk-sqlite-%1").arg(counter.fetchAndAddRelaxed(1));
+}
+
+SqliteConnector::~SqliteConnector()
+{
+    if (QSqlDatabase::contains(m_connectionName)) {
+        QSqlDatabase::database(m_connectionName, false).close();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+void SqliteConnector::open()
+{
+    const QFileInfo file(system().path);
+    if (!file.exists())
+        throw SyncError(QStringLiteral("%1: database file %2 does not exist")
+                            .arg(where(), system().path));
+    if (!file.isReadable())
+        throw SyncError(QStringLiteral("%1: database file %2 is not readable")
+                            .arg(where(), system().path));
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    if (!db.isValid())
+        throw SyncError(QStringLiteral("%1: the Qt SQLite driver (QSQLITE) is not installed")
+                            .arg(where()));
+    db.setDatabaseName(system().path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!db.open())
+        throw SyncError(QStringLiteral("%1: cannot open %2: %3")
+                            .arg(where(), system().path, db.lastError().text()));
+    // Reading the schema proves the file is an SQLite database, not just any file.
+    QSqlQuery probe(db);
+    if (!probe.exec(QStringLiteral("SELECT count(*) FROM sqlite_schema")))
+        throw SyncError(QStringLiteral("%1: %2 is not a readable SQLite database: %3")
+                            .arg(where(), system().path, probe.lastError().text()));
+}
+
+FieldClass SqliteConnector::classOfDeclaredType(const QString &declared)
+{
+    const QString t = declared.toUpper();
+    if (t.contains(QLatin1String("BOOL")))
+        return FieldClass::Boolean;
+    if (t.contains(QLatin1String("TIMESTAMP")) || t.contains(QLatin1String("DATETIME")))
+        return FieldClass::Instant;
+    // SQLite's affinity rules, in its order (https://sqlite.org/datatype3.html, 3.1).
+    if (t.contains(QLatin1String("INT")))
+        return FieldClass::Numeric;
+    if (t.contains(QLatin1String("CHAR")) || t.contains(QLatin1String("CLOB"))
+        || t.contains(QLatin1String("TEXT")))
+        return FieldClass::Text;
+    if (t.contains(QLatin1String("BLOB")))
+        return FieldClass::Bytes;
+    if (t.isEmpty())
+        return FieldClass::Text; // no affinity: each value keeps its own storage class
+    return FieldClass::Numeric; // REAL, FLOAT, DOUBLE, NUMERIC, DECIMAL, …
+}
+
+QList<ColumnInfo> SqliteConnector::describe(const TableRef &table, const QStringList &columns)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?, ?)"));
+    q.addBindValue(table.name);
+    q.addBindValue(schemaOf(table));
+    if (!q.exec())
+        throw SyncError(QStringLiteral("%1: cannot read the columns of %2: %3")
+                            .arg(where(), table.display(), q.lastError().text()));
+    QHash<QString, ColumnInfo> found;
+    while (q.next()) {
+        ColumnInfo c;
+        c.name = q.value(0).toString();
+        c.typeName = q.value(1).toString();
+        c.cls = classOfDeclaredType(c.typeName);
+        c.nullable = q.value(2).toInt() == 0;
+        // An INTEGER PRIMARY KEY is the rowid: never NULL.
+        if (q.value(3).toInt() > 0 && c.typeName.compare(QLatin1String("INTEGER"), Qt::CaseInsensitive) == 0)
+            c.nullable = false;
+        found.insert(c.name, c);
+    }
+    if (found.isEmpty())
+        throw SyncError(QStringLiteral("%1: table %2 does not exist in %3")
+                            .arg(where(), table.display(), system().path));
+    QList<ColumnInfo> out;
+    for (const QString &name : columns) {
+        if (!found.contains(name))
+            throw SyncError(QStringLiteral("%1: table %2 has no column '%3'")
+                                .arg(where(), table.display(), name));
+        out.append(found.value(name));
+    }
+    return out;
+}
+
+QString SqliteConnector::scanQuery(const ScanRequest &request) const
+{
+    QStringList select, order, notNull;
+    for (const ColumnInfo &k : request.keys) {
+        select << quoted(k.name);
+        order << quoted(k.name) + (k.cls == FieldClass::Text ? QStringLiteral(" COLLATE BINARY")
+                                                             : QString());
+        if (k.nullable)
+            notNull << quoted(k.name) + QStringLiteral(" IS NOT NULL");
+    }
+    for (const ColumnInfo &f : request.fields)
+        select << quoted(f.name);
+    return QStringLiteral("SELECT %1 FROM %2.%3%4 ORDER BY %5")
+        .arg(select.join(QStringLiteral(", ")), quoted(schemaOf(request.table)),
+             quoted(request.table.name),
+             notNull.isEmpty() ? QString() : QStringLiteral(" WHERE ") + notNull.join(QStringLiteral(" AND ")),
+             order.join(QStringLiteral(", ")));
+}
+
+ScanStats SqliteConnector::scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    ScanStats stats;
+    QStringList anyNull;
+    for (const ColumnInfo &k : request.keys) {
+        if (k.nullable)
+            anyNull << quoted(k.name) + QStringLiteral(" IS NULL");
+    }
+    if (!anyNull.isEmpty()) {
+        QSqlQuery count(db);
+        if (!count.exec(QStringLiteral("SELECT count(*) FROM %1.%2 WHERE %3")
+                            .arg(quoted(schemaOf(request.table)), quoted(request.table.name),
+                                 anyNull.join(QStringLiteral(" OR "))))
+            || !count.next())
+            throw SyncError(QStringLiteral("%1: scan of %2 failed: %3")
+                                .arg(where(), request.table.display(), count.lastError().text()));
+        stats.nullKeyRows = count.value(0).toLongLong();
+    }
+
+    // The hot loop reads through the connection's native statement: Qt Sql's per-value
+    // QVariant and UTF-16 round trip cost three times what SQLite itself needs per row.
+    sqlite3 *handle = nativeHandle(db);
+    const QByteArray sql = scanQuery(request).toUtf8();
+    sqlite3_stmt *raw = nullptr;
+    if (sqlite3_prepare_v2(handle, sql.constData(), int(sql.size()), &raw, nullptr) != SQLITE_OK)
+        throw SyncError(QStringLiteral("%1: scan of %2 failed: %3")
+                            .arg(where(), request.table.display(),
+                                 QString::fromUtf8(sqlite3_errmsg(handle))));
+    const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
+    const int keyCount = int(request.keys.size());
+    const int columnCount = keyCount + int(request.fields.size());
+    std::vector<RawValue> values(static_cast<size_t>(columnCount));
+    auto batch = queue.emptyBatch();
+    int rc;
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+        for (int i = 0; i < columnCount; ++i) {
+            RawValue &v = values[size_t(i)];
+            switch (sqlite3_column_type(raw, i)) {
+            case SQLITE_INTEGER:
+                v = RawValue::ofInteger(sqlite3_column_int64(raw, i));
+                break;
+            case SQLITE_FLOAT:
+                v = RawValue::ofReal(sqlite3_column_double(raw, i));
+                break;
+            case SQLITE_TEXT: {
+                const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(raw, i));
+                v = RawValue::text({text, size_t(sqlite3_column_bytes(raw, i))});
+                break;
+            }
+            case SQLITE_BLOB: {
+                const auto *blob = static_cast<const char *>(sqlite3_column_blob(raw, i));
+                v = RawValue::blob({blob, size_t(sqlite3_column_bytes(raw, i))});
+                break;
+            }
+            default:
+                v = RawValue::null();
+            }
+        }
+        if (!encoder.append(values.data(), values.data() + keyCount, *batch))
+            throw SyncError(QStringLiteral("%1: a key value of %2 does not read as the key's type "
+                                           "(%3)").arg(where(), request.table.display(),
+                                                       request.keys.first().typeName));
+        ++stats.rows;
+        if (batch->size() == BatchRows) {
+            if (!queue.push(std::move(batch)))
+                return stats;
+            batch = queue.emptyBatch();
+        }
+    }
+    if (rc != SQLITE_DONE)
+        throw SyncError(QStringLiteral("%1: scan of %2 failed: %3")
+                            .arg(where(), request.table.display(),
+                                 QString::fromUtf8(sqlite3_errmsg(handle))));
+    if (batch->size() > 0)
+        (void)queue.push(std::move(batch)); // false only if the merge already stopped
+    return stats;
+}
+
+} // namespace syncdesk

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "Connector.h"
+
+#include <QString>
+
+namespace syncdesk {
+
+// An SQLite file through Qt Sql, opened read-only for scans (a missing file is an error, never
+// a new empty database). Scans order text keys with the BINARY collation: byte order.
+class SqliteConnector final : public Connector
+{
+public:
+    explicit SqliteConnector(SystemSpec system);
+    ~SqliteConnector() override;
+
+    void open() override;
+    [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table,
+                                             const QStringList &columns) override;
+    ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
+
+    [[nodiscard]] QString scanQuery(const ScanRequest &request) const;
+
+    // SQLite's declared type → class, after SQLite's own affinity rules, with booleans and
+    // timestamps recognised by name.
+    [[nodiscard]] static FieldClass classOfDeclaredType(const QString &declared);
+
+private:
+    QString m_connectionName;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "model/RecordStatus.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace syncdesk {
+
+// One record that is not in sync, as `diff --list` reports it.
+struct RecordDiff
+{
+    QByteArray keyJson; // the key as a JSON array, e.g. ["SKU0000000010"]
+    RecordStatus status = RecordStatus::Different;
+    QStringList fields; // names of the differing fields (source names)
+    std::optional<quint64> sourceHash;
+    std::optional<quint64> targetHash;
+};
+
+// The outcome of one full comparison of a flow.
+struct DiffResult
+{
+    QString flow;
+    qint64 sourceRows = 0;
+    qint64 targetRows = 0;
+    qint64 inSync = 0;
+    qint64 different = 0;
+    qint64 missingInTarget = 0;
+    qint64 missingInSource = 0;
+    qint64 sourceNullKeys = 0; // rows whose key has a NULL: they name no record, so not compared
+    qint64 targetNullKeys = 0;
+    qint64 elapsedMs = 0;
+    QList<RecordDiff> records; // filled with DiffOptions::listRecords
+
+    [[nodiscard]] bool inSyncOverall() const
+    {
+        return different == 0 && missingInTarget == 0 && missingInSource == 0;
+    }
+};
+
+} // namespace syncdesk

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "DiffResult.h"
+#include "model/Workspace.h"
+
+#include <functional>
+
+namespace syncdesk {
+
+struct DiffOptions
+{
+    bool listRecords = false; // keep every record that is not in sync, with its differing fields
+};
+
+// One full comparison of a flow: both sides are scanned at once, each on its own thread and
+// connection, and the two key-ordered streams are merge-joined. Memory stays bounded by the
+// batch queues, whatever the table size (plus the listed records, with listRecords).
+//
+// Both streams are checked to be strictly ascending in the merge's key order; a database that
+// orders differently (a collation, a mixed-type key) stops the diff with an error instead of
+// producing wrong results.
+class Reconciler
+{
+public:
+    Reconciler(const Workspace &workspace, const FlowSpec &flow);
+
+    // Throws SyncError on any failure, naming the system and what went wrong.
+    [[nodiscard]] DiffResult run(const DiffOptions &options = {});
+
+private:
+    const Workspace &m_workspace;
+    const FlowSpec &m_flow;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "FieldValue.h"
+
+#include <QList>
+
+#include <string>
+
+namespace syncdesk {
+
+struct ScanBatch;
+
+// Turns one scanned row into what the merge needs: the order-preserving key, the row hash of
+// the canonical fields and, when details are wanted, per-field hashes and a printable key.
+//
+// Canonical row: per field a class byte (0 for NULL), a 4-byte length and the canonical text,
+// so NULL differs from '' and no two different rows share a byte string. The row hash is XXH3
+// (64 bit) of that.
+class RowEncoder
+{
+public:
+    RowEncoder(QList<FieldClass> keyClasses, QList<FieldClass> fieldClasses, bool withDetails);
+
+    // Appends the row to `batch`. Returns false if a key value is not of its key's class.
+    [[nodiscard]] bool append(const RawValue *keys, const RawValue *fields, ScanBatch &batch);
+
+    // The hash of one canonical row, for callers that hold whole rows (tests, fetch).
+    [[nodiscard]] quint64 rowHash(const RawValue *fields);
+
+    [[nodiscard]] qsizetype fieldCount() const { return m_fieldClasses.size(); }
+
+private:
+    void canonicalRow(const RawValue *fields);
+    void appendDisplayKey(const RawValue *keys, ScanBatch &batch);
+
+    QList<FieldClass> m_keyClasses;
+    QList<FieldClass> m_fieldClasses;
+    bool m_withDetails;
+    std::string m_row;
+    std::string m_scratch;
+    std::vector<quint32> m_fieldEnds;
+};
+
+} // namespace syncdesk

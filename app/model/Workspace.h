@@ -1,0 +1,72 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+
+namespace syncdesk {
+
+enum class SystemKind { Postgres, Sqlite, Http };
+
+[[nodiscard]] QString systemKindName(SystemKind kind);
+
+struct SystemSpec
+{
+    QString name;
+    SystemKind kind = SystemKind::Sqlite;
+    QString conninfo; // postgres: libpq connection string or URI, never with a password
+    QString path;     // sqlite: absolute path (resolved against the workspace file)
+    QString url;      // http: base URL
+};
+
+// A table name kept as schema and name apart, so quoting never has to split on '.'.
+struct TableRef
+{
+    QString schema; // empty: the system's default (search_path for PostgreSQL, main for SQLite)
+    QString name;
+    [[nodiscard]] QString display() const { return schema.isEmpty() ? name : schema + u'.' + name; }
+};
+
+// One compared column; the names differ when a field is {"source": "a", "target": "b"}.
+struct ColumnPair
+{
+    QString source;
+    QString target;
+    [[nodiscard]] const QString &name(bool sourceSide) const { return sourceSide ? source : target; }
+};
+
+struct FlowSide
+{
+    QString system;
+    TableRef table;
+};
+
+enum class Direction { OneWay, TwoWay };
+enum class Policy { Manual, SourceWins, TargetWins };
+
+struct FlowSpec
+{
+    QString name;
+    FlowSide source;
+    FlowSide target;
+    QList<ColumnPair> key;
+    QList<ColumnPair> fields;
+    Direction direction = Direction::OneWay;
+    int slaSeconds = 300;
+    Policy policy = Policy::Manual;
+
+    [[nodiscard]] const FlowSide &side(bool sourceSide) const { return sourceSide ? source : target; }
+};
+
+struct Workspace
+{
+    QString filePath;  // absolute path of the workspace file
+    int version = 1;
+    QString state;     // absolute path of the SQLite state store, or a postgresql:// URI
+    QList<SystemSpec> systems;
+    QList<FlowSpec> flows;
+
+    [[nodiscard]] const SystemSpec *system(const QString &name) const;
+    [[nodiscard]] const FlowSpec *flow(const QString &name) const;
+};
+
+} // namespace syncdesk

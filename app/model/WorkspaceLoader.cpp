@@ -1,0 +1,361 @@
+#include "WorkspaceLoader.h"
+
+#include "SyncError.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+
+#include <libpq-fe.h>
+
+#include <memory>
+
+namespace syncdesk {
+
+namespace {
+
+QString typeName(const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::Null: return QStringLiteral("null");
+    case QJsonValue::Bool: return QStringLiteral("a boolean");
+    case QJsonValue::Double: return QStringLiteral("a number");
+    case QJsonValue::String: return QStringLiteral("a string");
+    case QJsonValue::Array: return QStringLiteral("an array");
+    case QJsonValue::Object: return QStringLiteral("an object");
+    case QJsonValue::Undefined: return QStringLiteral("missing");
+    }
+    return {};
+}
+
+// Walks the document keeping the JSON location of what it reads, so every error can name it.
+class Reader
+{
+public:
+    explicit Reader(QString file) : m_file(std::move(file)) {}
+
+    [[noreturn]] void fail(const QString &location, const QString &what) const
+    {
+        throw SyncError(QStringLiteral("%1: %2: %3").arg(m_file, location, what));
+    }
+
+    void onlyKeys(const QJsonObject &o, const QString &at, const QStringList &allowed) const
+    {
+        for (auto it = o.begin(); it != o.end(); ++it) {
+            if (!allowed.contains(it.key()))
+                fail(at + u'.' + it.key(),
+                     QStringLiteral("unknown key (allowed here: %1)").arg(allowed.join(u", ")));
+        }
+    }
+
+    QJsonObject object(const QJsonValue &v, const QString &at) const
+    {
+        if (!v.isObject())
+            fail(at, QStringLiteral("must be an object, found %1").arg(typeName(v)));
+        return v.toObject();
+    }
+
+    QJsonArray array(const QJsonValue &v, const QString &at) const
+    {
+        if (!v.isArray())
+            fail(at, QStringLiteral("must be an array, found %1").arg(typeName(v)));
+        return v.toArray();
+    }
+
+    QString string(const QJsonValue &v, const QString &at) const
+    {
+        if (!v.isString())
+            fail(at, QStringLiteral("must be a string, found %1").arg(typeName(v)));
+        const QString s = v.toString();
+        if (s.isEmpty())
+            fail(at, QStringLiteral("must not be empty"));
+        return s;
+    }
+
+    QString optionalString(const QJsonObject &o, const QString &key, const QString &at,
+                           const QString &fallback) const
+    {
+        return o.contains(key) ? string(o.value(key), at + u'.' + key) : fallback;
+    }
+
+    const QString &file() const { return m_file; }
+
+private:
+    QString m_file;
+};
+
+void checkConninfo(const Reader &r, const QString &conninfo, const QString &at)
+{
+    char *err = nullptr;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+        PQconninfoParse(conninfo.toUtf8().constData(), &err), &PQconninfoFree);
+    if (!options) {
+        // libpq's parse message quotes the offending part; for a password that would echo it.
+        QString why = err ? QString::fromUtf8(err).trimmed() : QStringLiteral("cannot be parsed");
+        PQfreemem(err);
+        if (conninfo.contains(QLatin1String("password"), Qt::CaseInsensitive))
+            why = QStringLiteral("cannot be parsed");
+        r.fail(at, QStringLiteral("not a valid libpq connection string or URI (%1)").arg(why));
+    }
+    for (PQconninfoOption *o = options.get(); o->keyword; ++o) {
+        if (qstrcmp(o->keyword, "password") == 0 && o->val && *o->val) {
+            r.fail(at, QStringLiteral("contains a password; passwords never live in the workspace "
+                                      "file: use ~/.pgpass, a pg_service.conf service or "
+                                      "PGPASSWORD"));
+        }
+    }
+}
+
+TableRef tableRef(const Reader &r, const QJsonObject &side, const QString &at)
+{
+    TableRef ref;
+    const QString table = r.string(side.value(u"table"), at + QStringLiteral(".table"));
+    if (side.contains(u"schema")) {
+        // Explicit schema: the table name is taken verbatim, dots and all.
+        ref.schema = r.string(side.value(u"schema"), at + QStringLiteral(".schema"));
+        ref.name = table;
+        return ref;
+    }
+    const qsizetype dot = table.indexOf(u'.');
+    if (dot < 0) {
+        ref.name = table;
+    } else {
+        ref.schema = table.left(dot);
+        ref.name = table.mid(dot + 1);
+        if (ref.schema.isEmpty() || ref.name.isEmpty() || ref.name.contains(u'.'))
+            r.fail(at + QStringLiteral(".table"),
+                   QStringLiteral("'%1' must be 'table' or 'schema.table' (use \"schema\" for "
+                                  "names that contain dots)").arg(table));
+    }
+    return ref;
+}
+
+QList<ColumnPair> columns(const Reader &r, const QJsonValue &v, const QString &at, bool nonEmpty)
+{
+    const QJsonArray arr = r.array(v, at);
+    if (nonEmpty && arr.isEmpty())
+        r.fail(at, QStringLiteral("must name at least one column"));
+    QList<ColumnPair> out;
+    QSet<QString> seenSource, seenTarget;
+    for (qsizetype i = 0; i < arr.size(); ++i) {
+        const QString where = QStringLiteral("%1[%2]").arg(at).arg(i);
+        ColumnPair c;
+        if (arr[i].isObject()) {
+            const QJsonObject o = arr[i].toObject();
+            r.onlyKeys(o, where, {QStringLiteral("source"), QStringLiteral("target")});
+            c.source = r.string(o.value(u"source"), where + QStringLiteral(".source"));
+            c.target = r.string(o.value(u"target"), where + QStringLiteral(".target"));
+        } else if (arr[i].isString()) {
+            c.source = c.target = r.string(arr[i], where);
+        } else {
+            r.fail(where, QStringLiteral("must be a column name or {\"source\": ..., \"target\": "
+                                         "...}, found %1").arg(typeName(arr[i])));
+        }
+        if (seenSource.contains(c.source) || seenTarget.contains(c.target))
+            r.fail(where, QStringLiteral("column '%1' is listed twice").arg(c.source));
+        seenSource.insert(c.source);
+        seenTarget.insert(c.target);
+        out.append(c);
+    }
+    return out;
+}
+
+SystemSpec readSystem(const Reader &r, const QJsonValue &v, const QString &at, const QDir &base)
+{
+    const QJsonObject o = r.object(v, at);
+    SystemSpec s;
+    s.name = r.string(o.value(u"name"), at + QStringLiteral(".name"));
+    const QString kind = r.string(o.value(u"kind"), at + QStringLiteral(".kind"));
+    // Keys later parts of the system read are listed so they are not refused as typos.
+    const QStringList common{QStringLiteral("name"), QStringLiteral("kind"),
+                             QStringLiteral("feed"), QStringLiteral("description")};
+    if (kind == u"postgres") {
+        s.kind = SystemKind::Postgres;
+        r.onlyKeys(o, at, common + QStringList{QStringLiteral("conninfo")});
+        s.conninfo = r.string(o.value(u"conninfo"), at + QStringLiteral(".conninfo"));
+        checkConninfo(r, s.conninfo, at + QStringLiteral(".conninfo"));
+    } else if (kind == u"sqlite") {
+        s.kind = SystemKind::Sqlite;
+        r.onlyKeys(o, at, common + QStringList{QStringLiteral("path")});
+        s.path = QDir::cleanPath(
+            base.absoluteFilePath(r.string(o.value(u"path"), at + QStringLiteral(".path"))));
+    } else if (kind == u"http") {
+        s.kind = SystemKind::Http;
+        r.onlyKeys(o, at, common + QStringList{QStringLiteral("url")});
+        s.url = r.string(o.value(u"url"), at + QStringLiteral(".url"));
+    } else {
+        r.fail(at + QStringLiteral(".kind"),
+               QStringLiteral("unknown kind '%1' (expected postgres, sqlite or http)").arg(kind));
+    }
+    return s;
+}
+
+FlowSide readSide(const Reader &r, const QJsonObject &flow, const QString &sideName,
+                  const QString &at, const Workspace &ws)
+{
+    const QString where = at + u'.' + sideName;
+    const QJsonObject o = r.object(flow.value(sideName), where);
+    r.onlyKeys(o, where, {QStringLiteral("system"), QStringLiteral("table"),
+                          QStringLiteral("schema"), QStringLiteral("updated_at")});
+    FlowSide side;
+    side.system = r.string(o.value(u"system"), where + QStringLiteral(".system"));
+    if (!ws.system(side.system))
+        r.fail(where + QStringLiteral(".system"),
+               QStringLiteral("names system '%1', which is not defined in systems")
+                   .arg(side.system));
+    side.table = tableRef(r, o, where);
+    return side;
+}
+
+FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const Workspace &ws)
+{
+    const QJsonObject o = r.object(v, at);
+    r.onlyKeys(o, at, {QStringLiteral("name"), QStringLiteral("source"), QStringLiteral("target"),
+                       QStringLiteral("key"), QStringLiteral("fields"), QStringLiteral("direction"),
+                       QStringLiteral("sla_seconds"), QStringLiteral("policy"),
+                       QStringLiteral("description")});
+    FlowSpec f;
+    f.name = r.string(o.value(u"name"), at + QStringLiteral(".name"));
+    f.source = readSide(r, o, QStringLiteral("source"), at, ws);
+    f.target = readSide(r, o, QStringLiteral("target"), at, ws);
+    f.key = columns(r, o.value(u"key"), at + QStringLiteral(".key"), true);
+    f.fields = columns(r, o.value(u"fields"), at + QStringLiteral(".fields"), false);
+    for (qsizetype i = 0; i < f.fields.size(); ++i) {
+        for (const ColumnPair &k : f.key) {
+            if (k.source == f.fields[i].source || k.target == f.fields[i].target)
+                r.fail(QStringLiteral("%1.fields[%2]").arg(at).arg(i),
+                       QStringLiteral("'%1' is already part of the key").arg(f.fields[i].source));
+        }
+    }
+
+    const QString direction =
+        r.optionalString(o, QStringLiteral("direction"), at, QStringLiteral("one-way"));
+    if (direction == u"one-way")
+        f.direction = Direction::OneWay;
+    else if (direction == u"two-way")
+        f.direction = Direction::TwoWay;
+    else
+        r.fail(at + QStringLiteral(".direction"),
+               QStringLiteral("unknown direction '%1' (expected one-way or two-way)")
+                   .arg(direction));
+
+    if (o.contains(u"sla_seconds")) {
+        const QJsonValue sla = o.value(u"sla_seconds");
+        const double seconds = sla.toDouble(-1);
+        if (!sla.isDouble() || seconds <= 0 || seconds != double(qint64(seconds))
+            || seconds > 365.0 * 86400)
+            r.fail(at + QStringLiteral(".sla_seconds"),
+                   QStringLiteral("must be a whole number of seconds between 1 and 31536000"));
+        f.slaSeconds = int(seconds);
+    }
+
+    const QString policy =
+        r.optionalString(o, QStringLiteral("policy"), at, QStringLiteral("manual"));
+    if (policy == u"manual")
+        f.policy = Policy::Manual;
+    else if (policy == u"source-wins")
+        f.policy = Policy::SourceWins;
+    else if (policy == u"target-wins")
+        f.policy = Policy::TargetWins;
+    else
+        r.fail(at + QStringLiteral(".policy"),
+               QStringLiteral("unknown policy '%1' (expected manual, source-wins or target-wins)")
+                   .arg(policy));
+    return f;
+}
+
+QString defaultStatePath(const QFileInfo &file)
+{
+    QString base = file.fileName();
+    if (base.endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
+        base.chop(5);
+    return file.absoluteDir().absoluteFilePath(base + QStringLiteral(".state.db"));
+}
+
+} // namespace
+
+Workspace WorkspaceLoader::load(const QString &path)
+{
+    QFile file(path);
+    if (!QFileInfo(path).isFile())
+        throw SyncError(QStringLiteral("%1: workspace file not found").arg(path));
+    if (!file.open(QIODevice::ReadOnly))
+        throw SyncError(QStringLiteral("%1: cannot read workspace file: %2")
+                            .arg(path, file.errorString()));
+    return parse(file.readAll(), path);
+}
+
+Workspace WorkspaceLoader::parse(const QByteArray &json, const QString &path)
+{
+    const Reader r(path);
+    QJsonParseError error{};
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
+    if (error.error != QJsonParseError::NoError) {
+        const QByteArray upTo = json.left(error.offset);
+        const qsizetype line = upTo.count('\n') + 1;
+        const qsizetype column = error.offset - (upTo.lastIndexOf('\n') + 1) + 1;
+        throw SyncError(QStringLiteral("%1: line %2, column %3: not valid JSON: %4")
+                            .arg(path).arg(line).arg(column).arg(error.errorString()));
+    }
+    if (!doc.isObject())
+        r.fail(QStringLiteral("$"), QStringLiteral("the workspace must be a JSON object"));
+    const QJsonObject root = doc.object();
+    r.onlyKeys(root, QStringLiteral("$"),
+               {QStringLiteral("version"), QStringLiteral("state"), QStringLiteral("systems"),
+                QStringLiteral("flows"), QStringLiteral("operator")});
+
+    const QFileInfo info(path);
+    const QDir base = info.absoluteDir();
+    Workspace ws;
+    ws.filePath = info.absoluteFilePath();
+
+    const QJsonValue version = root.value(u"version");
+    if (version.isUndefined())
+        r.fail(QStringLiteral("$.version"), QStringLiteral("missing (this syncdesk reads version 1)"));
+    if (!version.isDouble() || version.toDouble() != double(version.toInt()))
+        r.fail(QStringLiteral("$.version"),
+               QStringLiteral("must be an integer, found %1").arg(typeName(version)));
+    if (version.toInt() != 1)
+        r.fail(QStringLiteral("$.version"),
+               QStringLiteral("unsupported version %1 (this syncdesk reads version 1)")
+                   .arg(version.toInt()));
+    ws.version = 1;
+
+    if (root.contains(u"state")) {
+        const QString state = r.string(root.value(u"state"), QStringLiteral("$.state"));
+        const bool uri = state.startsWith(QLatin1String("postgresql://"))
+                         || state.startsWith(QLatin1String("postgres://"));
+        if (uri)
+            checkConninfo(r, state, QStringLiteral("$.state"));
+        ws.state = uri ? state : QDir::cleanPath(base.absoluteFilePath(state));
+    } else {
+        ws.state = defaultStatePath(info);
+    }
+
+    const QJsonArray systems = r.array(root.value(u"systems"), QStringLiteral("$.systems"));
+    for (qsizetype i = 0; i < systems.size(); ++i) {
+        const QString at = QStringLiteral("$.systems[%1]").arg(i);
+        SystemSpec s = readSystem(r, systems[i], at, base);
+        if (ws.system(s.name))
+            r.fail(at + QStringLiteral(".name"),
+                   QStringLiteral("duplicate system name '%1'").arg(s.name));
+        ws.systems.append(std::move(s));
+    }
+
+    const QJsonArray flows = r.array(root.value(u"flows"), QStringLiteral("$.flows"));
+    for (qsizetype i = 0; i < flows.size(); ++i) {
+        const QString at = QStringLiteral("$.flows[%1]").arg(i);
+        FlowSpec f = readFlow(r, flows[i], at, ws);
+        if (ws.flow(f.name))
+            r.fail(at + QStringLiteral(".name"),
+                   QStringLiteral("duplicate flow name '%1'").arg(f.name));
+        ws.flows.append(std::move(f));
+    }
+    return ws;
+}
+
+} // namespace syncdesk

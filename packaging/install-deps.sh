@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package SyncDesk needs to build, run and test.
+# Safe to run again: apt-get skips what is already there.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-httpserver-dev qtkeychain-qt6-dev
+  libqt6opengl6-dev libxkbcommon-dev libgl-dev   # Qt Charts' CMake config needs these
+  libpq-dev libxxhash-dev libsqlite3-dev
+  # run
+  libqt6sql6-sqlite libqt6sql6-psql libqt6svg6
+  # test and benchmark: a real PostgreSQL 15 with wal2json, SQLite tools, timing
+  postgresql-15 postgresql-contrib postgresql-15-wal2json sqlite3 sqlite3-tools time
+  xvfb xauth poppler-utils
+)
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "install-deps: ${#packages[@]} packages present"

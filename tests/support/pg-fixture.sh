@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# CTest fixture: a throwaway PostgreSQL server for the test suite.
+#   pg-fixture.sh start DIR   initdb into a fresh temporary folder, start on a free 127.0.0.1
+#                             port (wal_level=logical), write DIR/conninfo for the tests
+#   pg-fixture.sh stop DIR    stop that server and remove its folder
+# As root the server runs as the `postgres` OS user, because PostgreSQL refuses root.
+set -euo pipefail
+action=${1:?usage: pg-fixture.sh start|stop DIR}
+state=${2:?usage: pg-fixture.sh start|stop DIR}
+
+pgbin=${PGBIN:-}
+if [ -z "$pgbin" ]; then
+  for v in 15 16 17 14 13; do
+    if [ -x "/usr/lib/postgresql/$v/bin/initdb" ]; then pgbin=/usr/lib/postgresql/$v/bin; break; fi
+  done
+fi
+[ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] || { echo "pg-fixture: no PostgreSQL server binaries (install postgresql-15: packaging/install-deps.sh)" >&2; exit 1; }
+
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+stop() {
+  [ -f "$state/datadir" ] || return 0
+  local data; data=$(cat "$state/datadir")
+  if [ -f "$data/postmaster.pid" ]; then
+    as_pg "$pgbin/pg_ctl" -D "$data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$data"
+  rm -f "$state/datadir" "$state/conninfo"
+}
+
+case "$action" in
+stop)
+  stop
+  echo "pg-fixture: stopped"
+  ;;
+start)
+  mkdir -p "$state"
+  stop   # a server left over by an interrupted run
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin postgres
+  fi
+  data=$(mktemp -d /tmp/syncdesk-test-pg.XXXXXX)
+  echo "$data" > "$state/datadir"
+  [ "$(id -u)" = 0 ] && chown postgres "$data"
+  chmod 700 "$data"
+  as_pg "$pgbin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C >"$state/initdb.log" 2>&1 \
+    || { cat "$state/initdb.log" >&2; exit 1; }
+  cat >> "$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$data'
+wal_level = logical
+max_replication_slots = 20
+max_wal_senders = 20
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 128MB
+CONF
+  printf 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n' > "$data/pg_hba.conf"
+  for attempt in 1 2 3 4 5 6 7 8; do
+    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi   # taken
+    if as_pg "$pgbin/pg_ctl" -D "$data" -o "-p $port" -l "$data/server.log" -w -t 60 start >/dev/null 2>&1; then
+      # wal2json is used by the live feed when present; PostgreSQL 15.20+ must list it.
+      if "$pgbin/psql" -X -qAt -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+           -c "select 1 from pg_settings where name = 'output_plugin_libraries'" | grep -q 1; then
+        "$pgbin/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+          -c "ALTER SYSTEM SET output_plugin_libraries = 'pgoutput', 'test_decoding', 'wal2json'" \
+          -c "SELECT pg_reload_conf()" >/dev/null
+      fi
+      echo "host=127.0.0.1 port=$port user=postgres dbname=postgres" > "$state/conninfo"
+      echo "pg-fixture: PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, data in $data"
+      exit 0
+    fi
+    tail -5 "$data/server.log" >&2 || true
+  done
+  echo "pg-fixture: could not start PostgreSQL (see $data/server.log)" >&2
+  exit 1
+  ;;
+*)
+  echo "usage: pg-fixture.sh start|stop DIR" >&2; exit 2 ;;
+esac
