@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 
 namespace testsupport {
 
@@ -38,6 +39,8 @@ QStringList pairingNames()
 bool makePairing(const QString &pairing, const QString &tag, const QString &dir,
                  TestSystem *source, TestSystem *target, QString *error)
 {
+    // Databases and files are made once per test process; tests use fresh table names.
+    static QSet<QString> made;
     const QStringList kinds = pairing.split(QStringLiteral("->"));
     TestSystem *sides[2] = {source, target};
     const char *suffix[2] = {"src", "dst"};
@@ -45,13 +48,19 @@ bool makePairing(const QString &pairing, const QString &tag, const QString &dir,
         const QString name = QStringLiteral("%1_%2").arg(tag, QLatin1String(suffix[i]));
         if (kinds.value(i) == u"pg") {
             sides[i]->backend = Backend::Postgres;
-            if (!createDatabase(name, &sides[i]->conninfo, error))
+            sides[i]->conninfo = fixtureConninfo(error).replace(QStringLiteral("dbname=postgres"),
+                                                                QStringLiteral("dbname=") + name);
+            if (sides[i]->conninfo.isEmpty())
+                return false;
+            if (!made.contains(name) && !createDatabase(name, &sides[i]->conninfo, error))
                 return false;
         } else {
             sides[i]->backend = Backend::Sqlite;
             sides[i]->path = QDir(dir).absoluteFilePath(name + QStringLiteral(".db"));
-            QFile::remove(sides[i]->path);
+            if (!made.contains(name))
+                QFile::remove(sides[i]->path);
         }
+        made.insert(name);
     }
     return true;
 }

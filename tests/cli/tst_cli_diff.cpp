@@ -1,0 +1,240 @@
+#include "TestPostgres.h"
+#include "TestSqlite.h"
+#include "TwoSystems.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using testsupport::TestSystem;
+
+// syncdesk-cli diff as scripts use it: arguments in, exit code, stdout and stderr out.
+class TestCliDiff : public QObject
+{
+    Q_OBJECT
+
+    struct Run
+    {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+
+    static Run cli(const QStringList &args)
+    {
+        QProcess p;
+        p.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
+        if (!p.waitForFinished(120000))
+            return {};
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+                p.readAllStandardError()};
+    }
+
+    QTemporaryDir m_dir;
+    int m_case = 0;
+
+    // A pairing with table `t` of 3 rows on both sides; `targetExtra` changes the target.
+    QString workspace(const QString &pairing, const QStringList &targetExtra, QString *error)
+    {
+        TestSystem source, target;
+        if (!testsupport::makePairing(pairing, QStringLiteral("cli"), m_dir.path(), &source,
+                                      &target, error))
+            return {};
+        const QString t = QStringLiteral("t%1").arg(++m_case);
+        const QStringList rows{
+            QStringLiteral("CREATE TABLE %1 (sku text PRIMARY KEY, price numeric, qty integer)").arg(t),
+            QStringLiteral("INSERT INTO %1 VALUES ('A1', 1.10, 1), ('B2', 2, 2), ('C3', NULL, 3)").arg(t)};
+        if (!source.exec(rows, error) || !target.exec(rows, error))
+            return {};
+        QStringList extra;
+        for (QString s : targetExtra)
+            extra << s.replace(QStringLiteral("{t}"), t);
+        if (!extra.isEmpty() && !target.exec(extra, error))
+            return {};
+        return testsupport::writeFile(
+            QDir(m_dir.path()), QStringLiteral("ws%1.json").arg(m_case),
+            testsupport::workspaceJson(source, target, t, {QStringLiteral("sku")},
+                                       {QStringLiteral("price"), QStringLiteral("qty")}));
+    }
+
+    static void pairings()
+    {
+        QTest::addColumn<QString>("pairing");
+        for (const QString &p : testsupport::pairingNames())
+            QTest::newRow(qPrintable(p)) << p;
+    }
+
+    static bool oneErrorLine(const Run &r, const char *needle)
+    {
+        return r.exitCode == 2 && r.out.isEmpty() && r.err.count('\n') == 1
+               && r.err.startsWith("syncdesk-cli: ") && r.err.contains(needle);
+    }
+
+private slots:
+    void shouldDocumentEveryOption()
+    {
+        const Run r = cli({QStringLiteral("diff"), QStringLiteral("--help")});
+        QCOMPARE(r.exitCode, 0);
+        for (const char *option : {"--workspace", "--flow", "--json", "--list", "Exit status"})
+            QVERIFY2(r.out.contains(option), option);
+        const Run top = cli({QStringLiteral("--help")});
+        QCOMPARE(top.exitCode, 0);
+        QVERIFY(top.out.contains("diff"));
+        QCOMPARE(cli({QStringLiteral("--version")}).exitCode, 0);
+    }
+
+    void shouldExitZeroWhenInSync_data() { pairings(); }
+
+    void shouldExitZeroWhenInSync()
+    {
+        QFETCH(QString, pairing);
+        QString error;
+        const QString ws = workspace(pairing, {}, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        const Run r = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws,
+                           QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--json")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QJsonParseError parse{};
+        const QJsonObject o = QJsonDocument::fromJson(r.out, &parse).object();
+        QVERIFY2(parse.error == QJsonParseError::NoError, r.out.constData());
+        QCOMPARE(o.keys(), QStringList({QStringLiteral("different"), QStringLiteral("elapsed_ms"),
+                                        QStringLiteral("flow"), QStringLiteral("in_sync"),
+                                        QStringLiteral("missing_in_source"),
+                                        QStringLiteral("missing_in_target"),
+                                        QStringLiteral("source_rows"), QStringLiteral("target_rows")}));
+        QCOMPARE(o.value(u"flow").toString(), QStringLiteral("f"));
+        QCOMPARE(o.value(u"in_sync").toInt(), 3);
+        QCOMPARE(o.value(u"source_rows").toInt(), 3);
+        QCOMPARE(o.value(u"target_rows").toInt(), 3);
+        QVERIFY(r.out.startsWith("{\"flow\":\"f\",\"source_rows\":3,\"target_rows\":3,"));
+    }
+
+    void shouldExitOneAndListDifferences_data() { pairings(); }
+
+    void shouldExitOneAndListDifferences()
+    {
+        QFETCH(QString, pairing);
+        QString error;
+        const QString ws = workspace(
+            pairing,
+            {QStringLiteral("UPDATE {t} SET price = 1.2 WHERE sku = 'A1'"),
+             QStringLiteral("DELETE FROM {t} WHERE sku = 'B2'"),
+             QStringLiteral("INSERT INTO {t} VALUES ('D4', 4, 4)")},
+            &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        const Run r = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws,
+                           QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--json"),
+                           QStringLiteral("--list")});
+        QVERIFY2(r.exitCode == 1, r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value(u"in_sync").toInt(), 1);
+        QCOMPARE(o.value(u"different").toInt(), 1);
+        QCOMPARE(o.value(u"missing_in_target").toInt(), 1);
+        QCOMPARE(o.value(u"missing_in_source").toInt(), 1);
+        const QJsonArray records = o.value(u"records").toArray();
+        QCOMPARE(records.size(), 3);
+        const QJsonObject first = records[0].toObject();
+        QCOMPARE(first.value(u"key").toArray(), QJsonArray{QStringLiteral("A1")});
+        QCOMPARE(first.value(u"status").toString(), QStringLiteral("different"));
+        QCOMPARE(first.value(u"fields").toArray(), QJsonArray{QStringLiteral("price")});
+        QCOMPARE(first.value(u"source_hash").toString().size(), 16);
+        QVERIFY(first.value(u"source_hash") != first.value(u"target_hash"));
+        QCOMPARE(records[1].toObject().value(u"status").toString(), QStringLiteral("missing_in_target"));
+        QVERIFY(records[1].toObject().value(u"target_hash").isNull());
+        QCOMPARE(records[2].toObject().value(u"status").toString(), QStringLiteral("missing_in_source"));
+        QVERIFY(records[2].toObject().value(u"source_hash").isNull());
+
+        // The human form says the same.
+        const Run text = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws,
+                              QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--list")});
+        QCOMPARE(text.exitCode, 1);
+        QVERIFY2(text.out.contains("different") && text.out.contains("[\"A1\"]  fields: price"),
+                 text.out.constData());
+    }
+
+    void shouldFailWithOneLineOnBadUsage_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QByteArray>("needle");
+        QTest::newRow("no command") << QStringList() << QByteArray("no command");
+        QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")}
+                                         << QByteArray("unknown command 'frobnicate'");
+        QTest::newRow("no workspace") << QStringList{QStringLiteral("diff"), QStringLiteral("--flow"), QStringLiteral("f")}
+                                      << QByteArray("--workspace is required");
+        QTest::newRow("no flow") << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("x.json")}
+                                 << QByteArray("--flow is required");
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("diff"), QStringLiteral("--frob")}
+                                        << QByteArray("Unknown option 'frob'");
+        QTest::newRow("missing workspace file")
+            << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("/nonexistent/w.json"),
+                           QStringLiteral("--flow"), QStringLiteral("f")}
+            << QByteArray("/nonexistent/w.json: workspace file not found");
+    }
+
+    void shouldFailWithOneLineOnBadUsage()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QByteArray, needle);
+        const Run r = cli(args);
+        QVERIFY2(oneErrorLine(r, needle.constData()), r.err.constData());
+    }
+
+    // Given a broken workspace, the CLI names the file and location, exits 2 and writes nothing.
+    void shouldRejectABadWorkspaceWithoutWriting_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QByteArray>("needle");
+        QTest::newRow("not json") << QByteArray("{\"version\": 1,") << QByteArray("line 1, column");
+        QTest::newRow("version") << QByteArray(R"({"version": 7, "systems": [], "flows": []})")
+                                 << QByteArray("$.version: unsupported version 7");
+        QTest::newRow("unknown kind")
+            << QByteArray(R"({"version": 1, "systems": [{"name": "a", "kind": "oracle"}], "flows": []})")
+            << QByteArray("$.systems[0].kind: unknown kind 'oracle'");
+        QTest::newRow("password")
+            << QByteArray(R"({"version": 1, "systems": [{"name": "a", "kind": "postgres", "conninfo": "host=h password=hunter2"}], "flows": []})")
+            << QByteArray("$.systems[0].conninfo: contains a password");
+        QTest::newRow("missing system")
+            << QByteArray(R"({"version": 1, "systems": [], "flows": [{"name": "f", "source": {"system": "s", "table": "t"}}]})")
+            << QByteArray("$.flows[0].source.system: names system 's', which is not defined");
+        QTest::newRow("unknown flow")
+            << QByteArray(R"({"version": 1, "systems": [], "flows": []})")
+            << QByteArray("no flow named 'f'");
+    }
+
+    void shouldRejectABadWorkspaceWithoutWriting()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QByteArray, needle);
+        QTemporaryDir dir;
+        const QString ws = testsupport::writeFile(QDir(dir.path()), QStringLiteral("w.json"), json);
+        const Run r = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws,
+                           QStringLiteral("--flow"), QStringLiteral("f")});
+        QVERIFY2(oneErrorLine(r, needle.constData()), r.err.constData());
+        QVERIFY2(r.err.contains(ws.toUtf8()), r.err.constData());
+        QVERIFY(!r.err.contains("hunter2"));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{QStringLiteral("w.json")});
+    }
+
+    void shouldFailWithTwoWhenASystemIsUnreachable()
+    {
+        QTemporaryDir dir;
+        const QByteArray json = R"({"version": 1, "systems": [
+            {"name": "wh", "kind": "postgres", "conninfo": "host=127.0.0.1 port=1 dbname=x connect_timeout=3"},
+            {"name": "sales", "kind": "sqlite", "path": "missing.db"}],
+          "flows": [{"name": "f", "source": {"system": "wh", "table": "t"},
+                     "target": {"system": "sales", "table": "t"}, "key": ["id"], "fields": []}]})";
+        const QString ws = testsupport::writeFile(QDir(dir.path()), QStringLiteral("w.json"), json);
+        const Run r = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws,
+                           QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--json")});
+        QVERIFY2(oneErrorLine(r, "system 'wh' (postgres): cannot connect"), r.err.constData());
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("missing.db"))));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{QStringLiteral("w.json")});
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliDiff)
+#include "tst_cli_diff.moc"
