@@ -24,7 +24,7 @@ bool PgCopyText::split(std::string_view line, size_t expected, std::vector<RawVa
     out.clear();
     if (!line.empty() && line.back() == '\n')
         line.remove_suffix(1);
-    const bool escaped = std::memchr(line.data(), '\\', line.size()) != nullptr;
+    const bool escaped = !line.empty() && std::memchr(line.data(), '\\', line.size()) != nullptr;
     if (escaped) {
         // Unescaped text is never longer than the escaped, so views into the buffer stay valid.
         m_buffer.clear();
@@ -32,7 +32,9 @@ bool PgCopyText::split(std::string_view line, size_t expected, std::vector<RawVa
     }
     size_t start = 0;
     while (true) {
-        const void *tab = std::memchr(line.data() + start, '\t', line.size() - start);
+        const void *tab = start < line.size()
+                              ? std::memchr(line.data() + start, '\t', line.size() - start)
+                              : nullptr;
         const size_t end = tab ? size_t(static_cast<const char *>(tab) - line.data()) : line.size();
         const std::string_view field = line.substr(start, end - start);
         if (field == "\\N")
@@ -48,7 +50,7 @@ bool PgCopyText::split(std::string_view line, size_t expected, std::vector<RawVa
 
 std::string_view PgCopyText::unescape(std::string_view field)
 {
-    if (std::memchr(field.data(), '\\', field.size()) == nullptr)
+    if (field.empty() || std::memchr(field.data(), '\\', field.size()) == nullptr)
         return field;
     const size_t begin = m_buffer.size();
     for (size_t i = 0; i < field.size(); ++i) {

@@ -96,7 +96,8 @@ void appendInstantParts(qint64 seconds, std::string_view fraction, std::string &
     unsigned m, d;
     civilFromDays(days, y, m, d);
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", (long long)y, m, d,
+    std::snprintf(buf, sizeof buf, "%s%04lld-%02u-%02uT%02lld:%02lld:%02lld", y < 0 ? "-" : "",
+                  (long long)(y < 0 ? -y : y), m, d,
                   (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60));
     out.append(buf);
     while (!fraction.empty() && fraction.back() == '0')
@@ -224,14 +225,19 @@ bool appendNumber(double value, std::string &out)
 
 bool appendInstant(std::string_view in, std::string &out)
 {
-    const std::string_view s = trimSpaces(in);
+    std::string_view s = trimSpaces(in);
     if (equalsNoCase(s, "infinity") || equalsNoCase(s, "-infinity")) {
         out.append(s.front() == '-' ? "-infinity" : "infinity");
         return true;
     }
     size_t pos = 0;
     int year, month, day, hour = 0, minute = 0, second = 0;
-    if (!digits(s, pos, 4, year) || pos >= s.size() || s[pos++] != '-'
+    size_t yearDigits = 0;
+    while (yearDigits < s.size() && isDigit(s[yearDigits]))
+        ++yearDigits;
+    if (yearDigits < 4 || yearDigits > 6) // PostgreSQL goes up to year 294276
+        return false;
+    if (!digits(s, pos, int(yearDigits), year) || pos >= s.size() || s[pos++] != '-'
         || !digits(s, pos, 2, month) || pos >= s.size() || s[pos++] != '-'
         || !digits(s, pos, 2, day))
         return false;
@@ -262,6 +268,11 @@ bool appendInstant(std::string_view in, std::string &out)
     long offset = 0; // seconds east of UTC
     if (pos < s.size() && s[pos] == ' ')
         ++pos;
+    bool beforeChrist = false; // PostgreSQL's "0044-03-15 12:00:00+00 BC"
+    if (s.size() >= 3 && s.substr(s.size() - 3) == " BC") {
+        beforeChrist = true;
+        s.remove_suffix(3);
+    }
     if (pos < s.size()) {
         if (s[pos] == 'Z' || s[pos] == 'z') {
             ++pos;
@@ -285,6 +296,8 @@ bool appendInstant(std::string_view in, std::string &out)
     }
     if (pos != s.size())
         return false;
+    if (beforeChrist)
+        year = 1 - year; // 1 BC is year 0 of the proleptic calendar
     const qint64 seconds = daysFromCivil(year, unsigned(month), unsigned(day)) * 86400
                            + hour * 3600L + minute * 60L + second - offset;
     appendInstantParts(seconds, fraction, out);

@@ -83,6 +83,39 @@ void appendDecimal(std::string_view canon, std::string &out)
     }
 }
 
+// A canonical instant ("[-]YYYY…-MM-DDTHH:MM:SS[.f]Z", "infinity", "-infinity") as biased year,
+// the fixed-width rest, then the fraction padded to at least 9 digits, so that byte order is
+// time order for any year and any precision.
+void appendInstant(std::string_view canon, std::string &out)
+{
+    if (canon == "-infinity" || canon == "infinity") {
+        const bool past = canon.front() == '-';
+        appendBigEndian(past ? 0u : 0xFFFFFFFFu, out);
+        out.append(10, past ? '0' : '9');
+        appendEscaped({}, out);
+        return;
+    }
+    const bool negative = canon.front() == '-';
+    if (negative)
+        canon.remove_prefix(1);
+    const size_t dash = canon.find('-');
+    qint64 year = 0;
+    for (const char c : canon.substr(0, dash))
+        year = year * 10 + (c - '0');
+    appendBigEndian(quint32((negative ? -year : year) + 0x80000000LL), out);
+    const std::string_view rest = canon.substr(dash); // "-MM-DDTHH:MM:SS[.f]Z"
+    for (const char c : rest.substr(0, 15)) {
+        if (c >= '0' && c <= '9')
+            out.push_back(c);
+    }
+    std::string fraction;
+    if (rest.size() > 16 && rest[15] == '.')
+        fraction.assign(rest.substr(16, rest.size() - 17)); // without the closing 'Z'
+    if (fraction.size() < 9)
+        fraction.resize(9, '0');
+    appendEscaped(fraction, out);
+}
+
 } // namespace
 
 bool KeyCodec::appendComponent(FieldClass cls, const RawValue &value, std::string &out,
@@ -104,24 +137,9 @@ bool KeyCodec::appendComponent(FieldClass cls, const RawValue &value, std::strin
     case FieldClass::Numeric:
         appendDecimal(scratch, out);
         return true;
-    case FieldClass::Instant: {
-        // "…:SS[.fff]Z" → "…:SS" + the fraction padded to 9 digits, so 05 < 05.5 bytewise.
-        std::string_view canon(scratch);
-        if (canon.size() > 1 && canon.back() == 'Z') {
-            canon.remove_suffix(1);
-            const size_t dot = canon.find('.');
-            const std::string_view whole = canon.substr(0, dot);
-            std::string padded(whole);
-            std::string fraction(dot == std::string_view::npos ? std::string_view{}
-                                                               : canon.substr(dot + 1));
-            fraction.resize(9, '0');
-            padded.append(fraction);
-            appendEscaped(padded, out);
-            return true;
-        }
-        appendEscaped(canon, out);
+    case FieldClass::Instant:
+        appendInstant(scratch, out);
         return true;
-    }
     case FieldClass::Text:
     case FieldClass::Boolean:
     case FieldClass::Bytes:

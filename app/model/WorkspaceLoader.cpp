@@ -8,10 +8,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSet>
 
 #include <libpq-fe.h>
 
+#include <cmath>
 #include <memory>
 
 namespace syncdesk {
@@ -94,11 +96,11 @@ void checkConninfo(const Reader &r, const QString &conninfo, const QString &at)
     std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
         PQconninfoParse(conninfo.toUtf8().constData(), &err), &PQconninfoFree);
     if (!options) {
-        // libpq's parse message quotes the offending part; for a password that would echo it.
+        // libpq's message quotes the offending part of the string, which may be a password:
+        // keep its words, drop every quoted fragment.
         QString why = err ? QString::fromUtf8(err).trimmed() : QStringLiteral("cannot be parsed");
         PQfreemem(err);
-        if (conninfo.contains(QLatin1String("password"), Qt::CaseInsensitive))
-            why = QStringLiteral("cannot be parsed");
+        why.replace(QRegularExpression(QStringLiteral("\"[^\"]*\"?")), QStringLiteral("\"…\""));
         r.fail(at, QStringLiteral("not a valid libpq connection string or URI (%1)").arg(why));
     }
     for (PQconninfoOption *o = options.get(); o->keyword; ++o) {
@@ -246,8 +248,8 @@ FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const
     if (o.contains(u"sla_seconds")) {
         const QJsonValue sla = o.value(u"sla_seconds");
         const double seconds = sla.toDouble(-1);
-        if (!sla.isDouble() || seconds <= 0 || seconds != double(qint64(seconds))
-            || seconds > 365.0 * 86400)
+        if (!sla.isDouble() || !(seconds >= 1 && seconds <= 365.0 * 86400)
+            || seconds != std::floor(seconds))
             r.fail(at + QStringLiteral(".sla_seconds"),
                    QStringLiteral("must be a whole number of seconds between 1 and 31536000"));
         f.slaSeconds = int(seconds);

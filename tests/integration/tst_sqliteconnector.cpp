@@ -115,7 +115,8 @@ private slots:
     void shouldScanTextKeysInByteOrderReadOnly()
     {
         const QString path = m_dir.filePath(QStringLiteral("order.db"));
-        SQLITE_EXEC(path, {QStringLiteral("CREATE TABLE t (k TEXT COLLATE NOCASE PRIMARY KEY, v TEXT)"),
+        SQLITE_EXEC(path, {QStringLiteral("CREATE TABLE t (k TEXT COLLATE NOCASE, v TEXT)"),
+                           QStringLiteral("CREATE INDEX t_k ON t (k)"),
                            QStringLiteral("INSERT INTO t VALUES ('b','1'),('A','2'),('a','3'),('B','4')"),
                            QStringLiteral("INSERT INTO t VALUES (NULL, 'null key')")});
         const QDateTime before = QFileInfo(path).lastModified();

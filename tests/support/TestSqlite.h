@@ -16,9 +16,10 @@ QString writeFile(const QDir &dir, const QString &fileName, const QByteArray &js
 
 } // namespace testsupport
 
-#define SQLITE_EXEC(path, statements)                                                            \
+// SQLITE_EXEC(path, {"CREATE …", "INSERT …"}): the braces may hold commas, hence variadic.
+#define SQLITE_EXEC(path, ...)                                                                   \
     do {                                                                                         \
         QString sqliteExecError_;                                                                \
-        QVERIFY2(testsupport::sqliteExec((path), (statements), &sqliteExecError_),               \
+        QVERIFY2(testsupport::sqliteExec((path), QStringList __VA_ARGS__, &sqliteExecError_),    \
                  qPrintable(sqliteExecError_));                                                  \
     } while (false)
