@@ -6,10 +6,16 @@
 #include <QList>
 #include <QStringList>
 
+#include <optional>
+
 namespace syncdesk {
 
 class BatchQueue;
 class RowEncoder;
+struct EncodedRow;
+
+// One key's column values as text, as change feeds deliver them (nullopt for NULL).
+using KeyText = QList<std::optional<QString>>;
 
 // What one scan reads: the key columns then the compared fields, with the classes the flow
 // resolved for both sides.
@@ -42,6 +48,9 @@ public:
     // Streams (key, row hash) in key order into `queue`, in batches. Returns when the table
     // is read or the queue was cancelled.
     virtual ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) = 0;
+    // The current rows of `keys`; keys with no row are left out. `request` as for scan().
+    [[nodiscard]] virtual QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
+                                                  const QList<KeyText> &keys) = 0;
 
     [[nodiscard]] const SystemSpec &system() const { return m_system; }
 

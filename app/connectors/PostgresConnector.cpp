@@ -33,6 +33,51 @@ std::string_view trimPadding(std::string_view s)
     return s;
 }
 
+// Per column of a scan or fetch: how its text output becomes a raw value.
+class OutputColumns
+{
+public:
+    explicit OutputColumns(const ScanRequest &r)
+    {
+        for (const QList<ColumnInfo> *list : {&r.keys, &r.fields}) {
+            for (const ColumnInfo &c : *list) {
+                m_padded.push_back(c.typeName.startsWith(QLatin1String("character("))
+                                   || c.typeName == QLatin1String("character"));
+                m_hex.push_back(c.typeName == QLatin1String("bytea"));
+            }
+        }
+    }
+    [[nodiscard]] size_t count() const { return m_padded.size(); }
+    void adjust(std::vector<RawValue> &values) const
+    {
+        for (size_t i = 0; i < values.size(); ++i) {
+            RawValue &v = values[i];
+            if (v.kind != RawValue::Kind::Text)
+                continue;
+            if (m_padded[i])
+                v.bytes = trimPadding(v.bytes);
+            else if (m_hex[i] && v.bytes.size() >= 2 && v.bytes[0] == '\\' && v.bytes[1] == 'x')
+                v = RawValue::hex(v.bytes.substr(2));
+        }
+    }
+
+private:
+    std::vector<bool> m_padded;
+    std::vector<bool> m_hex;
+};
+
+// A PostgreSQL array literal of text elements, every element quoted.
+QByteArray arrayLiteral(const QList<QByteArray> &elements)
+{
+    QByteArray out = "{";
+    for (qsizetype i = 0; i < elements.size(); ++i) {
+        QByteArray e = elements[i];
+        e.replace('\\', "\\\\").replace('"', "\\\"");
+        out += (i ? ",\"" : "\"") + e + '"';
+    }
+    return out + '}';
+}
+
 } // namespace
 
 PostgresConnector::PostgresConnector(SystemSpec system) : Connector(std::move(system)) {}
@@ -159,17 +204,8 @@ ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encode
     m_conn->exec("scan", scanQuery(resolved), {}, PGRES_COPY_OUT);
 
     const size_t keyCount = size_t(resolved.keys.size());
-    const size_t columnCount = keyCount + size_t(resolved.fields.size());
-    std::vector<bool> padded(columnCount);
-    std::vector<bool> hex(columnCount);
-    for (size_t i = 0; i < columnCount; ++i) {
-        const ColumnInfo &c = i < keyCount ? resolved.keys[qsizetype(i)]
-                                           : resolved.fields[qsizetype(i - keyCount)];
-        padded[i] = c.typeName.startsWith(QLatin1String("character("))
-                    || c.typeName == QLatin1String("character");
-        hex[i] = c.typeName == QLatin1String("bytea");
-    }
-
+    const OutputColumns columns(resolved);
+    const size_t columnCount = columns.count();
     PgCopyText parser;
     std::vector<RawValue> values;
     auto batch = queue.emptyBatch();
@@ -184,15 +220,7 @@ ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encode
                           .arg(where(), resolved.table.display());
             break;
         }
-        for (size_t i = 0; i < columnCount; ++i) {
-            RawValue &v = values[i];
-            if (v.kind != RawValue::Kind::Text)
-                continue;
-            if (padded[i])
-                v.bytes = trimPadding(v.bytes);
-            else if (hex[i] && v.bytes.size() >= 2 && v.bytes[0] == '\\' && v.bytes[1] == 'x')
-                v = RawValue::hex(v.bytes.substr(2));
-        }
+        columns.adjust(values);
         if (!encoder.append(values.data(), values.data() + keyCount, *batch)) {
             failure = QStringLiteral("%1: a key value of %2 does not read as its type")
                           .arg(where(), resolved.table.display());
@@ -227,6 +255,55 @@ ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encode
     if (batch->size() > 0)
         (void)queue.push(std::move(batch)); // false only if the merge already stopped
     return stats;
+}
+
+QList<EncodedRow> PostgresConnector::fetch(const ScanRequest &request, RowEncoder &encoder,
+                                           const QList<KeyText> &keys)
+{
+    QList<EncodedRow> rows;
+    if (keys.isEmpty())
+        return rows;
+    ScanRequest resolved = request;
+    resolved.table.schema = resolveSchema(request.table);
+    // One round trip for the whole batch: the keys travel as typed arrays, joined by value.
+    QByteArray select, on, unnest, alias;
+    QList<QByteArray> params;
+    for (qsizetype k = 0; k < resolved.keys.size(); ++k) {
+        const ColumnInfo &c = resolved.keys[k];
+        const QByteArray id = m_conn->quoteIdentifier(c.name);
+        const QByteArray u = "u" + QByteArray::number(k);
+        select += (select.isEmpty() ? "t." : ", t.") + id;
+        on += (on.isEmpty() ? "t." : " AND t.") + id + " = u." + u;
+        unnest += (unnest.isEmpty() ? "$" : ", $") + QByteArray::number(k + 1) + "::"
+                  + c.typeName.toUtf8() + "[]";
+        alias += (alias.isEmpty() ? "" : ", ") + u;
+        QList<QByteArray> values;
+        for (const KeyText &key : keys)
+            values << key.value(k).value_or(QString()).toUtf8();
+        params << arrayLiteral(values);
+    }
+    for (const ColumnInfo &f : resolved.fields)
+        select += ", t." + m_conn->quoteIdentifier(f.name);
+    const QByteArray sql = "SELECT " + select + " FROM " + m_conn->quoteIdentifier(resolved.table.schema)
+                           + '.' + m_conn->quoteIdentifier(resolved.table.name) + " AS t JOIN unnest("
+                           + unnest + ") AS u(" + alias + ") ON " + on;
+    const PgResultPtr r = m_conn->exec("fetch", sql, params);
+    const OutputColumns columns(resolved);
+    std::vector<RawValue> values(columns.count());
+    const size_t keyCount = size_t(resolved.keys.size());
+    for (int row = 0; row < PQntuples(r.get()); ++row) {
+        for (int c = 0; c < int(columns.count()); ++c) {
+            values[size_t(c)] = PQgetisnull(r.get(), row, c)
+                                    ? RawValue::null()
+                                    : RawValue::text({PQgetvalue(r.get(), row, c),
+                                                      size_t(PQgetlength(r.get(), row, c))});
+        }
+        columns.adjust(values);
+        EncodedRow encoded;
+        if (encoder.encodeRow(values.data(), values.data() + keyCount, encoded))
+            rows.append(std::move(encoded));
+    }
+    return rows;
 }
 
 } // namespace syncdesk

@@ -19,6 +19,8 @@ public:
     [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table,
                                              const QStringList &columns) override;
     ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
+    [[nodiscard]] QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
+                                          const QList<KeyText> &keys) override;
 
     // The statement scan() runs, for logs, EXPLAIN and tests.
     [[nodiscard]] QByteArray scanQuery(const ScanRequest &request) const;

@@ -1,6 +1,7 @@
 #include "Reconciler.h"
 
 #include "connectors/BatchQueue.h"
+#include "FlowPlan.h"
 #include "connectors/ConnectorFactory.h"
 #include "model/RowEncoder.h"
 #include "model/ScanBatch.h"
@@ -15,38 +16,6 @@
 namespace syncdesk {
 
 namespace {
-
-// The classes both sides of a flow normalise with, decided once both tables are described.
-struct ScanPlan
-{
-    QList<FieldClass> keyClasses;
-    QList<FieldClass> fieldClasses;
-    bool withDetails = false;
-};
-
-int specificity(FieldClass c)
-{
-    switch (c) {
-    case FieldClass::Text: return 0;
-    case FieldClass::Numeric: return 1;
-    case FieldClass::Bytes: return 2;
-    case FieldClass::Instant: return 3;
-    case FieldClass::Boolean: return 4;
-    }
-    return 0;
-}
-
-QString className(FieldClass c)
-{
-    switch (c) {
-    case FieldClass::Text: return QStringLiteral("text");
-    case FieldClass::Numeric: return QStringLiteral("numeric");
-    case FieldClass::Boolean: return QStringLiteral("boolean");
-    case FieldClass::Instant: return QStringLiteral("timestamp");
-    case FieldClass::Bytes: return QStringLiteral("bytes");
-    }
-    return {};
-}
 
 // A readable rendering of an encoded key for error messages.
 QString printable(std::string_view encoded)
@@ -81,13 +50,9 @@ struct Side
     }
 };
 
-void drive(Side &side, const FlowSpec &flow, std::shared_future<ScanPlan> plan)
+void drive(Side &side, const FlowSpec &flow, std::shared_future<FlowPlan> plan, bool withDetails)
 {
-    QStringList names;
-    for (const ColumnPair &k : flow.key)
-        names << k.name(side.isSource);
-    for (const ColumnPair &f : flow.fields)
-        names << f.name(side.isSource);
+    const QStringList names = FlowPlan::columnNames(flow, side.isSource);
     QList<ColumnInfo> columns;
     try {
         side.connector->open();
@@ -98,7 +63,7 @@ void drive(Side &side, const FlowSpec &flow, std::shared_future<ScanPlan> plan)
         side.described.set_exception(std::current_exception());
         return;
     }
-    ScanPlan p;
+    FlowPlan p;
     try {
         p = plan.get();
     } catch (const SyncError &) {
@@ -106,16 +71,8 @@ void drive(Side &side, const FlowSpec &flow, std::shared_future<ScanPlan> plan)
         return; // the other side failed: nothing to scan
     }
     try {
-        ScanRequest request;
-        request.table = side.flowSide->table;
-        const auto keyCount = flow.key.size();
-        for (qsizetype i = 0; i < columns.size(); ++i) {
-            ColumnInfo c = columns[i];
-            c.cls = i < keyCount ? p.keyClasses[i] : p.fieldClasses[i - keyCount];
-            (i < keyCount ? request.keys : request.fields).append(c);
-        }
-        RowEncoder encoder(p.keyClasses, p.fieldClasses, p.withDetails);
-        side.stats = side.connector->scan(request, encoder, side.queue);
+        RowEncoder encoder(p.keyClasses, p.fieldClasses, withDetails);
+        side.stats = side.connector->scan(p.request(side.isSource), encoder, side.queue);
         side.queue.finish();
     } catch (const SyncError &e) {
         side.queue.fail(e.message());
@@ -214,10 +171,10 @@ DiffResult Reconciler::run(const DiffOptions &options)
         s.connector = makeConnector(*system);
     }
 
-    std::promise<ScanPlan> planPromise;
-    const std::shared_future<ScanPlan> plan = planPromise.get_future().share();
+    std::promise<FlowPlan> planPromise;
+    const std::shared_future<FlowPlan> plan = planPromise.get_future().share();
     for (Side &s : sides)
-        s.thread = std::thread(drive, std::ref(s), std::cref(m_flow), plan);
+        s.thread = std::thread(drive, std::ref(s), std::cref(m_flow), plan, options.listRecords);
 
     auto stopAll = [&](const SyncError &error) {
         try {
@@ -243,30 +200,11 @@ DiffResult Reconciler::run(const DiffOptions &options)
             stopAll(e);
         }
     }
-    ScanPlan p;
-    p.withDetails = options.listRecords;
-    for (qsizetype i = 0; i < described[0].size(); ++i) {
-        const ColumnInfo &a = described[0][i];
-        const ColumnInfo &b = described[1][i];
-        const bool isKey = i < m_flow.key.size();
-        FieldClass cls = specificity(a.cls) >= specificity(b.cls) ? a.cls : b.cls;
-        if (isKey && a.cls != b.cls && a.cls != FieldClass::Text && b.cls != FieldClass::Text) {
-            stopAll(SyncError(
-                QStringLiteral("flow '%1': key column '%2' is %3 (%4) on the source but %5 (%6) on "
-                               "the target; the two sides would order it differently")
-                    .arg(m_flow.name, a.name, className(a.cls), a.typeName, className(b.cls),
-                         b.typeName)));
-        }
-        if (isKey && cls == FieldClass::Numeric && (a.cls == FieldClass::Text || b.cls == FieldClass::Text)) {
-            stopAll(SyncError(
-                QStringLiteral("flow '%1': key column '%2' is %3 on the source but %4 on the "
-                               "target; text and numbers order differently, make the key types "
-                               "agree")
-                    .arg(m_flow.name, a.name, a.typeName, b.typeName)));
-        }
-        (isKey ? p.keyClasses : p.fieldClasses).append(cls);
+    try {
+        planPromise.set_value(FlowPlan::resolve(m_flow, described[0], described[1]));
+    } catch (const SyncError &e) {
+        stopAll(e);
     }
-    planPromise.set_value(p);
 
     // 2. Merge-join the two ordered streams.
     DiffResult result;

@@ -82,7 +82,40 @@ bool RowEncoder::append(const RawValue *keys, const RawValue *fields, ScanBatch 
             batch.fieldHashes.push_back(XXH3_64bits(m_row.data() + begin, end - begin));
             begin = end;
         }
-        appendDisplayKey(keys, batch);
+        appendDisplayKey(keys, batch.displayKeys);
+        batch.displayEnds.push_back(quint32(batch.displayKeys.size()));
+    }
+    return true;
+}
+
+bool RowEncoder::encodeKey(const RawValue *keys, std::string &key, QByteArray &keyJson)
+{
+    key.clear();
+    for (qsizetype i = 0; i < m_keyClasses.size(); ++i) {
+        if (!KeyCodec::appendComponent(m_keyClasses[i], keys[i], key, m_scratch))
+            return false;
+    }
+    std::string json;
+    appendDisplayKey(keys, json);
+    keyJson = QByteArray(json.data(), qsizetype(json.size()));
+    return true;
+}
+
+bool RowEncoder::encodeRow(const RawValue *keys, const RawValue *fields, EncodedRow &out)
+{
+    if (!encodeKey(keys, out.key, out.keyJson))
+        return false;
+    canonicalRow(fields);
+    out.hash = XXH3_64bits(m_row.data(), m_row.size());
+    out.fields.clear();
+    size_t begin = 0;
+    for (const quint32 end : m_fieldEnds) {
+        if (m_row[begin] == 0) {
+            out.fields.append(std::nullopt);
+        } else {
+            out.fields.append(QByteArray(m_row.data() + begin + 5, qsizetype(end - begin - 5)));
+        }
+        begin = end;
     }
     return true;
 }
@@ -93,9 +126,8 @@ quint64 RowEncoder::rowHash(const RawValue *fields)
     return XXH3_64bits(m_row.data(), m_row.size());
 }
 
-void RowEncoder::appendDisplayKey(const RawValue *keys, ScanBatch &batch)
+void RowEncoder::appendDisplayKey(const RawValue *keys, std::string &out)
 {
-    std::string &out = batch.displayKeys;
     out.push_back('[');
     for (qsizetype i = 0; i < m_keyClasses.size(); ++i) {
         if (i)
@@ -114,7 +146,6 @@ void RowEncoder::appendDisplayKey(const RawValue *keys, ScanBatch &batch)
             appendJsonString(m_scratch, out);
     }
     out.push_back(']');
-    batch.displayEnds.push_back(quint32(out.size()));
 }
 
 } // namespace syncdesk

@@ -2,13 +2,25 @@
 
 #include "FieldValue.h"
 
+#include <QByteArray>
 #include <QList>
 
+#include <optional>
 #include <string>
 
 namespace syncdesk {
 
 struct ScanBatch;
+
+// One row with everything the live engine keeps of it: the encoded key, the key as JSON, the
+// row hash and each field's canonical text (nullopt for NULL).
+struct EncodedRow
+{
+    std::string key;
+    QByteArray keyJson;
+    quint64 hash = 0;
+    QList<std::optional<QByteArray>> fields;
+};
 
 // Turns one scanned row into what the merge needs: the order-preserving key, the row hash of
 // the canonical fields and, when details are wanted, per-field hashes and a printable key.
@@ -27,11 +39,16 @@ public:
     // The hash of one canonical row, for callers that hold whole rows (tests, fetch).
     [[nodiscard]] quint64 rowHash(const RawValue *fields);
 
+    // A fetched row in full. Returns false if a key value is not of its key's class.
+    [[nodiscard]] bool encodeRow(const RawValue *keys, const RawValue *fields, EncodedRow &out);
+    // Just the key (for a record that may no longer exist anywhere).
+    [[nodiscard]] bool encodeKey(const RawValue *keys, std::string &key, QByteArray &keyJson);
+
     [[nodiscard]] qsizetype fieldCount() const { return m_fieldClasses.size(); }
 
 private:
     void canonicalRow(const RawValue *fields);
-    void appendDisplayKey(const RawValue *keys, ScanBatch &batch);
+    void appendDisplayKey(const RawValue *keys, std::string &out);
 
     QList<FieldClass> m_keyClasses;
     QList<FieldClass> m_fieldClasses;

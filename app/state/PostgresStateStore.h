@@ -1,0 +1,29 @@
+#pragma once
+
+#include "StateStore.h"
+
+#include <memory>
+
+namespace syncdesk {
+
+class PgConnection;
+
+// A team's state store: a PostgreSQL database shared by every desk and agent.
+class PostgresStateStore final : public StateStore
+{
+public:
+    explicit PostgresStateStore(const QString &uri);
+    ~PostgresStateStore() override;
+
+protected:
+    void exec(const QString &sql, const QVariantList &params) override;
+    QList<QVariantList> query(const QString &sql, const QVariantList &params) override;
+    void begin() override;
+    void commit() override;
+    void rollback() noexcept override;
+
+private:
+    std::unique_ptr<PgConnection> m_conn;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "StateStore.h"
+
+namespace syncdesk {
+
+// The default state store: one SQLite file beside the workspace (WAL journal, so a reader
+// never blocks the engine). Used from one thread: the one that opened it.
+class SqliteStateStore final : public StateStore
+{
+public:
+    explicit SqliteStateStore(const QString &path);
+    ~SqliteStateStore() override;
+
+protected:
+    void exec(const QString &sql, const QVariantList &params) override;
+    QList<QVariantList> query(const QString &sql, const QVariantList &params) override;
+    void begin() override;
+    void commit() override;
+    void rollback() noexcept override;
+
+private:
+    QString m_path;
+    QString m_connection;
+};
+
+} // namespace syncdesk

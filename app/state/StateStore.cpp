@@ -1,0 +1,143 @@
+#include "StateStore.h"
+
+#include "PostgresStateStore.h"
+#include "SqliteStateStore.h"
+#include "model/SyncError.h"
+#include "model/Workspace.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+
+namespace syncdesk {
+
+std::unique_ptr<StateStore> StateStore::open(const Workspace &workspace)
+{
+    if (workspace.state.startsWith(QLatin1String("postgresql://"))
+        || workspace.state.startsWith(QLatin1String("postgres://")))
+        return std::make_unique<PostgresStateStore>(workspace.state);
+    return std::make_unique<SqliteStateStore>(workspace.state);
+}
+
+QList<std::pair<int, QStringList>> StateStore::migrations()
+{
+    QList<std::pair<int, QStringList>> out;
+    const QDir dir(QStringLiteral(":/sql/state"));
+    const QRegularExpression name(QStringLiteral("^(\\d+)_.*\\.sql$"));
+    for (const QString &file : dir.entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name)) {
+        const auto m = name.match(file);
+        if (!m.hasMatch())
+            continue;
+        QFile f(dir.filePath(file));
+        if (!f.open(QIODevice::ReadOnly))
+            throw SyncError(QStringLiteral("state store: cannot read migration %1").arg(file));
+        QString sql = QString::fromUtf8(f.readAll());
+        sql.remove(QRegularExpression(QStringLiteral("--[^\\n]*")));
+        QStringList statements;
+        for (const QString &s : sql.split(u';')) {
+            if (!s.trimmed().isEmpty())
+                statements << s.trimmed();
+        }
+        out.append({m.captured(1).toInt(), statements});
+    }
+    return out;
+}
+
+void StateStore::migrate()
+{
+    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS syncdesk_schema (version INTEGER NOT NULL)"));
+    const int current = schemaVersion();
+    for (const auto &[version, statements] : migrations()) {
+        if (version <= current)
+            continue;
+        begin();
+        try {
+            for (const QString &sql : statements)
+                exec(sql);
+            exec(QStringLiteral("DELETE FROM syncdesk_schema"));
+            exec(QStringLiteral("INSERT INTO syncdesk_schema (version) VALUES (?)"), {version});
+            commit();
+        } catch (...) {
+            rollback();
+            throw;
+        }
+    }
+}
+
+int StateStore::schemaVersion()
+{
+    const auto rows = query(QStringLiteral("SELECT max(version) FROM syncdesk_schema"));
+    return rows.isEmpty() ? 0 : rows.first().value(0).toInt();
+}
+
+void StateStore::apply(const StateChanges &changes)
+{
+    if (changes.isEmpty())
+        return;
+    begin();
+    try {
+        for (const StoredBaseline &b : changes.upserts) {
+            exec(QStringLiteral(
+                     "INSERT INTO baselines (flow, record_key, present, row_hash, field_values, "
+                     "source_changed_at, target_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (flow, record_key) DO UPDATE SET present = excluded.present, "
+                     "row_hash = excluded.row_hash, field_values = excluded.field_values, "
+                     "source_changed_at = excluded.source_changed_at, "
+                     "target_changed_at = excluded.target_changed_at"),
+                 {b.flow, QString::fromUtf8(b.keyJson), b.hash ? 1 : 0,
+                  b.hash ? QVariant(qint64(*b.hash)) : QVariant(QMetaType(QMetaType::LongLong)),
+                  QString::fromUtf8(b.fieldValues), b.sourceChangedAtMs, b.targetChangedAtMs});
+        }
+        for (const auto &[flow, key] : changes.removals)
+            exec(QStringLiteral("DELETE FROM baselines WHERE flow = ? AND record_key = ?"),
+                 {flow, QString::fromUtf8(key)});
+        for (const auto &[feed, position] : changes.feedPositions) {
+            const QStringList parts = feed.split(u'/');
+            exec(QStringLiteral("INSERT INTO feed_positions (system, feed, position, updated_at) "
+                                "VALUES (?, ?, ?, ?) ON CONFLICT (system, feed) DO UPDATE SET "
+                                "position = excluded.position, updated_at = excluded.updated_at"),
+                 {parts.value(0), parts.value(1), position,
+                  QDateTime::currentMSecsSinceEpoch()});
+        }
+        commit();
+    } catch (...) {
+        rollback();
+        throw;
+    }
+}
+
+QList<StoredBaseline> StateStore::baselines(const QString &flow)
+{
+    QList<StoredBaseline> out;
+    const auto rows = query(QStringLiteral("SELECT record_key, present, row_hash, field_values, "
+                                           "source_changed_at, target_changed_at FROM baselines "
+                                           "WHERE flow = ? ORDER BY record_key"),
+                            {flow});
+    out.reserve(rows.size());
+    for (const QVariantList &r : rows) {
+        StoredBaseline b;
+        b.flow = flow;
+        b.keyJson = r.value(0).toString().toUtf8();
+        if (r.value(1).toInt() != 0)
+            b.hash = quint64(r.value(2).toLongLong());
+        b.fieldValues = r.value(3).toString().toUtf8();
+        b.sourceChangedAtMs = r.value(4).toLongLong();
+        b.targetChangedAtMs = r.value(5).toLongLong();
+        out.append(std::move(b));
+    }
+    return out;
+}
+
+std::optional<QString> StateStore::feedPosition(const QString &systemFeed)
+{
+    const QStringList parts = systemFeed.split(u'/');
+    const auto rows = query(QStringLiteral("SELECT position FROM feed_positions WHERE system = ? "
+                                           "AND feed = ?"),
+                            {parts.value(0), parts.value(1)});
+    if (rows.isEmpty())
+        return std::nullopt;
+    return rows.first().value(0).toString();
+}
+
+} // namespace syncdesk

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "model/RecordState.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QVariantList>
+
+#include <memory>
+#include <optional>
+
+namespace syncdesk {
+
+struct Workspace;
+
+// One persisted baseline: the row both sides of a flow last agreed on, for a record that is not
+// in sync.
+struct StoredBaseline
+{
+    QString flow;
+    QByteArray keyJson;     // ["SKU-1"]
+    RowHash hash;           // nullopt: agreed that the record does not exist
+    QByteArray fieldValues; // JSON array of canonical texts, null for NULL
+    qint64 sourceChangedAtMs = 0;
+    qint64 targetChangedAtMs = 0;
+};
+
+// Everything one processed batch of changes persists, written in one transaction so that a feed
+// position is never saved ahead of the baselines it covers.
+struct StateChanges
+{
+    QList<StoredBaseline> upserts;
+    QList<QPair<QString, QByteArray>> removals; // (flow, keyJson): back in sync
+    QList<std::pair<QString, QString>> feedPositions; // ("system/feed", position)
+    [[nodiscard]] bool isEmpty() const
+    {
+        return upserts.isEmpty() && removals.isEmpty() && feedPositions.isEmpty();
+    }
+};
+
+// The state store (DESIGN.md): an SQLite file by default, a PostgreSQL database for a team.
+// Versioned migrations (resources/sql/state/NNN_*.sql) bring either to the current schema.
+class StateStore
+{
+public:
+    virtual ~StateStore() = default;
+    StateStore(const StateStore &) = delete;
+    StateStore &operator=(const StateStore &) = delete;
+
+    // The workspace's store: `state` is a file path or a postgresql:// URI. Throws SyncError.
+    [[nodiscard]] static std::unique_ptr<StateStore> open(const Workspace &workspace);
+
+    void apply(const StateChanges &changes);
+    [[nodiscard]] QList<StoredBaseline> baselines(const QString &flow);
+    [[nodiscard]] std::optional<QString> feedPosition(const QString &systemFeed);
+    [[nodiscard]] int schemaVersion();
+
+    // The migrations compiled into this build, in order.
+    [[nodiscard]] static QList<std::pair<int, QStringList>> migrations();
+
+protected:
+    StateStore() = default;
+    // Brings the schema to the newest migration; backends call it once connected.
+    void migrate();
+
+    // What a backend provides: statements with '?' placeholders, values bound, never spliced.
+    virtual void exec(const QString &sql, const QVariantList &params = {}) = 0;
+    [[nodiscard]] virtual QList<QVariantList> query(const QString &sql,
+                                                    const QVariantList &params = {}) = 0;
+    virtual void begin() = 0;
+    virtual void commit() = 0;
+    virtual void rollback() noexcept = 0;
+};
+
+} // namespace syncdesk
