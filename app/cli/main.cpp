@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 #include "DiffCommand.h"
 #include "ExitCode.h"
+#include "WatchCommand.h"
 
 #include <QCoreApplication>
 
@@ -15,6 +16,7 @@ const char usage[] =
     "\n"
     "Commands:\n"
     "  diff      one full comparison of a flow (syncdesk-cli diff --help)\n"
+    "  watch     live status and lag of every flow (syncdesk-cli watch --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     this text\n"
@@ -48,6 +50,8 @@ int main(int argc, char *argv[])
     args.removeAt(1); // the subcommand's parser sees "program --options…"
     if (command == u"diff")
         return DiffCommand::run(args);
+    if (command == u"watch")
+        return WatchCommand::run(args);
     printError(QStringLiteral("unknown command '%1' (see syncdesk-cli --help)").arg(command));
     return ExitFailure;
 }

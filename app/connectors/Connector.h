@@ -52,6 +52,9 @@ public:
     [[nodiscard]] virtual QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                                   const QList<KeyText> &keys) = 0;
 
+    // `table` with its schema filled in, as change feeds name it (search path resolved).
+    [[nodiscard]] virtual TableRef qualified(const TableRef &table) = 0;
+
     [[nodiscard]] const SystemSpec &system() const { return m_system; }
 
 protected:

@@ -306,4 +306,9 @@ QList<EncodedRow> PostgresConnector::fetch(const ScanRequest &request, RowEncode
     return rows;
 }
 
+TableRef PostgresConnector::qualified(const TableRef &table)
+{
+    return {resolveSchema(table), table.name};
+}
+
 } // namespace syncdesk

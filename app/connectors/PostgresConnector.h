@@ -16,6 +16,7 @@ public:
     ~PostgresConnector() override;
 
     void open() override;
+    [[nodiscard]] TableRef qualified(const TableRef &table) override;
     [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table,
                                              const QStringList &columns) override;
     ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;

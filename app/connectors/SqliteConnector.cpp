@@ -301,4 +301,9 @@ QList<EncodedRow> SqliteConnector::fetch(const ScanRequest &request, RowEncoder 
     return rows;
 }
 
+TableRef SqliteConnector::qualified(const TableRef &table)
+{
+    return {schemaOf(table), table.name};
+}
+
 } // namespace syncdesk

@@ -38,6 +38,7 @@ struct FlowSide
 {
     QString system;
     TableRef table;
+    QString updatedAt; // optional: a column whose value moves on every change (for polling)
 };
 
 enum class Direction { OneWay, TwoWay };

@@ -210,6 +210,7 @@ FlowSide readSide(const Reader &r, const QJsonObject &flow, const QString &sideN
                QStringLiteral("names system '%1', which is not defined in systems")
                    .arg(side.system));
     side.table = tableRef(r, o, where);
+    side.updatedAt = r.optionalString(o, QStringLiteral("updated_at"), where, QString());
     return side;
 }
 

@@ -42,7 +42,10 @@ bool createDatabase(const QString &name, QString *conninfo, QString *error)
     const QString server = fixtureConninfo(error);
     if (server.isEmpty())
         return false;
-    if (!pgExec(server, QStringLiteral("DROP DATABASE IF EXISTS \"%1\" WITH (FORCE)").arg(name), error)
+    // A database with a logical replication slot cannot be dropped: slots of earlier runs go.
+    if (!pgExec(server, QStringLiteral("SELECT pg_drop_replication_slot(slot_name) FROM "
+                                       "pg_replication_slots WHERE database = '%1'").arg(name), error)
+        || !pgExec(server, QStringLiteral("DROP DATABASE IF EXISTS \"%1\" WITH (FORCE)").arg(name), error)
         || !pgExec(server, QStringLiteral("CREATE DATABASE \"%1\"").arg(name), error))
         return false;
     *conninfo = QString(server).replace(QStringLiteral("dbname=postgres"),

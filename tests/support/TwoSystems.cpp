@@ -73,8 +73,8 @@ syncdesk::Workspace makeWorkspace(const TestSystem &source, const TestSystem &ta
     ws.systems = {source.spec(QStringLiteral("src")), target.spec(QStringLiteral("dst"))};
     syncdesk::FlowSpec f;
     f.name = QStringLiteral("f");
-    f.source = {QStringLiteral("src"), {QString(), table}};
-    f.target = {QStringLiteral("dst"), {QString(), table}};
+    f.source = {QStringLiteral("src"), {QString(), table}, {}};
+    f.target = {QStringLiteral("dst"), {QString(), table}, {}};
     for (const QString &k : key)
         f.key.append({k, k});
     for (const QString &c : fields)

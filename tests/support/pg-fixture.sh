@@ -3,6 +3,8 @@
 #   pg-fixture.sh start DIR   initdb into a fresh temporary folder, start on a free 127.0.0.1
 #                             port (wal_level=logical), write DIR/conninfo for the tests
 #   pg-fixture.sh stop DIR    stop that server and remove its folder
+#   pg-fixture.sh kill DIR    stop it abruptly (immediate mode), keeping its data
+#   pg-fixture.sh resume DIR  start a killed server again on the same port
 # As root the server runs as the `postgres` OS user, because PostgreSQL refuses root.
 set -euo pipefail
 action=${1:?usage: pg-fixture.sh start|stop DIR}
@@ -27,10 +29,20 @@ stop() {
     as_pg "$pgbin/pg_ctl" -D "$data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
   fi
   rm -rf "$data"
-  rm -f "$state/datadir" "$state/conninfo"
+  rm -f "$state/datadir" "$state/conninfo" "$state/port"
 }
 
 case "$action" in
+kill)
+  data=$(cat "$state/datadir")
+  as_pg "$pgbin/pg_ctl" -D "$data" -m immediate -w -t 60 stop >/dev/null
+  echo "pg-fixture: killed"
+  ;;
+resume)
+  data=$(cat "$state/datadir")
+  as_pg "$pgbin/pg_ctl" -D "$data" -o "-p $(cat "$state/port")" -l "$data/server.log" -w -t 60 start >/dev/null
+  echo "pg-fixture: resumed"
+  ;;
 stop)
   stop
   echo "pg-fixture: stopped"
@@ -54,8 +66,7 @@ wal_level = logical
 max_replication_slots = 20
 max_wal_senders = 20
 max_connections = 200
-fsync = off
-synchronous_commit = off
+fsync = off                 # fast, and still durable across an immediate stop (the OS keeps the WAL)
 full_page_writes = off
 shared_buffers = 128MB
 CONF
@@ -71,6 +82,7 @@ CONF
           -c "ALTER SYSTEM SET output_plugin_libraries = 'pgoutput', 'test_decoding', 'wal2json'" \
           -c "SELECT pg_reload_conf()" >/dev/null
       fi
+      echo "$port" > "$state/port"
       echo "host=127.0.0.1 port=$port user=postgres dbname=postgres" > "$state/conninfo"
       echo "pg-fixture: PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, data in $data"
       exit 0

@@ -1,0 +1,151 @@
+#include "WatchCommand.h"
+
+#include "CommandLine.h"
+#include "ExitCode.h"
+#include "SignalWatcher.h"
+#include "engine/LiveEngine.h"
+#include "metrics/MetricsServer.h"
+#include "metrics/MetricsText.h"
+#include "model/SyncError.h"
+#include "model/WorkspaceLoader.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+
+namespace syncdesk::cli {
+
+namespace {
+
+QByteArray isoNow(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toUtf8();
+}
+
+QByteArray jsonString(const QString &s)
+{
+    const QByteArray doc = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
+    return doc.mid(1, doc.size() - 2);
+}
+
+} // namespace
+
+int WatchCommand::run(const QStringList &arguments)
+{
+    CommandLine cl(QStringLiteral("watch"),
+                   QStringLiteral(
+                       "Watches every flow of a workspace live: a first full comparison, then "
+                       "change feeds keep\nevery record's status and lag current until SIGINT or "
+                       "SIGTERM (state is flushed first).\n\n"
+                       "Feeds: PostgreSQL systems use logical decoding (wal2json) through a "
+                       "replication slot\nnamed syncdesk_<workspace>_<system>, created on first "
+                       "watch and kept so a restart replays\nwhat happened meanwhile. An abandoned "
+                       "slot makes the server retain WAL: drop it\n(SELECT "
+                       "pg_drop_replication_slot('…')) when a workspace is retired. SQLite systems "
+                       "are\npolled (PRAGMA data_version; rows by the flow side's \"updated_at\" "
+                       "column when given,\notherwise a rescan). A verification scan runs every "
+                       "--verify-interval seconds.\n\nExit status: 0 after a clean stop, 2 bad "
+                       "input or failure."));
+    QCommandLineParser &p = cl.parser();
+    p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."),
+                 QStringLiteral("file")});
+    p.addOption({QStringLiteral("events"),
+                 QStringLiteral("Print one JSON line per status change: {\"ts\",\"flow\",\"key\","
+                                "\"status\",\"lag_ms\"}, and {\"ts\",\"flow\",\"event\":\"ready\"} "
+                                "once a flow's first comparison is done.")});
+    p.addOption({QStringLiteral("metrics"),
+                 QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics."),
+                 QStringLiteral("host:port")});
+    p.addOption({QStringLiteral("verify-interval"),
+                 QStringLiteral("Seconds between verification scans (default 600)."),
+                 QStringLiteral("seconds"), QStringLiteral("600")});
+    if (const int code = cl.parse(arguments, {QStringLiteral("workspace")}); code >= 0)
+        return code;
+
+    bool ok = false;
+    const int verifySeconds = p.value(QStringLiteral("verify-interval")).toInt(&ok);
+    if (!ok || verifySeconds < 1) {
+        printError(QStringLiteral("watch: --verify-interval must be a whole number of seconds"));
+        return ExitFailure;
+    }
+    QHostAddress metricsHost;
+    quint16 metricsPort = 0;
+    if (p.isSet(QStringLiteral("metrics"))) {
+        const QString spec = p.value(QStringLiteral("metrics"));
+        const qsizetype colon = spec.lastIndexOf(u':');
+        const uint port = spec.mid(colon + 1).toUInt(&ok);
+        QString host = spec.left(colon);
+        if (host.startsWith(u'[') && host.endsWith(u']'))
+            host = host.mid(1, host.size() - 2);
+        if (colon < 0 || !ok || port > 65535 || !metricsHost.setAddress(host)) {
+            printError(QStringLiteral("watch: --metrics must be HOST:PORT with a numeric address "
+                                      "(e.g. 127.0.0.1:9187), got '%1'").arg(spec));
+            return ExitFailure;
+        }
+        metricsPort = quint16(port);
+    }
+
+    try {
+        const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
+        LiveEngine::Options options;
+        options.verifyIntervalMs = verifySeconds * 1000;
+        LiveEngine engine(ws, options);
+        const bool events = p.isSet(QStringLiteral("events"));
+
+        std::unique_ptr<MetricsServer> metrics;
+        if (p.isSet(QStringLiteral("metrics"))) {
+            metrics = std::make_unique<MetricsServer>(
+                [&engine] { return metricsText(engine, QDateTime::currentMSecsSinceEpoch()); });
+            QString error;
+            if (!metrics->listen(metricsHost, metricsPort, &error)) {
+                printError(QStringLiteral("watch: cannot serve metrics on %1: %2")
+                               .arg(p.value(QStringLiteral("metrics")), error));
+                return ExitFailure;
+            }
+        }
+
+        QObject::connect(&engine, &LiveEngine::statusEvents, [events](const QList<StatusEvent> &list) {
+            if (!events)
+                return;
+            QByteArray out;
+            for (const StatusEvent &e : list)
+                out += "{\"ts\":\"" + isoNow(e.tsMs) + "\",\"flow\":" + jsonString(e.flow)
+                       + ",\"key\":" + e.keyJson + ",\"status\":\"" + statusName(e.status).toUtf8()
+                       + "\",\"lag_ms\":" + QByteArray::number(e.lagMs) + "}\n";
+            printOut(out); // flushed per batch, so every line is out as soon as it is known
+        });
+        QObject::connect(&engine, &LiveEngine::flowReady, [events, &engine](const QString &flow) {
+            if (events)
+                printOut("{\"ts\":\"" + isoNow(QDateTime::currentMSecsSinceEpoch()) + "\",\"flow\":"
+                         + jsonString(flow) + ",\"event\":\"ready\"}\n");
+            else
+                printError(QStringLiteral("flow '%1' is live").arg(flow));
+            Q_UNUSED(engine)
+        });
+        QObject::connect(&engine, &LiveEngine::systemChanged,
+                         [](const QString &system, bool connected, const QString &error) {
+                             printError(connected
+                                            ? QStringLiteral("system '%1' connected").arg(system)
+                                            : QStringLiteral("%1 (retrying)").arg(error));
+                         });
+        QObject::connect(&engine, &LiveEngine::flowError, [](const QString &flow, const QString &error) {
+            printError(QStringLiteral("flow '%1': %2 (retrying)").arg(flow, error));
+        });
+
+        SignalWatcher stopSignals;
+        QObject::connect(&stopSignals, &SignalWatcher::stopRequested, [&engine](int) {
+            engine.flush();
+            QCoreApplication::quit();
+        });
+        engine.start();
+        QCoreApplication::exec();
+        return ExitOk;
+    } catch (const SyncError &e) {
+        printError(e.message());
+        return ExitFailure;
+    }
+}
+
+} // namespace syncdesk::cli

@@ -1,0 +1,344 @@
+#include "LiveEngine.h"
+
+#include "DiffResult.h"
+#include "Reconciler.h"
+#include "feeds/PgLogicalFeed.h"
+#include "feeds/SqlitePollingFeed.h"
+#include "model/SyncError.h"
+#include "state/StateStore.h"
+
+#include <QDateTime>
+#include <QFutureWatcher>
+#include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace syncdesk {
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+struct Compared
+{
+    DiffResult result;
+    QString error;
+};
+
+} // namespace
+
+LiveEngine::LiveEngine(Workspace workspace, Options options, QObject *parent)
+    : QObject(parent), m_workspace(std::move(workspace)), m_options(options),
+      m_flushTimer(new QTimer(this)), m_tickTimer(new QTimer(this)), m_verifyTimer(new QTimer(this))
+{
+    m_flushTimer->setInterval(m_options.coalesceMs);
+    m_tickTimer->setInterval(1000);
+    m_verifyTimer->setInterval(m_options.verifyIntervalMs);
+    connect(m_flushTimer, &QTimer::timeout, this, &LiveEngine::flush);
+    connect(m_tickTimer, &QTimer::timeout, this, &LiveEngine::tick);
+    connect(m_verifyTimer, &QTimer::timeout, this, [this] {
+        for (FlowSlot &slot : m_flows) {
+            if (m_ready.value(slot.flow->spec().name) && !slot.comparing)
+                compare(slot, false);
+        }
+    });
+}
+
+LiveEngine::~LiveEngine()
+{
+    // Scans running on the thread pool reference our workspace: let them finish first.
+    for (QFutureWatcher<Compared> *w : findChildren<QFutureWatcher<Compared> *>())
+        w->waitForFinished();
+    flush();
+}
+
+QList<const LiveFlow *> LiveEngine::flows() const
+{
+    QList<const LiveFlow *> out;
+    for (const FlowSlot &slot : m_flows)
+        out << slot.flow.get();
+    return out;
+}
+
+void LiveEngine::start()
+{
+    m_store = StateStore::open(m_workspace);
+    m_flows.reserve(size_t(m_workspace.flows.size()));
+    for (const FlowSpec &f : m_workspace.flows)
+        m_flows.push_back({std::make_unique<LiveFlow>(m_workspace, f), {}, false, 0, 0});
+    startFeeds();
+    for (FlowSlot &slot : m_flows)
+        compare(slot, true);
+    m_flushTimer->start();
+    m_tickTimer->start();
+    m_verifyTimer->start();
+}
+
+void LiveEngine::startFeeds()
+{
+    for (const SystemSpec &system : m_workspace.systems) {
+        QList<TableRef> pgTables;
+        QList<SqlitePollingFeed::Table> sqliteTables;
+        for (const FlowSpec &f : m_workspace.flows) {
+            for (const bool source : {true, false}) {
+                const FlowSide &side = f.side(source);
+                if (side.system != system.name)
+                    continue;
+                // Unqualified PostgreSQL names match in any schema; the engine checks the
+                // resolved schema when it routes.
+                pgTables.append({side.table.schema.isEmpty() ? QStringLiteral("*") : side.table.schema,
+                                 side.table.name});
+                QStringList keys;
+                for (const ColumnPair &k : f.key)
+                    keys << k.name(source);
+                sqliteTables.append({side.table, keys, side.updatedAt});
+            }
+        }
+        if (pgTables.isEmpty())
+            continue;
+        ChangeFeed *feed = nullptr;
+        if (system.kind == SystemKind::Postgres)
+            feed = new PgLogicalFeed(system, PgLogicalFeed::slotName(m_workspace.filePath, system.name),
+                                     pgTables, this);
+        else if (system.kind == SystemKind::Sqlite)
+            feed = new SqlitePollingFeed(system, sqliteTables, m_options.pollIntervalMs, this);
+        else
+            continue;
+        connect(feed, &ChangeFeed::changes, this,
+                [this, feed](const QList<ChangeEvent> &events, const QString &position) {
+                    onFeedChanges(feed, events, position);
+                });
+        connect(feed, &ChangeFeed::rescanNeeded, this, [this, feed] {
+            for (FlowSlot &slot : m_flows) {
+                const FlowSpec &f = slot.flow->spec();
+                const bool uses = f.source.system == feed->system().name
+                                  || f.target.system == feed->system().name;
+                if (uses && m_ready.value(f.name) && !slot.comparing)
+                    compare(slot, false);
+            }
+        });
+        connect(feed, &ChangeFeed::connectionChanged, this,
+                [this, feed](bool connected, const QString &error) {
+                    emit systemChanged(feed->system().name, connected, error);
+                    if (connected) {
+                        // Back after an outage: what the feed could not replay, a rescan finds.
+                        for (FlowSlot &slot : m_flows) {
+                            const FlowSpec &f = slot.flow->spec();
+                            if ((f.source.system == feed->system().name
+                                 || f.target.system == feed->system().name)
+                                && m_ready.value(f.name) && !slot.comparing)
+                                compare(slot, false);
+                        }
+                    }
+                });
+        m_feeds.append(feed);
+        feed->start();
+    }
+}
+
+void LiveEngine::compare(FlowSlot &slot, bool initial)
+{
+    LiveFlow &flow = *slot.flow;
+    if (!flow.isOpen()) {
+        try {
+            flow.open();
+        } catch (const SyncError &e) {
+            failFlow(slot, e.message());
+            return;
+        }
+    }
+    slot.comparing = true;
+    const QString name = flow.spec().name;
+    const FlowSpec *spec = m_workspace.flow(name);
+    auto *watcher = new QFutureWatcher<Compared>(this);
+    connect(watcher, &QFutureWatcher<Compared>::finished, this, [this, watcher, name, initial] {
+        const Compared c = watcher->result();
+        watcher->deleteLater();
+        onCompared(name, initial, c.result, c.error);
+    });
+    const Workspace *ws = &m_workspace;
+    watcher->setFuture(QtConcurrent::run([ws, spec] {
+        Compared c;
+        try {
+            DiffOptions options;
+            options.listRecords = true;
+            c.result = Reconciler(*ws, *spec).run(options);
+        } catch (const SyncError &e) {
+            c.error = e.message();
+        }
+        return c;
+    }));
+}
+
+void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult &result,
+                            const QString &error)
+{
+    for (FlowSlot &slot : m_flows) {
+        if (slot.flow->spec().name != name)
+            continue;
+        slot.comparing = false;
+        if (!error.isEmpty()) {
+            failFlow(slot, error);
+            return;
+        }
+        if (initial || !m_ready.value(name)) {
+            QList<StatusEvent> events;
+            StateChanges changes;
+            try {
+                slot.flow->load(result, m_store->baselines(name), nowMs(), events, changes);
+                m_store->apply(changes);
+            } catch (const SyncError &e) {
+                failFlow(slot, e.message());
+                return;
+            }
+            slot.failures = 0;
+            m_ready.insert(name, true);
+            if (!events.isEmpty())
+                emit statusEvents(events);
+            emit flowReady(name);
+        } else {
+            slot.queue.append(slot.flow->suspects(result));
+        }
+        return;
+    }
+}
+
+void LiveEngine::onFeedChanges(ChangeFeed *feed, const QList<ChangeEvent> &events,
+                               const QString &position)
+{
+    const QString system = feed->system().name;
+    for (FlowSlot &slot : m_flows) {
+        const LiveFlow &flow = *slot.flow;
+        if (!flow.isOpen() && !slot.comparing && !m_ready.value(flow.spec().name))
+            continue; // its first comparison has not started: it will see these rows anyway
+        for (const bool source : {true, false}) {
+            const FlowSide &side = flow.spec().side(source);
+            if (side.system != system)
+                continue;
+            const TableRef table = flow.isOpen() ? flow.table(source) : side.table;
+            for (const ChangeEvent &e : events) {
+                if (e.table.name != table.name
+                    || (!table.schema.isEmpty() && e.table.schema != table.schema))
+                    continue;
+                KeyChange change;
+                change.side = source ? ChangeSide::Source : ChangeSide::Target;
+                change.changedAtMs = e.commitMs;
+                bool complete = true;
+                for (const ColumnPair &k : flow.spec().key) {
+                    const auto it = e.columns.constFind(k.name(source));
+                    if (it == e.columns.constEnd()) {
+                        complete = false;
+                        break;
+                    }
+                    change.key.append(*it);
+                }
+                if (complete)
+                    slot.queue.append(std::move(change));
+            }
+        }
+    }
+    if (!position.isEmpty())
+        m_positions.insert(system + QStringLiteral("/logical"), position);
+}
+
+bool LiveEngine::systemReady(const QString &system) const
+{
+    for (const FlowSlot &slot : m_flows) {
+        const FlowSpec &f = slot.flow->spec();
+        if ((f.source.system == system || f.target.system == system)
+            && (!m_ready.value(f.name) || !slot.queue.isEmpty() || !slot.flow->isOpen()))
+            return false;
+    }
+    return true;
+}
+
+void LiveEngine::flush()
+{
+    if (!m_store)
+        return;
+    const qint64 now = nowMs();
+    QList<StatusEvent> events;
+    StateChanges changes;
+    for (FlowSlot &slot : m_flows) {
+        if (slot.queue.isEmpty() || !m_ready.value(slot.flow->spec().name))
+            continue;
+        if (!slot.flow->isOpen()) {
+            if (now < slot.nextAttemptMs)
+                continue;
+            try {
+                slot.flow->open();
+            } catch (const SyncError &e) {
+                failFlow(slot, e.message());
+                continue;
+            }
+        }
+        try {
+            const qsizetype applied = slot.queue.size();
+            slot.flow->apply(slot.queue, now, events, changes);
+            slot.queue.clear();
+            slot.failures = 0;
+            m_eventsApplied += applied;
+        } catch (const SyncError &e) {
+            failFlow(slot, e.message()); // the queue stays: it is applied once the system is back
+        }
+    }
+    QList<std::pair<QString, QString>> confirmed;
+    for (auto it = m_positions.cbegin(); it != m_positions.cend(); ++it) {
+        if (systemReady(it.key().section(u'/', 0, 0)))
+            confirmed.append({it.key(), it.value()});
+    }
+    changes.feedPositions = confirmed;
+    try {
+        m_store->apply(changes);
+    } catch (const SyncError &e) {
+        for (FlowSlot &slot : m_flows)
+            emit flowError(slot.flow->spec().name, e.message());
+        return; // nothing confirmed: the feeds will replay
+    }
+    for (const auto &[key, position] : confirmed) {
+        m_positions.remove(key);
+        for (ChangeFeed *feed : m_feeds) {
+            if (feed->system().name == key.section(u'/', 0, 0))
+                feed->confirm(position);
+        }
+    }
+    if (!events.isEmpty())
+        emit statusEvents(events);
+}
+
+void LiveEngine::tick()
+{
+    const qint64 now = nowMs();
+    QList<StatusEvent> events;
+    for (FlowSlot &slot : m_flows) {
+        const QString name = slot.flow->spec().name;
+        if (m_ready.value(name)) {
+            slot.flow->tick(now, events);
+        } else if (!slot.comparing && now >= slot.nextAttemptMs) {
+            compare(slot, true); // a first comparison that failed: try again
+        }
+    }
+    if (!events.isEmpty())
+        emit statusEvents(events);
+}
+
+void LiveEngine::failFlow(FlowSlot &slot, const QString &error)
+{
+    slot.flow->close();
+    slot.failures = std::min(slot.failures + 1, 6);
+    slot.nextAttemptMs = nowMs() + std::min(250 << slot.failures, 5000);
+    emit flowError(slot.flow->spec().name, error);
+}
+
+QList<SystemHealth> LiveEngine::systems() const
+{
+    QList<SystemHealth> out;
+    for (const ChangeFeed *feed : m_feeds)
+        out.append({feed->system().name, feed->mode(), feed->isConnected(), feed->lastError(),
+                    feed->lastEventMs(), feed->nextRetryMs()});
+    return out;
+}
+
+} // namespace syncdesk

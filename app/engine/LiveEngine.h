@@ -1,0 +1,101 @@
+#pragma once
+
+#include "LiveFlow.h"
+#include "model/Workspace.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace syncdesk {
+
+class ChangeFeed;
+class StateStore;
+struct DiffResult;
+
+// Health of one connected system, as the console's Systems panel and the metrics show it.
+struct SystemHealth
+{
+    QString name;
+    QString feedMode;
+    bool connected = false;
+    QString error;
+    qint64 lastEventMs = 0;
+    qint64 nextRetryMs = 0;
+};
+
+// The live engine: for every flow, a first full comparison, then change feeds keep every
+// record's status and lag current; a periodic verification scan catches what feeds cannot see.
+// Changes are applied in coalesced batches (every `coalesceMs`), persisted, and only then
+// confirmed to the feeds, so nothing is lost when SyncDesk or a system stops.
+class LiveEngine : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        int coalesceMs = 100;
+        int verifyIntervalMs = 10 * 60 * 1000;
+        int pollIntervalMs = 250;
+    };
+
+    LiveEngine(Workspace workspace, Options options, QObject *parent = nullptr);
+    ~LiveEngine() override;
+
+    // Opens the state store and starts every flow; problems with systems are reported through
+    // signals and retried, a state store that cannot open throws SyncError.
+    void start();
+    // Applies what is queued and persists it.
+    void flush();
+
+    [[nodiscard]] const Workspace &workspace() const { return m_workspace; }
+    [[nodiscard]] QList<const LiveFlow *> flows() const;
+    [[nodiscard]] bool isReady(const QString &flow) const { return m_ready.value(flow); }
+    [[nodiscard]] QList<SystemHealth> systems() const;
+    [[nodiscard]] qint64 eventsApplied() const { return m_eventsApplied; }
+
+signals:
+    void statusEvents(const QList<syncdesk::StatusEvent> &events);
+    void flowReady(const QString &flow);
+    void systemChanged(const QString &system, bool connected, const QString &error);
+    void flowError(const QString &flow, const QString &error);
+
+private:
+    struct FlowSlot
+    {
+        std::unique_ptr<LiveFlow> flow;
+        QList<KeyChange> queue;
+        bool comparing = false;
+        qint64 nextAttemptMs = 0;
+        int failures = 0;
+    };
+
+    void startFeeds();
+    void compare(FlowSlot &slot, bool initial);
+    void onCompared(const QString &flow, bool initial, const DiffResult &result, const QString &error);
+    void onFeedChanges(ChangeFeed *feed, const QList<struct ChangeEvent> &events,
+                       const QString &position);
+    void tick();
+    void failFlow(FlowSlot &slot, const QString &error);
+    [[nodiscard]] bool systemReady(const QString &system) const;
+
+    Workspace m_workspace;
+    Options m_options;
+    std::unique_ptr<StateStore> m_store;
+    std::vector<FlowSlot> m_flows;
+    QHash<QString, bool> m_ready;
+    QList<ChangeFeed *> m_feeds;
+    QHash<QString, QString> m_positions; // "system/feed" → position handed over, not yet saved
+    QTimer *m_flushTimer;
+    QTimer *m_tickTimer;
+    QTimer *m_verifyTimer;
+    qint64 m_eventsApplied = 0;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,339 @@
+#include "LiveFlow.h"
+
+#include "DiffResult.h"
+#include "connectors/ConnectorFactory.h"
+#include "model/Classify.h"
+#include "model/RowEncoder.h"
+#include "model/SyncError.h"
+#include "state/StateStore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace syncdesk {
+
+namespace {
+
+// The hash standing for "an agreed row whose content is unknown": no real row hashes to it
+// (a 1 in 2^64 chance, the same odds every hash comparison here takes).
+constexpr quint64 UnknownAgreedRow = 0x5D5D5D5D5D5D5D5DULL;
+
+// Canonical field texts as the JSON array the state store keeps.
+QByteArray fieldsJson(const QList<std::optional<QByteArray>> &fields)
+{
+    QJsonArray a;
+    for (const auto &f : fields)
+        a.append(f ? QJsonValue(QString::fromUtf8(*f)) : QJsonValue());
+    return QJsonDocument(a).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+LiveFlow::LiveFlow(const Workspace &workspace, const FlowSpec &flow)
+    : m_workspace(workspace), m_flow(flow), m_lags(qint64(flow.slaSeconds) * 1000)
+{
+}
+
+LiveFlow::~LiveFlow() = default;
+
+void LiveFlow::open()
+{
+    QList<ColumnInfo> described[2];
+    for (int i = 0; i < 2; ++i) {
+        const bool source = i == 0;
+        const SystemSpec *system = m_workspace.system(m_flow.side(source).system);
+        if (!system)
+            throw SyncError(QStringLiteral("flow '%1': system '%2' is not defined")
+                                .arg(m_flow.name, m_flow.side(source).system));
+        auto connector = makeConnector(*system);
+        connector->open();
+        described[i] = connector->describe(m_flow.side(source).table,
+                                           FlowPlan::columnNames(m_flow, source));
+        m_tables[size_t(i)] = connector->qualified(m_flow.side(source).table);
+        m_connectors[i] = std::move(connector);
+    }
+    m_plan = FlowPlan::resolve(m_flow, described[0], described[1]);
+    m_plan.source.table = m_tables[0];
+    m_plan.target.table = m_tables[1];
+    m_encoder = std::make_unique<RowEncoder>(m_plan.keyClasses, m_plan.fieldClasses, false);
+}
+
+void LiveFlow::close()
+{
+    m_connectors[0].reset();
+    m_connectors[1].reset();
+    m_encoder.reset();
+}
+
+KeyText LiveFlow::keyText(const QByteArray &keyJson)
+{
+    KeyText key;
+    const QJsonArray a = QJsonDocument::fromJson(keyJson).array();
+    for (const QJsonValue &v : a) {
+        if (v.isNull())
+            key.append(std::nullopt);
+        else if (v.isString())
+            key.append(v.toString());
+        else
+            key.append(QString::fromUtf8(
+                QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).chopped(1).mid(1)));
+    }
+    return key;
+}
+
+StoredBaseline LiveFlow::toStored(const QByteArray &keyJson, const Tracked &t,
+                                  const QByteArray &fieldValues) const
+{
+    StoredBaseline b;
+    b.flow = m_flow.name;
+    b.keyJson = keyJson;
+    b.hash = t.state.baseline ? *t.state.baseline : RowHash();
+    b.fieldValues = fieldValues;
+    b.sourceChangedAtMs = t.state.sourceChangedAtMs;
+    b.targetChangedAtMs = t.state.targetChangedAtMs;
+    return b;
+}
+
+void LiveFlow::setStatus(const QByteArray &keyJson, Tracked &t, std::optional<RecordStatus> from,
+                         RecordStatus to, qint64 lagMs, qint64 nowMs, QList<StatusEvent> &events)
+{
+    if (from == to)
+        return;
+    if (from)
+        m_counts[size_t(*from)] = std::max<qint64>(0, m_counts[size_t(*from)] - 1);
+    ++m_counts[size_t(to)];
+    t.status = to;
+    if (to == RecordStatus::Pending)
+        m_pending.insert(keyJson);
+    else
+        m_pending.remove(keyJson);
+    events.append({nowMs, m_flow.name, keyJson, to, lagMs});
+}
+
+void LiveFlow::untrack(const QByteArray &keyJson, bool present, qint64 lagMs, qint64 nowMs,
+                       QList<StatusEvent> &events, StateChanges &changes)
+{
+    const auto it = m_records.constFind(keyJson);
+    if (it == m_records.constEnd())
+        return;
+    --m_counts[size_t(it->status)];
+    if (present) // on both sides and equal: one more record in sync (gone from both: none)
+        ++m_counts[size_t(RecordStatus::InSync)];
+    m_pending.remove(keyJson);
+    m_records.erase(it);
+    changes.removals.append({m_flow.name, keyJson});
+    events.append({nowMs, m_flow.name, keyJson, RecordStatus::InSync, lagMs});
+}
+
+void LiveFlow::load(const DiffResult &diff, const QList<StoredBaseline> &stored, qint64 nowMs,
+                    QList<StatusEvent> &events, StateChanges &changes)
+{
+    m_records.clear();
+    m_pending.clear();
+    m_counts.fill(0);
+    m_counts[size_t(RecordStatus::InSync)] = diff.inSync;
+    QHash<QByteArray, const StoredBaseline *> baselines;
+    for (const StoredBaseline &b : stored)
+        baselines.insert(b.keyJson, &b);
+    for (const RecordDiff &d : diff.records) {
+        Tracked t;
+        t.state.source = d.sourceHash;
+        t.state.target = d.targetHash;
+        if (const StoredBaseline *b = baselines.take(d.keyJson)) {
+            t.state.baseline = b->hash;
+            t.state.sourceChangedAtMs = b->sourceChangedAtMs;
+            t.state.targetChangedAtMs = b->targetChangedAtMs;
+        }
+        const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
+        if (status == RecordStatus::InSync)
+            continue;
+        Tracked &slot = m_records[d.keyJson];
+        slot.state = t.state;
+        setStatus(d.keyJson, slot, std::nullopt, status,
+                  pendingAgeMs(slot.state, nowMs, m_flow.direction), nowMs, events);
+    }
+    // Baselines of records that came back in sync while nobody watched.
+    for (auto it = baselines.cbegin(); it != baselines.cend(); ++it)
+        changes.removals.append({m_flow.name, it.key()});
+}
+
+QList<KeyChange> LiveFlow::suspects(const DiffResult &diff) const
+{
+    QList<KeyChange> out;
+    QSet<QByteArray> seen;
+    for (const RecordDiff &d : diff.records) {
+        seen.insert(d.keyJson);
+        const auto it = m_records.constFind(d.keyJson);
+        if (it == m_records.constEnd() || it->state.source != d.sourceHash
+            || it->state.target != d.targetHash)
+            out.append({ChangeSide::Unknown, keyText(d.keyJson), 0});
+    }
+    for (auto it = m_records.cbegin(); it != m_records.cend(); ++it) {
+        if (!seen.contains(it.key()))
+            out.append({ChangeSide::Unknown, keyText(it.key()), 0});
+    }
+    return out;
+}
+
+void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<StatusEvent> &events,
+                     StateChanges &changes)
+{
+    if (keyChanges.isEmpty())
+        return;
+    // 1. One entry per key: which sides moved, and when (the latest commit per side).
+    struct Pending
+    {
+        KeyText key;
+        qint64 sourceAt = -1; // -1: this side did not change in the batch
+        qint64 targetAt = -1;
+        bool unknown = false;
+    };
+    QHash<QByteArray, Pending> byKey;
+    QList<QByteArray> order;
+    std::string encoded;
+    for (const KeyChange &c : keyChanges) {
+        std::vector<QByteArray> utf8;
+        std::vector<RawValue> raw;
+        for (const auto &v : c.key)
+            utf8.push_back(v ? v->toUtf8() : QByteArray());
+        for (size_t i = 0; i < utf8.size(); ++i)
+            raw.push_back(c.key[qsizetype(i)] ? RawValue::text({utf8[i].constData(), size_t(utf8[i].size())})
+                                              : RawValue::null());
+        QByteArray keyJson;
+        if (raw.size() != size_t(m_plan.keyClasses.size())
+            || !m_encoder->encodeKey(raw.data(), encoded, keyJson))
+            continue; // a key that cannot be one of this flow's (wrong arity or type)
+        auto it = byKey.find(keyJson);
+        if (it == byKey.end()) {
+            it = byKey.insert(keyJson, {c.key, -1, -1, false});
+            order.append(keyJson);
+        }
+        const qint64 at = c.changedAtMs > 0 ? c.changedAtMs : nowMs;
+        if (c.side == ChangeSide::Source)
+            it->sourceAt = std::max(it->sourceAt, at);
+        else if (c.side == ChangeSide::Target)
+            it->targetAt = std::max(it->targetAt, at);
+        else
+            it->unknown = true;
+    }
+
+    // 2. Both sides' current rows for the whole batch: two round trips.
+    QList<KeyText> keys;
+    for (const QByteArray &k : order)
+        keys.append(byKey[k].key);
+    QHash<QByteArray, EncodedRow> rows[2];
+    for (int i = 0; i < 2; ++i) {
+        for (EncodedRow &r : m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, keys))
+            rows[i].insert(r.keyJson, std::move(r));
+    }
+
+    // 3. Reclassify each key.
+    for (const QByteArray &keyJson : order) {
+        Pending &p = byKey[keyJson];
+        // A feed's word on which side moved beats a scan's "something differs".
+        p.unknown = p.unknown && p.sourceAt < 0 && p.targetAt < 0;
+        const auto src = rows[0].constFind(keyJson);
+        const auto dst = rows[1].constFind(keyJson);
+        const RowHash source = src != rows[0].constEnd() ? RowHash(src->hash) : RowHash();
+        const RowHash target = dst != rows[1].constEnd() ? RowHash(dst->hash) : RowHash();
+        const bool tracked = m_records.contains(keyJson);
+        Tracked t = tracked ? m_records.value(keyJson) : Tracked{};
+        const bool sourceMoved = p.sourceAt >= 0;
+        const bool targetMoved = p.targetAt >= 0;
+        // A record leaves agreement through one side: the other side still holds what both
+        // agreed on, so that becomes the baseline (also for a first-comparison difference,
+        // once we learn which side moved).
+        QByteArray baselineFields;
+        if (!t.state.baseline && !p.unknown && sourceMoved != targetMoved) {
+            const bool fromTarget = sourceMoved; // the side that did not move
+            const auto &holder = fromTarget ? dst : src;
+            const bool present = holder != rows[fromTarget ? 1 : 0].constEnd();
+            t.state.baseline = present ? RowHash(holder->hash) : RowHash();
+            baselineFields = present ? fieldsJson(holder->fields) : QByteArray("null");
+        } else if (!tracked && sourceMoved && targetMoved) {
+            // Both sides left the row they agreed on within one batch: whatever that row was,
+            // neither still holds it, so if they now differ it is a conflict. Its content is
+            // gone (feeds carry no old values), hence a baseline known only by that fact.
+            t.state.baseline = RowHash(UnknownAgreedRow);
+            baselineFields = "null";
+        }
+        const RecordState previous = t.state;
+        t.state.source = source;
+        t.state.target = target;
+        if (sourceMoved)
+            t.state.sourceChangedAtMs = p.sourceAt;
+        if (targetMoved)
+            t.state.targetChangedAtMs = p.targetAt;
+
+        const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
+        if (status == RecordStatus::InSync) {
+            if (!tracked)
+                continue; // an untracked record that is still (or again) in sync
+            // Arrival: the side that was behind caught up; lag from the change to its arrival.
+            qint64 lag = 0;
+            const bool waiting = t.status == RecordStatus::Pending || t.status == RecordStatus::Late;
+            if (waiting && previous.baseline) {
+                const bool sourceLed = *previous.baseline != previous.source;
+                const qint64 from = sourceLed ? t.state.sourceChangedAtMs : t.state.targetChangedAtMs;
+                const qint64 to = sourceLed ? t.state.targetChangedAtMs : t.state.sourceChangedAtMs;
+                if (from > 0 && to > 0) {
+                    lag = std::max<qint64>(0, to - from);
+                    m_lags.recordArrival(nowMs, lag);
+                }
+            }
+            untrack(keyJson, source.has_value(), lag, nowMs, events, changes);
+            continue;
+        }
+        // Newly tracked: it was counted in sync if both sides held the agreed row.
+        std::optional<RecordStatus> from = t.status;
+        if (!tracked)
+            from = previous.baseline && *previous.baseline ? std::optional(RecordStatus::InSync)
+                                                           : std::nullopt;
+        Tracked &slot = m_records[keyJson];
+        slot.state = t.state;
+        slot.status = t.status;
+        setStatus(keyJson, slot, from, status, pendingAgeMs(slot.state, nowMs, m_flow.direction),
+                  nowMs, events);
+        if (!baselineFields.isEmpty() || !tracked || sourceMoved || targetMoved)
+            changes.upserts.append(toStored(keyJson, slot, baselineFields));
+    }
+}
+
+void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
+{
+    const QList<QByteArray> pending(m_pending.cbegin(), m_pending.cend());
+    for (const QByteArray &keyJson : pending) {
+        Tracked &t = m_records[keyJson];
+        const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
+        setStatus(keyJson, t, t.status, status, pendingAgeMs(t.state, nowMs, m_flow.direction),
+                  nowMs, events);
+    }
+}
+
+qint64 LiveFlow::oldestPendingAgeMs(qint64 nowMs) const
+{
+    qint64 oldest = 0;
+    for (auto it = m_records.cbegin(); it != m_records.cend(); ++it) {
+        if (it->status == RecordStatus::Pending || it->status == RecordStatus::Late)
+            oldest = std::max(oldest, pendingAgeMs(it->state, nowMs, m_flow.direction));
+    }
+    return oldest;
+}
+
+std::optional<RecordStatus> LiveFlow::status(const QByteArray &keyJson) const
+{
+    const auto it = m_records.constFind(keyJson);
+    if (it == m_records.constEnd())
+        return std::nullopt;
+    return it->status;
+}
+
+std::optional<RecordState> LiveFlow::state(const QByteArray &keyJson) const
+{
+    const auto it = m_records.constFind(keyJson);
+    if (it == m_records.constEnd())
+        return std::nullopt;
+    return it->state;
+}
+
+} // namespace syncdesk

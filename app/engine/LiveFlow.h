@@ -1,0 +1,113 @@
+#pragma once
+
+#include "FlowPlan.h"
+#include "LagStats.h"
+#include "model/RecordState.h"
+#include "model/RecordStatus.h"
+#include "model/Workspace.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QSet>
+
+#include <array>
+#include <memory>
+
+namespace syncdesk {
+
+class Connector;
+class RowEncoder;
+struct DiffResult;
+struct StateChanges;
+struct StoredBaseline;
+
+// Which side a change was seen on; Unknown for what a verification scan found.
+enum class ChangeSide { Source, Target, Unknown };
+
+// "This key changed on that side at that commit time": what feeds and scans report.
+struct KeyChange
+{
+    ChangeSide side = ChangeSide::Unknown;
+    KeyText key;
+    qint64 changedAtMs = 0; // commit time when the feed knows it, else when it was seen
+};
+
+// One status change of one record, as `watch --events` prints it.
+struct StatusEvent
+{
+    qint64 tsMs = 0;
+    QString flow;
+    QByteArray keyJson;
+    RecordStatus status = RecordStatus::InSync;
+    qint64 lagMs = 0;
+};
+
+// The live state of one flow: every record that is not in sync (in memory, with its baseline
+// persisted), the counts by status, and the arrival lags. In-sync records cost nothing: their
+// baseline is their current row.
+class LiveFlow
+{
+public:
+    LiveFlow(const Workspace &workspace, const FlowSpec &flow);
+    ~LiveFlow();
+    LiveFlow(const LiveFlow &) = delete;
+    LiveFlow &operator=(const LiveFlow &) = delete;
+
+    // Connects both sides for fetches and resolves the plan. Throws SyncError.
+    void open();
+    [[nodiscard]] bool isOpen() const { return m_encoder != nullptr; }
+    void close();
+
+    // Takes a full comparison (with records) plus the stored baselines as the starting state.
+    void load(const DiffResult &diff, const QList<StoredBaseline> &stored, qint64 nowMs,
+              QList<StatusEvent> &events, StateChanges &changes);
+    // Re-reads the changed keys on both sides and reclassifies them.
+    void apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<StatusEvent> &events,
+               StateChanges &changes);
+    // Keys a verification scan disagrees with the live state on (to be re-read via apply()).
+    [[nodiscard]] QList<KeyChange> suspects(const DiffResult &diff) const;
+    // Pending records past their SLA turn late.
+    void tick(qint64 nowMs, QList<StatusEvent> &events);
+
+    [[nodiscard]] const FlowSpec &spec() const { return m_flow; }
+    [[nodiscard]] const FlowPlan &plan() const { return m_plan; }
+    [[nodiscard]] TableRef table(bool sourceSide) const { return m_tables[sourceSide ? 0 : 1]; }
+    [[nodiscard]] qint64 count(RecordStatus status) const { return m_counts[size_t(status)]; }
+    [[nodiscard]] qint64 trackedRecords() const { return m_records.size(); }
+    [[nodiscard]] qint64 oldestPendingAgeMs(qint64 nowMs) const;
+    [[nodiscard]] const LagStats &lags() const { return m_lags; }
+    [[nodiscard]] std::optional<RecordStatus> status(const QByteArray &keyJson) const;
+    [[nodiscard]] std::optional<RecordState> state(const QByteArray &keyJson) const;
+
+    // The key columns' values of a key JSON array, as fetch() takes them.
+    [[nodiscard]] static KeyText keyText(const QByteArray &keyJson);
+
+private:
+    struct Tracked
+    {
+        RecordState state;
+        RecordStatus status = RecordStatus::InSync;
+    };
+
+    // Moves a record between status counts (`from` nullopt: it was not counted anywhere).
+    void setStatus(const QByteArray &keyJson, Tracked &t, std::optional<RecordStatus> from,
+                   RecordStatus to, qint64 lagMs, qint64 nowMs, QList<StatusEvent> &events);
+    void untrack(const QByteArray &keyJson, bool present, qint64 lagMs, qint64 nowMs,
+                 QList<StatusEvent> &events, StateChanges &changes);
+    [[nodiscard]] StoredBaseline toStored(const QByteArray &keyJson, const Tracked &t,
+                                          const QByteArray &fieldValues) const;
+
+    const Workspace &m_workspace;
+    FlowSpec m_flow;
+    FlowPlan m_plan;
+    std::array<TableRef, 2> m_tables;
+    std::unique_ptr<Connector> m_connectors[2];
+    std::unique_ptr<RowEncoder> m_encoder;
+    QHash<QByteArray, Tracked> m_records; // keyed by the key's JSON, which is canonical
+    QSet<QByteArray> m_pending;           // the subset that may turn late
+    std::array<qint64, 8> m_counts{};
+    LagStats m_lags;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "Backoff.h"
+#include "model/Workspace.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <optional>
+
+class QTimer;
+
+namespace syncdesk {
+
+// One row change a feed saw: the table, the columns it knows (at least the key), and when it
+// was committed (ms since the epoch; 0 when the feed cannot tell).
+struct ChangeEvent
+{
+    TableRef table;
+    QHash<QString, std::optional<QString>> columns;
+    qint64 commitMs = 0;
+};
+
+// The live change stream of one system. Feeds run on the engine's thread, driven by its event
+// loop; a feed whose system goes away reports it, retries with backoff and resumes.
+class ChangeFeed : public QObject
+{
+    Q_OBJECT
+
+public:
+    ChangeFeed(SystemSpec system, QObject *parent);
+
+    virtual void start() = 0;
+    // Everything up to `position` is persisted: the system may forget it.
+    virtual void confirm(const QString &position) { Q_UNUSED(position) }
+    // "logical (wal2json)", "polling", …: reported so operators know what they get.
+    [[nodiscard]] virtual QString mode() const = 0;
+
+    [[nodiscard]] const SystemSpec &system() const { return m_system; }
+    [[nodiscard]] bool isConnected() const { return m_connected; }
+    [[nodiscard]] QString lastError() const { return m_lastError; }
+    [[nodiscard]] qint64 lastEventMs() const { return m_lastEventMs; }
+    [[nodiscard]] qint64 nextRetryMs() const { return m_nextRetryMs; }
+
+signals:
+    void changes(const QList<syncdesk::ChangeEvent> &events, const QString &position);
+    // Something changed that the feed cannot name row by row: compare the tables again.
+    void rescanNeeded();
+    void connectionChanged(bool connected, const QString &error);
+
+protected:
+    void setConnected();
+    // Reports the failure and calls `retry` after the next backoff delay.
+    void setFailed(const QString &error);
+    void noteEvent(qint64 ms) { m_lastEventMs = ms; }
+    virtual void retry() = 0;
+
+private:
+    SystemSpec m_system;
+    Backoff m_backoff;
+    QTimer *m_retryTimer;
+    bool m_connected = false;
+    QString m_lastError;
+    qint64 m_lastEventMs = 0;
+    qint64 m_nextRetryMs = 0;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,287 @@
+#include "PgLogicalFeed.h"
+
+#include "connectors/PgConnection.h"
+#include "model/Canonical.h"
+#include "model/SyncError.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <cstring>
+
+namespace syncdesk {
+
+namespace {
+
+quint64 readBigEndian(const char *p)
+{
+    quint64 v = 0;
+    for (int i = 0; i < 8; ++i)
+        v = (v << 8) | quint8(p[i]);
+    return v;
+}
+
+void writeBigEndian(char *p, quint64 v)
+{
+    for (int i = 7; i >= 0; --i) {
+        p[i] = char(v & 0xFF);
+        v >>= 8;
+    }
+}
+
+// Microseconds since 2000-01-01, the replication protocol's clock.
+quint64 pgNowMicros()
+{
+    constexpr qint64 epochOffsetMs = 946684800000LL;
+    return quint64((QDateTime::currentMSecsSinceEpoch() - epochOffsetMs) * 1000);
+}
+
+qint64 commitMs(const QJsonValue &timestamp)
+{
+    std::string canon;
+    const QByteArray text = timestamp.toString().toUtf8();
+    if (!canonical::appendInstant({text.constData(), size_t(text.size())}, canon))
+        return 0;
+    const QDateTime t = QDateTime::fromString(QString::fromStdString(canon), Qt::ISODateWithMs);
+    return t.isValid() ? t.toMSecsSinceEpoch() : 0;
+}
+
+// wal2json's add-tables escapes its separators with a backslash.
+QString wal2jsonName(const QString &name)
+{
+    QString out;
+    for (const QChar c : name) {
+        if (c == u' ' || c == u'\'' || c == u',' || c == u'.' || c == u'*' || c == u'\\')
+            out += u'\\';
+        out += c;
+    }
+    return out;
+}
+
+} // namespace
+
+PgLogicalFeed::PgLogicalFeed(SystemSpec system, QString slot, QList<TableRef> tables,
+                             QObject *parent)
+    : ChangeFeed(std::move(system), parent), m_slot(std::move(slot)), m_tables(std::move(tables)),
+      m_statusTimer(new QTimer(this))
+{
+    m_statusTimer->setInterval(1000);
+    connect(m_statusTimer, &QTimer::timeout, this, [this] { sendStatus(false); });
+}
+
+PgLogicalFeed::~PgLogicalFeed()
+{
+    if (m_conn)
+        (void)writeStatus(); // tell the server how far we got before leaving
+}
+
+QString PgLogicalFeed::slotName(const QString &workspacePath, const QString &system)
+{
+    const QByteArray digest =
+        QCryptographicHash::hash(workspacePath.toUtf8(), QCryptographicHash::Sha256).toHex().left(10);
+    QString name = system.toLower();
+    name.replace(QRegularExpression(QStringLiteral("[^a-z0-9_]")), QStringLiteral("_"));
+    return (QStringLiteral("syncdesk_") + QString::fromLatin1(digest) + u'_' + name).left(63);
+}
+
+quint64 PgLogicalFeed::parseLsn(const QString &lsn)
+{
+    const QStringList parts = lsn.split(u'/');
+    if (parts.size() != 2)
+        return 0;
+    return (parts[0].toULongLong(nullptr, 16) << 32) | parts[1].toULongLong(nullptr, 16);
+}
+
+QString PgLogicalFeed::formatLsn(quint64 lsn)
+{
+    return QStringLiteral("%1/%2").arg(lsn >> 32, 0, 16).arg(lsn & 0xFFFFFFFF, 0, 16).toUpper();
+}
+
+void PgLogicalFeed::start()
+{
+    try {
+        connectAndStream();
+        setConnected();
+    } catch (const SyncError &e) {
+        fail(e.message());
+    }
+}
+
+void PgLogicalFeed::fail(const QString &error)
+{
+    delete m_notifier;
+    m_notifier = nullptr;
+    m_statusTimer->stop();
+    m_conn.reset();
+    m_transaction.clear();
+    setFailed(error);
+}
+
+void PgLogicalFeed::connectAndStream()
+{
+    const QString where = QStringLiteral("system '%1' (postgres) feed").arg(system().name);
+    {
+        // The slot is made on an ordinary connection, once; it then outlives us on purpose.
+        PgConnection admin(system().conninfo, where);
+        const PgResultPtr r = admin.exec(
+            "feed", "SELECT plugin FROM pg_replication_slots WHERE slot_name = $1", {m_slot.toUtf8()});
+        if (PQntuples(r.get()) == 0)
+            admin.exec("feed", "SELECT pg_create_logical_replication_slot($1, 'wal2json')",
+                       {m_slot.toUtf8()});
+        else if (qstrcmp(PQgetvalue(r.get(), 0, 0), "wal2json") != 0)
+            throw SyncError(QStringLiteral("%1: slot %2 exists with another output plugin")
+                                .arg(where, m_slot));
+    }
+    const QByteArray info = system().conninfo.toUtf8();
+    const char *keys[] = {"connect_timeout", "dbname", "replication", "fallback_application_name",
+                          nullptr};
+    const char *values[] = {"10", info.constData(), "database", "syncdesk-feed", nullptr};
+    m_conn.reset(PQconnectdbParams(keys, values, 1));
+    if (PQstatus(m_conn.get()) != CONNECTION_OK)
+        throw SyncError(QStringLiteral("%1: cannot open a replication connection: %2")
+                            .arg(where, PgConnection::scrub(QString::fromUtf8(PQerrorMessage(m_conn.get())),
+                                                            PQpass(m_conn.get()))));
+    QStringList tables;
+    for (const TableRef &t : m_tables)
+        tables << (t.schema == u"*" ? t.schema : wal2jsonName(t.schema)) + u'.' + wal2jsonName(t.name);
+    // The replication grammar takes plain '…' literals (quotes doubled, backslashes as is).
+    QString filter = tables.join(u',');
+    filter.replace(u'\'', QStringLiteral("''"));
+    char *slot = PQescapeIdentifier(m_conn.get(), m_slot.toUtf8().constData(), size_t(m_slot.toUtf8().size()));
+    const QByteArray command = QByteArray("START_REPLICATION SLOT ") + slot
+                               + " LOGICAL 0/0 (\"format-version\" '2', \"include-timestamp\" "
+                                 "'1', \"include-types\" '0', \"add-tables\" "
+                               + '\'' + filter.toUtf8() + "')";
+    PQfreemem(slot);
+    qCDebug(lcPg).noquote() << "feed" << command;
+    const PgResultPtr r(PQexec(m_conn.get(), command.constData()));
+    if (PQresultStatus(r.get()) != PGRES_COPY_BOTH)
+        throw SyncError(QStringLiteral("%1: START_REPLICATION failed: %2")
+                            .arg(where, QString::fromUtf8(PQerrorMessage(m_conn.get())).trimmed()));
+    PQsetnonblocking(m_conn.get(), 1);
+    m_notifier = new QSocketNotifier(PQsocket(m_conn.get()), QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, &PgLogicalFeed::onReadable);
+    m_statusTimer->start();
+    // Data may already sit in libpq's buffer, which the notifier would not announce.
+    QTimer::singleShot(0, this, &PgLogicalFeed::onReadable);
+}
+
+void PgLogicalFeed::onReadable()
+{
+    if (!m_conn)
+        return;
+    if (!PQconsumeInput(m_conn.get())) {
+        fail(QStringLiteral("system '%1' (postgres) feed: connection lost: %2")
+                 .arg(system().name, QString::fromUtf8(PQerrorMessage(m_conn.get())).trimmed()));
+        return;
+    }
+    // Drain everything libpq has, not just one message per wake-up.
+    while (m_conn) {
+        char *buffer = nullptr;
+        const int n = PQgetCopyData(m_conn.get(), &buffer, 1);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            fail(QStringLiteral("system '%1' (postgres) feed: stream ended: %2")
+                     .arg(system().name, QString::fromUtf8(PQerrorMessage(m_conn.get())).trimmed()));
+            return;
+        }
+        const std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
+        if (buffer[0] == 'w' && n >= 25) {
+            const quint64 walStart = readBigEndian(buffer + 1);
+            m_received = std::max(m_received, readBigEndian(buffer + 9));
+            handleData(buffer + 25, n - 25, walStart);
+        } else if (buffer[0] == 'k' && n >= 18) {
+            m_received = std::max(m_received, readBigEndian(buffer + 1));
+            if (buffer[17])
+                sendStatus(true);
+        }
+    }
+}
+
+void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
+{
+    const QJsonObject o = QJsonDocument::fromJson(QByteArray(data, length)).object();
+    const QString action = o.value(u"action").toString();
+    if (action == u"B") {
+        m_transaction.clear();
+        return;
+    }
+    if (action == u"C") {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        noteEvent(now);
+        if (!m_transaction.isEmpty()) {
+            m_emitted = walStart;
+            emit changes(m_transaction, formatLsn(walStart));
+        } else if (m_confirmed >= m_emitted) {
+            // Nothing of ours in it and nothing of ours outstanding: let the server move on.
+            m_confirmed = std::max(m_confirmed, walStart);
+        }
+        m_transaction.clear();
+        return;
+    }
+    if (action != u"I" && action != u"U" && action != u"D")
+        return;
+    ChangeEvent base;
+    base.table = {o.value(u"schema").toString(), o.value(u"table").toString()};
+    base.commitMs = commitMs(o.value(u"timestamp"));
+    // The old key (identity) of updates and deletes, and the new row of inserts and updates:
+    // an update that changes the key touches two records.
+    for (const char *part : {"identity", "columns"}) {
+        const QJsonArray columns = o.value(QLatin1String(part)).toArray();
+        if (columns.isEmpty())
+            continue;
+        ChangeEvent e = base;
+        for (const QJsonValue &c : columns) {
+            const QJsonObject col = c.toObject();
+            const QJsonValue v = col.value(u"value");
+            std::optional<QString> text;
+            if (v.isString())
+                text = v.toString();
+            else if (v.isBool())
+                text = v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+            else if (v.isDouble())
+                text = QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)
+                                             .chopped(1).mid(1));
+            e.columns.insert(col.value(u"name").toString(), text);
+        }
+        m_transaction.append(std::move(e));
+    }
+}
+
+void PgLogicalFeed::confirm(const QString &position)
+{
+    m_confirmed = std::max(m_confirmed, parseLsn(position));
+}
+
+void PgLogicalFeed::sendStatus(bool force)
+{
+    if (!m_conn || (!force && m_reported == m_confirmed))
+        return;
+    if (!writeStatus())
+        fail(QStringLiteral("system '%1' (postgres) feed: cannot send status: %2")
+                 .arg(system().name, QString::fromUtf8(PQerrorMessage(m_conn.get())).trimmed()));
+}
+
+bool PgLogicalFeed::writeStatus()
+{
+    char message[34];
+    message[0] = 'r';
+    writeBigEndian(message + 1, std::max(m_received, m_confirmed)); // written
+    writeBigEndian(message + 9, m_confirmed);                        // flushed: safe to forget
+    writeBigEndian(message + 17, m_confirmed);                       // applied
+    writeBigEndian(message + 25, pgNowMicros());
+    message[33] = 0;
+    if (PQputCopyData(m_conn.get(), message, sizeof message) <= 0 || PQflush(m_conn.get()) < 0)
+        return false;
+    m_reported = m_confirmed;
+    return true;
+}
+
+} // namespace syncdesk

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "ChangeFeed.h"
+#include "connectors/PgHandles.h"
+
+#include <QList>
+
+class QSocketNotifier;
+class QTimer;
+
+namespace syncdesk {
+
+// PostgreSQL logical decoding (wal2json, format 2) over a replication connection: every
+// committed row change with its commit time, milliseconds after the commit. The slot is
+// confirmed only up to what the engine has persisted, so a restart — of SyncDesk or of the
+// server — replays whatever was not yet recorded.
+class PgLogicalFeed final : public ChangeFeed
+{
+    Q_OBJECT
+
+public:
+    PgLogicalFeed(SystemSpec system, QString slot, QList<TableRef> tables, QObject *parent);
+    ~PgLogicalFeed() override;
+
+    void start() override;
+    void confirm(const QString &position) override;
+    [[nodiscard]] QString mode() const override { return QStringLiteral("logical (wal2json)"); }
+
+    // The slot a workspace uses for a system: stable, unique per workspace file.
+    [[nodiscard]] static QString slotName(const QString &workspacePath, const QString &system);
+    [[nodiscard]] static quint64 parseLsn(const QString &lsn);
+    [[nodiscard]] static QString formatLsn(quint64 lsn);
+
+protected:
+    void retry() override { start(); }
+
+private:
+    void connectAndStream();
+    void onReadable();
+    void handleData(const char *data, int length, quint64 walStart);
+    void sendStatus(bool force);
+    [[nodiscard]] bool writeStatus();
+    void fail(const QString &error);
+
+    QString m_slot;
+    QList<TableRef> m_tables;
+    PgConnPtr m_conn;
+    QSocketNotifier *m_notifier = nullptr;
+    QTimer *m_statusTimer;
+    QList<ChangeEvent> m_transaction;
+    quint64 m_received = 0;  // highest WAL position seen
+    quint64 m_confirmed = 0; // highest position the engine persisted
+    quint64 m_reported = 0;
+    quint64 m_emitted = 0;   // position of the last transaction handed to the engine
+};
+
+} // namespace syncdesk

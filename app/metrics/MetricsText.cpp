@@ -1,0 +1,126 @@
+#include "MetricsText.h"
+
+#include "engine/LiveEngine.h"
+
+namespace syncdesk {
+
+namespace {
+
+QByteArray label(const QString &value)
+{
+    QByteArray v = value.toUtf8();
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    return '"' + v + '"';
+}
+
+QByteArray seconds(qint64 ms)
+{
+    return QByteArray::number(double(ms) / 1000.0, 'g', 12);
+}
+
+class Family
+{
+public:
+    Family(QByteArray &out, const char *name, const char *type, const char *help)
+        : m_out(out), m_name(name)
+    {
+        m_out += "# HELP " + m_name + ' ' + help + "\n# TYPE " + m_name + ' ' + type + '\n';
+    }
+    void sample(const QByteArray &labels, const QByteArray &value)
+    {
+        m_out += m_name + (labels.isEmpty() ? QByteArray() : '{' + labels + '}') + ' ' + value + '\n';
+    }
+
+private:
+    QByteArray &m_out;
+    QByteArray m_name;
+};
+
+} // namespace
+
+QByteArray metricsText(const LiveEngine &engine, qint64 nowMs)
+{
+    QByteArray out;
+    const QList<const LiveFlow *> flows = engine.flows();
+    {
+        Family f(out, "syncdesk_records", "gauge", "Records of a flow by status.");
+        for (const LiveFlow *flow : flows) {
+            for (int s = 0; s <= int(RecordStatus::Different); ++s)
+                f.sample("flow=" + label(flow->spec().name) + ",status="
+                             + label(statusName(RecordStatus(s))),
+                         QByteArray::number(flow->count(RecordStatus(s))));
+        }
+    }
+    {
+        Family f(out, "syncdesk_flow_ready", "gauge",
+                 "1 once the flow's first comparison is done and live updates follow.");
+        for (const LiveFlow *flow : flows)
+            f.sample("flow=" + label(flow->spec().name),
+                     engine.isReady(flow->spec().name) ? "1" : "0");
+    }
+    {
+        Family f(out, "syncdesk_oldest_pending_seconds", "gauge",
+                 "Age of the oldest change not yet arrived on the other side.");
+        for (const LiveFlow *flow : flows)
+            f.sample("flow=" + label(flow->spec().name), seconds(flow->oldestPendingAgeMs(nowMs)));
+    }
+    {
+        Family f(out, "syncdesk_sla_seconds", "gauge", "The flow's consistency window.");
+        for (const LiveFlow *flow : flows)
+            f.sample("flow=" + label(flow->spec().name),
+                     QByteArray::number(flow->spec().slaSeconds));
+    }
+    {
+        Family lag(out, "syncdesk_arrival_lag_seconds", "gauge",
+                   "Arrival lag quantiles over a trailing window.");
+        for (const LiveFlow *flow : flows) {
+            for (const auto &[window, ms] : {std::pair{"5m", 300000LL}, std::pair{"1h", 3600000LL}}) {
+                const LagStats::Summary s = flow->lags().summary(nowMs, ms);
+                const QByteArray base = "flow=" + label(flow->spec().name) + ",window=\"" + window + '"';
+                lag.sample(base + ",quantile=\"0.5\"", seconds(s.p50));
+                lag.sample(base + ",quantile=\"0.95\"", seconds(s.p95));
+                lag.sample(base + ",quantile=\"0.99\"", seconds(s.p99));
+                lag.sample(base + ",quantile=\"1\"", seconds(s.max));
+            }
+        }
+    }
+    {
+        Family f(out, "syncdesk_arrivals_within_sla_ratio", "gauge",
+                 "Share of changes that arrived within the SLA over a trailing window.");
+        for (const LiveFlow *flow : flows) {
+            for (const auto &[window, ms] : {std::pair{"5m", 300000LL}, std::pair{"1h", 3600000LL}})
+                f.sample("flow=" + label(flow->spec().name) + ",window=\"" + window + '"',
+                         QByteArray::number(flow->lags().summary(nowMs, ms).withinSla, 'g', 6));
+        }
+    }
+    {
+        Family f(out, "syncdesk_arrivals_total", "counter", "Changes that arrived on the other side.");
+        for (const LiveFlow *flow : flows)
+            f.sample("flow=" + label(flow->spec().name), QByteArray::number(flow->lags().totalArrivals()));
+    }
+    {
+        Family f(out, "syncdesk_sla_breaches_total", "counter", "Changes that arrived past the SLA.");
+        for (const LiveFlow *flow : flows)
+            f.sample("flow=" + label(flow->spec().name), QByteArray::number(flow->lags().totalBreaches()));
+    }
+    const QList<SystemHealth> systems = engine.systems();
+    {
+        Family f(out, "syncdesk_feed_connected", "gauge", "1 while the system's change feed is connected.");
+        for (const SystemHealth &s : systems)
+            f.sample("system=" + label(s.name) + ",mode=" + label(s.feedMode), s.connected ? "1" : "0");
+    }
+    {
+        Family f(out, "syncdesk_feed_last_event_timestamp_seconds", "gauge",
+                 "When the system's feed last delivered a change (Unix time).");
+        for (const SystemHealth &s : systems)
+            f.sample("system=" + label(s.name), seconds(s.lastEventMs));
+    }
+    {
+        Family f(out, "syncdesk_change_events_total", "counter",
+                 "Change events applied (rate() gives events per second).");
+        f.sample({}, QByteArray::number(engine.eventsApplied()));
+    }
+    return out;
+}
+
+} // namespace syncdesk

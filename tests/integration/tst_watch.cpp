@@ -1,0 +1,355 @@
+#include "TestPostgres.h"
+#include "TestSqlite.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <functional>
+#include <optional>
+
+// `syncdesk-cli watch --events` against real servers: the stories of the live issue, as a
+// monitoring agent would see them.
+class TestWatch : public QObject
+{
+    Q_OBJECT
+
+    // A running `watch`, read line by line.
+    class Watch
+    {
+    public:
+        ~Watch() { stop(); }
+        void start(const QString &workspace, const QStringList &extra = {})
+        {
+            m_process.start(QStringLiteral(SYNCDESK_CLI_PATH),
+                            QStringList{QStringLiteral("watch"), QStringLiteral("--workspace"),
+                                        workspace, QStringLiteral("--events")} + extra);
+            m_process.waitForStarted();
+        }
+        // The first line from now on matching `match`, within `timeoutMs`.
+        std::optional<QJsonObject> waitFor(const std::function<bool(const QJsonObject &)> &match,
+                                           int timeoutMs = 20000)
+        {
+            QElapsedTimer timer;
+            timer.start();
+            while (true) {
+                while (m_process.canReadLine()) {
+                    const QByteArray line = m_process.readLine();
+                    m_lines << line;
+                    const QJsonObject o = QJsonDocument::fromJson(line).object();
+                    if (match(o))
+                        return o;
+                }
+                const qint64 left = timeoutMs - timer.elapsed();
+                if (left <= 0 || m_process.state() != QProcess::Running)
+                    return std::nullopt;
+                m_process.waitForReadyRead(int(std::min<qint64>(left, 200)));
+            }
+        }
+        std::optional<QJsonObject> waitForStatus(const QString &key, const QString &status,
+                                                 int timeoutMs = 20000)
+        {
+            return waitFor(
+                [&](const QJsonObject &o) {
+                    return o.value(u"key").toArray() == QJsonArray{key}
+                           && o.value(u"status").toString() == status;
+                },
+                timeoutMs);
+        }
+        bool waitReady(int timeoutMs = 30000)
+        {
+            return waitFor([](const QJsonObject &o) { return o.value(u"event").toString() == u"ready"; },
+                           timeoutMs)
+                .has_value();
+        }
+        int stop()
+        {
+            if (m_process.state() == QProcess::NotRunning)
+                return m_process.exitCode();
+            ::kill(pid_t(m_process.processId()), SIGTERM);
+            if (!m_process.waitForFinished(15000)) {
+                m_process.kill();
+                m_process.waitForFinished();
+                return -1;
+            }
+            return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+        }
+        QString transcript()
+        {
+            return QString::fromUtf8(m_lines.join() + m_process.readAllStandardOutput()
+                                     + "\n--- stderr ---\n" + m_process.readAllStandardError());
+        }
+
+    private:
+        QProcess m_process;
+        QByteArrayList m_lines;
+    };
+
+    QTemporaryDir m_dir;
+    int m_case = 0;
+
+    static QByteArray system(const QString &name, const QString &conninfo, const QString &path)
+    {
+        if (!conninfo.isEmpty())
+            return QStringLiteral(R"({"name": "%1", "kind": "postgres", "conninfo": "%2"})")
+                .arg(name, conninfo).toUtf8();
+        return QStringLiteral(R"({"name": "%1", "kind": "sqlite", "path": "%2"})")
+            .arg(name, path).toUtf8();
+    }
+
+    // Two PostgreSQL databases (or SQLite files) holding devices K1..K20, and a workspace.
+    QString setUp(bool postgres, const QString &direction, int slaSeconds, QString *srcDb,
+                  QString *dstDb, QString *error, const QString &serverConninfo = {})
+    {
+        const int n = ++m_case;
+        const QString ddl = QStringLiteral(
+            "CREATE TABLE devices (sku text PRIMARY KEY, model text, qty integer, updated_at text)");
+        QString rows = QStringLiteral("INSERT INTO devices VALUES ");
+        for (int i = 1; i <= 20; ++i)
+            rows += QStringLiteral("%1('K%2', 'M%2', %2, '2026-01-01T00:00:00Z')")
+                        .arg(i > 1 ? QStringLiteral(", ") : QString()).arg(i);
+        QByteArray systems;
+        for (const char *side : {"src", "dst"}) {
+            QString conninfo, path;
+            if (postgres) {
+                const QString name = QStringLiteral("watch%1_%2").arg(n).arg(QLatin1String(side));
+                if (serverConninfo.isEmpty()) {
+                    if (!testsupport::createDatabase(name, &conninfo, error))
+                        return {};
+                } else {
+                    conninfo = QString(serverConninfo).replace(QStringLiteral("dbname=postgres"),
+                                                               QStringLiteral("dbname=") + name);
+                    if (!testsupport::pgExec(serverConninfo,
+                                             QStringLiteral("CREATE DATABASE %1").arg(name), error))
+                        return {};
+                }
+                if (!testsupport::pgExec(conninfo, ddl + u';' + rows, error))
+                    return {};
+            } else {
+                path = m_dir.filePath(QStringLiteral("watch%1_%2.db").arg(n).arg(QLatin1String(side)));
+                if (!testsupport::sqliteExec(path, {ddl, rows}, error))
+                    return {};
+            }
+            (QLatin1String(side) == QLatin1String("src") ? *srcDb : *dstDb) =
+                postgres ? conninfo : path;
+            systems += (systems.isEmpty() ? "" : ",\n") + system(QLatin1String(side), conninfo, path);
+        }
+        const QString updatedAt = postgres ? QString() : QStringLiteral(", \"updated_at\": \"updated_at\"");
+        const QByteArray json = QStringLiteral(R"({"version": 1, "systems": [%1],
+            "flows": [{"name": "devices",
+              "source": {"system": "src", "table": "devices"%2},
+              "target": {"system": "dst", "table": "devices"%2},
+              "key": ["sku"], "fields": ["model", "qty"],
+              "direction": "%3", "sla_seconds": %4}]})")
+                                    .arg(QString::fromUtf8(systems), updatedAt, direction)
+                                    .arg(slaSeconds)
+                                    .toUtf8();
+        return testsupport::writeFile(QDir(m_dir.path()), QStringLiteral("watch%1.json").arg(n), json);
+    }
+
+    // Runs `sql` on a PostgreSQL conninfo or an SQLite path.
+    static bool run(bool postgres, const QString &db, const QString &sql, QString *error)
+    {
+        return postgres ? testsupport::pgExec(db, sql, error)
+                        : testsupport::sqliteExec(db, {sql}, error);
+    }
+
+    static QString touch(const QString &set, const QString &sku)
+    {
+        // updated_at moves with every change, as applications that support polling do.
+        return QStringLiteral("UPDATE devices SET %1, updated_at = '%2' WHERE sku = '%3'")
+            .arg(set, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs), sku);
+    }
+
+    static void backends()
+    {
+        QTest::addColumn<bool>("postgres");
+        QTest::newRow("postgres (logical decoding)") << true;
+        QTest::newRow("sqlite (polling)") << false;
+    }
+
+private slots:
+    void shouldFollowAChangeFromPendingToInSync_data() { backends(); }
+
+    // Given a live flow, when the source changes, then the record is pending; when the same
+    // change reaches the target, it is in sync again with a measured lag.
+    void shouldFollowAChangeFromPendingToInSync()
+    {
+        QFETCH(bool, postgres);
+        QString src, dst, error;
+        const QString ws = setUp(postgres, QStringLiteral("one-way"), 300, &src, &dst, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        Watch watch;
+        watch.start(ws);
+        QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+
+        QVERIFY2(run(postgres, src, touch(QStringLiteral("qty = 99"), QStringLiteral("K1")), &error),
+                 qPrintable(error));
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K1"), QStringLiteral("pending")),
+                 qPrintable(watch.transcript()));
+        QTest::qWait(300);
+        QVERIFY2(run(postgres, dst, touch(QStringLiteral("qty = 99"), QStringLiteral("K1")), &error),
+                 qPrintable(error));
+        const auto arrived = watch.waitForStatus(QStringLiteral("K1"), QStringLiteral("in_sync"));
+        QVERIFY2(arrived, qPrintable(watch.transcript()));
+        QVERIFY2(arrived->value(u"lag_ms").toInteger() >= 250, qPrintable(watch.transcript()));
+        QVERIFY(arrived->value(u"ts").toString().endsWith(u'Z'));
+        QCOMPARE(arrived->value(u"flow").toString(), QStringLiteral("devices"));
+        QCOMPARE(watch.stop(), 0);
+    }
+
+    void shouldFlagConflictsDriftAndLateness_data() { backends(); }
+
+    void shouldFlagConflictsDriftAndLateness()
+    {
+        QFETCH(bool, postgres);
+        QString src, dst, error;
+        const QString ws = setUp(postgres, QStringLiteral("one-way"), 2, &src, &dst, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        Watch watch;
+        watch.start(ws);
+        QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+
+        // Both sides changed, differently: a conflict.
+        QVERIFY2(run(postgres, src, touch(QStringLiteral("qty = 5"), QStringLiteral("K2")), &error), qPrintable(error));
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K2"), QStringLiteral("pending")), qPrintable(watch.transcript()));
+        QVERIFY2(run(postgres, dst, touch(QStringLiteral("model = 'X'"), QStringLiteral("K2")), &error), qPrintable(error));
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K2"), QStringLiteral("conflict")), qPrintable(watch.transcript()));
+
+        // A one-way flow's target edited on its own: drift.
+        QVERIFY2(run(postgres, dst, touch(QStringLiteral("qty = 0"), QStringLiteral("K3")), &error), qPrintable(error));
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K3"), QStringLiteral("target_drift")), qPrintable(watch.transcript()));
+
+        // A change that does not arrive within the SLA (2 s): late.
+        QVERIFY2(run(postgres, src, touch(QStringLiteral("model = 'slow'"), QStringLiteral("K4")), &error), qPrintable(error));
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K4"), QStringLiteral("pending")), qPrintable(watch.transcript()));
+        const auto late = watch.waitForStatus(QStringLiteral("K4"), QStringLiteral("late"), 10000);
+        QVERIFY2(late, qPrintable(watch.transcript()));
+        QVERIFY(late->value(u"lag_ms").toInteger() > 2000);
+        QCOMPARE(watch.stop(), 0);
+    }
+
+    void shouldTreatTargetChangesAsPendingInATwoWayFlow()
+    {
+        QString src, dst, error;
+        const QString ws = setUp(true, QStringLiteral("two-way"), 300, &src, &dst, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        Watch watch;
+        watch.start(ws);
+        QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+        QVERIFY2(run(true, dst, touch(QStringLiteral("qty = 7"), QStringLiteral("K5")), &error), qPrintable(error));
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K5"), QStringLiteral("pending")), qPrintable(watch.transcript()));
+    }
+
+    // Given a watch that was stopped, changes made meanwhile are replayed from the slot with
+    // their commit times when it starts again.
+    void shouldReplayChangesMadeWhileStopped()
+    {
+        QString src, dst, error;
+        const QString ws = setUp(true, QStringLiteral("one-way"), 300, &src, &dst, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        {
+            Watch watch;
+            watch.start(ws);
+            QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+            QCOMPARE(watch.stop(), 0);
+        }
+        QVERIFY2(run(true, src, touch(QStringLiteral("qty = 42"), QStringLiteral("K6")), &error), qPrintable(error));
+        QTest::qWait(1500);
+        Watch again;
+        again.start(ws);
+        const auto replayed = again.waitForStatus(QStringLiteral("K6"), QStringLiteral("pending"));
+        QVERIFY2(replayed, qPrintable(again.transcript()));
+        // The lag counts from the commit, made while nobody watched.
+        QVERIFY2(replayed->value(u"lag_ms").toInteger() >= 1400, qPrintable(again.transcript()));
+        QCOMPARE(again.stop(), 0);
+    }
+
+    // Given a server that dies mid-watch, the watch keeps running, reconnects when it is back,
+    // and a change committed just before the crash is not lost.
+    void shouldRecoverWhenTheServerRestarts()
+    {
+        const QString fixture = m_dir.filePath(QStringLiteral("private-pg"));
+        const QString script = QStringLiteral(SYNCDESK_TEST_SUPPORT_DIR "/pg-fixture.sh");
+        QProcess start;
+        start.start(QStringLiteral("bash"), {script, QStringLiteral("start"), fixture});
+        QVERIFY(start.waitForFinished(120000) && start.exitCode() == 0);
+        auto cleanup = qScopeGuard([&] {
+            QProcess::execute(QStringLiteral("bash"), {script, QStringLiteral("stop"), fixture});
+        });
+        QFile info(fixture + QStringLiteral("/conninfo"));
+        QVERIFY(info.open(QIODevice::ReadOnly));
+        const QString server = QString::fromUtf8(info.readAll()).trimmed();
+
+        QString src, dst, error;
+        const QString ws = setUp(true, QStringLiteral("one-way"), 300, &src, &dst, &error, server);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        Watch watch;
+        watch.start(ws);
+        QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+
+        QVERIFY2(run(true, src, touch(QStringLiteral("qty = 1000"), QStringLiteral("K7")), &error), qPrintable(error));
+        QCOMPARE(QProcess::execute(QStringLiteral("bash"), {script, QStringLiteral("kill"), fixture}), 0);
+        QTest::qWait(1500);
+        QCOMPARE(QProcess::execute(QStringLiteral("bash"), {script, QStringLiteral("resume"), fixture}), 0);
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K7"), QStringLiteral("pending"), 30000),
+                 qPrintable(watch.transcript()));
+        // And it is live again after the outage.
+        QVERIFY2(run(true, src, touch(QStringLiteral("qty = 1001"), QStringLiteral("K8")), &error), qPrintable(error));
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K8"), QStringLiteral("pending"), 30000),
+                 qPrintable(watch.transcript()));
+        QCOMPARE(watch.stop(), 0);
+        // Slots of this workspace go with the server.
+    }
+
+    void shouldServePrometheusMetrics()
+    {
+        QString src, dst, error;
+        const QString ws = setUp(false, QStringLiteral("one-way"), 300, &src, &dst, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        Watch watch;
+        const int port = 20000 + int(QCoreApplication::applicationPid() % 20000);
+        watch.start(ws, {QStringLiteral("--metrics"), QStringLiteral("127.0.0.1:%1").arg(port)});
+        QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+        QVERIFY2(run(false, src, touch(QStringLiteral("qty = 3"), QStringLiteral("K9")), &error), qPrintable(error));
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K9"), QStringLiteral("pending")), qPrintable(watch.transcript()));
+
+        QTcpSocket socket;
+        socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(port));
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        QByteArray response;
+        while (socket.waitForReadyRead(3000))
+            response += socket.readAll();
+        QVERIFY2(response.startsWith("HTTP/1.1 200 OK"), response.constData());
+        QVERIFY(response.contains("Content-Type: text/plain; version=0.0.4"));
+        for (const char *line : {"syncdesk_records{flow=\"devices\",status=\"pending\"} 1",
+                                 "syncdesk_records{flow=\"devices\",status=\"in_sync\"} 19",
+                                 "syncdesk_flow_ready{flow=\"devices\"} 1",
+                                 "# TYPE syncdesk_sla_breaches_total counter",
+                                 "syncdesk_feed_connected{system=\"src\",mode=\"polling (data_version, updated_at)\"} 1",
+                                 "syncdesk_arrival_lag_seconds{flow=\"devices\",window=\"5m\",quantile=\"0.95\"}"})
+            QVERIFY2(response.contains(line), line);
+    }
+
+    void shouldRefuseBadWatchInput()
+    {
+        QProcess p;
+        p.start(QStringLiteral(SYNCDESK_CLI_PATH),
+                {QStringLiteral("watch"), QStringLiteral("--workspace"), QStringLiteral("/nonexistent.json"),
+                 QStringLiteral("--metrics"), QStringLiteral("nohost")});
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(p.readAllStandardError().contains("--metrics must be HOST:PORT"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWatch)
+#include "tst_watch.moc"
