@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 #include "DiffCommand.h"
 #include "ExitCode.h"
+#include "SlotsCommand.h"
 #include "WatchCommand.h"
 
 #include <QCoreApplication>
@@ -17,6 +18,7 @@ const char usage[] =
     "Commands:\n"
     "  diff      one full comparison of a flow (syncdesk-cli diff --help)\n"
     "  watch     live status and lag of every flow (syncdesk-cli watch --help)\n"
+    "  slots     list or drop the replication slots watch keeps (syncdesk-cli slots --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     this text\n"
@@ -52,6 +54,8 @@ int main(int argc, char *argv[])
         return DiffCommand::run(args);
     if (command == u"watch")
         return WatchCommand::run(args);
+    if (command == u"slots")
+        return SlotsCommand::run(args);
     printError(QStringLiteral("unknown command '%1' (see syncdesk-cli --help)").arg(command));
     return ExitFailure;
 }

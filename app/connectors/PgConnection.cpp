@@ -14,7 +14,7 @@ QString PgConnection::scrub(QString message, const char *password)
 {
     if (password && *password)
         message.replace(QString::fromUtf8(password), QStringLiteral("********"));
-    return message.trimmed().replace(u'\n', u' ');
+    return message.simplified(); // one line, whatever libpq's layout
 }
 
 PgConnection::PgConnection(const QString &conninfo, QString where) : m_where(std::move(where))

@@ -270,6 +270,24 @@ private slots:
         // The lag counts from the commit, made while nobody watched.
         QVERIFY2(replayed->value(u"lag_ms").toInteger() >= 1400, qPrintable(again.transcript()));
         QCOMPARE(again.stop(), 0);
+
+        // The slots that made the replay possible are listed, and dropped on request.
+        auto slotCommand = [&](const QString &action) {
+            QProcess p;
+            p.start(QStringLiteral(SYNCDESK_CLI_PATH),
+                    {QStringLiteral("slots"), action, QStringLiteral("--workspace"), ws});
+            p.waitForFinished(30000);
+            return std::pair{p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError())};
+        };
+        auto [code, listed] = slotCommand(QStringLiteral("list"));
+        QCOMPARE(code, 0);
+        QVERIFY2(listed.count(QLatin1String("this workspace")) == 2
+                     && listed.contains(QLatin1String("active=no")),
+                 qPrintable(listed));
+        auto [dropCode, dropped] = slotCommand(QStringLiteral("drop"));
+        QCOMPARE(dropCode, 0);
+        QCOMPARE(dropped.count(QLatin1String("dropped syncdesk_")), 2);
+        QVERIFY(!slotCommand(QStringLiteral("list")).second.contains(QLatin1String("this workspace")));
     }
 
     // Given a server that dies mid-watch, the watch keeps running, reconnects when it is back,
