@@ -241,6 +241,12 @@ void LiveEngine::onFeedChanges(ChangeFeed *feed, const QList<ChangeEvent> &event
     }
     if (!position.isEmpty())
         m_positions.insert(system + QStringLiteral("/logical"), position);
+    // Apply on the next pass of the event loop: alone, a change is handled at once; under load,
+    // everything that arrived meanwhile forms one batch (one fetch per side).
+    if (!m_flushScheduled) {
+        m_flushScheduled = true;
+        QTimer::singleShot(0, this, &LiveEngine::flush);
+    }
 }
 
 bool LiveEngine::systemReady(const QString &system) const
@@ -256,6 +262,7 @@ bool LiveEngine::systemReady(const QString &system) const
 
 void LiveEngine::flush()
 {
+    m_flushScheduled = false;
     if (!m_store)
         return;
     const qint64 now = nowMs();

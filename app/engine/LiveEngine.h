@@ -31,8 +31,9 @@ struct SystemHealth
 
 // The live engine: for every flow, a first full comparison, then change feeds keep every
 // record's status and lag current; a periodic verification scan catches what feeds cannot see.
-// Changes are applied in coalesced batches (every `coalesceMs`), persisted, and only then
-// confirmed to the feeds, so nothing is lost when SyncDesk or a system stops.
+// Changes are applied in batches (all that arrived during one pass of the event loop),
+// persisted, and only then confirmed to the feeds, so nothing is lost when SyncDesk or a
+// system stops.
 class LiveEngine : public QObject
 {
     Q_OBJECT
@@ -40,7 +41,7 @@ class LiveEngine : public QObject
 public:
     struct Options
     {
-        int coalesceMs = 100;
+        int coalesceMs = 100; // retries and stragglers; fresh changes are applied at once
         int verifyIntervalMs = 10 * 60 * 1000;
         int pollIntervalMs = 250;
     };
@@ -96,6 +97,7 @@ private:
     QTimer *m_tickTimer;
     QTimer *m_verifyTimer;
     qint64 m_eventsApplied = 0;
+    bool m_flushScheduled = false;
 };
 
 } // namespace syncdesk

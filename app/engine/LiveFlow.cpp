@@ -267,8 +267,13 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
 
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
         if (status == RecordStatus::InSync) {
-            if (!tracked)
-                continue; // an untracked record that is still (or again) in sync
+            if (!tracked) {
+                // Still (or again) in sync; unless both sides just deleted a record they held.
+                if (!source && sourceMoved && targetMoved)
+                    m_counts[size_t(RecordStatus::InSync)] =
+                        std::max<qint64>(0, m_counts[size_t(RecordStatus::InSync)] - 1);
+                continue;
+            }
             // Arrival: the side that was behind caught up; lag from the change to its arrival.
             qint64 lag = 0;
             const bool waiting = t.status == RecordStatus::Pending || t.status == RecordStatus::Late;

@@ -233,6 +233,7 @@ void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
     base.commitMs = commitMs(o.value(u"timestamp"));
     // The old key (identity) of updates and deletes, and the new row of inserts and updates:
     // an update that changes the key touches two records.
+    QList<ChangeEvent> found;
     for (const char *part : {"identity", "columns"}) {
         const QJsonArray columns = o.value(QLatin1String(part)).toArray();
         if (columns.isEmpty())
@@ -251,8 +252,17 @@ void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
                                              .chopped(1).mid(1));
             e.columns.insert(col.value(u"name").toString(), text);
         }
-        m_transaction.append(std::move(e));
+        found.append(std::move(e));
     }
+    // Most updates keep their key: then the identity names the same record as the new row.
+    if (found.size() == 2) {
+        bool sameKey = true;
+        for (auto it = found[0].columns.cbegin(); it != found[0].columns.cend() && sameKey; ++it)
+            sameKey = found[1].columns.value(it.key()) == it.value();
+        if (sameKey)
+            found.removeFirst();
+    }
+    m_transaction.append(found);
 }
 
 void PgLogicalFeed::confirm(const QString &position)

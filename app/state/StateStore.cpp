@@ -82,12 +82,17 @@ void StateStore::apply(const StateChanges &changes)
                      "INSERT INTO baselines (flow, record_key, present, row_hash, field_values, "
                      "source_changed_at, target_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT (flow, record_key) DO UPDATE SET present = excluded.present, "
-                     "row_hash = excluded.row_hash, field_values = excluded.field_values, "
+                     "row_hash = excluded.row_hash, "
+                     // Unknown field values (NULL) keep the ones stored when the record left
+                     // agreement: they are what both sides last agreed on.
+                     "field_values = COALESCE(excluded.field_values, baselines.field_values), "
                      "source_changed_at = excluded.source_changed_at, "
                      "target_changed_at = excluded.target_changed_at"),
                  {b.flow, QString::fromUtf8(b.keyJson), b.hash ? 1 : 0,
                   b.hash ? QVariant(qint64(*b.hash)) : QVariant(QMetaType(QMetaType::LongLong)),
-                  QString::fromUtf8(b.fieldValues), b.sourceChangedAtMs, b.targetChangedAtMs});
+                  b.fieldValues.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
+                                          : QVariant(QString::fromUtf8(b.fieldValues)),
+                  b.sourceChangedAtMs, b.targetChangedAtMs});
         }
         for (const auto &[flow, key] : changes.removals)
             exec(QStringLiteral("DELETE FROM baselines WHERE flow = ? AND record_key = ?"),

@@ -21,7 +21,7 @@ struct StoredBaseline
     QString flow;
     QByteArray keyJson;     // ["SKU-1"]
     RowHash hash;           // nullopt: agreed that the record does not exist
-    QByteArray fieldValues; // JSON array of canonical texts, null for NULL
+    QByteArray fieldValues; // JSON array of canonical texts (null for NULL); empty: unknown
     qint64 sourceChangedAtMs = 0;
     qint64 targetChangedAtMs = 0;
 };

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Benchmark (not a test) of the live engine, on the shared data kit's PostgreSQL and data:
+#   tests/bench/live-bench.sh [LATENCY_SECONDS] [LOAD_SECONDS]     defaults: 30 60
+# 1. Latency: commits on the source at 200/s; time from commit to the `watch --events` line,
+#    against the floor of a bare logical decoding client (pg_recvlogical, wal2json, same
+#    options) receiving the same commits. Lines are stamped on receipt by `ts` (moreutils).
+# 2. Load: 2,000 changes/s for LOAD_SECONDS; the slot's unconfirmed WAL must stay bounded
+#    (no growing backlog) and the engine's applied-event counter must keep pace.
+# 3. Memory: 1,000,000 records tracked (a source of 1M rows against an empty target): RSS.
+# Needs the kit's data (gen.sh 1000000 …) loaded; `SKIP_GEN=1` reuses what is there.
+set -euo pipefail
+LAT_S=${1:-30}
+LOAD_S=${2:-60}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+kit=${BENCH_KIT:-$root/../shared/bench}
+cli=${BUILD:-$root/build}/app/syncdesk-cli
+[ -x "$cli" ] || { echo "bench: $cli not built" >&2; exit 2; }
+for tool in ts gawk pgbench pg_recvlogical curl; do
+  command -v $tool >/dev/null || { echo "bench: $tool missing (packaging/install-deps.sh)" >&2; exit 2; }
+done
+. "$kit/lib.sh"
+if [ "${SKIP_GEN:-0}" != 1 ]; then bash "$kit/pg-up.sh"; bash "$kit/gen.sh" 1000000 1; fi
+
+out=$WORK/live; rm -rf "$out"; mkdir -p "$out"
+ws=$out/live.json
+cat > "$ws" <<JSON
+{"version": 1, "systems": [
+  {"name": "src", "kind": "postgres", "conninfo": "host=$PGHOST port=$PGPORT user=$PGUSER dbname=src"},
+  {"name": "dst", "kind": "postgres", "conninfo": "host=$PGHOST port=$PGPORT user=$PGUSER dbname=dst"}],
+ "flows": [{"name": "devices", "source": {"system": "src", "table": "devices"},
+   "target": {"system": "dst", "table": "devices"}, "key": ["sku"],
+   "fields": ["model", "grade", "status", "price_cents", "qty"], "sla_seconds": 300}]}
+JSON
+cat > "$out/update.sql" <<'SQL'
+\set i random(1, 1000000)
+UPDATE devices SET qty = qty + 1 WHERE sku = 'SKU' || lpad((:i * 10)::text, 10, '0');
+SQL
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  "$cli" slots drop --workspace "$ws" >/dev/null 2>&1 || true
+  q -d src -c "SELECT pg_drop_replication_slot('bench_floor') FROM pg_replication_slots WHERE slot_name = 'bench_floor'" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+start_watch() { # $1: output file; waits for the flow to be ready
+  # process substitution keeps $! on the watch itself, so stopping it stops the stream
+  "$cli" watch --workspace "$ws" --events --metrics 127.0.0.1:19187 2>"$out/watch.err" > >(ts '%.s' > "$1") &
+  pids+=($!)
+  for _ in $(seq 1 300); do grep -q '"event":"ready"' "$1" 2>/dev/null && return 0; sleep 0.2; done
+  echo "bench: watch did not get ready" >&2; cat "$out/watch.err" >&2; exit 1
+}
+stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+
+quantiles() { # numbers on stdin → "p50 p95 p99 n" in ms
+  sort -g | gawk '{a[NR]=$1} END { if (NR == 0) { print "nan nan nan 0"; exit }
+    r50 = int(0.50*NR+0.999999); r95 = int(0.95*NR+0.999999); r99 = int(0.99*NR+0.999999);
+    printf "%.1f %.1f %.1f %d\n", a[r50], a[r95], a[r99], NR }'
+}
+
+# ---- 1. latency at 200 commits/s ----
+log "latency: 200 commits/s for $LAT_S s"
+cleanup # slots left by an interrupted run
+q -d src -c "SELECT pg_create_logical_replication_slot('bench_floor', 'wal2json')" >/dev/null
+pg_recvlogical -d src --slot bench_floor --start -o format-version=2 -o include-timestamp=1 \
+  -o include-types=0 -o add-tables=public.devices -f - 2>/dev/null > >(ts '%.s' > "$out/floor.txt") &
+pids+=($!)
+start_watch "$out/ours.txt"
+sleep 1
+pgbench -n -d src -f "$out/update.sql" --rate=200 -T "$LAT_S" -c 4 -j 2 > "$out/pgbench-lat.txt" 2>&1
+sleep 2
+stop_all
+q -d src -c "SELECT pg_drop_replication_slot('bench_floor')" >/dev/null
+
+# floor: receipt − commit timestamp of each row change
+floor=$(gawk -F'"timestamp":"' '/"action":"U"/ { split($1, r, " "); t = substr($2, 1, 26);
+  gsub(/[-:]/, " ", t); split(t, p, "."); s = mktime(p[1], 1) + ("0." p[2]);
+  printf "%.3f\n", (r[1] - s) * 1000 }' "$out/floor.txt" | quantiles)
+# ours: receipt − (event ts − lag_ms) for every record that turned pending
+ours=$(gawk '/"status":"pending"/ { split($0, r, " "); match($0, /"ts":"([^"]+)"/, m);
+  match($0, /"lag_ms":([0-9]+)/, l); t = m[1]; gsub(/[-:TZ]/, " ", t); split(t, p, ".");
+  s = mktime(p[1], 1) + ("0." p[2]); printf "%.3f\n", (r[1] - s) * 1000 + l[1] }' "$out/ours.txt" | quantiles)
+read -r f50 f95 f99 fn <<<"$floor"
+read -r o50 o95 o99 on <<<"$ours"
+echo "latency commit→line (ms)      p50     p95     p99   samples"
+printf '  pg_recvlogical floor   %7s %7s %7s %7s\n' "$f50" "$f95" "$f99" "$fn"
+printf '  syncdesk watch         %7s %7s %7s %7s\n' "$o50" "$o95" "$o99" "$on"
+printf '  p99 ratio %.2fx (target <= 2x)\n' "$(gawk -v a="$o99" -v b="$f99" 'BEGIN{print a/b}')"
+
+# ---- 2. 2,000 changes/s ----
+log "load: 2000 changes/s for $LOAD_S s"
+start_watch "$out/load.txt"
+slot=$(q -d src -c "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'syncdesk\_%\_src'")
+metric() { curl -s 127.0.0.1:19187/metrics | gawk '/^syncdesk_change_events_total/ {print $2}'; }
+before=$(metric)
+pgbench -n -d src -f "$out/update.sql" --rate=2000 -T "$LOAD_S" -c 8 -j 2 -P 10 > "$out/pgbench-load.txt" 2>&1 &
+bench=$!
+: > "$out/backlog.txt"
+while kill -0 $bench 2>/dev/null; do
+  sleep 5
+  echo "$(q -d src -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name = '$slot'") $(metric)" >> "$out/backlog.txt"
+done
+wait $bench || true
+sleep 3
+after=$(metric)
+tps=$(grep -o 'tps = [0-9.]*' "$out/pgbench-load.txt" | tail -1 | cut -d' ' -f3)
+echo "load: pgbench committed $tps changes/s; engine applied $(( (after - before) / LOAD_S )) events/s"
+echo "  unconfirmed WAL behind the slot, every 5 s (bytes): $(cut -d' ' -f1 "$out/backlog.txt" | tr '\n' ' ')"
+echo "  3 s after the load: $(q -d src -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name = '$slot'") bytes"
+stop_all
+"$cli" slots drop --workspace "$ws" >/dev/null
+
+# ---- 3. 1,000,000 tracked records ----
+log "memory: 1,000,000 records not in sync"
+q -d dst -c "DROP TABLE IF EXISTS devices_empty; CREATE TABLE devices_empty (LIKE devices INCLUDING ALL)"
+sed 's/"table": "devices"}, "key"/"table": "devices_empty"}, "key"/' "$ws" > "$out/mem.json"
+"$cli" watch --workspace "$out/mem.json" --events > "$out/mem.txt" 2>"$out/mem.err" &
+mpid=$!; pids+=($mpid)
+for _ in $(seq 1 600); do grep -q '"event":"ready"' "$out/mem.txt" 2>/dev/null && break; sleep 0.2; done
+sleep 2
+rss=$(gawk '/VmRSS/ {print int($2/1024)}' /proc/$mpid/status)
+hwm=$(gawk '/VmHWM/ {print int($2/1024)}' /proc/$mpid/status)
+echo "memory: $(grep -c missing_in_target "$out/mem.txt") records tracked: RSS ${rss} MB (peak ${hwm} MB; target <= 150 MB resident)"
+stop_all
+"$cli" slots drop --workspace "$out/mem.json" >/dev/null 2>&1 || true

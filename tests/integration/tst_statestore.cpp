@@ -1,0 +1,410 @@
+#include "TestPostgres.h"
+#include "TestSqlite.h"
+#include "model/SyncError.h"
+#include "model/Workspace.h"
+#include "state/StateStore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace syncdesk;
+
+namespace {
+
+QList<StoredBaseline> sortedByKey(QList<StoredBaseline> list)
+{
+    std::sort(list.begin(), list.end(), [](const StoredBaseline &a, const StoredBaseline &b) {
+        return a.keyJson < b.keyJson;
+    });
+    return list;
+}
+
+QString describe(const StoredBaseline &b)
+{
+    return QStringLiteral("%1 %2 %3 %4 %5 %6")
+        .arg(b.flow, QString::fromUtf8(b.keyJson),
+             b.hash ? QString::number(*b.hash, 16) : QStringLiteral("absent"),
+             QString::fromUtf8(b.fieldValues))
+        .arg(b.sourceChangedAtMs)
+        .arg(b.targetChangedAtMs);
+}
+
+QStringList describeAll(const QList<StoredBaseline> &list)
+{
+    QStringList out;
+    for (const StoredBaseline &b : sortedByKey(list))
+        out << describe(b);
+    return out;
+}
+
+StoredBaseline baseline(const QString &flow, const char *keyJson, RowHash hash,
+                        const QString &fieldValues, qint64 sourceAt, qint64 targetAt)
+{
+    StoredBaseline b;
+    b.flow = flow;
+    b.keyJson = keyJson;
+    b.hash = hash;
+    b.fieldValues = fieldValues.toUtf8();
+    b.sourceChangedAtMs = sourceAt;
+    b.targetChangedAtMs = targetAt;
+    return b;
+}
+
+} // namespace
+
+class TestStateStore : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_case = 0;
+
+    static void backends()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::newRow("sqlite") << QStringLiteral("sqlite");
+        QTest::newRow("postgres") << QStringLiteral("postgres");
+    }
+
+    // A fresh, empty store location for the current data row: an SQLite file in the temporary
+    // folder, or a new database of the fixture's server as a postgresql:// URI. `conninfo` is
+    // set for PostgreSQL, `path` for SQLite.
+    bool freshState(Workspace *ws, QString *conninfo, QString *path, QString *error)
+    {
+        QFETCH(QString, backend);
+        const QString name = QStringLiteral("state_%1").arg(++m_case);
+        if (backend == u"sqlite") {
+            *path = QDir(m_dir.path()).absoluteFilePath(name + QStringLiteral(".db"));
+            QFile::remove(*path);
+            ws->state = *path;
+            return true;
+        }
+        const QString server = testsupport::fixtureConninfo(error);
+        if (server.isEmpty())
+            return false;
+        const auto port = QRegularExpression(QStringLiteral("port=(\\d+)")).match(server);
+        if (!port.hasMatch()) {
+            *error = QStringLiteral("no port in the fixture's conninfo: ") + server;
+            return false;
+        }
+        if (!testsupport::createDatabase(name, conninfo, error))
+            return false;
+        ws->state = QStringLiteral("postgresql://postgres@127.0.0.1:%1/%2")
+                        .arg(port.captured(1), name);
+        return true;
+    }
+
+    static std::unique_ptr<StateStore> open(const Workspace &ws, QString *error)
+    {
+        try {
+            return StateStore::open(ws);
+        } catch (const SyncError &e) {
+            *error = e.message();
+        }
+        return {};
+    }
+
+private slots:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void shouldMigrateAFreshStoreToTheNewestVersion_data() { backends(); }
+
+    // Given an empty location, when the store opens, then its schema is at the highest
+    // migration compiled in.
+    void shouldMigrateAFreshStoreToTheNewestVersion()
+    {
+        Workspace ws;
+        QString conninfo, path, error;
+        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
+
+        const auto migrations = StateStore::migrations();
+        QVERIFY(!migrations.isEmpty());
+        int newest = 0;
+        for (const auto &[version, statements] : migrations) {
+            QVERIFY2(!statements.isEmpty(), qPrintable(QString::number(version)));
+            newest = std::max(newest, version);
+        }
+        QVERIFY(newest >= 1);
+
+        const auto store = open(ws, &error);
+        QVERIFY2(store, qPrintable(error));
+        QCOMPARE(store->schemaVersion(), newest);
+        QVERIFY(store->baselines(QStringLiteral("f")).isEmpty());
+        QVERIFY(!store->feedPosition(QStringLiteral("src/logical")).has_value());
+    }
+
+    void shouldOpenTwiceIdempotently_data() { backends(); }
+
+    // Given a migrated store holding data, when it is opened again (while still open, and
+    // after closing), then no error, the same version, and the data is still there.
+    void shouldOpenTwiceIdempotently()
+    {
+        Workspace ws;
+        QString conninfo, path, error;
+        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
+
+        auto first = open(ws, &error);
+        QVERIFY2(first, qPrintable(error));
+        const int version = first->schemaVersion();
+        StateChanges changes;
+        changes.upserts << baseline(QStringLiteral("f"), "[\"K1\"]", quint64(7),
+                                    QStringLiteral("[\"a\"]"), 1, 2);
+        first->apply(changes);
+
+        const auto second = open(ws, &error);
+        QVERIFY2(second, qPrintable(error));
+        QCOMPARE(second->schemaVersion(), version);
+        QCOMPARE(second->baselines(QStringLiteral("f")).size(), 1);
+
+        first.reset();
+        const auto third = open(ws, &error);
+        QVERIFY2(third, qPrintable(error));
+        QCOMPARE(third->schemaVersion(), version);
+        QCOMPARE(describeAll(third->baselines(QStringLiteral("f"))),
+                 describeAll(changes.upserts));
+    }
+
+    void shouldRoundTripBaselinesPerFlow_data() { backends(); }
+
+    // Given baselines of two flows (present, absent, hashes with the top bit set), when read
+    // back per flow, then each flow gets exactly its own, field for field.
+    void shouldRoundTripBaselinesPerFlow()
+    {
+        Workspace ws;
+        QString conninfo, path, error;
+        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
+        const auto store = open(ws, &error);
+        QVERIFY2(store, qPrintable(error));
+
+        const QString f = QStringLiteral("devices");
+        const QString g = QStringLiteral("leads");
+        StateChanges changes;
+        changes.upserts
+            << baseline(f, "[\"SKU-1\"]", quint64(0xFEDCBA9876543210ULL),
+                        QStringLiteral("[\"Pixel 7\",\"A\",null,\"12.5\"]"),
+                        1'700'000'000'123, 1'700'000'000'456)
+            << baseline(f, "[\"SKU-2\"]", std::nullopt, QStringLiteral("null"), 0, 0)
+            << baseline(f, "[\"SKU-3\"]", quint64(0x8000000000000000ULL),
+                        QStringLiteral("[\"Grüße \\\"€\\\"\",\"\"]"), 5, 0)
+            << baseline(f, "[\"SKU-4\"]", quint64(0xFFFFFFFFFFFFFFFFULL),
+                        QStringLiteral("[\"x\"]"), 0, 9)
+            << baseline(f, "[\"eu\",10]", quint64(0), QStringLiteral("[null]"), 3, 4)
+            << baseline(g, "[\"SKU-1\"]", quint64(42), QStringLiteral("[\"other\"]"), 6, 7);
+        // Given, when: all in one apply.
+        store->apply(changes);
+
+        // Then: per flow, exactly what was stored.
+        const QList<StoredBaseline> expectedF = changes.upserts.mid(0, 5);
+        const QList<StoredBaseline> expectedG = changes.upserts.mid(5);
+        const QList<StoredBaseline> gotF = store->baselines(f);
+        QCOMPARE(describeAll(gotF), describeAll(expectedF));
+        QCOMPARE(describeAll(store->baselines(g)), describeAll(expectedG));
+        QVERIFY(store->baselines(QStringLiteral("nope")).isEmpty());
+        for (const StoredBaseline &b : gotF)
+            QCOMPARE(b.flow, f);
+
+        // The top-bit hash compares as the unsigned value, not its signed storage form.
+        const QList<StoredBaseline> sorted = sortedByKey(gotF);
+        QCOMPARE(sorted.at(0).hash, RowHash(0xFEDCBA9876543210ULL));
+        QVERIFY(!sorted.at(1).hash.has_value());
+        QCOMPARE(sorted.at(2).hash, RowHash(0x8000000000000000ULL));
+        QCOMPARE(sorted.at(3).hash, RowHash(0xFFFFFFFFFFFFFFFFULL));
+        QCOMPARE(sorted.at(4).hash, RowHash(0));
+        QCOMPARE(sorted.at(2).fieldValues,
+                 QStringLiteral("[\"Grüße \\\"€\\\"\",\"\"]").toUtf8());
+    }
+
+    void shouldUpsertAndRemoveInOneApply_data() { backends(); }
+
+    // Given three baselines, when one apply overwrites one, adds one, removes one (and a key
+    // that was never stored), then exactly the expected set remains.
+    void shouldUpsertAndRemoveInOneApply()
+    {
+        Workspace ws;
+        QString conninfo, path, error;
+        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
+        const auto store = open(ws, &error);
+        QVERIFY2(store, qPrintable(error));
+
+        const QString f = QStringLiteral("f");
+        const QString g = QStringLiteral("g");
+        StateChanges first;
+        first.upserts << baseline(f, "[\"K1\"]", quint64(1), QStringLiteral("[\"a\"]"), 10, 0)
+                      << baseline(f, "[\"K2\"]", quint64(2), QStringLiteral("[\"b\"]"), 20, 0)
+                      << baseline(f, "[\"K3\"]", quint64(3), QStringLiteral("[\"c\"]"), 30, 0)
+                      << baseline(g, "[\"K2\"]", quint64(9), QStringLiteral("[\"g\"]"), 1, 1);
+        store->apply(first);
+
+        StateChanges second;
+        second.upserts << baseline(f, "[\"K1\"]", std::nullopt, QStringLiteral("null"), 11, 12)
+                       << baseline(f, "[\"K4\"]", quint64(0xF000000000000004ULL),
+                                   QStringLiteral("[\"d\"]"), 40, 41);
+        second.removals << QPair<QString, QByteArray>(f, QByteArray("[\"K2\"]"))
+                        << QPair<QString, QByteArray>(f, QByteArray("[\"K9\"]"));
+        store->apply(second);
+
+        QCOMPARE(describeAll(store->baselines(f)),
+                 describeAll({second.upserts.at(0), first.upserts.at(2), second.upserts.at(1)}));
+        // A removal is per flow: g's K2 stays.
+        QCOMPARE(describeAll(store->baselines(g)), describeAll({first.upserts.at(3)}));
+
+        // An empty change set is a no-op.
+        store->apply(StateChanges());
+        QCOMPARE(store->baselines(f).size(), 3);
+    }
+
+    void shouldRoundTripAndOverwriteFeedPositions_data() { backends(); }
+
+    // Given no position, when positions are saved and saved again, then the latest is read
+    // back, per system and feed.
+    void shouldRoundTripAndOverwriteFeedPositions()
+    {
+        Workspace ws;
+        QString conninfo, path, error;
+        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
+        const auto store = open(ws, &error);
+        QVERIFY2(store, qPrintable(error));
+
+        QVERIFY(!store->feedPosition(QStringLiteral("src/logical")).has_value());
+        StateChanges first;
+        first.feedPositions << std::pair(QStringLiteral("src/logical"),
+                                         QStringLiteral("0/16B3748"))
+                            << std::pair(QStringLiteral("dst/poll"), QStringLiteral("17"));
+        store->apply(first);
+        QCOMPARE(store->feedPosition(QStringLiteral("src/logical")),
+                 std::optional(QStringLiteral("0/16B3748")));
+        QCOMPARE(store->feedPosition(QStringLiteral("dst/poll")),
+                 std::optional(QStringLiteral("17")));
+
+        StateChanges second;
+        second.feedPositions << std::pair(QStringLiteral("src/logical"),
+                                          QStringLiteral("0/16B37A0"));
+        store->apply(second);
+        QCOMPARE(store->feedPosition(QStringLiteral("src/logical")),
+                 std::optional(QStringLiteral("0/16B37A0")));
+        QCOMPARE(store->feedPosition(QStringLiteral("dst/poll")),
+                 std::optional(QStringLiteral("17")));
+        QVERIFY(!store->feedPosition(QStringLiteral("dst/logical")).has_value());
+        QVERIFY(!store->feedPosition(QStringLiteral("src/poll")).has_value());
+    }
+
+    void shouldWriteNothingWhenOneStatementFails_data() { backends(); }
+
+    // Given stored baselines and a feed position, and a trigger that makes saving the feed
+    // position "boom" fail, when one apply upserts, removes and saves positions including
+    // "boom", then it throws, and neither the baselines nor the earlier position changed; the
+    // store stays usable afterwards.
+    void shouldWriteNothingWhenOneStatementFails()
+    {
+        Workspace ws;
+        QString conninfo, path, error;
+        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
+        const auto store = open(ws, &error);
+        QVERIFY2(store, qPrintable(error));
+
+        const QString f = QStringLiteral("f");
+        StateChanges before;
+        before.upserts << baseline(f, "[\"K1\"]", quint64(1), QStringLiteral("[\"a\"]"), 1, 0)
+                       << baseline(f, "[\"K2\"]", quint64(2), QStringLiteral("[\"b\"]"), 2, 0);
+        before.feedPositions << std::pair(QStringLiteral("src/ok"), QStringLiteral("1"));
+        store->apply(before);
+
+        // The last statement of the next apply fails: a trigger refuses feed "boom".
+        if (path.isEmpty()) {
+            PG_EXEC(conninfo, QStringLiteral(
+                                  "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS "
+                                  "$$ BEGIN RAISE EXCEPTION 'boom refused'; END $$; "
+                                  "CREATE TRIGGER boom BEFORE INSERT ON feed_positions FOR EACH "
+                                  "ROW WHEN (NEW.feed = 'boom') EXECUTE FUNCTION boom()"));
+        } else {
+            SQLITE_EXEC(path, {QStringLiteral(
+                                  "CREATE TRIGGER boom BEFORE INSERT ON feed_positions WHEN "
+                                  "NEW.feed = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); "
+                                  "END")});
+        }
+
+        StateChanges failing;
+        failing.upserts << baseline(f, "[\"K1\"]", quint64(11), QStringLiteral("[\"A\"]"), 9, 9)
+                        << baseline(f, "[\"K3\"]", quint64(3), QStringLiteral("[\"c\"]"), 3, 0);
+        failing.removals << QPair<QString, QByteArray>(f, QByteArray("[\"K2\"]"));
+        failing.feedPositions << std::pair(QStringLiteral("src/ok"), QStringLiteral("2"))
+                              << std::pair(QStringLiteral("src/boom"), QStringLiteral("x"));
+        QString message;
+        try {
+            store->apply(failing);
+        } catch (const SyncError &e) {
+            message = e.message();
+        }
+        QVERIFY2(message.contains(QLatin1String("boom refused")), qPrintable(message));
+
+        // Then nothing of the failed batch is visible, to this store or to a new one.
+        QCOMPARE(describeAll(store->baselines(f)), describeAll(before.upserts));
+        QCOMPARE(store->feedPosition(QStringLiteral("src/ok")),
+                 std::optional(QStringLiteral("1")));
+        QVERIFY(!store->feedPosition(QStringLiteral("src/boom")).has_value());
+        {
+            const auto other = open(ws, &error);
+            QVERIFY2(other, qPrintable(error));
+            QCOMPARE(describeAll(other->baselines(f)), describeAll(before.upserts));
+            QCOMPARE(other->feedPosition(QStringLiteral("src/ok")),
+                     std::optional(QStringLiteral("1")));
+        }
+
+        // And the store is not left inside a transaction: the next apply commits.
+        failing.feedPositions.removeLast();
+        try {
+            store->apply(failing);
+        } catch (const SyncError &e) {
+            QFAIL(qPrintable(e.message()));
+        }
+        const auto after = open(ws, &error);
+        QVERIFY2(after, qPrintable(error));
+        QCOMPARE(describeAll(after->baselines(f)), describeAll(failing.upserts));
+        QCOMPARE(after->feedPosition(QStringLiteral("src/ok")),
+                 std::optional(QStringLiteral("2")));
+    }
+
+    void shouldNameThePathWhenTheFolderIsNotWritable_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("missing folder") << QStringLiteral("missing");
+        QTest::newRow("not a folder") << QStringLiteral("file");
+        QTest::newRow("read-only folder") << QStringLiteral("readonly");
+    }
+
+    // Given an SQLite state path whose folder cannot take a file, when the store opens, then
+    // a SyncError names that path.
+    void shouldNameThePathWhenTheFolderIsNotWritable()
+    {
+        QFETCH(QString, kind);
+        const QDir dir(m_dir.path());
+        QString folder = dir.absoluteFilePath(QStringLiteral("unwritable-") + kind);
+        if (kind == u"file") {
+            QFile file(folder);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        } else if (kind == u"readonly") {
+            QVERIFY(dir.mkpath(folder));
+            QVERIFY(QFile::setPermissions(folder, QFile::ReadOwner | QFile::ExeOwner
+                                                      | QFile::ReadGroup | QFile::ExeGroup));
+            if (QFileInfo(folder).isWritable())
+                QSKIP("running as root: a read-only folder is still writable");
+        }
+        Workspace ws;
+        ws.state = folder + QStringLiteral("/state.db");
+
+        QString error;
+        const auto store = open(ws, &error);
+        QVERIFY(!store);
+        QVERIFY2(error.contains(ws.state), qPrintable(error));
+        QVERIFY(!QFileInfo::exists(ws.state));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStateStore)
+#include "tst_statestore.moc"
