@@ -12,6 +12,10 @@
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace syncdesk {
 
 namespace {
@@ -154,9 +158,17 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
     const FlowSpec *spec = m_workspace.flow(name);
     auto *watcher = new QFutureWatcher<Compared>(this);
     connect(watcher, &QFutureWatcher<Compared>::finished, this, [this, watcher, name, initial] {
-        const Compared c = watcher->result();
+        {
+            QFuture<Compared> future = watcher->future();
+            const Compared c = future.takeResult();
+            onCompared(name, initial, c.result, c.error);
+        }
         watcher->deleteLater();
-        onCompared(name, initial, c.result, c.error);
+#ifdef __GLIBC__
+        // The comparison's record list is gone: hand its pages back rather than keep the peak
+        // of a big first load resident for the life of the process.
+        malloc_trim(0);
+#endif
     });
     const Workspace *ws = &m_workspace;
     watcher->setFuture(QtConcurrent::run([ws, spec] {
@@ -195,6 +207,7 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             }
             slot.failures = 0;
             m_ready.insert(name, true);
+
             if (!events.isEmpty())
                 emit statusEvents(events);
             emit flowReady(name);
@@ -297,6 +310,10 @@ void LiveEngine::flush()
             confirmed.append({it.key(), it.value()});
     }
     changes.feedPositions = confirmed;
+    // The statuses are facts about the systems: tell them first, persist right after (a crash
+    // in between replays the same changes, which yields the same statuses).
+    if (!events.isEmpty())
+        emit statusEvents(events);
     try {
         m_store->apply(changes);
     } catch (const SyncError &e) {
@@ -311,8 +328,6 @@ void LiveEngine::flush()
                 feed->confirm(position);
         }
     }
-    if (!events.isEmpty())
-        emit statusEvents(events);
 }
 
 void LiveEngine::tick()

@@ -10,9 +10,16 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <future>
+
 namespace syncdesk {
 
 namespace {
+
+std::string_view view(const QByteArray &bytes)
+{
+    return {bytes.constData(), size_t(bytes.size())};
+}
 
 // The hash standing for "an agreed row whose content is unknown": no real row hashes to it
 // (a 1 in 2^64 chance, the same odds every hash comparison here takes).
@@ -56,6 +63,10 @@ void LiveFlow::open()
     m_plan.source.table = m_tables[0];
     m_plan.target.table = m_tables[1];
     m_encoder = std::make_unique<RowEncoder>(m_plan.keyClasses, m_plan.fieldClasses, false);
+    if (m_connectors[0]->system().kind == SystemKind::Postgres
+        && m_connectors[1]->system().kind == SystemKind::Postgres)
+        m_sourceEncoder =
+            std::make_unique<RowEncoder>(m_plan.keyClasses, m_plan.fieldClasses, false);
 }
 
 void LiveFlow::close()
@@ -63,6 +74,7 @@ void LiveFlow::close()
     m_connectors[0].reset();
     m_connectors[1].reset();
     m_encoder.reset();
+    m_sourceEncoder.reset();
 }
 
 KeyText LiveFlow::keyText(const QByteArray &keyJson)
@@ -103,24 +115,19 @@ void LiveFlow::setStatus(const QByteArray &keyJson, Tracked &t, std::optional<Re
         m_counts[size_t(*from)] = std::max<qint64>(0, m_counts[size_t(*from)] - 1);
     ++m_counts[size_t(to)];
     t.status = to;
-    if (to == RecordStatus::Pending)
-        m_pending.insert(keyJson);
-    else
-        m_pending.remove(keyJson);
     events.append({nowMs, m_flow.name, keyJson, to, lagMs});
 }
 
 void LiveFlow::untrack(const QByteArray &keyJson, bool present, qint64 lagMs, qint64 nowMs,
                        QList<StatusEvent> &events, StateChanges &changes)
 {
-    const auto it = m_records.constFind(keyJson);
-    if (it == m_records.constEnd())
+    const TrackedRecord *record = m_records.find(view(keyJson));
+    if (!record)
         return;
-    --m_counts[size_t(it->status)];
+    --m_counts[size_t(record->status)];
     if (present) // on both sides and equal: one more record in sync (gone from both: none)
         ++m_counts[size_t(RecordStatus::InSync)];
-    m_pending.remove(keyJson);
-    m_records.erase(it);
+    m_records.erase(view(keyJson));
     changes.removals.append({m_flow.name, keyJson});
     events.append({nowMs, m_flow.name, keyJson, RecordStatus::InSync, lagMs});
 }
@@ -129,7 +136,6 @@ void LiveFlow::load(const DiffResult &diff, const QList<StoredBaseline> &stored,
                     QList<StatusEvent> &events, StateChanges &changes)
 {
     m_records.clear();
-    m_pending.clear();
     m_counts.fill(0);
     m_counts[size_t(RecordStatus::InSync)] = diff.inSync;
     QHash<QByteArray, const StoredBaseline *> baselines;
@@ -147,10 +153,9 @@ void LiveFlow::load(const DiffResult &diff, const QList<StoredBaseline> &stored,
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
         if (status == RecordStatus::InSync)
             continue;
-        Tracked &slot = m_records[d.keyJson];
-        slot.state = t.state;
-        setStatus(d.keyJson, slot, std::nullopt, status,
-                  pendingAgeMs(slot.state, nowMs, m_flow.direction), nowMs, events);
+        setStatus(d.keyJson, t, std::nullopt, status,
+                  pendingAgeMs(t.state, nowMs, m_flow.direction), nowMs, events);
+        store(d.keyJson, t);
     }
     // Baselines of records that came back in sync while nobody watched.
     for (auto it = baselines.cbegin(); it != baselines.cend(); ++it)
@@ -163,15 +168,15 @@ QList<KeyChange> LiveFlow::suspects(const DiffResult &diff) const
     QSet<QByteArray> seen;
     for (const RecordDiff &d : diff.records) {
         seen.insert(d.keyJson);
-        const auto it = m_records.constFind(d.keyJson);
-        if (it == m_records.constEnd() || it->state.source != d.sourceHash
-            || it->state.target != d.targetHash)
+        const TrackedRecord *r = m_records.find(view(d.keyJson));
+        if (!r || r->state().source != d.sourceHash || r->state().target != d.targetHash)
             out.append({ChangeSide::Unknown, keyText(d.keyJson), 0});
     }
-    for (auto it = m_records.cbegin(); it != m_records.cend(); ++it) {
-        if (!seen.contains(it.key()))
-            out.append({ChangeSide::Unknown, keyText(it.key()), 0});
-    }
+    m_records.forEach([&](std::string_view key, const TrackedRecord &) {
+        const QByteArray keyJson(key.data(), qsizetype(key.size()));
+        if (!seen.contains(keyJson))
+            out.append({ChangeSide::Unknown, keyText(keyJson), 0});
+    });
     return out;
 }
 
@@ -221,9 +226,23 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
     QList<KeyText> keys;
     for (const QByteArray &k : order)
         keys.append(byKey[k].key);
+    QList<EncodedRow> fetched[2];
+    if (m_sourceEncoder) {
+        // Two PostgreSQL systems: both round trips at once (each side has its own connection
+        // and encoder), which halves the time a change waits for its status.
+        auto source = std::async(std::launch::async, [&] {
+            return m_connectors[0]->fetch(m_plan.source, *m_sourceEncoder, keys);
+        });
+        fetched[1] = m_connectors[1]->fetch(m_plan.target, *m_encoder, keys);
+        fetched[0] = source.get();
+    } else {
+        // SQLite connections belong to the thread that opened them: one after the other.
+        for (int i = 0; i < 2; ++i)
+            fetched[i] = m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, keys);
+    }
     QHash<QByteArray, EncodedRow> rows[2];
     for (int i = 0; i < 2; ++i) {
-        for (EncodedRow &r : m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, keys))
+        for (EncodedRow &r : fetched[i])
             rows[i].insert(r.keyJson, std::move(r));
     }
 
@@ -236,8 +255,9 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
         const auto dst = rows[1].constFind(keyJson);
         const RowHash source = src != rows[0].constEnd() ? RowHash(src->hash) : RowHash();
         const RowHash target = dst != rows[1].constEnd() ? RowHash(dst->hash) : RowHash();
-        const bool tracked = m_records.contains(keyJson);
-        Tracked t = tracked ? m_records.value(keyJson) : Tracked{};
+        const TrackedRecord *found = m_records.find(view(keyJson));
+        const bool tracked = found != nullptr;
+        Tracked t = tracked ? Tracked{found->state(), found->status} : Tracked{};
         const bool sourceMoved = p.sourceAt >= 0;
         const bool targetMoved = p.targetAt >= 0;
         // A record leaves agreement through one side: the other side still holds what both
@@ -294,51 +314,58 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
         if (!tracked)
             from = previous.baseline && *previous.baseline ? std::optional(RecordStatus::InSync)
                                                            : std::nullopt;
-        Tracked &slot = m_records[keyJson];
-        slot.state = t.state;
-        slot.status = t.status;
-        setStatus(keyJson, slot, from, status, pendingAgeMs(slot.state, nowMs, m_flow.direction),
-                  nowMs, events);
+        setStatus(keyJson, t, from, status, pendingAgeMs(t.state, nowMs, m_flow.direction), nowMs,
+                  events);
+        store(keyJson, t);
         if (!baselineFields.isEmpty() || !tracked || sourceMoved || targetMoved)
-            changes.upserts.append(toStored(keyJson, slot, baselineFields));
+            changes.upserts.append(toStored(keyJson, t, baselineFields));
     }
 }
 
 void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
 {
-    const QList<QByteArray> pending(m_pending.cbegin(), m_pending.cend());
-    for (const QByteArray &keyJson : pending) {
-        Tracked &t = m_records[keyJson];
+    m_records.forEach([&](std::string_view key, TrackedRecord &r) {
+        if (r.status != RecordStatus::Pending)
+            return;
+        Tracked t{r.state(), r.status};
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
-        setStatus(keyJson, t, t.status, status, pendingAgeMs(t.state, nowMs, m_flow.direction),
-                  nowMs, events);
-    }
+        if (status == t.status)
+            return;
+        setStatus(QByteArray(key.data(), qsizetype(key.size())), t, t.status, status,
+                  pendingAgeMs(t.state, nowMs, m_flow.direction), nowMs, events);
+        r.status = t.status;
+    });
 }
 
 qint64 LiveFlow::oldestPendingAgeMs(qint64 nowMs) const
 {
     qint64 oldest = 0;
-    for (auto it = m_records.cbegin(); it != m_records.cend(); ++it) {
-        if (it->status == RecordStatus::Pending || it->status == RecordStatus::Late)
-            oldest = std::max(oldest, pendingAgeMs(it->state, nowMs, m_flow.direction));
-    }
+    m_records.forEach([&](std::string_view, const TrackedRecord &r) {
+        if (r.status == RecordStatus::Pending || r.status == RecordStatus::Late)
+            oldest = std::max(oldest, pendingAgeMs(r.state(), nowMs, m_flow.direction));
+    });
     return oldest;
 }
 
 std::optional<RecordStatus> LiveFlow::status(const QByteArray &keyJson) const
 {
-    const auto it = m_records.constFind(keyJson);
-    if (it == m_records.constEnd())
-        return std::nullopt;
-    return it->status;
+    const TrackedRecord *r = m_records.find(view(keyJson));
+    return r ? std::optional(r->status) : std::nullopt;
 }
 
 std::optional<RecordState> LiveFlow::state(const QByteArray &keyJson) const
 {
-    const auto it = m_records.constFind(keyJson);
-    if (it == m_records.constEnd())
-        return std::nullopt;
-    return it->state;
+    const TrackedRecord *r = m_records.find(view(keyJson));
+    return r ? std::optional(r->state()) : std::nullopt;
+}
+
+void LiveFlow::store(const QByteArray &keyJson, const Tracked &t)
+{
+    TrackedRecord *r = m_records.find(view(keyJson));
+    if (!r)
+        r = &m_records.insert(view(keyJson));
+    r->setState(t.state);
+    r->status = t.status;
 }
 
 } // namespace syncdesk

@@ -2,6 +2,7 @@
 
 #include "FlowPlan.h"
 #include "LagStats.h"
+#include "RecordTable.h"
 #include "model/RecordState.h"
 #include "model/RecordStatus.h"
 #include "model/Workspace.h"
@@ -84,11 +85,14 @@ public:
     [[nodiscard]] static KeyText keyText(const QByteArray &keyJson);
 
 private:
+    // A record as the logic works on it; RecordTable keeps it packed.
     struct Tracked
     {
         RecordState state;
         RecordStatus status = RecordStatus::InSync;
     };
+
+    void store(const QByteArray &keyJson, const Tracked &t);
 
     // Moves a record between status counts (`from` nullopt: it was not counted anywhere).
     void setStatus(const QByteArray &keyJson, Tracked &t, std::optional<RecordStatus> from,
@@ -104,8 +108,8 @@ private:
     std::array<TableRef, 2> m_tables;
     std::unique_ptr<Connector> m_connectors[2];
     std::unique_ptr<RowEncoder> m_encoder;
-    QHash<QByteArray, Tracked> m_records; // keyed by the key's JSON, which is canonical
-    QSet<QByteArray> m_pending;           // the subset that may turn late
+    std::unique_ptr<RowEncoder> m_sourceEncoder; // set when the source is fetched in parallel
+    RecordTable m_records; // keyed by the key's JSON, which is canonical
     std::array<qint64, 8> m_counts{};
     LagStats m_lags;
 };
