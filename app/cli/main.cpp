@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 #include "DiffCommand.h"
 #include "ExitCode.h"
+#include "ShowCommand.h"
 #include "SlotsCommand.h"
 #include "WatchCommand.h"
 
@@ -18,6 +19,7 @@ const char usage[] =
     "Commands:\n"
     "  diff      one full comparison of a flow (syncdesk-cli diff --help)\n"
     "  watch     live status and lag of every flow (syncdesk-cli watch --help)\n"
+    "  show      one record, field by field, three ways (syncdesk-cli show --help)\n"
     "  slots     list or drop the replication slots watch keeps (syncdesk-cli slots --help)\n"
     "\n"
     "Options:\n"
@@ -54,6 +56,8 @@ int main(int argc, char *argv[])
         return DiffCommand::run(args);
     if (command == u"watch")
         return WatchCommand::run(args);
+    if (command == u"show")
+        return ShowCommand::run(args);
     if (command == u"slots")
         return SlotsCommand::run(args);
     printError(QStringLiteral("unknown command '%1' (see syncdesk-cli --help)").arg(command));

@@ -275,7 +275,6 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             // neither still holds it, so if they now differ it is a conflict. Its content is
             // gone (feeds carry no old values), hence a baseline known only by that fact.
             t.state.baseline = RowHash(UnknownAgreedRow);
-            baselineFields = "null";
         }
         const RecordState previous = t.state;
         t.state.source = source;
@@ -335,6 +334,65 @@ void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
                   pendingAgeMs(t.state, nowMs, m_flow.direction), nowMs, events);
         r.status = t.status;
     });
+}
+
+QByteArray LiveFlow::keyJson(const KeyText &key)
+{
+    std::vector<QByteArray> utf8;
+    std::vector<RawValue> raw;
+    for (const auto &v : key)
+        utf8.push_back(v ? v->toUtf8() : QByteArray());
+    for (size_t i = 0; i < utf8.size(); ++i)
+        raw.push_back(key[qsizetype(i)] ? RawValue::text({utf8[i].constData(), size_t(utf8[i].size())})
+                                        : RawValue::null());
+    std::string encoded;
+    QByteArray json;
+    if (raw.size() != size_t(m_plan.keyClasses.size())
+        || !m_encoder->encodeKey(raw.data(), encoded, json))
+        throw SyncError(QStringLiteral("flow '%1': the key needs %2 value(s) of the key's type")
+                            .arg(m_flow.name).arg(m_plan.keyClasses.size()));
+    return json;
+}
+
+RecordDetail LiveFlow::detail(const KeyText &key, const std::optional<StoredBaseline> &stored,
+                              qint64 nowMs)
+{
+    RecordDetail d;
+    d.flow = m_flow.name;
+    d.keyJson = keyJson(key);
+    std::optional<EncodedRow> rows[2];
+    for (int i = 0; i < 2; ++i) {
+        QList<EncodedRow> found = m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, {key});
+        if (!found.isEmpty())
+            rows[i] = std::move(found.first());
+    }
+    d.state.source = rows[0] ? RowHash(rows[0]->hash) : RowHash();
+    d.state.target = rows[1] ? RowHash(rows[1]->hash) : RowHash();
+    QJsonArray baselineValues;
+    bool baselineFieldsKnown = false;
+    if (stored) {
+        d.state.baseline = stored->hash;
+        d.state.sourceChangedAtMs = stored->sourceChangedAtMs;
+        d.state.targetChangedAtMs = stored->targetChangedAtMs;
+        const QJsonDocument doc = QJsonDocument::fromJson(stored->fieldValues);
+        baselineFieldsKnown = doc.isArray() || (doc.isNull() && stored->fieldValues == "null");
+        baselineValues = doc.array(); // "null": the agreed state had no row
+    }
+    d.status = classify(d.state, nowMs, m_flow.direction, m_flow.slaSeconds);
+    d.lagMs = pendingAgeMs(d.state, nowMs, m_flow.direction);
+    for (qsizetype f = 0; f < m_flow.fields.size(); ++f) {
+        FieldDetail fd;
+        fd.name = m_flow.fields[f].source;
+        fd.source = rows[0] ? rows[0]->fields.value(f) : FieldText();
+        fd.target = rows[1] ? rows[1]->fields.value(f) : FieldText();
+        if (baselineFieldsKnown) {
+            const QJsonValue v = baselineValues.at(f);
+            fd.baseline = v.isString() ? FieldText(v.toString().toUtf8()) : FieldText();
+        }
+        fd.change = classifyField(fd.source, fd.target, fd.baseline);
+        d.fields.append(std::move(fd));
+    }
+    return d;
 }
 
 qint64 LiveFlow::oldestPendingAgeMs(qint64 nowMs) const

@@ -2,10 +2,12 @@
 
 #include "FlowPlan.h"
 #include "LagStats.h"
+#include "RecordDetail.h"
 #include "RecordTable.h"
 #include "model/RecordState.h"
 #include "model/RecordStatus.h"
 #include "model/Workspace.h"
+#include "state/StateStore.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -21,7 +23,6 @@ class Connector;
 class RowEncoder;
 struct DiffResult;
 struct StateChanges;
-struct StoredBaseline;
 
 // Which side a change was seen on; Unknown for what a verification scan found.
 enum class ChangeSide { Source, Target, Unknown };
@@ -68,6 +69,12 @@ public:
                StateChanges &changes);
     // Keys a verification scan disagrees with the live state on (to be re-read via apply()).
     [[nodiscard]] QList<KeyChange> suspects(const DiffResult &diff) const;
+    // The canonical JSON of a key given as text; throws SyncError for a key of the wrong shape.
+    [[nodiscard]] QByteArray keyJson(const KeyText &key);
+    // One record read fresh from both sides and set against its stored baseline (the
+    // three-way view). `stored`: the state store's baseline for it, if any.
+    [[nodiscard]] RecordDetail detail(const KeyText &key, const std::optional<StoredBaseline> &stored,
+                                      qint64 nowMs);
     // Pending records past their SLA turn late.
     void tick(qint64 nowMs, QList<StatusEvent> &events);
 

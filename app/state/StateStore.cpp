@@ -112,25 +112,43 @@ void StateStore::apply(const StateChanges &changes)
     }
 }
 
+namespace {
+
+const QString baselineColumns = QStringLiteral(
+    "SELECT record_key, present, row_hash, field_values, source_changed_at, target_changed_at "
+    "FROM baselines WHERE flow = ?");
+
+} // namespace
+
+std::optional<StoredBaseline> StateStore::baseline(const QString &flow, const QByteArray &keyJson)
+{
+    const auto rows = query(baselineColumns + QStringLiteral(" AND record_key = ?"),
+                            {flow, QString::fromUtf8(keyJson)});
+    if (rows.isEmpty())
+        return std::nullopt;
+    return toBaseline(flow, rows.first());
+}
+
+StoredBaseline StateStore::toBaseline(const QString &flow, const QVariantList &r)
+{
+    StoredBaseline b;
+    b.flow = flow;
+    b.keyJson = r.value(0).toString().toUtf8();
+    if (r.value(1).toInt() != 0)
+        b.hash = quint64(r.value(2).toLongLong());
+    b.fieldValues = r.value(3).toString().toUtf8();
+    b.sourceChangedAtMs = r.value(4).toLongLong();
+    b.targetChangedAtMs = r.value(5).toLongLong();
+    return b;
+}
+
 QList<StoredBaseline> StateStore::baselines(const QString &flow)
 {
     QList<StoredBaseline> out;
-    const auto rows = query(QStringLiteral("SELECT record_key, present, row_hash, field_values, "
-                                           "source_changed_at, target_changed_at FROM baselines "
-                                           "WHERE flow = ? ORDER BY record_key"),
-                            {flow});
+    const auto rows = query(baselineColumns + QStringLiteral(" ORDER BY record_key"), {flow});
     out.reserve(rows.size());
-    for (const QVariantList &r : rows) {
-        StoredBaseline b;
-        b.flow = flow;
-        b.keyJson = r.value(0).toString().toUtf8();
-        if (r.value(1).toInt() != 0)
-            b.hash = quint64(r.value(2).toLongLong());
-        b.fieldValues = r.value(3).toString().toUtf8();
-        b.sourceChangedAtMs = r.value(4).toLongLong();
-        b.targetChangedAtMs = r.value(5).toLongLong();
-        out.append(std::move(b));
-    }
+    for (const QVariantList &r : rows)
+        out.append(toBaseline(flow, r));
     return out;
 }
 

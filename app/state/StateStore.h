@@ -53,6 +53,7 @@ public:
 
     void apply(const StateChanges &changes);
     [[nodiscard]] QList<StoredBaseline> baselines(const QString &flow);
+    [[nodiscard]] std::optional<StoredBaseline> baseline(const QString &flow, const QByteArray &keyJson);
     [[nodiscard]] std::optional<QString> feedPosition(const QString &systemFeed);
     [[nodiscard]] int schemaVersion();
 
@@ -61,6 +62,7 @@ public:
 
 protected:
     StateStore() = default;
+    [[nodiscard]] static StoredBaseline toBaseline(const QString &flow, const QVariantList &row);
     // Brings the schema to the newest migration; backends call it once connected.
     void migrate();
 

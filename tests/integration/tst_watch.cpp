@@ -222,6 +222,25 @@ private slots:
         QVERIFY2(watch.waitForStatus(QStringLiteral("K2"), QStringLiteral("pending")), qPrintable(watch.transcript()));
         QVERIFY2(run(postgres, dst, touch(QStringLiteral("model = 'X'"), QStringLiteral("K2")), &error), qPrintable(error));
         QVERIFY2(watch.waitForStatus(QStringLiteral("K2"), QStringLiteral("conflict")), qPrintable(watch.transcript()));
+        // …with the right fields: each side moved a different one away from the baseline.
+        QProcess show;
+        show.start(QStringLiteral(SYNCDESK_CLI_PATH),
+                   {QStringLiteral("show"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                    QStringLiteral("devices"), QStringLiteral("--key"), QStringLiteral("K2"),
+                    QStringLiteral("--json")});
+        QVERIFY(show.waitForFinished(30000));
+        const QByteArray shown = show.readAllStandardOutput() + show.readAllStandardError();
+        QCOMPARE(show.exitCode(), 1);
+        const QJsonObject detail = QJsonDocument::fromJson(shown).object();
+        QCOMPARE(detail.value(u"status").toString(), QStringLiteral("conflict"));
+        const QJsonArray fields = detail.value(u"fields").toArray();
+        QCOMPARE(fields.size(), 2);
+        QCOMPARE(fields[0].toObject().value(u"name").toString(), QStringLiteral("model"));
+        QCOMPARE(fields[0].toObject().value(u"change").toString(), QStringLiteral("changed_at_target"));
+        QCOMPARE(fields[0].toObject().value(u"baseline").toString(), QStringLiteral("M2"));
+        QCOMPARE(fields[0].toObject().value(u"target").toString(), QStringLiteral("X"));
+        QCOMPARE(fields[1].toObject().value(u"change").toString(), QStringLiteral("changed_at_source"));
+        QCOMPARE(fields[1].toObject().value(u"source").toString(), QStringLiteral("5"));
 
         // A one-way flow's target edited on its own: drift.
         QVERIFY2(run(postgres, dst, touch(QStringLiteral("qty = 0"), QStringLiteral("K3")), &error), qPrintable(error));
