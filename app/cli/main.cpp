@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 #include "DiffCommand.h"
 #include "ExitCode.h"
+#include "FeedCommand.h"
 #include "ShowCommand.h"
 #include "SlotsCommand.h"
 #include "WatchCommand.h"
@@ -20,6 +21,7 @@ const char usage[] =
     "  diff      one full comparison of a flow (syncdesk-cli diff --help)\n"
     "  watch     live status and lag of every flow (syncdesk-cli watch --help)\n"
     "  show      one record, field by field, three ways (syncdesk-cli show --help)\n"
+    "  feed      print the trigger SQL of the notify feed (syncdesk-cli feed --help)\n"
     "  slots     list or drop the replication slots watch keeps (syncdesk-cli slots --help)\n"
     "\n"
     "Options:\n"
@@ -58,6 +60,8 @@ int main(int argc, char *argv[])
         return WatchCommand::run(args);
     if (command == u"show")
         return ShowCommand::run(args);
+    if (command == u"feed")
+        return FeedCommand::run(args);
     if (command == u"slots")
         return SlotsCommand::run(args);
     printError(QStringLiteral("unknown command '%1' (see syncdesk-cli --help)").arg(command));

@@ -2,7 +2,10 @@
 
 #include "DiffResult.h"
 #include "Reconciler.h"
+#include "feeds/PgFeedMode.h"
 #include "feeds/PgLogicalFeed.h"
+#include "feeds/PgNotifyFeed.h"
+#include "feeds/RescanFeed.h"
 #include "feeds/SqlitePollingFeed.h"
 #include "model/SyncError.h"
 #include "state/StateStore.h"
@@ -103,10 +106,18 @@ void LiveEngine::startFeeds()
         if (pgTables.isEmpty())
             continue;
         ChangeFeed *feed = nullptr;
-        if (system.kind == SystemKind::Postgres)
-            feed = new PgLogicalFeed(system, PgLogicalFeed::slotName(m_workspace.filePath, system.name),
-                                     pgTables, this);
-        else if (system.kind == SystemKind::Sqlite)
+        if (system.kind == SystemKind::Postgres) {
+            const QString mode = system.feed == u"auto" ? choosePgFeedMode(system, pgTables)
+                                                        : system.feed;
+            if (mode == u"notify")
+                feed = new PgNotifyFeed(system, this);
+            else if (mode == u"rescan")
+                feed = new RescanFeed(system, std::min(m_options.verifyIntervalMs, 60000), this);
+            else
+                feed = new PgLogicalFeed(system,
+                                         PgLogicalFeed::slotName(m_workspace.filePath, system.name),
+                                         pgTables, this);
+        } else if (system.kind == SystemKind::Sqlite)
             feed = new SqlitePollingFeed(system, sqliteTables, m_options.pollIntervalMs, this);
         else
             continue;

@@ -16,6 +16,10 @@ struct SystemSpec
     QString conninfo; // postgres: libpq connection string or URI, never with a password
     QString path;     // sqlite: absolute path (resolved against the workspace file)
     QString url;      // http: base URL
+    // How live changes are followed: "auto" (the best the system allows, reported), or for
+    // PostgreSQL "logical" (logical decoding), "notify" (trigger + LISTEN/NOTIFY), "rescan"
+    // (verification scans only); SQLite is always polled.
+    QString feed = QStringLiteral("auto");
 };
 
 // A table name kept as schema and name apart, so quoting never has to split on '.'.

@@ -193,6 +193,15 @@ SystemSpec readSystem(const Reader &r, const QJsonValue &v, const QString &at, c
         r.fail(at + QStringLiteral(".kind"),
                QStringLiteral("unknown kind '%1' (expected postgres, sqlite or http)").arg(kind));
     }
+    s.feed = r.optionalString(o, QStringLiteral("feed"), at, QStringLiteral("auto"));
+    const QStringList feeds = s.kind == SystemKind::Postgres
+                                  ? QStringList{QStringLiteral("auto"), QStringLiteral("logical"),
+                                                QStringLiteral("notify"), QStringLiteral("rescan")}
+                                  : QStringList{QStringLiteral("auto"), QStringLiteral("polling")};
+    if (!feeds.contains(s.feed))
+        r.fail(at + QStringLiteral(".feed"),
+               QStringLiteral("unknown feed '%1' for a %2 system (expected %3)")
+                   .arg(s.feed, kind, feeds.join(QStringLiteral(", "))));
     return s;
 }
 

@@ -200,6 +200,9 @@ private slots:
         QTest::newRow("missing system")
             << QByteArray(R"({"version": 1, "systems": [], "flows": [{"name": "f", "source": {"system": "s", "table": "t"}}]})")
             << QByteArray("$.flows[0].source.system: names system 's', which is not defined");
+        QTest::newRow("unknown feed")
+            << QByteArray(R"({"version": 1, "systems": [{"name": "a", "kind": "sqlite", "path": "a.db", "feed": "logical"}], "flows": []})")
+            << QByteArray("$.systems[0].feed: unknown feed 'logical' for a sqlite system");
         QTest::newRow("unknown flow")
             << QByteArray(R"({"version": 1, "systems": [], "flows": []})")
             << QByteArray("no flow named 'f'");

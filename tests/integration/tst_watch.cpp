@@ -2,6 +2,7 @@
 #include "TestSqlite.h"
 
 #include <QDir>
+#include <QFile>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -344,6 +345,48 @@ private slots:
                  qPrintable(watch.transcript()));
         QCOMPARE(watch.stop(), 0);
         // Slots of this workspace go with the server.
+    }
+
+    // Given a system where logical decoding is not wanted, the trigger printed by
+    // `feed install-sql`, once installed, carries changes to the watch through NOTIFY.
+    void shouldFollowChangesThroughTheNotifyTrigger()
+    {
+        QString src, dst, error;
+        const QString ws = setUp(true, QStringLiteral("one-way"), 300, &src, &dst, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        QFile file(ws);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+        file.close();
+        QJsonArray systems = root.value(u"systems").toArray();
+        QJsonObject source = systems[0].toObject();
+        source.insert(QStringLiteral("feed"), QStringLiteral("notify"));
+        systems[0] = source;
+        root.insert(QStringLiteral("systems"), systems);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(QJsonDocument(root).toJson());
+        file.close();
+
+        QProcess print;
+        print.start(QStringLiteral(SYNCDESK_CLI_PATH),
+                    {QStringLiteral("feed"), QStringLiteral("install-sql"), QStringLiteral("--workspace"),
+                     ws, QStringLiteral("--system"), QStringLiteral("src")});
+        QVERIFY(print.waitForFinished(30000));
+        const QString sql = QString::fromUtf8(print.readAllStandardOutput());
+        QVERIFY2(print.exitCode() == 0 && sql.contains(QLatin1String("CREATE TRIGGER syncdesk_notify")),
+                 print.readAllStandardError().constData());
+        QVERIFY2(sql.contains(QLatin1String("\"public\".\"devices\"")) && sql.contains(QLatin1String("'sku'")),
+                 qPrintable(sql));
+        QVERIFY2(testsupport::pgExec(src, sql, &error), qPrintable(error));
+
+        Watch watch;
+        watch.start(ws);
+        QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+        QVERIFY2(run(true, src, touch(QStringLiteral("qty = 77"), QStringLiteral("K10")), &error), qPrintable(error));
+        const auto pending = watch.waitForStatus(QStringLiteral("K10"), QStringLiteral("pending"));
+        QVERIFY2(pending, qPrintable(watch.transcript()));
+        QVERIFY(pending->value(u"lag_ms").toInteger() < 5000);
+        QCOMPARE(watch.stop(), 0);
     }
 
     void shouldServePrometheusMetrics()
