@@ -1,5 +1,8 @@
 #include "CommandLine.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+
 #include <cstdio>
 
 namespace syncdesk::cli {
@@ -9,6 +12,13 @@ void printError(const QString &message)
     const QByteArray line = "syncdesk-cli: " + message.toUtf8() + '\n';
     std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
     std::fflush(stderr);
+}
+
+QByteArray jsonString(const QString &s)
+{
+    // QJsonDocument escapes exactly as JSON requires; strip the array brackets around it.
+    const QByteArray doc = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
+    return doc.mid(1, doc.size() - 2);
 }
 
 void printOut(const QByteArray &text)

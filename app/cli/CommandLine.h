@@ -23,6 +23,8 @@ private:
 };
 
 void printError(const QString &message);
+// `s` as a JSON string literal, quotes included.
+[[nodiscard]] QByteArray jsonString(const QString &s);
 void printOut(const QByteArray &text);
 
 } // namespace syncdesk::cli

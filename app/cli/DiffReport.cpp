@@ -1,5 +1,7 @@
 #include "DiffReport.h"
 
+#include "CommandLine.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonValue>
@@ -7,13 +9,6 @@
 namespace syncdesk::cli {
 
 namespace {
-
-QByteArray jsonString(const QString &s)
-{
-    // QJsonDocument escapes exactly as JSON requires; strip the array brackets around it.
-    const QByteArray doc = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
-    return doc.mid(1, doc.size() - 2);
-}
 
 QByteArray hashText(const std::optional<quint64> &hash)
 {

@@ -24,12 +24,6 @@ QByteArray isoNow(qint64 ms)
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toUtf8();
 }
 
-QByteArray jsonString(const QString &s)
-{
-    const QByteArray doc = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
-    return doc.mid(1, doc.size() - 2);
-}
-
 } // namespace
 
 int WatchCommand::run(const QStringList &arguments)
@@ -56,7 +50,8 @@ int WatchCommand::run(const QStringList &arguments)
                                 "\"status\",\"lag_ms\"}, and {\"ts\",\"flow\",\"event\":\"ready\"} "
                                 "once a flow's first comparison is done.")});
     p.addOption({QStringLiteral("metrics"),
-                 QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics."),
+                 QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: a "
+                                "free port, named on stderr)."),
                  QStringLiteral("host:port")});
     p.addOption({QStringLiteral("verify-interval"),
                  QStringLiteral("Seconds between verification scans (default 600)."),
@@ -104,6 +99,12 @@ int WatchCommand::run(const QStringList &arguments)
                                .arg(p.value(QStringLiteral("metrics")), error));
                 return ExitFailure;
             }
+            // Port 0 picks a free one: say which.
+            printError(QStringLiteral("metrics at http://%1:%2/metrics")
+                           .arg(metricsHost.protocol() == QAbstractSocket::IPv6Protocol
+                                    ? u'[' + metricsHost.toString() + u']'
+                                    : metricsHost.toString())
+                           .arg(metrics->port()));
         }
 
         QObject::connect(&engine, &LiveEngine::statusEvents, [events](const QList<StatusEvent> &list) {

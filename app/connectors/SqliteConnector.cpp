@@ -23,12 +23,7 @@ namespace syncdesk {
 
 namespace {
 
-QString quoted(const QString &identifier)
-{
-    QString out = identifier;
-    out.replace(u'"', QStringLiteral("\"\""));
-    return u'"' + out + u'"';
-}
+const auto quoted = &SqliteConnector::quoteIdentifier;
 
 // The sqlite3 handle behind a Qt Sql connection. Only valid when the Qt driver uses the same
 // SQLite library we link (Debian's does); the version check catches a driver with its own copy.
@@ -121,6 +116,13 @@ void SqliteConnector::open()
     if (!probe.exec(QStringLiteral("SELECT count(*) FROM sqlite_schema")))
         throw SyncError(QStringLiteral("%1: %2 is not a readable SQLite database: %3")
                             .arg(where(), system().path, probe.lastError().text()));
+}
+
+QString SqliteConnector::quoteIdentifier(const QString &identifier)
+{
+    QString out = identifier;
+    out.replace(u'"', QStringLiteral("\"\""));
+    return u'"' + out + u'"';
 }
 
 FieldClass SqliteConnector::classOfDeclaredType(const QString &declared)

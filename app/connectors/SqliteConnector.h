@@ -27,6 +27,8 @@ public:
     // SQLite's declared type → class, after SQLite's own affinity rules, with booleans and
     // timestamps recognised by name.
     [[nodiscard]] static FieldClass classOfDeclaredType(const QString &declared);
+    // "name" with inner quotes doubled: SQLite's identifier quoting.
+    [[nodiscard]] static QString quoteIdentifier(const QString &identifier);
 
 private:
     QString m_connectionName;

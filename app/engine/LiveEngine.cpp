@@ -5,6 +5,7 @@
 #include "feeds/PgFeedMode.h"
 #include "feeds/PgLogicalFeed.h"
 #include "feeds/PgNotifyFeed.h"
+#include "feeds/PgPollingFeed.h"
 #include "feeds/RescanFeed.h"
 #include "feeds/SqlitePollingFeed.h"
 #include "model/SyncError.h"
@@ -88,6 +89,8 @@ void LiveEngine::startFeeds()
     for (const SystemSpec &system : m_workspace.systems) {
         QList<TableRef> pgTables;
         QList<SqlitePollingFeed::Table> sqliteTables;
+        QList<PgPollingFeed::Table> pgPolled;
+        bool pollable = true;
         for (const FlowSpec &f : m_workspace.flows) {
             for (const bool source : {true, false}) {
                 const FlowSide &side = f.side(source);
@@ -101,16 +104,20 @@ void LiveEngine::startFeeds()
                 for (const ColumnPair &k : f.key)
                     keys << k.name(source);
                 sqliteTables.append({side.table, keys, side.updatedAt});
+                pgPolled.append({side.table, keys, side.updatedAt});
+                pollable = pollable && !side.updatedAt.isEmpty();
             }
         }
         if (pgTables.isEmpty())
             continue;
         ChangeFeed *feed = nullptr;
         if (system.kind == SystemKind::Postgres) {
-            const QString mode = system.feed == u"auto" ? choosePgFeedMode(system, pgTables)
+            const QString mode = system.feed == u"auto" ? choosePgFeedMode(system, pgTables, pollable)
                                                         : system.feed;
             if (mode == u"notify")
                 feed = new PgNotifyFeed(system, this);
+            else if (mode == u"polling" && pollable)
+                feed = new PgPollingFeed(system, pgPolled, m_options.pollIntervalMs, this);
             else if (mode == u"rescan")
                 feed = new RescanFeed(system, std::min(m_options.verifyIntervalMs, 60000), this);
             else
@@ -243,8 +250,10 @@ void LiveEngine::onFeedChanges(ChangeFeed *feed, const QList<ChangeEvent> &event
                 continue;
             const TableRef table = flow.isOpen() ? flow.table(source) : side.table;
             for (const ChangeEvent &e : events) {
+                // An empty schema on either side: the search path decided, names must do.
                 if (e.table.name != table.name
-                    || (!table.schema.isEmpty() && e.table.schema != table.schema))
+                    || (!table.schema.isEmpty() && !e.table.schema.isEmpty()
+                        && e.table.schema != table.schema))
                     continue;
                 KeyChange change;
                 change.side = source ? ChangeSide::Source : ChangeSide::Target;

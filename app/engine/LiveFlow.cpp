@@ -195,19 +195,11 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
     };
     QHash<QByteArray, Pending> byKey;
     QList<QByteArray> order;
-    std::string encoded;
     for (const KeyChange &c : keyChanges) {
-        std::vector<QByteArray> utf8;
-        std::vector<RawValue> raw;
-        for (const auto &v : c.key)
-            utf8.push_back(v ? v->toUtf8() : QByteArray());
-        for (size_t i = 0; i < utf8.size(); ++i)
-            raw.push_back(c.key[qsizetype(i)] ? RawValue::text({utf8[i].constData(), size_t(utf8[i].size())})
-                                              : RawValue::null());
-        QByteArray keyJson;
-        if (raw.size() != size_t(m_plan.keyClasses.size())
-            || !m_encoder->encodeKey(raw.data(), encoded, keyJson))
+        const std::optional<QByteArray> json = tryKeyJson(c.key);
+        if (!json)
             continue; // a key that cannot be one of this flow's (wrong arity or type)
+        const QByteArray &keyJson = *json;
         auto it = byKey.find(keyJson);
         if (it == byKey.end()) {
             it = byKey.insert(keyJson, {c.key, -1, -1, false});
@@ -338,6 +330,15 @@ void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
 
 QByteArray LiveFlow::keyJson(const KeyText &key)
 {
+    const std::optional<QByteArray> json = tryKeyJson(key);
+    if (!json)
+        throw SyncError(QStringLiteral("flow '%1': the key needs %2 value(s) of the key's type")
+                            .arg(m_flow.name).arg(m_plan.keyClasses.size()));
+    return *json;
+}
+
+std::optional<QByteArray> LiveFlow::tryKeyJson(const KeyText &key)
+{
     std::vector<QByteArray> utf8;
     std::vector<RawValue> raw;
     for (const auto &v : key)
@@ -349,8 +350,7 @@ QByteArray LiveFlow::keyJson(const KeyText &key)
     QByteArray json;
     if (raw.size() != size_t(m_plan.keyClasses.size())
         || !m_encoder->encodeKey(raw.data(), encoded, json))
-        throw SyncError(QStringLiteral("flow '%1': the key needs %2 value(s) of the key's type")
-                            .arg(m_flow.name).arg(m_plan.keyClasses.size()));
+        return std::nullopt;
     return json;
 }
 

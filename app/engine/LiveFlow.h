@@ -100,6 +100,7 @@ private:
     };
 
     void store(const QByteArray &keyJson, const Tracked &t);
+    [[nodiscard]] std::optional<QByteArray> tryKeyJson(const KeyText &key);
 
     // Moves a record between status counts (`from` nullopt: it was not counted anywhere).
     void setStatus(const QByteArray &keyJson, Tracked &t, std::optional<RecordStatus> from,

@@ -8,7 +8,7 @@
 
 namespace syncdesk {
 
-QString choosePgFeedMode(const SystemSpec &system, const QList<TableRef> &tables)
+QString choosePgFeedMode(const SystemSpec &system, const QList<TableRef> &tables, bool pollable)
 {
     try {
         PgConnection conn(system.conninfo, QStringLiteral("system '%1' (postgres)").arg(system.name));
@@ -25,7 +25,7 @@ QString choosePgFeedMode(const SystemSpec &system, const QList<TableRef> &tables
                 "AND c.relname = $2 AND ($1 IN ('', '*') OR n.nspname = $1)",
                 {t.schema.toUtf8(), t.name.toUtf8()});
             if (QByteArray(PQgetvalue(has.get(), 0, 0)) == "0")
-                return QStringLiteral("rescan");
+                return pollable ? QStringLiteral("polling") : QStringLiteral("rescan");
         }
         return QStringLiteral("notify");
     } catch (const SyncError &) {

@@ -44,12 +44,8 @@ quint64 pgNowMicros()
 
 qint64 commitMs(const QJsonValue &timestamp)
 {
-    std::string canon;
     const QByteArray text = timestamp.toString().toUtf8();
-    if (!canonical::appendInstant({text.constData(), size_t(text.size())}, canon))
-        return 0;
-    const QDateTime t = QDateTime::fromString(QString::fromStdString(canon), Qt::ISODateWithMs);
-    return t.isValid() ? t.toMSecsSinceEpoch() : 0;
+    return canonical::instantMs({text.constData(), size_t(text.size())}).value_or(0);
 }
 
 // wal2json's add-tables escapes its separators with a backslash.

@@ -1,5 +1,6 @@
 #include "SqlitePollingFeed.h"
 
+#include "connectors/SqliteConnector.h"
 #include "model/Canonical.h"
 
 #include <QAtomicInteger>
@@ -14,21 +15,14 @@ namespace syncdesk {
 
 namespace {
 
-QString quoted(QString identifier)
-{
-    return u'"' + identifier.replace(u'"', QStringLiteral("\"\"")) + u'"';
-}
+const auto quoted = &SqliteConnector::quoteIdentifier;
 
 qint64 instantMs(const QVariant &v)
 {
     if (v.typeId() == QMetaType::LongLong || v.typeId() == QMetaType::Int)
         return v.toLongLong() * 1000; // epoch seconds
-    std::string canon;
     const QByteArray text = v.toString().toUtf8();
-    if (!canonical::appendInstant({text.constData(), size_t(text.size())}, canon))
-        return 0;
-    const QDateTime t = QDateTime::fromString(QString::fromStdString(canon), Qt::ISODateWithMs);
-    return t.isValid() ? t.toMSecsSinceEpoch() : 0;
+    return canonical::instantMs({text.constData(), size_t(text.size())}).value_or(0);
 }
 
 } // namespace

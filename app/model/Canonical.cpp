@@ -1,6 +1,7 @@
 #include "Canonical.h"
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QLocale>
 
 #include <cmath>
@@ -308,6 +309,17 @@ bool appendInstantFromEpoch(qint64 secondsSinceEpoch, std::string &out)
 {
     appendInstantParts(secondsSinceEpoch, {}, out);
     return true;
+}
+
+std::optional<qint64> instantMs(std::string_view in)
+{
+    std::string canon;
+    if (!appendInstant(in, canon) || canon.back() != 'Z')
+        return std::nullopt;
+    const QDateTime t = QDateTime::fromString(QString::fromStdString(canon), Qt::ISODateWithMs);
+    if (!t.isValid())
+        return std::nullopt;
+    return t.toMSecsSinceEpoch();
 }
 
 bool appendBoolean(std::string_view in, std::string &out)

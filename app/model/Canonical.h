@@ -2,6 +2,7 @@
 
 #include "FieldValue.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,8 @@ bool appendNumber(double value, std::string &out);
 // output with an optional zone (none means UTC), or "infinity" / "-infinity".
 bool appendInstant(std::string_view in, std::string &out);
 bool appendInstantFromEpoch(qint64 secondsSinceEpoch, std::string &out);
+// Milliseconds since the epoch of an instant text, or nullopt if it is not one.
+std::optional<qint64> instantMs(std::string_view in);
 
 bool appendBoolean(std::string_view in, std::string &out);
 

@@ -17,8 +17,8 @@ struct SystemSpec
     QString path;     // sqlite: absolute path (resolved against the workspace file)
     QString url;      // http: base URL
     // How live changes are followed: "auto" (the best the system allows, reported), or for
-    // PostgreSQL "logical" (logical decoding), "notify" (trigger + LISTEN/NOTIFY), "rescan"
-    // (verification scans only); SQLite is always polled.
+    // PostgreSQL "logical" (logical decoding), "notify" (trigger + LISTEN/NOTIFY), "polling"
+    // (the flow sides' updated_at columns), "rescan" (comparisons only); SQLite is polled.
     QString feed = QStringLiteral("auto");
 };
 

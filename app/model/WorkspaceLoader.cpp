@@ -196,7 +196,8 @@ SystemSpec readSystem(const Reader &r, const QJsonValue &v, const QString &at, c
     s.feed = r.optionalString(o, QStringLiteral("feed"), at, QStringLiteral("auto"));
     const QStringList feeds = s.kind == SystemKind::Postgres
                                   ? QStringList{QStringLiteral("auto"), QStringLiteral("logical"),
-                                                QStringLiteral("notify"), QStringLiteral("rescan")}
+                                                QStringLiteral("notify"), QStringLiteral("polling"),
+                                                QStringLiteral("rescan")}
                                   : QStringList{QStringLiteral("auto"), QStringLiteral("polling")};
     if (!feeds.contains(s.feed))
         r.fail(at + QStringLiteral(".feed"),
@@ -366,6 +367,19 @@ Workspace WorkspaceLoader::parse(const QByteArray &json, const QString &path)
             r.fail(at + QStringLiteral(".name"),
                    QStringLiteral("duplicate flow name '%1'").arg(f.name));
         ws.flows.append(std::move(f));
+    }
+    // A PostgreSQL system polled for changes needs every flow side on it to say what to poll.
+    for (qsizetype i = 0; i < ws.flows.size(); ++i) {
+        for (const bool source : {true, false}) {
+            const FlowSide &side = ws.flows[i].side(source);
+            const SystemSpec *system = ws.system(side.system);
+            if (system->kind == SystemKind::Postgres && system->feed == u"polling"
+                && side.updatedAt.isEmpty())
+                r.fail(QStringLiteral("$.flows[%1].%2").arg(i).arg(source ? QStringLiteral("source")
+                                                                          : QStringLiteral("target")),
+                       QStringLiteral("needs \"updated_at\": system '%1' is followed by polling")
+                           .arg(system->name));
+        }
     }
     return ws;
 }

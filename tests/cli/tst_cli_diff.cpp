@@ -203,6 +203,10 @@ private slots:
         QTest::newRow("unknown feed")
             << QByteArray(R"({"version": 1, "systems": [{"name": "a", "kind": "sqlite", "path": "a.db", "feed": "logical"}], "flows": []})")
             << QByteArray("$.systems[0].feed: unknown feed 'logical' for a sqlite system");
+        QTest::newRow("polling without updated_at")
+            << QByteArray(R"({"version": 1, "systems": [{"name": "p", "kind": "postgres", "conninfo": "dbname=x", "feed": "polling"}],
+                 "flows": [{"name": "f", "source": {"system": "p", "table": "t", "updated_at": "u"}, "target": {"system": "p", "table": "t2"}, "key": ["id"], "fields": []}]})")
+            << QByteArray("$.flows[0].target: needs \"updated_at\": system 'p' is followed by polling");
         QTest::newRow("unknown flow")
             << QByteArray(R"({"version": 1, "systems": [], "flows": []})")
             << QByteArray("no flow named 'f'");

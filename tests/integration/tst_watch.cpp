@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -48,6 +49,7 @@ class TestWatch : public QObject
                     if (match(o))
                         return o;
                 }
+                m_err += m_process.readAllStandardError();
                 const qint64 left = timeoutMs - timer.elapsed();
                 if (left <= 0 || m_process.state() != QProcess::Running)
                     return std::nullopt;
@@ -84,13 +86,15 @@ class TestWatch : public QObject
         }
         QString transcript()
         {
+            m_err += m_process.readAllStandardError();
             return QString::fromUtf8(m_lines.join() + m_process.readAllStandardOutput()
-                                     + "\n--- stderr ---\n" + m_process.readAllStandardError());
+                                     + "\n--- stderr ---\n" + m_err);
         }
 
     private:
         QProcess m_process;
         QByteArrayList m_lines;
+        QByteArray m_err;
     };
 
     QTemporaryDir m_dir;
@@ -167,6 +171,34 @@ class TestWatch : public QObject
         // updated_at moves with every change, as applications that support polling do.
         return QStringLiteral("UPDATE devices SET %1, updated_at = '%2' WHERE sku = '%3'")
             .arg(set, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs), sku);
+    }
+
+    // Sets the source system's "feed" (and the source side's updated_at) in a workspace file.
+    static bool useFeed(const QString &ws, const QString &feed, bool updatedAt)
+    {
+        QFile file(ws);
+        if (!file.open(QIODevice::ReadOnly))
+            return false;
+        QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+        file.close();
+        QJsonArray systems = root.value(u"systems").toArray();
+        QJsonObject source = systems[0].toObject();
+        source.insert(QStringLiteral("feed"), feed);
+        systems[0] = source;
+        root.insert(QStringLiteral("systems"), systems);
+        if (updatedAt) {
+            QJsonArray flows = root.value(u"flows").toArray();
+            QJsonObject flow = flows[0].toObject();
+            QJsonObject side = flow.value(u"source").toObject();
+            side.insert(QStringLiteral("updated_at"), QStringLiteral("updated_at"));
+            flow.insert(QStringLiteral("source"), side);
+            flows[0] = flow;
+            root.insert(QStringLiteral("flows"), flows);
+        }
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return false;
+        file.write(QJsonDocument(root).toJson());
+        return true;
     }
 
     static void backends()
@@ -354,18 +386,7 @@ private slots:
         QString src, dst, error;
         const QString ws = setUp(true, QStringLiteral("one-way"), 300, &src, &dst, &error);
         QVERIFY2(!ws.isEmpty(), qPrintable(error));
-        QFile file(ws);
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
-        file.close();
-        QJsonArray systems = root.value(u"systems").toArray();
-        QJsonObject source = systems[0].toObject();
-        source.insert(QStringLiteral("feed"), QStringLiteral("notify"));
-        systems[0] = source;
-        root.insert(QStringLiteral("systems"), systems);
-        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        file.write(QJsonDocument(root).toJson());
-        file.close();
+        QVERIFY(useFeed(ws, QStringLiteral("notify"), false));
 
         QProcess print;
         print.start(QStringLiteral(SYNCDESK_CLI_PATH),
@@ -389,15 +410,37 @@ private slots:
         QCOMPARE(watch.stop(), 0);
     }
 
+    // Given a server that allows neither decoding nor triggers, an updated_at column is polled.
+    void shouldPollUpdatedAtWhereNothingElseIsAllowed()
+    {
+        QString src, dst, error;
+        const QString ws = setUp(true, QStringLiteral("one-way"), 300, &src, &dst, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        QVERIFY(useFeed(ws, QStringLiteral("polling"), true));
+        Watch watch;
+        watch.start(ws);
+        QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+        QVERIFY2(run(true, src, touch(QStringLiteral("qty = 1011"), QStringLiteral("K11")), &error), qPrintable(error));
+        const auto pending = watch.waitForStatus(QStringLiteral("K11"), QStringLiteral("pending"));
+        QVERIFY2(pending, qPrintable(watch.transcript()));
+        QVERIFY(pending->value(u"lag_ms").toInteger() < 5000);
+        // Polled rows are reported once, not at every poll.
+        QVERIFY(!watch.waitForStatus(QStringLiteral("K11"), QStringLiteral("pending"), 1500));
+        QCOMPARE(watch.stop(), 0);
+    }
+
     void shouldServePrometheusMetrics()
     {
         QString src, dst, error;
         const QString ws = setUp(false, QStringLiteral("one-way"), 300, &src, &dst, &error);
         QVERIFY2(!ws.isEmpty(), qPrintable(error));
         Watch watch;
-        const int port = 20000 + int(QCoreApplication::applicationPid() % 20000);
-        watch.start(ws, {QStringLiteral("--metrics"), QStringLiteral("127.0.0.1:%1").arg(port)});
+        watch.start(ws, {QStringLiteral("--metrics"), QStringLiteral("127.0.0.1:0")});
         QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+        const QRegularExpression where(QStringLiteral("metrics at http://127.0.0.1:(\\d+)/metrics"));
+        const auto match = where.match(watch.transcript());
+        QVERIFY2(match.hasMatch(), qPrintable(watch.transcript()));
+        const int port = match.captured(1).toInt();
         QVERIFY2(run(false, src, touch(QStringLiteral("qty = 3"), QStringLiteral("K9")), &error), qPrintable(error));
         QVERIFY2(watch.waitForStatus(QStringLiteral("K9"), QStringLiteral("pending")), qPrintable(watch.transcript()));
 
