@@ -67,6 +67,41 @@ PgResultPtr PgConnection::exec(const char *component, const QByteArray &sql,
     return result;
 }
 
+PgResultPtr PgConnection::execPrepared(const char *component, const QByteArray &sql,
+                                       const QList<QByteArray> &params)
+{
+    QByteArray name = m_prepared.value(sql);
+    if (name.isEmpty()) {
+        name = "syncdesk_" + QByteArray::number(m_prepared.size() + 1);
+        qCDebug(lcPg).noquote() << component << "PREPARE" << name << sql;
+        const PgResultPtr r(PQprepare(m_conn.get(), name.constData(), sql.constData(),
+                                      int(params.size()), nullptr));
+        if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+            throw SyncError(QStringLiteral("%1: %2 failed: %3")
+                                .arg(m_where, QString::fromUtf8(component),
+                                     scrub(QString::fromUtf8(r ? PQresultErrorMessage(r.get())
+                                                               : PQerrorMessage(m_conn.get())),
+                                           PQpass(m_conn.get()))));
+        m_prepared.insert(sql, name);
+    }
+    std::vector<const char *> values;
+    for (const QByteArray &p : params)
+        values.push_back(p.isNull() ? nullptr : p.constData());
+    PgResultPtr result(PQexecPrepared(m_conn.get(), name.constData(), int(values.size()),
+                                      values.data(), nullptr, nullptr, 0));
+    if (!result || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+        const char *state = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+        throw SyncError(QStringLiteral("%1: %2 failed%3: %4")
+                            .arg(m_where, QString::fromUtf8(component),
+                                 state ? QStringLiteral(" (SQLSTATE %1)").arg(QString::fromUtf8(state))
+                                       : QString(),
+                                 scrub(QString::fromUtf8(result ? PQresultErrorMessage(result.get())
+                                                                : PQerrorMessage(m_conn.get())),
+                                       PQpass(m_conn.get()))));
+    }
+    return result;
+}
+
 QByteArray PgConnection::quoteIdentifier(const QString &name) const
 {
     const QByteArray utf8 = name.toUtf8();

@@ -3,6 +3,7 @@
 #include "PgHandles.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QLoggingCategory>
 #include <QString>
@@ -27,6 +28,11 @@ public:
                      const QList<QByteArray> &params = {},
                      ExecStatusType expected = PGRES_TUPLES_OK);
 
+    // Like exec(), through a statement prepared once per connection: the live engine runs the
+    // same fetch thousands of times a second, and planning it each time is most of its cost.
+    PgResultPtr execPrepared(const char *component, const QByteArray &sql,
+                             const QList<QByteArray> &params);
+
     // "schema"."name" quoting through PQescapeIdentifier.
     [[nodiscard]] QByteArray quoteIdentifier(const QString &name) const;
 
@@ -40,6 +46,7 @@ public:
 private:
     PgConnPtr m_conn;
     QString m_where;
+    QHash<QByteArray, QByteArray> m_prepared; // SQL → statement name
 };
 
 } // namespace syncdesk

@@ -287,7 +287,7 @@ QList<EncodedRow> PostgresConnector::fetch(const ScanRequest &request, RowEncode
     const QByteArray sql = "SELECT " + select + " FROM " + m_conn->quoteIdentifier(resolved.table.schema)
                            + '.' + m_conn->quoteIdentifier(resolved.table.name) + " AS t JOIN unnest("
                            + unnest + ") AS u(" + alias + ") ON " + on;
-    const PgResultPtr r = m_conn->exec("fetch", sql, params);
+    const PgResultPtr r = m_conn->execPrepared("fetch", sql, params);
     const OutputColumns columns(resolved);
     std::vector<RawValue> values(columns.count());
     const size_t keyCount = size_t(resolved.keys.size());

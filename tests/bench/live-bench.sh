@@ -22,18 +22,24 @@ done
 if [ "${SKIP_GEN:-0}" != 1 ]; then bash "$kit/pg-up.sh"; bash "$kit/gen.sh" 1000000 1; fi
 
 out=$WORK/live; rm -rf "$out"; mkdir -p "$out"
+# Work on copies: the load below changes rows, and the kit's tables must stay as generated
+# for the diff benchmark and its expected counts.
+for db in src dst; do
+  q -d "$db" -c "DROP TABLE IF EXISTS live_devices" -c "CREATE TABLE live_devices AS TABLE devices" \
+    -c "ALTER TABLE live_devices ADD PRIMARY KEY (sku)" -c "VACUUM ANALYZE live_devices" 2>/dev/null
+done
 ws=$out/live.json
 cat > "$ws" <<JSON
 {"version": 1, "systems": [
   {"name": "src", "kind": "postgres", "conninfo": "host=$PGHOST port=$PGPORT user=$PGUSER dbname=src"},
   {"name": "dst", "kind": "postgres", "conninfo": "host=$PGHOST port=$PGPORT user=$PGUSER dbname=dst"}],
- "flows": [{"name": "devices", "source": {"system": "src", "table": "devices"},
-   "target": {"system": "dst", "table": "devices"}, "key": ["sku"],
+ "flows": [{"name": "devices", "source": {"system": "src", "table": "live_devices"},
+   "target": {"system": "dst", "table": "live_devices"}, "key": ["sku"],
    "fields": ["model", "grade", "status", "price_cents", "qty"], "sla_seconds": 300}]}
 JSON
 cat > "$out/update.sql" <<'SQL'
 \set i random(1, 1000000)
-UPDATE devices SET qty = qty + 1 WHERE sku = 'SKU' || lpad((:i * 10)::text, 10, '0');
+UPDATE live_devices SET qty = qty + 1 WHERE sku = 'SKU' || lpad((:i * 10)::text, 10, '0');
 SQL
 
 pids=()
@@ -65,7 +71,7 @@ log "latency: 200 commits/s for $LAT_S s"
 cleanup # slots left by an interrupted run
 q -d src -c "SELECT pg_create_logical_replication_slot('bench_floor', 'wal2json')" >/dev/null
 pg_recvlogical -d src --slot bench_floor --start -o format-version=2 -o include-timestamp=1 \
-  -o include-types=0 -o add-tables=public.devices -f - 2>/dev/null > >(ts '%.s' > "$out/floor.txt") &
+  -o include-types=0 -o add-tables=public.live_devices -f - 2>/dev/null > >(ts '%.s' > "$out/floor.txt") &
 pids+=($!)
 start_watch "$out/ours.txt"
 sleep 1
@@ -115,7 +121,7 @@ stop_all
 # ---- 3. 1,000,000 tracked records ----
 log "memory: 1,000,000 records not in sync"
 q -d dst -c "DROP TABLE IF EXISTS devices_empty; CREATE TABLE devices_empty (LIKE devices INCLUDING ALL)"
-sed 's/"table": "devices"}, "key"/"table": "devices_empty"}, "key"/' "$ws" > "$out/mem.json"
+sed 's/"table": "live_devices"}, "key"/"table": "devices_empty"}, "key"/' "$ws" > "$out/mem.json"
 "$cli" watch --workspace "$out/mem.json" --events > "$out/mem.txt" 2>"$out/mem.err" &
 mpid=$!; pids+=($mpid)
 for _ in $(seq 1 600); do grep -q '"event":"ready"' "$out/mem.txt" 2>/dev/null && break; sleep 0.2; done
