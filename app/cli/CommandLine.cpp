@@ -33,6 +33,25 @@ CommandLine::CommandLine(const QString &command, const QString &description) : m
     m_parser.addHelpOption();
 }
 
+int CommandLine::parse(const QStringList &arguments, const QStringList &required,
+                       const QStringList &actions, QString *action)
+{
+    // The action comes first (`slots list --workspace W`); it is checked after the options so
+    // that --help works without one.
+    QStringList rest = arguments;
+    const bool given = rest.size() > 1 && !rest[1].startsWith(u'-');
+    *action = given ? rest.takeAt(1) : QString();
+    const int code = parse(rest, required);
+    if (code >= 0)
+        return code;
+    if (!actions.contains(*action)) {
+        printError(QStringLiteral("%1: say %2 (see syncdesk-cli %1 --help)")
+                       .arg(m_command, actions.join(QStringLiteral(" or "))));
+        return 2;
+    }
+    return -1;
+}
+
 int CommandLine::parse(const QStringList &arguments, const QStringList &required)
 {
     if (!m_parser.parse(arguments)) {

@@ -16,6 +16,9 @@ public:
 
     // Returns -1 to go on, or the exit code to return now.
     [[nodiscard]] int parse(const QStringList &arguments, const QStringList &required);
+    // The same for commands that take one action word first (`slots list`): `action` gets it.
+    [[nodiscard]] int parse(const QStringList &arguments, const QStringList &required,
+                            const QStringList &actions, QString *action);
 
 private:
     QString m_command;

@@ -19,27 +19,15 @@ int FeedCommand::run(const QStringList &arguments)
                        "With \"feed\": \"auto\" a watch uses the triggers once every table\nof "
                        "the system has one; \"feed\": \"notify\" asks for them explicitly."));
     QCommandLineParser &p = cl.parser();
-    p.addPositionalArgument(QStringLiteral("install-sql"), QStringLiteral("What to print."));
     p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."),
                  QStringLiteral("file")});
     p.addOption({QStringLiteral("system"), QStringLiteral("Only this system."),
                  QStringLiteral("name")});
-    if (!p.parse(arguments)) {
-        printError(QStringLiteral("feed: %1 (see syncdesk-cli feed --help)").arg(p.errorText()));
-        return ExitFailure;
-    }
-    if (p.isSet(QStringLiteral("help"))) {
-        printOut(p.helpText().replace(arguments.value(0), QStringLiteral("syncdesk-cli feed")).toUtf8());
-        return ExitOk;
-    }
-    if (p.positionalArguments() != QStringList{QStringLiteral("install-sql")}) {
-        printError(QStringLiteral("feed: say install-sql (see syncdesk-cli feed --help)"));
-        return ExitFailure;
-    }
-    if (!p.isSet(QStringLiteral("workspace"))) {
-        printError(QStringLiteral("feed: --workspace is required (see syncdesk-cli feed --help)"));
-        return ExitFailure;
-    }
+    QString action;
+    if (const int code = cl.parse(arguments, {QStringLiteral("workspace")},
+                                  {QStringLiteral("install-sql")}, &action);
+        code >= 0)
+        return code;
     try {
         const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
         const QString only = p.value(QStringLiteral("system"));

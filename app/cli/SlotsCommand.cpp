@@ -23,28 +23,15 @@ int SlotsCommand::run(const QStringList &arguments)
                        "  syncdesk-cli slots drop --workspace W   drop this workspace's slots "
                        "(not while a watch\n                                          uses them)"));
     QCommandLineParser &p = cl.parser();
-    p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list or drop"));
     p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."),
                  QStringLiteral("file")});
     p.addOption({QStringLiteral("system"), QStringLiteral("Only this system."),
                  QStringLiteral("name")});
-    if (!p.parse(arguments)) {
-        printError(QStringLiteral("slots: %1 (see syncdesk-cli slots --help)").arg(p.errorText()));
-        return ExitFailure;
-    }
-    if (p.isSet(QStringLiteral("help"))) {
-        printOut(p.helpText().replace(arguments.value(0), QStringLiteral("syncdesk-cli slots")).toUtf8());
-        return ExitOk;
-    }
-    const QString action = p.positionalArguments().value(0);
-    if (p.positionalArguments().size() != 1 || (action != u"list" && action != u"drop")) {
-        printError(QStringLiteral("slots: say list or drop (see syncdesk-cli slots --help)"));
-        return ExitFailure;
-    }
-    if (!p.isSet(QStringLiteral("workspace"))) {
-        printError(QStringLiteral("slots: --workspace is required (see syncdesk-cli slots --help)"));
-        return ExitFailure;
-    }
+    QString action;
+    if (const int code = cl.parse(arguments, {QStringLiteral("workspace")},
+                                  {QStringLiteral("list"), QStringLiteral("drop")}, &action);
+        code >= 0)
+        return code;
     try {
         const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
         const QString only = p.value(QStringLiteral("system"));

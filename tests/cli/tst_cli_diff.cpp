@@ -169,6 +169,18 @@ private slots:
                                  << QByteArray("--flow is required");
         QTest::newRow("unknown option") << QStringList{QStringLiteral("diff"), QStringLiteral("--frob")}
                                         << QByteArray("Unknown option 'frob'");
+        QTest::newRow("slots without an action")
+            << QStringList{QStringLiteral("slots"), QStringLiteral("--workspace"), QStringLiteral("w.json")}
+            << QByteArray("slots: say list or drop");
+        QTest::newRow("feed without workspace")
+            << QStringList{QStringLiteral("feed"), QStringLiteral("install-sql")}
+            << QByteArray("feed: --workspace is required");
+        QTest::newRow("watch without workspace") << QStringList{QStringLiteral("watch")}
+                                                 << QByteArray("watch: --workspace is required");
+        QTest::newRow("show without key")
+            << QStringList{QStringLiteral("show"), QStringLiteral("--workspace"), QStringLiteral("w.json"),
+                           QStringLiteral("--flow"), QStringLiteral("f")}
+            << QByteArray("show: --key is required");
         QTest::newRow("missing workspace file")
             << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("/nonexistent/w.json"),
                            QStringLiteral("--flow"), QStringLiteral("f")}
