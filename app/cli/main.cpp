@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 #include "DiffCommand.h"
 #include "ExitCode.h"
+#include "ResolveCommand.h"
 #include "FeedCommand.h"
 #include "ShowCommand.h"
 #include "SlotsCommand.h"
@@ -20,6 +21,8 @@ const char usage[] =
     "Commands:\n"
     "  diff      one full comparison of a flow (syncdesk-cli diff --help)\n"
     "  watch     live status and lag of every flow (syncdesk-cli watch --help)\n"
+    "  resolve   one audited resolution of a record (syncdesk-cli resolve --help)\n"
+    "  audit     verify or export the audit log (syncdesk-cli audit --help)\n"
     "  show      one record, field by field, three ways (syncdesk-cli show --help)\n"
     "  feed      print the trigger SQL of the notify feed (syncdesk-cli feed --help)\n"
     "  slots     list or drop the replication slots watch keeps (syncdesk-cli slots --help)\n"
@@ -60,6 +63,10 @@ int main(int argc, char *argv[])
         return WatchCommand::run(args);
     if (command == u"show")
         return ShowCommand::run(args);
+    if (command == u"resolve")
+        return ResolveCommand::run(args);
+    if (command == u"audit")
+        return AuditCommand::run(args);
     if (command == u"feed")
         return FeedCommand::run(args);
     if (command == u"slots")

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ColumnInfo.h"
+#include "model/RecordState.h"
 #include "model/Workspace.h"
 
 #include <QList>
@@ -51,6 +52,12 @@ public:
     // The current rows of `keys`; keys with no row are left out. `request` as for scan().
     [[nodiscard]] virtual QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                                   const QList<KeyText> &keys) = 0;
+    // Makes the row of `key` hold `values` (canonical texts in field order; nullopt: no row),
+    // in one transaction, only if it still hashes to `expected` (nullopt: absent). Returns
+    // false, having written nothing, when it does not; throws SyncError on failure.
+    [[nodiscard]] virtual bool write(const ScanRequest &request, RowEncoder &encoder,
+                                     const KeyText &key, const RowHash &expected,
+                                     const std::optional<QList<std::optional<QByteArray>>> &values) = 0;
 
     // `table` with its schema filled in, as change feeds name it (search path resolved).
     [[nodiscard]] virtual TableRef qualified(const TableRef &table) = 0;

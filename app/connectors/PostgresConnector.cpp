@@ -311,4 +311,86 @@ TableRef PostgresConnector::qualified(const TableRef &table)
     return {resolveSchema(table), table.name};
 }
 
+bool PostgresConnector::write(const ScanRequest &request, RowEncoder &encoder, const KeyText &key,
+                              const RowHash &expected,
+                              const std::optional<QList<std::optional<QByteArray>>> &values)
+{
+    ScanRequest r = request;
+    r.table.schema = resolveSchema(request.table);
+    const QByteArray table = m_conn->quoteIdentifier(r.table.schema) + '.'
+                             + m_conn->quoteIdentifier(r.table.name);
+    QList<QByteArray> keyParams;
+    QByteArray where, select, keyNames, keyValues;
+    for (qsizetype k = 0; k < r.keys.size(); ++k) {
+        const QByteArray id = m_conn->quoteIdentifier(r.keys[k].name);
+        const QByteArray param = '$' + QByteArray::number(k + 1) + "::" + r.keys[k].typeName.toUtf8();
+        where += (where.isEmpty() ? "" : " AND ") + id + " = " + param;
+        select += (select.isEmpty() ? "" : ", ") + id;
+        keyNames += (keyNames.isEmpty() ? "" : ", ") + id;
+        keyValues += (keyValues.isEmpty() ? "" : ", ") + param;
+        keyParams << (key.value(k) ? key.value(k)->toUtf8() : QByteArray());
+    }
+    for (const ColumnInfo &f : r.fields)
+        select += ", " + m_conn->quoteIdentifier(f.name);
+
+    m_conn->exec("write", "BEGIN", {}, PGRES_COMMAND_OK);
+    try {
+        // Lock the row (if any) and check it is still what the operator saw.
+        const PgResultPtr current = m_conn->exec(
+            "write", "SELECT " + select + " FROM " + table + " WHERE " + where + " FOR UPDATE", keyParams);
+        RowHash now;
+        if (PQntuples(current.get()) > 0) {
+            const OutputColumns columns(r);
+            std::vector<RawValue> raw(columns.count());
+            for (int c = 0; c < int(columns.count()); ++c)
+                raw[size_t(c)] = PQgetisnull(current.get(), 0, c)
+                                     ? RawValue::null()
+                                     : RawValue::text({PQgetvalue(current.get(), 0, c),
+                                                       size_t(PQgetlength(current.get(), 0, c))});
+            columns.adjust(raw);
+            EncodedRow row;
+            if (encoder.encodeRow(raw.data(), raw.data() + r.keys.size(), row))
+                now = row.hash;
+        }
+        if (now != expected) {
+            m_conn->exec("write", "ROLLBACK", {}, PGRES_COMMAND_OK);
+            return false;
+        }
+        // Canonical texts read back as the column's type, bytes as bytea's hex form.
+        QList<QByteArray> params = keyParams;
+        QByteArray assignments, fieldNames, fieldValues;
+        if (values) {
+            for (qsizetype f = 0; f < r.fields.size(); ++f) {
+                const std::optional<QByteArray> v = values->value(f);
+                params << (!v ? QByteArray()
+                              : r.fields[f].cls == FieldClass::Bytes ? "\\x" + *v : *v);
+                const QByteArray id = m_conn->quoteIdentifier(r.fields[f].name);
+                const QByteArray param = '$' + QByteArray::number(params.size()) + "::"
+                                         + r.fields[f].typeName.toUtf8();
+                assignments += (assignments.isEmpty() ? "" : ", ") + id + " = " + param;
+                fieldNames += ", " + id;
+                fieldValues += ", " + param;
+            }
+        }
+        if (!values) {
+            if (now)
+                m_conn->exec("write", "DELETE FROM " + table + " WHERE " + where, keyParams,
+                             PGRES_COMMAND_OK);
+        } else if (now) {
+            if (!assignments.isEmpty())
+                m_conn->exec("write", "UPDATE " + table + " SET " + assignments + " WHERE " + where,
+                             params, PGRES_COMMAND_OK);
+        } else {
+            m_conn->exec("write", "INSERT INTO " + table + " (" + keyNames + fieldNames + ") VALUES ("
+                                      + keyValues + fieldValues + ")",
+                         params, PGRES_COMMAND_OK);
+        }
+        m_conn->exec("write", "COMMIT", {}, PGRES_COMMAND_OK);
+        return true;
+    } catch (const SyncError &) {
+        const PgResultPtr rollback(PQexec(m_conn->handle(), "ROLLBACK"));
+        throw;
+    }
+}
+
 } // namespace syncdesk

@@ -308,4 +308,135 @@ TableRef SqliteConnector::qualified(const TableRef &table)
     return {schemaOf(table), table.name};
 }
 
+bool SqliteConnector::write(const ScanRequest &request, RowEncoder &encoder, const KeyText &key,
+                            const RowHash &expected,
+                            const std::optional<QList<std::optional<QByteArray>>> &values)
+{
+    // Scans read through a read-only connection; a write gets its own, closed afterwards.
+    const QString name = m_connectionName + QStringLiteral("-write");
+    struct Closer
+    {
+        QString name;
+        ~Closer()
+        {
+            QSqlDatabase::database(name, false).close();
+            QSqlDatabase::removeDatabase(name);
+        }
+    };
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(system().path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        if (!db.open())
+            throw SyncError(QStringLiteral("%1: cannot open %2 for writing: %3")
+                                .arg(where(), system().path, db.lastError().text()));
+    }
+    const Closer closer{name};
+    sqlite3 *handle = nativeHandle(QSqlDatabase::database(name, false));
+    auto fail = [&](const QString &what) {
+        sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+        return SyncError(QStringLiteral("%1: %2 in %3 failed: %4")
+                             .arg(where(), what, request.table.display(),
+                                  QString::fromUtf8(sqlite3_errmsg(handle))));
+    };
+    auto prepare = [&](const QString &sql) {
+        const QByteArray utf8 = sql.toUtf8();
+        sqlite3_stmt *raw = nullptr;
+        if (sqlite3_prepare_v2(handle, utf8.constData(), int(utf8.size()), &raw, nullptr) != SQLITE_OK)
+            throw fail(QStringLiteral("preparing a write"));
+        return Statement(raw, &sqlite3_finalize);
+    };
+    QStringList select, conditions, keyNames;
+    for (const ColumnInfo &k : request.keys) {
+        select << quoted(k.name);
+        keyNames << quoted(k.name);
+        conditions << quoted(k.name) + QStringLiteral(" = ?");
+    }
+    for (const ColumnInfo &f : request.fields)
+        select << quoted(f.name);
+    const QString table = quoted(schemaOf(request.table)) + u'.' + quoted(request.table.name);
+    const QString whereKey = conditions.join(QStringLiteral(" AND "));
+    std::vector<QByteArray> keyBytes;
+    for (const auto &v : key)
+        keyBytes.push_back(v.value_or(QString()).toUtf8());
+    auto bindKey = [&](sqlite3_stmt *s, int first) {
+        for (int i = 0; i < int(keyBytes.size()); ++i)
+            sqlite3_bind_text(s, first + i, keyBytes[size_t(i)].constData(),
+                              int(keyBytes[size_t(i)].size()), SQLITE_TRANSIENT);
+    };
+    // A field's canonical text bound the way SQLite stores such a value.
+    auto bindField = [&](sqlite3_stmt *s, int index, FieldClass cls, const std::optional<QByteArray> &v) {
+        if (!v) {
+            sqlite3_bind_null(s, index);
+        } else if (cls == FieldClass::Bytes) {
+            const QByteArray bytes = QByteArray::fromHex(*v);
+            sqlite3_bind_blob(s, index, bytes.constData(), int(bytes.size()), SQLITE_TRANSIENT);
+        } else if (cls == FieldClass::Boolean && (*v == "true" || *v == "false")) {
+            sqlite3_bind_int(s, index, *v == "true" ? 1 : 0);
+        } else {
+            sqlite3_bind_text(s, index, v->constData(), int(v->size()), SQLITE_TRANSIENT);
+        }
+    };
+
+    if (sqlite3_exec(handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw fail(QStringLiteral("starting a write"));
+    RowHash now;
+    {
+        const Statement current = prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3")
+                                              .arg(select.join(QStringLiteral(", ")), table, whereKey));
+        bindKey(current.get(), 1);
+        const int rc = sqlite3_step(current.get());
+        if (rc == SQLITE_ROW) {
+            std::vector<RawValue> raw(size_t(request.keys.size() + request.fields.size()));
+            readRow(current.get(), raw);
+            EncodedRow row;
+            if (encoder.encodeRow(raw.data(), raw.data() + request.keys.size(), row))
+                now = row.hash;
+        } else if (rc != SQLITE_DONE) {
+            throw fail(QStringLiteral("reading the row"));
+        }
+    }
+    if (now != expected) {
+        sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+        return false;
+    }
+    const int keyCount = int(request.keys.size());
+    Statement change(nullptr, &sqlite3_finalize);
+    if (!values) {
+        if (now) {
+            change = prepare(QStringLiteral("DELETE FROM %1 WHERE %2").arg(table, whereKey));
+            bindKey(change.get(), 1);
+        }
+    } else if (now) {
+        QStringList assignments;
+        for (const ColumnInfo &f : request.fields)
+            assignments << quoted(f.name) + QStringLiteral(" = ?");
+        if (!assignments.isEmpty()) {
+            change = prepare(QStringLiteral("UPDATE %1 SET %2 WHERE %3")
+                                 .arg(table, assignments.join(QStringLiteral(", ")), whereKey));
+            for (int f = 0; f < int(request.fields.size()); ++f)
+                bindField(change.get(), f + 1, request.fields[f].cls, values->value(f));
+            bindKey(change.get(), int(request.fields.size()) + 1);
+        }
+    } else {
+        QStringList names = keyNames;
+        for (const ColumnInfo &f : request.fields)
+            names << quoted(f.name);
+        QStringList marks;
+        for (int i = 0; i < names.size(); ++i)
+            marks << QStringLiteral("?");
+        change = prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+                             .arg(table, names.join(QStringLiteral(", ")), marks.join(QStringLiteral(", "))));
+        bindKey(change.get(), 1);
+        for (int f = 0; f < int(request.fields.size()); ++f)
+            bindField(change.get(), keyCount + f + 1, request.fields[f].cls, values->value(f));
+    }
+    if (change && sqlite3_step(change.get()) != SQLITE_DONE)
+        throw fail(QStringLiteral("writing the row"));
+    change.reset();
+    if (sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw fail(QStringLiteral("committing the write"));
+    return true;
+}
+
 } // namespace syncdesk

@@ -395,6 +395,13 @@ RecordDetail LiveFlow::detail(const KeyText &key, const std::optional<StoredBase
     return d;
 }
 
+bool LiveFlow::write(bool sourceSide, const KeyText &key, const RowHash &expected,
+                     const std::optional<QList<FieldText>> &values)
+{
+    return m_connectors[sourceSide ? 0 : 1]->write(m_plan.request(sourceSide), *m_encoder, key,
+                                                   expected, values);
+}
+
 qint64 LiveFlow::oldestPendingAgeMs(qint64 nowMs) const
 {
     qint64 oldest = 0;

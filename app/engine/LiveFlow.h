@@ -75,6 +75,9 @@ public:
     // three-way view). `stored`: the state store's baseline for it, if any.
     [[nodiscard]] RecordDetail detail(const KeyText &key, const std::optional<StoredBaseline> &stored,
                                       qint64 nowMs);
+    // A conditional write of one record on one side (Connector::write).
+    [[nodiscard]] bool write(bool sourceSide, const KeyText &key, const RowHash &expected,
+                             const std::optional<QList<FieldText>> &values);
     // Pending records past their SLA turn late.
     void tick(qint64 nowMs, QList<StatusEvent> &events);
 

@@ -68,6 +68,12 @@ void PostgresStateStore::commit()
     exec(QStringLiteral("COMMIT"), {});
 }
 
+void PostgresStateStore::lockAuditLog()
+{
+    // Two desks appending at once would both read the same head: one waits for the other.
+    exec(QStringLiteral("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"), {});
+}
+
 void PostgresStateStore::rollback() noexcept
 {
     PgResultPtr r(PQexec(m_conn->handle(), "ROLLBACK"));

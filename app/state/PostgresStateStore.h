@@ -21,6 +21,7 @@ protected:
     void begin() override;
     void commit() override;
     void rollback() noexcept override;
+    void lockAuditLog() override;
 
 private:
     std::unique_ptr<PgConnection> m_conn;

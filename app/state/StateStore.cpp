@@ -5,7 +5,9 @@
 #include "model/SyncError.h"
 #include "model/Workspace.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
+#include <QJsonDocument>
 #include <QDir>
 #include <QFile>
 #include <QRegularExpression>
@@ -149,6 +151,50 @@ QList<StoredBaseline> StateStore::baselines(const QString &flow)
     out.reserve(rows.size());
     for (const QVariantList &r : rows)
         out.append(toBaseline(flow, r));
+    return out;
+}
+
+QByteArray StateStore::canonicalJson(const QJsonObject &entry)
+{
+    return QJsonDocument(entry).toJson(QJsonDocument::Compact); // QJsonObject keeps keys sorted
+}
+
+QByteArray StateStore::chainHash(const QByteArray &prevHash, const QByteArray &entry)
+{
+    return QCryptographicHash::hash(prevHash + entry, QCryptographicHash::Sha256).toHex();
+}
+
+AuditRow StateStore::appendAudit(const QJsonObject &entry)
+{
+    AuditRow row;
+    row.entry = canonicalJson(entry);
+    begin();
+    try {
+        lockAuditLog();
+        const auto last = query(QStringLiteral("SELECT seq, hash FROM audit_log ORDER BY seq DESC "
+                                               "LIMIT 1"));
+        row.seq = last.isEmpty() ? 1 : last.first().value(0).toLongLong() + 1;
+        row.prevHash = last.isEmpty() ? QByteArray(64, '0') : last.first().value(1).toString().toUtf8();
+        row.hash = chainHash(row.prevHash, row.entry);
+        exec(QStringLiteral("INSERT INTO audit_log (seq, entry, prev_hash, hash) VALUES (?, ?, ?, ?)"),
+             {row.seq, QString::fromUtf8(row.entry), QString::fromUtf8(row.prevHash),
+              QString::fromUtf8(row.hash)});
+        commit();
+    } catch (...) {
+        rollback();
+        throw;
+    }
+    return row;
+}
+
+QList<AuditRow> StateStore::auditRows(qint64 fromSeq)
+{
+    QList<AuditRow> out;
+    for (const QVariantList &r : query(QStringLiteral("SELECT seq, entry, prev_hash, hash FROM "
+                                                      "audit_log WHERE seq >= ? ORDER BY seq"),
+                                       {fromSeq}))
+        out.append({r.value(0).toLongLong(), r.value(1).toString().toUtf8(),
+                    r.value(2).toString().toUtf8(), r.value(3).toString().toUtf8()});
     return out;
 }
 

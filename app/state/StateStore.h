@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <QJsonObject>
 #include <QVariantList>
 
 #include <memory>
@@ -39,6 +40,15 @@ struct StateChanges
     }
 };
 
+// One audit log row as stored.
+struct AuditRow
+{
+    qint64 seq = 0;
+    QByteArray entry; // canonical JSON
+    QByteArray prevHash;
+    QByteArray hash;
+};
+
 // The state store (DESIGN.md): an SQLite file by default, a PostgreSQL database for a team.
 // Versioned migrations (resources/sql/state/NNN_*.sql) bring either to the current schema.
 class StateStore
@@ -57,6 +67,15 @@ public:
     [[nodiscard]] std::optional<QString> feedPosition(const QString &systemFeed);
     [[nodiscard]] int schemaVersion();
 
+    // Appends one entry (an object; written as canonical JSON) to the audit log's hash chain,
+    // in its own transaction. Returns the stored row.
+    AuditRow appendAudit(const QJsonObject &entry);
+    // The log in sequence order, from `fromSeq` on.
+    [[nodiscard]] QList<AuditRow> auditRows(qint64 fromSeq = 1);
+    // SHA-256(prev_hash ‖ entry) in lowercase hex: the chain's one definition.
+    [[nodiscard]] static QByteArray chainHash(const QByteArray &prevHash, const QByteArray &entry);
+    [[nodiscard]] static QByteArray canonicalJson(const QJsonObject &entry);
+
     // The migrations compiled into this build, in order.
     [[nodiscard]] static QList<std::pair<int, QStringList>> migrations();
 
@@ -73,6 +92,8 @@ protected:
     virtual void begin() = 0;
     virtual void commit() = 0;
     virtual void rollback() noexcept = 0;
+    // Serialises appends across connections (a team's desks share one log).
+    virtual void lockAuditLog() {}
 };
 
 } // namespace syncdesk

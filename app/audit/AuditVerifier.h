@@ -1,0 +1,26 @@
+#pragma once
+
+#include "state/StateStore.h"
+
+#include <QList>
+#include <QString>
+
+namespace syncdesk {
+
+// What recomputing the audit chain found.
+struct ChainCheck
+{
+    bool intact = true;
+    qint64 entries = 0;
+    QByteArray headHash;  // the last entry's hash: worth writing down elsewhere
+    qint64 badSeq = 0;    // the first entry that does not check out
+    QString problem;
+};
+
+// Walks the log in sequence order: every entry must carry the next number, point at the hash
+// of the one before and hash to what it says. A modified entry fails its own hash; a deleted
+// one leaves a gap (or, renumbered, breaks the next prev_hash); an inserted or reordered one
+// breaks a prev_hash.
+[[nodiscard]] ChainCheck verifyChain(const QList<AuditRow> &rows);
+
+} // namespace syncdesk

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QStringList>
+
+namespace syncdesk::cli {
+
+// `syncdesk-cli resolve --workspace W --flow F --key K… --take source|target --reason TEXT`
+class ResolveCommand
+{
+public:
+    [[nodiscard]] static int run(const QStringList &arguments);
+};
+
+// `syncdesk-cli audit verify|export --workspace W …`
+class AuditCommand
+{
+public:
+    [[nodiscard]] static int run(const QStringList &arguments);
+};
+
+} // namespace syncdesk::cli

@@ -1,0 +1,139 @@
+#include "ResolutionService.h"
+
+#include "engine/LiveFlow.h"
+#include "model/SyncError.h"
+#include "state/StateStore.h"
+
+#include <QDateTime>
+#include <QHostInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QUuid>
+
+#include <pwd.h>
+#include <unistd.h>
+
+namespace syncdesk {
+
+namespace {
+
+QString hex(const RowHash &h)
+{
+    return h ? QString::number(*h, 16).rightJustified(16, u'0') : QString();
+}
+
+QJsonValue side(const RecordDetail &d, bool source)
+{
+    const RowHash &h = source ? d.state.source : d.state.target;
+    if (!h)
+        return QJsonValue(); // no row
+    QJsonObject values;
+    for (const FieldDetail &f : d.fields) {
+        const FieldText &v = source ? f.source : f.target;
+        values.insert(f.name, v ? QJsonValue(QString::fromUtf8(*v)) : QJsonValue());
+    }
+    return QJsonObject{{QStringLiteral("hash"), hex(h)}, {QStringLiteral("values"), values}};
+}
+
+QString osUser()
+{
+    // The account itself, not what the environment claims.
+    if (const passwd *pw = getpwuid(geteuid()); pw && pw->pw_name)
+        return QString::fromLocal8Bit(pw->pw_name);
+    return qEnvironmentVariable("USER", QStringLiteral("unknown"));
+}
+
+} // namespace
+
+ResolutionService::ResolutionService(const Workspace &workspace, StateStore &store)
+    : m_workspace(workspace), m_store(store)
+{
+}
+
+ResolveResult ResolutionService::resolve(const ResolveRequest &request)
+{
+    const FlowSpec *spec = m_workspace.flow(request.flow);
+    if (!spec)
+        throw SyncError(QStringLiteral("no flow named '%1'").arg(request.flow));
+    if (request.reason.trimmed().isEmpty())
+        throw SyncError(QStringLiteral("a reason is required: say why this value is right"));
+
+    LiveFlow flow(m_workspace, *spec);
+    flow.open();
+    const QByteArray keyJson = flow.keyJson(request.key);
+    const RecordDetail seen = flow.detail(request.key, m_store.baseline(spec->name, keyJson),
+                                          QDateTime::currentMSecsSinceEpoch());
+    const RowHash expectSource = request.expectSource.value_or(seen.state.source);
+    const RowHash expectTarget = request.expectTarget.value_or(seen.state.target);
+    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    const QJsonArray key = QJsonDocument::fromJson(keyJson).array();
+    const QString choice = request.takeSource ? QStringLiteral("take_source")
+                                              : QStringLiteral("take_target");
+
+    // (1) The intent, with what the operator saw.
+    ResolveResult result;
+    result.intentSeq = m_store.appendAudit(QJsonObject{
+        {QStringLiteral("type"), QStringLiteral("intent")}, {QStringLiteral("id"), id},
+        {QStringLiteral("at"), now}, {QStringLiteral("flow"), spec->name},
+        {QStringLiteral("key"), key}, {QStringLiteral("choice"), choice},
+        {QStringLiteral("reason"), request.reason.trimmed()},
+        {QStringLiteral("operator"), request.operatorName.isEmpty() ? osUser() : request.operatorName},
+        {QStringLiteral("os_user"), osUser()}, {QStringLiteral("host"), QHostInfo::localHostName()},
+        {QStringLiteral("status"), statusName(seen.status)},
+        {QStringLiteral("expected_source_hash"), hex(expectSource)},
+        {QStringLiteral("expected_target_hash"), hex(expectTarget)},
+        {QStringLiteral("source"), side(seen, true)}, {QStringLiteral("target"), side(seen, false)}}).seq;
+
+    // (2) The conditional write of the losing side, with the winning side's values.
+    const bool winnerIsSource = request.takeSource;
+    const RowHash winnerSeen = winnerIsSource ? expectSource : expectTarget;
+    const RowHash winnerNow = winnerIsSource ? seen.state.source : seen.state.target;
+    std::optional<QList<FieldText>> values;
+    if (winnerNow) {
+        values.emplace();
+        for (const FieldDetail &f : seen.fields)
+            values->append(winnerIsSource ? f.source : f.target);
+    }
+    try {
+        const bool applied = winnerNow == winnerSeen
+                             && flow.write(!winnerIsSource, request.key,
+                                           winnerIsSource ? expectTarget : expectSource, values);
+        result.outcome = applied ? ResolveResult::Outcome::Applied : ResolveResult::Outcome::Refused;
+        if (!applied)
+            result.error = QStringLiteral("the record changed since it was read; nothing was "
+                                          "written: look at it again");
+    } catch (const SyncError &e) {
+        result.outcome = ResolveResult::Outcome::Failed;
+        result.error = e.message();
+    }
+
+    // (3) Agreement again: the baseline is the record itself from now on.
+    QJsonValue after;
+    if (result.outcome == ResolveResult::Outcome::Applied) {
+        StateChanges changes;
+        changes.removals.append({spec->name, keyJson});
+        m_store.apply(changes);
+        const RecordDetail now = flow.detail(request.key, std::nullopt, 0);
+        after = side(now, !winnerIsSource);
+    }
+
+    // (4) The outcome.
+    const char *outcome = result.outcome == ResolveResult::Outcome::Applied   ? "applied"
+                          : result.outcome == ResolveResult::Outcome::Refused ? "refused"
+                                                                              : "failed";
+    QJsonObject entry{{QStringLiteral("type"), QStringLiteral("outcome")},
+                      {QStringLiteral("id"), id},
+                      {QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+                      {QStringLiteral("flow"), spec->name}, {QStringLiteral("key"), key},
+                      {QStringLiteral("choice"), choice},
+                      {QStringLiteral("outcome"), QLatin1String(outcome)},
+                      {QStringLiteral("after"), after}};
+    if (!result.error.isEmpty())
+        entry.insert(QStringLiteral("error"), result.error);
+    result.outcomeSeq = m_store.appendAudit(entry).seq;
+    return result;
+}
+
+} // namespace syncdesk

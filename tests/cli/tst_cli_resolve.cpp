@@ -1,0 +1,259 @@
+#include "TestPostgres.h"
+#include "TestSqlite.h"
+#include "TwoSystems.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using testsupport::TestSystem;
+
+// syncdesk-cli resolve and audit, as an operator's scripts use them.
+class TestCliResolve : public QObject
+{
+    Q_OBJECT
+
+    struct Run
+    {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+
+    static Run cli(const QStringList &args)
+    {
+        QProcess p;
+        p.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
+        if (!p.waitForFinished(120000))
+            return {};
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+                p.readAllStandardOutput(), p.readAllStandardError()};
+    }
+
+    QTemporaryDir m_dir;
+    int m_case = 0;
+    TestSystem m_source, m_target;
+
+    // A pairing with table t: A1, B2 on both sides (B2 differs), C3 only on the source,
+    // D4 only on the target.
+    QString workspace(const QString &pairing, QString *error)
+    {
+        if (!testsupport::makePairing(pairing, QStringLiteral("res%1").arg(++m_case), m_dir.path(),
+                                      &m_source, &m_target, error))
+            return {};
+        const QString ddl = QStringLiteral("CREATE TABLE t (sku text PRIMARY KEY, price numeric, note text)");
+        if (!m_source.exec({ddl, QStringLiteral("INSERT INTO t VALUES ('A1', 1.10, 'a'), ('B2', 2, 'src'), ('C3', 3, NULL)")}, error)
+            || !m_target.exec({ddl, QStringLiteral("INSERT INTO t VALUES ('A1', 1.1, 'a'), ('B2', 2, 'dst'), ('D4', 4, 'x')")}, error))
+            return {};
+        return testsupport::writeFile(QDir(m_dir.path()), QStringLiteral("res%1.json").arg(m_case),
+                                      testsupport::workspaceJson(m_source, m_target, QStringLiteral("t"),
+                                                                 {QStringLiteral("sku")},
+                                                                 {QStringLiteral("price"), QStringLiteral("note")}));
+    }
+
+    static QStringList resolveArgs(const QString &ws, const QString &key, const QString &take,
+                                   const QString &reason)
+    {
+        return {QStringLiteral("resolve"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                QStringLiteral("f"), QStringLiteral("--key"), key, QStringLiteral("--take"), take,
+                QStringLiteral("--reason"), reason, QStringLiteral("--operator"), QStringLiteral("alice")};
+    }
+
+    static QJsonArray exportJson(const QString &ws, const QString &out)
+    {
+        const Run r = cli({QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--workspace"),
+                           ws, QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--out"), out});
+        QFile f(out);
+        if (r.exitCode != 0 || !f.open(QIODevice::ReadOnly))
+            return {};
+        return QJsonDocument::fromJson(f.readAll()).array();
+    }
+
+private slots:
+    void shouldUpdateInsertAndDeleteWithAnAuditTrail_data()
+    {
+        QTest::addColumn<QString>("pairing");
+        for (const QString &p : testsupport::pairingNames())
+            QTest::newRow(qPrintable(p)) << p;
+    }
+
+    // Given differing, missing and extra records, when each is resolved, then the losing side
+    // is written, the flow is in sync, and the log holds an intent and an outcome for each.
+    void shouldUpdateInsertAndDeleteWithAnAuditTrail()
+    {
+        QFETCH(QString, pairing);
+        QString error;
+        const QString ws = workspace(pairing, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        for (const auto &[key, take] : {std::pair{"B2", "source"}, std::pair{"C3", "source"},
+                                        std::pair{"D4", "source"}}) {
+            const Run r = cli(resolveArgs(ws, QLatin1String(key), QLatin1String(take),
+                                          QStringLiteral("warehouse is right")));
+            QVERIFY2(r.exitCode == 0, r.err.constData());
+        }
+        const Run diff = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws,
+                              QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--json")});
+        QVERIFY2(diff.exitCode == 0, diff.out + diff.err);
+        QCOMPARE(QJsonDocument::fromJson(diff.out).object().value(u"in_sync").toInt(), 3);
+
+        const QJsonArray log = exportJson(ws, m_dir.filePath(QStringLiteral("log%1.json").arg(m_case)));
+        QCOMPARE(log.size(), 6);
+        const QJsonObject intent = log[0].toObject();
+        QCOMPARE(intent.value(u"type").toString(), QStringLiteral("intent"));
+        QCOMPARE(intent.value(u"operator").toString(), QStringLiteral("alice"));
+        QCOMPARE(intent.value(u"reason").toString(), QStringLiteral("warehouse is right"));
+        QCOMPARE(intent.value(u"target").toObject().value(u"values").toObject().value(u"note").toString(),
+                 QStringLiteral("dst"));
+        const QJsonObject outcome = log[1].toObject();
+        QCOMPARE(outcome.value(u"outcome").toString(), QStringLiteral("applied"));
+        QCOMPARE(outcome.value(u"id"), intent.value(u"id"));
+        QCOMPARE(outcome.value(u"after").toObject().value(u"values").toObject().value(u"note").toString(),
+                 QStringLiteral("src"));
+        QVERIFY(log[5].toObject().value(u"after").isNull()); // D4 deleted from the target
+        const QByteArray all = QJsonDocument(log).toJson();
+        QVERIFY(!all.contains("password"));
+        QCOMPARE(cli({QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--workspace"), ws}).exitCode, 0);
+    }
+
+    // Given the record changed after the operator looked, the write is refused, nothing is
+    // written, and the log says so.
+    void shouldRefuseWhenTheRecordChanged()
+    {
+        QString error;
+        const QString ws = workspace(QStringLiteral("pg->sqlite"), &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        const Run list = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                              QStringLiteral("f"), QStringLiteral("--json"), QStringLiteral("--list")});
+        const QJsonObject b2 = QJsonDocument::fromJson(list.out).object().value(u"records").toArray()[0].toObject();
+        QCOMPARE(b2.value(u"key").toArray()[0].toString(), QStringLiteral("B2"));
+        // Meanwhile someone edits the target.
+        QVERIFY2(m_target.exec({QStringLiteral("UPDATE t SET note = 'edited' WHERE sku = 'B2'")}, &error), qPrintable(error));
+        const Run r = cli(resolveArgs(ws, QStringLiteral("B2"), QStringLiteral("source"), QStringLiteral("stale view"))
+                          + QStringList{QStringLiteral("--expect-source-hash"), b2.value(u"source_hash").toString(),
+                                        QStringLiteral("--expect-target-hash"), b2.value(u"target_hash").toString()});
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY(r.err.contains("refused"));
+        const Run show = cli({QStringLiteral("show"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                              QStringLiteral("f"), QStringLiteral("--key"), QStringLiteral("B2"), QStringLiteral("--json")});
+        QCOMPARE(QJsonDocument::fromJson(show.out).object().value(u"fields").toArray()[1].toObject()
+                     .value(u"target").toString(), QStringLiteral("edited"));
+        const QJsonArray log = exportJson(ws, m_dir.filePath(QStringLiteral("refused.json")));
+        QCOMPARE(log.size(), 2);
+        QCOMPARE(log[1].toObject().value(u"outcome").toString(), QStringLiteral("refused"));
+    }
+
+    void shouldRequireAReasonAndWriteNothingWithoutOne()
+    {
+        QString error;
+        const QString ws = workspace(QStringLiteral("sqlite->sqlite"), &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        const Run r = cli(resolveArgs(ws, QStringLiteral("B2"), QStringLiteral("source"), QStringLiteral("  ")));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("a reason is required"));
+        QCOMPARE(exportJson(ws, m_dir.filePath(QStringLiteral("none.json"))).size(), 0);
+        QCOMPARE(cli(resolveArgs(ws, QStringLiteral("B2"), QStringLiteral("both"), QStringLiteral("x"))).exitCode, 2);
+    }
+
+    // Given a log of four entries, each kind of tampering is caught at the right entry.
+    void shouldFindTheFirstTamperedEntry_data()
+    {
+        QTest::addColumn<QStringList>("tamper");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("one byte changed")
+            << QStringList{QStringLiteral("UPDATE audit_log SET entry = replace(entry, 'alice', 'alicf') WHERE seq = 3")}
+            << QByteArray("broken at entry 3: entry 3 was modified");
+        QTest::newRow("entry deleted") << QStringList{QStringLiteral("DELETE FROM audit_log WHERE seq = 2")}
+                                       << QByteArray("broken at entry 2: entry 2 is missing");
+        QTest::newRow("entry deleted, renumbered")
+            << QStringList{QStringLiteral("DELETE FROM audit_log WHERE seq = 2"),
+                           QStringLiteral("UPDATE audit_log SET seq = seq - 1 WHERE seq > 2")}
+            << QByteArray("broken at entry 2: entry 2 does not follow entry 1");
+        QTest::newRow("two swapped")
+            << QStringList{QStringLiteral("UPDATE audit_log SET seq = -2 WHERE seq = 2"),
+                           QStringLiteral("UPDATE audit_log SET seq = 2 WHERE seq = 3"),
+                           QStringLiteral("UPDATE audit_log SET seq = 3 WHERE seq = -2")}
+            << QByteArray("broken at entry 2: entry 2 does not follow entry 1");
+        QTest::newRow("one inserted")
+            << QStringList{QStringLiteral("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 2"),
+                           QStringLiteral("UPDATE audit_log SET seq = seq - 99 WHERE seq >= 102"),
+                           QStringLiteral("INSERT INTO audit_log VALUES (2, '{}', 'x', 'y')")}
+            << QByteArray("broken at entry 2: entry 2 does not follow entry 1");
+    }
+
+    void shouldFindTheFirstTamperedEntry()
+    {
+        QFETCH(QStringList, tamper);
+        QFETCH(QByteArray, expected);
+        QString error;
+        const QString ws = workspace(QStringLiteral("sqlite->sqlite"), &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        QCOMPARE(cli(resolveArgs(ws, QStringLiteral("B2"), QStringLiteral("source"), QStringLiteral("one"))).exitCode, 0);
+        QCOMPARE(cli(resolveArgs(ws, QStringLiteral("C3"), QStringLiteral("source"), QStringLiteral("two"))).exitCode, 0);
+        const Run intact = cli({QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--workspace"), ws});
+        QCOMPARE(intact.exitCode, 0);
+        QVERIFY2(intact.out.contains("intact: 4 entries, head "), intact.out.constData());
+        const QString state = ws.chopped(5) + QStringLiteral(".state.db");
+        SQLITE_EXEC(state, {tamper});
+        const Run broken = cli({QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--workspace"), ws});
+        QCOMPARE(broken.exitCode, 4);
+        QVERIFY2(broken.out.contains(expected), broken.out.constData());
+    }
+
+    // Given awkward reasons, the CSV export quotes them per RFC 4180, defuses formulas, and
+    // parses back to the same text.
+    void shouldExportCsvThatParsesBack()
+    {
+        QString error;
+        const QString ws = workspace(QStringLiteral("sqlite->sqlite"), &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        const QString reason = QStringLiteral("=HYPERLINK(\"x\"), line one\nline two – ünïcode");
+        QCOMPARE(cli(resolveArgs(ws, QStringLiteral("B2"), QStringLiteral("source"), reason)).exitCode, 0);
+        const QString out = m_dir.filePath(QStringLiteral("log.csv"));
+        QCOMPARE(cli({QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--workspace"), ws,
+                      QStringLiteral("--format"), QStringLiteral("csv"), QStringLiteral("--out"), out}).exitCode, 0);
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(f.readAll());
+        // A small RFC 4180 reader: fields, quotes doubled, line breaks inside quotes.
+        QList<QStringList> records{{}};
+        QString field;
+        bool quoted = false;
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            const QChar c = text[i];
+            if (quoted) {
+                if (c == u'"' && i + 1 < text.size() && text[i + 1] == u'"') {
+                    field += u'"';
+                    ++i;
+                } else if (c == u'"') {
+                    quoted = false;
+                } else {
+                    field += c;
+                }
+            } else if (c == u'"') {
+                quoted = true;
+            } else if (c == u',') {
+                records.last() << field;
+                field.clear();
+            } else if (c == u'\r' && i + 1 < text.size() && text[i + 1] == u'\n') {
+                records.last() << field;
+                field.clear();
+                records.append(QStringList());
+                ++i;
+            } else {
+                field += c;
+            }
+        }
+        QCOMPARE(records.size(), 4); // header, intent, outcome, and the empty tail
+        const int column = int(records[0].indexOf(QStringLiteral("reason")));
+        QCOMPARE(records[1].value(column), u'\'' + reason); // leading '=' defused with a quote
+        QCOMPARE(records[1].size(), records[0].size());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliResolve)
+#include "tst_cli_resolve.moc"
