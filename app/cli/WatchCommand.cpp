@@ -8,6 +8,8 @@
 #include "metrics/MetricsText.h"
 #include "model/SyncError.h"
 #include "model/WorkspaceLoader.h"
+#include "resolution/ResolutionService.h"
+#include "state/StateStore.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -140,6 +142,14 @@ int WatchCommand::run(const QStringList &arguments)
             engine.flush();
             QCoreApplication::quit();
         });
+        try {
+            // A resolve killed between its steps left an intent open: close it now.
+            const auto store = StateStore::open(ws);
+            if (const int closed = ResolutionService(ws, *store).closeOpenIntents())
+                printError(QStringLiteral("closed %1 interrupted resolution(s) in the audit log").arg(closed));
+        } catch (const SyncError &e) {
+            printError(QStringLiteral("cannot check interrupted resolutions yet: %1").arg(e.message()));
+        }
         engine.start();
         QCoreApplication::exec();
         return ExitOk;

@@ -5,6 +5,7 @@
 #include "state/StateStore.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -51,8 +52,72 @@ ResolutionService::ResolutionService(const Workspace &workspace, StateStore &sto
 {
 }
 
+int ResolutionService::closeOpenIntents()
+{
+    QHash<QString, QJsonObject> open;
+    QStringList order;
+    for (const AuditRow &row : m_store.auditRows()) {
+        const QJsonObject e = QJsonDocument::fromJson(row.entry).object();
+        const QString id = e.value(u"id").toString();
+        if (e.value(u"type").toString() == u"intent") {
+            open.insert(id, e);
+            order << id;
+        } else if (e.value(u"type").toString() == u"outcome") {
+            open.remove(id);
+        }
+    }
+    int closed = 0;
+    for (const QString &id : order) {
+        if (!open.contains(id))
+            continue;
+        const QJsonObject intent = open.value(id);
+        const FlowSpec *spec = m_workspace.flow(intent.value(u"flow").toString());
+        QString outcome = QStringLiteral("failed");
+        QString error;
+        QJsonValue after;
+        if (!spec) {
+            error = QStringLiteral("interrupted; the flow no longer exists, so it cannot be checked");
+        } else {
+            LiveFlow flow(m_workspace, *spec);
+            flow.open();
+            KeyText key;
+            for (const QJsonValue &v : intent.value(u"key").toArray())
+                key.append(v.isNull() ? std::nullopt : std::optional(v.isString() ? v.toString()
+                                                                                  : QString::number(v.toDouble(), 'g', 17)));
+            const bool takeSource = intent.value(u"choice").toString() == u"take_source";
+            const RecordDetail now = flow.detail(key, std::nullopt, 0);
+            const QString sourceSeen = intent.value(u"expected_source_hash").toString();
+            const QString targetSeen = intent.value(u"expected_target_hash").toString();
+            const QString chosen = takeSource ? sourceSeen : targetSeen;
+            const QString loserSeen = takeSource ? targetSeen : sourceSeen;
+            const QString loserNow = hex(takeSource ? now.state.target : now.state.source);
+            after = side(now, !takeSource);
+            if (loserNow == chosen) {
+                outcome = QStringLiteral("applied");
+            } else if (loserNow == loserSeen) {
+                error = QStringLiteral("interrupted before the write; nothing was written");
+            } else {
+                outcome = QStringLiteral("refused");
+                error = QStringLiteral("interrupted; the record has changed since, by someone else");
+            }
+        }
+        QJsonObject entry{{QStringLiteral("type"), QStringLiteral("outcome")}, {QStringLiteral("id"), id},
+                          {QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+                          {QStringLiteral("flow"), intent.value(u"flow")}, {QStringLiteral("key"), intent.value(u"key")},
+                          {QStringLiteral("choice"), intent.value(u"choice")},
+                          {QStringLiteral("outcome"), outcome}, {QStringLiteral("after"), after},
+                          {QStringLiteral("recovered"), true}};
+        if (!error.isEmpty())
+            entry.insert(QStringLiteral("error"), error);
+        m_store.appendAudit(entry);
+        ++closed;
+    }
+    return closed;
+}
+
 ResolveResult ResolutionService::resolve(const ResolveRequest &request)
 {
+    closeOpenIntents();
     const FlowSpec *spec = m_workspace.flow(request.flow);
     if (!spec)
         throw SyncError(QStringLiteral("no flow named '%1'").arg(request.flow));

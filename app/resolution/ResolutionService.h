@@ -44,8 +44,15 @@ public:
     ResolutionService(const Workspace &workspace, StateStore &store);
 
     // Throws SyncError for bad requests (unknown flow, no reason); failures of the write itself
-    // are audited and returned as Outcome::Failed.
+    // are audited and returned as Outcome::Failed. Intents left open by an interrupted run
+    // are closed first.
     [[nodiscard]] ResolveResult resolve(const ResolveRequest &request);
+
+    // Closes every intent without an outcome (a resolve that was killed between its steps)
+    // with what actually happened: the systems are read again, and the outcome says
+    // "applied" if the losing side holds the chosen row, "failed" if it still holds what was
+    // seen, "refused" if it holds something else. Returns how many were closed.
+    int closeOpenIntents();
 
 private:
     const Workspace &m_workspace;

@@ -1,6 +1,8 @@
 #include "TestPostgres.h"
 #include "TestSqlite.h"
 #include "TwoSystems.h"
+#include "model/WorkspaceLoader.h"
+#include "state/StateStore.h"
 
 #include <QDir>
 #include <QFile>
@@ -202,6 +204,47 @@ private slots:
         const Run broken = cli({QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--workspace"), ws});
         QCOMPARE(broken.exitCode, 4);
         QVERIFY2(broken.out.contains(expected), broken.out.constData());
+    }
+
+    // Given resolves killed after their intent (one after its write, one before), the next
+    // run closes both with what actually happened.
+    void shouldCloseIntentsLeftOpenByACrash()
+    {
+        QString error;
+        const QString ws = workspace(QStringLiteral("sqlite->pg"), &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        const Run list = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                              QStringLiteral("f"), QStringLiteral("--json"), QStringLiteral("--list")});
+        QHash<QString, QJsonObject> records;
+        for (const QJsonValue &r : QJsonDocument::fromJson(list.out).object().value(u"records").toArray())
+            records.insert(r.toObject().value(u"key").toArray()[0].toString(), r.toObject());
+        const syncdesk::Workspace workspace = syncdesk::WorkspaceLoader::load(ws);
+        const auto store = syncdesk::StateStore::open(workspace);
+        auto intent = [&](const QString &key) {
+            const QJsonObject r = records.value(key);
+            store->appendAudit(QJsonObject{
+                {QStringLiteral("type"), QStringLiteral("intent")}, {QStringLiteral("id"), key},
+                {QStringLiteral("at"), QStringLiteral("2026-11-22T00:00:00.000Z")},
+                {QStringLiteral("flow"), QStringLiteral("f")}, {QStringLiteral("key"), QJsonArray{key}},
+                {QStringLiteral("choice"), QStringLiteral("take_source")},
+                {QStringLiteral("reason"), QStringLiteral("crash test")},
+                {QStringLiteral("expected_source_hash"), r.value(u"source_hash").toString()},
+                {QStringLiteral("expected_target_hash"), r.value(u"target_hash").toString()}});
+        };
+        intent(QStringLiteral("B2")); // killed after the write
+        QVERIFY2(m_target.exec({QStringLiteral("UPDATE t SET note = 'src' WHERE sku = 'B2'")}, &error), qPrintable(error));
+        intent(QStringLiteral("C3")); // killed before the write
+        QCOMPARE(cli(resolveArgs(ws, QStringLiteral("D4"), QStringLiteral("target"), QStringLiteral("keep it"))).exitCode, 0);
+
+        const QJsonArray log = exportJson(ws, m_dir.filePath(QStringLiteral("crash.json")));
+        QCOMPARE(log.size(), 6); // two intents, their two recovered outcomes, D4's pair
+        QCOMPARE(log[2].toObject().value(u"id").toString(), QStringLiteral("B2"));
+        QCOMPARE(log[2].toObject().value(u"outcome").toString(), QStringLiteral("applied"));
+        QVERIFY(log[2].toObject().value(u"recovered").toBool());
+        QCOMPARE(log[3].toObject().value(u"id").toString(), QStringLiteral("C3"));
+        QCOMPARE(log[3].toObject().value(u"outcome").toString(), QStringLiteral("failed"));
+        QVERIFY(log[3].toObject().value(u"error").toString().contains(QLatin1String("nothing was written")));
+        QCOMPARE(cli({QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--workspace"), ws}).exitCode, 0);
     }
 
     // Given awkward reasons, the CSV export quotes them per RFC 4180, defuses formulas, and
