@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-httpserver-dev qtkeychain-qt6-dev
   libqt6opengl6-dev libxkbcommon-dev libgl-dev   # Qt Charts' CMake config needs these
-  libpq-dev libxxhash-dev libsqlite3-dev
+  libpq-dev libxxhash-dev libsqlite3-dev libssl-dev
   # run
   libqt6sql6-sqlite libqt6sql6-psql libqt6svg6
   # test and benchmark: a real PostgreSQL 15 with wal2json, SQLite tools, timing

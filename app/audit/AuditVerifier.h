@@ -17,6 +17,19 @@ struct ChainCheck
     QString problem;
 };
 
+// Checks the chain one entry at a time, so a log of millions never sits in memory.
+class ChainVerifier
+{
+public:
+    // False once an entry does not check out (then result() names it).
+    bool add(const AuditRow &row);
+    [[nodiscard]] ChainCheck result() const;
+
+private:
+    ChainCheck m_check;
+    QByteArray m_previous = QByteArray(64, '0');
+};
+
 // Walks the log in sequence order: every entry must carry the next number, point at the hash
 // of the one before and hash to what it says. A modified entry fails its own hash; a deleted
 // one leaves a gap (or, renumbered, breaks the next prev_hash); an inserted or reordered one

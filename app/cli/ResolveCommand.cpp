@@ -168,9 +168,10 @@ int AuditCommand::run(const QStringList &arguments)
     try {
         const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
         const auto store = StateStore::open(ws);
-        const QList<AuditRow> rows = store->auditRows();
         if (action == u"verify") {
-            const ChainCheck c = verifyChain(rows);
+            ChainVerifier verifier;
+            store->forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
+            const ChainCheck c = verifier.result();
             if (!c.intact) {
                 printOut(QStringLiteral("audit log broken at entry %1: %2\n").arg(c.badSeq).arg(c.problem).toUtf8());
                 return ExitChainBroken;
@@ -201,6 +202,7 @@ int AuditCommand::run(const QStringList &arguments)
                 return ExitFailure;
             }
         }
+        const QList<AuditRow> rows = store->auditRows();
         QJsonArray entries;
         QByteArray csv = "seq,at,type,id,flow,key,choice,outcome,operator,os_user,host,reason,"
                          "before_source,before_target,after,error,hash\r\n";

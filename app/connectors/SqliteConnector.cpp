@@ -25,9 +25,9 @@ namespace {
 
 const auto quoted = &SqliteConnector::quoteIdentifier;
 
-// The sqlite3 handle behind a Qt Sql connection. Only valid when the Qt driver uses the same
-// SQLite library we link (Debian's does); the version check catches a driver with its own copy.
-sqlite3 *nativeHandle(const QSqlDatabase &db)
+} // namespace
+
+sqlite3 *SqliteConnector::nativeHandle(const QSqlDatabase &db)
 {
     const QVariant h = db.driver()->handle();
     if (!h.isValid() || qstrcmp(h.typeName(), "sqlite3*") != 0)
@@ -41,6 +41,8 @@ sqlite3 *nativeHandle(const QSqlDatabase &db)
                             .arg(QString::fromLatin1(sqlite3_libversion())));
     return handle;
 }
+
+namespace {
 
 // The current row of `stmt` as raw values; views stay valid until the next step.
 void readRow(sqlite3_stmt *stmt, std::vector<RawValue> &values)

@@ -4,6 +4,9 @@
 
 #include <QString>
 
+class QSqlDatabase;
+struct sqlite3;
+
 namespace syncdesk {
 
 // An SQLite file through Qt Sql, opened read-only for scans (a missing file is an error, never
@@ -30,6 +33,9 @@ public:
     // SQLite's declared type → class, after SQLite's own affinity rules, with booleans and
     // timestamps recognised by name.
     [[nodiscard]] static FieldClass classOfDeclaredType(const QString &declared);
+    // The sqlite3 handle behind a Qt Sql connection. Only valid when the Qt driver uses the
+    // same SQLite library we link (Debian's does); a version check catches one with its own.
+    [[nodiscard]] static sqlite3 *nativeHandle(const QSqlDatabase &db);
     // "name" with inner quotes doubled: SQLite's identifier quoting.
     [[nodiscard]] static QString quoteIdentifier(const QString &identifier);
 

@@ -1,5 +1,6 @@
 #include "SqliteStateStore.h"
 
+#include "connectors/SqliteConnector.h"
 #include "model/SyncError.h"
 
 #include <QAtomicInteger>
@@ -8,6 +9,10 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
+
+#include <sqlite3.h>
+
+#include <memory>
 
 namespace syncdesk {
 
@@ -66,6 +71,49 @@ QList<QVariantList> SqliteStateStore::query(const QString &sql, const QVariantLi
         rows << row;
     }
     return rows;
+}
+
+void SqliteStateStore::forEachRow(const QString &sql, const QVariantList &params,
+                                  const std::function<bool(const QVariantList &)> &f)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true); // a million audit entries stream instead of piling up
+    if (!q.prepare(sql))
+        throw SyncError(QStringLiteral("state store %1: %2").arg(m_path, q.lastError().text()));
+    for (const QVariant &p : params)
+        q.addBindValue(p);
+    if (!q.exec())
+        throw SyncError(QStringLiteral("state store %1: %2").arg(m_path, q.lastError().text()));
+    const int columns = q.record().count();
+    QVariantList row;
+    while (q.next()) {
+        row.clear();
+        for (int i = 0; i < columns; ++i)
+            row << q.value(i);
+        if (!f(row))
+            return;
+    }
+}
+
+void SqliteStateStore::forEachAuditRow(const std::function<bool(const AuditRow &)> &f)
+{
+    sqlite3 *handle = SqliteConnector::nativeHandle(QSqlDatabase::database(m_connection, false));
+    static const char sql[] = "SELECT seq, entry, prev_hash, hash FROM audit_log ORDER BY seq";
+    sqlite3_stmt *raw = nullptr;
+    if (sqlite3_prepare_v2(handle, sql, -1, &raw, nullptr) != SQLITE_OK)
+        throw SyncError(QStringLiteral("state store %1: %2").arg(m_path, QString::fromUtf8(sqlite3_errmsg(handle))));
+    const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
+    auto text = [raw](int i) {
+        const auto *p = reinterpret_cast<const char *>(sqlite3_column_text(raw, i));
+        return QByteArray(p, sqlite3_column_bytes(raw, i));
+    };
+    int rc;
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+        if (!f({sqlite3_column_int64(raw, 0), text(1), text(2), text(3)}))
+            return;
+    }
+    if (rc != SQLITE_DONE)
+        throw SyncError(QStringLiteral("state store %1: %2").arg(m_path, QString::fromUtf8(sqlite3_errmsg(handle))));
 }
 
 void SqliteStateStore::begin()

@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QVariantList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -72,6 +73,8 @@ public:
     AuditRow appendAudit(const QJsonObject &entry);
     // The log in sequence order, from `fromSeq` on.
     [[nodiscard]] QList<AuditRow> auditRows(qint64 fromSeq = 1);
+    // The same, one row at a time, without holding the log in memory; stops when `f` says no.
+    virtual void forEachAuditRow(const std::function<bool(const AuditRow &)> &f);
     // SHA-256(prev_hash ‖ entry) in lowercase hex: the chain's one definition.
     [[nodiscard]] static QByteArray chainHash(const QByteArray &prevHash, const QByteArray &entry);
     [[nodiscard]] static QByteArray canonicalJson(const QJsonObject &entry);
@@ -92,6 +95,9 @@ protected:
     virtual void begin() = 0;
     virtual void commit() = 0;
     virtual void rollback() noexcept = 0;
+    // Streams a query's rows; the default reads them all first.
+    virtual void forEachRow(const QString &sql, const QVariantList &params,
+                            const std::function<bool(const QVariantList &)> &f);
     // Serialises appends across connections (a team's desks share one log).
     virtual void lockAuditLog() {}
 };
