@@ -13,7 +13,7 @@ packages=(
   libqt6sql6-sqlite libqt6sql6-psql libqt6svg6
   # test and benchmark: a real PostgreSQL 15 with wal2json, SQLite tools, timing
   postgresql-15 postgresql-contrib postgresql-15-wal2json sqlite3 sqlite3-tools time moreutils gawk
-  xvfb xauth poppler-utils
+  xvfb xauth poppler-utils fonts-dejavu-core
 )
 
 sudo=""

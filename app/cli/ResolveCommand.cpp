@@ -2,6 +2,7 @@
 
 #include "CommandLine.h"
 #include "ExitCode.h"
+#include "audit/AuditExport.h"
 #include "audit/AuditVerifier.h"
 #include "model/SyncError.h"
 #include "model/WorkspaceLoader.h"
@@ -97,6 +98,8 @@ int ResolveCommand::run(const QStringList &arguments)
         case ResolveResult::Outcome::Applied:
             printOut(QStringLiteral("applied (audit entries %1 and %2)\n")
                          .arg(r.intentSeq).arg(r.outcomeSeq).toUtf8());
+            if (!r.error.isEmpty())
+                printError(QStringLiteral("resolve: %1").arg(r.error));
             return ExitOk;
         case ResolveResult::Outcome::Refused:
             printError(QStringLiteral("resolve: refused: %1 (audit entries %2 and %3)")
@@ -113,46 +116,21 @@ int ResolveCommand::run(const QStringList &arguments)
     return ExitFailure;
 }
 
-namespace {
-
-// RFC 4180 field, with spreadsheet formula injection defused (a leading = + - @ tab or CR
-// gets a quote so no spreadsheet evaluates it).
-QByteArray csvField(const QString &value)
-{
-    QString v = value;
-    if (!v.isEmpty() && QStringLiteral("=+-@\t\r").contains(v.front()))
-        v.prepend(u'\'');
-    if (v.contains(u',') || v.contains(u'"') || v.contains(u'\n') || v.contains(u'\r')
-        || v != value)
-        v = u'"' + v.replace(u'"', QStringLiteral("\"\"")) + u'"';
-    return v.toUtf8();
-}
-
-QString compact(const QJsonValue &v)
-{
-    if (v.isString())
-        return v.toString();
-    if (v.isNull() || v.isUndefined())
-        return {};
-    return QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).chopped(1).mid(1));
-}
-
-} // namespace
-
 int AuditCommand::run(const QStringList &arguments)
 {
     CommandLine cl(QStringLiteral("audit"),
                    QStringLiteral(
                        "  syncdesk-cli audit verify --workspace W\n"
-                       "  syncdesk-cli audit export --workspace W --format csv|json --out FILE "
-                       "[--from T] [--to T] [--flow F]\n\n"
+                       "  syncdesk-cli audit export --workspace W --format csv|json|html|pdf --out "
+                       "FILE [--from T] [--to T] [--flow F] [--operator NAME]\n\n"
                        "verify recomputes the audit log's hash chain: exit 0 and the head hash "
                        "when intact,\notherwise exit 4 and the first bad entry. export writes "
                        "the entries (ISO 8601 times,\n--from/--to inclusive) as RFC 4180 CSV with "
-                       "formula injection defused, or as a JSON array."));
+                       "formula injection defused, a JSON array,\nor an HTML or PDF report for "
+                       "an auditor (summary, every entry, the chain's verification)."));
     QCommandLineParser &p = cl.parser();
     p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."), QStringLiteral("file")});
-    p.addOption({QStringLiteral("format"), QStringLiteral("csv or json."), QStringLiteral("format")});
+    p.addOption({QStringLiteral("format"), QStringLiteral("csv, json, html or pdf."), QStringLiteral("format")});
     p.addOption({QStringLiteral("out"), QStringLiteral("Output file (written whole or not at all)."),
                  QStringLiteral("file")});
     p.addOption({QStringLiteral("from"), QStringLiteral("Only entries at or after this ISO 8601 time."),
@@ -160,6 +138,8 @@ int AuditCommand::run(const QStringList &arguments)
     p.addOption({QStringLiteral("to"), QStringLiteral("Only entries at or before this ISO 8601 time."),
                  QStringLiteral("time")});
     p.addOption({QStringLiteral("flow"), QStringLiteral("Only this flow."), QStringLiteral("name")});
+    p.addOption({QStringLiteral("operator"), QStringLiteral("Only this operator's resolutions."),
+                 QStringLiteral("name")});
     QString action;
     if (const int code = cl.parse(arguments, {QStringLiteral("workspace")},
                                   {QStringLiteral("verify"), QStringLiteral("export")}, &action);
@@ -182,17 +162,20 @@ int AuditCommand::run(const QStringList &arguments)
             return ExitOk;
         }
         const QString format = p.value(QStringLiteral("format"));
-        if (format != u"csv" && format != u"json") {
-            printError(QStringLiteral("audit export: --format must be csv or json (html and pdf "
-                                      "reports are not in this version)"));
+        if (!QStringList{QStringLiteral("csv"), QStringLiteral("json"), QStringLiteral("html"),
+                         QStringLiteral("pdf")}.contains(format)) {
+            printError(QStringLiteral("audit export: --format must be csv, json, html or pdf"));
             return ExitFailure;
         }
         if (!p.isSet(QStringLiteral("out"))) {
             printError(QStringLiteral("audit export: --out is required"));
             return ExitFailure;
         }
-        QDateTime from, to;
-        for (const auto &[name, when] : {std::pair{QStringLiteral("from"), &from}, std::pair{QStringLiteral("to"), &to}}) {
+        AuditFilter filter;
+        filter.flow = p.value(QStringLiteral("flow"));
+        filter.operatorName = p.value(QStringLiteral("operator"));
+        for (const auto &[name, when] : {std::pair{QStringLiteral("from"), &filter.from},
+                                         std::pair{QStringLiteral("to"), &filter.to}}) {
             if (!p.isSet(name))
                 continue;
             *when = QDateTime::fromString(p.value(name), Qt::ISODateWithMs);
@@ -202,45 +185,38 @@ int AuditCommand::run(const QStringList &arguments)
                 return ExitFailure;
             }
         }
-        const QList<AuditRow> rows = store->auditRows();
-        QJsonArray entries;
-        QByteArray csv = "seq,at,type,id,flow,key,choice,outcome,operator,os_user,host,reason,"
-                         "before_source,before_target,after,error,hash\r\n";
-        for (const AuditRow &row : rows) {
-            const QJsonObject e = QJsonDocument::fromJson(row.entry).object();
-            const QDateTime at = QDateTime::fromString(e.value(u"at").toString(), Qt::ISODateWithMs);
-            if ((from.isValid() && at < from) || (to.isValid() && at > to)
-                || (p.isSet(QStringLiteral("flow")) && e.value(u"flow").toString() != p.value(QStringLiteral("flow"))))
-                continue;
-            QJsonObject out = e;
-            out.insert(QStringLiteral("seq"), row.seq);
-            out.insert(QStringLiteral("hash"), QString::fromLatin1(row.hash));
-            entries.append(out);
-            QList<QByteArray> cells;
-            for (const QString &v : {QString::number(row.seq), e.value(u"at").toString(),
-                                     e.value(u"type").toString(), e.value(u"id").toString(),
-                                     e.value(u"flow").toString(), compact(e.value(u"key")),
-                                     e.value(u"choice").toString(), e.value(u"outcome").toString(),
-                                     e.value(u"operator").toString(), e.value(u"os_user").toString(),
-                                     e.value(u"host").toString(), e.value(u"reason").toString(),
-                                     compact(e.value(u"source")), compact(e.value(u"target")),
-                                     compact(e.value(u"after")), e.value(u"error").toString(),
-                                     QString::fromLatin1(row.hash)})
-                cells << csvField(v);
-            csv += cells.join(',') + "\r\n";
-        }
+        const QList<AuditEntry> entries = selectAuditEntries(*store, filter);
+        const QString out = p.value(QStringLiteral("out"));
         // Written whole or not at all: an interrupted export never leaves half a report.
-        QSaveFile file(p.value(QStringLiteral("out")));
-        if (!file.open(QIODevice::WriteOnly)) {
-            printError(QStringLiteral("audit export: cannot write %1: %2").arg(file.fileName(), file.errorString()));
-            return ExitFailure;
+        if (format == u"pdf") {
+            ChainVerifier verifier;
+            store->forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
+            const QString part = out + QStringLiteral(".part");
+            QString error;
+            if (!writeAuditPdf(entries, filter, verifier.result(), part, &error)
+                || (QFile::exists(out) && !QFile::remove(out)) || !QFile::rename(part, out)) {
+                QFile::remove(part);
+                printError(QStringLiteral("audit export: %1").arg(error.isEmpty() ? QStringLiteral("cannot write %1").arg(out) : error));
+                return ExitFailure;
+            }
+        } else {
+            QByteArray data;
+            if (format == u"csv") {
+                data = auditCsv(entries);
+            } else if (format == u"json") {
+                data = auditJson(entries);
+            } else {
+                ChainVerifier verifier;
+                store->forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
+                data = auditHtml(entries, filter, verifier.result());
+            }
+            QSaveFile file(out);
+            if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
+                printError(QStringLiteral("audit export: cannot write %1: %2").arg(out, file.errorString()));
+                return ExitFailure;
+            }
         }
-        file.write(format == u"csv" ? csv : QJsonDocument(entries).toJson());
-        if (!file.commit()) {
-            printError(QStringLiteral("audit export: cannot write %1: %2").arg(file.fileName(), file.errorString()));
-            return ExitFailure;
-        }
-        printOut(QStringLiteral("%1 entries written to %2\n").arg(entries.size()).arg(file.fileName()).toUtf8());
+        printOut(QStringLiteral("%1 entries written to %2\n").arg(entries.size()).arg(out).toUtf8());
         return ExitOk;
     } catch (const SyncError &e) {
         printError(QStringLiteral("audit: %1").arg(e.message()));

@@ -35,15 +35,16 @@ int WatchCommand::run(const QStringList &arguments)
                        "Watches every flow of a workspace live: a first full comparison, then "
                        "change feeds keep\nevery record's status and lag current until SIGINT or "
                        "SIGTERM (state is flushed first).\n\n"
-                       "Feeds: PostgreSQL systems use logical decoding (wal2json) through a "
-                       "replication slot\nnamed syncdesk_<workspace>_<system>, created on first "
-                       "watch and kept so a restart replays\nwhat happened meanwhile. An abandoned "
-                       "slot makes the server retain WAL: drop it\n(SELECT "
-                       "pg_drop_replication_slot('…')) when a workspace is retired. SQLite systems "
-                       "are\npolled (PRAGMA data_version; rows by the flow side's \"updated_at\" "
-                       "column when given,\notherwise a rescan). A verification scan runs every "
-                       "--verify-interval seconds.\n\nExit status: 0 after a clean stop, 2 bad "
-                       "input or failure."));
+                       "Feeds (each system's \"feed\", default auto, reported in the metrics): "
+                       "PostgreSQL uses logical\ndecoding (wal2json) through a replication slot "
+                       "named syncdesk_<workspace>_<system>, created on\nfirst watch and kept so a "
+                       "restart replays what happened meanwhile; where that is not allowed,\nthe "
+                       "notify trigger (syncdesk-cli feed install-sql), else polling the flow "
+                       "sides' \"updated_at\",\nelse rescans. An abandoned slot makes the server "
+                       "retain WAL: `syncdesk-cli slots drop` when a\nworkspace is retired. SQLite "
+                       "is polled (PRAGMA data_version; rows by \"updated_at\" when given,\n"
+                       "otherwise a rescan). A verification scan runs every --verify-interval "
+                       "seconds.\n\nExit status: 0 after a clean stop, 2 bad input or failure."));
     QCommandLineParser &p = cl.parser();
     p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."),
                  QStringLiteral("file")});

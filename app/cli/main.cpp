@@ -8,6 +8,11 @@
 #include "WatchCommand.h"
 
 #include <QCoreApplication>
+#include <QFile>
+#include <QGuiApplication>
+#include <QTemporaryDir>
+
+#include <memory>
 
 using namespace syncdesk::cli;
 
@@ -38,7 +43,25 @@ const char usage[] =
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    // A PDF report needs fonts, hence a GUI application, on the offscreen platform when no
+    // display is given: the rest of the CLI stays a plain console program.
+    bool pdf = false;
+    for (int i = 1; i + 1 < argc; ++i)
+        pdf = pdf || (qstrcmp(argv[i], "--format") == 0 && qstrcmp(argv[i + 1], "pdf") == 0);
+    for (int i = 1; i < argc; ++i)
+        pdf = pdf || qstrcmp(argv[i], "--format=pdf") == 0;
+    if (pdf && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Without a session (a service, a script over ssh) Qt would warn about the runtime
+    // directory; a private one for this run keeps stderr for real problems.
+    QTemporaryDir runtime;
+    if (pdf && qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR") && runtime.isValid())
+        qputenv("XDG_RUNTIME_DIR", QFile::encodeName(runtime.path()));
+    const std::unique_ptr<QCoreApplication> application =
+        pdf ? std::make_unique<QGuiApplication>(argc, argv)
+            : std::make_unique<QCoreApplication>(argc, argv);
+    QCoreApplication &app = *application;
+    Q_UNUSED(app)
     QCoreApplication::setApplicationName(QStringLiteral("syncdesk-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(SYNCDESK_VERSION));
 

@@ -325,6 +325,7 @@ bool SqliteConnector::write(const ScanRequest &request, RowEncoder &encoder, con
             QSqlDatabase::removeDatabase(name);
         }
     };
+    const Closer closer{name}; // also when opening fails
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
         db.setDatabaseName(system().path);
@@ -333,7 +334,6 @@ bool SqliteConnector::write(const ScanRequest &request, RowEncoder &encoder, con
             throw SyncError(QStringLiteral("%1: cannot open %2 for writing: %3")
                                 .arg(where(), system().path, db.lastError().text()));
     }
-    const Closer closer{name};
     sqlite3 *handle = nativeHandle(QSqlDatabase::database(name, false));
     auto fail = [&](const QString &what) {
         sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -13,12 +13,15 @@
 
 #include <QDateTime>
 #include <QFutureWatcher>
+#include <QLoggingCategory>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+
+Q_LOGGING_CATEGORY(lcEngine, "syncdesk.engine", QtWarningMsg)
 
 namespace syncdesk {
 
@@ -197,6 +200,8 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
             c.result = Reconciler(*ws, *spec).run(options);
         } catch (const SyncError &e) {
             c.error = e.message();
+        } catch (const std::exception &e) {
+            c.error = QStringLiteral("flow '%1': %2").arg(spec->name, QString::fromUtf8(e.what()));
         }
         return c;
     }));
@@ -240,6 +245,7 @@ void LiveEngine::onFeedChanges(ChangeFeed *feed, const QList<ChangeEvent> &event
                                const QString &position)
 {
     const QString system = feed->system().name;
+    qCDebug(lcEngine).noquote() << system << events.size() << "change(s) at" << position;
     for (FlowSlot &slot : m_flows) {
         const LiveFlow &flow = *slot.flow;
         if (!flow.isOpen() && !slot.comparing && !m_ready.value(flow.spec().name))
@@ -316,10 +322,12 @@ void LiveEngine::flush()
         }
         try {
             const qsizetype applied = slot.queue.size();
-            slot.flow->apply(slot.queue, now, events, changes);
-            slot.queue.clear();
+            qCDebug(lcEngine).noquote() << slot.flow->spec().name << "applying" << applied;
+            QList<KeyChange> later;
+            slot.flow->apply(slot.queue, now, events, changes, &later);
+            slot.queue = later; // read again at the next flush (within coalesceMs)
             slot.failures = 0;
-            m_eventsApplied += applied;
+            m_eventsApplied += applied - later.size();
         } catch (const SyncError &e) {
             failFlow(slot, e.message()); // the queue stays: it is applied once the system is back
         }

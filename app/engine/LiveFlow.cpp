@@ -3,6 +3,7 @@
 #include "DiffResult.h"
 #include "connectors/ConnectorFactory.h"
 #include "model/Classify.h"
+#include "model/JsonText.h"
 #include "model/RowEncoder.h"
 #include "model/SyncError.h"
 #include "state/StateStore.h"
@@ -81,15 +82,8 @@ KeyText LiveFlow::keyText(const QByteArray &keyJson)
 {
     KeyText key;
     const QJsonArray a = QJsonDocument::fromJson(keyJson).array();
-    for (const QJsonValue &v : a) {
-        if (v.isNull())
-            key.append(std::nullopt);
-        else if (v.isString())
-            key.append(v.toString());
-        else
-            key.append(QString::fromUtf8(
-                QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).chopped(1).mid(1)));
-    }
+    for (const QJsonValue &v : a)
+        key.append(jsonScalarText(v));
     return key;
 }
 
@@ -181,7 +175,7 @@ QList<KeyChange> LiveFlow::suspects(const DiffResult &diff) const
 }
 
 void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<StatusEvent> &events,
-                     StateChanges &changes)
+                     StateChanges &changes, QList<KeyChange> *later)
 {
     if (keyChanges.isEmpty())
         return;
@@ -192,6 +186,7 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
         qint64 sourceAt = -1; // -1: this side did not change in the batch
         qint64 targetAt = -1;
         bool unknown = false;
+        int rereads = 0;
     };
     QHash<QByteArray, Pending> byKey;
     QList<QByteArray> order;
@@ -205,6 +200,7 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             it = byKey.insert(keyJson, {c.key, -1, -1, false});
             order.append(keyJson);
         }
+        it->rereads = std::max(it->rereads, c.rereads);
         const qint64 at = c.changedAtMs > 0 ? c.changedAtMs : nowMs;
         if (c.side == ChangeSide::Source)
             it->sourceAt = std::max(it->sourceAt, at);
@@ -252,6 +248,21 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
         Tracked t = tracked ? Tracked{found->state(), found->status} : Tracked{};
         const bool sourceMoved = p.sourceAt >= 0;
         const bool targetMoved = p.targetAt >= 0;
+        // A side said to have moved but read back as it was: not visible yet, read it again.
+        const RecordState known = tracked ? t.state : RecordState{};
+        const bool invisible =
+            tracked ? ((sourceMoved && source == known.source && !targetMoved)
+                       || (targetMoved && target == known.target && !sourceMoved))
+                    : (sourceMoved != targetMoved && source == target);
+        if (invisible && later && p.rereads < MaxRereads) {
+            for (const bool side : {true, false}) {
+                const qint64 at = side ? p.sourceAt : p.targetAt;
+                if (at >= 0)
+                    later->append({side ? ChangeSide::Source : ChangeSide::Target, p.key, at,
+                                   p.rereads + 1});
+            }
+            continue;
+        }
         // A record leaves agreement through one side: the other side still holds what both
         // agreed on, so that becomes the baseline (also for a first-comparison difference,
         // once we learn which side moved).
@@ -341,8 +352,11 @@ std::optional<QByteArray> LiveFlow::tryKeyJson(const KeyText &key)
 {
     std::vector<QByteArray> utf8;
     std::vector<RawValue> raw;
-    for (const auto &v : key)
-        utf8.push_back(v ? v->toUtf8() : QByteArray());
+    for (const auto &v : key) {
+        if (!v)
+            return std::nullopt; // a NULL key part names no record
+        utf8.push_back(v->toUtf8());
+    }
     for (size_t i = 0; i < utf8.size(); ++i)
         raw.push_back(key[qsizetype(i)] ? RawValue::text({utf8[i].constData(), size_t(utf8[i].size())})
                                         : RawValue::null());

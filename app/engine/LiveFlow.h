@@ -33,6 +33,7 @@ struct KeyChange
     ChangeSide side = ChangeSide::Unknown;
     KeyText key;
     qint64 changedAtMs = 0; // commit time when the feed knows it, else when it was seen
+    int rereads = 0;        // times it was read back before the change was visible
 };
 
 // One status change of one record, as `watch --events` prints it.
@@ -64,9 +65,13 @@ public:
     // Takes a full comparison (with records) plus the stored baselines as the starting state.
     void load(const DiffResult &diff, const QList<StoredBaseline> &stored, qint64 nowMs,
               QList<StatusEvent> &events, StateChanges &changes);
-    // Re-reads the changed keys on both sides and reclassifies them.
+    // Re-reads the changed keys on both sides and reclassifies them. A change a feed reported
+    // that the read does not show yet goes to `later`, to be read again: PostgreSQL sends a
+    // committed transaction to logical decoding a moment before other sessions can see it.
     void apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<StatusEvent> &events,
-               StateChanges &changes);
+               StateChanges &changes, QList<KeyChange> *later = nullptr);
+
+    static constexpr int MaxRereads = 10;
     // Keys a verification scan disagrees with the live state on (to be re-read via apply()).
     [[nodiscard]] QList<KeyChange> suspects(const DiffResult &diff) const;
     // The canonical JSON of a key given as text; throws SyncError for a key of the wrong shape.

@@ -58,7 +58,7 @@ void drive(Side &side, const FlowSpec &flow, std::shared_future<FlowPlan> plan, 
         side.connector->open();
         columns = side.connector->describe(side.flowSide->table, names);
         side.described.set_value(columns);
-    } catch (const SyncError &) {
+    } catch (...) { // a SyncError, or anything else: never let it escape the thread
         side.connector.reset(); // connections close on the thread that opened them
         side.described.set_exception(std::current_exception());
         return;
@@ -66,7 +66,7 @@ void drive(Side &side, const FlowSpec &flow, std::shared_future<FlowPlan> plan, 
     FlowPlan p;
     try {
         p = plan.get();
-    } catch (const SyncError &) {
+    } catch (...) {
         side.connector.reset();
         return; // the other side failed: nothing to scan
     }
@@ -198,6 +198,8 @@ DiffResult Reconciler::run(const DiffOptions &options)
             described[i] = sides[i].described.get_future().get();
         } catch (const SyncError &e) {
             stopAll(e);
+        } catch (const std::exception &e) {
+            stopAll(SyncError(QStringLiteral("%1: %2").arg(sides[i].label(), QString::fromUtf8(e.what()))));
         }
     }
     try {

@@ -2,6 +2,7 @@
 
 #include "connectors/PgConnection.h"
 #include "model/Canonical.h"
+#include "model/JsonText.h"
 #include "model/SyncError.h"
 
 #include <QCryptographicHash>
@@ -9,11 +10,14 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QSocketNotifier>
 #include <QTimer>
 
 #include <cstring>
+
+Q_LOGGING_CATEGORY(lcFeed, "syncdesk.feed", QtWarningMsg)
 
 namespace syncdesk {
 
@@ -68,7 +72,14 @@ PgLogicalFeed::PgLogicalFeed(SystemSpec system, QString slot, QList<TableRef> ta
       m_statusTimer(new QTimer(this))
 {
     m_statusTimer->setInterval(1000);
-    connect(m_statusTimer, &QTimer::timeout, this, [this] { sendStatus(false); });
+    connect(m_statusTimer, &QTimer::timeout, this, [this] {
+        // A status every second even when nothing moved: it also wakes a walsender that
+        // missed a wakeup, which otherwise only looks again at its timeout (tens of seconds).
+        sendStatus(true);
+        // libpq reads the socket on its own while it writes (to avoid deadlocks): what it
+        // buffered then raises no socket notification, so drain it here too.
+        onReadable();
+    });
 }
 
 PgLogicalFeed::~PgLogicalFeed()
@@ -97,6 +108,11 @@ quint64 PgLogicalFeed::parseLsn(const QString &lsn)
 QString PgLogicalFeed::formatLsn(quint64 lsn)
 {
     return QStringLiteral("%1/%2").arg(lsn >> 32, 0, 16).arg(lsn & 0xFFFFFFFF, 0, 16).toUpper();
+}
+
+QString PgLogicalFeed::lastError() const
+{
+    return PgConnection::scrub(QString::fromUtf8(PQerrorMessage(m_conn.get())), PQpass(m_conn.get()));
 }
 
 void PgLogicalFeed::start()
@@ -141,8 +157,7 @@ void PgLogicalFeed::connectAndStream()
     m_conn.reset(PQconnectdbParams(keys, values, 1));
     if (PQstatus(m_conn.get()) != CONNECTION_OK)
         throw SyncError(QStringLiteral("%1: cannot open a replication connection: %2")
-                            .arg(where, PgConnection::scrub(QString::fromUtf8(PQerrorMessage(m_conn.get())),
-                                                            PQpass(m_conn.get()))));
+                            .arg(where, lastError()));
     QStringList tables;
     for (const TableRef &t : m_tables)
         tables << (t.schema == u"*" ? t.schema : wal2jsonName(t.schema)) + u'.' + wal2jsonName(t.name);
@@ -158,8 +173,7 @@ void PgLogicalFeed::connectAndStream()
     qCDebug(lcPg).noquote() << "feed" << command;
     const PgResultPtr r(PQexec(m_conn.get(), command.constData()));
     if (PQresultStatus(r.get()) != PGRES_COPY_BOTH)
-        throw SyncError(QStringLiteral("%1: START_REPLICATION failed: %2")
-                            .arg(where, QString::fromUtf8(PQerrorMessage(m_conn.get())).trimmed()));
+        throw SyncError(QStringLiteral("%1: START_REPLICATION failed: %2").arg(where, lastError()));
     PQsetnonblocking(m_conn.get(), 1);
     m_notifier = new QSocketNotifier(PQsocket(m_conn.get()), QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &PgLogicalFeed::onReadable);
@@ -174,7 +188,7 @@ void PgLogicalFeed::onReadable()
         return;
     if (!PQconsumeInput(m_conn.get())) {
         fail(QStringLiteral("system '%1' (postgres) feed: connection lost: %2")
-                 .arg(system().name, QString::fromUtf8(PQerrorMessage(m_conn.get())).trimmed()));
+                 .arg(system().name, lastError()));
         return;
     }
     // Drain everything libpq has, not just one message per wake-up.
@@ -185,10 +199,13 @@ void PgLogicalFeed::onReadable()
             break;
         if (n < 0) {
             fail(QStringLiteral("system '%1' (postgres) feed: stream ended: %2")
-                     .arg(system().name, QString::fromUtf8(PQerrorMessage(m_conn.get())).trimmed()));
+                     .arg(system().name, lastError()));
             return;
         }
         const std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
+        qCDebug(lcFeed).noquote() << system().name << "received" << QByteArray(buffer, 1)
+                                  << (buffer[0] == 'w' && n > 25 ? QByteArray(buffer + 25, std::min(n - 25, 120))
+                                                                 : QByteArray());
         if (buffer[0] == 'w' && n >= 25) {
             const quint64 walStart = readBigEndian(buffer + 1);
             m_received = std::max(m_received, readBigEndian(buffer + 9));
@@ -196,7 +213,7 @@ void PgLogicalFeed::onReadable()
         } else if (buffer[0] == 'k' && n >= 18) {
             m_received = std::max(m_received, readBigEndian(buffer + 1));
             if (buffer[17])
-                sendStatus(true);
+                sendStatus(true); // the loop goes on draining whatever this made libpq read
         }
     }
 }
@@ -237,16 +254,7 @@ void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
         ChangeEvent e = base;
         for (const QJsonValue &c : columns) {
             const QJsonObject col = c.toObject();
-            const QJsonValue v = col.value(u"value");
-            std::optional<QString> text;
-            if (v.isString())
-                text = v.toString();
-            else if (v.isBool())
-                text = v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-            else if (v.isDouble())
-                text = QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)
-                                             .chopped(1).mid(1));
-            e.columns.insert(col.value(u"name").toString(), text);
+            e.columns.insert(col.value(u"name").toString(), jsonScalarText(col.value(u"value")));
         }
         found.append(std::move(e));
     }
@@ -272,7 +280,7 @@ void PgLogicalFeed::sendStatus(bool force)
         return;
     if (!writeStatus())
         fail(QStringLiteral("system '%1' (postgres) feed: cannot send status: %2")
-                 .arg(system().name, QString::fromUtf8(PQerrorMessage(m_conn.get())).trimmed()));
+                 .arg(system().name, lastError()));
 }
 
 bool PgLogicalFeed::writeStatus()

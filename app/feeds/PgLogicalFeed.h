@@ -41,6 +41,8 @@ private:
     void sendStatus(bool force);
     [[nodiscard]] bool writeStatus();
     void fail(const QString &error);
+    // libpq's last message for the replication connection: one line, no password.
+    [[nodiscard]] QString lastError() const;
 
     QString m_slot;
     QList<TableRef> m_tables;

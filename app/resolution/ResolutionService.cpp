@@ -12,6 +12,8 @@
 #include <QJsonObject>
 #include <QUuid>
 
+#include <cerrno>
+#include <csignal>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -67,23 +69,31 @@ int ResolutionService::closeOpenIntents()
         }
     }
     int closed = 0;
+    const QString thisHost = QHostInfo::localHostName();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
     for (const QString &id : order) {
         if (!open.contains(id))
             continue;
         const QJsonObject intent = open.value(id);
+        // Only intents whose process is gone: one on this host whose pid no longer runs, or
+        // one from elsewhere old enough that no resolve can still be working on it.
+        const bool local = intent.value(u"host").toString() == thisHost;
+        const auto pid = pid_t(intent.value(u"pid").toInteger());
+        const bool alive = local && pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+        const QDateTime at = QDateTime::fromString(intent.value(u"at").toString(), Qt::ISODateWithMs);
+        if (alive || (!local && at.isValid() && at.secsTo(now) < 15 * 60))
+            continue;
         const FlowSpec *spec = m_workspace.flow(intent.value(u"flow").toString());
         QString outcome = QStringLiteral("failed");
         QString error;
         QJsonValue after;
         if (!spec) {
             error = QStringLiteral("interrupted; the flow no longer exists, so it cannot be checked");
-        } else {
+        } else try {
             LiveFlow flow(m_workspace, *spec);
             flow.open();
-            KeyText key;
-            for (const QJsonValue &v : intent.value(u"key").toArray())
-                key.append(v.isNull() ? std::nullopt : std::optional(v.isString() ? v.toString()
-                                                                                  : QString::number(v.toDouble(), 'g', 17)));
+            const KeyText key = LiveFlow::keyText(
+                QJsonDocument(intent.value(u"key").toArray()).toJson(QJsonDocument::Compact));
             const bool takeSource = intent.value(u"choice").toString() == u"take_source";
             const RecordDetail now = flow.detail(key, std::nullopt, 0);
             const QString sourceSeen = intent.value(u"expected_source_hash").toString();
@@ -100,6 +110,8 @@ int ResolutionService::closeOpenIntents()
                 outcome = QStringLiteral("refused");
                 error = QStringLiteral("interrupted; the record has changed since, by someone else");
             }
+        } catch (const SyncError &) {
+            continue; // a system is away: leave the intent open for a later run to check
         }
         QJsonObject entry{{QStringLiteral("type"), QStringLiteral("outcome")}, {QStringLiteral("id"), id},
                           {QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
@@ -146,6 +158,7 @@ ResolveResult ResolutionService::resolve(const ResolveRequest &request)
         {QStringLiteral("reason"), request.reason.trimmed()},
         {QStringLiteral("operator"), request.operatorName.isEmpty() ? osUser() : request.operatorName},
         {QStringLiteral("os_user"), osUser()}, {QStringLiteral("host"), QHostInfo::localHostName()},
+        {QStringLiteral("pid"), qint64(::getpid())},
         {QStringLiteral("status"), statusName(seen.status)},
         {QStringLiteral("expected_source_hash"), hex(expectSource)},
         {QStringLiteral("expected_target_hash"), hex(expectTarget)},
@@ -174,14 +187,19 @@ ResolveResult ResolutionService::resolve(const ResolveRequest &request)
         result.error = e.message();
     }
 
-    // (3) Agreement again: the baseline is the record itself from now on.
+    // (3) Agreement again: the baseline is the record itself from now on. The write is done:
+    // whatever fails here is noted in the outcome, which is written in any case.
     QJsonValue after;
     if (result.outcome == ResolveResult::Outcome::Applied) {
-        StateChanges changes;
-        changes.removals.append({spec->name, keyJson});
-        m_store.apply(changes);
-        const RecordDetail now = flow.detail(request.key, std::nullopt, 0);
-        after = side(now, !winnerIsSource);
+        try {
+            StateChanges changes;
+            changes.removals.append({spec->name, keyJson});
+            m_store.apply(changes);
+            const RecordDetail now = flow.detail(request.key, std::nullopt, 0);
+            after = side(now, !winnerIsSource);
+        } catch (const SyncError &e) {
+            result.error = QStringLiteral("applied; reading it back failed: %1").arg(e.message());
+        }
     }
 
     // (4) The outcome.

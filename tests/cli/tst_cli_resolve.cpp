@@ -6,6 +6,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -234,10 +235,22 @@ private slots:
         intent(QStringLiteral("B2")); // killed after the write
         QVERIFY2(m_target.exec({QStringLiteral("UPDATE t SET note = 'src' WHERE sku = 'B2'")}, &error), qPrintable(error));
         intent(QStringLiteral("C3")); // killed before the write
+        // One still in progress (this process is alive): it must be left alone.
+        store->appendAudit(QJsonObject{
+            {QStringLiteral("type"), QStringLiteral("intent")}, {QStringLiteral("id"), QStringLiteral("live")},
+            {QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+            {QStringLiteral("flow"), QStringLiteral("f")}, {QStringLiteral("key"), QJsonArray{QStringLiteral("A1")}},
+            {QStringLiteral("choice"), QStringLiteral("take_source")},
+            {QStringLiteral("host"), QHostInfo::localHostName()},
+            {QStringLiteral("pid"), QCoreApplication::applicationPid()}});
         QCOMPARE(cli(resolveArgs(ws, QStringLiteral("D4"), QStringLiteral("target"), QStringLiteral("keep it"))).exitCode, 0);
 
-        const QJsonArray log = exportJson(ws, m_dir.filePath(QStringLiteral("crash.json")));
-        QCOMPARE(log.size(), 6); // two intents, their two recovered outcomes, D4's pair
+        QJsonArray log = exportJson(ws, m_dir.filePath(QStringLiteral("crash.json")));
+        QCOMPARE(log.size(), 7); // three intents, two recovered outcomes, D4's pair
+        for (const QJsonValue &e : log)
+            QVERIFY(!(e.toObject().value(u"id").toString() == u"live"
+                      && e.toObject().value(u"type").toString() == u"outcome"));
+        log.removeAt(2); // the live intent
         QCOMPARE(log[2].toObject().value(u"id").toString(), QStringLiteral("B2"));
         QCOMPARE(log[2].toObject().value(u"outcome").toString(), QStringLiteral("applied"));
         QVERIFY(log[2].toObject().value(u"recovered").toBool());
@@ -245,6 +258,41 @@ private slots:
         QCOMPARE(log[3].toObject().value(u"outcome").toString(), QStringLiteral("failed"));
         QVERIFY(log[3].toObject().value(u"error").toString().contains(QLatin1String("nothing was written")));
         QCOMPARE(cli({QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--workspace"), ws}).exitCode, 0);
+    }
+
+    // Given a log with two operators, the HTML and PDF reports show the summary, the chain and
+    // every entry of the operator asked for, and nothing of the other.
+    void shouldWriteReportsForAnAuditor()
+    {
+        QString error;
+        const QString ws = workspace(QStringLiteral("sqlite->sqlite"), &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        QCOMPARE(cli(resolveArgs(ws, QStringLiteral("B2"), QStringLiteral("source"), QStringLiteral("count checked"))).exitCode, 0);
+        QStringList bob = resolveArgs(ws, QStringLiteral("C3"), QStringLiteral("source"), QStringLiteral("bob's call"));
+        bob[bob.indexOf(QStringLiteral("alice"))] = QStringLiteral("bob");
+        QCOMPARE(cli(bob).exitCode, 0);
+        for (const QString &format : {QStringLiteral("html"), QStringLiteral("pdf")}) {
+            const QString out = m_dir.filePath(QStringLiteral("report.") + format);
+            const Run r = cli({QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--workspace"), ws,
+                               QStringLiteral("--format"), format, QStringLiteral("--out"), out,
+                               QStringLiteral("--operator"), QStringLiteral("alice")});
+            QVERIFY2(r.exitCode == 0 && r.err.isEmpty(), r.err.constData());
+            QString text;
+            if (format == u"pdf") {
+                QProcess toText;
+                toText.start(QStringLiteral("pdftotext"), {out, QStringLiteral("-")});
+                QVERIFY(toText.waitForFinished(30000));
+                text = QString::fromUtf8(toText.readAllStandardOutput());
+            } else {
+                QFile f(out);
+                QVERIFY(f.open(QIODevice::ReadOnly));
+                text = QString::fromUtf8(f.readAll());
+            }
+            for (const char *needle : {"SyncDesk audit report", "operator alice", "intact: 4 entries",
+                                       "count checked", "B2", "applied"})
+                QVERIFY2(text.contains(QLatin1String(needle)), qPrintable(format + u' ' + QLatin1String(needle) + u'\n' + text));
+            QVERIFY2(!text.contains(QLatin1String("bob's call")), qPrintable(text));
+        }
     }
 
     // Given awkward reasons, the CSV export quotes them per RFC 4180, defuses formulas, and

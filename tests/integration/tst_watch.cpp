@@ -87,8 +87,13 @@ class TestWatch : public QObject
         QString transcript()
         {
             m_err += m_process.readAllStandardError();
-            return QString::fromUtf8(m_lines.join() + m_process.readAllStandardOutput()
-                                     + "\n--- stderr ---\n" + m_err);
+            const QByteArray state = m_process.state() == QProcess::Running
+                                         ? QByteArray("running")
+                                         : "exited with " + QByteArray::number(m_process.exitCode());
+            // stderr first: QtTest shortens long messages from the end.
+            return QString::fromUtf8("--- watch " + state + ", stderr ---\n" + m_err
+                                     + "--- stdout ---\n" + m_lines.join()
+                                     + m_process.readAllStandardOutput());
         }
 
     private:

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "AuditVerifier.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+namespace syncdesk {
+
+class StateStore;
+
+// Which entries a report covers (all bounds inclusive; empty: no bound).
+struct AuditFilter
+{
+    QDateTime from;
+    QDateTime to;
+    QString flow;
+    QString operatorName; // matches the intent's operator, and its outcome with it
+};
+
+struct AuditEntry
+{
+    qint64 seq = 0;
+    QByteArray hash;
+    QJsonObject entry;
+};
+
+// The entries of the log that pass `filter`, in order.
+[[nodiscard]] QList<AuditEntry> selectAuditEntries(StateStore &store, const AuditFilter &filter);
+
+// The four export formats. CSV follows RFC 4180 with spreadsheet formula injection defused;
+// JSON is an array of the entries (with seq and hash); HTML and PDF are a report for an
+// auditor: title, period, filters, summary by flow, operator and outcome, every entry with the
+// values before and after and the reason, and the chain's verification with its head hash.
+[[nodiscard]] QByteArray auditCsv(const QList<AuditEntry> &entries);
+[[nodiscard]] QByteArray auditJson(const QList<AuditEntry> &entries);
+[[nodiscard]] QByteArray auditHtml(const QList<AuditEntry> &entries, const AuditFilter &filter,
+                                   const ChainCheck &chain);
+// Needs a QGuiApplication (fonts). Returns false with `error` set if the file cannot be made.
+[[nodiscard]] bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
+                                 const ChainCheck &chain, const QString &path, QString *error);
+
+} // namespace syncdesk
