@@ -1,6 +1,7 @@
 #include "DiffReport.h"
 
 #include "CommandLine.h"
+#include "model/RecordState.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -14,7 +15,7 @@ QByteArray hashText(const std::optional<quint64> &hash)
 {
     if (!hash)
         return "null";
-    return '"' + QByteArray::number(*hash, 16).rightJustified(16, '0') + '"';
+    return '"' + rowHashText(hash).toLatin1() + '"';
 }
 
 } // namespace

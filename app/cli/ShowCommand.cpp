@@ -23,7 +23,7 @@ QJsonValue text(const FieldText &t)
 
 QJsonValue hash(const RowHash &h)
 {
-    return h ? QJsonValue(QString::number(*h, 16).rightJustified(16, u'0')) : QJsonValue();
+    return h ? QJsonValue(rowHashText(h)) : QJsonValue();
 }
 
 QString iso(qint64 ms)

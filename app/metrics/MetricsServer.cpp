@@ -2,6 +2,7 @@
 
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 
 namespace syncdesk {
 
@@ -28,6 +29,8 @@ void MetricsServer::onConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        // A client that never finishes its request does not keep a socket forever.
+        QTimer::singleShot(10000, socket, [socket] { socket->abort(); });
         connect(socket, &QTcpSocket::readyRead, socket, [this, socket] {
             if (socket->property("answered").toBool())
                 return;

@@ -23,7 +23,7 @@ namespace {
 
 QString hex(const RowHash &h)
 {
-    return h ? QString::number(*h, 16).rightJustified(16, u'0') : QString();
+    return rowHashText(h);
 }
 
 QJsonValue side(const RecordDetail &d, bool source)
