@@ -2,19 +2,11 @@
 
 #include "CommandLine.h"
 #include "ExitCode.h"
-#include "audit/AuditExport.h"
-#include "audit/AuditVerifier.h"
 #include "model/SyncError.h"
 #include "model/WorkspaceLoader.h"
 #include "resolution/ResolutionService.h"
 #include "state/StateStore.h"
 
-#include <QDateTime>
-#include <QFile>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QSaveFile>
 
 namespace syncdesk::cli {
 
@@ -114,114 +106,6 @@ int ResolveCommand::run(const QStringList &arguments)
         printError(QStringLiteral("resolve: %1").arg(e.message()));
     }
     return ExitFailure;
-}
-
-int AuditCommand::run(const QStringList &arguments)
-{
-    CommandLine cl(QStringLiteral("audit"),
-                   QStringLiteral(
-                       "  syncdesk-cli audit verify --workspace W\n"
-                       "  syncdesk-cli audit export --workspace W --format csv|json|html|pdf --out "
-                       "FILE [--from T] [--to T] [--flow F] [--operator NAME]\n\n"
-                       "verify recomputes the audit log's hash chain: exit 0 and the head hash "
-                       "when intact,\notherwise exit 4 and the first bad entry. export writes "
-                       "the entries (ISO 8601 times,\n--from/--to inclusive) as RFC 4180 CSV with "
-                       "formula injection defused, a JSON array,\nor an HTML or PDF report for "
-                       "an auditor (summary, every entry, the chain's verification)."));
-    QCommandLineParser &p = cl.parser();
-    p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."), QStringLiteral("file")});
-    p.addOption({QStringLiteral("format"), QStringLiteral("csv, json, html or pdf."), QStringLiteral("format")});
-    p.addOption({QStringLiteral("out"), QStringLiteral("Output file (written whole or not at all)."),
-                 QStringLiteral("file")});
-    p.addOption({QStringLiteral("from"), QStringLiteral("Only entries at or after this ISO 8601 time."),
-                 QStringLiteral("time")});
-    p.addOption({QStringLiteral("to"), QStringLiteral("Only entries at or before this ISO 8601 time."),
-                 QStringLiteral("time")});
-    p.addOption({QStringLiteral("flow"), QStringLiteral("Only this flow."), QStringLiteral("name")});
-    p.addOption({QStringLiteral("operator"), QStringLiteral("Only this operator's resolutions."),
-                 QStringLiteral("name")});
-    QString action;
-    if (const int code = cl.parse(arguments, {QStringLiteral("workspace")},
-                                  {QStringLiteral("verify"), QStringLiteral("export")}, &action);
-        code >= 0)
-        return code;
-    try {
-        const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
-        const auto store = StateStore::open(ws);
-        if (action == u"verify") {
-            ChainVerifier verifier;
-            store->forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
-            const ChainCheck c = verifier.result();
-            if (!c.intact) {
-                printOut(QStringLiteral("audit log broken at entry %1: %2\n").arg(c.badSeq).arg(c.problem).toUtf8());
-                return ExitChainBroken;
-            }
-            printOut(QStringLiteral("audit log intact: %1 entries, head %2\n")
-                         .arg(c.entries).arg(QString::fromLatin1(c.headHash.isEmpty() ? "(empty)" : c.headHash))
-                         .toUtf8());
-            return ExitOk;
-        }
-        const QString format = p.value(QStringLiteral("format"));
-        if (!QStringList{QStringLiteral("csv"), QStringLiteral("json"), QStringLiteral("html"),
-                         QStringLiteral("pdf")}.contains(format)) {
-            printError(QStringLiteral("audit export: --format must be csv, json, html or pdf"));
-            return ExitFailure;
-        }
-        if (!p.isSet(QStringLiteral("out"))) {
-            printError(QStringLiteral("audit export: --out is required"));
-            return ExitFailure;
-        }
-        AuditFilter filter;
-        filter.flow = p.value(QStringLiteral("flow"));
-        filter.operatorName = p.value(QStringLiteral("operator"));
-        for (const auto &[name, when] : {std::pair{QStringLiteral("from"), &filter.from},
-                                         std::pair{QStringLiteral("to"), &filter.to}}) {
-            if (!p.isSet(name))
-                continue;
-            *when = QDateTime::fromString(p.value(name), Qt::ISODateWithMs);
-            if (!when->isValid()) {
-                printError(QStringLiteral("audit export: --%1 must be an ISO 8601 time, not '%2'")
-                               .arg(name, p.value(name)));
-                return ExitFailure;
-            }
-        }
-        const QList<AuditEntry> entries = selectAuditEntries(*store, filter);
-        const QString out = p.value(QStringLiteral("out"));
-        // Written whole or not at all: an interrupted export never leaves half a report.
-        if (format == u"pdf") {
-            ChainVerifier verifier;
-            store->forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
-            const QString part = out + QStringLiteral(".part");
-            QString error;
-            if (!writeAuditPdf(entries, filter, verifier.result(), part, &error)
-                || (QFile::exists(out) && !QFile::remove(out)) || !QFile::rename(part, out)) {
-                QFile::remove(part);
-                printError(QStringLiteral("audit export: %1").arg(error.isEmpty() ? QStringLiteral("cannot write %1").arg(out) : error));
-                return ExitFailure;
-            }
-        } else {
-            QByteArray data;
-            if (format == u"csv") {
-                data = auditCsv(entries);
-            } else if (format == u"json") {
-                data = auditJson(entries);
-            } else {
-                ChainVerifier verifier;
-                store->forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
-                data = auditHtml(entries, filter, verifier.result());
-            }
-            QSaveFile file(out);
-            if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
-                printError(QStringLiteral("audit export: cannot write %1: %2").arg(out, file.errorString()));
-                return ExitFailure;
-            }
-        }
-        printOut(QStringLiteral("%1 entries written to %2\n").arg(entries.size()).arg(out).toUtf8());
-        return ExitOk;
-    } catch (const SyncError &e) {
-        printError(QStringLiteral("audit: %1").arg(e.message()));
-        return ExitFailure;
-    }
 }
 
 } // namespace syncdesk::cli

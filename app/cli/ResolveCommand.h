@@ -11,11 +11,4 @@ public:
     [[nodiscard]] static int run(const QStringList &arguments);
 };
 
-// `syncdesk-cli audit verify|export --workspace W …`
-class AuditCommand
-{
-public:
-    [[nodiscard]] static int run(const QStringList &arguments);
-};
-
 } // namespace syncdesk::cli

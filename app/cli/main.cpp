@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 #include "DiffCommand.h"
 #include "ExitCode.h"
+#include "AuditCommand.h"
 #include "ResolveCommand.h"
 #include "FeedCommand.h"
 #include "ShowCommand.h"

@@ -52,18 +52,7 @@ PgResultPtr PgConnection::exec(const char *component, const QByteArray &sql,
                            ? PQexec(m_conn.get(), sql.constData())
                            : PQexecParams(m_conn.get(), sql.constData(), int(values.size()),
                                           nullptr, values.data(), nullptr, nullptr, 0));
-    const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-    if (status != expected) {
-        QString message = result ? QString::fromUtf8(PQresultErrorMessage(result.get())) : QString();
-        if (message.trimmed().isEmpty())
-            message = lastError();
-        const char *state = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
-        throw SyncError(QStringLiteral("%1: %2 failed%3: %4")
-                            .arg(m_where, QString::fromUtf8(component),
-                                 state ? QStringLiteral(" (SQLSTATE %1)").arg(QString::fromUtf8(state))
-                                       : QString(),
-                                 scrub(message, PQpass(m_conn.get()))));
-    }
+    check(component, result, expected);
     return result;
 }
 
@@ -76,12 +65,7 @@ PgResultPtr PgConnection::execPrepared(const char *component, const QByteArray &
         qCDebug(lcPg).noquote() << component << "PREPARE" << name << sql;
         const PgResultPtr r(PQprepare(m_conn.get(), name.constData(), sql.constData(),
                                       int(params.size()), nullptr));
-        if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-            throw SyncError(QStringLiteral("%1: %2 failed: %3")
-                                .arg(m_where, QString::fromUtf8(component),
-                                     scrub(QString::fromUtf8(r ? PQresultErrorMessage(r.get())
-                                                               : PQerrorMessage(m_conn.get())),
-                                           PQpass(m_conn.get()))));
+        check(component, r, PGRES_COMMAND_OK);
         m_prepared.insert(sql, name);
     }
     std::vector<const char *> values;
@@ -89,17 +73,25 @@ PgResultPtr PgConnection::execPrepared(const char *component, const QByteArray &
         values.push_back(p.isNull() ? nullptr : p.constData());
     PgResultPtr result(PQexecPrepared(m_conn.get(), name.constData(), int(values.size()),
                                       values.data(), nullptr, nullptr, 0));
-    if (!result || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-        const char *state = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
-        throw SyncError(QStringLiteral("%1: %2 failed%3: %4")
-                            .arg(m_where, QString::fromUtf8(component),
-                                 state ? QStringLiteral(" (SQLSTATE %1)").arg(QString::fromUtf8(state))
-                                       : QString(),
-                                 scrub(QString::fromUtf8(result ? PQresultErrorMessage(result.get())
-                                                                : PQerrorMessage(m_conn.get())),
-                                       PQpass(m_conn.get()))));
-    }
+    check(component, result, PGRES_TUPLES_OK);
     return result;
+}
+
+void PgConnection::check(const char *component, const PgResultPtr &result,
+                         ExecStatusType expected) const
+{
+    const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status == expected)
+        return;
+    QString message = result ? QString::fromUtf8(PQresultErrorMessage(result.get())) : QString();
+    if (message.trimmed().isEmpty())
+        message = lastError();
+    const char *state = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+    throw SyncError(QStringLiteral("%1: %2 failed%3: %4")
+                        .arg(m_where, QString::fromUtf8(component),
+                             state ? QStringLiteral(" (SQLSTATE %1)").arg(QString::fromUtf8(state))
+                                   : QString(),
+                             scrub(message, PQpass(m_conn.get()))));
 }
 
 QByteArray PgConnection::quoteIdentifier(const QString &name) const

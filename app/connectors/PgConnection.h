@@ -44,6 +44,13 @@ public:
     [[nodiscard]] static QString scrub(QString message, const char *password);
 
 private:
+    // Throws SyncError (component, SQLSTATE, libpq's message without the password) unless
+    // `result` has the `expected` status.
+    void check(const char *component, const PgResultPtr &result, ExecStatusType expected) const;
+
+public:
+
+private:
     PgConnPtr m_conn;
     QString m_where;
     QHash<QByteArray, QByteArray> m_prepared; // SQL → statement name

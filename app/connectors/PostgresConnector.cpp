@@ -48,6 +48,17 @@ public:
         }
     }
     [[nodiscard]] size_t count() const { return m_padded.size(); }
+    // Row `row` of a text-format result as raw values, adjusted like a COPY line.
+    void read(const PGresult *result, int row, std::vector<RawValue> &values) const
+    {
+        values.resize(count());
+        for (int c = 0; c < int(count()); ++c)
+            values[size_t(c)] = PQgetisnull(result, row, c)
+                                    ? RawValue::null()
+                                    : RawValue::text({PQgetvalue(result, row, c),
+                                                      size_t(PQgetlength(result, row, c))});
+        adjust(values);
+    }
     void adjust(std::vector<RawValue> &values) const
     {
         for (size_t i = 0; i < values.size(); ++i) {
@@ -292,13 +303,7 @@ QList<EncodedRow> PostgresConnector::fetch(const ScanRequest &request, RowEncode
     std::vector<RawValue> values(columns.count());
     const size_t keyCount = size_t(resolved.keys.size());
     for (int row = 0; row < PQntuples(r.get()); ++row) {
-        for (int c = 0; c < int(columns.count()); ++c) {
-            values[size_t(c)] = PQgetisnull(r.get(), row, c)
-                                    ? RawValue::null()
-                                    : RawValue::text({PQgetvalue(r.get(), row, c),
-                                                      size_t(PQgetlength(r.get(), row, c))});
-        }
-        columns.adjust(values);
+        columns.read(r.get(), row, values);
         EncodedRow encoded;
         if (encoder.encodeRow(values.data(), values.data() + keyCount, encoded))
             rows.append(std::move(encoded));
@@ -340,14 +345,8 @@ bool PostgresConnector::write(const ScanRequest &request, RowEncoder &encoder, c
             "write", "SELECT " + select + " FROM " + table + " WHERE " + where + " FOR UPDATE", keyParams);
         RowHash now;
         if (PQntuples(current.get()) > 0) {
-            const OutputColumns columns(r);
-            std::vector<RawValue> raw(columns.count());
-            for (int c = 0; c < int(columns.count()); ++c)
-                raw[size_t(c)] = PQgetisnull(current.get(), 0, c)
-                                     ? RawValue::null()
-                                     : RawValue::text({PQgetvalue(current.get(), 0, c),
-                                                       size_t(PQgetlength(current.get(), 0, c))});
-            columns.adjust(raw);
+            std::vector<RawValue> raw;
+            OutputColumns(r).read(current.get(), 0, raw);
             EncodedRow row;
             if (encoder.encodeRow(raw.data(), raw.data() + r.keys.size(), row))
                 now = row.hash;

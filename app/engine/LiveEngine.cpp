@@ -135,31 +135,27 @@ void LiveEngine::startFeeds()
                 [this, feed](const QList<ChangeEvent> &events, const QString &position) {
                     onFeedChanges(feed, events, position);
                 });
-        connect(feed, &ChangeFeed::rescanNeeded, this, [this, feed] {
-            for (FlowSlot &slot : m_flows) {
-                const FlowSpec &f = slot.flow->spec();
-                const bool uses = f.source.system == feed->system().name
-                                  || f.target.system == feed->system().name;
-                if (uses && m_ready.value(f.name) && !slot.comparing)
-                    compare(slot, false);
-            }
-        });
+        connect(feed, &ChangeFeed::rescanNeeded, this,
+                [this, feed] { rescanFlowsOf(feed->system().name); });
         connect(feed, &ChangeFeed::connectionChanged, this,
                 [this, feed](bool connected, const QString &error) {
                     emit systemChanged(feed->system().name, connected, error);
-                    if (connected) {
-                        // Back after an outage: what the feed could not replay, a rescan finds.
-                        for (FlowSlot &slot : m_flows) {
-                            const FlowSpec &f = slot.flow->spec();
-                            if ((f.source.system == feed->system().name
-                                 || f.target.system == feed->system().name)
-                                && m_ready.value(f.name) && !slot.comparing)
-                                compare(slot, false);
-                        }
-                    }
+                    // Back after an outage: what the feed could not replay, a rescan finds.
+                    if (connected)
+                        rescanFlowsOf(feed->system().name);
                 });
         m_feeds.append(feed);
         feed->start();
+    }
+}
+
+void LiveEngine::rescanFlowsOf(const QString &system)
+{
+    for (FlowSlot &slot : m_flows) {
+        const FlowSpec &f = slot.flow->spec();
+        const bool uses = f.source.system == system || f.target.system == system;
+        if (uses && m_ready.value(f.name) && !slot.comparing)
+            compare(slot, false);
     }
 }
 

@@ -79,6 +79,8 @@ private:
 
     void startFeeds();
     void compare(FlowSlot &slot, bool initial);
+    // A verification scan of every live flow that reads or writes `system`.
+    void rescanFlowsOf(const QString &system);
     void onCompared(const QString &flow, bool initial, const DiffResult &result, const QString &error);
     void onFeedChanges(ChangeFeed *feed, const QList<struct ChangeEvent> &events,
                        const QString &position);

@@ -58,7 +58,7 @@ void PgNotifyFeed::onReadable()
         const QJsonObject o = QJsonDocument::fromJson(QByteArray(n->extra)).object();
         ChangeEvent e;
         e.table = {o.value(u"schema").toString(), o.value(u"table").toString()};
-        e.commitMs = qint64(o.value(u"at").toDouble());
+        e.commitMs = o.value(u"at").toInteger(); // ms since the epoch, set by the trigger
         const QJsonObject key = o.value(u"key").toObject();
         for (auto it = key.begin(); it != key.end(); ++it)
             e.columns.insert(it.key(), it.value().isNull() ? std::nullopt

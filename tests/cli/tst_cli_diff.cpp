@@ -1,3 +1,4 @@
+#include "CliRun.h"
 #include "TestPostgres.h"
 #include "TestSqlite.h"
 #include "TwoSystems.h"
@@ -17,22 +18,8 @@ class TestCliDiff : public QObject
 {
     Q_OBJECT
 
-    struct Run
-    {
-        int exitCode = -1;
-        QByteArray out;
-        QByteArray err;
-    };
-
-    static Run cli(const QStringList &args)
-    {
-        QProcess p;
-        p.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
-        if (!p.waitForFinished(120000))
-            return {};
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-                p.readAllStandardError()};
-    }
+    using Run = testsupport::CliRun;
+    static Run cli(const QStringList &args) { return testsupport::runCli(args); }
 
     QTemporaryDir m_dir;
     int m_case = 0;
