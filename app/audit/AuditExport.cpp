@@ -114,6 +114,10 @@ QStringList entryLines(const AuditEntry &a)
         lines << head + QStringLiteral("  %1 by %2 (%3@%4)")
                             .arg(e.value(u"choice").toString(), e.value(u"operator").toString(),
                                  e.value(u"os_user").toString(), e.value(u"host").toString());
+        if (e.contains(u"undoes"))
+            lines << QStringLiteral("    undoes resolution ") + e.value(u"undoes").toString();
+        if (e.contains(u"bulk"))
+            lines << QStringLiteral("    bulk: ") + e.value(u"bulk").toObject().value(u"rule").toString();
         lines << QStringLiteral("    reason: ") + e.value(u"reason").toString();
         lines << QStringLiteral("    source before: ") + valuesText(e.value(u"source"));
         lines << QStringLiteral("    target before: ") + valuesText(e.value(u"target"));
@@ -122,9 +126,11 @@ QStringList entryLines(const AuditEntry &a)
                             .arg(e.value(u"outcome").toString(),
                                  e.value(u"recovered").toBool() ? QStringLiteral(" (recovered)")
                                                                 : QString());
-        if (e.value(u"outcome").toString() == u"applied")
-            lines << QStringLiteral("    after: ") + valuesText(e.value(u"after"));
-        else
+        if (e.value(u"outcome").toString() == u"applied") {
+            const QJsonObject after = e.value(u"after").toObject();
+            lines << QStringLiteral("    source after: ") + valuesText(after.value(u"source"));
+            lines << QStringLiteral("    target after: ") + valuesText(after.value(u"target"));
+        } else
             lines << QStringLiteral("    nothing was written");
         if (e.contains(u"error"))
             lines << QStringLiteral("    error: ") + e.value(u"error").toString();

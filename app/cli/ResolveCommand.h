@@ -4,7 +4,7 @@
 
 namespace syncdesk::cli {
 
-// `syncdesk-cli resolve --workspace W --flow F --key K… --take source|target --reason TEXT`
+// `syncdesk-cli resolve`: one record, an undo, or a bulk rule; with --preview, only the plan
 class ResolveCommand
 {
 public:

@@ -1,19 +1,20 @@
 #pragma once
 
 #include "ColumnInfo.h"
+#include "model/Classify.h"
+#include "model/RowEncoder.h"
 #include "model/RecordState.h"
 #include "model/Workspace.h"
 
 #include <QList>
 #include <QStringList>
 
+#include <memory>
 #include <optional>
 
 namespace syncdesk {
 
 class BatchQueue;
-class RowEncoder;
-struct EncodedRow;
 
 // One key's column values as text, as change feeds deliver them (nullopt for NULL).
 using KeyText = QList<std::optional<QString>>;
@@ -31,6 +32,27 @@ struct ScanStats
 {
     qint64 rows = 0;
     qint64 nullKeyRows = 0; // rows left out because a key column is NULL: they name no record
+};
+
+// One statement as it is sent: SQL with placeholders and the values bound to them, shown as
+// text (nullopt: NULL). Previews show these, so what the operator reads is what runs.
+struct BoundStatement
+{
+    QString sql;
+    QList<std::optional<QString>> values;
+};
+
+// One record's row held under its system's write lock, in an open transaction.
+class RowLock
+{
+public:
+    virtual ~RowLock() = default; // rolls back unless committed
+    // The row as read under the lock (nullopt: there is none).
+    [[nodiscard]] virtual const std::optional<EncodedRow> &row() const = 0;
+    [[nodiscard]] RowHash hash() const { return row() ? RowHash(row()->hash) : RowHash(); }
+    // Makes the row hold `values` (canonical texts in field order; nullopt: delete it).
+    virtual void write(const std::optional<QList<FieldText>> &values) = 0;
+    virtual void commit() = 0;
 };
 
 // One connected system. A connector is used from one thread at a time (its worker thread);
@@ -52,12 +74,30 @@ public:
     // The current rows of `keys`; keys with no row are left out. `request` as for scan().
     [[nodiscard]] virtual QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                                   const QList<KeyText> &keys) = 0;
+    // Locks the row of `key` (whether or not it exists) in a transaction of its own, so
+    // nothing else changes it until the lock commits or is dropped (which rolls back).
+    [[nodiscard]] virtual std::unique_ptr<RowLock> lockRow(const ScanRequest &request,
+                                                           RowEncoder &encoder,
+                                                           const KeyText &key) = 0;
+    // The statements lockRow() and then RowLock::write(values) send, in order, with their
+    // bound values: a preview shows exactly these. `exists`: whether the row is there.
+    [[nodiscard]] virtual QList<BoundStatement> writeStatements(const ScanRequest &request,
+                                                                const KeyText &key, bool exists,
+                                                                const std::optional<QList<FieldText>> &values) = 0;
+
     // Makes the row of `key` hold `values` (canonical texts in field order; nullopt: no row),
     // in one transaction, only if it still hashes to `expected` (nullopt: absent). Returns
     // false, having written nothing, when it does not; throws SyncError on failure.
-    [[nodiscard]] virtual bool write(const ScanRequest &request, RowEncoder &encoder,
-                                     const KeyText &key, const RowHash &expected,
-                                     const std::optional<QList<std::optional<QByteArray>>> &values) = 0;
+    [[nodiscard]] bool write(const ScanRequest &request, RowEncoder &encoder, const KeyText &key,
+                             const RowHash &expected, const std::optional<QList<FieldText>> &values)
+    {
+        const std::unique_ptr<RowLock> lock = lockRow(request, encoder, key);
+        if (lock->hash() != expected)
+            return false;
+        lock->write(values);
+        lock->commit();
+        return true;
+    }
 
     // `table` with its schema filled in, as change feeds name it (search path resolved).
     [[nodiscard]] virtual TableRef qualified(const TableRef &table) = 0;

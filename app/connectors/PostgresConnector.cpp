@@ -8,6 +8,8 @@
 
 #include <QHash>
 
+#include <utility>
+
 namespace syncdesk {
 
 namespace {
@@ -316,80 +318,165 @@ TableRef PostgresConnector::qualified(const TableRef &table)
     return {resolveSchema(table), table.name};
 }
 
-bool PostgresConnector::write(const ScanRequest &request, RowEncoder &encoder, const KeyText &key,
-                              const RowHash &expected,
-                              const std::optional<QList<std::optional<QByteArray>>> &values)
+namespace {
+
+// One statement of a record's write: SQL with $n parameters and their text values (a null
+// QByteArray: NULL).
+struct PgStatement
+{
+    QByteArray sql;
+    QList<QByteArray> params;
+};
+
+// The SQL of one record's write, built in one place for the write and for its preview. Values
+// go as text parameters cast to the column's type: canonical texts read back as that type,
+// bytes in bytea's hex form.
+class PgWriteSql
+{
+public:
+    PgWriteSql(const ScanRequest &r, const PgConnection &conn, const KeyText &key) : m_request(r)
+    {
+        m_table = conn.quoteIdentifier(r.table.schema) + '.' + conn.quoteIdentifier(r.table.name);
+        for (qsizetype k = 0; k < r.keys.size(); ++k) {
+            const QByteArray id = conn.quoteIdentifier(r.keys[k].name);
+            const QByteArray param = '$' + QByteArray::number(k + 1) + "::" + r.keys[k].typeName.toUtf8();
+            m_where += (m_where.isEmpty() ? "" : " AND ") + id + " = " + param;
+            m_select += (m_select.isEmpty() ? "" : ", ") + id;
+            m_keyNames += (m_keyNames.isEmpty() ? "" : ", ") + id;
+            m_keyValues += (m_keyValues.isEmpty() ? "" : ", ") + param;
+            m_keyParams << (key.value(k) ? key.value(k)->toUtf8() : QByteArray());
+        }
+        for (const ColumnInfo &f : r.fields) {
+            m_fieldIds << conn.quoteIdentifier(f.name);
+            m_select += ", " + m_fieldIds.last();
+        }
+    }
+
+    [[nodiscard]] PgStatement lock() const
+    {
+        return {"SELECT " + m_select + " FROM " + m_table + " WHERE " + m_where + " FOR UPDATE",
+                m_keyParams};
+    }
+
+    // Nothing when the row already is as asked (absent and to be absent).
+    [[nodiscard]] std::optional<PgStatement> change(bool exists,
+                                                    const std::optional<QList<FieldText>> &values) const
+    {
+        if (!values) {
+            if (!exists)
+                return std::nullopt;
+            return PgStatement{"DELETE FROM " + m_table + " WHERE " + m_where, m_keyParams};
+        }
+        QList<QByteArray> params = m_keyParams;
+        QByteArray assignments, fieldNames, fieldValues;
+        for (qsizetype f = 0; f < m_request.fields.size(); ++f) {
+            const FieldText v = values->value(f);
+            params << (!v ? QByteArray()
+                          : m_request.fields[f].cls == FieldClass::Bytes ? "\\x" + *v : *v);
+            const QByteArray param = '$' + QByteArray::number(params.size()) + "::"
+                                     + m_request.fields[f].typeName.toUtf8();
+            assignments += (assignments.isEmpty() ? "" : ", ") + m_fieldIds[f] + " = " + param;
+            fieldNames += ", " + m_fieldIds[f];
+            fieldValues += ", " + param;
+        }
+        if (exists) {
+            if (assignments.isEmpty())
+                return std::nullopt;
+            return PgStatement{"UPDATE " + m_table + " SET " + assignments + " WHERE " + m_where, params};
+        }
+        return PgStatement{"INSERT INTO " + m_table + " (" + m_keyNames + fieldNames + ") VALUES ("
+                               + m_keyValues + fieldValues + ")",
+                           params};
+    }
+
+private:
+    const ScanRequest &m_request;
+    QByteArray m_table, m_where, m_select, m_keyNames, m_keyValues;
+    QList<QByteArray> m_keyParams, m_fieldIds;
+};
+
+BoundStatement bound(const PgStatement &s)
+{
+    BoundStatement b{QString::fromUtf8(s.sql), {}};
+    for (const QByteArray &p : s.params)
+        b.values << (p.isNull() ? std::nullopt : std::optional<QString>(QString::fromUtf8(p)));
+    return b;
+}
+
+// The row under FOR UPDATE on the connector's connection, which is in the lock's transaction
+// until it ends.
+class PgRowLock final : public RowLock
+{
+public:
+    PgRowLock(PgConnection &conn, ScanRequest request, RowEncoder &encoder, const KeyText &key)
+        : m_conn(conn), m_request(std::move(request)), m_sql(m_request, conn, key)
+    {
+        m_conn.exec("write", "BEGIN", {}, PGRES_COMMAND_OK);
+        m_open = true;
+        try {
+            const PgStatement lock = m_sql.lock();
+            const PgResultPtr current = m_conn.exec("write", lock.sql, lock.params);
+            if (PQntuples(current.get()) > 0) {
+                std::vector<RawValue> raw;
+                OutputColumns(m_request).read(current.get(), 0, raw);
+                EncodedRow row;
+                if (encoder.encodeRow(raw.data(), raw.data() + m_request.keys.size(), row))
+                    m_row = std::move(row);
+            }
+        } catch (...) {
+            rollback(); // no destructor runs for a constructor that throws
+            throw;
+        }
+    }
+    ~PgRowLock() override { rollback(); }
+    [[nodiscard]] const std::optional<EncodedRow> &row() const override { return m_row; }
+    void write(const std::optional<QList<FieldText>> &values) override
+    {
+        if (const auto change = m_sql.change(m_row.has_value(), values))
+            m_conn.exec("write", change->sql, change->params, PGRES_COMMAND_OK);
+    }
+    void commit() override
+    {
+        m_conn.exec("write", "COMMIT", {}, PGRES_COMMAND_OK);
+        m_open = false; // when COMMIT throws, the destructor's ROLLBACK ends what is left
+    }
+
+private:
+    void rollback()
+    {
+        if (std::exchange(m_open, false))
+            const PgResultPtr result(PQexec(m_conn.handle(), "ROLLBACK"));
+    }
+
+    PgConnection &m_conn;
+    ScanRequest m_request;
+    PgWriteSql m_sql;
+    std::optional<EncodedRow> m_row;
+    bool m_open = false;
+};
+
+} // namespace
+
+std::unique_ptr<RowLock> PostgresConnector::lockRow(const ScanRequest &request, RowEncoder &encoder,
+                                                    const KeyText &key)
 {
     ScanRequest r = request;
     r.table.schema = resolveSchema(request.table);
-    const QByteArray table = m_conn->quoteIdentifier(r.table.schema) + '.'
-                             + m_conn->quoteIdentifier(r.table.name);
-    QList<QByteArray> keyParams;
-    QByteArray where, select, keyNames, keyValues;
-    for (qsizetype k = 0; k < r.keys.size(); ++k) {
-        const QByteArray id = m_conn->quoteIdentifier(r.keys[k].name);
-        const QByteArray param = '$' + QByteArray::number(k + 1) + "::" + r.keys[k].typeName.toUtf8();
-        where += (where.isEmpty() ? "" : " AND ") + id + " = " + param;
-        select += (select.isEmpty() ? "" : ", ") + id;
-        keyNames += (keyNames.isEmpty() ? "" : ", ") + id;
-        keyValues += (keyValues.isEmpty() ? "" : ", ") + param;
-        keyParams << (key.value(k) ? key.value(k)->toUtf8() : QByteArray());
-    }
-    for (const ColumnInfo &f : r.fields)
-        select += ", " + m_conn->quoteIdentifier(f.name);
+    return std::make_unique<PgRowLock>(*m_conn, std::move(r), encoder, key);
+}
 
-    m_conn->exec("write", "BEGIN", {}, PGRES_COMMAND_OK);
-    try {
-        // Lock the row (if any) and check it is still what the operator saw.
-        const PgResultPtr current = m_conn->exec(
-            "write", "SELECT " + select + " FROM " + table + " WHERE " + where + " FOR UPDATE", keyParams);
-        RowHash now;
-        if (PQntuples(current.get()) > 0) {
-            std::vector<RawValue> raw;
-            OutputColumns(r).read(current.get(), 0, raw);
-            EncodedRow row;
-            if (encoder.encodeRow(raw.data(), raw.data() + r.keys.size(), row))
-                now = row.hash;
-        }
-        if (now != expected) {
-            m_conn->exec("write", "ROLLBACK", {}, PGRES_COMMAND_OK);
-            return false;
-        }
-        // Canonical texts read back as the column's type, bytes as bytea's hex form.
-        QList<QByteArray> params = keyParams;
-        QByteArray assignments, fieldNames, fieldValues;
-        if (values) {
-            for (qsizetype f = 0; f < r.fields.size(); ++f) {
-                const std::optional<QByteArray> v = values->value(f);
-                params << (!v ? QByteArray()
-                              : r.fields[f].cls == FieldClass::Bytes ? "\\x" + *v : *v);
-                const QByteArray id = m_conn->quoteIdentifier(r.fields[f].name);
-                const QByteArray param = '$' + QByteArray::number(params.size()) + "::"
-                                         + r.fields[f].typeName.toUtf8();
-                assignments += (assignments.isEmpty() ? "" : ", ") + id + " = " + param;
-                fieldNames += ", " + id;
-                fieldValues += ", " + param;
-            }
-        }
-        if (!values) {
-            if (now)
-                m_conn->exec("write", "DELETE FROM " + table + " WHERE " + where, keyParams,
-                             PGRES_COMMAND_OK);
-        } else if (now) {
-            if (!assignments.isEmpty())
-                m_conn->exec("write", "UPDATE " + table + " SET " + assignments + " WHERE " + where,
-                             params, PGRES_COMMAND_OK);
-        } else {
-            m_conn->exec("write", "INSERT INTO " + table + " (" + keyNames + fieldNames + ") VALUES ("
-                                      + keyValues + fieldValues + ")",
-                         params, PGRES_COMMAND_OK);
-        }
-        m_conn->exec("write", "COMMIT", {}, PGRES_COMMAND_OK);
-        return true;
-    } catch (const SyncError &) {
-        const PgResultPtr rollback(PQexec(m_conn->handle(), "ROLLBACK"));
-        throw;
-    }
+QList<BoundStatement> PostgresConnector::writeStatements(const ScanRequest &request,
+                                                         const KeyText &key, bool exists,
+                                                         const std::optional<QList<FieldText>> &values)
+{
+    ScanRequest r = request;
+    r.table.schema = resolveSchema(request.table);
+    const PgWriteSql sql(r, *m_conn, key);
+    QList<BoundStatement> out{{QStringLiteral("BEGIN"), {}}, bound(sql.lock())};
+    if (const auto change = sql.change(exists, values))
+        out << bound(*change);
+    out << BoundStatement{QStringLiteral("COMMIT"), {}};
+    return out;
 }
 
 } // namespace syncdesk

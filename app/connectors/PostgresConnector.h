@@ -22,9 +22,11 @@ public:
     ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
     [[nodiscard]] QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                           const QList<KeyText> &keys) override;
-    [[nodiscard]] bool write(const ScanRequest &request, RowEncoder &encoder, const KeyText &key,
-                             const RowHash &expected,
-                             const std::optional<QList<std::optional<QByteArray>>> &values) override;
+    [[nodiscard]] std::unique_ptr<RowLock> lockRow(const ScanRequest &request, RowEncoder &encoder,
+                                                   const KeyText &key) override;
+    [[nodiscard]] QList<BoundStatement> writeStatements(const ScanRequest &request,
+                                                        const KeyText &key, bool exists,
+                                                        const std::optional<QList<FieldText>> &values) override;
 
     // The statement scan() runs, for logs, EXPLAIN and tests.
     [[nodiscard]] QByteArray scanQuery(const ScanRequest &request) const;

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace syncdesk {
@@ -310,135 +311,250 @@ TableRef SqliteConnector::qualified(const TableRef &table)
     return {schemaOf(table), table.name};
 }
 
-bool SqliteConnector::write(const ScanRequest &request, RowEncoder &encoder, const KeyText &key,
-                            const RowHash &expected,
-                            const std::optional<QList<std::optional<QByteArray>>> &values)
-{
-    // Scans read through a read-only connection; a write gets its own, closed afterwards.
-    const QString name = m_connectionName + QStringLiteral("-write");
-    struct Closer
-    {
-        QString name;
-        ~Closer()
-        {
-            QSqlDatabase::database(name, false).close();
-            QSqlDatabase::removeDatabase(name);
-        }
-    };
-    const Closer closer{name}; // also when opening fails
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(system().path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-        if (!db.open())
-            throw SyncError(QStringLiteral("%1: cannot open %2 for writing: %3")
-                                .arg(where(), system().path, db.lastError().text()));
-    }
-    sqlite3 *handle = nativeHandle(QSqlDatabase::database(name, false));
-    auto fail = [&](const QString &what) {
-        sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
-        return SyncError(QStringLiteral("%1: %2 in %3 failed: %4")
-                             .arg(where(), what, request.table.display(),
-                                  QString::fromUtf8(sqlite3_errmsg(handle))));
-    };
-    auto prepare = [&](const QString &sql) {
-        const QByteArray utf8 = sql.toUtf8();
-        sqlite3_stmt *raw = nullptr;
-        if (sqlite3_prepare_v2(handle, utf8.constData(), int(utf8.size()), &raw, nullptr) != SQLITE_OK)
-            throw fail(QStringLiteral("preparing a write"));
-        return Statement(raw, &sqlite3_finalize);
-    };
-    QStringList select, conditions, keyNames;
-    for (const ColumnInfo &k : request.keys) {
-        select << quoted(k.name);
-        keyNames << quoted(k.name);
-        conditions << quoted(k.name) + QStringLiteral(" = ?");
-    }
-    for (const ColumnInfo &f : request.fields)
-        select << quoted(f.name);
-    const QString table = quoted(schemaOf(request.table)) + u'.' + quoted(request.table.name);
-    const QString whereKey = conditions.join(QStringLiteral(" AND "));
-    std::vector<QByteArray> keyBytes;
-    for (const auto &v : key)
-        keyBytes.push_back(v.value_or(QString()).toUtf8());
-    auto bindKey = [&](sqlite3_stmt *s, int first) {
-        for (int i = 0; i < int(keyBytes.size()); ++i)
-            sqlite3_bind_text(s, first + i, keyBytes[size_t(i)].constData(),
-                              int(keyBytes[size_t(i)].size()), SQLITE_TRANSIENT);
-    };
-    // A field's canonical text bound the way SQLite stores such a value.
-    auto bindField = [&](sqlite3_stmt *s, int index, FieldClass cls, const std::optional<QByteArray> &v) {
-        if (!v) {
-            sqlite3_bind_null(s, index);
-        } else if (cls == FieldClass::Bytes) {
-            const QByteArray bytes = QByteArray::fromHex(*v);
-            sqlite3_bind_blob(s, index, bytes.constData(), int(bytes.size()), SQLITE_TRANSIENT);
-        } else if (cls == FieldClass::Boolean && (*v == "true" || *v == "false")) {
-            sqlite3_bind_int(s, index, *v == "true" ? 1 : 0);
-        } else {
-            sqlite3_bind_text(s, index, v->constData(), int(v->size()), SQLITE_TRANSIENT);
-        }
-    };
+namespace {
 
-    if (sqlite3_exec(handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-        throw fail(QStringLiteral("starting a write"));
-    RowHash now;
+// One bound value as SQLite stores such a field: a canonical text of the field's class.
+struct SqliteBind
+{
+    enum class Kind { Null, Text, Blob, Integer } kind = Kind::Null;
+    QByteArray bytes;
+    int integer = 0;
+
+    static SqliteBind of(FieldClass cls, const FieldText &v)
     {
-        const Statement current = prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3")
-                                              .arg(select.join(QStringLiteral(", ")), table, whereKey));
-        bindKey(current.get(), 1);
-        const int rc = sqlite3_step(current.get());
-        if (rc == SQLITE_ROW) {
-            std::vector<RawValue> raw(size_t(request.keys.size() + request.fields.size()));
-            readRow(current.get(), raw);
-            EncodedRow row;
-            if (encoder.encodeRow(raw.data(), raw.data() + request.keys.size(), row))
-                now = row.hash;
-        } else if (rc != SQLITE_DONE) {
-            throw fail(QStringLiteral("reading the row"));
+        if (!v)
+            return {};
+        if (cls == FieldClass::Bytes)
+            return {Kind::Blob, QByteArray::fromHex(*v), 0};
+        if (cls == FieldClass::Boolean && (*v == "true" || *v == "false"))
+            return {Kind::Integer, {}, *v == "true" ? 1 : 0};
+        return {Kind::Text, *v, 0};
+    }
+    void bind(sqlite3_stmt *s, int index) const
+    {
+        switch (kind) {
+        case Kind::Null:
+            sqlite3_bind_null(s, index);
+            break;
+        case Kind::Text:
+            sqlite3_bind_text(s, index, bytes.constData(), int(bytes.size()), SQLITE_TRANSIENT);
+            break;
+        case Kind::Blob:
+            sqlite3_bind_blob(s, index, bytes.constData(), int(bytes.size()), SQLITE_TRANSIENT);
+            break;
+        case Kind::Integer:
+            sqlite3_bind_int(s, index, integer);
+            break;
         }
     }
-    if (now != expected) {
-        sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
-        return false;
+    [[nodiscard]] std::optional<QString> display() const
+    {
+        switch (kind) {
+        case Kind::Null:
+            return std::nullopt;
+        case Kind::Blob:
+            return QStringLiteral("x'%1'").arg(QString::fromLatin1(bytes.toHex()));
+        case Kind::Integer:
+            return QString::number(integer);
+        case Kind::Text:
+            break;
+        }
+        return QString::fromUtf8(bytes);
     }
-    const int keyCount = int(request.keys.size());
-    Statement change(nullptr, &sqlite3_finalize);
-    if (!values) {
-        if (now) {
-            change = prepare(QStringLiteral("DELETE FROM %1 WHERE %2").arg(table, whereKey));
-            bindKey(change.get(), 1);
+};
+
+struct SqliteStatement
+{
+    QString sql;
+    QList<SqliteBind> binds;
+
+    [[nodiscard]] BoundStatement bound() const
+    {
+        BoundStatement b{sql, {}};
+        for (const SqliteBind &v : binds)
+            b.values << v.display();
+        return b;
+    }
+};
+
+// The SQL of one record's write, built in one place for the write and for its preview.
+class SqliteWriteSql
+{
+public:
+    SqliteWriteSql(const ScanRequest &r, const KeyText &key) : m_request(r)
+    {
+        QStringList conditions;
+        for (qsizetype k = 0; k < r.keys.size(); ++k) {
+            m_select << quoted(r.keys[k].name);
+            m_names << quoted(r.keys[k].name);
+            conditions << quoted(r.keys[k].name) + QStringLiteral(" = ?");
+            m_keys << SqliteBind{SqliteBind::Kind::Text, key.value(k).value_or(QString()).toUtf8(), 0};
         }
-    } else if (now) {
-        QStringList assignments;
-        for (const ColumnInfo &f : request.fields)
-            assignments << quoted(f.name) + QStringLiteral(" = ?");
-        if (!assignments.isEmpty()) {
-            change = prepare(QStringLiteral("UPDATE %1 SET %2 WHERE %3")
-                                 .arg(table, assignments.join(QStringLiteral(", ")), whereKey));
-            for (int f = 0; f < int(request.fields.size()); ++f)
-                bindField(change.get(), f + 1, request.fields[f].cls, values->value(f));
-            bindKey(change.get(), int(request.fields.size()) + 1);
+        for (const ColumnInfo &f : r.fields)
+            m_select << quoted(f.name);
+        m_table = quoted(schemaOf(r.table)) + u'.' + quoted(r.table.name);
+        m_where = conditions.join(QStringLiteral(" AND "));
+    }
+
+    [[nodiscard]] SqliteStatement lock() const
+    {
+        return {QStringLiteral("SELECT %1 FROM %2 WHERE %3")
+                    .arg(m_select.join(QStringLiteral(", ")), m_table, m_where),
+                m_keys};
+    }
+
+    // Nothing when the row already is as asked (absent and to be absent).
+    [[nodiscard]] std::optional<SqliteStatement> change(bool exists,
+                                                        const std::optional<QList<FieldText>> &values) const
+    {
+        if (!values) {
+            if (!exists)
+                return std::nullopt;
+            return SqliteStatement{QStringLiteral("DELETE FROM %1 WHERE %2").arg(m_table, m_where), m_keys};
         }
-    } else {
-        QStringList names = keyNames;
-        for (const ColumnInfo &f : request.fields)
-            names << quoted(f.name);
-        QStringList marks;
-        for (int i = 0; i < names.size(); ++i)
+        QList<SqliteBind> fields;
+        QStringList assignments, names = m_names, marks;
+        for (qsizetype f = 0; f < m_request.fields.size(); ++f) {
+            fields << SqliteBind::of(m_request.fields[f].cls, values->value(f));
+            assignments << quoted(m_request.fields[f].name) + QStringLiteral(" = ?");
+            names << quoted(m_request.fields[f].name);
+        }
+        if (exists) {
+            if (assignments.isEmpty())
+                return std::nullopt;
+            return SqliteStatement{QStringLiteral("UPDATE %1 SET %2 WHERE %3")
+                                       .arg(m_table, assignments.join(QStringLiteral(", ")), m_where),
+                                   fields + m_keys};
+        }
+        for (qsizetype i = 0; i < names.size(); ++i)
             marks << QStringLiteral("?");
-        change = prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
-                             .arg(table, names.join(QStringLiteral(", ")), marks.join(QStringLiteral(", "))));
-        bindKey(change.get(), 1);
-        for (int f = 0; f < int(request.fields.size()); ++f)
-            bindField(change.get(), keyCount + f + 1, request.fields[f].cls, values->value(f));
+        return SqliteStatement{QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+                                   .arg(m_table, names.join(QStringLiteral(", ")),
+                                        marks.join(QStringLiteral(", "))),
+                               m_keys + fields};
     }
-    if (change && sqlite3_step(change.get()) != SQLITE_DONE)
-        throw fail(QStringLiteral("writing the row"));
-    change.reset();
-    if (sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-        throw fail(QStringLiteral("committing the write"));
-    return true;
+
+private:
+    const ScanRequest &m_request;
+    QStringList m_select, m_names;
+    QString m_table, m_where;
+    QList<SqliteBind> m_keys;
+};
+
+// The row under BEGIN IMMEDIATE (SQLite's write lock is the database's) on a connection of its
+// own: scans read through a read-only one.
+class SqliteRowLock final : public RowLock
+{
+public:
+    SqliteRowLock(const QString &connectionName, const QString &path, QString where,
+                  ScanRequest request, RowEncoder &encoder, const KeyText &key)
+        : m_name(connectionName), m_where(std::move(where)), m_request(std::move(request)),
+          m_sql(m_request, key)
+    {
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+            db.setDatabaseName(path);
+            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+            if (!db.open()) {
+                const QString error = db.lastError().text();
+                close();
+                throw SyncError(QStringLiteral("%1: cannot open %2 for writing: %3")
+                                    .arg(m_where, path, error));
+            }
+        }
+        try {
+            m_handle = SqliteConnector::nativeHandle(QSqlDatabase::database(m_name, false));
+            if (sqlite3_exec(m_handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+                throw failure(QStringLiteral("taking the write lock"));
+            m_open = true;
+            const Statement current = run(m_sql.lock(), QStringLiteral("reading the row"));
+            if (m_lastStep == SQLITE_ROW) {
+                std::vector<RawValue> raw(size_t(m_request.keys.size() + m_request.fields.size()));
+                readRow(current.get(), raw);
+                EncodedRow row;
+                if (encoder.encodeRow(raw.data(), raw.data() + m_request.keys.size(), row))
+                    m_row = std::move(row);
+            }
+        } catch (...) {
+            close(); // no destructor runs for a constructor that throws
+            throw;
+        }
+    }
+    ~SqliteRowLock() override { close(); }
+
+    [[nodiscard]] const std::optional<EncodedRow> &row() const override { return m_row; }
+    void write(const std::optional<QList<FieldText>> &values) override
+    {
+        if (const auto change = m_sql.change(m_row.has_value(), values))
+            run(*change, QStringLiteral("writing the row"));
+    }
+    void commit() override
+    {
+        if (sqlite3_exec(m_handle, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+            throw failure(QStringLiteral("committing the write"));
+        m_open = false;
+    }
+
+private:
+    // Prepares, binds and steps once; the statement stays for reading a returned row.
+    Statement run(const SqliteStatement &s, const QString &what)
+    {
+        const QByteArray utf8 = s.sql.toUtf8();
+        sqlite3_stmt *raw = nullptr;
+        if (sqlite3_prepare_v2(m_handle, utf8.constData(), int(utf8.size()), &raw, nullptr) != SQLITE_OK)
+            throw failure(what);
+        Statement stmt(raw, &sqlite3_finalize);
+        for (int i = 0; i < int(s.binds.size()); ++i)
+            s.binds[i].bind(raw, i + 1);
+        m_lastStep = sqlite3_step(raw);
+        if (m_lastStep != SQLITE_ROW && m_lastStep != SQLITE_DONE)
+            throw failure(what);
+        return stmt;
+    }
+    SyncError failure(const QString &what) const
+    {
+        return SyncError(QStringLiteral("%1: %2 in %3 failed: %4")
+                             .arg(m_where, what, m_request.table.display(),
+                                  QString::fromUtf8(sqlite3_errmsg(m_handle))));
+    }
+    void close()
+    {
+        if (m_handle && std::exchange(m_open, false))
+            sqlite3_exec(m_handle, "ROLLBACK", nullptr, nullptr, nullptr);
+        m_handle = nullptr;
+        QSqlDatabase::database(m_name, false).close();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+
+    QString m_name;
+    QString m_where;
+    ScanRequest m_request;
+    SqliteWriteSql m_sql;
+    sqlite3 *m_handle = nullptr;
+    std::optional<EncodedRow> m_row;
+    int m_lastStep = SQLITE_DONE;
+    bool m_open = false;
+};
+
+} // namespace
+
+std::unique_ptr<RowLock> SqliteConnector::lockRow(const ScanRequest &request, RowEncoder &encoder,
+                                                  const KeyText &key)
+{
+    return std::make_unique<SqliteRowLock>(m_connectionName + QStringLiteral("-write"),
+                                           system().path, where(), request, encoder, key);
+}
+
+QList<BoundStatement> SqliteConnector::writeStatements(const ScanRequest &request, const KeyText &key,
+                                                       bool exists,
+                                                       const std::optional<QList<FieldText>> &values)
+{
+    const SqliteWriteSql sql(request, key);
+    QList<BoundStatement> out{{QStringLiteral("BEGIN IMMEDIATE"), {}}, sql.lock().bound()};
+    if (const auto change = sql.change(exists, values))
+        out << change->bound();
+    out << BoundStatement{QStringLiteral("COMMIT"), {}};
+    return out;
 }
 
 } // namespace syncdesk

@@ -2,6 +2,7 @@
 
 #include "DiffResult.h"
 #include "connectors/ConnectorFactory.h"
+#include "model/Canonical.h"
 #include "model/Classify.h"
 #include "model/JsonText.h"
 #include "model/RowEncoder.h"
@@ -409,11 +410,43 @@ RecordDetail LiveFlow::detail(const KeyText &key, const std::optional<StoredBase
     return d;
 }
 
-bool LiveFlow::write(bool sourceSide, const KeyText &key, const RowHash &expected,
-                     const std::optional<QList<FieldText>> &values)
+std::unique_ptr<RowLock> LiveFlow::lockRow(bool sourceSide, const KeyText &key)
 {
-    return m_connectors[sourceSide ? 0 : 1]->write(m_plan.request(sourceSide), *m_encoder, key,
-                                                   expected, values);
+    return m_connectors[sourceSide ? 0 : 1]->lockRow(m_plan.request(sourceSide), *m_encoder, key);
+}
+
+QList<BoundStatement> LiveFlow::writeStatements(bool sourceSide, const KeyText &key, bool exists,
+                                                const std::optional<QList<FieldText>> &values)
+{
+    return m_connectors[sourceSide ? 0 : 1]->writeStatements(m_plan.request(sourceSide), key,
+                                                             exists, values);
+}
+
+std::optional<QByteArray> LiveFlow::canonicalValue(qsizetype field, const QString &text) const
+{
+    const FieldClass cls = m_plan.fieldClasses.value(field, FieldClass::Text);
+    const QByteArray utf8 = cls == FieldClass::Bytes ? text.toUtf8().toLower() : text.toUtf8();
+    const std::string_view view(utf8.constData(), size_t(utf8.size()));
+    if (cls == FieldClass::Bytes) {
+        // Bytes are given as hex digits, as they are shown.
+        if (utf8.size() % 2 != 0 || QByteArray::fromHex(utf8).toHex() != utf8)
+            return std::nullopt;
+    }
+    std::string out;
+    const RawValue raw = cls == FieldClass::Bytes ? RawValue::hex(view) : RawValue::text(view);
+    if (canonical::append(cls, raw, out) != cls)
+        return std::nullopt;
+    return QByteArray(out.data(), qsizetype(out.size()));
+}
+
+QList<QByteArray> LiveFlow::keysWith(RecordStatus status) const
+{
+    QList<QByteArray> keys;
+    m_records.forEach([&](std::string_view key, const TrackedRecord &r) {
+        if (r.status == status)
+            keys.append(QByteArray(key.data(), qsizetype(key.size())));
+    });
+    return keys;
 }
 
 qint64 LiveFlow::oldestPendingAgeMs(qint64 nowMs) const

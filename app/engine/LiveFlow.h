@@ -20,6 +20,8 @@
 namespace syncdesk {
 
 class Connector;
+class RowLock;
+struct BoundStatement;
 class RowEncoder;
 struct DiffResult;
 struct StateChanges;
@@ -80,9 +82,17 @@ public:
     // three-way view). `stored`: the state store's baseline for it, if any.
     [[nodiscard]] RecordDetail detail(const KeyText &key, const std::optional<StoredBaseline> &stored,
                                       qint64 nowMs);
-    // A conditional write of one record on one side (Connector::write).
-    [[nodiscard]] bool write(bool sourceSide, const KeyText &key, const RowHash &expected,
-                             const std::optional<QList<FieldText>> &values);
+    // One record's row on one side under that system's write lock (Connector::lockRow).
+    [[nodiscard]] std::unique_ptr<RowLock> lockRow(bool sourceSide, const KeyText &key);
+    // The statements that lock and then write it (Connector::writeStatements): the preview.
+    [[nodiscard]] QList<BoundStatement> writeStatements(bool sourceSide, const KeyText &key,
+                                                        bool exists,
+                                                        const std::optional<QList<FieldText>> &values);
+    // `text` as field `field`'s canonical text, or nullopt when it is not a value of the
+    // field's class ("n/a" for a number).
+    [[nodiscard]] std::optional<QByteArray> canonicalValue(qsizetype field, const QString &text) const;
+    // The keys (JSON) of the tracked records that have `status`, in no particular order.
+    [[nodiscard]] QList<QByteArray> keysWith(RecordStatus status) const;
     // Pending records past their SLA turn late.
     void tick(qint64 nowMs, QList<StatusEvent> &events);
 

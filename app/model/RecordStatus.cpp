@@ -17,4 +17,12 @@ QString statusName(RecordStatus status)
     return {};
 }
 
+std::optional<RecordStatus> statusFromName(const QString &name)
+{
+    for (int s = int(RecordStatus::InSync); s <= int(RecordStatus::Different); ++s)
+        if (statusName(RecordStatus(s)) == name)
+            return RecordStatus(s);
+    return std::nullopt;
+}
+
 } // namespace syncdesk

@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include <optional>
+
 namespace syncdesk {
 
 // The status of one record of a flow (DESIGN.md, Record status). A first comparison, with no
@@ -19,5 +21,6 @@ enum class RecordStatus {
 
 // The Contract's spelling: "in_sync", "missing_in_target", …
 [[nodiscard]] QString statusName(RecordStatus status);
+[[nodiscard]] std::optional<RecordStatus> statusFromName(const QString &name);
 
 } // namespace syncdesk

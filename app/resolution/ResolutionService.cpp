@@ -19,32 +19,110 @@
 
 namespace syncdesk {
 
-namespace {
-
-QString hex(const RowHash &h)
+QString pickName(Pick pick)
 {
-    return rowHashText(h);
+    switch (pick) {
+    case Pick::Source:
+        return QStringLiteral("source");
+    case Pick::Target:
+        return QStringLiteral("target");
+    case Pick::Baseline:
+        return QStringLiteral("baseline");
+    }
+    return {};
 }
 
-QJsonValue side(const RecordDetail &d, bool source)
+std::optional<Pick> pickFromName(const QString &name)
 {
-    const RowHash &h = source ? d.state.source : d.state.target;
-    if (!h)
-        return QJsonValue(); // no row
-    QJsonObject values;
-    for (const FieldDetail &f : d.fields) {
-        const FieldText &v = source ? f.source : f.target;
-        values.insert(f.name, v ? QJsonValue(QString::fromUtf8(*v)) : QJsonValue());
-    }
-    return QJsonObject{{QStringLiteral("hash"), hex(h)}, {QStringLiteral("values"), values}};
+    for (Pick p : {Pick::Source, Pick::Target, Pick::Baseline})
+        if (pickName(p) == name)
+            return p;
+    return std::nullopt;
 }
 
 QString osUser()
 {
-    // The account itself, not what the environment claims.
     if (const passwd *pw = getpwuid(geteuid()); pw && pw->pw_name)
         return QString::fromLocal8Bit(pw->pw_name);
     return qEnvironmentVariable("USER", QStringLiteral("unknown"));
+}
+
+namespace {
+
+using Row = std::optional<QList<FieldText>>; // a record's field values on one side; nullopt: no row
+
+QString isoNow()
+{
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+}
+
+Row rowOf(const RecordDetail &d, bool source)
+{
+    if (!(source ? d.state.source : d.state.target))
+        return std::nullopt;
+    QList<FieldText> values;
+    for (const FieldDetail &f : d.fields)
+        values.append(source ? f.source : f.target);
+    return values;
+}
+
+// {"price": "12.5", "note": null}, or null for no row.
+QJsonValue valuesJson(const RecordDetail &d, const Row &row)
+{
+    if (!row)
+        return QJsonValue();
+    QJsonObject values;
+    for (qsizetype f = 0; f < d.fields.size(); ++f) {
+        const FieldText &v = row->value(f);
+        values.insert(d.fields[f].name, v ? QJsonValue(QString::fromUtf8(*v)) : QJsonValue());
+    }
+    return values;
+}
+
+Row rowFromJson(const RecordDetail &d, const QJsonValue &values)
+{
+    if (!values.isObject())
+        return std::nullopt;
+    QList<FieldText> row;
+    for (const FieldDetail &f : d.fields) {
+        const QJsonValue v = values.toObject().value(f.name);
+        row.append(v.isString() ? FieldText(v.toString().toUtf8()) : FieldText());
+    }
+    return row;
+}
+
+// One side as the audit log records it: {"hash": …, "values": {…}}, or null for no row.
+QJsonValue sideJson(const RecordDetail &d, bool source)
+{
+    const RowHash &h = source ? d.state.source : d.state.target;
+    if (!h)
+        return QJsonValue();
+    return QJsonObject{{QStringLiteral("hash"), rowHashText(h)},
+                       {QStringLiteral("values"), valuesJson(d, rowOf(d, source))}};
+}
+
+QJsonObject plannedJson(const RecordDetail &d, const SidePlan &s)
+{
+    return {{QStringLiteral("write"), s.write}, {QStringLiteral("values"), valuesJson(d, s.values)}};
+}
+
+RowHash hashFromText(const QString &text)
+{
+    bool ok = false;
+    const quint64 v = text.toULongLong(&ok, 16);
+    return ok ? RowHash(v) : RowHash();
+}
+
+bool holds(const std::optional<EncodedRow> &row, const Row &values)
+{
+    if (!row || !values)
+        return !row && !values;
+    return row->fields == *values;
+}
+
+QString sideName(bool source)
+{
+    return source ? QStringLiteral("source") : QStringLiteral("target");
 }
 
 } // namespace
@@ -52,6 +130,344 @@ QString osUser()
 ResolutionService::ResolutionService(const Workspace &workspace, StateStore &store)
     : m_workspace(workspace), m_store(store)
 {
+}
+
+ResolutionService::~ResolutionService() = default;
+
+LiveFlow &ResolutionService::flow(const QString &name)
+{
+    auto it = m_flows.find(name);
+    if (it != m_flows.end())
+        return *it->second;
+    const FlowSpec *spec = m_workspace.flow(name);
+    if (!spec)
+        throw SyncError(QStringLiteral("no flow named '%1'").arg(name));
+    auto flow = std::make_unique<LiveFlow>(m_workspace, *spec);
+    flow->open();
+    return *m_flows.emplace(name, std::move(flow)).first->second;
+}
+
+SidePlan ResolutionService::sidePlan(LiveFlow &flow, const ResolutionPlan &plan, bool sourceSide,
+                                     const RowHash &expected, const Row &values)
+{
+    SidePlan s;
+    s.sourceSide = sourceSide;
+    s.system = sourceSide ? flow.spec().source.system : flow.spec().target.system;
+    s.expected = expected;
+    s.values = values;
+    const Row now = rowOf(plan.seen, sourceSide);
+    s.write = now != values;
+    if (s.write)
+        s.statements = flow.writeStatements(sourceSide, plan.key, now.has_value(), values);
+    return s;
+}
+
+ResolutionPlan ResolutionService::plan(const ResolveRequest &request)
+{
+    LiveFlow &f = flow(request.flow);
+    const QByteArray keyJson = f.keyJson(request.key);
+    ResolutionPlan p;
+    p.key = request.key;
+    p.seen = f.detail(request.key, m_store.baseline(request.flow, keyJson),
+                      QDateTime::currentMSecsSinceEpoch());
+    const RecordDetail &seen = p.seen;
+
+    auto rowFrom = [&](Pick pick) -> Row {
+        if (pick != Pick::Baseline)
+            return rowOf(seen, pick == Pick::Source);
+        if (!seen.state.baseline)
+            throw SyncError(QStringLiteral("flow '%1', key %2: no baseline is known for this record "
+                                           "(both sides have not agreed on it since it is watched)")
+                                .arg(request.flow, QString::fromUtf8(keyJson)));
+        if (!*seen.state.baseline)
+            return std::nullopt; // both last agreed that there is no such record
+        QList<FieldText> values;
+        for (const FieldDetail &fd : seen.fields) {
+            if (!fd.baseline)
+                throw SyncError(QStringLiteral("flow '%1', key %2: the baseline's values are not "
+                                               "known, only its hash")
+                                    .arg(request.flow, QString::fromUtf8(keyJson)));
+            values.append(*fd.baseline);
+        }
+        return values;
+    };
+    auto fieldIndex = [&](const QString &name) {
+        QStringList names;
+        for (qsizetype i = 0; i < seen.fields.size(); ++i) {
+            if (seen.fields[i].name == name)
+                return i;
+            names << seen.fields[i].name;
+        }
+        throw SyncError(QStringLiteral("flow '%1' compares no field '%2' (its fields: %3)")
+                            .arg(request.flow, name, names.join(QStringLiteral(", "))));
+    };
+
+    Row result = rowFrom(request.take);
+    if (request.fieldPicks.isEmpty() && request.customValues.isEmpty()) {
+        p.choice = QStringLiteral("take_") + pickName(request.take);
+    } else {
+        p.choice = QStringLiteral("per_field");
+        if (!result)
+            throw SyncError(QStringLiteral("the %1 has no row for key %2, so there is nothing to pick "
+                                           "fields into: take a side that has one")
+                                .arg(pickName(request.take), QString::fromUtf8(keyJson)));
+        for (auto it = request.fieldPicks.begin(); it != request.fieldPicks.end(); ++it) {
+            const qsizetype i = fieldIndex(it.key());
+            const Row from = rowFrom(it.value());
+            if (!from)
+                throw SyncError(QStringLiteral("field '%1' cannot come from the %2: it has no row "
+                                               "for key %3")
+                                    .arg(it.key(), pickName(it.value()), QString::fromUtf8(keyJson)));
+            (*result)[i] = from->value(i);
+            p.picks.insert(it.key(), pickName(it.value()));
+        }
+        for (auto it = request.customValues.begin(); it != request.customValues.end(); ++it) {
+            const qsizetype i = fieldIndex(it.key());
+            FieldText value;
+            if (it.value()) {
+                value = f.canonicalValue(i, QString::fromUtf8(*it.value()));
+                if (!value)
+                    throw SyncError(QStringLiteral("'%1' is not a valid value for field '%2' "
+                                                   "(the columns' type does not take it)")
+                                        .arg(QString::fromUtf8(*it.value()), it.key()));
+            }
+            (*result)[i] = value;
+            p.picks.insert(it.key(), QStringLiteral("custom"));
+        }
+    }
+    p.source = sidePlan(f, p, true, request.expectSource.value_or(seen.state.source), result);
+    p.target = sidePlan(f, p, false, request.expectTarget.value_or(seen.state.target), result);
+    const QList<Pick> picks = request.fieldPicks.values();
+    p.source.contributes = request.take == Pick::Source || picks.contains(Pick::Source);
+    p.target.contributes = request.take == Pick::Target || picks.contains(Pick::Target);
+    return p;
+}
+
+ResolutionPlan ResolutionService::planUndo(const QString &id)
+{
+    QJsonObject intent, outcome;
+    QHash<QString, QString> undoneBy; // resolution id → the applied undo's id
+    QHash<QString, QString> undoOf;   // an undo's id → what it reverts
+    for (const AuditRow &row : m_store.auditRows()) {
+        const QJsonObject e = QJsonDocument::fromJson(row.entry).object();
+        const QString eid = e.value(u"id").toString();
+        if (e.value(u"type").toString() == u"intent") {
+            if (eid == id)
+                intent = e;
+            if (e.contains(u"undoes"))
+                undoOf.insert(eid, e.value(u"undoes").toString());
+        } else if (e.value(u"type").toString() == u"outcome") {
+            if (eid == id)
+                outcome = e;
+            if (undoOf.contains(eid) && e.value(u"outcome").toString() == u"applied")
+                undoneBy.insert(undoOf.value(eid), eid);
+        }
+    }
+    if (intent.isEmpty())
+        throw SyncError(QStringLiteral("the audit log has no resolution '%1'").arg(id));
+    if (outcome.value(u"outcome").toString() != u"applied")
+        throw SyncError(QStringLiteral("resolution '%1' was not applied (%2): there is nothing to undo")
+                            .arg(id, outcome.isEmpty() ? QStringLiteral("no outcome yet")
+                                                       : outcome.value(u"outcome").toString()));
+    if (undoneBy.contains(id))
+        throw SyncError(QStringLiteral("resolution '%1' was already undone by '%2'")
+                            .arg(id, undoneBy.value(id)));
+    const QJsonObject after = outcome.value(u"after").toObject();
+    if (!after.contains(u"source") || !after.contains(u"target"))
+        throw SyncError(QStringLiteral("resolution '%1' did not record both sides' values after "
+                                       "it, so it cannot be undone safely")
+                            .arg(id));
+
+    LiveFlow &f = flow(intent.value(u"flow").toString());
+    ResolutionPlan p;
+    p.key = LiveFlow::keyText(QJsonDocument(intent.value(u"key").toArray()).toJson(QJsonDocument::Compact));
+    const QByteArray keyJson = f.keyJson(p.key);
+    p.seen = f.detail(p.key, m_store.baseline(f.spec().name, keyJson), QDateTime::currentMSecsSinceEpoch());
+    p.choice = QStringLiteral("undo");
+    p.undoes = id;
+    for (bool source : {true, false}) {
+        const QJsonValue left = after.value(sideName(source));
+        const RowHash expected = left.isObject() ? hashFromText(left.toObject().value(u"hash").toString())
+                                                 : RowHash();
+        const QJsonValue before = intent.value(sideName(source));
+        (source ? p.source : p.target) =
+            sidePlan(f, p, source, expected,
+                     rowFromJson(p.seen, before.isObject() ? before.toObject().value(u"values") : QJsonValue()));
+    }
+    if (const QJsonObject b = intent.value(u"baseline").toObject(); !b.isEmpty()) {
+        StoredBaseline s;
+        s.flow = f.spec().name;
+        s.keyJson = keyJson;
+        s.hash = b.value(u"hash").isString() ? hashFromText(b.value(u"hash").toString()) : RowHash();
+        s.fieldValues = QJsonDocument(b.value(u"values").toArray()).toJson(QJsonDocument::Compact);
+        if (b.value(u"values").isNull())
+            s.fieldValues = "null";
+        s.sourceChangedAtMs = b.value(u"source_changed_at_ms").toInteger();
+        s.targetChangedAtMs = b.value(u"target_changed_at_ms").toInteger();
+        p.restoreBaseline = s;
+    }
+    return p;
+}
+
+ResolveResult ResolutionService::resolve(const ResolveRequest &request)
+{
+    closeOpenIntents();
+    if (request.reason.trimmed().isEmpty())
+        throw SyncError(QStringLiteral("a reason is required: say why this value is right"));
+    return apply(plan(request), request.reason, request.operatorName);
+}
+
+ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString &reason,
+                                       const QString &operatorName)
+{
+    if (reason.trimmed().isEmpty())
+        throw SyncError(QStringLiteral("a reason is required: say why this value is right"));
+    LiveFlow &f = flow(plan.seen.flow);
+    const RecordDetail &seen = plan.seen;
+    const QJsonArray key = QJsonDocument::fromJson(seen.keyJson).array();
+    ResolveResult result;
+    result.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+
+    // (1) The intent: what the operator saw and what they decided.
+    QJsonObject intent{{QStringLiteral("type"), QStringLiteral("intent")},
+                       {QStringLiteral("id"), result.id}, {QStringLiteral("at"), isoNow()},
+                       {QStringLiteral("flow"), seen.flow}, {QStringLiteral("key"), key},
+                       {QStringLiteral("choice"), plan.choice},
+                       {QStringLiteral("reason"), reason.trimmed()},
+                       {QStringLiteral("operator"), operatorName.isEmpty() ? osUser() : operatorName},
+                       {QStringLiteral("os_user"), osUser()},
+                       {QStringLiteral("host"), QHostInfo::localHostName()},
+                       {QStringLiteral("pid"), qint64(::getpid())},
+                       {QStringLiteral("status"), statusName(seen.status)},
+                       {QStringLiteral("expected_source_hash"), rowHashText(plan.source.expected)},
+                       {QStringLiteral("expected_target_hash"), rowHashText(plan.target.expected)},
+                       {QStringLiteral("source"), sideJson(seen, true)},
+                       {QStringLiteral("target"), sideJson(seen, false)},
+                       {QStringLiteral("planned"),
+                        QJsonObject{{QStringLiteral("source"), plannedJson(seen, plan.source)},
+                                    {QStringLiteral("target"), plannedJson(seen, plan.target)}}}};
+    if (!plan.undoes.isEmpty())
+        intent.insert(QStringLiteral("undoes"), plan.undoes);
+    if (!plan.picks.isEmpty())
+        intent.insert(QStringLiteral("picks"), plan.picks);
+    if (!plan.bulk.isEmpty())
+        intent.insert(QStringLiteral("bulk"), plan.bulk);
+    if (seen.state.baseline) {
+        QJsonArray values;
+        for (const FieldDetail &fd : seen.fields)
+            values.append(fd.baseline && *fd.baseline ? QJsonValue(QString::fromUtf8(**fd.baseline))
+                                                      : QJsonValue());
+        intent.insert(QStringLiteral("baseline"),
+                      QJsonObject{{QStringLiteral("hash"), *seen.state.baseline
+                                                               ? QJsonValue(rowHashText(*seen.state.baseline))
+                                                               : QJsonValue()},
+                                  {QStringLiteral("values"), *seen.state.baseline ? QJsonValue(values)
+                                                                                  : QJsonValue()},
+                                  {QStringLiteral("source_changed_at_ms"), seen.state.sourceChangedAtMs},
+                                  {QStringLiteral("target_changed_at_ms"), seen.state.targetChangedAtMs}});
+    }
+    result.intentSeq = m_store.appendAudit(intent).seq;
+
+    // (2) Both sides locked, in a fixed order (two desks resolving at once cannot deadlock),
+    // each checked under its lock, then the sides that differ written and committed.
+    const SystemSpec *systems[2] = {m_workspace.system(plan.source.system),
+                                    m_workspace.system(plan.target.system)};
+    const bool oneSqliteFile = systems[0] && systems[1] && systems[0]->kind == SystemKind::Sqlite
+                               && systems[1]->kind == SystemKind::Sqlite
+                               && systems[0]->path == systems[1]->path;
+    QStringList committed;
+    try {
+        if (oneSqliteFile && plan.source.write && plan.target.write)
+            throw SyncError(QStringLiteral("both sides are tables of one SQLite file, which one "
+                                           "transaction cannot lock twice: take one side whole"));
+        std::unique_ptr<RowLock> locks[2];
+        // A side the decided values came from must be exactly as the operator saw it; another
+        // side may also already hold the decided values (a replay writes nothing twice).
+        auto passes = [](const SidePlan &s, const RowHash &now, bool holdsDecided) {
+            return now == s.expected || (!s.contributes && holdsDecided);
+        };
+        bool refused = false;
+        for (const SidePlan *s : {&plan.source, &plan.target}) {
+            // One SQLite file has one write lock: the written side's covers the other.
+            if (oneSqliteFile && !s->write)
+                continue;
+            auto &lock = locks[s->sourceSide ? 0 : 1];
+            lock = f.lockRow(s->sourceSide, plan.key);
+            refused = refused || !passes(*s, lock->hash(), holds(lock->row(), s->values));
+        }
+        if (oneSqliteFile) {
+            const RecordDetail now = f.detail(plan.key, std::nullopt, 0);
+            for (const SidePlan *s : {&plan.source, &plan.target})
+                if (!locks[s->sourceSide ? 0 : 1])
+                    refused = refused
+                              || !passes(*s, s->sourceSide ? now.state.source : now.state.target,
+                                         rowOf(now, s->sourceSide) == s->values);
+        }
+        if (refused) {
+            result.outcome = ResolveResult::Outcome::Refused;
+            result.error = QStringLiteral("the record changed since it was read; nothing was "
+                                          "written: look at it again");
+        } else {
+            for (const SidePlan *s : {&plan.source, &plan.target}) {
+                const auto &lock = locks[s->sourceSide ? 0 : 1];
+                if (lock && !holds(lock->row(), s->values))
+                    lock->write(s->values);
+            }
+            for (const SidePlan *s : {&plan.source, &plan.target}) {
+                if (const auto &lock = locks[s->sourceSide ? 0 : 1]; lock && s->write) {
+                    lock->commit();
+                    committed << sideName(s->sourceSide);
+                }
+            }
+            result.outcome = ResolveResult::Outcome::Applied;
+        }
+    } catch (const SyncError &e) {
+        result.outcome = ResolveResult::Outcome::Failed;
+        result.error = committed.isEmpty()
+                           ? e.message()
+                           : QStringLiteral("the %1 was written, then the other side failed: %2; "
+                                            "the record is now in a new state: look at it again")
+                                 .arg(committed.join(QStringLiteral(" and ")), e.message());
+    }
+
+    // (3) Agreement again: the baseline is the record itself from now on (an undo puts the
+    // old one back). The write is done: whatever fails here is noted in the outcome.
+    QJsonValue after;
+    if (result.outcome == ResolveResult::Outcome::Applied || !committed.isEmpty()) {
+        try {
+            if (result.outcome == ResolveResult::Outcome::Applied) {
+                StateChanges changes;
+                if (plan.restoreBaseline)
+                    changes.upserts.append(*plan.restoreBaseline);
+                else
+                    changes.removals.append({seen.flow, seen.keyJson});
+                m_store.apply(changes);
+            }
+            const RecordDetail now = f.detail(plan.key, std::nullopt, 0);
+            after = QJsonObject{{QStringLiteral("source"), sideJson(now, true)},
+                                {QStringLiteral("target"), sideJson(now, false)}};
+        } catch (const SyncError &e) {
+            result.error += (result.error.isEmpty() ? QString() : QStringLiteral("; "))
+                            + QStringLiteral("written; reading it back failed: %1").arg(e.message());
+        }
+    }
+
+    // (4) The outcome.
+    const char *outcome = result.outcome == ResolveResult::Outcome::Applied   ? "applied"
+                          : result.outcome == ResolveResult::Outcome::Refused ? "refused"
+                                                                              : "failed";
+    QJsonObject entry{{QStringLiteral("type"), QStringLiteral("outcome")},
+                      {QStringLiteral("id"), result.id}, {QStringLiteral("at"), isoNow()},
+                      {QStringLiteral("flow"), seen.flow}, {QStringLiteral("key"), key},
+                      {QStringLiteral("choice"), plan.choice},
+                      {QStringLiteral("outcome"), QLatin1String(outcome)},
+                      {QStringLiteral("after"), after}};
+    if (!plan.writesAnything() && result.outcome == ResolveResult::Outcome::Applied)
+        entry.insert(QStringLiteral("note"), QStringLiteral("both sides already held the decided values"));
+    if (!result.error.isEmpty())
+        entry.insert(QStringLiteral("error"), result.error);
+    result.outcomeSeq = m_store.appendAudit(entry).seq;
+    return result;
 }
 
 int ResolutionService::closeOpenIntents()
@@ -83,38 +499,63 @@ int ResolutionService::closeOpenIntents()
         const QDateTime at = QDateTime::fromString(intent.value(u"at").toString(), Qt::ISODateWithMs);
         if (alive || (!local && at.isValid() && at.secsTo(now) < 15 * 60))
             continue;
-        const FlowSpec *spec = m_workspace.flow(intent.value(u"flow").toString());
         QString outcome = QStringLiteral("failed");
         QString error;
         QJsonValue after;
-        if (!spec) {
+        if (!m_workspace.flow(intent.value(u"flow").toString())) {
             error = QStringLiteral("interrupted; the flow no longer exists, so it cannot be checked");
         } else try {
-            LiveFlow flow(m_workspace, *spec);
-            flow.open();
+            LiveFlow &f = flow(intent.value(u"flow").toString());
             const KeyText key = LiveFlow::keyText(
                 QJsonDocument(intent.value(u"key").toArray()).toJson(QJsonDocument::Compact));
-            const bool takeSource = intent.value(u"choice").toString() == u"take_source";
-            const RecordDetail now = flow.detail(key, std::nullopt, 0);
-            const QString sourceSeen = intent.value(u"expected_source_hash").toString();
-            const QString targetSeen = intent.value(u"expected_target_hash").toString();
-            const QString chosen = takeSource ? sourceSeen : targetSeen;
-            const QString loserSeen = takeSource ? targetSeen : sourceSeen;
-            const QString loserNow = hex(takeSource ? now.state.target : now.state.source);
-            after = side(now, !takeSource);
-            if (loserNow == chosen) {
+            const RecordDetail current = f.detail(key, std::nullopt, 0);
+            after = QJsonObject{{QStringLiteral("source"), sideJson(current, true)},
+                                {QStringLiteral("target"), sideJson(current, false)}};
+            QStringList written, untouched, changed;
+            for (bool source : {true, false}) {
+                const QString now = rowHashText(source ? current.state.source : current.state.target);
+                const QString seenHash = intent.value(source ? u"expected_source_hash"
+                                                             : u"expected_target_hash").toString();
+                bool holdsDecision = false;
+                if (intent.contains(u"planned")) {
+                    const QJsonObject planned = intent.value(u"planned").toObject()
+                                                    .value(sideName(source)).toObject();
+                    if (!planned.value(u"write").toBool())
+                        continue;
+                    holdsDecision = valuesJson(current, rowOf(current, source)) == planned.value(u"values");
+                } else {
+                    // An intent of an earlier version: one side whole, written to the other.
+                    const bool takeSource = intent.value(u"choice").toString() == u"take_source";
+                    if (source == takeSource)
+                        continue;
+                    holdsDecision = now == intent.value(takeSource ? u"expected_source_hash"
+                                                                   : u"expected_target_hash").toString();
+                }
+                if (holdsDecision)
+                    written << sideName(source);
+                else if (now == seenHash)
+                    untouched << sideName(source);
+                else
+                    changed << sideName(source);
+            }
+            if (!changed.isEmpty()) {
+                outcome = QStringLiteral("refused");
+                error = QStringLiteral("interrupted; the %1 has changed since, by someone else")
+                            .arg(changed.join(QStringLiteral(" and ")));
+            } else if (untouched.isEmpty()) {
                 outcome = QStringLiteral("applied");
-            } else if (loserNow == loserSeen) {
+            } else if (written.isEmpty()) {
                 error = QStringLiteral("interrupted before the write; nothing was written");
             } else {
-                outcome = QStringLiteral("refused");
-                error = QStringLiteral("interrupted; the record has changed since, by someone else");
+                error = QStringLiteral("interrupted between the two systems: the %1 was written, "
+                                       "the %2 was not")
+                            .arg(written.join(QStringLiteral(" and ")), untouched.join(QStringLiteral(" and ")));
             }
         } catch (const SyncError &) {
             continue; // a system is away: leave the intent open for a later run to check
         }
         QJsonObject entry{{QStringLiteral("type"), QStringLiteral("outcome")}, {QStringLiteral("id"), id},
-                          {QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+                          {QStringLiteral("at"), isoNow()},
                           {QStringLiteral("flow"), intent.value(u"flow")}, {QStringLiteral("key"), intent.value(u"key")},
                           {QStringLiteral("choice"), intent.value(u"choice")},
                           {QStringLiteral("outcome"), outcome}, {QStringLiteral("after"), after},
@@ -125,98 +566,6 @@ int ResolutionService::closeOpenIntents()
         ++closed;
     }
     return closed;
-}
-
-ResolveResult ResolutionService::resolve(const ResolveRequest &request)
-{
-    closeOpenIntents();
-    const FlowSpec *spec = m_workspace.flow(request.flow);
-    if (!spec)
-        throw SyncError(QStringLiteral("no flow named '%1'").arg(request.flow));
-    if (request.reason.trimmed().isEmpty())
-        throw SyncError(QStringLiteral("a reason is required: say why this value is right"));
-
-    LiveFlow flow(m_workspace, *spec);
-    flow.open();
-    const QByteArray keyJson = flow.keyJson(request.key);
-    const RecordDetail seen = flow.detail(request.key, m_store.baseline(spec->name, keyJson),
-                                          QDateTime::currentMSecsSinceEpoch());
-    const RowHash expectSource = request.expectSource.value_or(seen.state.source);
-    const RowHash expectTarget = request.expectTarget.value_or(seen.state.target);
-    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-    const QJsonArray key = QJsonDocument::fromJson(keyJson).array();
-    const QString choice = request.takeSource ? QStringLiteral("take_source")
-                                              : QStringLiteral("take_target");
-
-    // (1) The intent, with what the operator saw.
-    ResolveResult result;
-    result.intentSeq = m_store.appendAudit(QJsonObject{
-        {QStringLiteral("type"), QStringLiteral("intent")}, {QStringLiteral("id"), id},
-        {QStringLiteral("at"), now}, {QStringLiteral("flow"), spec->name},
-        {QStringLiteral("key"), key}, {QStringLiteral("choice"), choice},
-        {QStringLiteral("reason"), request.reason.trimmed()},
-        {QStringLiteral("operator"), request.operatorName.isEmpty() ? osUser() : request.operatorName},
-        {QStringLiteral("os_user"), osUser()}, {QStringLiteral("host"), QHostInfo::localHostName()},
-        {QStringLiteral("pid"), qint64(::getpid())},
-        {QStringLiteral("status"), statusName(seen.status)},
-        {QStringLiteral("expected_source_hash"), hex(expectSource)},
-        {QStringLiteral("expected_target_hash"), hex(expectTarget)},
-        {QStringLiteral("source"), side(seen, true)}, {QStringLiteral("target"), side(seen, false)}}).seq;
-
-    // (2) The conditional write of the losing side, with the winning side's values.
-    const bool winnerIsSource = request.takeSource;
-    const RowHash winnerSeen = winnerIsSource ? expectSource : expectTarget;
-    const RowHash winnerNow = winnerIsSource ? seen.state.source : seen.state.target;
-    std::optional<QList<FieldText>> values;
-    if (winnerNow) {
-        values.emplace();
-        for (const FieldDetail &f : seen.fields)
-            values->append(winnerIsSource ? f.source : f.target);
-    }
-    try {
-        const bool applied = winnerNow == winnerSeen
-                             && flow.write(!winnerIsSource, request.key,
-                                           winnerIsSource ? expectTarget : expectSource, values);
-        result.outcome = applied ? ResolveResult::Outcome::Applied : ResolveResult::Outcome::Refused;
-        if (!applied)
-            result.error = QStringLiteral("the record changed since it was read; nothing was "
-                                          "written: look at it again");
-    } catch (const SyncError &e) {
-        result.outcome = ResolveResult::Outcome::Failed;
-        result.error = e.message();
-    }
-
-    // (3) Agreement again: the baseline is the record itself from now on. The write is done:
-    // whatever fails here is noted in the outcome, which is written in any case.
-    QJsonValue after;
-    if (result.outcome == ResolveResult::Outcome::Applied) {
-        try {
-            StateChanges changes;
-            changes.removals.append({spec->name, keyJson});
-            m_store.apply(changes);
-            const RecordDetail now = flow.detail(request.key, std::nullopt, 0);
-            after = side(now, !winnerIsSource);
-        } catch (const SyncError &e) {
-            result.error = QStringLiteral("applied; reading it back failed: %1").arg(e.message());
-        }
-    }
-
-    // (4) The outcome.
-    const char *outcome = result.outcome == ResolveResult::Outcome::Applied   ? "applied"
-                          : result.outcome == ResolveResult::Outcome::Refused ? "refused"
-                                                                              : "failed";
-    QJsonObject entry{{QStringLiteral("type"), QStringLiteral("outcome")},
-                      {QStringLiteral("id"), id},
-                      {QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
-                      {QStringLiteral("flow"), spec->name}, {QStringLiteral("key"), key},
-                      {QStringLiteral("choice"), choice},
-                      {QStringLiteral("outcome"), QLatin1String(outcome)},
-                      {QStringLiteral("after"), after}};
-    if (!result.error.isEmpty())
-        entry.insert(QStringLiteral("error"), result.error);
-    result.outcomeSeq = m_store.appendAudit(entry).seq;
-    return result;
 }
 
 } // namespace syncdesk

@@ -1,29 +1,17 @@
 #pragma once
 
-#include "connectors/Connector.h"
-#include "model/RecordState.h"
+#include "ResolutionPlan.h"
 #include "model/Workspace.h"
 
 #include <QString>
 
-#include <optional>
+#include <map>
+#include <memory>
 
 namespace syncdesk {
 
+class LiveFlow;
 class StateStore;
-
-struct ResolveRequest
-{
-    QString flow;
-    KeyText key;
-    bool takeSource = true;
-    QString reason;
-    QString operatorName;
-    // The hashes the operator decided on (from `diff --list`, the console): the write is
-    // refused if the record no longer hashes to them. Unset: what is read now.
-    std::optional<RowHash> expectSource;
-    std::optional<RowHash> expectTarget;
-};
 
 struct ResolveResult
 {
@@ -32,31 +20,54 @@ struct ResolveResult
     QString error;
     qint64 intentSeq = 0;
     qint64 outcomeSeq = 0;
+    QString id; // the resolution's id: what an undo names
 };
 
 // The operator's decision on one record, under the protocol of DESIGN.md: (1) audit the intent
-// with the values seen, (2) write the losing side in one transaction only if it (and the
-// winning side) still hold what was seen, (3) drop the baseline, the record being in agreement
-// again, (4) audit the outcome. Nothing is overwritten that the operator did not see.
+// with the values seen and the values decided; (2) lock the record on both sides, check that
+// each still holds what was seen, write the sides that differ from the decision and commit;
+// (3) drop the baseline, the record being in agreement again; (4) audit the outcome. Nothing
+// is overwritten that the operator did not see, and a replay writes nothing twice: a side that
+// already holds the decided values is left alone.
 class ResolutionService
 {
 public:
     ResolutionService(const Workspace &workspace, StateStore &store);
+    ~ResolutionService();
 
-    // Throws SyncError for bad requests (unknown flow, no reason); failures of the write itself
-    // are audited and returned as Outcome::Failed. Intents left open by an interrupted run
-    // are closed first.
+    // The resolution as it would run now: the record as read, and per side the values and the
+    // exact statements. Throws SyncError for a bad request (unknown flow or field, a side or
+    // baseline that has no row to take, a custom value that is not of its field's type).
+    [[nodiscard]] ResolutionPlan plan(const ResolveRequest &request);
+    // The compensating resolution that puts back what resolution `id` overwrote, on both sides,
+    // if they still hold what it left. Throws SyncError when there is nothing to undo.
+    [[nodiscard]] ResolutionPlan planUndo(const QString &id);
+
+    // Carries out a plan (from plan() or planUndo()). `reason` is mandatory. Failures of the
+    // write itself are audited and returned as Outcome::Failed; SyncError for bad requests.
+    [[nodiscard]] ResolveResult apply(const ResolutionPlan &plan, const QString &reason,
+                                      const QString &operatorName);
+    // plan() then apply(), closing intents left open by an interrupted run first.
     [[nodiscard]] ResolveResult resolve(const ResolveRequest &request);
 
     // Closes every intent without an outcome (a resolve that was killed between its steps)
-    // with what actually happened: the systems are read again, and the outcome says
-    // "applied" if the losing side holds the chosen row, "failed" if it still holds what was
-    // seen, "refused" if it holds something else. Returns how many were closed.
+    // with what actually happened: the systems are read again, and the outcome says "applied"
+    // if every side it meant to write holds the decided values, "failed" if each still holds
+    // what was seen, "refused" if one holds something else. Returns how many were closed.
     int closeOpenIntents();
 
 private:
+    [[nodiscard]] LiveFlow &flow(const QString &name);
+    [[nodiscard]] SidePlan sidePlan(LiveFlow &flow, const ResolutionPlan &plan, bool sourceSide,
+                                    const RowHash &expected,
+                                    const std::optional<QList<FieldText>> &values);
+
     const Workspace &m_workspace;
     StateStore &m_store;
+    std::map<QString, std::unique_ptr<LiveFlow>> m_flows; // opened once per service
 };
+
+// The operating-system account running this process (not what the environment claims).
+[[nodiscard]] QString osUser();
 
 } // namespace syncdesk

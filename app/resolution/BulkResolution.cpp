@@ -1,0 +1,111 @@
+#include "BulkResolution.h"
+
+#include "ResolutionService.h"
+#include "engine/DiffResult.h"
+#include "engine/LiveFlow.h"
+#include "engine/Reconciler.h"
+#include "model/SyncError.h"
+#include "state/StateStore.h"
+
+#include <QDateTime>
+#include <QUuid>
+
+namespace syncdesk {
+
+QString BulkRule::text() const
+{
+    QString t = QStringLiteral("flow %1, status %2").arg(flow, statusName(status));
+    if (!field.isEmpty())
+        t += value ? QStringLiteral(", %1 = %2").arg(field, *value)
+                   : QStringLiteral(", %1 differs").arg(field);
+    return t + QStringLiteral(", take %1").arg(pickName(take));
+}
+
+BulkResolution::BulkResolution(const Workspace &workspace, StateStore &store,
+                               ResolutionService &service)
+    : m_workspace(workspace), m_store(store), m_service(service)
+{
+}
+
+QList<KeyText> BulkResolution::select(const BulkRule &rule)
+{
+    const FlowSpec *spec = m_workspace.flow(rule.flow);
+    if (!spec)
+        throw SyncError(QStringLiteral("no flow named '%1'").arg(rule.flow));
+    const qsizetype fieldIndex = [&] {
+        for (qsizetype i = 0; i < spec->fields.size(); ++i)
+            if (spec->fields[i].source == rule.field)
+                return i;
+        return qsizetype(-1);
+    }();
+    if (!rule.field.isEmpty() && fieldIndex < 0)
+        throw SyncError(QStringLiteral("flow '%1' compares no field '%2'").arg(rule.flow, rule.field));
+
+    // The status needs the baselines: a fresh comparison set against the stored ones.
+    const DiffResult diff = Reconciler(m_workspace, *spec).run({.listRecords = true});
+    LiveFlow flow(m_workspace, *spec);
+    flow.open();
+    QList<StatusEvent> events;
+    StateChanges changes;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    flow.load(diff, m_store.baselines(rule.flow), now, events, changes);
+    QList<QByteArray> keys = flow.keysWith(rule.status);
+    std::sort(keys.begin(), keys.end()); // a stable order for previews and progress
+    QList<KeyText> out;
+    for (const QByteArray &keyJson : keys) {
+        const KeyText key = LiveFlow::keyText(keyJson);
+        if (fieldIndex >= 0) {
+            const FieldDetail f = flow.detail(key, std::nullopt, now).fields.value(fieldIndex);
+            const bool match = rule.value ? (f.source && *f.source == rule.value->toUtf8())
+                                                || (f.target && *f.target == rule.value->toUtf8())
+                                          : f.source != f.target;
+            if (!match)
+                continue;
+        }
+        out.append(key);
+    }
+    return out;
+}
+
+BulkResult BulkResolution::apply(const BulkRule &rule, const QList<KeyText> &keys,
+                                 const QString &reason, const QString &operatorName,
+                                 const std::function<bool(int, int)> &progress)
+{
+    if (reason.trimmed().isEmpty())
+        throw SyncError(QStringLiteral("a reason is required: say why these values are right"));
+    m_service.closeOpenIntents();
+    const QJsonObject bulk{{QStringLiteral("id"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
+                           {QStringLiteral("rule"), rule.text()},
+                           {QStringLiteral("records"), qint64(keys.size())}};
+    BulkResult result;
+    for (qsizetype i = 0; i < keys.size(); ++i) {
+        ResolveRequest request;
+        request.flow = rule.flow;
+        request.key = keys[i];
+        request.take = rule.take;
+        try {
+            ResolutionPlan plan = m_service.plan(request);
+            plan.bulk = bulk;
+            const ResolveResult r = m_service.apply(plan, reason, operatorName);
+            if (r.outcome == ResolveResult::Outcome::Failed) {
+                result.stopped = true;
+                result.error = QStringLiteral("record %1: %2").arg(QString::fromUtf8(plan.seen.keyJson), r.error);
+                return result;
+            }
+            ++(r.outcome == ResolveResult::Outcome::Applied ? result.applied : result.refused);
+        } catch (const SyncError &e) {
+            // Reading the record failed before anything was audited or written for it.
+            result.stopped = true;
+            result.error = e.message();
+            return result;
+        }
+        if (progress && !progress(int(i + 1), int(keys.size())) && i + 1 < keys.size()) {
+            result.stopped = true;
+            result.error = QStringLiteral("cancelled after %1 of %2 records").arg(i + 1).arg(keys.size());
+            return result;
+        }
+    }
+    return result;
+}
+
+} // namespace syncdesk
