@@ -1,5 +1,6 @@
 #include "AuditExport.h"
 
+#include "GlyphLinePainter.h"
 #include "state/StateStore.h"
 
 #include <QFontMetrics>
@@ -128,8 +129,14 @@ QStringList entryLines(const AuditEntry &a)
                                                                 : QString());
         if (e.value(u"outcome").toString() == u"applied") {
             const QJsonObject after = e.value(u"after").toObject();
-            lines << QStringLiteral("    source after: ") + valuesText(after.value(u"source"));
-            lines << QStringLiteral("    target after: ") + valuesText(after.value(u"target"));
+            const QString source = valuesText(after.value(u"source"));
+            const QString target = valuesText(after.value(u"target"));
+            if (source == target) {
+                lines << QStringLiteral("    after, both sides: ") + source;
+            } else {
+                lines << QStringLiteral("    source after: ") + source;
+                lines << QStringLiteral("    target after: ") + target;
+            }
         } else
             lines << QStringLiteral("    nothing was written");
         if (e.contains(u"error"))
@@ -146,9 +153,13 @@ QList<AuditEntry> selectAuditEntries(StateStore &store, const AuditFilter &filte
     QSet<QString> operatorsIntents; // intent ids of the filtered operator, to keep outcomes too
     store.forEachAuditRow([&](const AuditRow &row) {
         const QJsonObject e = QJsonDocument::fromJson(row.entry).object();
-        const QDateTime at = QDateTime::fromString(e.value(u"at").toString(), Qt::ISODateWithMs);
-        if ((filter.from.isValid() && at < filter.from) || (filter.to.isValid() && at > filter.to)
-            || (!filter.flow.isEmpty() && e.value(u"flow").toString() != filter.flow))
+        if (filter.from.isValid() || filter.to.isValid()) {
+            // Parsing a time costs more than the rest of the row: only when a period is asked.
+            const QDateTime at = QDateTime::fromString(e.value(u"at").toString(), Qt::ISODateWithMs);
+            if ((filter.from.isValid() && at < filter.from) || (filter.to.isValid() && at > filter.to))
+                return true;
+        }
+        if (!filter.flow.isEmpty() && e.value(u"flow").toString() != filter.flow)
             return true;
         if (!filter.operatorName.isEmpty()) {
             const QString id = e.value(u"id").toString();
@@ -256,23 +267,21 @@ bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
         return false;
     }
     const QRect page = p.viewport().adjusted(60, 60, -60, -60);
-    QFont body(QStringLiteral("DejaVu Sans"), 8);
-    QFont heading(QStringLiteral("DejaVu Sans"), 14, QFont::Bold);
-    int y = page.top();
+    GlyphLinePainter body(p, QFont(QStringLiteral("DejaVu Sans"), 8));
+    GlyphLinePainter heading(p, QFont(QStringLiteral("DejaVu Sans"), 14, QFont::Bold));
+    qreal y = page.top();
     int pageNumber = 1;
-    auto line = [&](const QString &text, const QFont &font) {
-        p.setFont(font);
-        const QFontMetrics m(font, &pdf);
-        const int height = m.lineSpacing();
-        if (y + height > page.bottom()) {
-            p.setFont(body);
-            p.drawText(page.left(), page.bottom() + 40, QStringLiteral("page %1").arg(pageNumber++));
+    auto footer = [&] {
+        body.draw(page.left(), page.bottom() + 40, QStringLiteral("page %1").arg(pageNumber++), page.width());
+    };
+    auto line = [&](const QString &text, GlyphLinePainter &font) {
+        if (y + font.lineSpacing() > page.bottom()) {
+            footer();
             pdf.newPage();
             y = page.top();
-            p.setFont(font);
         }
-        p.drawText(page.left(), y + m.ascent(), m.elidedText(text, Qt::ElideRight, page.width()));
-        y += height;
+        font.draw(page.left(), y + font.ascent(), text, page.width());
+        y += font.lineSpacing();
     };
     const Summary s = summarise(entries);
     line(QStringLiteral("SyncDesk audit report"), heading);
@@ -293,8 +302,7 @@ bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
         for (const QString &text : entryLines(a))
             line(text, body);
     }
-    p.setFont(body);
-    p.drawText(page.left(), page.bottom() + 40, QStringLiteral("page %1").arg(pageNumber));
+    footer();
     if (!p.end()) {
         *error = QStringLiteral("cannot finish %1").arg(path);
         return false;

@@ -41,16 +41,25 @@ int main(int argc, char *argv[])
                                  {QStringLiteral("model"), QStringLiteral("Model-%1").arg(seq % 500)},
                                  {QStringLiteral("price_cents"), QString::number(100 + seq % 9000)},
                                  {QStringLiteral("qty"), QString::number(seq % 100)}};
-        const QJsonObject entry{
-            {QStringLiteral("type"), seq % 2 ? QStringLiteral("intent") : QStringLiteral("outcome")},
+        const QJsonObject side{{QStringLiteral("hash"), QStringLiteral("0123456789abcdef")},
+                               {QStringLiteral("values"), values}};
+        QJsonObject entry{
             {QStringLiteral("id"), QStringLiteral("%1").arg((seq + 1) / 2)},
             {QStringLiteral("at"), QDateTime::fromMSecsSinceEpoch(t0 + seq, Qt::UTC).toString(Qt::ISODateWithMs)},
             {QStringLiteral("flow"), QStringLiteral("devices")}, {QStringLiteral("key"), QJsonArray{key}},
-            {QStringLiteral("choice"), QStringLiteral("take_source")},
-            {QStringLiteral("reason"), QStringLiteral("warehouse count is authoritative")},
-            {QStringLiteral("operator"), QStringLiteral("alice")},
-            {QStringLiteral("source"), QJsonObject{{QStringLiteral("hash"), QStringLiteral("0123456789abcdef")},
-                                                   {QStringLiteral("values"), values}}}};
+            {QStringLiteral("choice"), QStringLiteral("take_source")}};
+        if (seq % 2) {
+            entry.insert(QStringLiteral("type"), QStringLiteral("intent"));
+            entry.insert(QStringLiteral("reason"), QStringLiteral("warehouse count is authoritative"));
+            entry.insert(QStringLiteral("operator"), QStringLiteral("alice"));
+            entry.insert(QStringLiteral("source"), side);
+            entry.insert(QStringLiteral("target"), side);
+        } else {
+            entry.insert(QStringLiteral("type"), QStringLiteral("outcome"));
+            entry.insert(QStringLiteral("outcome"), QStringLiteral("applied"));
+            entry.insert(QStringLiteral("after"), QJsonObject{{QStringLiteral("source"), side},
+                                                              {QStringLiteral("target"), side}});
+        }
         const QByteArray json = StateStore::canonicalJson(entry);
         const QByteArray hash = StateStore::chainHash(previous, json);
         q.addBindValue(seq);
