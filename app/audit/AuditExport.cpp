@@ -3,6 +3,7 @@
 #include "GlyphLinePainter.h"
 #include "state/StateStore.h"
 
+#include <QFile>
 #include <QFontMetrics>
 #include <QHash>
 #include <QJsonArray>
@@ -11,6 +12,7 @@
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QSaveFile>
 #include <QSet>
 
 namespace syncdesk {
@@ -308,6 +310,45 @@ bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
         return false;
     }
     return true;
+}
+
+qint64 writeAuditReport(StateStore &store, const QString &format, const AuditFilter &filter,
+                        const QString &path, QString *error)
+{
+    const QList<AuditEntry> entries = selectAuditEntries(store, filter);
+    auto chain = [&] {
+        ChainVerifier verifier;
+        store.forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
+        return verifier.result();
+    };
+    if (format == u"pdf") {
+        const QString part = path + QStringLiteral(".part");
+        if (!writeAuditPdf(entries, filter, chain(), part, error)
+            || (QFile::exists(path) && !QFile::remove(path)) || !QFile::rename(part, path)) {
+            QFile::remove(part);
+            if (error->isEmpty())
+                *error = QStringLiteral("cannot write %1").arg(path);
+            return -1;
+        }
+        return entries.size();
+    }
+    QByteArray data;
+    if (format == u"csv")
+        data = auditCsv(entries);
+    else if (format == u"json")
+        data = auditJson(entries);
+    else if (format == u"html")
+        data = auditHtml(entries, filter, chain());
+    else {
+        *error = QStringLiteral("unknown report format '%1' (csv, json, html or pdf)").arg(format);
+        return -1;
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        return -1;
+    }
+    return entries.size();
 }
 
 } // namespace syncdesk

@@ -43,4 +43,10 @@ struct AuditEntry
 [[nodiscard]] bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
                                  const ChainCheck &chain, const QString &path, QString *error);
 
+// The whole export: entries selected, the chain verified (HTML, PDF), the report written to a
+// temporary file and renamed into place, so an interrupted export never leaves half a report.
+// `format`: csv, json, html or pdf. Returns the number of entries, or -1 with `error` set.
+[[nodiscard]] qint64 writeAuditReport(StateStore &store, const QString &format,
+                                      const AuditFilter &filter, const QString &path, QString *error);
+
 } // namespace syncdesk

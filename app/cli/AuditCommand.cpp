@@ -9,8 +9,6 @@
 #include "state/StateStore.h"
 
 #include <QDateTime>
-#include <QFile>
-#include <QSaveFile>
 
 namespace syncdesk::cli {
 
@@ -83,38 +81,14 @@ int AuditCommand::run(const QStringList &arguments)
                 return ExitFailure;
             }
         }
-        const QList<AuditEntry> entries = selectAuditEntries(*store, filter);
         const QString out = p.value(QStringLiteral("out"));
-        // Written whole or not at all: an interrupted export never leaves half a report.
-        if (format == u"pdf") {
-            ChainVerifier verifier;
-            store->forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
-            const QString part = out + QStringLiteral(".part");
-            QString error;
-            if (!writeAuditPdf(entries, filter, verifier.result(), part, &error)
-                || (QFile::exists(out) && !QFile::remove(out)) || !QFile::rename(part, out)) {
-                QFile::remove(part);
-                printError(QStringLiteral("audit export: %1").arg(error.isEmpty() ? QStringLiteral("cannot write %1").arg(out) : error));
-                return ExitFailure;
-            }
-        } else {
-            QByteArray data;
-            if (format == u"csv") {
-                data = auditCsv(entries);
-            } else if (format == u"json") {
-                data = auditJson(entries);
-            } else {
-                ChainVerifier verifier;
-                store->forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
-                data = auditHtml(entries, filter, verifier.result());
-            }
-            QSaveFile file(out);
-            if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
-                printError(QStringLiteral("audit export: cannot write %1: %2").arg(out, file.errorString()));
-                return ExitFailure;
-            }
+        QString error;
+        const qint64 written = writeAuditReport(*store, format, filter, out, &error);
+        if (written < 0) {
+            printError(QStringLiteral("audit export: %1").arg(error));
+            return ExitFailure;
         }
-        printOut(QStringLiteral("%1 entries written to %2\n").arg(entries.size()).arg(out).toUtf8());
+        printOut(QStringLiteral("%1 entries written to %2\n").arg(written).arg(out).toUtf8());
         return ExitOk;
     } catch (const SyncError &e) {
         printError(QStringLiteral("audit: %1").arg(e.message()));

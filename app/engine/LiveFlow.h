@@ -101,6 +101,7 @@ public:
     [[nodiscard]] TableRef table(bool sourceSide) const { return m_tables[sourceSide ? 0 : 1]; }
     [[nodiscard]] qint64 count(RecordStatus status) const { return m_counts[size_t(status)]; }
     [[nodiscard]] qint64 trackedRecords() const { return m_records.size(); }
+    [[nodiscard]] const RecordTable &records() const { return m_records; }
     [[nodiscard]] qint64 oldestPendingAgeMs(qint64 nowMs) const;
     [[nodiscard]] const LagStats &lags() const { return m_lags; }
     [[nodiscard]] std::optional<RecordStatus> status(const QByteArray &keyJson) const;

@@ -1,0 +1,81 @@
+#include "EngineWorker.h"
+
+#include "model/Classify.h"
+#include "model/SyncError.h"
+
+#include <QDateTime>
+#include <QTimer>
+
+namespace syncdesk {
+
+EngineWorker::EngineWorker(Workspace workspace) : m_workspace(std::move(workspace)) {}
+
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::start()
+{
+    m_engine = std::make_unique<LiveEngine>(m_workspace, LiveEngine::Options{});
+    connect(m_engine.get(), &LiveEngine::statusEvents, this, &EngineWorker::statusEvents);
+    connect(m_engine.get(), &LiveEngine::flowReady, this, [this](const QString &flow) {
+        m_errors.remove(flow);
+        sendRecords(flow);
+    });
+    connect(m_engine.get(), &LiveEngine::flowError, this,
+            [this](const QString &flow, const QString &error) { m_errors.insert(flow, error); });
+    try {
+        m_engine->start();
+    } catch (const SyncError &e) {
+        m_engine.reset();
+        emit startFailed(e.message());
+        return;
+    }
+    m_timer = new QTimer(this);
+    m_timer->setInterval(1000);
+    connect(m_timer, &QTimer::timeout, this, &EngineWorker::publish);
+    m_timer->start();
+    publish();
+}
+
+void EngineWorker::sendRecords(const QString &flow)
+{
+    if (!m_engine)
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const LiveFlow *f : m_engine->flows()) {
+        if (f->spec().name != flow)
+            continue;
+        FlowRecords out;
+        out.flow = flow;
+        out.rows.reserve(f->trackedRecords());
+        f->records().forEach([&](std::string_view key, const TrackedRecord &r) {
+            const RecordState state = r.state();
+            const qint64 age = pendingAgeMs(state, now, f->spec().direction);
+            out.rows.append({QByteArray(key.data(), qsizetype(key.size())), r.status,
+                             age > 0 ? now - age : std::max(state.sourceChangedAtMs, state.targetChangedAtMs)});
+        });
+        emit flowRecords(out);
+    }
+}
+
+void EngineWorker::publish()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QList<FlowSnapshot> flows;
+    for (const LiveFlow *f : m_engine->flows()) {
+        FlowSnapshot s;
+        s.name = f->spec().name;
+        s.source = f->spec().source.system + u'.' + f->spec().source.table.display();
+        s.target = f->spec().target.system + u'.' + f->spec().target.table.display();
+        s.slaMs = qint64(f->spec().slaSeconds) * 1000;
+        s.ready = m_engine->isReady(s.name);
+        s.error = m_errors.value(s.name);
+        for (size_t i = 0; i < s.counts.size(); ++i)
+            s.counts[i] = f->count(RecordStatus(i));
+        s.oldestPendingMs = f->oldestPendingAgeMs(now);
+        s.lag5m = f->lags().summary(now, 5 * 60 * 1000);
+        flows << s;
+    }
+    emit snapshot(flows, m_engine->systems());
+}
+
+} // namespace syncdesk

@@ -1,0 +1,79 @@
+#include "RecordService.h"
+
+#include "model/SyncError.h"
+#include "state/StateStore.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace syncdesk {
+
+namespace {
+
+// Runs `work(store)` on the pool with a state store of its own; SyncError becomes the error.
+template<typename T, typename F>
+QFuture<Fallible<T>> onPool(const Workspace &workspace, F work)
+{
+    return QtConcurrent::run([workspace, work]() -> Fallible<T> {
+        try {
+            const auto store = StateStore::open(workspace);
+            return {work(workspace, *store), {}};
+        } catch (const SyncError &e) {
+            return {std::nullopt, e.message()};
+        }
+    });
+}
+
+} // namespace
+
+RecordService::RecordService(Workspace workspace) : m_workspace(std::move(workspace)) {}
+
+QFuture<Fallible<ResolutionPlan>> RecordService::plan(const ResolveRequest &request) const
+{
+    return onPool<ResolutionPlan>(m_workspace, [request](const Workspace &ws, StateStore &store) {
+        return ResolutionService(ws, store).plan(request);
+    });
+}
+
+QFuture<Fallible<ResolutionPlan>> RecordService::planUndo(const QString &id) const
+{
+    return onPool<ResolutionPlan>(m_workspace, [id](const Workspace &ws, StateStore &store) {
+        return ResolutionService(ws, store).planUndo(id);
+    });
+}
+
+QFuture<Fallible<ResolveResult>> RecordService::apply(const ResolutionPlan &plan, const QString &reason,
+                                                      const QString &operatorName) const
+{
+    return onPool<ResolveResult>(m_workspace, [plan, reason, operatorName](const Workspace &ws,
+                                                                           StateStore &store) {
+        ResolutionService service(ws, store);
+        service.closeOpenIntents();
+        return service.apply(plan, reason, operatorName);
+    });
+}
+
+QFuture<Fallible<RecordService::AuditLog>> RecordService::auditLog(const AuditFilter &filter) const
+{
+    return onPool<AuditLog>(m_workspace, [filter](const Workspace &, StateStore &store) {
+        AuditLog log;
+        log.entries = selectAuditEntries(store, filter);
+        ChainVerifier verifier;
+        store.forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
+        log.chain = verifier.result();
+        return log;
+    });
+}
+
+QFuture<Fallible<qint64>> RecordService::exportAudit(const QString &format, const AuditFilter &filter,
+                                                     const QString &path) const
+{
+    return onPool<qint64>(m_workspace, [format, filter, path](const Workspace &, StateStore &store) {
+        QString error;
+        const qint64 n = writeAuditReport(store, format, filter, path, &error);
+        if (n < 0)
+            throw SyncError(error);
+        return n;
+    });
+}
+
+} // namespace syncdesk

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "audit/AuditExport.h"
+#include "resolution/ResolutionPlan.h"
+#include "resolution/ResolutionService.h"
+#include "model/Workspace.h"
+
+#include <QFuture>
+#include <QString>
+
+#include <optional>
+
+namespace syncdesk {
+
+// A value or the one error that names why there is none.
+template<typename T>
+struct Fallible
+{
+    std::optional<T> value;
+    QString error;
+};
+
+// The console's way to the systems and the state store for one-off work: reading a record,
+// planning and applying a resolution, reading, verifying and exporting the audit log. Each
+// call runs on the thread pool with connections of its own, so the window never waits.
+class RecordService
+{
+public:
+    explicit RecordService(Workspace workspace);
+
+    [[nodiscard]] QFuture<Fallible<ResolutionPlan>> plan(const ResolveRequest &request) const;
+    [[nodiscard]] QFuture<Fallible<ResolutionPlan>> planUndo(const QString &id) const;
+    [[nodiscard]] QFuture<Fallible<ResolveResult>> apply(const ResolutionPlan &plan, const QString &reason,
+                                                         const QString &operatorName) const;
+
+    struct AuditLog
+    {
+        QList<AuditEntry> entries;
+        ChainCheck chain;
+    };
+    [[nodiscard]] QFuture<Fallible<AuditLog>> auditLog(const AuditFilter &filter) const;
+    [[nodiscard]] QFuture<Fallible<qint64>> exportAudit(const QString &format, const AuditFilter &filter,
+                                                        const QString &path) const;
+
+    [[nodiscard]] const Workspace &workspace() const { return m_workspace; }
+
+private:
+    Workspace m_workspace;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,184 @@
+#include "AuditView.h"
+#include "MainWindow.h"
+#include "TestSqlite.h"
+#include "dialogs/ResolveDialog.h"
+#include "model/WorkspaceLoader.h"
+#include "models/RecordsModel.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTableView>
+#include <QTableWidget>
+#include <QComboBox>
+#include <QLabel>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace syncdesk;
+using syncdesk::ui::MainWindow;
+using syncdesk::ui::RecordsModel;
+using syncdesk::ui::ResolveDialog;
+
+// The console end to end on two SQLite systems, offscreen: live records, a conflict resolved by
+// clicking through the resolve dialog, the refused path, and the audit view.
+class TestConsole : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_src, m_dst;
+    int m_case = 0;
+
+    QString workspace()
+    {
+        ++m_case;
+        m_src = m_dir.filePath(QStringLiteral("src%1.db").arg(m_case));
+        m_dst = m_dir.filePath(QStringLiteral("dst%1.db").arg(m_case));
+        const QString ddl = QStringLiteral("CREATE TABLE devices (sku text PRIMARY KEY, price numeric, grade text, updated_at text)");
+        const QString rows = QStringLiteral("INSERT INTO devices VALUES ('A1', 10, 'A', '1'), ('B2', 20, 'B', '1'), ('C3', 30, 'C', '1')");
+        QString error;
+        if (!testsupport::sqliteExec(m_src, {ddl, rows}, &error) || !testsupport::sqliteExec(m_dst, {ddl, rows}, &error))
+            qFatal("%s", qPrintable(error));
+        const QByteArray json = QStringLiteral(R"({"version": 1, "systems": [
+              {"name": "warehouse", "kind": "sqlite", "path": "%1"},
+              {"name": "sales", "kind": "sqlite", "path": "%2"}],
+            "flows": [{"name": "devices",
+              "source": {"system": "warehouse", "table": "devices", "updated_at": "updated_at"},
+              "target": {"system": "sales", "table": "devices", "updated_at": "updated_at"},
+              "key": ["sku"], "fields": ["price", "grade"],
+              "direction": "two-way", "sla_seconds": 300}]})").arg(m_src, m_dst).toUtf8();
+        return testsupport::writeFile(QDir(m_dir.path()), QStringLiteral("ws%1.json").arg(m_case), json);
+    }
+
+    static bool exec(const QString &path, const QString &sql)
+    {
+        QString error;
+        return testsupport::sqliteExec(path, {sql}, &error);
+    }
+
+    // The row of `key` in the records view, or -1.
+    static int rowOf(const RecordsModel &m, const QByteArray &key)
+    {
+        for (int r = 0; r < m.rowCount(); ++r)
+            if (m.keyAt(r) == key)
+                return r;
+        return -1;
+    }
+
+    static ResolveDialog *openDialog(MainWindow &w, int row)
+    {
+        w.recordsView()->setCurrentIndex(w.records()->index(row, 0));
+        auto *d = qobject_cast<ResolveDialog *>(w.resolveCurrent());
+        if (d && !QTest::qWaitForWindowExposed(d))
+            return nullptr;
+        return d;
+    }
+
+    static bool settle(ResolveDialog *d)
+    {
+        return QTest::qWaitFor([d] { return d->findChild<QPushButton *>(QStringLiteral("previewButton"))->isEnabled(); }, 20000);
+    }
+
+private slots:
+    // Given a record both sides changed since they agreed, the console lists it as a conflict;
+    // the operator picks the source's price and the target's grade, must give a reason, sees
+    // the preview, applies, and the record leaves the list; the audit view shows the entries.
+    void shouldResolveAConflictByClickingThroughTheDialog()
+    {
+        const QString path = workspace();
+        MainWindow w(WorkspaceLoader::load(path), path);
+        QAbstractItemModelTester tester(w.records(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        w.show();
+        w.start();
+        // Live first (no records out of sync), then both sides edit B2.
+        QVERIFY(QTest::qWaitFor([&] { return w.bannerText().isEmpty() && w.records()->rowCount() == 0; }, 5000));
+        QTest::qWait(1500); // the first comparison has run and the baseline is the agreed row
+        QVERIFY(exec(m_src, QStringLiteral("UPDATE devices SET price = 25, updated_at = '2' WHERE sku = 'B2'")));
+        QVERIFY(exec(m_dst, QStringLiteral("UPDATE devices SET grade = 'A', updated_at = '2' WHERE sku = 'B2'")));
+        QVERIFY2(QTest::qWaitFor([&] {
+                     const int r = rowOf(*w.records(), "[\"B2\"]");
+                     return r >= 0 && w.records()->statusAt(r) == RecordStatus::Conflict;
+                 }, 15000),
+                 "B2 never showed as a conflict");
+
+        ResolveDialog *d = openDialog(w, rowOf(*w.records(), "[\"B2\"]"));
+        QVERIFY(d);
+        QVERIFY(settle(d));
+        auto *apply = d->findChild<QPushButton *>(QStringLiteral("applyButton"));
+        QVERIFY(!apply->isEnabled()); // no preview, no reason
+        // Per field: clicked on its label, where an operator clicks.
+        auto *perField = d->findChild<QRadioButton *>(QStringLiteral("choice3"));
+        QTest::mouseClick(perField, Qt::LeftButton, {}, QPoint(8, perField->height() / 2));
+        QVERIFY(perField->isChecked());
+        d->findChild<QComboBox *>(QStringLiteral("use_grade"))->setCurrentIndex(1); // grade from the target
+        QTest::mouseClick(d->findChild<QPushButton *>(QStringLiteral("previewButton")), Qt::LeftButton);
+        QVERIFY(settle(d));
+        const QString preview = d->findChild<QPlainTextEdit *>(QStringLiteral("preview"))->toPlainText();
+        QVERIFY2(preview.contains(QLatin1String("UPDATE \"main\".\"devices\"")), qPrintable(preview));
+        QVERIFY(!apply->isEnabled()); // still no reason
+        QTest::keyClicks(d->findChild<QLineEdit *>(QStringLiteral("reason")), QStringLiteral("price from the warehouse, grade from sales"));
+        QVERIFY(apply->isEnabled());
+        QSignalSpy resolved(d, &ResolveDialog::resolved);
+        QTest::mouseClick(apply, Qt::LeftButton);
+        QVERIFY(resolved.wait(20000));
+
+        QVERIFY2(QTest::qWaitFor([&] { return rowOf(*w.records(), "[\"B2\"]") < 0; }, 15000),
+                 "B2 stayed out of sync after the resolution");
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+        for (const QString &file : {m_src, m_dst}) {
+            db.setDatabaseName(file);
+            QVERIFY(db.open());
+            QSqlQuery q(QStringLiteral("SELECT price, grade FROM devices WHERE sku = 'B2'"), db);
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toInt(), 25);
+            QCOMPARE(q.value(1).toString(), QStringLiteral("A"));
+            db.close();
+        }
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("check"));
+
+        QSignalSpy loaded(w.auditView(), &ui::AuditView::loaded);
+        w.auditView()->refresh();
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(w.auditView()->model()->rowCount(), 2);
+        QVERIFY2(w.auditView()->chainText().contains(QLatin1String("verified")), qPrintable(w.auditView()->chainText()));
+    }
+
+    // Given the record changes after the operator previewed it, Apply is refused, nothing is
+    // written, the dialog shows the fresh values and asks for a new decision.
+    void shouldShowFreshValuesWhenRefused()
+    {
+        const QString path = workspace();
+        QVERIFY(exec(m_dst, QStringLiteral("UPDATE devices SET price = 99, updated_at = '2' WHERE sku = 'C3'")));
+        MainWindow w(WorkspaceLoader::load(path), path);
+        w.show();
+        w.start();
+        QVERIFY(QTest::qWaitFor([&] { return rowOf(*w.records(), "[\"C3\"]") >= 0; }, 15000));
+        ResolveDialog *d = openDialog(w, rowOf(*w.records(), "[\"C3\"]"));
+        QVERIFY(settle(d));
+        QTest::mouseClick(d->findChild<QPushButton *>(QStringLiteral("previewButton")), Qt::LeftButton);
+        QVERIFY(settle(d));
+        QTest::keyClicks(d->findChild<QLineEdit *>(QStringLiteral("reason")), QStringLiteral("warehouse is right"));
+        // Meanwhile a salesperson edits the listing.
+        QVERIFY(exec(m_dst, QStringLiteral("UPDATE devices SET price = 120, updated_at = '3' WHERE sku = 'C3'")));
+        QTest::mouseClick(d->findChild<QPushButton *>(QStringLiteral("applyButton")), Qt::LeftButton);
+        QVERIFY(QTest::qWaitFor([d] { return d->result().has_value(); }, 20000));
+        QCOMPARE(d->result()->outcome, ResolveResult::Outcome::Refused);
+        QVERIFY(settle(d));
+        QVERIFY(d->isVisible());
+        QVERIFY(d->findChild<QLabel *>(QStringLiteral("message"))->text().contains(QLatin1String("Refused")));
+        const auto *fields = d->findChild<QTableWidget *>(QStringLiteral("fields"));
+        QCOMPARE(fields->item(0, 3)->text(), QStringLiteral("120")); // the target's fresh price
+        QVERIFY(!d->findChild<QPushButton *>(QStringLiteral("applyButton"))->isEnabled()); // preview again
+    }
+};
+
+QTEST_MAIN(TestConsole)
+#include "tst_console.moc"

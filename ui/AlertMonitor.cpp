@@ -1,0 +1,35 @@
+#include "AlertMonitor.h"
+
+#include "StatusStyle.h"
+
+#include <QObject>
+
+namespace syncdesk::ui {
+
+AlertMonitor::Update AlertMonitor::update(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems)
+{
+    Update u;
+    QSet<QString> now;
+    auto raise = [&](const QString &id, const QString &text) {
+        now.insert(id);
+        u.active << text;
+        if (!m_active.contains(id))
+            u.started << text;
+    };
+    for (const SystemHealth &s : systems)
+        if (!s.connected)
+            raise(QStringLiteral("down:") + s.name,
+                  QObject::tr("System %1 is down: %2").arg(s.name, s.error.isEmpty() ? QObject::tr("retrying") : s.error));
+    for (const FlowSnapshot &f : flows) {
+        if (!f.error.isEmpty())
+            raise(QStringLiteral("error:") + f.name, QObject::tr("Flow %1: %2").arg(f.name, f.error));
+        else if (f.ready && f.breached())
+            raise(QStringLiteral("sla:") + f.name,
+                  QObject::tr("Flow %1 is past its SLA of %2 (oldest pending %3, p95 lag %4)")
+                      .arg(f.name, durationText(f.slaMs), durationText(f.oldestPendingMs), durationText(f.lag5m.p95)));
+    }
+    m_active = now;
+    return u;
+}
+
+} // namespace syncdesk::ui

@@ -1,0 +1,307 @@
+#include "MainWindow.h"
+
+#include "AuditView.h"
+#include "LagChart.h"
+#include "RecordDetailPanel.h"
+#include "StatusStyle.h"
+#include "dialogs/ResolveDialog.h"
+#include "models/FlowsModel.h"
+#include "models/RecordsModel.h"
+#include "models/SystemsModel.h"
+#include "session/EngineHost.h"
+#include "session/RecordService.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace syncdesk::ui {
+
+namespace {
+
+QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
+{
+    auto *v = new QTableView(parent);
+    v->setModel(model);
+    v->setSelectionBehavior(QAbstractItemView::SelectRows);
+    v->setSelectionMode(QAbstractItemView::SingleSelection);
+    v->verticalHeader()->hide();
+    v->verticalHeader()->setDefaultSectionSize(v->fontMetrics().height() + 6);
+    v->horizontalHeader()->setStretchLastSection(true);
+    v->setAlternatingRowColors(true);
+    return v;
+}
+
+} // namespace
+
+MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidget *parent)
+    : QMainWindow(parent), m_workspace(std::move(workspace)), m_path(workspacePath),
+      m_service(std::make_unique<RecordService>(m_workspace)),
+      m_engine(std::make_unique<EngineHost>(m_workspace)), m_records(new RecordsModel(this)),
+      m_flows(new FlowsModel(this)), m_systems(new SystemsModel(this)), m_clock(new QTimer(this))
+{
+    setWindowTitle(tr("SyncDesk — %1").arg(workspacePath));
+    m_operator = QSettings().value(QStringLiteral("operator"), qEnvironmentVariable("USER")).toString();
+
+    m_banner = new QLabel(this);
+    m_banner->setObjectName(QStringLiteral("banner"));
+    m_banner->setWordWrap(true);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #8a1c12; padding: 6px; font-weight: bold }"));
+    m_banner->hide();
+
+    // Flows overview and its lag chart.
+    m_flowsView = makeTable(m_flows, this);
+    m_flowsView->setObjectName(QStringLiteral("flows"));
+    m_chart = new LagChart(this);
+    auto *top = new QSplitter(Qt::Horizontal, this);
+    top->addWidget(m_flowsView);
+    top->addWidget(m_chart);
+    top->setStretchFactor(0, 3);
+    top->setStretchFactor(1, 2);
+
+    // Records, with their filters.
+    m_keyFilter = new QLineEdit(this);
+    m_keyFilter->setObjectName(QStringLiteral("keyFilter"));
+    m_keyFilter->setPlaceholderText(tr("Filter by key (Ctrl+F)"));
+    m_keyFilter->setClearButtonEnabled(true);
+    m_statusFilter = new QComboBox(this);
+    m_statusFilter->setObjectName(QStringLiteral("statusFilter"));
+    m_statusFilter->addItem(tr("All statuses"), -1);
+    for (int s = int(RecordStatus::Pending); s <= int(RecordStatus::Different); ++s)
+        m_statusFilter->addItem(StatusStyle::icon(RecordStatus(s)), StatusStyle::text(RecordStatus(s)), s);
+    m_selectedFlowOnly = new QCheckBox(tr("Selected flow only"), this);
+    m_recordsView = makeTable(m_records, this);
+    m_recordsView->setObjectName(QStringLiteral("records"));
+    m_recordsView->setSortingEnabled(true);
+    m_recordsView->sortByColumn(RecordsModel::LagColumn, Qt::DescendingOrder);
+    auto *recordsPane = new QWidget(this);
+    auto *filterBar = new QHBoxLayout;
+    filterBar->addWidget(m_keyFilter, 2);
+    filterBar->addWidget(m_statusFilter, 1);
+    filterBar->addWidget(m_selectedFlowOnly);
+    auto *recordsLayout = new QVBoxLayout(recordsPane);
+    recordsLayout->setContentsMargins(0, 0, 0, 0);
+    recordsLayout->addLayout(filterBar);
+    recordsLayout->addWidget(m_recordsView);
+
+    m_detail = new RecordDetailPanel(*m_service, this);
+    auto *lower = new QSplitter(Qt::Horizontal, this);
+    lower->addWidget(recordsPane);
+    lower->addWidget(m_detail);
+    lower->setStretchFactor(0, 3);
+    lower->setStretchFactor(1, 2);
+
+    auto *live = new QSplitter(Qt::Vertical, this);
+    live->addWidget(top);
+    live->addWidget(lower);
+    live->setStretchFactor(1, 3);
+
+    m_audit = new AuditView(*m_service, m_operator, this);
+    m_tabs = new QTabWidget(this);
+    m_tabs->addTab(live, tr("&Live"));
+    m_tabs->addTab(m_audit, tr("A&udit log"));
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int i) {
+        if (m_tabs->widget(i) == m_audit)
+            m_audit->refresh();
+    });
+
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->addWidget(m_banner);
+    layout->addWidget(m_tabs);
+    setCentralWidget(central);
+
+    // Systems panel.
+    m_systemsView = makeTable(m_systems, this);
+    auto *systemsDock = new QDockWidget(tr("Systems"), this);
+    systemsDock->setObjectName(QStringLiteral("systemsDock"));
+    systemsDock->setWidget(m_systemsView);
+    addDockWidget(Qt::LeftDockWidgetArea, systemsDock);
+
+    m_counts = new QLabel(this);
+    statusBar()->addPermanentWidget(m_counts);
+    statusBar()->showMessage(tr("Comparing…"));
+
+    connect(m_engine.get(), &EngineHost::flowRecords, m_records, &RecordsModel::setFlowRecords);
+    connect(m_engine.get(), &EngineHost::statusEvents, m_records, &RecordsModel::addEvents);
+    connect(m_engine.get(), &EngineHost::snapshot, this, &MainWindow::onSnapshot);
+    connect(m_engine.get(), &EngineHost::startFailed, this, [this](const QString &error) {
+        m_banner->setText(tr("Cannot start: %1").arg(error));
+        m_banner->show();
+    });
+    connect(m_keyFilter, &QLineEdit::textChanged, this, &MainWindow::applyFilters);
+    connect(m_statusFilter, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilters);
+    connect(m_selectedFlowOnly, &QCheckBox::toggled, this, &MainWindow::applyFilters);
+    connect(m_flowsView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+        if (const FlowSnapshot *f = m_flows->flowAt(m_flowsView->currentIndex().row()))
+            m_chart->showFlow(f->name);
+        if (m_selectedFlowOnly->isChecked())
+            applyFilters();
+    });
+    connect(m_recordsView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &MainWindow::onCurrentRecord);
+    connect(m_recordsView, &QTableView::doubleClicked, this, [this] { resolveCurrent(); });
+    connect(m_audit, &AuditView::undone, m_engine.get(), &EngineHost::reloadRecords);
+    connect(m_audit, &AuditView::exported, this, [this](bool ok, const QString &message) {
+        statusBar()->showMessage(message, 10000);
+        if (!ok)
+            QMessageBox::warning(this, tr("Export"), message);
+    });
+    connect(m_clock, &QTimer::timeout, this, [this] { m_records->setNow(QDateTime::currentMSecsSinceEpoch()); });
+    m_clock->start(1000);
+
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(StatusStyle::icon(RecordStatus::InSync), this);
+        m_tray->setToolTip(tr("SyncDesk"));
+        m_tray->show();
+    }
+    buildActions();
+    const QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *op = file->addAction(tr("Set &operator name…"));
+    connect(op, &QAction::triggered, this, [this] {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Operator"), tr("Your name, as the audit log records it:"),
+                                                   QLineEdit::Normal, m_operator, &ok);
+        if (ok && !name.trimmed().isEmpty()) {
+            m_operator = name.trimmed();
+            QSettings().setValue(QStringLiteral("operator"), m_operator);
+        }
+    });
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *record = menuBar()->addMenu(tr("&Record"));
+    QAction *resolve = record->addAction(tr("&Resolve…"), this, [this] { resolveCurrent(); });
+    resolve->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    QAction *find = record->addAction(tr("&Find by key"), this, [this] {
+        m_tabs->setCurrentIndex(0);
+        m_keyFilter->setFocus();
+        m_keyFilter->selectAll();
+    });
+    find->setShortcut(QKeySequence::Find);
+    QAction *refresh = record->addAction(tr("Re&read record"), this, &MainWindow::onCurrentRecord);
+    refresh->setShortcut(QKeySequence::Refresh);
+
+    QMenu *audit = menuBar()->addMenu(tr("&Audit"));
+    QAction *show = audit->addAction(tr("&Show audit log"), this, [this] { m_tabs->setCurrentWidget(m_audit); });
+    show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    QAction *exp = audit->addAction(tr("&Export…"), this, [this] {
+        m_tabs->setCurrentWidget(m_audit);
+        m_audit->exportInteractively();
+    });
+    exp->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    QAction *undo = audit->addAction(tr("&Undo selected resolution…"), this, [this] {
+        m_tabs->setCurrentWidget(m_audit);
+        m_audit->undoSelected();
+    });
+    undo->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z));
+}
+
+void MainWindow::start()
+{
+    m_engine->start();
+}
+
+QString MainWindow::bannerText() const
+{
+    return m_banner->isVisible() || !m_banner->text().isEmpty() ? m_banner->text() : QString();
+}
+
+void MainWindow::applyFilters()
+{
+    m_records->setKeyFilter(m_keyFilter->text());
+    const int status = m_statusFilter->currentData().toInt();
+    m_records->setStatusFilter(status < 0 ? QList<RecordStatus>{} : QList<RecordStatus>{RecordStatus(status)});
+    const FlowSnapshot *f = m_flows->flowAt(m_flowsView->currentIndex().row());
+    m_records->setFlowFilter(m_selectedFlowOnly->isChecked() && f ? QStringList{f->name} : QStringList{});
+}
+
+void MainWindow::onSnapshot(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_flows->setSnapshot(flows);
+    m_systems->setSystems(systems, now);
+    m_chart->addSnapshot(flows, now);
+    if (!m_flowsView->currentIndex().isValid() && !flows.isEmpty())
+        m_flowsView->setCurrentIndex(m_flows->index(0, 0));
+    qint64 outOfSync = 0;
+    int ready = 0;
+    for (const FlowSnapshot &f : flows) {
+        outOfSync += f.outOfSync();
+        ready += f.ready;
+    }
+    m_counts->setText(tr("%1 of %2 flows live · %3 records out of sync · %4 shown")
+                          .arg(ready).arg(flows.size()).arg(outOfSync).arg(m_records->rowCount()));
+    if (ready == flows.size())
+        statusBar()->clearMessage();
+    const AlertMonitor::Update alerts = m_alerts.update(flows, systems);
+    m_banner->setText(alerts.active.join(u'\n'));
+    m_banner->setVisible(!alerts.active.isEmpty());
+    if (m_tray && !alerts.started.isEmpty())
+        m_tray->showMessage(tr("SyncDesk"), alerts.started.join(u'\n'), QSystemTrayIcon::Warning);
+}
+
+void MainWindow::onCurrentRecord()
+{
+    const int row = m_recordsView->currentIndex().row();
+    if (row >= 0)
+        m_detail->showRecord(m_records->flowAt(row), m_records->keyAt(row));
+}
+
+QWidget *MainWindow::resolveCurrent()
+{
+    const int row = m_recordsView->currentIndex().row();
+    if (row < 0) {
+        statusBar()->showMessage(tr("Select a record to resolve"), 5000);
+        return nullptr;
+    }
+    auto *dialog = new ResolveDialog(*m_service, m_records->flowAt(row), m_records->keyAt(row), m_operator, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ResolveDialog::resolved, this, [this](const QString &flow, const QByteArray &key) {
+        statusBar()->showMessage(tr("%1 resolved in %2").arg(QString::fromUtf8(key), flow), 10000);
+        m_engine->reloadRecords(flow);
+        if (m_detail->keyJson() == key)
+            m_detail->showRecord(flow, key);
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    event->accept();
+}
+
+} // namespace syncdesk::ui

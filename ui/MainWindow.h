@@ -1,0 +1,86 @@
+#pragma once
+
+#include "AlertMonitor.h"
+#include "model/Workspace.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QSystemTrayIcon;
+class QTableView;
+class QTabWidget;
+class QTimer;
+
+namespace syncdesk {
+class EngineHost;
+class RecordService;
+}
+
+namespace syncdesk::ui {
+
+class AuditView;
+class FlowsModel;
+class LagChart;
+class RecordDetailPanel;
+class RecordsModel;
+class SystemsModel;
+
+// The operations console: systems, flows with their lag against the SLA, every record that is
+// not in sync (live), one record in detail, resolution, and the audit log. Everything that
+// reads a system runs off this thread: the engine on its own, one-off work on the pool.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    MainWindow(Workspace workspace, const QString &workspacePath, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    void start();
+    [[nodiscard]] RecordsModel *records() const { return m_records; }
+    [[nodiscard]] QTableView *recordsView() const { return m_recordsView; }
+    [[nodiscard]] AuditView *auditView() const { return m_audit; }
+    [[nodiscard]] QString bannerText() const;
+    // Opens the resolve dialog for the current record; returns it (tests drive it).
+    QWidget *resolveCurrent();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildActions();
+    void applyFilters();
+    void onSnapshot(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems);
+    void onCurrentRecord();
+
+    Workspace m_workspace;
+    QString m_path;
+    std::unique_ptr<RecordService> m_service;
+    std::unique_ptr<EngineHost> m_engine;
+    RecordsModel *m_records;
+    FlowsModel *m_flows;
+    SystemsModel *m_systems;
+    QTableView *m_recordsView;
+    QTableView *m_flowsView;
+    QTableView *m_systemsView;
+    LagChart *m_chart;
+    RecordDetailPanel *m_detail;
+    AuditView *m_audit;
+    QTabWidget *m_tabs;
+    QLineEdit *m_keyFilter;
+    QComboBox *m_statusFilter;
+    QCheckBox *m_selectedFlowOnly;
+    QLabel *m_banner;
+    QLabel *m_counts;
+    QTimer *m_clock;
+    QSystemTrayIcon *m_tray = nullptr;
+    AlertMonitor m_alerts;
+    QString m_operator;
+};
+
+} // namespace syncdesk::ui

@@ -1,0 +1,110 @@
+#include "RecordDetailPanel.h"
+
+#include "StatusStyle.h"
+#include "engine/LiveFlow.h"
+
+#include <QDateTime>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QListWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace syncdesk::ui {
+
+namespace {
+
+QString shown(const FieldText &v)
+{
+    return v ? QString::fromUtf8(*v) : QStringLiteral("NULL");
+}
+
+QString timeText(qint64 ms)
+{
+    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QStringLiteral("—");
+}
+
+} // namespace
+
+RecordDetailPanel::RecordDetailPanel(const RecordService &service, QWidget *parent)
+    : QWidget(parent), m_service(service), m_title(new QLabel(tr("Select a record"), this)),
+      m_fields(new QTableWidget(0, 5, this)), m_history(new QListWidget(this))
+{
+    m_title->setWordWrap(true);
+    m_title->setTextFormat(Qt::RichText);
+    m_fields->setHorizontalHeaderLabels({tr("Field"), tr("Source"), tr("Baseline"), tr("Target"), tr("Change")});
+    m_fields->horizontalHeader()->setStretchLastSection(true);
+    m_fields->verticalHeader()->hide();
+    m_fields->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_title);
+    layout->addWidget(m_fields, 2);
+    layout->addWidget(new QLabel(tr("Audit history of this record"), this));
+    layout->addWidget(m_history, 1);
+
+    connect(&m_readWatcher, &QFutureWatcherBase::finished, this, [this] {
+        const auto r = m_readWatcher.result();
+        if (!r.value) {
+            m_title->setText(tr("Cannot read %1: %2").arg(QString::fromUtf8(m_key).toHtmlEscaped(), r.error.toHtmlEscaped()));
+            m_fields->setRowCount(0);
+            emit loaded();
+            return;
+        }
+        const RecordDetail &d = r.value->seen;
+        m_title->setText(tr("<b>%1</b> in <b>%2</b>: %3<br>source changed %4 · target changed %5 · lag %6")
+                             .arg(QString::fromUtf8(d.keyJson).toHtmlEscaped(), d.flow.toHtmlEscaped(),
+                                  StatusStyle::text(d.status), timeText(d.state.sourceChangedAtMs),
+                                  timeText(d.state.targetChangedAtMs), durationText(d.lagMs)));
+        m_fields->setRowCount(int(d.fields.size()));
+        for (int row = 0; row < int(d.fields.size()); ++row) {
+            const FieldDetail &f = d.fields[row];
+            const QStringList cells{f.name, d.state.source ? shown(f.source) : tr("(no row)"),
+                                    f.baseline ? shown(*f.baseline) : tr("(unknown)"),
+                                    d.state.target ? shown(f.target) : tr("(no row)"), fieldChangeName(f.change)};
+            for (int c = 0; c < cells.size(); ++c) {
+                auto *item = new QTableWidgetItem(cells[c]);
+                if (c == 4 && f.change != FieldChange::Unchanged)
+                    item->setForeground(StatusStyle::colour(f.change == FieldChange::ChangedOnBoth ? RecordStatus::Conflict
+                                                                                               : RecordStatus::Pending));
+                m_fields->setItem(row, c, item);
+            }
+        }
+        emit loaded();
+    });
+    connect(&m_historyWatcher, &QFutureWatcherBase::finished, this, [this] {
+        m_history->clear();
+        const auto r = m_historyWatcher.result();
+        if (!r.value)
+            return;
+        const QJsonArray key = QJsonDocument::fromJson(m_key).array();
+        for (const AuditEntry &a : r.value->entries) {
+            const QJsonObject &e = a.entry;
+            if (e.value(u"key").toArray() != key)
+                continue;
+            const bool intent = e.value(u"type").toString() == u"intent";
+            m_history->addItem(intent ? tr("#%1 %2 %3 by %4: %5").arg(a.seq).arg(e.value(u"at").toString(),
+                                            e.value(u"choice").toString(), e.value(u"operator").toString(),
+                                            e.value(u"reason").toString())
+                                      : tr("#%1 %2 outcome %3 %4").arg(a.seq).arg(e.value(u"at").toString(),
+                                            e.value(u"outcome").toString(), e.value(u"error").toString()));
+        }
+    });
+}
+
+void RecordDetailPanel::showRecord(const QString &flow, const QByteArray &keyJson)
+{
+    m_flow = flow;
+    m_key = keyJson;
+    m_title->setText(tr("Reading %1 from both systems…").arg(QString::fromUtf8(keyJson).toHtmlEscaped()));
+    ResolveRequest r;
+    r.flow = flow;
+    r.key = LiveFlow::keyText(keyJson);
+    m_readWatcher.setFuture(m_service.plan(r));
+    AuditFilter f;
+    f.flow = flow;
+    m_historyWatcher.setFuture(m_service.auditLog(f));
+}
+
+} // namespace syncdesk::ui

@@ -1,0 +1,102 @@
+#include "FlowsModel.h"
+
+#include "StatusStyle.h"
+
+#include <QFont>
+#include <QStyle>
+#include <QApplication>
+
+namespace syncdesk::ui {
+
+int FlowsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_flows.size());
+}
+
+int FlowsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant FlowsModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const FlowSnapshot &f = m_flows[index.row()];
+    auto count = [&](RecordStatus s) { return f.counts[size_t(s)]; };
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case NameColumn: return f.name;
+        case OutOfSyncColumn: return f.outOfSync();
+        case PendingColumn: return count(RecordStatus::Pending);
+        case LateColumn: return count(RecordStatus::Late);
+        case ConflictColumn: return count(RecordStatus::Conflict);
+        case DriftColumn: return count(RecordStatus::TargetDrift);
+        case MissingColumn: return count(RecordStatus::MissingInTarget) + count(RecordStatus::MissingInSource)
+                                   + count(RecordStatus::Different);
+        case OldestColumn: return f.oldestPendingMs > 0 ? durationText(f.oldestPendingMs) : QStringLiteral("—");
+        case LagColumn: return f.lag5m.count > 0 ? durationText(f.lag5m.p95) : QStringLiteral("—");
+        case SlaColumn: return durationText(f.slaMs);
+        }
+    }
+    if (role == Qt::DecorationRole && index.column() == NameColumn) {
+        if (!f.error.isEmpty() || !f.ready)
+            return QApplication::style()->standardIcon(f.error.isEmpty() ? QStyle::SP_BrowserReload
+                                                                         : QStyle::SP_MessageBoxCritical);
+        return StatusStyle::icon(f.breached() ? RecordStatus::Late : RecordStatus::InSync);
+    }
+    if (role == Qt::FontRole && f.breached()) {
+        QFont bold;
+        bold.setBold(true);
+        return bold;
+    }
+    if (role == Qt::ForegroundRole && f.breached()
+        && (index.column() == NameColumn || index.column() == OldestColumn || index.column() == LagColumn))
+        return StatusStyle::colour(RecordStatus::Late);
+    if (role == Qt::ToolTipRole) {
+        if (!f.error.isEmpty())
+            return tr("%1 → %2: %3 (retrying)").arg(f.source, f.target, f.error);
+        if (!f.ready)
+            return tr("%1 → %2: first comparison running").arg(f.source, f.target);
+        return tr("%1 → %2\np95 arrival lag over 5 min: %3 (%4 arrivals, %5% within the SLA of %6)%7")
+            .arg(f.source, f.target, durationText(f.lag5m.p95)).arg(f.lag5m.count)
+            .arg(qRound(f.lag5m.withinSla * 100)).arg(durationText(f.slaMs))
+            .arg(f.breached() ? tr("\nPast its SLA") : QString());
+    }
+    if (role == Qt::TextAlignmentRole && index.column() != NameColumn)
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+QVariant FlowsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    static const char *const names[] = {"Flow", "Out of sync", "Pending", "Late", "Conflicts",
+                                        "Drift", "Missing/different", "Oldest pending",
+                                        "p95 lag (5 min)", "SLA"};
+    return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
+}
+
+void FlowsModel::setSnapshot(const QList<FlowSnapshot> &flows)
+{
+    bool sameFlows = flows.size() == m_flows.size();
+    for (qsizetype i = 0; sameFlows && i < flows.size(); ++i)
+        sameFlows = flows[i].name == m_flows[i].name;
+    if (!sameFlows) {
+        beginResetModel();
+        m_flows = flows;
+        endResetModel();
+        return;
+    }
+    m_flows = flows;
+    if (!m_flows.isEmpty())
+        emit dataChanged(index(0, 0), index(int(m_flows.size()) - 1, ColumnCount - 1));
+}
+
+const FlowSnapshot *FlowsModel::flowAt(int row) const
+{
+    return row >= 0 && row < m_flows.size() ? &m_flows[row] : nullptr;
+}
+
+} // namespace syncdesk::ui

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "session/SessionTypes.h"
+
+#include <QAbstractTableModel>
+
+namespace syncdesk::ui {
+
+// One row per flow: out-of-sync counts by status, the oldest pending age and the p95 arrival
+// lag against the SLA. A flow past its SLA stands out (icon, bold, colour, tooltip).
+class FlowsModel : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { NameColumn, OutOfSyncColumn, PendingColumn, LateColumn, ConflictColumn,
+                  DriftColumn, MissingColumn, OldestColumn, LagColumn, SlaColumn, ColumnCount };
+
+    using QAbstractTableModel::QAbstractTableModel;
+
+    [[nodiscard]] int rowCount(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] int columnCount(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    [[nodiscard]] QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+    void setSnapshot(const QList<FlowSnapshot> &flows);
+    [[nodiscard]] const FlowSnapshot *flowAt(int row) const;
+
+private:
+    QList<FlowSnapshot> m_flows;
+};
+
+} // namespace syncdesk::ui

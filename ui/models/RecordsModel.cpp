@@ -1,0 +1,344 @@
+#include "RecordsModel.h"
+
+#include "StatusStyle.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace syncdesk::ui {
+
+namespace {
+
+QByteArray indexKey(quint16 flow, const QByteArray &key)
+{
+    QByteArray k;
+    k.reserve(key.size() + 2);
+    k.append(char(flow >> 8)).append(char(flow & 0xff)).append(key);
+    return k;
+}
+
+// ["SKU-1"] → SKU-1; [7, "a"] → 7 · a: keys as an operator reads them.
+QString keyText(const QByteArray &json)
+{
+    const QJsonArray parts = QJsonDocument::fromJson(json).array();
+    QStringList out;
+    for (const QJsonValue &v : parts)
+        out << (v.isString() ? v.toString() : v.isNull() ? QStringLiteral("NULL")
+                                                         : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)).mid(1).chopped(1));
+    return out.join(QStringLiteral(" · "));
+}
+
+} // namespace
+
+RecordsModel::RecordsModel(QObject *parent, int coalesceMs)
+    : QAbstractTableModel(parent), m_coalesce(new QTimer(this)),
+      m_now(QDateTime::currentMSecsSinceEpoch())
+{
+    m_coalesce->setSingleShot(true);
+    m_coalesce->setInterval(coalesceMs);
+    connect(m_coalesce, &QTimer::timeout, this, &RecordsModel::flushPending);
+}
+
+int RecordsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_visible.size());
+}
+
+int RecordsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant RecordsModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row &r = m_rows[m_visible[size_t(index.row())]];
+    switch (role) {
+    case FlowRole:
+        return m_flows.value(r.flow);
+    case KeyJsonRole:
+        return r.key;
+    case StatusRole:
+        return int(r.status);
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case FlowColumn: return m_flows.value(r.flow);
+        case KeyColumn: return keyText(r.key);
+        case StatusColumn: return StatusStyle::text(r.status);
+        case LagColumn: return r.sinceMs > 0 ? durationText(m_now - r.sinceMs) : QStringLiteral("—");
+        case SinceColumn:
+            return r.sinceMs > 0 ? QDateTime::fromMSecsSinceEpoch(r.sinceMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+                                 : QString();
+        }
+        break;
+    case Qt::DecorationRole:
+        if (index.column() == StatusColumn)
+            return StatusStyle::icon(r.status);
+        break;
+    case Qt::ForegroundRole:
+        if (index.column() == StatusColumn)
+            return StatusStyle::colour(r.status);
+        break;
+    case Qt::ToolTipRole:
+        if (index.column() == LagColumn)
+            return tr("Out of sync since this long; for a pending record, the sync lag so far");
+        break;
+    case Qt::TextAlignmentRole:
+        if (index.column() == LagColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        break;
+    }
+    return {};
+}
+
+QVariant RecordsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case FlowColumn: return tr("Flow");
+    case KeyColumn: return tr("Key");
+    case StatusColumn: return tr("Status");
+    case LagColumn: return tr("Lag");
+    case SinceColumn: return tr("Out of sync since");
+    }
+    return {};
+}
+
+quint16 RecordsModel::flowIndex(const QString &flow)
+{
+    qsizetype i = m_flows.indexOf(flow);
+    if (i < 0) {
+        m_flows << flow;
+        i = m_flows.size() - 1;
+        if (!m_flowShown.empty())
+            m_flowShown.push_back(false);
+    }
+    return quint16(i);
+}
+
+bool RecordsModel::less(quint32 a, quint32 b) const
+{
+    const Row &x = m_rows[a];
+    const Row &y = m_rows[b];
+    bool lt = false, gt = false;
+    switch (m_sortColumn) {
+    case FlowColumn: lt = x.flow < y.flow; gt = y.flow < x.flow; break;
+    case StatusColumn: lt = x.status < y.status; gt = y.status < x.status; break;
+    // More lag first when ascending would be odd: "ascending lag" is "latest since first".
+    case LagColumn: lt = x.sinceMs > y.sinceMs; gt = x.sinceMs < y.sinceMs; break;
+    case SinceColumn: lt = x.sinceMs < y.sinceMs; gt = y.sinceMs < x.sinceMs; break;
+    default: break;
+    }
+    if (m_sortOrder == Qt::DescendingOrder)
+        std::swap(lt, gt);
+    if (lt || gt)
+        return lt;
+    // Ties (and the key column) by key, then flow: a total order, so merges are stable.
+    const int c = x.key.compare(y.key);
+    if (c != 0)
+        return (m_sortColumn == KeyColumn && m_sortOrder == Qt::DescendingOrder) ? c > 0 : c < 0;
+    return x.flow < y.flow;
+}
+
+bool RecordsModel::visible(quint32 row) const
+{
+    const Row &r = m_rows[row];
+    if (!m_flowShown.empty() && !m_flowShown[r.flow])
+        return false;
+    if (m_statusMask && !(m_statusMask & (1u << quint32(r.status))))
+        return false;
+    return m_keyFilter.isEmpty() || r.key.contains(m_keyFilter);
+}
+
+quint32 RecordsModel::upsert(quint16 flow, const QByteArray &key, RecordStatus status, qint64 sinceMs)
+{
+    const QByteArray k = indexKey(flow, key);
+    auto it = m_index.constFind(k);
+    if (it == m_index.constEnd()) {
+        m_rows.push_back({key, sinceMs, flow, RecordStatus::InSync});
+        it = m_index.insert(k, quint32(m_rows.size() - 1));
+    }
+    Row &r = m_rows[*it];
+    m_alive += int(status != RecordStatus::InSync) - int(r.status != RecordStatus::InSync);
+    // The lag clock starts when the record falls out of sync and runs until it is back.
+    if (r.status == RecordStatus::InSync || sinceMs < r.sinceMs || r.sinceMs == 0)
+        r.sinceMs = sinceMs;
+    r.status = status;
+    return *it;
+}
+
+void RecordsModel::setFlowRecords(const FlowRecords &records)
+{
+    const quint16 flow = flowIndex(records.flow);
+    // Whatever this flow had is replaced: mark it all in sync, then set what was sent.
+    for (Row &r : m_rows) {
+        if (r.flow == flow && r.status != RecordStatus::InSync) {
+            r.status = RecordStatus::InSync;
+            --m_alive;
+        }
+    }
+    m_rows.reserve(m_rows.size() + size_t(records.rows.size()));
+    m_index.reserve(qsizetype(m_rows.size() + size_t(records.rows.size())));
+    for (const RecordRow &r : records.rows)
+        upsert(flow, r.keyJson, r.status, r.sinceMs);
+    m_order.clear();
+    for (quint32 i = 0; i < m_rows.size(); ++i)
+        if (alive(i))
+            m_order.push_back(i);
+    std::sort(m_order.begin(), m_order.end(), [this](quint32 a, quint32 b) { return less(a, b); });
+    refilter();
+}
+
+void RecordsModel::addEvents(const QList<StatusEvent> &events)
+{
+    m_pending += events;
+    if (!m_coalesce->isActive())
+        m_coalesce->start();
+}
+
+void RecordsModel::flushPending()
+{
+    m_coalesce->stop();
+    if (m_pending.isEmpty())
+        return;
+    std::vector<quint32> touched;
+    touched.reserve(size_t(m_pending.size()));
+    for (const StatusEvent &e : std::as_const(m_pending)) {
+        const quint16 flow = flowIndex(e.flow);
+        const auto it = m_index.constFind(indexKey(flow, e.keyJson));
+        const bool before = it != m_index.constEnd() && alive(*it);
+        const quint32 row = upsert(flow, e.keyJson, e.status, e.tsMs - e.lagMs);
+        if (before) // it sits in m_order now: taken out below and merged back if still alive
+            touched.push_back(row);
+        else if (alive(row))
+            touched.push_back(row);
+    }
+    m_pending.clear();
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+
+    // Out with every touched row (its position may have changed), in with those still alive.
+    std::vector<bool> isTouched(m_rows.size(), false);
+    for (quint32 t : touched)
+        isTouched[t] = true;
+    std::vector<quint32> kept;
+    kept.reserve(m_order.size());
+    for (quint32 r : m_order)
+        if (!isTouched[r])
+            kept.push_back(r);
+    std::vector<quint32> back;
+    for (quint32 t : touched)
+        if (alive(t))
+            back.push_back(t);
+    const auto cmp = [this](quint32 a, quint32 b) { return less(a, b); };
+    std::sort(back.begin(), back.end(), cmp);
+    m_order.clear();
+    m_order.reserve(kept.size() + back.size());
+    std::merge(kept.begin(), kept.end(), back.begin(), back.end(), std::back_inserter(m_order), cmp);
+    refilter();
+}
+
+void RecordsModel::refilter()
+{
+    emit layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    const QModelIndexList persistent = persistentIndexList();
+    std::vector<quint32> rowsOf;
+    rowsOf.reserve(size_t(persistent.size()));
+    for (const QModelIndex &i : persistent)
+        rowsOf.push_back(i.row() < int(m_visible.size()) ? m_visible[size_t(i.row())] : quint32(-1));
+
+    m_visible.clear();
+    for (quint32 r : m_order)
+        if (visible(r))
+            m_visible.push_back(r);
+
+    if (!persistent.isEmpty()) {
+        QHash<quint32, int> where;
+        for (quint32 r : rowsOf)
+            where.insert(r, -1);
+        for (size_t i = 0; i < m_visible.size(); ++i)
+            if (auto it = where.find(m_visible[i]); it != where.end())
+                *it = int(i);
+        QModelIndexList to;
+        to.reserve(persistent.size());
+        for (qsizetype i = 0; i < persistent.size(); ++i) {
+            const int row = where.value(rowsOf[size_t(i)], -1);
+            to << (row < 0 ? QModelIndex() : index(row, persistent[i].column()));
+        }
+        changePersistentIndexList(persistent, to);
+    }
+    emit layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+}
+
+void RecordsModel::sort(int column, Qt::SortOrder order)
+{
+    if (column < 0 || column >= ColumnCount)
+        return;
+    m_sortColumn = column;
+    m_sortOrder = order;
+    resort();
+}
+
+void RecordsModel::resort()
+{
+    std::sort(m_order.begin(), m_order.end(), [this](quint32 a, quint32 b) { return less(a, b); });
+    refilter();
+}
+
+void RecordsModel::setFlowFilter(const QStringList &flows)
+{
+    m_flowShown.clear();
+    if (!flows.isEmpty()) {
+        for (const QString &f : flows)
+            (void)flowIndex(f);
+        m_flowShown.assign(size_t(m_flows.size()), false);
+        for (const QString &f : flows)
+            m_flowShown[size_t(m_flows.indexOf(f))] = true;
+    }
+    refilter();
+}
+
+void RecordsModel::setStatusFilter(const QList<RecordStatus> &statuses)
+{
+    m_statusMask = 0;
+    for (RecordStatus s : statuses)
+        m_statusMask |= 1u << quint32(s);
+    refilter();
+}
+
+void RecordsModel::setKeyFilter(const QString &text)
+{
+    m_keyFilter = text.toUtf8();
+    refilter();
+}
+
+void RecordsModel::setNow(qint64 nowMs)
+{
+    m_now = nowMs;
+    if (!m_visible.empty())
+        emit dataChanged(index(0, LagColumn), index(int(m_visible.size()) - 1, LagColumn),
+                         {Qt::DisplayRole});
+}
+
+QString RecordsModel::flowAt(int row) const
+{
+    return row >= 0 && row < int(m_visible.size()) ? m_flows.value(m_rows[m_visible[size_t(row)]].flow) : QString();
+}
+
+QByteArray RecordsModel::keyAt(int row) const
+{
+    return row >= 0 && row < int(m_visible.size()) ? m_rows[m_visible[size_t(row)]].key : QByteArray();
+}
+
+RecordStatus RecordsModel::statusAt(int row) const
+{
+    return row >= 0 && row < int(m_visible.size()) ? m_rows[m_visible[size_t(row)]].status : RecordStatus::InSync;
+}
+
+} // namespace syncdesk::ui

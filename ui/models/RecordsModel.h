@@ -1,0 +1,93 @@
+#pragma once
+
+#include "session/SessionTypes.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QStringList>
+
+#include <vector>
+
+class QTimer;
+
+namespace syncdesk::ui {
+
+// Every record that is not in sync, of every flow, as one table: flow, key, status, lag and
+// when it fell out of sync. Built for a million live rows:
+// - rows are kept once; the view order is a vector of row numbers, kept sorted, and what is
+//   shown is that order filtered by flow, status and key text (one pass, no re-sort);
+// - live status events are coalesced and applied together every `coalesceMs`: the changed
+//   rows are merged into the order (O(n + k log k)) and the view gets one layoutChanged, with
+//   the selection kept;
+// - sorting by lag is sorting by "since", which does not move as the clock does.
+class RecordsModel : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { FlowColumn, KeyColumn, StatusColumn, LagColumn, SinceColumn, ColumnCount };
+    enum Role { FlowRole = Qt::UserRole + 1, KeyJsonRole, StatusRole };
+
+    explicit RecordsModel(QObject *parent = nullptr, int coalesceMs = 250);
+
+    [[nodiscard]] int rowCount(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] int columnCount(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    [[nodiscard]] QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
+    // Replaces every row of `records.flow`.
+    void setFlowRecords(const FlowRecords &records);
+    // Queues live changes; they show at the next coalesced update (or flushPending()).
+    void addEvents(const QList<StatusEvent> &events);
+    void flushPending();
+
+    // Filters: flows (empty: all), statuses (empty: all), key text (a substring of the key).
+    void setFlowFilter(const QStringList &flows);
+    void setStatusFilter(const QList<RecordStatus> &statuses);
+    void setKeyFilter(const QString &text);
+    // The clock lags are shown against; the console moves it every second.
+    void setNow(qint64 nowMs);
+
+    [[nodiscard]] qint64 totalRecords() const { return m_alive; }
+    [[nodiscard]] QString flowAt(int row) const;
+    [[nodiscard]] QByteArray keyAt(int row) const;
+    [[nodiscard]] RecordStatus statusAt(int row) const;
+
+private:
+    struct Row
+    {
+        QByteArray key; // the key's canonical JSON
+        qint64 sinceMs = 0;
+        quint16 flow = 0;
+        RecordStatus status = RecordStatus::InSync;
+    };
+
+    [[nodiscard]] quint16 flowIndex(const QString &flow);
+    [[nodiscard]] bool alive(quint32 row) const { return m_rows[row].status != RecordStatus::InSync; }
+    [[nodiscard]] bool less(quint32 a, quint32 b) const;
+    [[nodiscard]] bool visible(quint32 row) const;
+    // Sets one row from a change; returns its row number.
+    quint32 upsert(quint16 flow, const QByteArray &key, RecordStatus status, qint64 sinceMs);
+    // Rebuilds m_visible from m_order under one layout change, keeping persistent indexes.
+    void refilter();
+    void resort();
+
+    std::vector<Row> m_rows;
+    QHash<QByteArray, quint32> m_index; // flow number + key → row
+    std::vector<quint32> m_order;       // alive rows in sort order
+    std::vector<quint32> m_visible;     // m_order filtered
+    QStringList m_flows;
+    QList<StatusEvent> m_pending;
+    QTimer *m_coalesce;
+    qint64 m_now = 0;
+    qint64 m_alive = 0;
+
+    int m_sortColumn = KeyColumn;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+    std::vector<bool> m_flowShown; // by flow number; empty: all
+    quint32 m_statusMask = 0;      // bit per RecordStatus; 0: all
+    QByteArray m_keyFilter;
+};
+
+} // namespace syncdesk::ui
