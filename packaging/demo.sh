@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Creates the demo data (a warehouse and a sales tool, as SQLite files) and compares them with
-# syncdesk-cli, the way an operator would.
+# Creates the demo data (a warehouse and a sales tool, as SQLite files), compares them with
+# syncdesk-cli the way a script would, then opens the console on them (when there is a display).
 #   packaging/demo.sh [BUILD_DIR] [DEMO_DIR]   defaults: build, /tmp/syncdesk-demo
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,3 +24,10 @@ code=$?
 set -e
 # 1 means differences were found, which is what the demo shows.
 [ "$code" -le 1 ] || exit "$code"
+
+console="$build/ui/syncdesk"
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$console" ]; then
+  echo "\$ syncdesk demo.json"
+  exec "$console" demo.json
+fi
+echo "No display here: on a desktop, open the console with: $console $demo/demo.json"

@@ -75,8 +75,7 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     auto *top = new QSplitter(Qt::Horizontal, this);
     top->addWidget(m_flowsView);
     top->addWidget(m_chart);
-    top->setStretchFactor(0, 3);
-    top->setStretchFactor(1, 2);
+    top->setSizes({700, 460});
 
     // Records, with their filters.
     m_keyFilter = new QLineEdit(this);
@@ -107,13 +106,13 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     auto *lower = new QSplitter(Qt::Horizontal, this);
     lower->addWidget(recordsPane);
     lower->addWidget(m_detail);
-    lower->setStretchFactor(0, 3);
-    lower->setStretchFactor(1, 2);
+    lower->setSizes({640, 520});
 
     auto *live = new QSplitter(Qt::Vertical, this);
     live->addWidget(top);
     live->addWidget(lower);
     live->setStretchFactor(1, 3);
+    live->setSizes({220, 600});
 
     m_audit = new AuditView(*m_service, m_operator, this);
     m_tabs = new QTabWidget(this);
@@ -251,8 +250,11 @@ void MainWindow::onSnapshot(const QList<FlowSnapshot> &flows, const QList<System
     m_flows->setSnapshot(flows);
     m_systems->setSystems(systems, now);
     m_chart->addSnapshot(flows, now);
-    if (!m_flowsView->currentIndex().isValid() && !flows.isEmpty())
+    if (!m_flowsView->currentIndex().isValid() && !flows.isEmpty()) {
         m_flowsView->setCurrentIndex(m_flows->index(0, 0));
+        m_flowsView->resizeColumnsToContents();
+        m_systemsView->resizeColumnsToContents();
+    }
     qint64 outOfSync = 0;
     int ready = 0;
     for (const FlowSnapshot &f : flows) {
@@ -261,8 +263,11 @@ void MainWindow::onSnapshot(const QList<FlowSnapshot> &flows, const QList<System
     }
     m_counts->setText(tr("%1 of %2 flows live · %3 records out of sync · %4 shown")
                           .arg(ready).arg(flows.size()).arg(outOfSync).arg(m_records->rowCount()));
-    if (ready == flows.size())
+    if (ready == flows.size()) {
         statusBar()->clearMessage();
+        if (!std::exchange(m_allLive, true))
+            emit allFlowsLive();
+    }
     const AlertMonitor::Update alerts = m_alerts.update(flows, systems);
     m_banner->setText(alerts.active.join(u'\n'));
     m_banner->setVisible(!alerts.active.isEmpty());
@@ -275,6 +280,12 @@ void MainWindow::onCurrentRecord()
     const int row = m_recordsView->currentIndex().row();
     if (row >= 0)
         m_detail->showRecord(m_records->flowAt(row), m_records->keyAt(row));
+}
+
+void MainWindow::selectFirstRecord()
+{
+    if (m_records->rowCount() > 0)
+        m_recordsView->setCurrentIndex(m_records->index(0, 0));
 }
 
 QWidget *MainWindow::resolveCurrent()

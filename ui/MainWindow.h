@@ -46,8 +46,13 @@ public:
     [[nodiscard]] QTableView *recordsView() const { return m_recordsView; }
     [[nodiscard]] AuditView *auditView() const { return m_audit; }
     [[nodiscard]] QString bannerText() const;
+    void selectFirstRecord();
     // Opens the resolve dialog for the current record; returns it (tests drive it).
     QWidget *resolveCurrent();
+
+signals:
+    // Every flow's first comparison is done: the window shows the whole picture.
+    void allFlowsLive();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -81,6 +86,7 @@ private:
     QSystemTrayIcon *m_tray = nullptr;
     AlertMonitor m_alerts;
     QString m_operator;
+    bool m_allLive = false;
 };
 
 } // namespace syncdesk::ui

@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QMessageBox>
 #include <QSettings>
+#include <QTimer>
 
 int main(int argc, char *argv[])
 {
@@ -24,6 +25,10 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON) to open."));
+    parser.addOption({QStringLiteral("screenshot"),
+                      QStringLiteral("Write a PNG of the window once every flow is live, then quit "
+                                     "(for documentation and support tickets)."),
+                      QStringLiteral("file")});
     parser.process(app);
 
     QSettings settings;
@@ -44,7 +49,20 @@ int main(int argc, char *argv[])
     }
     settings.setValue(QStringLiteral("recent"), path);
     syncdesk::ui::MainWindow window(std::move(workspace), path);
+    window.resize(1400, 860);
     window.show();
+    if (parser.isSet(QStringLiteral("screenshot"))) {
+        const QString out = parser.value(QStringLiteral("screenshot"));
+        QObject::connect(&window, &syncdesk::ui::MainWindow::allFlowsLive, &window, [&window, out] {
+            window.selectFirstRecord(); // so the detail pane shows one too
+            // A moment for the views to take in the first records and the chart its points.
+            QTimer::singleShot(2500, &window, [&window, out] {
+                if (!window.grab().save(out))
+                    qCritical("cannot write %s", qPrintable(out));
+                QApplication::exit(0);
+            });
+        });
+    }
     window.start();
     return QApplication::exec();
 }

@@ -13,14 +13,6 @@ namespace syncdesk::ui {
 
 namespace {
 
-QByteArray indexKey(quint16 flow, const QByteArray &key)
-{
-    QByteArray k;
-    k.reserve(key.size() + 2);
-    k.append(char(flow >> 8)).append(char(flow & 0xff)).append(key);
-    return k;
-}
-
 // ["SKU-1"] → SKU-1; [7, "a"] → 7 · a: keys as an operator reads them.
 QString keyText(const QByteArray &json)
 {
@@ -58,18 +50,20 @@ QVariant RecordsModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Row &r = m_rows[m_visible[size_t(index.row())]];
+    const auto status = RecordStatus(r.status);
+    const QByteArray key(keyOf(r).data(), qsizetype(r.keyLength));
     switch (role) {
     case FlowRole:
         return m_flows.value(r.flow);
     case KeyJsonRole:
-        return r.key;
+        return key;
     case StatusRole:
-        return int(r.status);
+        return int(status);
     case Qt::DisplayRole:
         switch (index.column()) {
         case FlowColumn: return m_flows.value(r.flow);
-        case KeyColumn: return keyText(r.key);
-        case StatusColumn: return StatusStyle::text(r.status);
+        case KeyColumn: return keyText(key);
+        case StatusColumn: return StatusStyle::text(status);
         case LagColumn: return r.sinceMs > 0 ? durationText(m_now - r.sinceMs) : QStringLiteral("—");
         case SinceColumn:
             return r.sinceMs > 0 ? QDateTime::fromMSecsSinceEpoch(r.sinceMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
@@ -78,11 +72,11 @@ QVariant RecordsModel::data(const QModelIndex &index, int role) const
         break;
     case Qt::DecorationRole:
         if (index.column() == StatusColumn)
-            return StatusStyle::icon(r.status);
+            return StatusStyle::icon(status);
         break;
     case Qt::ForegroundRole:
         if (index.column() == StatusColumn)
-            return StatusStyle::colour(r.status);
+            return StatusStyle::colour(status);
         break;
     case Qt::ToolTipRole:
         if (index.column() == LagColumn)
@@ -140,7 +134,7 @@ bool RecordsModel::less(quint32 a, quint32 b) const
     if (lt || gt)
         return lt;
     // Ties (and the key column) by key, then flow: a total order, so merges are stable.
-    const int c = x.key.compare(y.key);
+    const int c = keyOf(x).compare(keyOf(y));
     if (c != 0)
         return (m_sortColumn == KeyColumn && m_sortOrder == Qt::DescendingOrder) ? c > 0 : c < 0;
     return x.flow < y.flow;
@@ -153,24 +147,55 @@ bool RecordsModel::visible(quint32 row) const
         return false;
     if (m_statusMask && !(m_statusMask & (1u << quint32(r.status))))
         return false;
-    return m_keyFilter.isEmpty() || r.key.contains(m_keyFilter);
+    return m_keyFilter.empty() || keyOf(r).find(m_keyFilter) != std::string_view::npos;
+}
+
+size_t RecordsModel::slotFor(quint16 flow, std::string_view key) const
+{
+    const size_t mask = m_slots.size() - 1;
+    size_t slot = (qHash(QByteArrayView(key.data(), qsizetype(key.size()))) ^ (size_t(flow) * 0x9e3779b97f4a7c15ull)) & mask;
+    while (m_slots[slot] != npos) {
+        const Row &r = m_rows[m_slots[slot]];
+        if (r.flow == flow && keyOf(r) == key)
+            break;
+        slot = (slot + 1) & mask;
+    }
+    return slot;
+}
+
+quint32 RecordsModel::find(quint16 flow, std::string_view key) const
+{
+    return m_slots.empty() ? npos : m_slots[slotFor(flow, key)];
+}
+
+void RecordsModel::growIndex()
+{
+    std::vector<quint32> old(std::max<size_t>(1024, m_slots.size() * 2), npos);
+    old.swap(m_slots);
+    for (quint32 row = 0; row < m_rows.size(); ++row)
+        m_slots[slotFor(m_rows[row].flow, keyOf(m_rows[row]))] = row;
 }
 
 quint32 RecordsModel::upsert(quint16 flow, const QByteArray &key, RecordStatus status, qint64 sinceMs)
 {
-    const QByteArray k = indexKey(flow, key);
-    auto it = m_index.constFind(k);
-    if (it == m_index.constEnd()) {
-        m_rows.push_back({key, sinceMs, flow, RecordStatus::InSync});
-        it = m_index.insert(k, quint32(m_rows.size() - 1));
+    const std::string_view k(key.constData(), size_t(key.size()));
+    quint32 row = find(flow, k);
+    if (row == npos) {
+        if ((m_rows.size() + 1) * 2 > m_slots.size())
+            growIndex();
+        m_rows.push_back({quint32(m_keys.size()), quint32(key.size()), sinceMs, flow, quint8(RecordStatus::InSync)});
+        m_keys.insert(m_keys.end(), key.constData(), key.constData() + key.size());
+        row = quint32(m_rows.size() - 1);
+        m_slots[slotFor(flow, k)] = row;
     }
-    Row &r = m_rows[*it];
-    m_alive += int(status != RecordStatus::InSync) - int(r.status != RecordStatus::InSync);
+    Row &r = m_rows[row];
+    const bool was = r.status != quint8(RecordStatus::InSync);
+    m_alive += int(status != RecordStatus::InSync) - int(was);
     // The lag clock starts when the record falls out of sync and runs until it is back.
-    if (r.status == RecordStatus::InSync || sinceMs < r.sinceMs || r.sinceMs == 0)
+    if (!was || sinceMs < r.sinceMs || r.sinceMs == 0)
         r.sinceMs = sinceMs;
-    r.status = status;
-    return *it;
+    r.status = quint8(status);
+    return row;
 }
 
 void RecordsModel::setFlowRecords(const FlowRecords &records)
@@ -178,13 +203,16 @@ void RecordsModel::setFlowRecords(const FlowRecords &records)
     const quint16 flow = flowIndex(records.flow);
     // Whatever this flow had is replaced: mark it all in sync, then set what was sent.
     for (Row &r : m_rows) {
-        if (r.flow == flow && r.status != RecordStatus::InSync) {
-            r.status = RecordStatus::InSync;
+        if (r.flow == flow && r.status != quint8(RecordStatus::InSync)) {
+            r.status = quint8(RecordStatus::InSync);
             --m_alive;
         }
     }
     m_rows.reserve(m_rows.size() + size_t(records.rows.size()));
-    m_index.reserve(qsizetype(m_rows.size() + size_t(records.rows.size())));
+    size_t keyBytes = 0;
+    for (const RecordRow &r : records.rows)
+        keyBytes += size_t(r.keyJson.size());
+    m_keys.reserve(m_keys.size() + keyBytes);
     for (const RecordRow &r : records.rows)
         upsert(flow, r.keyJson, r.status, r.sinceMs);
     m_order.clear();
@@ -211,8 +239,8 @@ void RecordsModel::flushPending()
     touched.reserve(size_t(m_pending.size()));
     for (const StatusEvent &e : std::as_const(m_pending)) {
         const quint16 flow = flowIndex(e.flow);
-        const auto it = m_index.constFind(indexKey(flow, e.keyJson));
-        const bool before = it != m_index.constEnd() && alive(*it);
+        const quint32 found = find(flow, std::string_view(e.keyJson.constData(), size_t(e.keyJson.size())));
+        const bool before = found != npos && alive(found);
         const quint32 row = upsert(flow, e.keyJson, e.status, e.tsMs - e.lagMs);
         if (before) // it sits in m_order now: taken out below and merged back if still alive
             touched.push_back(row);
@@ -253,10 +281,14 @@ void RecordsModel::refilter()
     for (const QModelIndex &i : persistent)
         rowsOf.push_back(i.row() < int(m_visible.size()) ? m_visible[size_t(i.row())] : quint32(-1));
 
-    m_visible.clear();
-    for (quint32 r : m_order)
-        if (visible(r))
-            m_visible.push_back(r);
+    if (m_flowShown.empty() && !m_statusMask && m_keyFilter.empty()) {
+        m_visible = m_order; // no filter: a copy, not a million checks
+    } else {
+        m_visible.clear();
+        for (quint32 r : m_order)
+            if (visible(r))
+                m_visible.push_back(r);
+    }
 
     if (!persistent.isEmpty()) {
         QHash<quint32, int> where;
@@ -314,7 +346,7 @@ void RecordsModel::setStatusFilter(const QList<RecordStatus> &statuses)
 
 void RecordsModel::setKeyFilter(const QString &text)
 {
-    m_keyFilter = text.toUtf8();
+    m_keyFilter = text.toStdString();
     refilter();
 }
 
@@ -333,12 +365,15 @@ QString RecordsModel::flowAt(int row) const
 
 QByteArray RecordsModel::keyAt(int row) const
 {
-    return row >= 0 && row < int(m_visible.size()) ? m_rows[m_visible[size_t(row)]].key : QByteArray();
+    if (row < 0 || row >= int(m_visible.size()))
+        return {};
+    const std::string_view k = keyOf(m_rows[m_visible[size_t(row)]]);
+    return QByteArray(k.data(), qsizetype(k.size()));
 }
 
 RecordStatus RecordsModel::statusAt(int row) const
 {
-    return row >= 0 && row < int(m_visible.size()) ? m_rows[m_visible[size_t(row)]].status : RecordStatus::InSync;
+    return row >= 0 && row < int(m_visible.size()) ? statusOf(m_visible[size_t(row)]) : RecordStatus::InSync;
 }
 
 } // namespace syncdesk::ui

@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QStringList>
 
+#include <string_view>
 #include <vector>
 
 class QTimer;
@@ -55,26 +56,37 @@ public:
     [[nodiscard]] RecordStatus statusAt(int row) const;
 
 private:
+    // 24 bytes; the key's bytes live in one arena. With the index and the two orders that is
+    // about 40 bytes per record beyond the key: a million rows fit next to everything else.
     struct Row
     {
-        QByteArray key; // the key's canonical JSON
+        quint32 keyOffset = 0;
+        quint32 keyLength = 0;
         qint64 sinceMs = 0;
         quint16 flow = 0;
-        RecordStatus status = RecordStatus::InSync;
+        quint8 status = 0; // RecordStatus
     };
 
     [[nodiscard]] quint16 flowIndex(const QString &flow);
-    [[nodiscard]] bool alive(quint32 row) const { return m_rows[row].status != RecordStatus::InSync; }
+    [[nodiscard]] std::string_view keyOf(const Row &r) const { return {m_keys.data() + r.keyOffset, r.keyLength}; }
+    [[nodiscard]] RecordStatus statusOf(quint32 row) const { return RecordStatus(m_rows[row].status); }
+    [[nodiscard]] bool alive(quint32 row) const { return statusOf(row) != RecordStatus::InSync; }
     [[nodiscard]] bool less(quint32 a, quint32 b) const;
     [[nodiscard]] bool visible(quint32 row) const;
+    // The row of (flow, key), or npos.
+    [[nodiscard]] quint32 find(quint16 flow, std::string_view key) const;
+    [[nodiscard]] size_t slotFor(quint16 flow, std::string_view key) const;
+    void growIndex();
     // Sets one row from a change; returns its row number.
     quint32 upsert(quint16 flow, const QByteArray &key, RecordStatus status, qint64 sinceMs);
     // Rebuilds m_visible from m_order under one layout change, keeping persistent indexes.
     void refilter();
     void resort();
 
+    static constexpr quint32 npos = 0xffffffffu;
     std::vector<Row> m_rows;
-    QHash<QByteArray, quint32> m_index; // flow number + key → row
+    std::vector<char> m_keys;      // every key's canonical JSON, back to back
+    std::vector<quint32> m_slots;  // open addressing over row numbers (npos: empty)
     std::vector<quint32> m_order;       // alive rows in sort order
     std::vector<quint32> m_visible;     // m_order filtered
     QStringList m_flows;
@@ -87,7 +99,7 @@ private:
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     std::vector<bool> m_flowShown; // by flow number; empty: all
     quint32 m_statusMask = 0;      // bit per RecordStatus; 0: all
-    QByteArray m_keyFilter;
+    std::string m_keyFilter;
 };
 
 } // namespace syncdesk::ui
