@@ -4,6 +4,7 @@
 #include "LagChart.h"
 #include "RecordDetailPanel.h"
 #include "StatusStyle.h"
+#include "dialogs/BulkResolveDialog.h"
 #include "dialogs/ResolveDialog.h"
 #include "models/FlowsModel.h"
 #include "models/RecordsModel.h"
@@ -201,6 +202,8 @@ void MainWindow::buildActions()
     QMenu *record = menuBar()->addMenu(tr("&Record"));
     QAction *resolve = record->addAction(tr("&Resolve…"), this, [this] { resolveCurrent(); });
     resolve->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    QAction *bulk = record->addAction(tr("Resolve &all matching…"), this, [this] { resolveAllMatching(); });
+    bulk->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     QAction *find = record->addAction(tr("&Find by key"), this, [this] {
         m_tabs->setCurrentIndex(0);
         m_keyFilter->setFocus();
@@ -280,6 +283,23 @@ void MainWindow::onCurrentRecord()
     const int row = m_recordsView->currentIndex().row();
     if (row >= 0)
         m_detail->showRecord(m_records->flowAt(row), m_records->keyAt(row));
+}
+
+QWidget *MainWindow::resolveAllMatching()
+{
+    const FlowSnapshot *flow = m_flows->flowAt(m_flowsView->currentIndex().row());
+    const int status = m_statusFilter->currentData().toInt();
+    if (!flow || status < 0) {
+        QMessageBox::information(this, tr("Resolve all matching"),
+                                 tr("Select a flow and a status in the filter first: a bulk resolution "
+                                    "covers one flow's records of one status."));
+        return nullptr;
+    }
+    auto *dialog = new BulkResolveDialog(*m_service, flow->name, RecordStatus(status), m_operator, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &BulkResolveDialog::resolvedAll, m_engine.get(), &EngineHost::reloadRecords);
+    dialog->open();
+    return dialog;
 }
 
 void MainWindow::selectFirstRecord()

@@ -49,6 +49,8 @@ public:
     void selectFirstRecord();
     // Opens the resolve dialog for the current record; returns it (tests drive it).
     QWidget *resolveCurrent();
+    // Opens the bulk resolution for the selected flow and the status filter.
+    QWidget *resolveAllMatching();
 
 signals:
     // Every flow's first comparison is done: the window shows the whole picture.

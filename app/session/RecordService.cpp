@@ -52,6 +52,44 @@ QFuture<Fallible<ResolveResult>> RecordService::apply(const ResolutionPlan &plan
     });
 }
 
+QFuture<Fallible<RecordService::BulkPreview>> RecordService::bulkPreview(const BulkRule &rule, int sample) const
+{
+    return onPool<BulkPreview>(m_workspace, [rule, sample](const Workspace &ws, StateStore &store) {
+        ResolutionService service(ws, store);
+        BulkPreview p;
+        p.keys = BulkResolution(ws, store, service).select(rule);
+        for (qsizetype i = 0; i < std::min<qsizetype>(sample, p.keys.size()); ++i) {
+            ResolveRequest r;
+            r.flow = rule.flow;
+            r.key = p.keys[i];
+            r.take = rule.take;
+            p.sample << service.plan(r);
+        }
+        return p;
+    });
+}
+
+QFuture<Fallible<BulkResult>> RecordService::bulkApply(const BulkRule &rule, const QList<KeyText> &keys,
+                                                       const QString &reason, const QString &operatorName) const
+{
+    const Workspace workspace = m_workspace;
+    return QtConcurrent::run([workspace, rule, keys, reason, operatorName](QPromise<Fallible<BulkResult>> &promise) {
+        promise.setProgressRange(0, int(keys.size()));
+        try {
+            const auto store = StateStore::open(workspace);
+            ResolutionService service(workspace, *store);
+            const BulkResult r = BulkResolution(workspace, *store, service)
+                                     .apply(rule, keys, reason, operatorName, [&promise](int done, int) {
+                                         promise.setProgressValue(done);
+                                         return !promise.isCanceled();
+                                     });
+            promise.addResult(Fallible<BulkResult>{r, {}});
+        } catch (const SyncError &e) {
+            promise.addResult(Fallible<BulkResult>{std::nullopt, e.message()});
+        }
+    });
+}
+
 QFuture<Fallible<RecordService::AuditLog>> RecordService::auditLog(const AuditFilter &filter) const
 {
     return onPool<AuditLog>(m_workspace, [filter](const Workspace &, StateStore &store) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "audit/AuditExport.h"
+#include "resolution/BulkResolution.h"
 #include "resolution/ResolutionPlan.h"
 #include "resolution/ResolutionService.h"
 #include "model/Workspace.h"
@@ -32,6 +33,18 @@ public:
     [[nodiscard]] QFuture<Fallible<ResolutionPlan>> planUndo(const QString &id) const;
     [[nodiscard]] QFuture<Fallible<ResolveResult>> apply(const ResolutionPlan &plan, const QString &reason,
                                                          const QString &operatorName) const;
+
+    // A bulk rule's records now, with the plans of the first `sample` of them.
+    struct BulkPreview
+    {
+        QList<KeyText> keys;
+        QList<ResolutionPlan> sample;
+    };
+    [[nodiscard]] QFuture<Fallible<BulkPreview>> bulkPreview(const BulkRule &rule, int sample) const;
+    // Resolves `keys` under `rule`; the future reports progress (records done) and can be
+    // cancelled, which stops before the next record.
+    [[nodiscard]] QFuture<Fallible<BulkResult>> bulkApply(const BulkRule &rule, const QList<KeyText> &keys,
+                                                          const QString &reason, const QString &operatorName) const;
 
     struct AuditLog
     {

@@ -1,12 +1,14 @@
 #include "AuditView.h"
 #include "MainWindow.h"
 #include "TestSqlite.h"
+#include "dialogs/BulkResolveDialog.h"
 #include "dialogs/ResolveDialog.h"
 #include "model/WorkspaceLoader.h"
 #include "models/RecordsModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -177,6 +179,46 @@ private slots:
         const auto *fields = d->findChild<QTableWidget *>(QStringLiteral("fields"));
         QCOMPARE(fields->item(0, 3)->text(), QStringLiteral("120")); // the target's fresh price
         QVERIFY(!d->findChild<QPushButton *>(QStringLiteral("applyButton"))->isEnabled()); // preview again
+    }
+
+    // Given several records of one status, the bulk dialog counts them, previews a sample,
+    // needs a reason, resolves them all, and the list empties.
+    void shouldResolveAllMatchingRecords()
+    {
+        const QString path = workspace();
+        QVERIFY(exec(m_dst, QStringLiteral("UPDATE devices SET price = price + 1, updated_at = '2'")));
+        MainWindow w(WorkspaceLoader::load(path), path);
+        w.show();
+        w.start();
+        QVERIFY(QTest::qWaitFor([&] { return w.records()->rowCount() == 3; }, 15000));
+        auto *status = w.findChild<QComboBox *>(QStringLiteral("statusFilter"));
+        status->setCurrentIndex(status->findData(int(RecordStatus::Different)));
+        auto *d = qobject_cast<ui::BulkResolveDialog *>(w.resolveAllMatching());
+        QVERIFY(d);
+        auto *apply = d->findChild<QPushButton *>(QStringLiteral("applyAll"));
+        QVERIFY(!apply->isEnabled());
+        QTest::mouseClick(d->findChild<QPushButton *>(QStringLiteral("previewAll")), Qt::LeftButton);
+        auto *preview = d->findChild<QPlainTextEdit *>();
+        QVERIFY(QTest::qWaitFor([&] { return preview->toPlainText().contains(QLatin1String("3 record(s) match")); }, 20000));
+        QVERIFY(!apply->isEnabled()); // no reason yet
+        QTest::keyClicks(d->findChild<QLineEdit *>(QStringLiteral("bulkReason")), QStringLiteral("the warehouse prices are right"));
+        QVERIFY(apply->isEnabled());
+        QSignalSpy done(d, &ui::BulkResolveDialog::resolvedAll);
+        QTest::mouseClick(apply, Qt::LeftButton);
+        QVERIFY(done.wait(30000));
+        QVERIFY2(QTest::qWaitFor([&] { return w.records()->totalRecords() == 0; }, 15000), "records stayed out of sync");
+        QSignalSpy loaded(w.auditView(), &ui::AuditView::loaded);
+        w.auditView()->refresh();
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(w.auditView()->model()->rowCount(), 6);
+
+        // The report, written off the window's thread.
+        QSignalSpy exported(w.auditView(), &ui::AuditView::exported);
+        const QString pdf = m_dir.filePath(QStringLiteral("audit.pdf"));
+        w.auditView()->exportTo(QStringLiteral("pdf"), pdf);
+        QVERIFY(exported.wait(30000));
+        QVERIFY2(exported.first().first().toBool(), qPrintable(exported.first().last().toString()));
+        QVERIFY(QFileInfo(pdf).size() > 1000);
     }
 };
 
