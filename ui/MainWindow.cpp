@@ -6,6 +6,7 @@
 #include "StatusStyle.h"
 #include "dialogs/BulkResolveDialog.h"
 #include "dialogs/ResolveDialog.h"
+#include "dialogs/WorkspaceEditor.h"
 #include "models/FlowsModel.h"
 #include "models/RecordsModel.h"
 #include "models/SystemsModel.h"
@@ -195,6 +196,13 @@ void MainWindow::buildActions()
             QSettings().setValue(QStringLiteral("operator"), m_operator);
         }
     });
+    QAction *edit = file->addAction(tr("&Edit workspace…"), this, [this] {
+        auto *editor = new WorkspaceEditor(m_workspace, m_path, this);
+        editor->setAttribute(Qt::WA_DeleteOnClose);
+        connect(editor, &QDialog::accepted, this, [this] { emit workspaceSaved(m_path); });
+        editor->open();
+    });
+    edit->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);

@@ -55,6 +55,8 @@ public:
 signals:
     // Every flow's first comparison is done: the window shows the whole picture.
     void allFlowsLive();
+    // The workspace file was edited and saved: the console reopens it.
+    void workspaceSaved(const QString &path);
 
 protected:
     void closeEvent(QCloseEvent *event) override;

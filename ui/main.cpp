@@ -10,6 +10,9 @@
 #include <QSettings>
 #include <QTimer>
 
+#include <functional>
+#include <memory>
+
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
@@ -39,30 +42,41 @@ int main(int argc, char *argv[])
                                             QObject::tr("Workspaces (*.json)"));
     if (path.isEmpty())
         return 0;
-    syncdesk::Workspace workspace;
-    try {
-        workspace = syncdesk::WorkspaceLoader::load(path);
-    } catch (const syncdesk::SyncError &e) {
-        QMessageBox::critical(nullptr, QObject::tr("Cannot open workspace"),
-                              QObject::tr("%1\n\nFix the file, or open another one.").arg(e.message()));
+    // Opens the console on `file`; a saved edit of the workspace opens it afresh.
+    std::unique_ptr<syncdesk::ui::MainWindow> window;
+    std::function<bool(const QString &)> open = [&](const QString &file) {
+        syncdesk::Workspace workspace;
+        try {
+            workspace = syncdesk::WorkspaceLoader::load(file);
+        } catch (const syncdesk::SyncError &e) {
+            QMessageBox::critical(nullptr, QObject::tr("Cannot open workspace"),
+                                  QObject::tr("%1\n\nFix the file, or open another one.").arg(e.message()));
+            return false;
+        }
+        settings.setValue(QStringLiteral("recent"), file);
+        window.reset(); // the old engine stops before the new one starts
+        window = std::make_unique<syncdesk::ui::MainWindow>(std::move(workspace), file);
+        QObject::connect(window.get(), &syncdesk::ui::MainWindow::workspaceSaved, window.get(),
+                         [&open](const QString &saved) { QTimer::singleShot(0, [&open, saved] { open(saved); }); });
+        window->resize(1400, 860);
+        window->show();
+        window->start();
+        return true;
+    };
+    if (!open(path))
         return 2;
-    }
-    settings.setValue(QStringLiteral("recent"), path);
-    syncdesk::ui::MainWindow window(std::move(workspace), path);
-    window.resize(1400, 860);
-    window.show();
     if (parser.isSet(QStringLiteral("screenshot"))) {
         const QString out = parser.value(QStringLiteral("screenshot"));
-        QObject::connect(&window, &syncdesk::ui::MainWindow::allFlowsLive, &window, [&window, out] {
-            window.selectFirstRecord(); // so the detail pane shows one too
+        syncdesk::ui::MainWindow *w = window.get();
+        QObject::connect(w, &syncdesk::ui::MainWindow::allFlowsLive, w, [w, out] {
+            w->selectFirstRecord(); // so the detail pane shows one too
             // A moment for the views to take in the first records and the chart its points.
-            QTimer::singleShot(2500, &window, [&window, out] {
-                if (!window.grab().save(out))
+            QTimer::singleShot(2500, w, [w, out] {
+                if (!w->grab().save(out))
                     qCritical("cannot write %s", qPrintable(out));
                 QApplication::exit(0);
             });
         });
     }
-    window.start();
     return QApplication::exec();
 }

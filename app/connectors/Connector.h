@@ -99,6 +99,11 @@ public:
         return true;
     }
 
+    // What the workspace editor offers: the system's tables (schema-qualified where it has
+    // schemas, system catalogs left out) and one table's columns, in their order.
+    [[nodiscard]] virtual QList<TableRef> tables() = 0;
+    [[nodiscard]] virtual QStringList columns(const TableRef &table) = 0;
+
     // `table` with its schema filled in, as change feeds name it (search path resolved).
     [[nodiscard]] virtual TableRef qualified(const TableRef &table) = 0;
 

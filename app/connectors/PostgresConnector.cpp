@@ -313,6 +313,31 @@ QList<EncodedRow> PostgresConnector::fetch(const ScanRequest &request, RowEncode
     return rows;
 }
 
+QList<TableRef> PostgresConnector::tables()
+{
+    const PgResultPtr r = m_conn->exec(
+        "describe",
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2");
+    QList<TableRef> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+        out.append({QString::fromUtf8(PQgetvalue(r.get(), i, 0)), QString::fromUtf8(PQgetvalue(r.get(), i, 1))});
+    return out;
+}
+
+QStringList PostgresConnector::columns(const TableRef &table)
+{
+    const PgResultPtr r = m_conn->exec(
+        "describe",
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 "
+        "ORDER BY ordinal_position",
+        {resolveSchema(table).toUtf8(), table.name.toUtf8()});
+    QStringList out;
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+        out << QString::fromUtf8(PQgetvalue(r.get(), i, 0));
+    return out;
+}
+
 TableRef PostgresConnector::qualified(const TableRef &table)
 {
     return {resolveSchema(table), table.name};

@@ -306,6 +306,33 @@ QList<EncodedRow> SqliteConnector::fetch(const ScanRequest &request, RowEncoder 
     return rows;
 }
 
+QList<TableRef> SqliteConnector::tables()
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    if (!q.exec(QStringLiteral("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') "
+                               "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")))
+        throw SyncError(QStringLiteral("%1: cannot list the tables: %2").arg(where(), q.lastError().text()));
+    QList<TableRef> out;
+    while (q.next())
+        out.append({QString(), q.value(0).toString()});
+    return out;
+}
+
+QStringList SqliteConnector::columns(const TableRef &table)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("SELECT name FROM pragma_table_info(?, ?) ORDER BY cid"));
+    q.addBindValue(table.name);
+    q.addBindValue(schemaOf(table));
+    if (!q.exec())
+        throw SyncError(QStringLiteral("%1: cannot list the columns of %2: %3")
+                            .arg(where(), table.display(), q.lastError().text()));
+    QStringList out;
+    while (q.next())
+        out << q.value(0).toString();
+    return out;
+}
+
 TableRef SqliteConnector::qualified(const TableRef &table)
 {
     return {schemaOf(table), table.name};

@@ -19,6 +19,8 @@ public:
 
     void open() override;
     [[nodiscard]] TableRef qualified(const TableRef &table) override;
+    [[nodiscard]] QList<TableRef> tables() override;
+    [[nodiscard]] QStringList columns(const TableRef &table) override;
     [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table,
                                              const QStringList &columns) override;
     ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;

@@ -3,6 +3,7 @@
 #include "TestSqlite.h"
 #include "dialogs/BulkResolveDialog.h"
 #include "dialogs/ResolveDialog.h"
+#include "dialogs/WorkspaceEditor.h"
 #include "model/WorkspaceLoader.h"
 #include "models/RecordsModel.h"
 
@@ -20,6 +21,7 @@
 #include <QTableWidget>
 #include <QComboBox>
 #include <QLabel>
+#include <QListWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -219,6 +221,61 @@ private slots:
         QVERIFY(exported.wait(30000));
         QVERIFY2(exported.first().first().toBool(), qPrintable(exported.first().last().toString()));
         QVERIFY(QFileInfo(pdf).size() > 1000);
+    }
+
+    // Given an empty workspace, the editor adds two SQLite systems (Test connection lists their
+    // tables), a flow with its key and fields picked from the source table's columns, and
+    // writes a file that loads back as that workspace; a flow with no key is not saved.
+    void shouldWriteAValidWorkspaceFromTheEditor()
+    {
+        workspace(); // the two SQLite files
+        const QString path = m_dir.filePath(QStringLiteral("edited.json"));
+        ui::WorkspaceEditor editor(Workspace{}, path);
+        editor.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&editor));
+        QSignalSpy probed(&editor, &ui::WorkspaceEditor::probed);
+        auto *name = editor.findChild<QLineEdit *>(QStringLiteral("systemName"));
+        auto *target = editor.findChild<QLineEdit *>(QStringLiteral("systemTarget"));
+        auto *kind = editor.findChild<QComboBox *>(QStringLiteral("systemKind"));
+        for (const auto &[system, file] : {std::pair{QStringLiteral("warehouse"), m_src},
+                                           std::pair{QStringLiteral("sales"), m_dst}}) {
+            QTest::mouseClick(editor.findChild<QPushButton *>(QStringLiteral("addSystem")), Qt::LeftButton);
+            kind->setCurrentText(QStringLiteral("sqlite"));
+            name->setText(system);
+            target->setText(file);
+            QTest::mouseClick(editor.findChild<QPushButton *>(QStringLiteral("testConnection")), Qt::LeftButton);
+            QVERIFY(probed.wait(10000));
+            QVERIFY2(editor.findChild<QLabel *>(QStringLiteral("testResult"))->text().contains(QLatin1String("devices")),
+                     qPrintable(editor.findChild<QLabel *>(QStringLiteral("testResult"))->text()));
+        }
+        QTest::mouseClick(editor.findChild<QPushButton *>(QStringLiteral("addFlow")), Qt::LeftButton);
+        auto *flowName = editor.findChild<QLineEdit *>(QStringLiteral("flowName"));
+        flowName->setText(QStringLiteral("devices"));
+        QMetaObject::invokeMethod(flowName, "editingFinished");
+        editor.findChild<QComboBox *>(QStringLiteral("sourceSystem"))->setCurrentText(QStringLiteral("warehouse"));
+        editor.findChild<QComboBox *>(QStringLiteral("targetSystem"))->setCurrentText(QStringLiteral("sales"));
+        editor.findChild<QComboBox *>(QStringLiteral("targetTable"))->setCurrentText(QStringLiteral("devices"));
+        probed.clear();
+        editor.findChild<QComboBox *>(QStringLiteral("sourceTable"))->setCurrentText(QStringLiteral("devices"));
+        auto *keys = editor.findChild<QListWidget *>(QStringLiteral("keys"));
+        QVERIFY(QTest::qWaitFor([&] { return keys->count() == 4; }, 10000)); // sku, price, grade, updated_at
+        QVERIFY(!editor.save()); // no key yet: refused, nothing written
+        QVERIFY(!QFile::exists(path));
+        QVERIFY2(editor.findChild<QLabel *>(QStringLiteral("message"))->text().contains(QLatin1String("key")),
+                 qPrintable(editor.findChild<QLabel *>(QStringLiteral("message"))->text()));
+        keys->item(0)->setCheckState(Qt::Checked);
+        auto *fields = editor.findChild<QListWidget *>(QStringLiteral("fields"));
+        fields->item(1)->setCheckState(Qt::Checked);
+        fields->item(2)->setCheckState(Qt::Checked);
+        QVERIFY2(editor.save(), qPrintable(editor.findChild<QLabel *>(QStringLiteral("message"))->text()));
+
+        const Workspace saved = WorkspaceLoader::load(path);
+        QCOMPARE(saved.systems.size(), 2);
+        QCOMPARE(saved.systems[1].path, QFileInfo(m_dst).absoluteFilePath());
+        QCOMPARE(saved.flows.size(), 1);
+        QCOMPARE(saved.flows[0].key.first().source, QStringLiteral("sku"));
+        QCOMPARE(saved.flows[0].fields.size(), 2);
+        QCOMPARE(saved.flows[0].target.system, QStringLiteral("sales"));
     }
 };
 

@@ -1,0 +1,111 @@
+#include "WorkspaceWriter.h"
+
+#include "SyncError.h"
+#include "WorkspaceLoader.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+namespace syncdesk {
+
+namespace {
+
+QString relativeTo(const QDir &dir, const QString &path)
+{
+    const QString rel = dir.relativeFilePath(path);
+    return rel.startsWith(QLatin1String("..")) ? path : rel;
+}
+
+QJsonValue column(const ColumnPair &c)
+{
+    if (c.source == c.target)
+        return c.source;
+    return QJsonObject{{QStringLiteral("source"), c.source}, {QStringLiteral("target"), c.target}};
+}
+
+QJsonObject side(const FlowSide &s)
+{
+    QJsonObject o{{QStringLiteral("system"), s.system}, {QStringLiteral("table"), s.table.display()}};
+    if (!s.updatedAt.isEmpty())
+        o.insert(QStringLiteral("updated_at"), s.updatedAt);
+    return o;
+}
+
+} // namespace
+
+QByteArray WorkspaceWriter::toJson(const Workspace &ws, const QString &path)
+{
+    const QDir dir = QFileInfo(path).absoluteDir();
+    QJsonArray systems;
+    for (const SystemSpec &s : ws.systems) {
+        QJsonObject o{{QStringLiteral("name"), s.name}, {QStringLiteral("kind"), systemKindName(s.kind)}};
+        if (s.kind == SystemKind::Postgres)
+            o.insert(QStringLiteral("conninfo"), s.conninfo);
+        else if (s.kind == SystemKind::Sqlite)
+            o.insert(QStringLiteral("path"), relativeTo(dir, s.path));
+        else
+            o.insert(QStringLiteral("url"), s.url);
+        if (!s.feed.isEmpty() && s.feed != u"auto")
+            o.insert(QStringLiteral("feed"), s.feed);
+        systems.append(o);
+    }
+    QJsonArray flows;
+    for (const FlowSpec &f : ws.flows) {
+        QJsonArray key, fields;
+        for (const ColumnPair &c : f.key)
+            key.append(column(c));
+        for (const ColumnPair &c : f.fields)
+            fields.append(column(c));
+        flows.append(QJsonObject{
+            {QStringLiteral("name"), f.name}, {QStringLiteral("source"), side(f.source)},
+            {QStringLiteral("target"), side(f.target)}, {QStringLiteral("key"), key},
+            {QStringLiteral("fields"), fields},
+            {QStringLiteral("direction"), f.direction == Direction::TwoWay ? QStringLiteral("two-way")
+                                                                           : QStringLiteral("one-way")},
+            {QStringLiteral("sla_seconds"), f.slaSeconds},
+            {QStringLiteral("policy"), f.policy == Policy::SourceWins   ? QStringLiteral("source-wins")
+                                       : f.policy == Policy::TargetWins ? QStringLiteral("target-wins")
+                                                                        : QStringLiteral("manual")}});
+    }
+    QJsonObject root{{QStringLiteral("version"), 1}, {QStringLiteral("systems"), systems},
+                     {QStringLiteral("flows"), flows}};
+    const QString defaultState = dir.filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".state.db"));
+    if (!ws.state.isEmpty() && QFileInfo(ws.state).absoluteFilePath() != QFileInfo(defaultState).absoluteFilePath())
+        root.insert(QStringLiteral("state"), ws.state.startsWith(QLatin1String("postgresql://"))
+                                                 ? ws.state
+                                                 : relativeTo(dir, ws.state));
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+void WorkspaceWriter::save(const Workspace &workspace, const QString &path)
+{
+    const QByteArray json = toJson(workspace, path);
+    // Checked the way it will be read: loaded from a file in the same folder (relative paths
+    // resolve alike), which is then renamed over the old one.
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size())
+        throw SyncError(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    const QString check = QFileInfo(path).absolutePath() + QStringLiteral("/.syncdesk-check-")
+                          + QFileInfo(path).fileName();
+    {
+        QFile probe(check);
+        if (!probe.open(QIODevice::WriteOnly) || probe.write(json) != json.size())
+            throw SyncError(QStringLiteral("cannot write in %1: %2").arg(QFileInfo(path).absolutePath(), probe.errorString()));
+    }
+    try {
+        (void)WorkspaceLoader::load(check);
+    } catch (const SyncError &e) {
+        QFile::remove(check);
+        file.cancelWriting();
+        throw SyncError(QStringLiteral("not saved: %1").arg(QString(e.message()).replace(check, path)));
+    }
+    QFile::remove(check);
+    if (!file.commit())
+        throw SyncError(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+}
+
+} // namespace syncdesk

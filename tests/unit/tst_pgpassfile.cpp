@@ -1,0 +1,48 @@
+#include "connectors/PgPassFile.h"
+#include "model/SyncError.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using syncdesk::PgPassFile;
+
+// The console keeps PostgreSQL passwords in libpq's password file, never in the workspace.
+class TestPgPassFile : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    QString read() const
+    {
+        QFile f(PgPassFile::path());
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
+
+private slots:
+    void init() { qputenv("PGPASSFILE", m_dir.filePath(QStringLiteral("pgpass")).toUtf8()); }
+
+    // Given a password typed twice for one server, database and user, the file holds one
+    // line with the newest, escaped, readable by its owner only; other lines stay.
+    void shouldKeepOneEscapedLinePerServerDatabaseAndUser()
+    {
+        QFile seed(PgPassFile::path());
+        QVERIFY(seed.open(QIODevice::WriteOnly));
+        seed.write("other:5432:*:bob:secret\n");
+        seed.close();
+        PgPassFile::store(QStringLiteral("host=db1 port=5433 dbname=warehouse user=alice"), QStringLiteral("first"));
+        PgPassFile::store(QStringLiteral("postgresql://alice@db1:5433/warehouse"), QStringLiteral("p:a\\ss"));
+        QCOMPARE(read(), QStringLiteral("other:5432:*:bob:secret\ndb1:5433:warehouse:alice:p\\:a\\\\ss\n"));
+        QCOMPARE(QFile::permissions(PgPassFile::path()) & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup),
+                 QFile::Permissions());
+    }
+
+    void shouldRefuseAConnectionStringThatDoesNotParse()
+    {
+        QVERIFY_THROWS_EXCEPTION(syncdesk::SyncError, PgPassFile::store(QStringLiteral("host=db1 nonsense"), QStringLiteral("x")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPgPassFile)
+#include "tst_pgpassfile.moc"
