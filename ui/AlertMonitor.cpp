@@ -6,7 +6,8 @@
 
 namespace syncdesk::ui {
 
-AlertMonitor::Update AlertMonitor::update(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems)
+AlertMonitor::Update AlertMonitor::update(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems,
+                                          const QList<Silence> &silent)
 {
     Update u;
     QSet<QString> now;
@@ -28,6 +29,10 @@ AlertMonitor::Update AlertMonitor::update(const QList<FlowSnapshot> &flows, cons
                   QObject::tr("Flow %1 is past its SLA of %2 (oldest pending %3, p95 lag %4)")
                       .arg(f.name, durationText(f.slaMs), durationText(f.oldestPendingMs), durationText(f.lag5m.p95)));
     }
+    for (const Silence &q : silent)
+        raise(QStringLiteral("silent:") + q.flow,
+              QObject::tr("Flow %1 went silent: %2 changes this hour, usually about %3 an hour")
+                  .arg(q.flow).arg(q.seen).arg(q.usual));
     m_active = now;
     return u;
 }

@@ -18,7 +18,14 @@ public:
         QStringList active;  // every alert now, for the banner
         QStringList started; // the ones new since the last snapshot, for a notification
     };
-    [[nodiscard]] Update update(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems);
+    struct Silence
+    {
+        QString flow;
+        qint64 seen = 0;  // changes this hour so far
+        qint64 usual = 0; // usual for the whole hour
+    };
+    [[nodiscard]] Update update(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems,
+                                const QList<Silence> &silent = {});
 
 private:
     QSet<QString> m_active;

@@ -20,6 +20,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -59,7 +60,9 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     : QMainWindow(parent), m_workspace(std::move(workspace)), m_path(workspacePath),
       m_service(std::make_unique<RecordService>(m_workspace)),
       m_engine(std::make_unique<EngineHost>(m_workspace)), m_records(new RecordsModel(this)),
-      m_flows(new FlowsModel(this)), m_systems(new SystemsModel(this)), m_clock(new QTimer(this))
+      m_flows(new FlowsModel(this)), m_systems(new SystemsModel(this)), m_clock(new QTimer(this)),
+      m_settings(new QSettings(this)),
+      m_activity(m_settings, QString::number(qHash(QFileInfo(workspacePath).absoluteFilePath()), 16))
 {
     setWindowTitle(tr("SyncDesk — %1").arg(workspacePath));
     m_operator = QSettings().value(QStringLiteral("operator"), qEnvironmentVariable("USER")).toString();
@@ -133,6 +136,7 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
 
     // Systems panel.
     m_systemsView = makeTable(m_systems, this);
+    m_systemsView->setObjectName(QStringLiteral("systems"));
     auto *systemsDock = new QDockWidget(tr("Systems"), this);
     systemsDock->setObjectName(QStringLiteral("systemsDock"));
     systemsDock->setWidget(m_systemsView);
@@ -144,6 +148,14 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
 
     connect(m_engine.get(), &EngineHost::flowRecords, m_records, &RecordsModel::setFlowRecords);
     connect(m_engine.get(), &EngineHost::statusEvents, m_records, &RecordsModel::addEvents);
+    connect(m_engine.get(), &EngineHost::statusEvents, this, [this](const QList<StatusEvent> &events) {
+        QHash<QString, qint64> perFlow;
+        for (const StatusEvent &e : events)
+            ++perFlow[e.flow];
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (auto it = perFlow.begin(); it != perFlow.end(); ++it)
+            m_activity.record(it.key(), it.value(), now);
+    });
     connect(m_engine.get(), &EngineHost::snapshot, this, &MainWindow::onSnapshot);
     connect(m_engine.get(), &EngineHost::startFailed, this, [this](const QString &error) {
         m_banner->setText(tr("Cannot start: %1").arg(error));
@@ -279,7 +291,14 @@ void MainWindow::onSnapshot(const QList<FlowSnapshot> &flows, const QList<System
         if (!std::exchange(m_allLive, true))
             emit allFlowsLive();
     }
-    const AlertMonitor::Update alerts = m_alerts.update(flows, systems);
+    QList<AlertMonitor::Silence> silent;
+    for (const FlowSnapshot &f : flows) {
+        m_activity.record(f.name, 0, now); // an hour with no changes still ends
+        AlertMonitor::Silence q{f.name};
+        if (f.ready && m_activity.silent(f.name, now, &q.seen, &q.usual))
+            silent << q;
+    }
+    const AlertMonitor::Update alerts = m_alerts.update(flows, systems, silent);
     m_banner->setText(alerts.active.join(u'\n'));
     m_banner->setVisible(!alerts.active.isEmpty());
     if (m_tray && !alerts.started.isEmpty())

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "AlertMonitor.h"
+#include "session/FlowActivity.h"
 #include "model/Workspace.h"
 
 #include <QMainWindow>
@@ -11,6 +12,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QSettings;
 class QSystemTrayIcon;
 class QTableView;
 class QTabWidget;
@@ -89,6 +91,8 @@ private:
     QTimer *m_clock;
     QSystemTrayIcon *m_tray = nullptr;
     AlertMonitor m_alerts;
+    QSettings *m_settings;
+    FlowActivity m_activity;
     QString m_operator;
     bool m_allLive = false;
 };

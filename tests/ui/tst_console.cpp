@@ -99,6 +99,12 @@ private slots:
         const QString path = workspace();
         MainWindow w(WorkspaceLoader::load(path), path);
         QAbstractItemModelTester tester(w.records(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // Every model of the window, while live snapshots arrive.
+        QAbstractItemModelTester flows(w.findChild<QTableView *>(QStringLiteral("flows"))->model(),
+                                       QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester systems(w.findChild<QTableView *>(QStringLiteral("systems"))->model(),
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester audit(w.auditView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         w.show();
         w.start();
         // Live first (no records out of sync), then both sides edit B2.
