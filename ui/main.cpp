@@ -1,5 +1,8 @@
 // syncdesk: the operations console.
 #include "MainWindow.h"
+#include "demo/DemoSimulator.h"
+#include "demo/DemoWorld.h"
+#include "dialogs/WorkspaceEditor.h"
 #include "model/SyncError.h"
 #include "model/WorkspaceLoader.h"
 
@@ -7,7 +10,12 @@
 #include <QCommandLineParser>
 #include <QFileDialog>
 #include <QMessageBox>
+#include <QPushButton>
+#include <QScopeGuard>
 #include <QSettings>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 
 #include <functional>
@@ -32,16 +40,80 @@ int main(int argc, char *argv[])
                       QStringLiteral("Write a PNG of the window once every flow is live, then quit "
                                      "(for documentation and support tickets)."),
                       QStringLiteral("file")});
+    parser.addOption({QStringLiteral("screenshot-delay"),
+                      QStringLiteral("Seconds to wait after every flow is live before the screenshot (default 3)."),
+                      QStringLiteral("seconds"), QStringLiteral("3")});
+    parser.addOption({QStringLiteral("demo"),
+                      QStringLiteral("Open the embedded demo: a warehouse, a sales tool and a client portal "
+                                     "(SQLite, in a temporary folder) with their story played live.")});
+    parser.addOption({QStringLiteral("demo-dir"), QStringLiteral("Keep the demo in this folder instead."),
+                      QStringLiteral("dir")});
     parser.process(app);
 
     QSettings settings;
     QString path = parser.positionalArguments().value(0);
-    if (path.isEmpty())
-        path = QFileDialog::getOpenFileName(nullptr, QObject::tr("Open workspace"),
-                                            settings.value(QStringLiteral("recent")).toString(),
-                                            QObject::tr("Workspaces (*.json)"));
-    if (path.isEmpty())
-        return 0;
+    bool demo = parser.isSet(QStringLiteral("demo")) || parser.isSet(QStringLiteral("demo-dir"));
+    if (path.isEmpty() && !demo) {
+        // First run, or no workspace named: say what can be done rather than open a bare dialog.
+        QMessageBox first(QMessageBox::Question, QObject::tr("SyncDesk"),
+                          QObject::tr("Open a workspace to watch its systems, start a new one, or see "
+                                      "SyncDesk at work on its demo."));
+        QPushButton *openDemo = first.addButton(QObject::tr("Open &demo"), QMessageBox::AcceptRole);
+        QPushButton *create = first.addButton(QObject::tr("&New workspace…"), QMessageBox::ActionRole);
+        QPushButton *openFile = first.addButton(QObject::tr("&Open…"), QMessageBox::ActionRole);
+        first.addButton(QMessageBox::Cancel);
+        first.exec();
+        if (first.clickedButton() == openDemo) {
+            demo = true;
+        } else if (first.clickedButton() == openFile) {
+            path = QFileDialog::getOpenFileName(nullptr, QObject::tr("Open workspace"),
+                                                settings.value(QStringLiteral("recent")).toString(),
+                                                QObject::tr("Workspaces (*.json)"));
+        } else if (first.clickedButton() == create) {
+            path = QFileDialog::getSaveFileName(nullptr, QObject::tr("New workspace"), QStringLiteral("workspace.json"),
+                                                QObject::tr("Workspaces (*.json)"));
+            if (!path.isEmpty()) {
+                syncdesk::ui::WorkspaceEditor editor(syncdesk::Workspace{}, path);
+                if (editor.exec() != QDialog::Accepted)
+                    return 0;
+            }
+        }
+        if (path.isEmpty() && !demo)
+            return 0;
+    }
+
+    // The demo: its files in a folder of their own, its story played on a thread of its own.
+    QTemporaryDir demoTemp;
+    QThread demoThread;
+    syncdesk::DemoSimulator *simulator = nullptr;
+    const auto stopDemo = qScopeGuard([&] {
+        if (simulator)
+            QMetaObject::invokeMethod(simulator, [simulator] { delete simulator; }, Qt::BlockingQueuedConnection);
+        demoThread.quit();
+        demoThread.wait();
+    });
+    if (demo) {
+        const QString dir = parser.isSet(QStringLiteral("demo-dir")) ? parser.value(QStringLiteral("demo-dir"))
+                                                                      : demoTemp.path();
+        try {
+            path = syncdesk::DemoWorld::create(dir);
+        } catch (const syncdesk::SyncError &e) {
+            QMessageBox::critical(nullptr, QObject::tr("Cannot create the demo"),
+                                  QObject::tr("%1\n\nChoose another folder with --demo-dir.").arg(e.message()));
+            return 2;
+        }
+        demoThread.setObjectName(QStringLiteral("syncdesk-demo"));
+        demoThread.start();
+        simulator = new syncdesk::DemoSimulator(dir, {});
+        simulator->moveToThread(&demoThread);
+        QMetaObject::invokeMethod(simulator, [simulator] {
+            try {
+                simulator->start();
+            } catch (const syncdesk::SyncError &e) {
+                emit simulator->happened(e.message()); // shown in the status bar; the console stays up
+            }
+        }, Qt::QueuedConnection);
+    }
     // Opens the console on `file`; a saved edit of the workspace opens it afresh.
     std::unique_ptr<syncdesk::ui::MainWindow> window;
     std::function<bool(const QString &)> open = [&](const QString &file) {
@@ -58,6 +130,9 @@ int main(int argc, char *argv[])
         window = std::make_unique<syncdesk::ui::MainWindow>(std::move(workspace), file);
         QObject::connect(window.get(), &syncdesk::ui::MainWindow::workspaceSaved, window.get(),
                          [&open](const QString &saved) { QTimer::singleShot(0, [&open, saved] { open(saved); }); });
+        if (simulator)
+            QObject::connect(simulator, &syncdesk::DemoSimulator::happened, window.get(),
+                             [w = window.get()](const QString &what) { w->statusBar()->showMessage(what, 8000); });
         window->resize(1400, 860);
         window->show();
         window->start();
@@ -67,14 +142,17 @@ int main(int argc, char *argv[])
         return 2;
     if (parser.isSet(QStringLiteral("screenshot"))) {
         const QString out = parser.value(QStringLiteral("screenshot"));
+        const int delayMs = qRound(parser.value(QStringLiteral("screenshot-delay")).toDouble() * 1000);
         syncdesk::ui::MainWindow *w = window.get();
-        QObject::connect(w, &syncdesk::ui::MainWindow::allFlowsLive, w, [w, out] {
-            w->selectFirstRecord(); // so the detail pane shows one too
-            // A moment for the views to take in the first records and the chart its points.
-            QTimer::singleShot(2500, w, [w, out] {
-                if (!w->grab().save(out))
-                    qCritical("cannot write %s", qPrintable(out));
-                QApplication::exit(0);
+        QObject::connect(w, &syncdesk::ui::MainWindow::allFlowsLive, w, [w, out, delayMs] {
+            // A moment for the views to take in the records and the chart its points.
+            QTimer::singleShot(std::max(delayMs, 500), w, [w, out] {
+                w->selectFirstRecord(); // so the detail pane shows one too, once it is read
+                QTimer::singleShot(1500, w, [w, out] {
+                    if (!w->grab().save(out))
+                        qCritical("cannot write %s", qPrintable(out));
+                    QApplication::exit(0);
+                });
             });
         });
     }

@@ -1,4 +1,5 @@
 #include "CommandLine.h"
+#include "DemoCommand.h"
 #include "DiffCommand.h"
 #include "ExitCode.h"
 #include "AuditCommand.h"
@@ -27,11 +28,12 @@ const char usage[] =
     "Commands:\n"
     "  diff      one full comparison of a flow (syncdesk-cli diff --help)\n"
     "  watch     live status and lag of every flow (syncdesk-cli watch --help)\n"
-    "  resolve   one audited resolution of a record (syncdesk-cli resolve --help)\n"
+    "  resolve   audited resolution: one record, an undo, or a bulk rule (syncdesk-cli resolve --help)\n"
     "  audit     verify or export the audit log (syncdesk-cli audit --help)\n"
     "  show      one record, field by field, three ways (syncdesk-cli show --help)\n"
     "  feed      print the trigger SQL of the notify feed (syncdesk-cli feed --help)\n"
     "  slots     list or drop the replication slots watch keeps (syncdesk-cli slots --help)\n"
+    "  demo      create the demo systems and play their story (syncdesk-cli demo --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     this text\n"
@@ -83,6 +85,8 @@ int main(int argc, char *argv[])
     args.removeAt(1); // the subcommand's parser sees "program --options…"
     if (command == u"diff")
         return DiffCommand::run(args);
+    if (command == u"demo")
+        return DemoCommand::run(args);
     if (command == u"watch")
         return WatchCommand::run(args);
     if (command == u"show")
