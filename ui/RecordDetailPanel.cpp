@@ -62,7 +62,7 @@ RecordDetailPanel::RecordDetailPanel(const RecordService &service, QWidget *pare
             const FieldDetail &f = d.fields[row];
             const QStringList cells{f.name, d.state.source ? shown(f.source) : tr("(no row)"),
                                     f.baseline ? shown(*f.baseline) : tr("(unknown)"),
-                                    d.state.target ? shown(f.target) : tr("(no row)"), fieldChangeName(f.change)};
+                                    d.state.target ? shown(f.target) : tr("(no row)"), fieldChangeName(f.change).replace(u'_', u' ')};
             for (int c = 0; c < cells.size(); ++c) {
                 auto *item = new QTableWidgetItem(cells[c]);
                 if (c == 4 && f.change != FieldChange::Unchanged)

@@ -226,7 +226,7 @@ void ResolveDialog::showRecord(const RecordDetail &d)
         set(SourceCol, d.state.source ? shown(f.source) : tr("(no row)"));
         set(BaselineCol, f.baseline ? shown(*f.baseline) : tr("(unknown)"));
         set(TargetCol, d.state.target ? shown(f.target) : tr("(no row)"));
-        set(ChangeCol, fieldChangeName(f.change));
+        set(ChangeCol, fieldChangeName(f.change).replace(u'_', u' '));
         if (!keepPicks || !m_fields->item(row, CustomCol))
             set(CustomCol, QString());
         if (!keepPicks || !m_fields->cellWidget(row, UseCol)) {
