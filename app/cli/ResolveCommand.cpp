@@ -94,7 +94,7 @@ int runBulk(const QCommandLineParser &p, const Workspace &ws, StateStore &store,
         }
     }
     BulkResolution bulk(ws, store, service);
-    const QList<KeyText> keys = bulk.select(rule);
+    const QList<BulkRecord> keys = bulk.select(rule);
     if (p.isSet(QStringLiteral("preview"))) {
         bool ok = false;
         const int sample = p.value(QStringLiteral("sample")).toInt(&ok);
@@ -110,7 +110,7 @@ int runBulk(const QCommandLineParser &p, const Workspace &ws, StateStore &store,
                          .toUtf8());
         for (qsizetype i = 0; i < std::min<qsizetype>(sample, keys.size()); ++i) {
             ResolveRequest one = request;
-            one.key = keys[i];
+            one.key = keys[i].key;
             const ResolutionPlan plan = service.plan(one);
             if (json)
                 plans.append(planJson(plan));

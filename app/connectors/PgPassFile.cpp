@@ -34,9 +34,10 @@ void PgPassFile::store(const QString &conninfo, const QString &password)
     const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
         PQconninfoParse(conninfo.toUtf8().constData(), &error), &PQconninfoFree);
     if (!options) {
-        const QString message = error ? QString::fromUtf8(error).trimmed() : QStringLiteral("cannot parse it");
+        // libpq's message may quote the string, password and all: it is not repeated.
         PQfreemem(error);
-        throw SyncError(QStringLiteral("the connection string is not valid: %1").arg(message));
+        throw SyncError(QStringLiteral("the connection string is not valid (libpq cannot parse it): "
+                                       "use key=value pairs or a postgresql:// URI"));
     }
     QString host = QStringLiteral("localhost"), port = QStringLiteral("5432"), db = QStringLiteral("*"),
             user = qEnvironmentVariable("PGUSER", qEnvironmentVariable("USER"));
@@ -55,13 +56,15 @@ void PgPassFile::store(const QString &conninfo, const QString &password)
             user = v;
     }
     const QString prefix = QStringList{escaped(host), escaped(port), escaped(db), escaped(user)}.join(u':') + u':';
-    QStringList lines;
+    // libpq takes the first matching line: the new one goes first.
+    QStringList lines{prefix + escaped(password)};
     QFile old(path());
-    if (old.open(QIODevice::ReadOnly))
+    if (old.exists() && !old.open(QIODevice::ReadOnly))
+        throw SyncError(QStringLiteral("cannot read %1 (%2): left as it is").arg(path(), old.errorString()));
+    if (old.isOpen())
         for (const QString &line : QString::fromUtf8(old.readAll()).split(u'\n'))
             if (!line.isEmpty() && !line.startsWith(prefix))
                 lines << line;
-    lines << prefix + escaped(password);
     QSaveFile file(path());
     if (!file.open(QIODevice::WriteOnly) || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)
         || file.write((lines.join(u'\n') + u'\n').toUtf8()) < 0 || !file.commit())

@@ -439,6 +439,9 @@ public:
         m_conn.exec("write", "BEGIN", {}, PGRES_COMMAND_OK);
         m_open = true;
         try {
+            // A session left idle in a transaction must not hold a resolution (and the row it
+            // has locked on the other side) forever: give up, audited as failed.
+            m_conn.exec("write", "SET LOCAL lock_timeout = '10s'", {}, PGRES_COMMAND_OK);
             const PgStatement lock = m_sql.lock();
             const PgResultPtr current = m_conn.exec("write", lock.sql, lock.params);
             if (PQntuples(current.get()) > 0) {
@@ -497,7 +500,9 @@ QList<BoundStatement> PostgresConnector::writeStatements(const ScanRequest &requ
     ScanRequest r = request;
     r.table.schema = resolveSchema(request.table);
     const PgWriteSql sql(r, *m_conn, key);
-    QList<BoundStatement> out{{QStringLiteral("BEGIN"), {}}, bound(sql.lock())};
+    QList<BoundStatement> out{{QStringLiteral("BEGIN"), {}},
+                              {QStringLiteral("SET LOCAL lock_timeout = '10s'"), {}},
+                              bound(sql.lock())};
     if (const auto change = sql.change(exists, values))
         out << bound(*change);
     out << BoundStatement{QStringLiteral("COMMIT"), {}};

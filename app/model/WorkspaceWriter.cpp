@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
+#include <QScopeGuard>
 
 namespace syncdesk {
 
@@ -91,19 +92,20 @@ void WorkspaceWriter::save(const Workspace &workspace, const QString &path)
         throw SyncError(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
     const QString check = QFileInfo(path).absolutePath() + QStringLiteral("/.syncdesk-check-")
                           + QFileInfo(path).fileName();
+    const auto removeCheck = qScopeGuard([&check] { QFile::remove(check); }); // whatever happens
     {
+        // Owner-only, like the file it checks may end up: a mistyped password must not spread.
         QFile probe(check);
-        if (!probe.open(QIODevice::WriteOnly) || probe.write(json) != json.size())
+        if (!probe.open(QIODevice::WriteOnly) || !probe.setPermissions(QFile::ReadOwner | QFile::WriteOwner)
+            || probe.write(json) != json.size())
             throw SyncError(QStringLiteral("cannot write in %1: %2").arg(QFileInfo(path).absolutePath(), probe.errorString()));
     }
     try {
         (void)WorkspaceLoader::load(check);
     } catch (const SyncError &e) {
-        QFile::remove(check);
         file.cancelWriting();
         throw SyncError(QStringLiteral("not saved: %1").arg(QString(e.message()).replace(check, path)));
     }
-    QFile::remove(check);
     if (!file.commit())
         throw SyncError(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
 }

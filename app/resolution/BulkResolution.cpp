@@ -27,7 +27,7 @@ BulkResolution::BulkResolution(const Workspace &workspace, StateStore &store,
 {
 }
 
-QList<KeyText> BulkResolution::select(const BulkRule &rule)
+QList<BulkRecord> BulkResolution::select(const BulkRule &rule)
 {
     const FlowSpec *spec = m_workspace.flow(rule.flow);
     if (!spec)
@@ -51,9 +51,10 @@ QList<KeyText> BulkResolution::select(const BulkRule &rule)
     flow.load(diff, m_store.baselines(rule.flow), now, events, changes);
     QList<QByteArray> keys = flow.keysWith(rule.status);
     std::sort(keys.begin(), keys.end()); // a stable order for previews and progress
-    QList<KeyText> out;
+    QList<BulkRecord> out;
     for (const QByteArray &keyJson : keys) {
         const KeyText key = LiveFlow::keyText(keyJson);
+        const std::optional<RecordState> state = flow.state(keyJson);
         if (fieldIndex >= 0) {
             const FieldDetail f = flow.detail(key, std::nullopt, now).fields.value(fieldIndex);
             const bool match = rule.value ? (f.source && *f.source == rule.value->toUtf8())
@@ -62,12 +63,12 @@ QList<KeyText> BulkResolution::select(const BulkRule &rule)
             if (!match)
                 continue;
         }
-        out.append(key);
+        out.append({key, state ? state->source : RowHash(), state ? state->target : RowHash()});
     }
     return out;
 }
 
-BulkResult BulkResolution::apply(const BulkRule &rule, const QList<KeyText> &keys,
+BulkResult BulkResolution::apply(const BulkRule &rule, const QList<BulkRecord> &keys,
                                  const QString &reason, const QString &operatorName,
                                  const std::function<bool(int, int)> &progress)
 {
@@ -81,8 +82,10 @@ BulkResult BulkResolution::apply(const BulkRule &rule, const QList<KeyText> &key
     for (qsizetype i = 0; i < keys.size(); ++i) {
         ResolveRequest request;
         request.flow = rule.flow;
-        request.key = keys[i];
+        request.key = keys[i].key;
         request.take = rule.take;
+        request.expectSource = keys[i].source;
+        request.expectTarget = keys[i].target;
         try {
             ResolutionPlan plan = m_service.plan(request);
             plan.bulk = bulk;

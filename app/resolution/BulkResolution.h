@@ -27,6 +27,15 @@ struct BulkRule
     [[nodiscard]] QString text() const; // "flow f, status conflict, field price = 12" for the log
 };
 
+// One record a bulk rule covers, with the hashes it had when it was selected: it is resolved
+// only if it still has them, so nothing is written that the preview did not count.
+struct BulkRecord
+{
+    KeyText key;
+    RowHash source;
+    RowHash target;
+};
+
 struct BulkResult
 {
     int applied = 0;
@@ -45,9 +54,9 @@ public:
     BulkResolution(const Workspace &workspace, StateStore &store, ResolutionService &service);
 
     // The keys the rule covers now. Throws SyncError.
-    [[nodiscard]] QList<KeyText> select(const BulkRule &rule);
+    [[nodiscard]] QList<BulkRecord> select(const BulkRule &rule);
     // `progress(done, total)` after each record; returning false stops before the next one.
-    [[nodiscard]] BulkResult apply(const BulkRule &rule, const QList<KeyText> &keys,
+    [[nodiscard]] BulkResult apply(const BulkRule &rule, const QList<BulkRecord> &records,
                                    const QString &reason, const QString &operatorName,
                                    const std::function<bool(int, int)> &progress = {});
 

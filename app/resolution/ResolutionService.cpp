@@ -368,8 +368,10 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
     }
     result.intentSeq = m_store.appendAudit(intent).seq;
 
-    // (2) Both sides locked, in a fixed order (two desks resolving at once cannot deadlock),
-    // each checked under its lock, then the sides that differ written and committed.
+    // (2) Both sides locked, source then target, each checked under its lock, then the sides
+    // that differ from the decision written and committed. Two desks resolving one record
+    // through flows of opposite directions could lock in opposite orders: PostgreSQL breaks
+    // such a deadlock and SQLite's busy timeout ends it, so one resolution fails, audited.
     const SystemSpec *systems[2] = {m_workspace.system(plan.source.system),
                                     m_workspace.system(plan.target.system)};
     const bool oneSqliteFile = systems[0] && systems[1] && systems[0]->kind == SystemKind::Sqlite
@@ -397,25 +399,30 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
         }
         if (oneSqliteFile) {
             const RecordDetail now = f.detail(plan.key, std::nullopt, 0);
+            // The unlocked side is not written, so it must hold the decision already.
             for (const SidePlan *s : {&plan.source, &plan.target})
                 if (!locks[s->sourceSide ? 0 : 1])
-                    refused = refused
-                              || !passes(*s, s->sourceSide ? now.state.source : now.state.target,
-                                         rowOf(now, s->sourceSide) == s->values);
+                    refused = refused || rowOf(now, s->sourceSide) != s->values
+                              || !passes(*s, s->sourceSide ? now.state.source : now.state.target, true);
         }
         if (refused) {
             result.outcome = ResolveResult::Outcome::Refused;
             result.error = QStringLiteral("the record changed since it was read; nothing was "
                                           "written: look at it again");
         } else {
+            // Whatever the plan expected, a side is written exactly when its locked row does
+            // not hold the decision, and every side written is committed.
+            bool wrote[2] = {false, false};
             for (const SidePlan *s : {&plan.source, &plan.target}) {
                 const auto &lock = locks[s->sourceSide ? 0 : 1];
-                if (lock && !holds(lock->row(), s->values))
+                if (lock && !holds(lock->row(), s->values)) {
                     lock->write(s->values);
+                    wrote[s->sourceSide ? 0 : 1] = true;
+                }
             }
             for (const SidePlan *s : {&plan.source, &plan.target}) {
-                if (const auto &lock = locks[s->sourceSide ? 0 : 1]; lock && s->write) {
-                    lock->commit();
+                if (wrote[s->sourceSide ? 0 : 1]) {
+                    locks[s->sourceSide ? 0 : 1]->commit();
                     committed << sideName(s->sourceSide);
                 }
             }

@@ -61,7 +61,7 @@ QFuture<Fallible<RecordService::BulkPreview>> RecordService::bulkPreview(const B
         for (qsizetype i = 0; i < std::min<qsizetype>(sample, p.keys.size()); ++i) {
             ResolveRequest r;
             r.flow = rule.flow;
-            r.key = p.keys[i];
+            r.key = p.keys[i].key;
             r.take = rule.take;
             p.sample << service.plan(r);
         }
@@ -69,7 +69,7 @@ QFuture<Fallible<RecordService::BulkPreview>> RecordService::bulkPreview(const B
     });
 }
 
-QFuture<Fallible<BulkResult>> RecordService::bulkApply(const BulkRule &rule, const QList<KeyText> &keys,
+QFuture<Fallible<BulkResult>> RecordService::bulkApply(const BulkRule &rule, const QList<BulkRecord> &keys,
                                                        const QString &reason, const QString &operatorName) const
 {
     const Workspace workspace = m_workspace;

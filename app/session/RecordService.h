@@ -37,13 +37,13 @@ public:
     // A bulk rule's records now, with the plans of the first `sample` of them.
     struct BulkPreview
     {
-        QList<KeyText> keys;
+        QList<BulkRecord> keys;
         QList<ResolutionPlan> sample;
     };
     [[nodiscard]] QFuture<Fallible<BulkPreview>> bulkPreview(const BulkRule &rule, int sample) const;
     // Resolves `keys` under `rule`; the future reports progress (records done) and can be
     // cancelled, which stops before the next record.
-    [[nodiscard]] QFuture<Fallible<BulkResult>> bulkApply(const BulkRule &rule, const QList<KeyText> &keys,
+    [[nodiscard]] QFuture<Fallible<BulkResult>> bulkApply(const BulkRule &rule, const QList<BulkRecord> &keys,
                                                           const QString &reason, const QString &operatorName) const;
 
     struct AuditLog

@@ -22,6 +22,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QListWidget>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -282,6 +283,21 @@ private slots:
         QCOMPARE(saved.flows[0].key.first().source, QStringLiteral("sku"));
         QCOMPARE(saved.flows[0].fields.size(), 2);
         QCOMPARE(saved.flows[0].target.system, QStringLiteral("sales"));
+
+        // Reopened with a field mapped to another target name: an edit keeps the mapping.
+        Workspace mapped = saved;
+        mapped.flows[0].fields[0].target = QStringLiteral("list_price");
+        ui::WorkspaceEditor again(mapped, path);
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        again.findChild<QListWidget *>(QStringLiteral("flows"))->setCurrentRow(0);
+        auto *keys2 = again.findChild<QListWidget *>(QStringLiteral("keys"));
+        QVERIFY(QTest::qWaitFor([&] { return keys2->count() == 4; }, 10000));
+        again.findChild<QSpinBox *>()->setValue(600);
+        QVERIFY2(again.save(), qPrintable(again.findChild<QLabel *>(QStringLiteral("message"))->text()));
+        const Workspace resaved = WorkspaceLoader::load(path);
+        QCOMPARE(resaved.flows[0].slaSeconds, 600);
+        QCOMPARE(resaved.flows[0].fields[0].target, QStringLiteral("list_price"));
     }
 };
 

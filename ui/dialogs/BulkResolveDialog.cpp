@@ -63,9 +63,9 @@ BulkResolveDialog::BulkResolveDialog(const RecordService &service, const QString
             m_message->setText(tr("Cannot select the records: %1").arg(r.error));
         } else {
             m_keys = r.value->keys;
-            m_previewed = true;
+            m_previewed = true; // of m_previewedRule, fixed when Preview was clicked
             QString text = tr("%1 record(s) match %2.\nThe first %3, as they would be written:\n\n")
-                               .arg(m_keys.size()).arg(rule().text()).arg(r.value->sample.size());
+                               .arg(m_keys.size()).arg(m_previewedRule.text()).arg(r.value->sample.size());
             for (const ResolutionPlan &p : r.value->sample)
                 text += planText(p) + u'\n';
             m_preview->setPlainText(text);
@@ -94,6 +94,9 @@ BulkRule BulkResolveDialog::rule() const
 
 void BulkResolveDialog::updateButtons()
 {
+    // The rule cannot change under a running preview or run.
+    m_take->setEnabled(!m_running);
+    m_where->setEnabled(!m_running);
     m_previewButton->setEnabled(!m_running);
     m_applyButton->setEnabled(!m_running && m_previewed && !m_keys.isEmpty() && !m_reason->text().trimmed().isEmpty());
 }
@@ -103,7 +106,8 @@ void BulkResolveDialog::preview()
     m_running = true;
     m_message->setText(tr("Comparing the flow to find the records…"));
     updateButtons();
-    m_previewWatcher.setFuture(m_service.bulkPreview(rule(), 5));
+    m_previewedRule = rule();
+    m_previewWatcher.setFuture(m_service.bulkPreview(m_previewedRule, 5));
 }
 
 void BulkResolveDialog::applyAll()
@@ -119,6 +123,7 @@ void BulkResolveDialog::applyAll()
     connect(progress, &QProgressDialog::canceled, &m_applyWatcher, &QFutureWatcherBase::cancel);
     connect(&m_applyWatcher, &QFutureWatcherBase::finished, this, [this, progress] {
         disconnect(&m_applyWatcher, nullptr, this, nullptr);
+        disconnect(progress, nullptr, &m_applyWatcher, nullptr); // closing it emits canceled()
         progress->close();
         m_running = false;
         m_previewed = false;
@@ -139,7 +144,7 @@ void BulkResolveDialog::applyAll()
         updateButtons();
         emit resolvedAll(m_flow);
     });
-    m_applyWatcher.setFuture(m_service.bulkApply(rule(), m_keys, m_reason->text(), m_operator));
+    m_applyWatcher.setFuture(m_service.bulkApply(m_previewedRule, m_keys, m_reason->text(), m_operator));
 }
 
 } // namespace syncdesk::ui

@@ -38,7 +38,8 @@ private:
     QString m_flow;
     RecordStatus m_status;
     QString m_operator;
-    QList<KeyText> m_keys; // what the preview counted: what Apply resolves
+    QList<BulkRecord> m_keys; // what the preview counted: what Apply resolves
+    BulkRule m_previewedRule; // the rule they were counted under: what Apply runs
     bool m_previewed = false;
     bool m_running = false;
 

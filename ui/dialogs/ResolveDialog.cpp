@@ -262,6 +262,10 @@ void ResolveDialog::setBusy(bool busy, const QString &what)
     m_busy = busy;
     if (busy)
         m_message->setText(what);
+    // The decision cannot change under a running read: the plan that comes back is of it.
+    m_fields->setEnabled(!busy);
+    for (QAbstractButton *b : m_choice->buttons())
+        b->setEnabled(!busy);
     m_previewButton->setEnabled(!busy);
     m_applyButton->setEnabled(!busy && m_plan && !m_reason->text().trimmed().isEmpty());
     m_applyButton->setToolTip(m_reason->text().trimmed().isEmpty() ? tr("A reason is required")

@@ -9,6 +9,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QHash>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -332,13 +333,19 @@ void WorkspaceEditor::storeFlow()
     f.source.table = tableFromText(m_srcTable->currentText().trimmed());
     f.target.table = tableFromText(m_dstTable->currentText().trimmed());
     if (m_keys->count() > 0) {
+        // A column keeps the target name it was mapped to; a new one maps to its own name.
+        QHash<QString, QString> targets;
+        for (const QList<ColumnPair> *pairs : {&f.key, &f.fields})
+            for (const ColumnPair &c : *pairs)
+                targets.insert(c.source, c.target);
+        const QStringList keys = checked(m_keys);
         f.key.clear();
-        for (const QString &k : checked(m_keys))
-            f.key.append({k, k});
+        for (const QString &k : keys)
+            f.key.append({k, targets.value(k, k)});
         f.fields.clear();
         for (const QString &c : checked(m_fields))
-            if (!checked(m_keys).contains(c))
-                f.fields.append({c, c});
+            if (!keys.contains(c))
+                f.fields.append({c, targets.value(c, c)});
     }
     f.slaSeconds = m_sla->value();
     f.direction = m_direction->currentIndex() == 1 ? Direction::TwoWay : Direction::OneWay;

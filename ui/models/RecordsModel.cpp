@@ -200,6 +200,8 @@ quint32 RecordsModel::upsert(quint16 flow, const QByteArray &key, RecordStatus s
 
 void RecordsModel::setFlowRecords(const FlowRecords &records)
 {
+    // Events queued before this list are older than it: applied first, then overridden.
+    flushPending();
     const quint16 flow = flowIndex(records.flow);
     // Whatever this flow had is replaced: mark it all in sync, then set what was sent.
     for (Row &r : m_rows) {
