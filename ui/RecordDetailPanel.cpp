@@ -30,7 +30,7 @@ QString timeText(qint64 ms)
 
 RecordDetailPanel::RecordDetailPanel(const RecordService &service, QWidget *parent)
     : QWidget(parent), m_service(service), m_title(new QLabel(tr("Select a record"), this)),
-      m_fields(new QTableWidget(0, 5, this)), m_history(new QListWidget(this))
+      m_fields(new QTableWidget(0, 5, this)), m_history(new QListWidget(this)), m_ledger(new QListWidget(this))
 {
     m_title->setWordWrap(true);
     m_title->setTextFormat(Qt::RichText);
@@ -41,6 +41,9 @@ RecordDetailPanel::RecordDetailPanel(const RecordService &service, QWidget *pare
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_title);
     layout->addWidget(m_fields, 2);
+    layout->addWidget(new QLabel(tr("This key in every flow (ledger)"), this));
+    layout->addWidget(m_ledger, 1);
+    m_ledger->setObjectName(QStringLiteral("ledger"));
     layout->addWidget(new QLabel(tr("Audit history of this record"), this));
     layout->addWidget(m_history, 1);
 
@@ -105,6 +108,46 @@ void RecordDetailPanel::showRecord(const QString &flow, const QByteArray &keyJso
     AuditFilter f;
     f.flow = flow;
     m_historyWatcher.setFuture(m_service.auditLog(f));
+    readLedger();
+}
+
+void RecordDetailPanel::readLedger()
+{
+    // One row per flow whose key has as many columns (warehouse → sales, warehouse → portal,
+    // …), each read fresh from its two systems.
+    for (auto *w : std::as_const(m_ledgerWatchers)) {
+        disconnect(w, nullptr, this, nullptr); // a late answer about the previous key is dropped
+        w->deleteLater();
+    }
+    m_ledgerWatchers.clear();
+    m_ledger->clear();
+    const KeyText key = LiveFlow::keyText(m_key);
+    for (const FlowSpec &f : m_service.workspace().flows) {
+        if (f.key.size() != key.size())
+            continue;
+        auto *item = new QListWidgetItem(tr("%1: reading…").arg(f.name), m_ledger);
+        auto *watcher = new QFutureWatcher<Fallible<ResolutionPlan>>(this);
+        m_ledgerWatchers << watcher;
+        connect(watcher, &QFutureWatcherBase::finished, this, [watcher, item, name = f.name] {
+            const auto r = watcher->result();
+            if (!r.value) {
+                item->setText(QObject::tr("%1: %2").arg(name, r.error));
+                return;
+            }
+            const RecordDetail &d = r.value->seen;
+            const QString where = !d.state.source && !d.state.target ? QObject::tr("not in either system")
+                                  : !d.state.target                  ? QObject::tr("only in the source")
+                                  : !d.state.source                  ? QObject::tr("only in the target")
+                                                                     : QString();
+            item->setIcon(StatusStyle::icon(d.status));
+            item->setText(QObject::tr("%1: %2%3").arg(name, StatusStyle::text(d.status),
+                                                      where.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(where)));
+        });
+        ResolveRequest request;
+        request.flow = f.name;
+        request.key = key;
+        watcher->setFuture(m_service.plan(request));
+    }
 }
 
 } // namespace syncdesk::ui

@@ -29,12 +29,16 @@ signals:
     void loaded();
 
 private:
+    void readLedger();
+
     const RecordService &m_service;
     QString m_flow;
     QByteArray m_key;
     QLabel *m_title;
     QTableWidget *m_fields;
     QListWidget *m_history;
+    QListWidget *m_ledger; // the same key in every flow that compares it
+    QList<QFutureWatcher<Fallible<ResolutionPlan>> *> m_ledgerWatchers;
     QFutureWatcher<Fallible<ResolutionPlan>> m_readWatcher;
     QFutureWatcher<Fallible<RecordService::AuditLog>> m_historyWatcher;
 };

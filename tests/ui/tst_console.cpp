@@ -119,6 +119,11 @@ private slots:
                  }, 15000),
                  "B2 never showed as a conflict");
 
+        // The ledger: B2 in every flow that has it (this workspace has one).
+        w.recordsView()->setCurrentIndex(w.records()->index(rowOf(*w.records(), "[\"B2\"]"), 0));
+        auto *ledger = w.findChild<QListWidget *>(QStringLiteral("ledger"));
+        QVERIFY(QTest::qWaitFor([&] { return ledger->count() == 1 && ledger->item(0)->text().contains(QLatin1String("Conflict")); }, 10000));
+
         ResolveDialog *d = openDialog(w, rowOf(*w.records(), "[\"B2\"]"));
         QVERIFY(d);
         QVERIFY(settle(d));
