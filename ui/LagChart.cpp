@@ -6,8 +6,10 @@
 
 namespace syncdesk::ui {
 
+// The chart is handed to the view at construction: setChart() would release the view's
+// default chart to no owner.
 LagChart::LagChart(QWidget *parent)
-    : QChartView(parent), m_p95(new QLineSeries), m_oldest(new QLineSeries), m_sla(new QLineSeries)
+    : QChartView(new QChart, parent), m_p95(new QLineSeries), m_oldest(new QLineSeries), m_sla(new QLineSeries)
 {
     m_p95->setName(tr("p95 arrival lag (s)"));
     m_oldest->setName(tr("oldest pending (s)"));
@@ -15,7 +17,7 @@ LagChart::LagChart(QWidget *parent)
     QPen sla(Qt::DashLine);
     sla.setColor(QColor(0xd9, 0x30, 0x25));
     m_sla->setPen(sla);
-    auto *c = new QChart;
+    QChart *c = chart();
     c->addSeries(m_p95);
     c->addSeries(m_oldest);
     c->addSeries(m_sla);
@@ -31,7 +33,6 @@ LagChart::LagChart(QWidget *parent)
     }
     c->legend()->setAlignment(Qt::AlignBottom);
     c->setMargins(QMargins(2, 2, 2, 2));
-    setChart(c);
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(160);
 }
