@@ -16,11 +16,6 @@ namespace syncdesk::ui {
 
 namespace {
 
-QString shown(const FieldText &v)
-{
-    return v ? QString::fromUtf8(*v) : QStringLiteral("NULL");
-}
-
 QString timeText(qint64 ms)
 {
     return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QStringLiteral("—");
@@ -63,9 +58,9 @@ RecordDetailPanel::RecordDetailPanel(const RecordService &service, QWidget *pare
         m_fields->setRowCount(int(d.fields.size()));
         for (int row = 0; row < int(d.fields.size()); ++row) {
             const FieldDetail &f = d.fields[row];
-            const QStringList cells{f.name, d.state.source ? shown(f.source) : tr("(no row)"),
-                                    f.baseline ? shown(*f.baseline) : tr("(unknown)"),
-                                    d.state.target ? shown(f.target) : tr("(no row)"), fieldChangeName(f.change).replace(u'_', u' ')};
+            const QStringList cells{f.name, d.state.source ? fieldText(f.source) : tr("(no row)"),
+                                    f.baseline ? fieldText(*f.baseline) : tr("(unknown)"),
+                                    d.state.target ? fieldText(f.target) : tr("(no row)"), fieldChangeText(f.change)};
             for (int c = 0; c < cells.size(); ++c) {
                 auto *item = new QTableWidgetItem(cells[c]);
                 if (c == 4 && f.change != FieldChange::Unchanged)

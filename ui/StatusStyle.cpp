@@ -1,5 +1,7 @@
 #include "StatusStyle.h"
 
+#include "engine/RecordDetail.h"
+
 #include <QHash>
 #include <QObject>
 #include <QPainter>
@@ -90,6 +92,16 @@ QString durationText(qint64 ms)
     if (s < 86400)
         return QObject::tr("%1 h %2 m").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
     return QObject::tr("%1 d %2 h").arg(s / 86400).arg((s % 86400) / 3600);
+}
+
+QString fieldText(const FieldText &value)
+{
+    return value ? QString::fromUtf8(*value) : QStringLiteral("NULL");
+}
+
+QString fieldChangeText(FieldChange change)
+{
+    return fieldChangeName(change).replace(u'_', u' ');
 }
 
 } // namespace syncdesk::ui

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/Classify.h"
 #include "model/RecordStatus.h"
 
 #include <QColor>
@@ -16,6 +17,12 @@ struct StatusStyle
     [[nodiscard]] static QColor colour(RecordStatus status); // readable on light and dark palettes
     [[nodiscard]] static QIcon icon(RecordStatus status);    // a shape per status, not just a hue
 };
+
+// A field value as shown in a table cell: its text, or NULL.
+[[nodiscard]] QString fieldText(const FieldText &value);
+
+// "changed at source", "conflict": a field's change in words.
+[[nodiscard]] QString fieldChangeText(FieldChange change);
 
 // "3 h 05 m", "4 m 12 s", "850 ms": a duration as an operator reads it.
 [[nodiscard]] QString durationText(qint64 ms);

@@ -1,6 +1,5 @@
 #include "RecordService.h"
 
-#include "model/SyncError.h"
 #include "state/StateStore.h"
 
 #include <QtConcurrent/QtConcurrentRun>
@@ -13,13 +12,11 @@ namespace {
 template<typename T, typename F>
 QFuture<Fallible<T>> onPool(const Workspace &workspace, F work)
 {
-    return QtConcurrent::run([workspace, work]() -> Fallible<T> {
-        try {
+    return QtConcurrent::run([workspace, work] {
+        return fallible<T>([&] {
             const auto store = StateStore::open(workspace);
-            return {work(workspace, *store), {}};
-        } catch (const SyncError &e) {
-            return {std::nullopt, e.message()};
-        }
+            return work(workspace, *store);
+        });
     });
 }
 
@@ -75,18 +72,15 @@ QFuture<Fallible<BulkResult>> RecordService::bulkApply(const BulkRule &rule, con
     const Workspace workspace = m_workspace;
     return QtConcurrent::run([workspace, rule, keys, reason, operatorName](QPromise<Fallible<BulkResult>> &promise) {
         promise.setProgressRange(0, int(keys.size()));
-        try {
+        promise.addResult(fallible<BulkResult>([&] {
             const auto store = StateStore::open(workspace);
             ResolutionService service(workspace, *store);
-            const BulkResult r = BulkResolution(workspace, *store, service)
-                                     .apply(rule, keys, reason, operatorName, [&promise](int done, int) {
-                                         promise.setProgressValue(done);
-                                         return !promise.isCanceled();
-                                     });
-            promise.addResult(Fallible<BulkResult>{r, {}});
-        } catch (const SyncError &e) {
-            promise.addResult(Fallible<BulkResult>{std::nullopt, e.message()});
-        }
+            return BulkResolution(workspace, *store, service)
+                .apply(rule, keys, reason, operatorName, [&promise](int done, int) {
+                    promise.setProgressValue(done);
+                    return !promise.isCanceled();
+                });
+        }));
     });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Fallible.h"
 #include "audit/AuditExport.h"
 #include "resolution/BulkResolution.h"
 #include "resolution/ResolutionPlan.h"
@@ -9,17 +10,7 @@
 #include <QFuture>
 #include <QString>
 
-#include <optional>
-
 namespace syncdesk {
-
-// A value or the one error that names why there is none.
-template<typename T>
-struct Fallible
-{
-    std::optional<T> value;
-    QString error;
-};
 
 // The console's way to the systems and the state store for one-off work: reading a record,
 // planning and applying a resolution, reading, verifying and exporting the audit log. Each

@@ -1,7 +1,6 @@
 #include "SystemProbe.h"
 
 #include "connectors/ConnectorFactory.h"
-#include "model/SyncError.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -12,14 +11,12 @@ namespace {
 template<typename T, typename F>
 QFuture<Fallible<T>> withConnector(const SystemSpec &system, F ask)
 {
-    return QtConcurrent::run([system, ask]() -> Fallible<T> {
-        try {
+    return QtConcurrent::run([system, ask] {
+        return fallible<T>([&] {
             const auto connector = makeConnector(system);
             connector->open();
-            return {ask(*connector), {}};
-        } catch (const SyncError &e) {
-            return {std::nullopt, e.message()};
-        }
+            return ask(*connector);
+        });
     });
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RecordService.h"
+#include "Fallible.h"
 #include "model/Workspace.h"
 
 #include <QFuture>

@@ -26,11 +26,6 @@ namespace {
 enum FieldColumn { NameCol, SourceCol, BaselineCol, TargetCol, ChangeCol, UseCol, CustomCol, FieldColumns };
 enum Choice { TakeSource, TakeTarget, TakeBaseline, PerField };
 
-QString shown(const FieldText &v)
-{
-    return v ? QString::fromUtf8(*v) : QStringLiteral("NULL");
-}
-
 } // namespace
 
 ResolveDialog::ResolveDialog(const RecordService &service, const QString &flow, const QByteArray &keyJson,
@@ -223,10 +218,10 @@ void ResolveDialog::showRecord(const RecordDetail &d)
                 item->setFlags(item->flags() & ~Qt::ItemIsEditable);
         };
         set(NameCol, f.name);
-        set(SourceCol, d.state.source ? shown(f.source) : tr("(no row)"));
-        set(BaselineCol, f.baseline ? shown(*f.baseline) : tr("(unknown)"));
-        set(TargetCol, d.state.target ? shown(f.target) : tr("(no row)"));
-        set(ChangeCol, fieldChangeName(f.change).replace(u'_', u' '));
+        set(SourceCol, d.state.source ? fieldText(f.source) : tr("(no row)"));
+        set(BaselineCol, f.baseline ? fieldText(*f.baseline) : tr("(unknown)"));
+        set(TargetCol, d.state.target ? fieldText(f.target) : tr("(no row)"));
+        set(ChangeCol, fieldChangeText(f.change));
         if (!keepPicks || !m_fields->item(row, CustomCol))
             set(CustomCol, QString());
         if (!keepPicks || !m_fields->cellWidget(row, UseCol)) {
