@@ -9,6 +9,8 @@ packages=(
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-httpserver-dev qtkeychain-qt6-dev
   libqt6opengl6-dev libxkbcommon-dev libgl-dev   # Qt Charts' CMake config needs these
   libpq-dev libxxhash-dev libsqlite3-dev libssl-dev
+  # the Debian package: icons, man pages, and the checks its CI test runs
+  dpkg-dev librsvg2-bin help2man desktop-file-utils appstream lintian
   # run
   libqt6sql6-sqlite libqt6sql6-psql libqt6svg6
   # test and benchmark: a real PostgreSQL 15 with wal2json, SQLite tools, timing

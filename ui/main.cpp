@@ -7,6 +7,7 @@
 #include "model/WorkspaceLoader.h"
 
 #include <QApplication>
+#include <QIcon>
 #include <QCommandLineParser>
 #include <QFileDialog>
 #include <QMessageBox>
@@ -28,6 +29,9 @@ int main(int argc, char *argv[])
     QApplication::setApplicationName(QStringLiteral("syncdesk"));
     QApplication::setApplicationVersion(QStringLiteral(SYNCDESK_VERSION));
     QApplication::setApplicationDisplayName(QStringLiteral("SyncDesk"));
+    // The desktop entry's name, so Wayland compositors match the window to its icon and entry.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.syncdesk.SyncDesk"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/syncdesk/org.syncdesk.SyncDesk.svg")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(

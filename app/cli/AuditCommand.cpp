@@ -5,7 +5,6 @@
 #include "audit/AuditExport.h"
 #include "audit/AuditVerifier.h"
 #include "model/SyncError.h"
-#include "model/WorkspaceLoader.h"
 #include "state/StateStore.h"
 
 #include <QDateTime>
@@ -25,7 +24,7 @@ int AuditCommand::run(const QStringList &arguments)
                        "formula injection defused, a JSON array,\nor an HTML or PDF report for "
                        "an auditor (summary, every entry, the chain's verification)."));
     QCommandLineParser &p = cl.parser();
-    p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."), QStringLiteral("file")});
+    cl.addWorkspaceOptions();
     p.addOption({QStringLiteral("format"), QStringLiteral("csv, json, html or pdf."), QStringLiteral("format")});
     p.addOption({QStringLiteral("out"), QStringLiteral("Output file (written whole or not at all)."),
                  QStringLiteral("file")});
@@ -42,7 +41,7 @@ int AuditCommand::run(const QStringList &arguments)
         code >= 0)
         return code;
     try {
-        const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
+        const Workspace ws = cl.workspace();
         const auto store = StateStore::open(ws);
         if (action == u"verify") {
             ChainVerifier verifier;

@@ -1,5 +1,7 @@
 #include "CommandLine.h"
 
+#include "model/WorkspaceLoader.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -31,6 +33,23 @@ CommandLine::CommandLine(const QString &command, const QString &description) : m
 {
     m_parser.setApplicationDescription(description);
     m_parser.addHelpOption();
+}
+
+void CommandLine::addWorkspaceOptions()
+{
+    m_parser.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."), QStringLiteral("file")});
+    m_parser.addOption({QStringLiteral("state"),
+                        QStringLiteral("State store to use instead of the workspace's: a file, or a "
+                                       "postgresql:// URI."),
+                        QStringLiteral("store")});
+}
+
+Workspace CommandLine::workspace() const
+{
+    Workspace ws = WorkspaceLoader::load(m_parser.value(QStringLiteral("workspace")));
+    if (m_parser.isSet(QStringLiteral("state")))
+        WorkspaceLoader::overrideState(ws, m_parser.value(QStringLiteral("state")));
+    return ws;
 }
 
 int CommandLine::parse(const QStringList &arguments, const QStringList &required,

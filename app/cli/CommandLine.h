@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/Workspace.h"
+
 #include <QCommandLineParser>
 #include <QStringList>
 
@@ -13,6 +15,12 @@ public:
     CommandLine(const QString &command, const QString &description);
 
     QCommandLineParser &parser() { return m_parser; }
+
+    // --workspace FILE and --state STORE (an agent keeps its state apart from the file), for
+    // the commands that read or write the state store.
+    void addWorkspaceOptions();
+    // The workspace those options name; throws SyncError naming what is wrong.
+    [[nodiscard]] Workspace workspace() const;
 
     // Returns -1 to go on, or the exit code to return now.
     [[nodiscard]] int parse(const QStringList &arguments, const QStringList &required);

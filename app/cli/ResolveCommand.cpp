@@ -3,7 +3,6 @@
 #include "CommandLine.h"
 #include "ExitCode.h"
 #include "model/SyncError.h"
-#include "model/WorkspaceLoader.h"
 #include "resolution/BulkResolution.h"
 #include "resolution/PlanText.h"
 #include "resolution/ResolutionService.h"
@@ -155,7 +154,7 @@ int ResolveCommand::run(const QStringList &arguments)
                        "Exit status: 0 applied, 3 refused because the record changed (bulk: some "
                        "were), 2 bad input or failure."));
     QCommandLineParser &p = cl.parser();
-    p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."), QStringLiteral("file")});
+    cl.addWorkspaceOptions();
     p.addOption({QStringLiteral("flow"), QStringLiteral("Name of the flow."), QStringLiteral("name")});
     p.addOption({QStringLiteral("key"), QStringLiteral("Key value; repeat for each key column, in order."),
                  QStringLiteral("value")});
@@ -270,7 +269,7 @@ int ResolveCommand::run(const QStringList &arguments)
     }
 
     try {
-        const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
+        const Workspace ws = cl.workspace();
         const auto store = StateStore::open(ws);
         ResolutionService service(ws, *store);
         if (bulk)

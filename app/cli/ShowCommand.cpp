@@ -4,7 +4,6 @@
 #include "ExitCode.h"
 #include "engine/LiveFlow.h"
 #include "model/SyncError.h"
-#include "model/WorkspaceLoader.h"
 #include "state/StateStore.h"
 
 #include <QDateTime>
@@ -45,8 +44,7 @@ int ShowCommand::run(const QStringList &arguments)
                        "known). Reads both systems and the workspace's state store.\n\n"
                        "Exit status: 0 in sync, 1 not in sync, 2 bad input or failure."));
     QCommandLineParser &p = cl.parser();
-    p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."),
-                 QStringLiteral("file")});
+    cl.addWorkspaceOptions();
     p.addOption({QStringLiteral("flow"), QStringLiteral("Name of the flow."), QStringLiteral("name")});
     p.addOption({QStringLiteral("key"),
                  QStringLiteral("Key value; repeat for each column of a composite key, in order."),
@@ -57,7 +55,7 @@ int ShowCommand::run(const QStringList &arguments)
         code >= 0)
         return code;
     try {
-        const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
+        const Workspace ws = cl.workspace();
         const FlowSpec *flow = ws.flow(p.value(QStringLiteral("flow")));
         if (!flow) {
             printError(QStringLiteral("%1: no flow named '%2'")

@@ -7,7 +7,6 @@
 #include "metrics/MetricsServer.h"
 #include "metrics/MetricsText.h"
 #include "model/SyncError.h"
-#include "model/WorkspaceLoader.h"
 #include "resolution/ResolutionService.h"
 #include "state/StateStore.h"
 
@@ -46,8 +45,7 @@ int WatchCommand::run(const QStringList &arguments)
                        "otherwise a rescan). A verification scan runs every --verify-interval "
                        "seconds.\n\nExit status: 0 after a clean stop, 2 bad input or failure."));
     QCommandLineParser &p = cl.parser();
-    p.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace file (JSON)."),
-                 QStringLiteral("file")});
+    cl.addWorkspaceOptions();
     p.addOption({QStringLiteral("events"),
                  QStringLiteral("Print one JSON line per status change: {\"ts\",\"flow\",\"key\","
                                 "\"status\",\"lag_ms\"}, and {\"ts\",\"flow\",\"event\":\"ready\"} "
@@ -86,7 +84,7 @@ int WatchCommand::run(const QStringList &arguments)
     }
 
     try {
-        const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
+        const Workspace ws = cl.workspace();
         LiveEngine::Options options;
         options.verifyIntervalMs = verifySeconds * 1000;
         LiveEngine engine(ws, options);

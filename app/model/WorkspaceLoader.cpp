@@ -289,7 +289,24 @@ QString defaultStatePath(const QFileInfo &file)
     return file.absoluteDir().absoluteFilePath(base + QStringLiteral(".state.db"));
 }
 
+QString stateStore(const Reader &r, const QString &state, const QDir &base, const QString &at)
+{
+    if (state.isEmpty())
+        r.fail(at, QStringLiteral("is empty; name a file or a postgresql:// URI"));
+    const bool uri = state.startsWith(QLatin1String("postgresql://"))
+                     || state.startsWith(QLatin1String("postgres://"));
+    if (uri)
+        checkConninfo(r, state, at);
+    return uri ? state : QDir::cleanPath(base.absoluteFilePath(state));
+}
+
 } // namespace
+
+void WorkspaceLoader::overrideState(Workspace &ws, const QString &state)
+{
+    ws.state = stateStore(Reader(QStringLiteral("--state")), state, QDir::current(),
+                          QStringLiteral("the state store"));
+}
 
 Workspace WorkspaceLoader::load(const QString &path)
 {
@@ -340,11 +357,7 @@ Workspace WorkspaceLoader::parse(const QByteArray &json, const QString &path)
 
     if (root.contains(u"state")) {
         const QString state = r.string(root.value(u"state"), QStringLiteral("$.state"));
-        const bool uri = state.startsWith(QLatin1String("postgresql://"))
-                         || state.startsWith(QLatin1String("postgres://"));
-        if (uri)
-            checkConninfo(r, state, QStringLiteral("$.state"));
-        ws.state = uri ? state : QDir::cleanPath(base.absoluteFilePath(state));
+        ws.state = stateStore(r, state, base, QStringLiteral("$.state"));
     } else {
         ws.state = defaultStatePath(info);
     }

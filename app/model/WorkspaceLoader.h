@@ -15,6 +15,9 @@ public:
     [[nodiscard]] static Workspace load(const QString &path);
     // `path` only names the file in messages and anchors relative paths.
     [[nodiscard]] static Workspace parse(const QByteArray &json, const QString &path);
+    // The state store named outside the file (an agent keeps it in its own state directory):
+    // a path, relative to the current directory, or a postgresql:// URI; checked as `state`.
+    static void overrideState(Workspace &ws, const QString &state);
 };
 
 } // namespace syncdesk

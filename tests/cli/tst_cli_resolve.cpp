@@ -181,6 +181,31 @@ private slots:
         QCOMPARE(cli(resolveArgs(ws, QStringLiteral("B2"), QStringLiteral("both"), QStringLiteral("x"))).exitCode, 2);
     }
 
+    // Given --state naming another store (an agent's state directory), resolve writes its
+    // audit log there and audit reads it from there; a password in it is refused.
+    void shouldUseTheStateStoreNamedOnTheCommandLine()
+    {
+        QString error;
+        const QString ws = workspace(QStringLiteral("sqlite->sqlite"), &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        const QString store = m_dir.filePath(QStringLiteral("agent/elsewhere.state.db"));
+        QVERIFY(QDir().mkpath(QFileInfo(store).path()));
+        const QStringList state{QStringLiteral("--state"), store};
+        const Run r = cli(resolveArgs(ws, QStringLiteral("B2"), QStringLiteral("source"), QStringLiteral("agent")) + state);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(QFileInfo::exists(store));
+        QCOMPARE(exportJson(ws, m_dir.filePath(QStringLiteral("default.json"))).size(), 0);
+        const Run verify = cli(QStringList{QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--workspace"), ws} + state);
+        QVERIFY2(verify.exitCode == 0, verify.err.constData());
+        QVERIFY2(verify.out.contains("2 entries"), verify.out.constData());
+
+        const Run bad = cli({QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--workspace"), ws,
+                             QStringLiteral("--state"), QStringLiteral("postgresql://u:hunter2@127.0.0.1/s")});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains("--state") && bad.err.contains("password"), bad.err.constData());
+        QVERIFY(!bad.err.contains("hunter2"));
+    }
+
     // Given a log of four entries, each kind of tampering is caught at the right entry.
     void shouldFindTheFirstTamperedEntry_data()
     {
