@@ -3,6 +3,7 @@
 #include "AuditView.h"
 #include "LagChart.h"
 #include "RecordDetailPanel.h"
+#include "RecordSummaryLoader.h"
 #include "StatusStyle.h"
 #include "dialogs/BulkResolveDialog.h"
 #include "dialogs/ResolveDialog.h"
@@ -97,6 +98,15 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     m_recordsView->setObjectName(QStringLiteral("records"));
     m_recordsView->setSortingEnabled(true);
     m_recordsView->sortByColumn(RecordsModel::LagColumn, Qt::DescendingOrder);
+    // Changed fields and change times are read for the rows on screen only, so they cannot
+    // order a million rows: a click on their header keeps the order there is.
+    connect(m_recordsView->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
+            [this](int column, Qt::SortOrder) {
+                if (!RecordsModel::sortable(column))
+                    m_recordsView->horizontalHeader()->setSortIndicator(m_records->sortColumn(),
+                                                                         m_records->sortOrder());
+            });
+    m_summaries = new RecordSummaryLoader(m_recordsView, m_records, *m_service);
     auto *recordsPane = new QWidget(this);
     auto *filterBar = new QHBoxLayout;
     filterBar->addWidget(m_keyFilter, 2);

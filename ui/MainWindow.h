@@ -30,6 +30,7 @@ class FlowsModel;
 class LagChart;
 class RecordDetailPanel;
 class RecordsModel;
+class RecordSummaryLoader;
 class SystemsModel;
 
 // The operations console: systems, flows with their lag against the SLA, every record that is
@@ -46,6 +47,7 @@ public:
     void start();
     [[nodiscard]] RecordsModel *records() const { return m_records; }
     [[nodiscard]] QTableView *recordsView() const { return m_recordsView; }
+    [[nodiscard]] RecordSummaryLoader *summaries() const { return m_summaries; }
     [[nodiscard]] AuditView *auditView() const { return m_audit; }
     [[nodiscard]] QString bannerText() const;
     void selectFirstRecord();
@@ -81,6 +83,7 @@ private:
     QTableView *m_systemsView;
     LagChart *m_chart;
     RecordDetailPanel *m_detail;
+    RecordSummaryLoader *m_summaries;
     AuditView *m_audit;
     QTabWidget *m_tabs;
     QLineEdit *m_keyFilter;

@@ -372,42 +372,55 @@ std::optional<QByteArray> LiveFlow::tryKeyJson(const KeyText &key)
 RecordDetail LiveFlow::detail(const KeyText &key, const std::optional<StoredBaseline> &stored,
                               qint64 nowMs)
 {
-    RecordDetail d;
-    d.flow = m_flow.name;
-    d.keyJson = keyJson(key);
-    std::optional<EncodedRow> rows[2];
-    for (int i = 0; i < 2; ++i) {
-        QList<EncodedRow> found = m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, {key});
-        if (!found.isEmpty())
-            rows[i] = std::move(found.first());
-    }
-    d.state.source = rows[0] ? RowHash(rows[0]->hash) : RowHash();
-    d.state.target = rows[1] ? RowHash(rows[1]->hash) : RowHash();
-    QJsonArray baselineValues;
-    bool baselineFieldsKnown = false;
-    if (stored) {
-        d.state.baseline = stored->hash;
-        d.state.sourceChangedAtMs = stored->sourceChangedAtMs;
-        d.state.targetChangedAtMs = stored->targetChangedAtMs;
-        const QJsonDocument doc = QJsonDocument::fromJson(stored->fieldValues);
-        baselineFieldsKnown = doc.isArray() || (doc.isNull() && stored->fieldValues == "null");
-        baselineValues = doc.array(); // "null": the agreed state had no row
-    }
-    d.status = classify(d.state, nowMs, m_flow.direction, m_flow.slaSeconds);
-    d.lagMs = pendingAgeMs(d.state, nowMs, m_flow.direction);
-    for (qsizetype f = 0; f < m_flow.fields.size(); ++f) {
-        FieldDetail fd;
-        fd.name = m_flow.fields[f].source;
-        fd.source = rows[0] ? rows[0]->fields.value(f) : FieldText();
-        fd.target = rows[1] ? rows[1]->fields.value(f) : FieldText();
-        if (baselineFieldsKnown) {
-            const QJsonValue v = baselineValues.at(f);
-            fd.baseline = v.isString() ? FieldText(v.toString().toUtf8()) : FieldText();
+    return details({key}, [&stored](const QByteArray &) { return stored; }, nowMs).first();
+}
+
+QList<RecordDetail> LiveFlow::details(
+    const QList<KeyText> &keys,
+    const std::function<std::optional<StoredBaseline>(const QByteArray &keyJson)> &stored, qint64 nowMs)
+{
+    QHash<QByteArray, EncodedRow> rows[2];
+    for (int i = 0; i < 2; ++i)
+        for (EncodedRow &row : m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, keys))
+            rows[i].insert(row.keyJson, std::move(row));
+    QList<RecordDetail> out;
+    out.reserve(keys.size());
+    for (const KeyText &key : keys) {
+        RecordDetail &d = out.emplace_back();
+        d.flow = m_flow.name;
+        d.keyJson = keyJson(key);
+        const auto source = rows[0].constFind(d.keyJson);
+        const auto target = rows[1].constFind(d.keyJson);
+        const EncodedRow *side[2] = {source != rows[0].cend() ? &*source : nullptr,
+                                     target != rows[1].cend() ? &*target : nullptr};
+        d.state.source = side[0] ? RowHash(side[0]->hash) : RowHash();
+        d.state.target = side[1] ? RowHash(side[1]->hash) : RowHash();
+        QJsonArray baselineValues;
+        bool baselineFieldsKnown = false;
+        if (const std::optional<StoredBaseline> b = stored(d.keyJson)) {
+            d.state.baseline = b->hash;
+            d.state.sourceChangedAtMs = b->sourceChangedAtMs;
+            d.state.targetChangedAtMs = b->targetChangedAtMs;
+            const QJsonDocument doc = QJsonDocument::fromJson(b->fieldValues);
+            baselineFieldsKnown = doc.isArray() || (doc.isNull() && b->fieldValues == "null");
+            baselineValues = doc.array(); // "null": the agreed state had no row
         }
-        fd.change = classifyField(fd.source, fd.target, fd.baseline);
-        d.fields.append(std::move(fd));
+        d.status = classify(d.state, nowMs, m_flow.direction, m_flow.slaSeconds);
+        d.lagMs = pendingAgeMs(d.state, nowMs, m_flow.direction);
+        for (qsizetype f = 0; f < m_flow.fields.size(); ++f) {
+            FieldDetail fd;
+            fd.name = m_flow.fields[f].source;
+            fd.source = side[0] ? side[0]->fields.value(f) : FieldText();
+            fd.target = side[1] ? side[1]->fields.value(f) : FieldText();
+            if (baselineFieldsKnown) {
+                const QJsonValue v = baselineValues.at(f);
+                fd.baseline = v.isString() ? FieldText(v.toString().toUtf8()) : FieldText();
+            }
+            fd.change = classifyField(fd.source, fd.target, fd.baseline);
+            d.fields.append(std::move(fd));
+        }
     }
-    return d;
+    return out;
 }
 
 std::unique_ptr<RowLock> LiveFlow::lockRow(bool sourceSide, const KeyText &key)

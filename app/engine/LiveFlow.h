@@ -15,6 +15,7 @@
 #include <QSet>
 
 #include <array>
+#include <functional>
 #include <memory>
 
 namespace syncdesk {
@@ -82,6 +83,11 @@ public:
     // three-way view). `stored`: the state store's baseline for it, if any.
     [[nodiscard]] RecordDetail detail(const KeyText &key, const std::optional<StoredBaseline> &stored,
                                       qint64 nowMs);
+    // The same for many records at once: one read per side (the records view's visible rows).
+    // `stored` gives each key's (JSON) stored baseline.
+    [[nodiscard]] QList<RecordDetail> details(
+        const QList<KeyText> &keys,
+        const std::function<std::optional<StoredBaseline>(const QByteArray &keyJson)> &stored, qint64 nowMs);
     // One record's row on one side under that system's write lock (Connector::lockRow).
     [[nodiscard]] std::unique_ptr<RowLock> lockRow(bool sourceSide, const KeyText &key);
     // The statements that lock and then write it (Connector::writeStatements): the preview.

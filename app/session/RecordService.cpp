@@ -1,7 +1,10 @@
 #include "RecordService.h"
 
+#include "engine/LiveFlow.h"
+#include "model/SyncError.h"
 #include "state/StateStore.h"
 
+#include <QDateTime>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace syncdesk {
@@ -46,6 +49,25 @@ QFuture<Fallible<ResolveResult>> RecordService::apply(const ResolutionPlan &plan
         ResolutionService service(ws, store);
         service.closeOpenIntents();
         return service.apply(plan, reason, operatorName);
+    });
+}
+
+QFuture<Fallible<QList<RecordDetail>>> RecordService::details(const QString &flow,
+                                                              const QList<QByteArray> &keyJsons) const
+{
+    return onPool<QList<RecordDetail>>(m_workspace, [flow, keyJsons](const Workspace &ws, StateStore &store) {
+        const FlowSpec *spec = ws.flow(flow);
+        if (!spec)
+            throw SyncError(QStringLiteral("no flow named '%1'").arg(flow));
+        LiveFlow live(ws, *spec);
+        live.open();
+        QList<KeyText> keys;
+        keys.reserve(keyJsons.size());
+        for (const QByteArray &k : keyJsons)
+            keys.append(LiveFlow::keyText(k));
+        return live.details(
+            keys, [&store, &flow](const QByteArray &key) { return store.baseline(flow, key); },
+            QDateTime::currentMSecsSinceEpoch());
     });
 }
 

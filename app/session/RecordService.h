@@ -25,6 +25,11 @@ public:
     [[nodiscard]] QFuture<Fallible<ResolveResult>> apply(const ResolutionPlan &plan, const QString &reason,
                                                          const QString &operatorName) const;
 
+    // Records of one flow read fresh from both sides, set against their stored baselines:
+    // the records view's changed fields and change times, for the rows on screen.
+    [[nodiscard]] QFuture<Fallible<QList<RecordDetail>>> details(const QString &flow,
+                                                                 const QList<QByteArray> &keyJsons) const;
+
     // A bulk rule's records now, with the plans of the first `sample` of them.
     struct BulkPreview
     {

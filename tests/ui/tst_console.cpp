@@ -127,6 +127,16 @@ private slots:
                                      : statusName(w.records()->statusAt(rowOf(*w.records(), "[\"B2\"]"))))
                                 .arg(w.records()->rowCount())));
 
+        // The rows on screen get their changed fields and each side's change time, read fresh.
+        const auto cell = [&](int column) {
+            return w.records()->data(w.records()->index(rowOf(*w.records(), "[\"B2\"]"), column)).toString();
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return cell(RecordsModel::ChangedColumn) == QLatin1String("price (source), grade (target)"); }, 15000),
+                 qPrintable(cell(RecordsModel::ChangedColumn)));
+        QVERIFY2(QTest::qWaitFor([&] { return !cell(RecordsModel::TargetChangedColumn).isEmpty(); }, 15000),
+                 qPrintable(cell(RecordsModel::TargetChangedColumn)));
+        QVERIFY(!cell(RecordsModel::SourceChangedColumn).isEmpty());
+
         // The ledger: B2 in every flow that has it (this workspace has one).
         w.recordsView()->setCurrentIndex(w.records()->index(rowOf(*w.records(), "[\"B2\"]"), 0));
         auto *ledger = w.findChild<QListWidget *>(QStringLiteral("ledger"));

@@ -3,6 +3,7 @@
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QRandomGenerator>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace syncdesk;
@@ -112,6 +113,52 @@ private slots:
         QCOMPARE(m.data(m.index(0, RecordsModel::LagColumn)).toString(), QStringLiteral("1 m 19 s"));
         QCOMPARE(m.data(m.index(0, RecordsModel::StatusColumn)).toString(), QStringLiteral("Pending"));
         QVERIFY(!m.data(m.index(0, RecordsModel::StatusColumn), Qt::DecorationRole).isNull());
+    }
+
+    // Given rows on screen without a summary, the loader is told which; a summary shows its
+    // changed fields and change times, a live change drops it, and an expired one is asked again.
+    void shouldShowSummariesUntilTheRowChanges()
+    {
+        RecordsModel m(nullptr, 10);
+        QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const qint64 now = 1'800'000'000'000;
+        m.setFlowRecords(records(QStringLiteral("devices"), 10, now));
+        m.sort(RecordsModel::KeyColumn, Qt::AscendingOrder);
+        QCOMPARE(m.rowsWithoutSummary(0, 3).size(), 4);
+        QCOMPARE(m.data(m.index(0, RecordsModel::ChangedColumn)).toString(), QStringLiteral("…"));
+
+        RecordDetail d;
+        d.flow = QStringLiteral("devices");
+        d.keyJson = key(0);
+        d.state.source = 1;
+        d.state.target = 2;
+        d.state.sourceChangedAtMs = now - 5000;
+        d.fields = {{QStringLiteral("price"), QByteArray("25"), QByteArray("20"), FieldText(QByteArray("20")), FieldChange::ChangedAtSource},
+                    {QStringLiteral("grade"), QByteArray("A"), QByteArray("C"), FieldText(QByteArray("B")), FieldChange::ChangedOnBoth},
+                    {QStringLiteral("qty"), QByteArray("1"), QByteArray("1"), FieldText(QByteArray("1")), FieldChange::Unchanged}};
+        RecordDetail gone = d;
+        gone.keyJson = key(1);
+        gone.state.target.reset();
+        QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+        m.setSummaries(QStringLiteral("devices"), {d, gone});
+        QVERIFY(!changed.isEmpty());
+        QCOMPARE(m.data(m.index(0, RecordsModel::ChangedColumn)).toString(), QStringLiteral("price (source), grade (conflict)"));
+        QVERIFY(m.data(m.index(0, RecordsModel::SourceChangedColumn)).toString().startsWith(QLatin1String("20")));
+        QCOMPARE(m.data(m.index(0, RecordsModel::TargetChangedColumn)).toString(), QString());
+        QCOMPARE(m.data(m.index(1, RecordsModel::ChangedColumn)).toString(), QStringLiteral("(no target row)"));
+        QCOMPARE(m.rowsWithoutSummary(0, 3).size(), 2);
+
+        // Sorting by a column only rows on screen have is refused; the order stays.
+        m.sort(RecordsModel::ChangedColumn, Qt::DescendingOrder);
+        QCOMPARE(m.sortColumn(), int(RecordsModel::KeyColumn));
+        QCOMPARE(m.keyAt(0), key(0));
+
+        m.addEvents({{now, QStringLiteral("devices"), key(0), RecordStatus::Conflict, 100}});
+        m.flushPending();
+        QCOMPARE(m.data(m.index(m.keyAt(0) == key(0) ? 0 : 1, RecordsModel::ChangedColumn)).toString(), QStringLiteral("…"));
+        m.expireSummaries();
+        QCOMPARE(m.rowsWithoutSummary(0, 3).size(), 4);
+        QCOMPARE(m.rowsWithoutSummary(0, 3).first().flow, QStringLiteral("devices"));
     }
 
     // Benchmark-sized, but a test of behaviour: a key filter over 1,000,000 rows finds the one.

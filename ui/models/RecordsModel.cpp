@@ -14,6 +14,29 @@ namespace syncdesk::ui {
 namespace {
 
 // ["SKU-1"] → SKU-1; [7, "a"] → 7 · a: keys as an operator reads them.
+QString timeText(qint64 ms)
+{
+    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QString();
+}
+
+// "price (conflict), qty (source)": which fields differ and who moved them.
+QString changedFields(const RecordDetail &d)
+{
+    if (!d.state.source || !d.state.target)
+        return d.state.source ? QObject::tr("(no target row)") : QObject::tr("(no source row)");
+    QStringList out;
+    for (const FieldDetail &f : d.fields) {
+        switch (f.change) {
+        case FieldChange::Unchanged: break;
+        case FieldChange::ChangedAtSource: out << QObject::tr("%1 (source)").arg(f.name); break;
+        case FieldChange::ChangedAtTarget: out << QObject::tr("%1 (target)").arg(f.name); break;
+        case FieldChange::ChangedOnBoth: out << QObject::tr("%1 (conflict)").arg(f.name); break;
+        case FieldChange::Differs: out << QObject::tr("%1 (differs)").arg(f.name); break;
+        }
+    }
+    return out.isEmpty() ? QObject::tr("(none now)") : out.join(QStringLiteral(", "));
+}
+
 QString keyText(const QByteArray &json)
 {
     const QJsonArray parts = QJsonDocument::fromJson(json).array();
@@ -65,9 +88,18 @@ QVariant RecordsModel::data(const QModelIndex &index, int role) const
         case KeyColumn: return keyText(key);
         case StatusColumn: return StatusStyle::text(status);
         case LagColumn: return r.sinceMs > 0 ? durationText(m_now - r.sinceMs) : QStringLiteral("—");
-        case SinceColumn:
-            return r.sinceMs > 0 ? QDateTime::fromMSecsSinceEpoch(r.sinceMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
-                                 : QString();
+        case ChangedColumn:
+        case SourceChangedColumn:
+        case TargetChangedColumn: {
+            const auto it = m_summaries.constFind(m_visible[size_t(index.row())]);
+            if (it == m_summaries.cend())
+                return QStringLiteral("…");
+            if (index.column() == ChangedColumn)
+                return it->summary.changedFields;
+            return timeText(index.column() == SourceChangedColumn ? it->summary.sourceChangedAtMs
+                                                                  : it->summary.targetChangedAtMs);
+        }
+        case SinceColumn: return timeText(r.sinceMs);
         }
         break;
     case Qt::DecorationRole:
@@ -81,6 +113,8 @@ QVariant RecordsModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == LagColumn)
             return tr("Out of sync since this long; for a pending record, the sync lag so far");
+        if (index.column() == ChangedColumn)
+            return tr("The fields that differ now, and which side moved each (read when on screen)");
         break;
     case Qt::TextAlignmentRole:
         if (index.column() == LagColumn)
@@ -99,6 +133,9 @@ QVariant RecordsModel::headerData(int section, Qt::Orientation orientation, int 
     case KeyColumn: return tr("Key");
     case StatusColumn: return tr("Status");
     case LagColumn: return tr("Lag");
+    case ChangedColumn: return tr("Changed fields");
+    case SourceChangedColumn: return tr("Source changed");
+    case TargetChangedColumn: return tr("Target changed");
     case SinceColumn: return tr("Out of sync since");
     }
     return {};
@@ -188,6 +225,7 @@ quint32 RecordsModel::upsert(quint16 flow, const QByteArray &key, RecordStatus s
         row = quint32(m_rows.size() - 1);
         m_slots[slotFor(flow, k)] = row;
     }
+    m_summaries.remove(row); // it changed: what was read of it is history
     Row &r = m_rows[row];
     const bool was = r.status != quint8(RecordStatus::InSync);
     m_alive += int(status != RecordStatus::InSync) - int(was);
@@ -203,6 +241,7 @@ void RecordsModel::setFlowRecords(const FlowRecords &records)
     // Events queued before this list are older than it: applied first, then overridden.
     flushPending();
     const quint16 flow = flowIndex(records.flow);
+    m_summaries.clear();
     // Whatever this flow had is replaced: mark it all in sync, then set what was sent.
     for (Row &r : m_rows) {
         if (r.flow == flow && r.status != quint8(RecordStatus::InSync)) {
@@ -312,7 +351,7 @@ void RecordsModel::refilter()
 
 void RecordsModel::sort(int column, Qt::SortOrder order)
 {
-    if (column < 0 || column >= ColumnCount)
+    if (!sortable(column))
         return;
     m_sortColumn = column;
     m_sortOrder = order;
@@ -371,6 +410,47 @@ QByteArray RecordsModel::keyAt(int row) const
         return {};
     const std::string_view k = keyOf(m_rows[m_visible[size_t(row)]]);
     return QByteArray(k.data(), qsizetype(k.size()));
+}
+
+QList<RecordsModel::RecordRef> RecordsModel::rowsWithoutSummary(int first, int last) const
+{
+    QList<RecordRef> out;
+    first = std::max(first, 0);
+    last = std::min(last, int(m_visible.size()) - 1);
+    for (int i = first; i <= last; ++i) {
+        const quint32 row = m_visible[size_t(i)];
+        const auto it = m_summaries.constFind(row);
+        if (it == m_summaries.cend() || !it->fresh) {
+            const std::string_view k = keyOf(m_rows[row]);
+            out.append({m_flows.value(m_rows[row].flow), QByteArray(k.data(), qsizetype(k.size()))});
+        }
+    }
+    return out;
+}
+
+void RecordsModel::setSummaries(const QString &flow, const QList<RecordDetail> &details)
+{
+    // Only rows on screen are read, so a small bound holds them; past it, start over.
+    constexpr qsizetype Bound = 20000;
+    if (m_summaries.size() + details.size() > Bound)
+        m_summaries.clear();
+    const qsizetype f = m_flows.indexOf(flow);
+    if (f < 0)
+        return;
+    for (const RecordDetail &d : details) {
+        const quint32 row = find(quint16(f), std::string_view(d.keyJson.constData(), size_t(d.keyJson.size())));
+        if (row != npos)
+            m_summaries.insert(row, {{changedFields(d), d.state.sourceChangedAtMs, d.state.targetChangedAtMs}, true});
+    }
+    if (!m_visible.empty())
+        emit dataChanged(index(0, ChangedColumn), index(int(m_visible.size()) - 1, TargetChangedColumn),
+                         {Qt::DisplayRole});
+}
+
+void RecordsModel::expireSummaries()
+{
+    for (Cached &c : m_summaries)
+        c.fresh = false;
 }
 
 RecordStatus RecordsModel::statusAt(int row) const

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/RecordDetail.h"
 #include "session/SessionTypes.h"
 
 #include <QAbstractTableModel>
@@ -26,7 +27,10 @@ class RecordsModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { FlowColumn, KeyColumn, StatusColumn, LagColumn, SinceColumn, ColumnCount };
+    enum Column {
+        FlowColumn, KeyColumn, StatusColumn, LagColumn, ChangedColumn, SourceChangedColumn,
+        TargetChangedColumn, SinceColumn, ColumnCount
+    };
     enum Role { FlowRole = Qt::UserRole + 1, KeyJsonRole, StatusRole };
 
     explicit RecordsModel(QObject *parent = nullptr, int coalesceMs = 250);
@@ -35,7 +39,15 @@ public:
     [[nodiscard]] int columnCount(const QModelIndex &parent = {}) const override;
     [[nodiscard]] QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     [[nodiscard]] QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    // Sorts by a column of what every row holds (not the changed fields or change times).
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+    [[nodiscard]] static bool sortable(int column)
+    {
+        return column >= 0 && column < ColumnCount && column != ChangedColumn
+               && column != SourceChangedColumn && column != TargetChangedColumn;
+    }
+    [[nodiscard]] int sortColumn() const { return m_sortColumn; }
+    [[nodiscard]] Qt::SortOrder sortOrder() const { return m_sortOrder; }
 
     // Replaces every row of `records.flow`.
     void setFlowRecords(const FlowRecords &records);
@@ -49,6 +61,25 @@ public:
     void setKeyFilter(const QString &text);
     // The clock lags are shown against; the console moves it every second.
     void setNow(qint64 nowMs);
+
+    // The changed fields and each side's change time come from reading the records, which only
+    // pays for rows on screen: a loader asks which of rows [first, last] have none (or an
+    // outdated one), reads them, and hands them back. A live change to a row drops its summary.
+    struct Summary
+    {
+        QString changedFields; // "price (conflict), qty (source)"
+        qint64 sourceChangedAtMs = 0;
+        qint64 targetChangedAtMs = 0;
+    };
+    struct RecordRef
+    {
+        QString flow;
+        QByteArray keyJson;
+    };
+    [[nodiscard]] QList<RecordRef> rowsWithoutSummary(int first, int last) const;
+    void setSummaries(const QString &flow, const QList<RecordDetail> &details);
+    // Marks every summary outdated (kept on screen until the new one arrives).
+    void expireSummaries();
 
     [[nodiscard]] qint64 totalRecords() const { return m_alive; }
     [[nodiscard]] QString flowAt(int row) const;
@@ -89,6 +120,14 @@ private:
     std::vector<quint32> m_slots;  // open addressing over row numbers (npos: empty)
     std::vector<quint32> m_order;       // alive rows in sort order
     std::vector<quint32> m_visible;     // m_order filtered
+    // Summaries of the rows read lately, by row number; bounded, since only rows on screen are
+    // read. `fresh` false: outdated, read again when next on screen.
+    struct Cached
+    {
+        Summary summary;
+        bool fresh = true;
+    };
+    QHash<quint32, Cached> m_summaries;
     QStringList m_flows;
     QList<StatusEvent> m_pending;
     QTimer *m_coalesce;
