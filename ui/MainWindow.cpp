@@ -29,6 +29,8 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -152,6 +154,21 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     systemsDock->setWidget(m_systemsView);
     addDockWidget(Qt::LeftDockWidgetArea, systemsDock);
 
+    // A running comparison (first or verification) of a flow: its progress and a Cancel.
+    m_compareBar = new QProgressBar(this);
+    m_compareBar->setObjectName(QStringLiteral("compareProgress"));
+    m_compareBar->setMaximumWidth(420);
+    m_compareBar->setTextVisible(true);
+    m_compareCancel = new QPushButton(tr("Cancel comparison"), this);
+    m_compareCancel->setObjectName(QStringLiteral("compareCancel"));
+    connect(m_compareCancel, &QPushButton::clicked, this, [this] {
+        if (!m_compareFlow.isEmpty())
+            m_engine->cancelComparison(m_compareFlow);
+    });
+    m_compareBar->hide();
+    m_compareCancel->hide();
+    statusBar()->addPermanentWidget(m_compareBar);
+    statusBar()->addPermanentWidget(m_compareCancel);
     m_counts = new QLabel(this);
     statusBar()->addPermanentWidget(m_counts);
     statusBar()->showMessage(tr("Comparing…"));
@@ -243,6 +260,19 @@ void MainWindow::buildActions()
     QAction *refresh = record->addAction(tr("Re&read record"), this, &MainWindow::onCurrentRecord);
     refresh->setShortcut(QKeySequence::Refresh);
 
+    QMenu *flow = menuBar()->addMenu(tr("F&low"));
+    QAction *compare = flow->addAction(tr("&Compare now"), this, [this] {
+        if (const QString f = selectedFlow(); !f.isEmpty())
+            m_engine->compareNow(f);
+    });
+    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F5));
+    compare->setStatusTip(tr("A full comparison of the selected flow now (its first, if it was stopped)"));
+    QAction *cancel = flow->addAction(tr("C&ancel comparison"), this, [this] {
+        if (const QString f = selectedFlow(); !f.isEmpty())
+            m_engine->cancelComparison(f);
+    });
+    cancel->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5));
+
     QMenu *audit = menuBar()->addMenu(tr("&Audit"));
     QAction *show = audit->addAction(tr("&Show audit log"), this, [this] { m_tabs->setCurrentWidget(m_audit); });
     show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
@@ -277,10 +307,43 @@ void MainWindow::applyFilters()
     m_records->setFlowFilter(m_selectedFlowOnly->isChecked() && f ? QStringList{f->name} : QStringList{});
 }
 
+QString MainWindow::selectedFlow() const
+{
+    const FlowSnapshot *f = m_flows->flowAt(m_flowsView->currentIndex().row());
+    return f ? f->name : QString();
+}
+
+void MainWindow::showComparison(const QList<FlowSnapshot> &flows)
+{
+    // The selected flow's comparison if it runs one, else the first that does.
+    const FlowSnapshot *shown = nullptr;
+    for (const FlowSnapshot &f : flows) {
+        if (f.comparison.running && (!shown || f.name == selectedFlow()))
+            shown = &f;
+    }
+    m_compareBar->setVisible(shown);
+    m_compareCancel->setVisible(shown);
+    if (!shown) {
+        m_compareFlow.clear();
+        return;
+    }
+    m_compareFlow = shown->name;
+    const LiveEngine::Comparison &c = shown->comparison;
+    if (c.expected > 0) {
+        m_compareBar->setRange(0, 1000);
+        m_compareBar->setValue(int(std::min<qint64>(999, c.records * 1000 / c.expected)));
+    } else {
+        m_compareBar->setRange(0, 0); // no earlier count to measure against: busy
+    }
+    m_compareBar->setFormat(QStringLiteral("%1: %2").arg(shown->name, comparisonText(c)));
+    m_compareBar->setToolTip(m_compareBar->format());
+}
+
 void MainWindow::onSnapshot(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_flows->setSnapshot(flows);
+    showComparison(flows);
     m_systems->setSystems(systems, now);
     m_chart->addSnapshot(flows, now);
     if (!m_flowsView->currentIndex().isValid() && !flows.isEmpty()) {

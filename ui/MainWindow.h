@@ -14,6 +14,8 @@ class QLabel;
 class QLineEdit;
 class QSettings;
 class QSystemTrayIcon;
+class QProgressBar;
+class QPushButton;
 class QTableView;
 class QTabWidget;
 class QTimer;
@@ -70,6 +72,9 @@ private:
     void applyFilters();
     void onSnapshot(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems);
     void onCurrentRecord();
+    // The flow the Flow menu acts on: the selected one.
+    [[nodiscard]] QString selectedFlow() const;
+    void showComparison(const QList<FlowSnapshot> &flows);
 
     Workspace m_workspace;
     QString m_path;
@@ -91,6 +96,9 @@ private:
     QCheckBox *m_selectedFlowOnly;
     QLabel *m_banner;
     QLabel *m_counts;
+    QProgressBar *m_compareBar;
+    QPushButton *m_compareCancel;
+    QString m_compareFlow; // the flow whose comparison the bar shows
     QTimer *m_clock;
     QSystemTrayIcon *m_tray = nullptr;
     AlertMonitor m_alerts;

@@ -171,6 +171,10 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
         }
     }
     slot.comparing = true;
+    slot.comparingInitial = initial;
+    slot.stopped = false;
+    slot.compared = std::make_shared<std::atomic<qint64>>(0);
+    slot.cancel = std::make_shared<std::atomic<bool>>(false);
     const QString name = flow.spec().name;
     const FlowSpec *spec = m_workspace.flow(name);
     auto *watcher = new QFutureWatcher<Compared>(this);
@@ -188,11 +192,15 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
 #endif
     });
     const Workspace *ws = &m_workspace;
-    watcher->setFuture(QtConcurrent::run([ws, spec] {
+    watcher->setFuture(QtConcurrent::run([ws, spec, compared = slot.compared, cancel = slot.cancel] {
         Compared c;
         try {
             DiffOptions options;
             options.listRecords = true;
+            options.progress = [compared, cancel](qint64 records) {
+                compared->store(records, std::memory_order_relaxed);
+                return !cancel->load(std::memory_order_relaxed);
+            };
             c.result = Reconciler(*ws, *spec).run(options);
         } catch (const SyncError &e) {
             c.error = e.message();
@@ -210,10 +218,19 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
         if (slot.flow->spec().name != name)
             continue;
         slot.comparing = false;
+        if (!error.isEmpty() && slot.cancel->load()) {
+            if (!m_ready.value(name)) {
+                slot.flow->close();
+                slot.stopped = true; // no retry: the operator said stop
+                emit flowError(name, QStringLiteral("first comparison cancelled by the operator"));
+            }
+            return; // a cancelled verification: the flow stays live as it was
+        }
         if (!error.isEmpty()) {
             failFlow(slot, error);
             return;
         }
+        slot.lastRecords = result.inSync + result.different + result.missingInTarget + result.missingInSource;
         if (initial || !m_ready.value(name)) {
             QList<StatusEvent> events;
             StateChanges changes;
@@ -362,12 +379,44 @@ void LiveEngine::tick()
         const QString name = slot.flow->spec().name;
         if (m_ready.value(name)) {
             slot.flow->tick(now, events);
-        } else if (!slot.comparing && now >= slot.nextAttemptMs) {
+        } else if (!slot.comparing && !slot.stopped && now >= slot.nextAttemptMs) {
             compare(slot, true); // a first comparison that failed: try again
         }
     }
     if (!events.isEmpty())
         emit statusEvents(events);
+}
+
+LiveEngine::FlowSlot *LiveEngine::slotOf(const QString &flow)
+{
+    for (FlowSlot &slot : m_flows)
+        if (slot.flow->spec().name == flow)
+            return &slot;
+    return nullptr;
+}
+
+LiveEngine::Comparison LiveEngine::comparison(const QString &flow) const
+{
+    for (const FlowSlot &slot : m_flows) {
+        if (slot.flow->spec().name == flow)
+            return {slot.comparing, slot.comparingInitial, slot.compared->load(std::memory_order_relaxed),
+                    slot.lastRecords, slot.stopped};
+    }
+    return {};
+}
+
+void LiveEngine::cancelComparison(const QString &flow)
+{
+    if (FlowSlot *slot = slotOf(flow); slot && slot->comparing)
+        slot->cancel->store(true);
+}
+
+void LiveEngine::compareNow(const QString &flow)
+{
+    FlowSlot *slot = slotOf(flow);
+    if (!slot || slot->comparing || !m_store)
+        return;
+    compare(*slot, !m_ready.value(flow));
 }
 
 void LiveEngine::failFlow(FlowSlot &slot, const QString &error)

@@ -7,6 +7,7 @@
 #include <QList>
 #include <QObject>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -61,6 +62,22 @@ public:
     [[nodiscard]] QList<SystemHealth> systems() const;
     [[nodiscard]] qint64 eventsApplied() const { return m_eventsApplied; }
 
+    // A flow's full comparison: the first one, or a verification scan.
+    struct Comparison
+    {
+        bool running = false;
+        bool initial = false;
+        qint64 records = 0;  // compared so far
+        qint64 expected = 0; // records the last finished comparison counted; 0: not known
+        bool stopped = false; // its first comparison was cancelled: it waits for compareNow()
+    };
+    [[nodiscard]] Comparison comparison(const QString &flow) const;
+    // Stops the running comparison of `flow`. A first comparison leaves the flow stopped; a
+    // verification scan is skipped (the flow stays live, the next one runs at its interval).
+    void cancelComparison(const QString &flow);
+    // A full comparison of `flow` now: a stopped flow's first, or a live flow's verification.
+    void compareNow(const QString &flow);
+
 signals:
     void statusEvents(const QList<syncdesk::StatusEvent> &events);
     void flowReady(const QString &flow);
@@ -73,6 +90,12 @@ private:
         std::unique_ptr<LiveFlow> flow;
         QList<KeyChange> queue;
         bool comparing = false;
+        bool comparingInitial = false;
+        bool stopped = false;
+        qint64 lastRecords = 0;
+        // Shared with the comparison on the pool: its progress, and the operator's cancel.
+        std::shared_ptr<std::atomic<qint64>> compared = std::make_shared<std::atomic<qint64>>(0);
+        std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
         qint64 nextAttemptMs = 0;
         int failures = 0;
     };
@@ -86,6 +109,7 @@ private:
                        const QString &position);
     void tick();
     void failFlow(FlowSlot &slot, const QString &error);
+    [[nodiscard]] FlowSlot *slotOf(const QString &flow);
     [[nodiscard]] bool systemReady(const QString &system) const;
 
     Workspace m_workspace;

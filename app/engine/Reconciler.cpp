@@ -239,7 +239,13 @@ DiffResult Reconciler::run(const DiffOptions &options)
         };
         bool a = src.next();
         bool b = dst.next();
+        quint32 steps = 0;
         while (a || b) {
+            // About every 16k records: cheap next to reading them, often enough for a bar.
+            if ((++steps & 0x3fff) == 0 && options.progress
+                && !options.progress(result.inSync + result.different + result.missingInTarget
+                                     + result.missingInSource))
+                throw SyncError(QStringLiteral("flow '%1': comparison cancelled").arg(m_flow.name));
             const int order = !a ? 1 : !b ? -1 : Cursor::compare(src.key(), dst.key());
             if (order < 0) {
                 ++result.missingInTarget;

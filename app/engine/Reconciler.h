@@ -10,6 +10,9 @@ namespace syncdesk {
 struct DiffOptions
 {
     bool listRecords = false; // keep every record that is not in sync, with its differing fields
+    // Called now and then from the merge with the records compared so far; returning false
+    // cancels the comparison: run() stops both scans and throws SyncError.
+    std::function<bool(qint64 records)> progress;
 };
 
 // One full comparison of a flow: both sides are scanned at once, each on its own thread and

@@ -42,7 +42,9 @@ QList<BulkRecord> BulkResolution::select(const BulkRule &rule)
         throw SyncError(QStringLiteral("flow '%1' compares no field '%2'").arg(rule.flow, rule.field));
 
     // The status needs the baselines: a fresh comparison set against the stored ones.
-    const DiffResult diff = Reconciler(m_workspace, *spec).run({.listRecords = true});
+    DiffOptions options;
+    options.listRecords = true;
+    const DiffResult diff = Reconciler(m_workspace, *spec).run(options);
     LiveFlow flow(m_workspace, *spec);
     flow.open();
     QList<StatusEvent> events;

@@ -34,6 +34,8 @@ EngineHost::EngineHost(Workspace workspace, QObject *parent)
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(this, &EngineHost::requestStart, m_worker, &EngineWorker::start);
     connect(this, &EngineHost::requestRecords, m_worker, &EngineWorker::sendRecords);
+    connect(this, &EngineHost::requestCancelComparison, m_worker, &EngineWorker::cancelComparison);
+    connect(this, &EngineHost::requestCompareNow, m_worker, &EngineWorker::compareNow);
     connect(m_worker, &EngineWorker::statusEvents, this, &EngineHost::statusEvents);
     connect(m_worker, &EngineWorker::flowRecords, this, &EngineHost::flowRecords);
     connect(m_worker, &EngineWorker::snapshot, this, &EngineHost::snapshot);

@@ -33,10 +33,16 @@ signals:
     // To the worker.
     void requestStart();
     void requestRecords(const QString &flow);
+    void requestCancelComparison(const QString &flow);
+    void requestCompareNow(const QString &flow);
 
 public:
     // Asks for a flow's full record list again (after a resolution, say).
     void reloadRecords(const QString &flow) { emit requestRecords(flow); }
+    // Stops a flow's running comparison (LiveEngine::cancelComparison).
+    void cancelComparison(const QString &flow) { emit requestCancelComparison(flow); }
+    // A full comparison now: a stopped flow's first, or a live flow's verification.
+    void compareNow(const QString &flow) { emit requestCompareNow(flow); }
 
 private:
     Workspace m_workspace;

@@ -36,6 +36,22 @@ void EngineWorker::start()
     publish();
 }
 
+void EngineWorker::cancelComparison(const QString &flow)
+{
+    if (!m_engine)
+        return;
+    m_engine->cancelComparison(flow);
+}
+
+void EngineWorker::compareNow(const QString &flow)
+{
+    if (!m_engine)
+        return;
+    m_errors.remove(flow); // a new attempt: its own failure, if any, is what counts
+    m_engine->compareNow(flow);
+    publish();
+}
+
 void EngineWorker::sendRecords(const QString &flow)
 {
     if (!m_engine)
@@ -73,6 +89,7 @@ void EngineWorker::publish()
             s.counts[i] = f->count(RecordStatus(i));
         s.oldestPendingMs = f->oldestPendingAgeMs(now);
         s.lag5m = f->lags().summary(now, 5 * 60 * 1000);
+        s.comparison = m_engine->comparison(s.name);
         flows << s;
     }
     emit snapshot(flows, m_engine->systems());

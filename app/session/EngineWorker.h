@@ -23,6 +23,8 @@ public:
 
     void start();
     void sendRecords(const QString &flow);
+    void cancelComparison(const QString &flow);
+    void compareNow(const QString &flow);
 
 signals:
     void statusEvents(const QList<syncdesk::StatusEvent> &events);

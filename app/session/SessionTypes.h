@@ -26,6 +26,7 @@ struct FlowSnapshot
     qint64 oldestPendingMs = 0;
     LagStats::Summary lag5m;
     qint64 eventsApplied = 0;
+    LiveEngine::Comparison comparison; // a first comparison or verification scan, if running
 
     [[nodiscard]] qint64 outOfSync() const;
     // Past its SLA: a pending record older than the window, or arrivals that took longer.

@@ -5,6 +5,7 @@
 #include "dialogs/ResolveDialog.h"
 #include "dialogs/WorkspaceEditor.h"
 #include "model/WorkspaceLoader.h"
+#include "models/FlowsModel.h"
 #include "models/RecordsModel.h"
 
 #include <QAbstractItemModelTester>
@@ -112,6 +113,8 @@ private slots:
         // Live first (the first comparison done, nothing out of sync), then both sides edit B2.
         QVERIFY(live.wait(30000));
         QCOMPARE(w.records()->rowCount(), 0);
+        QCOMPARE(w.findChild<QTableView *>(QStringLiteral("flows"))->model()->index(0, ui::FlowsModel::StateColumn).data().toString(),
+                 QStringLiteral("live"));
         QVERIFY(exec(m_src, QStringLiteral("UPDATE devices SET price = 25, updated_at = '2' WHERE sku = 'B2'")));
         // The target's edit once the source's is seen. (Both within one poll can lose the
         // conflict: the engine takes the target, already changed, for the agreed row. A known

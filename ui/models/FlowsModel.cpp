@@ -3,6 +3,7 @@
 #include "StatusStyle.h"
 
 #include <QFont>
+#include <QLocale>
 #include <QStyle>
 #include <QApplication>
 
@@ -37,6 +38,14 @@ QVariant FlowsModel::data(const QModelIndex &index, int role) const
         case OldestColumn: return f.oldestPendingMs > 0 ? durationText(f.oldestPendingMs) : QStringLiteral("—");
         case LagColumn: return f.lag5m.count > 0 ? durationText(f.lag5m.p95) : QStringLiteral("—");
         case SlaColumn: return durationText(f.slaMs);
+        case StateColumn:
+            if (f.comparison.stopped)
+                return tr("stopped");
+            if (!f.error.isEmpty())
+                return tr("retrying");
+            if (f.comparison.running)
+                return comparisonText(f.comparison);
+            return f.ready ? tr("live") : tr("waiting");
         }
     }
     if (role == Qt::DecorationRole && index.column() == NameColumn) {
@@ -54,6 +63,8 @@ QVariant FlowsModel::data(const QModelIndex &index, int role) const
         && (index.column() == NameColumn || index.column() == OldestColumn || index.column() == LagColumn))
         return StatusStyle::colour(RecordStatus::Late);
     if (role == Qt::ToolTipRole) {
+        if (f.comparison.stopped)
+            return tr("%1 → %2: %3; Flow ▸ Compare now starts it again").arg(f.source, f.target, f.error);
         if (!f.error.isEmpty())
             return tr("%1 → %2: %3 (retrying)").arg(f.source, f.target, f.error);
         if (!f.ready)
@@ -63,7 +74,7 @@ QVariant FlowsModel::data(const QModelIndex &index, int role) const
             .arg(qRound(f.lag5m.withinSla * 100)).arg(durationText(f.slaMs))
             .arg(f.breached() ? tr("\nPast its SLA") : QString());
     }
-    if (role == Qt::TextAlignmentRole && index.column() != NameColumn)
+    if (role == Qt::TextAlignmentRole && index.column() != NameColumn && index.column() != StateColumn)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     return {};
 }
@@ -74,7 +85,7 @@ QVariant FlowsModel::headerData(int section, Qt::Orientation orientation, int ro
         return QAbstractTableModel::headerData(section, orientation, role);
     static const char *const names[] = {"Flow", "Out of sync", "Pending", "Late", "Conflicts",
                                         "Drift", "Missing/different", "Oldest pending",
-                                        "p95 lag (5 min)", "SLA"};
+                                        "p95 lag (5 min)", "SLA", "State"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 
@@ -92,6 +103,17 @@ void FlowsModel::setSnapshot(const QList<FlowSnapshot> &flows)
     m_flows = flows;
     if (!m_flows.isEmpty())
         emit dataChanged(index(0, 0), index(int(m_flows.size()) - 1, ColumnCount - 1));
+}
+
+QString comparisonText(const LiveEngine::Comparison &c)
+{
+    const QString what = c.initial ? FlowsModel::tr("first comparison") : FlowsModel::tr("verifying");
+    const QLocale locale;
+    if (c.expected > 0)
+        return FlowsModel::tr("%1 %2% (%3 of ~%4 records)")
+            .arg(what).arg(std::min<qint64>(99, c.records * 100 / c.expected))
+            .arg(locale.toString(c.records), locale.toString(c.expected));
+    return FlowsModel::tr("%1 (%2 records so far)").arg(what, locale.toString(c.records));
 }
 
 const FlowSnapshot *FlowsModel::flowAt(int row) const
