@@ -1,5 +1,6 @@
 // syncdesk: the operations console.
 #include "MainWindow.h"
+#include "demo/DemoCluster.h"
 #include "demo/DemoSimulator.h"
 #include "demo/DemoWorld.h"
 #include "dialogs/WorkspaceEditor.h"
@@ -19,6 +20,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include <cstdio>
 #include <functional>
 #include <memory>
 
@@ -49,14 +51,33 @@ int main(int argc, char *argv[])
                       QStringLiteral("seconds"), QStringLiteral("3")});
     parser.addOption({QStringLiteral("demo"),
                       QStringLiteral("Open the embedded demo: a warehouse, a sales tool and a client portal "
-                                     "(SQLite, in a temporary folder) with their story played live.")});
+                                     "(SQLite, in a temporary folder) with their story played live. "
+                                     "--demo=postgres plays it on a throwaway PostgreSQL cluster with "
+                                     "logical decoding instead.")});
+    parser.addOption({QStringLiteral("demo-on"), QStringLiteral("Where the demo's systems live: sqlite or postgres."),
+                      QStringLiteral("kind"), QStringLiteral("sqlite")});
     parser.addOption({QStringLiteral("demo-dir"), QStringLiteral("Keep the demo in this folder instead."),
                       QStringLiteral("dir")});
-    parser.process(app);
+    // --demo=postgres is --demo --demo-on postgres (QCommandLineParser has no optional values).
+    QStringList arguments = QApplication::arguments();
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        if (arguments[i].startsWith(QLatin1String("--demo="))) {
+            const QString kind = arguments[i].mid(7);
+            arguments[i] = QStringLiteral("--demo");
+            arguments.insert(++i, QStringLiteral("--demo-on=") + kind);
+        }
+    }
+    parser.process(arguments);
+    const QString demoOn = parser.value(QStringLiteral("demo-on"));
+    if (demoOn != QLatin1String("sqlite") && demoOn != QLatin1String("postgres")) {
+        std::fprintf(stderr, "syncdesk: the demo runs on sqlite or postgres, not '%s'\n", qPrintable(demoOn));
+        return 2;
+    }
 
     QSettings settings;
     QString path = parser.positionalArguments().value(0);
-    bool demo = parser.isSet(QStringLiteral("demo")) || parser.isSet(QStringLiteral("demo-dir"));
+    bool demo = parser.isSet(QStringLiteral("demo")) || parser.isSet(QStringLiteral("demo-dir"))
+                || parser.isSet(QStringLiteral("demo-on"));
     if (path.isEmpty() && !demo) {
         // First run, or no workspace named: say what can be done rather than open a bare dialog.
         QMessageBox first(QMessageBox::Question, QObject::tr("SyncDesk"),
@@ -87,6 +108,8 @@ int main(int argc, char *argv[])
     }
 
     // The demo: its files in a folder of their own, its story played on a thread of its own.
+    // Declared first, so the cluster stops after the simulator and the window are gone.
+    syncdesk::DemoCluster cluster;
     QTemporaryDir demoTemp;
     QThread demoThread;
     syncdesk::DemoSimulator *simulator = nullptr;
@@ -99,16 +122,26 @@ int main(int argc, char *argv[])
     if (demo) {
         const QString dir = parser.isSet(QStringLiteral("demo-dir")) ? parser.value(QStringLiteral("demo-dir"))
                                                                       : demoTemp.path();
+        syncdesk::DemoPlace place{dir};
         try {
-            path = syncdesk::DemoWorld::create(dir);
+            if (demoOn == QLatin1String("postgres")) {
+                QApplication::setOverrideCursor(Qt::WaitCursor); // initdb and a server start
+                cluster.start(dir);
+                QApplication::restoreOverrideCursor();
+                place.pgPort = cluster.port();
+            }
+            path = syncdesk::DemoWorld::create(place);
         } catch (const syncdesk::SyncError &e) {
+            QApplication::restoreOverrideCursor();
             QMessageBox::critical(nullptr, QObject::tr("Cannot create the demo"),
-                                  QObject::tr("%1\n\nChoose another folder with --demo-dir.").arg(e.message()));
+                                  demoOn == QLatin1String("postgres")
+                                      ? QObject::tr("%1\n\nThe SQLite demo (--demo) needs no server.").arg(e.message())
+                                      : QObject::tr("%1\n\nChoose another folder with --demo-dir.").arg(e.message()));
             return 2;
         }
         demoThread.setObjectName(QStringLiteral("syncdesk-demo"));
         demoThread.start();
-        simulator = new syncdesk::DemoSimulator(dir, {});
+        simulator = new syncdesk::DemoSimulator(place, {});
         simulator->moveToThread(&demoThread);
         QMetaObject::invokeMethod(simulator, [simulator] {
             try {

@@ -3,6 +3,7 @@
 #include "CommandLine.h"
 #include "ExitCode.h"
 #include "SignalWatcher.h"
+#include "demo/DemoCluster.h"
 #include "demo/DemoSimulator.h"
 #include "demo/DemoWorld.h"
 #include "model/SyncError.h"
@@ -18,7 +19,7 @@ int DemoCommand::run(const QStringList &arguments)
     CommandLine cl(QStringLiteral("demo"),
                    QStringLiteral(
                        "Creates the demo in DIR: a warehouse, a sales tool and a client portal "
-                       "(SQLite files) and demo.json,\nthen plays the story: the warehouse sells, "
+                       "(SQLite files, or databases with --on postgres) and\ndemo.json, then plays the story: the warehouse sells, "
                        "regrades and reprices devices every second; a batch\nsync copies its "
                        "changes every --batch-seconds; salespeople edit prices by hand; some "
                        "batches\nfail silently. Watch it with `syncdesk DIR/demo.json` or "
@@ -31,6 +32,11 @@ int DemoCommand::run(const QStringList &arguments)
                  QStringLiteral("n"), QStringLiteral("0")});
     p.addOption({QStringLiteral("batch-seconds"), QStringLiteral("Seconds between batch syncs (default 60)."),
                  QStringLiteral("n"), QStringLiteral("60")});
+    p.addOption({QStringLiteral("on"),
+                 QStringLiteral("Where the systems live: sqlite (files in DIR, the default) or postgres (a "
+                                "throwaway cluster with logical decoding, stopped and removed at the end; "
+                                "its password in DIR/demo.pgpass)."),
+                 QStringLiteral("kind"), QStringLiteral("sqlite")});
     p.addOption({QStringLiteral("fail-every"), QStringLiteral("Every Nth batch fails silently (default 3; 0: never)."),
                  QStringLiteral("n"), QStringLiteral("3")});
     if (const int code = cl.parse(arguments, {QStringLiteral("out")}); code >= 0)
@@ -44,13 +50,27 @@ int DemoCommand::run(const QStringList &arguments)
                                   "(a batch period of at least 1)"));
         return ExitFailure;
     }
+    const QString on = p.value(QStringLiteral("on"));
+    if (on != QLatin1String("sqlite") && on != QLatin1String("postgres")) {
+        printError(QStringLiteral("demo: --on must be sqlite or postgres, not '%1'").arg(on));
+        return ExitFailure;
+    }
+    DemoCluster cluster; // stopped and removed after the simulator
     try {
-        const QString workspace = DemoWorld::create(p.value(QStringLiteral("out")));
+        DemoPlace place{p.value(QStringLiteral("out"))};
+        if (on == QLatin1String("postgres")) {
+            cluster.start(place.dir);
+            place.pgPort = cluster.port();
+            printOut(QStringLiteral("demo PostgreSQL: 127.0.0.1:%1; its password is in %2/demo.pgpass, so "
+                                    "watch it with PGPASSFILE=%2/demo.pgpass\n")
+                         .arg(place.pgPort).arg(place.dir).toUtf8());
+        }
+        const QString workspace = DemoWorld::create(place);
         printOut(QStringLiteral("demo workspace: %1\n").arg(workspace).toUtf8());
         DemoSimulator::Options options;
         options.batchSeconds = batch;
         options.failEvery = failEvery;
-        DemoSimulator simulator(p.value(QStringLiteral("out")), options);
+        DemoSimulator simulator(place, options);
         QObject::connect(&simulator, &DemoSimulator::happened, [](const QString &what) {
             printOut(QStringLiteral("%1 %2\n")
                          .arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate), what)

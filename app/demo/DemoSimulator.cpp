@@ -21,8 +21,8 @@ QString nowText()
 
 } // namespace
 
-DemoSimulator::DemoSimulator(QString dir, Options options, QObject *parent)
-    : QObject(parent), m_dir(std::move(dir)), m_options(options), m_rng(options.seed),
+DemoSimulator::DemoSimulator(DemoPlace place, Options options, QObject *parent)
+    : QObject(parent), m_place(std::move(place)), m_options(options), m_rng(options.seed),
       m_tick(new QTimer(this)), m_batch(new QTimer(this)),
       m_prefix(QStringLiteral("demo-sim-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
 {
@@ -42,15 +42,8 @@ QSqlDatabase DemoSimulator::db(const QString &which) const
 
 void DemoSimulator::start()
 {
-    for (const auto &[which, path] : {std::pair{QStringLiteral("warehouse"), DemoWorld::warehouse(m_dir)},
-                                      std::pair{QStringLiteral("sales"), DemoWorld::sales(m_dir)},
-                                      std::pair{QStringLiteral("portal"), DemoWorld::portal(m_dir)}}) {
-        QSqlDatabase d = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_prefix + which);
-        d.setDatabaseName(path);
-        d.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-        if (!d.open())
-            throw SyncError(QStringLiteral("demo: cannot open %1: %2").arg(path, d.lastError().text()));
-    }
+    for (const char *which : {"warehouse", "sales", "portal"})
+        (void)DemoWorld::open(m_place, QLatin1String(which), m_prefix + QLatin1String(which));
     QSqlQuery q(QStringLiteral("SELECT max(updated_at) FROM devices"), db(QStringLiteral("warehouse")));
     m_lastBatch = q.next() ? q.value(0).toString() : QString();
     m_tick->start(1000);
@@ -77,13 +70,16 @@ void DemoSimulator::tick()
     for (int i = 0; i < changes; ++i) {
         const QString sku = QStringLiteral("SKU-%1").arg(100000 + int(m_rng.bounded(DemoWorld::Devices)));
         const int what = int(m_rng.bounded(10));
+        // Plain SQL with the values bound, so the story reads the same on SQLite and PostgreSQL.
         if (what < 4) { // sold
-            q.prepare(QStringLiteral("UPDATE devices SET status = 'sold', qty = max(qty - 1, 0), updated_at = ? WHERE sku = ?"));
-        } else if (what < 7) { // regraded after inspection
-            q.prepare(QStringLiteral("UPDATE devices SET grade = char(65 + abs(random()) % 3), updated_at = ? WHERE sku = ?"));
-        } else { // repriced
-            q.prepare(QStringLiteral("UPDATE devices SET price_cents = price_cents - 500 + abs(random()) % 1500, "
+            q.prepare(QStringLiteral("UPDATE devices SET status = 'sold', qty = CASE WHEN qty > 0 THEN qty - 1 ELSE 0 END, "
                                      "updated_at = ? WHERE sku = ?"));
+        } else if (what < 7) { // regraded after inspection
+            q.prepare(QStringLiteral("UPDATE devices SET grade = ?, updated_at = ? WHERE sku = ?"));
+            q.addBindValue(QString(QChar(u'A' + int(m_rng.bounded(3)))));
+        } else { // repriced
+            q.prepare(QStringLiteral("UPDATE devices SET price_cents = price_cents + ?, updated_at = ? WHERE sku = ?"));
+            q.addBindValue(int(m_rng.bounded(1500)) - 500);
         }
         q.addBindValue(nowText());
         q.addBindValue(sku);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "DemoWorld.h"
+
 #include <QObject>
 #include <QSqlDatabase>
 #include <QString>
@@ -11,7 +13,7 @@ class QTimer;
 
 namespace syncdesk {
 
-// The demo's story, told live against its SQLite files. Every second the warehouse sells,
+// The demo's story, told live against its systems (SQLite files or PostgreSQL databases). Every second the warehouse sells,
 // regrades and reprices devices. Every batch period a "cron" copies what the warehouse changed
 // to the sales tool and the portal, so pending records and their lag build up between runs
 // and clear when it runs; now and then a salesperson edits a listing's price by hand (the
@@ -28,7 +30,7 @@ public:
         int failEvery = 3; // every 3rd batch fails silently (0: never)
         quint32 seed = 7;
     };
-    DemoSimulator(QString dir, Options options, QObject *parent = nullptr);
+    DemoSimulator(DemoPlace place, Options options, QObject *parent = nullptr);
     ~DemoSimulator() override;
 
     void start();
@@ -43,7 +45,7 @@ private:
     void batch();
     [[nodiscard]] QSqlDatabase db(const QString &which) const;
 
-    QString m_dir;
+    DemoPlace m_place;
     Options m_options;
     QRandomGenerator m_rng;
     QTimer *m_tick;

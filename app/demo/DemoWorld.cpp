@@ -15,35 +15,50 @@ namespace syncdesk {
 
 namespace {
 
-// Runs statements on a fresh SQLite file in one transaction.
-void build(const QString &path, const QStringList &statements)
+// Creates one system's table with its rows, in one transaction (a cluster's databases are new).
+void build(const DemoPlace &place, const QString &system, const QStringList &statements)
 {
-    QFile::remove(path);
+    if (!place.postgres())
+        QFile::remove(QDir(place.dir).filePath(system + QStringLiteral(".db")));
     const QString name = QStringLiteral("demo-build-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(path);
-        if (!db.open())
-            throw SyncError(QStringLiteral("demo: cannot create %1: %2").arg(path, db.lastError().text()));
+        QSqlDatabase db = DemoWorld::open(place, system, name);
         QSqlQuery q(db);
         db.transaction();
         for (const QString &s : statements)
             if (!q.exec(s))
-                throw SyncError(QStringLiteral("demo: %1: %2").arg(path, q.lastError().text()));
+                throw SyncError(QStringLiteral("demo: %1: %2").arg(system, q.lastError().text()));
         db.commit();
-        q.exec(QStringLiteral("PRAGMA journal_mode=WAL")); // the simulator and the console share them
+        if (!place.postgres())
+            q.exec(QStringLiteral("PRAGMA journal_mode=WAL")); // the simulator and the console share them
     }
     QSqlDatabase::removeDatabase(name);
 }
 
 } // namespace
 
-QString DemoWorld::warehouse(const QString &dir) { return QDir(dir).filePath(QStringLiteral("warehouse.db")); }
-QString DemoWorld::sales(const QString &dir) { return QDir(dir).filePath(QStringLiteral("sales.db")); }
-QString DemoWorld::portal(const QString &dir) { return QDir(dir).filePath(QStringLiteral("portal.db")); }
-
-QString DemoWorld::create(const QString &dir)
+QSqlDatabase DemoWorld::open(const DemoPlace &place, const QString &system, const QString &connection)
 {
+    QSqlDatabase db;
+    if (place.postgres()) {
+        db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connection);
+        db.setHostName(QStringLiteral("127.0.0.1"));
+        db.setPort(place.pgPort);
+        db.setUserName(QStringLiteral("syncdesk")); // the password: the demo's pgpass file
+        db.setDatabaseName(system);
+    } else {
+        db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+        db.setDatabaseName(QDir(place.dir).filePath(system + QStringLiteral(".db")));
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    }
+    if (!db.open())
+        throw SyncError(QStringLiteral("demo: cannot open the %1 system: %2").arg(system, db.lastError().text()));
+    return db;
+}
+
+QString DemoWorld::create(const DemoPlace &place)
+{
+    const QString &dir = place.dir;
     if (!QDir().mkpath(dir))
         throw SyncError(QStringLiteral("demo: cannot create the folder %1").arg(dir));
     static const char *const models[] = {"iPhone 13 128GB", "iPhone 14 256GB", "Galaxy S22", "Pixel 7",
@@ -61,25 +76,36 @@ QString DemoWorld::create(const QString &dir)
         listings << QStringLiteral("('%1', '%2', '%3', 'available', %4, %5, '%6', 0)").arg(sku, model, grade).arg(price).arg(qty).arg(now);
         catalog << QStringLiteral("('%1', '%2', '%3', %4, '%5')").arg(sku, model, grade).arg(price).arg(now);
     }
-    build(warehouse(dir), {QStringLiteral("CREATE TABLE devices (sku TEXT PRIMARY KEY, model TEXT, grade TEXT, status TEXT, "
-                                          "price_cents INTEGER, qty INTEGER, updated_at TEXT)"),
-                           QStringLiteral("INSERT INTO devices VALUES ") + devices.join(u',')});
-    build(sales(dir), {QStringLiteral("CREATE TABLE listings (sku TEXT PRIMARY KEY, title TEXT, grade TEXT, status TEXT, "
-                                      "list_price_cents INTEGER, stock INTEGER, updated_at TEXT, hand_edited INTEGER)"),
-                       QStringLiteral("INSERT INTO listings VALUES ") + listings.join(u',')});
-    build(portal(dir), {QStringLiteral("CREATE TABLE catalog (sku TEXT PRIMARY KEY, model TEXT, grade TEXT, "
-                                       "price_cents INTEGER, updated_at TEXT)"),
-                        QStringLiteral("INSERT INTO catalog VALUES ") + catalog.join(u',')});
+    build(place, QStringLiteral("warehouse"),
+          {QStringLiteral("CREATE TABLE devices (sku TEXT PRIMARY KEY, model TEXT, grade TEXT, status TEXT, "
+                          "price_cents INTEGER, qty INTEGER, updated_at TEXT)"),
+           QStringLiteral("INSERT INTO devices VALUES ") + devices.join(u',')});
+    build(place, QStringLiteral("sales"),
+          {QStringLiteral("CREATE TABLE listings (sku TEXT PRIMARY KEY, title TEXT, grade TEXT, status TEXT, "
+                          "list_price_cents INTEGER, stock INTEGER, updated_at TEXT, hand_edited INTEGER)"),
+           QStringLiteral("INSERT INTO listings VALUES ") + listings.join(u',')});
+    build(place, QStringLiteral("portal"),
+          {QStringLiteral("CREATE TABLE catalog (sku TEXT PRIMARY KEY, model TEXT, grade TEXT, "
+                          "price_cents INTEGER, updated_at TEXT)"),
+           QStringLiteral("INSERT INTO catalog VALUES ") + catalog.join(u',')});
     const QString path = QDir(dir).filePath(QStringLiteral("demo.json"));
     QFile::remove(QDir(dir).filePath(QStringLiteral("demo.state.db")));
     QFile ws(path);
     if (!ws.open(QIODevice::WriteOnly | QIODevice::Truncate))
         throw SyncError(QStringLiteral("demo: cannot write %1").arg(path));
-    ws.write(R"({"version": 1,
+    // The systems: SQLite files beside the workspace, or the cluster's databases (no password
+    // here: libpq reads it from the demo's pgpass file).
+    const auto system = [&](const char *name) {
+        return place.postgres()
+                   ? QStringLiteral(R"({"name": "%1", "kind": "postgres", "conninfo": "host=127.0.0.1 port=%2 user=syncdesk dbname=%1"})")
+                         .arg(QLatin1String(name)).arg(place.pgPort)
+                   : QStringLiteral(R"({"name": "%1", "kind": "sqlite", "path": "%1.db"})").arg(QLatin1String(name));
+    };
+    ws.write(QStringLiteral(R"({"version": 1,
  "systems": [
-   {"name": "warehouse", "kind": "sqlite", "path": "warehouse.db"},
-   {"name": "sales", "kind": "sqlite", "path": "sales.db"},
-   {"name": "portal", "kind": "sqlite", "path": "portal.db"}],
+   %1,
+   %2,
+   %3],
  "flows": [
    {"name": "devices",
     "source": {"system": "warehouse", "table": "devices", "updated_at": "updated_at"},
@@ -94,7 +120,7 @@ QString DemoWorld::create(const QString &dir)
     "key": ["sku"],
     "fields": ["model", "grade", "price_cents"],
     "direction": "one-way", "sla_seconds": 90, "policy": "manual"}]}
-)");
+)").arg(system("warehouse"), system("sales"), system("portal")).toUtf8());
     return path;
 }
 

@@ -1,22 +1,31 @@
 #pragma once
 
+#include <QSqlDatabase>
 #include <QString>
 
 namespace syncdesk {
 
-// The demo's three systems as SQLite files in one folder, with the workspace that connects
-// them: a warehouse (devices, the source of truth), a sales tool (listings) and a client
-// portal (catalog), all in agreement to begin with, as after a successful nightly sync.
+// Where the demo lives: its folder (workspace, state store, and the systems as SQLite files),
+// or, with a port, the systems as databases of the demo's PostgreSQL cluster (DemoCluster).
+struct DemoPlace
+{
+    QString dir;
+    int pgPort = 0; // 0: SQLite files in `dir`
+    [[nodiscard]] bool postgres() const { return pgPort > 0; }
+};
+
+// The demo's three systems, with the workspace that connects them: a warehouse (devices, the
+// source of truth), a sales tool (listings) and a client portal (catalog), all in agreement to
+// begin with, as after a successful nightly sync.
 class DemoWorld
 {
 public:
     static constexpr int Devices = 400;
 
-    // Creates (or recreates) the demo in `dir`; returns the workspace file. Throws SyncError.
-    static QString create(const QString &dir);
-    [[nodiscard]] static QString warehouse(const QString &dir);
-    [[nodiscard]] static QString sales(const QString &dir);
-    [[nodiscard]] static QString portal(const QString &dir);
+    // Creates (or recreates) the demo; returns the workspace file. Throws SyncError.
+    static QString create(const DemoPlace &place);
+    // A connection (named `connection`) to one of the systems: "warehouse", "sales", "portal".
+    [[nodiscard]] static QSqlDatabase open(const DemoPlace &place, const QString &system, const QString &connection);
 };
 
 } // namespace syncdesk

@@ -132,6 +132,7 @@ void PgLogicalFeed::fail(const QString &error)
     m_statusTimer->stop();
     m_conn.reset();
     m_transaction.clear();
+    m_inTransaction = false;
     setFailed(error);
 }
 
@@ -212,6 +213,21 @@ void PgLogicalFeed::onReadable()
             handleData(buffer + 25, n - 25, walStart);
         } else if (buffer[0] == 'k' && n >= 18) {
             m_received = std::max(m_received, readBigEndian(buffer + 1));
+            // The server has sent everything before this position. With nothing of ours in
+            // flight, all of it is done with: say so, or an idle slot holds WAL forever (other
+            // databases' writes, checkpoints) and a server shutting down waits on us for good.
+            if (!m_inTransaction && m_confirmed >= m_emitted)
+                m_confirmed = std::max(m_confirmed, m_received);
+            // A server shutting down asks for confirmations and waits for them; the engine
+            // cannot give them while that server refuses its reads. Let go instead of holding
+            // the shutdown forever: the slot replays what was not confirmed on reconnect.
+            if (buffer[17] && m_confirmed < m_emitted
+                && QDateTime::currentMSecsSinceEpoch() - m_outstandingSinceMs > OutstandingLimitMs) {
+                fail(QStringLiteral("system '%1' (postgres) feed: the server asks to confirm changes that "
+                                    "cannot be applied yet (is it shutting down?); reconnecting")
+                         .arg(system().name));
+                return;
+            }
             if (buffer[17])
                 sendStatus(true); // the loop goes on draining whatever this made libpq read
         }
@@ -224,12 +240,16 @@ void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
     const QString action = o.value(u"action").toString();
     if (action == u"B") {
         m_transaction.clear();
+        m_inTransaction = true;
         return;
     }
     if (action == u"C") {
+        m_inTransaction = false;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         noteEvent(now);
         if (!m_transaction.isEmpty()) {
+            if (m_confirmed >= m_emitted)
+                m_outstandingSinceMs = now;
             m_emitted = walStart;
             emit changes(m_transaction, formatLsn(walStart));
         } else if (m_confirmed >= m_emitted) {
@@ -271,7 +291,10 @@ void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
 
 void PgLogicalFeed::confirm(const QString &position)
 {
-    m_confirmed = std::max(m_confirmed, parseLsn(position));
+    const quint64 confirmed = parseLsn(position);
+    if (confirmed > m_confirmed)
+        m_outstandingSinceMs = QDateTime::currentMSecsSinceEpoch(); // the engine keeps up
+    m_confirmed = std::max(m_confirmed, confirmed);
 }
 
 void PgLogicalFeed::sendStatus(bool force)

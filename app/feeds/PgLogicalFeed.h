@@ -50,10 +50,13 @@ private:
     QSocketNotifier *m_notifier = nullptr;
     QTimer *m_statusTimer;
     QList<ChangeEvent> m_transaction;
+    static constexpr qint64 OutstandingLimitMs = 5000;
     quint64 m_received = 0;  // highest WAL position seen
     quint64 m_confirmed = 0; // highest position the engine persisted
     quint64 m_reported = 0;
     quint64 m_emitted = 0;   // position of the last transaction handed to the engine
+    bool m_inTransaction = false; // between a transaction's begin and commit messages
+    qint64 m_outstandingSinceMs = 0; // when changes handed over began to wait for confirmation
 };
 
 } // namespace syncdesk

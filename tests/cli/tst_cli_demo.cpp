@@ -1,6 +1,11 @@
 #include "CliRun.h"
 
 #include <QDir>
+#include <QFile>
+#include <QHostAddress>
+#include <QProcessEnvironment>
+#include <QScopeGuard>
+#include <QTcpSocket>
 #include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -16,7 +21,106 @@ class TestCliDemo : public QObject
 {
     Q_OBJECT
 
+    // Prometheus text from a metrics endpoint, or empty.
+    static QByteArray scrape(quint16 port)
+    {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        if (!socket.waitForConnected(5000))
+            return {};
+        socket.write("GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+        QByteArray reply;
+        while (socket.waitForReadyRead(5000))
+            reply += socket.readAll();
+        return reply;
+    }
+
+    static int leftoverClusters()
+    {
+        return int(QDir(QDir::tempPath()).entryList({QStringLiteral("syncdesk-demo-pg.*")}, QDir::Dirs).size());
+    }
+
 private slots:
+    // Given `demo --on postgres`, the story plays on a throwaway cluster: watch (with the
+    // demo's pgpass file) follows it by logical decoding, pending records clear at the batches,
+    // no password is in the workspace, and the cluster is gone when the demo ends: its
+    // shutdown does not hang on watch's replication connections, still open at that point.
+    void shouldPlayTheStoryOnPostgres()
+    {
+        const int before = leftoverClusters();
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("pgdemo"));
+        QProcess demo;
+        demo.start(QStringLiteral(SYNCDESK_CLI_PATH),
+                   {QStringLiteral("demo"), QStringLiteral("--out"), out, QStringLiteral("--on"), QStringLiteral("postgres"),
+                    QStringLiteral("--seconds"), QStringLiteral("32"), QStringLiteral("--batch-seconds"), QStringLiteral("8"),
+                    QStringLiteral("--fail-every"), QStringLiteral("0")});
+        QVERIFY(demo.waitForStarted());
+        // Even when a check fails: ask the demo to stop, so that it stops its cluster.
+        const auto stopDemo = qScopeGuard([&demo] {
+            if (demo.state() != QProcess::NotRunning) {
+                ::kill(pid_t(demo.processId()), SIGTERM);
+                demo.waitForFinished(60000);
+            }
+        });
+        QByteArray demoOut;
+        QVERIFY2(QTest::qWaitFor([&] { demoOut += demo.readAllStandardOutput(); return demoOut.contains("demo workspace"); }, 60000),
+                 (demoOut + demo.readAllStandardError()).constData());
+        const QString ws = QDir(out).filePath(QStringLiteral("demo.json"));
+        QFile wsFile(ws);
+        QVERIFY(wsFile.open(QIODevice::ReadOnly));
+        const QByteArray wsText = wsFile.readAll();
+        QVERIFY(wsText.contains("\"kind\": \"postgres\""));
+        QFile pgpass(QDir(out).filePath(QStringLiteral("demo.pgpass")));
+        QVERIFY(pgpass.open(QIODevice::ReadOnly));
+        const QByteArray password = pgpass.readAll().trimmed().split(':').last();
+        QVERIFY(password.size() >= 16 && !wsText.contains(password));
+        QCOMPARE(pgpass.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+
+        QProcess watch;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PGPASSFILE"), pgpass.fileName());
+        watch.setProcessEnvironment(env);
+        watch.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), ws,
+                                                         QStringLiteral("--events"), QStringLiteral("--metrics"),
+                                                         QStringLiteral("127.0.0.1:0")});
+        QVERIFY(watch.waitForStarted());
+        QByteArray err;
+        quint16 port = 0;
+        QVERIFY(QTest::qWaitFor([&] {
+            err += watch.readAllStandardError();
+            const qsizetype at = err.indexOf("metrics at http://127.0.0.1:");
+            if (at >= 0)
+                port = quint16(err.mid(at + 28).split('/').first().toUInt());
+            return port != 0;
+        }, 20000));
+        QByteArray metrics;
+        QVERIFY2(QTest::qWaitFor([&] {
+            metrics = scrape(port);
+            return metrics.contains("syncdesk_feed_connected{system=\"warehouse\",mode=\"logical (wal2json)\"} 1");
+        }, 20000), metrics.constData());
+        QVERIFY(demo.waitForFinished(60000));
+        QCOMPARE(demo.exitCode(), 0);
+        ::kill(pid_t(watch.processId()), SIGTERM);
+        QVERIFY(watch.waitForFinished(20000));
+
+        QHash<QString, QString> last;
+        int cleared = 0;
+        for (const QByteArray &line : watch.readAllStandardOutput().split('\n')) {
+            const QJsonObject e = QJsonDocument::fromJson(line).object();
+            if (!e.contains(u"status"))
+                continue;
+            const QString id = e.value(u"flow").toString() + u'|'
+                               + QString::fromUtf8(QJsonDocument(e.value(u"key").toArray()).toJson(QJsonDocument::Compact));
+            const QString status = e.value(u"status").toString();
+            if (status == u"in_sync" && last.value(id) == u"pending")
+                ++cleared;
+            last.insert(id, status);
+        }
+        QVERIFY2(cleared >= 5, qPrintable(QStringLiteral("only %1 pending records cleared at a batch").arg(cleared)));
+        QCOMPARE(leftoverClusters(), before);
+    }
+
     // Given the demo played for 90 s (a batch every 30 s, every 2nd failing silently) under
     // `watch --events`, then pending records appear and clear at a batch, a conflict and a late
     // record show up, a conflict resolves through the core into the demo's files, and the
