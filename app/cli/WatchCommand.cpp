@@ -135,6 +135,9 @@ int WatchCommand::run(const QStringList &arguments)
         QObject::connect(&engine, &LiveEngine::flowError, [](const QString &flow, const QString &error) {
             printError(QStringLiteral("flow '%1': %2 (retrying)").arg(flow, error));
         });
+        QObject::connect(&engine, &LiveEngine::flowRecovered, [](const QString &flow) {
+            printError(QStringLiteral("flow '%1' recovered").arg(flow));
+        });
 
         SignalWatcher stopSignals;
         QObject::connect(&stopSignals, &SignalWatcher::stopRequested, [&engine](int) {

@@ -332,6 +332,7 @@ void LiveEngine::flush()
                 failFlow(slot, e.message());
                 continue;
             }
+            emit flowRecovered(slot.flow->spec().name);
         }
         try {
             const qsizetype applied = slot.queue.size();
@@ -355,12 +356,23 @@ void LiveEngine::flush()
     // in between replays the same changes, which yields the same statuses).
     if (!events.isEmpty())
         emit statusEvents(events);
+    // What a failed write left goes first: the records it covers are already in memory as
+    // they are now, so a feed's replay would find nothing to change and never write them.
+    StateChanges pending = std::exchange(m_unsaved, {});
+    pending.append(std::move(changes));
     try {
-        m_store->apply(changes);
+        m_store->apply(pending);
     } catch (const SyncError &e) {
+        m_unsaved = std::move(pending);
+        m_unsaved.feedPositions.clear(); // recomputed from m_positions at the next flush
+        m_storeFailed = true;
         for (FlowSlot &slot : m_flows)
             emit flowError(slot.flow->spec().name, e.message());
         return; // nothing confirmed: the feeds will replay
+    }
+    if (std::exchange(m_storeFailed, false)) {
+        for (FlowSlot &slot : m_flows)
+            emit flowRecovered(slot.flow->spec().name);
     }
     for (const auto &[key, position] : confirmed) {
         m_positions.remove(key);

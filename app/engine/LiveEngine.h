@@ -2,6 +2,7 @@
 
 #include "LiveFlow.h"
 #include "model/Workspace.h"
+#include "state/StateStore.h"
 
 #include <QHash>
 #include <QList>
@@ -83,6 +84,8 @@ signals:
     void flowReady(const QString &flow);
     void systemChanged(const QString &system, bool connected, const QString &error);
     void flowError(const QString &flow, const QString &error);
+    // A flow that reported an error works again (its systems answer, its state is written).
+    void flowRecovered(const QString &flow);
 
 private:
     struct FlowSlot
@@ -123,6 +126,8 @@ private:
     QTimer *m_tickTimer;
     QTimer *m_verifyTimer;
     qint64 m_eventsApplied = 0;
+    StateChanges m_unsaved; // a batch whose write failed, written with the next one
+    bool m_storeFailed = false;
     bool m_flushScheduled = false;
 };
 

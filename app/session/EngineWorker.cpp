@@ -22,6 +22,7 @@ void EngineWorker::start()
     });
     connect(m_engine.get(), &LiveEngine::flowError, this,
             [this](const QString &flow, const QString &error) { m_errors.insert(flow, error); });
+    connect(m_engine.get(), &LiveEngine::flowRecovered, this, [this](const QString &flow) { m_errors.remove(flow); });
     try {
         m_engine->start();
     } catch (const SyncError &e) {

@@ -10,6 +10,7 @@
 #include <QDir>
 #include <QFile>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <openssl/evp.h>
 
@@ -72,6 +73,30 @@ int StateStore::schemaVersion()
 {
     const auto rows = query(QStringLiteral("SELECT max(version) FROM syncdesk_schema"));
     return rows.isEmpty() ? 0 : rows.first().value(0).toInt();
+}
+
+void StateChanges::append(StateChanges &&later)
+{
+    if (isEmpty()) {
+        *this = std::move(later);
+        return;
+    }
+    QSet<QPair<QString, QByteArray>> touched;
+    for (const StoredBaseline &b : std::as_const(later.upserts))
+        touched.insert({b.flow, b.keyJson});
+    for (const auto &r : std::as_const(later.removals))
+        touched.insert(r);
+    // Earlier upserts of a record upserted again stay: the later one's COALESCE of the field
+    // values needs them applied first. Only the opposite kind of word is overruled.
+    QSet<QPair<QString, QByteArray>> removedLater(later.removals.cbegin(), later.removals.cend());
+    upserts.removeIf([&](const StoredBaseline &b) { return removedLater.contains({b.flow, b.keyJson}); });
+    removals.removeIf([&](const QPair<QString, QByteArray> &r) { return touched.contains(r); });
+    upserts.append(std::move(later.upserts));
+    removals.append(std::move(later.removals));
+    for (auto &[feed, position] : later.feedPositions) {
+        feedPositions.removeIf([&feed](const std::pair<QString, QString> &p) { return p.first == feed; });
+        feedPositions.append({feed, position});
+    }
 }
 
 void StateStore::apply(const StateChanges &changes)

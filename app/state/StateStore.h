@@ -39,6 +39,9 @@ struct StateChanges
     {
         return upserts.isEmpty() && removals.isEmpty() && feedPositions.isEmpty();
     }
+    // Adds a later batch, as if both were applied in turn: a record's last word wins (a later
+    // removal drops an earlier upsert and the other way round), and so does a feed's position.
+    void append(StateChanges &&later);
 };
 
 // One audit log row as stored.

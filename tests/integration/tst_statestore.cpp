@@ -259,6 +259,42 @@ private slots:
         QCOMPARE(store->baselines(f).size(), 3);
     }
 
+    void shouldApplyTwoBatchesAppendedAsIfInTurn_data() { backends(); }
+
+    // Given a batch that could not be written and the next one appended to it, applying the
+    // two at once leaves what applying them in turn would: a record's last word wins.
+    void shouldApplyTwoBatchesAppendedAsIfInTurn()
+    {
+        Workspace ws;
+        QString conninfo, path, error;
+        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
+        const auto store = open(ws, &error);
+        QVERIFY2(store, qPrintable(error));
+        const QString f = QStringLiteral("f");
+        StateChanges stored;
+        stored.upserts << baseline(f, "[\"K2\"]", quint64(2), QStringLiteral("[\"b\"]"), 20, 0);
+        store->apply(stored);
+
+        StateChanges failed; // K1 leaves agreement, K2 is back in sync
+        failed.upserts << baseline(f, "[\"K1\"]", quint64(1), QStringLiteral("[\"a\"]"), 10, 0)
+                       << baseline(f, "[\"K3\"]", quint64(3), QStringLiteral("[\"c\"]"), 30, 0);
+        failed.removals << QPair<QString, QByteArray>(f, QByteArray("[\"K2\"]"));
+        failed.feedPositions << std::pair{QStringLiteral("a/logical"), QStringLiteral("0/10")};
+        StateChanges next; // K1 back in sync, K2 leaves again, K3 moves on (field values unknown)
+        next.upserts << baseline(f, "[\"K2\"]", quint64(22), QStringLiteral("[\"b2\"]"), 21, 0)
+                     << baseline(f, "[\"K3\"]", quint64(33), QString(), 31, 32);
+        next.removals << QPair<QString, QByteArray>(f, QByteArray("[\"K1\"]"));
+        next.feedPositions << std::pair{QStringLiteral("a/logical"), QStringLiteral("0/20")};
+        failed.append(std::move(next));
+        store->apply(failed);
+
+        StoredBaseline k3 = baseline(f, "[\"K3\"]", quint64(33), QStringLiteral("[\"c\"]"), 31, 32);
+        QCOMPARE(describeAll(store->baselines(f)),
+                 describeAll({baseline(f, "[\"K2\"]", quint64(22), QStringLiteral("[\"b2\"]"), 21, 0), k3}));
+        QCOMPARE(failed.feedPositions.size(), 1);
+        QCOMPARE(failed.feedPositions.first().second, QStringLiteral("0/20"));
+    }
+
     void shouldRoundTripAndOverwriteFeedPositions_data() { backends(); }
 
     // Given no position, when positions are saved and saved again, then the latest is read
