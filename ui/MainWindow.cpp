@@ -109,6 +109,10 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
                                                                          m_records->sortOrder());
             });
     m_summaries = new RecordSummaryLoader(m_recordsView, m_records, *m_service);
+    const int digit = m_recordsView->fontMetrics().horizontalAdvance(u'0');
+    m_recordsView->setColumnWidth(RecordsModel::ChangedColumn, 30 * digit);
+    for (const int column : {int(RecordsModel::SourceChangedColumn), int(RecordsModel::TargetChangedColumn)})
+        m_recordsView->setColumnWidth(column, 11 * digit);
     auto *recordsPane = new QWidget(this);
     auto *filterBar = new QHBoxLayout;
     filterBar->addWidget(m_keyFilter, 2);

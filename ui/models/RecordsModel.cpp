@@ -14,9 +14,13 @@ namespace syncdesk::ui {
 namespace {
 
 // ["SKU-1"] → SKU-1; [7, "a"] → 7 · a: keys as an operator reads them.
+// "09:43:16" today, "2026-11-21 17:02" before: short enough for a column of a busy table.
 QString timeText(qint64 ms)
 {
-    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QString();
+    if (ms <= 0)
+        return {};
+    const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms);
+    return t.toString(t.date() == QDate::currentDate() ? QStringLiteral("HH:mm:ss") : QStringLiteral("yyyy-MM-dd HH:mm"));
 }
 
 // "price (conflict), qty (source)": which fields differ and who moved them.
@@ -113,8 +117,11 @@ QVariant RecordsModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == LagColumn)
             return tr("Out of sync since this long; for a pending record, the sync lag so far");
-        if (index.column() == ChangedColumn)
-            return tr("The fields that differ now, and which side moved each (read when on screen)");
+        if (index.column() == ChangedColumn) {
+            const auto it = m_summaries.constFind(m_visible[size_t(index.row())]);
+            return tr("%1\nThe fields that differ now, and which side moved each (read when on screen)")
+                .arg(it == m_summaries.cend() ? tr("Not read yet") : it->summary.changedFields);
+        }
         break;
     case Qt::TextAlignmentRole:
         if (index.column() == LagColumn)
