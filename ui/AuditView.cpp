@@ -77,6 +77,10 @@ AuditView::AuditView(const RecordService &service, QString operatorName, QWidget
     connect(&m_exportWatcher, &QFutureWatcherBase::finished, this, [this] {
         if (m_progress)
             m_progress->reset();
+        if (m_exportWatcher.isCanceled() || m_exportWatcher.future().resultCount() == 0) {
+            emit exported(false, tr("Export cancelled; nothing was written to %1").arg(m_exportPath));
+            return;
+        }
         const auto r = m_exportWatcher.result();
         const QString message = r.value ? tr("%1 entries written to %2").arg(*r.value).arg(m_exportPath)
                                         : tr("Export failed: %1").arg(r.error);
@@ -106,12 +110,18 @@ void AuditView::exportTo(const QString &format, const QString &path)
 {
     m_exportPath = path;
     if (!m_progress) {
-        m_progress = new QProgressDialog(tr("Writing the audit report…"), tr("Hide"), 0, 0, this);
+        m_progress = new QProgressDialog(tr("Writing the audit report…"), tr("Cancel"), 0, 0, this);
+        m_progress->setObjectName(QStringLiteral("exportProgress"));
         m_progress->setWindowModality(Qt::NonModal);
         m_progress->setMinimumDuration(300);
         m_progress->setAutoReset(false);
+        m_progress->setAutoClose(false);
+        // Cancel (or closing it) stops the writer; the report is written whole or not at all.
+        connect(m_progress, &QProgressDialog::canceled, &m_exportWatcher, &QFutureWatcherBase::cancel);
+        connect(&m_exportWatcher, &QFutureWatcherBase::progressRangeChanged, m_progress, &QProgressDialog::setRange);
+        connect(&m_exportWatcher, &QFutureWatcherBase::progressValueChanged, m_progress, &QProgressDialog::setValue);
     }
-    m_progress->setRange(0, 0); // the writer reports no steps: a busy bar
+    m_progress->setRange(0, 0); // busy until the writer knows how many entries there are
     m_progress->show();
     m_exportWatcher.setFuture(m_service.exportAudit(format, filter(), path));
 }

@@ -21,12 +21,14 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -98,6 +100,7 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     m_selectedFlowOnly = new QCheckBox(tr("Selected flow only"), this);
     m_recordsView = makeTable(m_records, this);
     m_recordsView->setObjectName(QStringLiteral("records"));
+    m_recordsView->setSelectionMode(QAbstractItemView::ExtendedSelection); // several: one bulk decision
     m_recordsView->setSortingEnabled(true);
     m_recordsView->sortByColumn(RecordsModel::LagColumn, Qt::DescendingOrder);
     // Changed fields and change times are read for the rows on screen only, so they cannot
@@ -229,6 +232,24 @@ MainWindow::~MainWindow() = default;
 void MainWindow::buildActions()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *openFile = file->addAction(tr("&Open workspace…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open workspace"), QFileInfo(m_path).path(),
+                                                          tr("Workspaces (*.json)"));
+        if (!path.isEmpty())
+            emit openRequested(path);
+    });
+    openFile->setShortcut(QKeySequence::Open);
+    QMenu *recent = file->addMenu(tr("Open &recent"));
+    connect(recent, &QMenu::aboutToShow, this, [this, recent] {
+        recent->clear();
+        for (const QString &path : QSettings().value(QStringLiteral("recentWorkspaces")).toStringList()) {
+            QAction *a = recent->addAction(path, this, [this, path] { emit openRequested(path); });
+            a->setEnabled(path != m_path && QFileInfo::exists(path));
+        }
+        if (recent->isEmpty())
+            recent->addAction(tr("(none yet)"))->setEnabled(false);
+    });
+    file->addSeparator();
     QAction *op = file->addAction(tr("Set &operator name…"));
     connect(op, &QAction::triggered, this, [this] {
         bool ok = false;
@@ -399,7 +420,7 @@ QWidget *MainWindow::resolveAllMatching()
                                     "covers one flow's records of one status."));
         return nullptr;
     }
-    auto *dialog = new BulkResolveDialog(*m_service, flow->name, RecordStatus(status), m_operator, this);
+    auto *dialog = new BulkResolveDialog(*m_service, flow->name, RecordStatus(status), m_operator, {}, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &BulkResolveDialog::resolvedAll, m_engine.get(), &EngineHost::reloadRecords);
     dialog->open();
@@ -414,6 +435,9 @@ void MainWindow::selectFirstRecord()
 
 QWidget *MainWindow::resolveCurrent()
 {
+    const QModelIndexList selected = m_recordsView->selectionModel()->selectedRows();
+    if (selected.size() > 1)
+        return resolveSelected(selected);
     const int row = m_recordsView->currentIndex().row();
     if (row < 0) {
         statusBar()->showMessage(tr("Select a record to resolve"), 5000);
@@ -427,6 +451,29 @@ QWidget *MainWindow::resolveCurrent()
         if (m_detail->keyJson() == key)
             m_detail->showRecord(flow, key);
     });
+    dialog->open();
+    return dialog;
+}
+
+QWidget *MainWindow::resolveSelected(const QModelIndexList &rows)
+{
+    // One decision for records that share a flow and a status, like a filter's bulk rule.
+    const QString flow = m_records->flowAt(rows.first().row());
+    const RecordStatus status = m_records->statusAt(rows.first().row());
+    QList<QByteArray> keys;
+    for (const QModelIndex &i : rows) {
+        if (m_records->flowAt(i.row()) != flow || m_records->statusAt(i.row()) != status) {
+            QMessageBox::information(this, tr("Resolve selected"),
+                                     tr("The selection mixes flows or statuses. One decision covers the "
+                                        "records of one flow with one status: narrow the selection, or "
+                                        "filter by status."));
+            return nullptr;
+        }
+        keys.append(m_records->keyAt(i.row()));
+    }
+    auto *dialog = new BulkResolveDialog(*m_service, flow, status, m_operator, keys, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &BulkResolveDialog::resolvedAll, m_engine.get(), &EngineHost::reloadRecords);
     dialog->open();
     return dialog;
 }

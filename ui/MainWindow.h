@@ -5,6 +5,7 @@
 #include "model/Workspace.h"
 
 #include <QMainWindow>
+#include <QModelIndexList>
 
 #include <memory>
 
@@ -63,6 +64,8 @@ signals:
     void allFlowsLive();
     // The workspace file was edited and saved: the console reopens it.
     void workspaceSaved(const QString &path);
+    // The operator chose another workspace (File ▸ Open…, Open recent).
+    void openRequested(const QString &path);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -72,6 +75,7 @@ private:
     void applyFilters();
     void onSnapshot(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems);
     void onCurrentRecord();
+    QWidget *resolveSelected(const QModelIndexList &rows);
     // The flow the Flow menu acts on: the selected one.
     [[nodiscard]] QString selectedFlow() const;
     void showComparison(const QList<FlowSnapshot> &flows);

@@ -163,10 +163,17 @@ int main(int argc, char *argv[])
             return false;
         }
         settings.setValue(QStringLiteral("recent"), file);
+        QStringList recent = settings.value(QStringLiteral("recentWorkspaces")).toStringList();
+        const QString absolute = QFileInfo(file).absoluteFilePath();
+        recent.removeAll(absolute);
+        recent.prepend(absolute);
+        settings.setValue(QStringLiteral("recentWorkspaces"), QStringList(recent.mid(0, 8)));
         window.reset(); // the old engine stops before the new one starts
         window = std::make_unique<syncdesk::ui::MainWindow>(std::move(workspace), file);
         QObject::connect(window.get(), &syncdesk::ui::MainWindow::workspaceSaved, window.get(),
                          [&open](const QString &saved) { QTimer::singleShot(0, [&open, saved] { open(saved); }); });
+        QObject::connect(window.get(), &syncdesk::ui::MainWindow::openRequested, window.get(),
+                         [&open](const QString &other) { QTimer::singleShot(0, [&open, other] { open(other); }); });
         if (simulator)
             QObject::connect(simulator, &syncdesk::DemoSimulator::happened, window.get(),
                              [w = window.get()](const QString &what) { w->statusBar()->showMessage(what, 8000); });

@@ -254,7 +254,8 @@ QByteArray auditHtml(const QList<AuditEntry> &entries, const AuditFilter &filter
 }
 
 bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
-                   const ChainCheck &chain, const QString &path, QString *error)
+                   const ChainCheck &chain, const QString &path, QString *error,
+                   const ReportProgress &progress)
 {
     // Painted line by line rather than laid out as a rich-text document: a report of 100,000
     // entries must take seconds, not minutes.
@@ -300,9 +301,17 @@ bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
         line(title + QStringLiteral(" — ") + parts.join(QStringLiteral(", ")), body);
     }
     line(QString(), body);
+    const qint64 total = entries.size();
+    qint64 done = 0;
     for (const AuditEntry &a : entries) {
         for (const QString &text : entryLines(a))
             line(text, body);
+        if ((++done & 0xff) == 0 && progress && !progress(done, total)) {
+            p.end();
+            QFile::remove(path);
+            *error = QStringLiteral("cancelled");
+            return false;
+        }
     }
     footer();
     if (!p.end()) {
@@ -313,9 +322,17 @@ bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
 }
 
 qint64 writeAuditReport(StateStore &store, const QString &format, const AuditFilter &filter,
-                        const QString &path, QString *error)
+                        const QString &path, QString *error, const ReportProgress &progress)
 {
     const QList<AuditEntry> entries = selectAuditEntries(store, filter);
+    const auto goOn = [&](qint64 done) {
+        if (!progress || progress(done, entries.size()))
+            return true;
+        *error = QStringLiteral("cancelled");
+        return false;
+    };
+    if (!goOn(0))
+        return -1;
     auto chain = [&] {
         ChainVerifier verifier;
         store.forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
@@ -323,7 +340,7 @@ qint64 writeAuditReport(StateStore &store, const QString &format, const AuditFil
     };
     if (format == u"pdf") {
         const QString part = path + QStringLiteral(".part");
-        if (!writeAuditPdf(entries, filter, chain(), part, error)
+        if (!writeAuditPdf(entries, filter, chain(), part, error, progress)
             || (QFile::exists(path) && !QFile::remove(path)) || !QFile::rename(part, path)) {
             QFile::remove(part);
             if (error->isEmpty())
@@ -343,6 +360,8 @@ qint64 writeAuditReport(StateStore &store, const QString &format, const AuditFil
         *error = QStringLiteral("unknown report format '%1' (csv, json, html or pdf)").arg(format);
         return -1;
     }
+    if (!goOn(entries.size())) // the last word before anything is written
+        return -1;
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
         *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());

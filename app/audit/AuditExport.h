@@ -8,6 +8,8 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
+
 namespace syncdesk {
 
 class StateStore;
@@ -39,14 +41,21 @@ struct AuditEntry
 [[nodiscard]] QByteArray auditJson(const QList<AuditEntry> &entries);
 [[nodiscard]] QByteArray auditHtml(const QList<AuditEntry> &entries, const AuditFilter &filter,
                                    const ChainCheck &chain);
-// Needs a QGuiApplication (fonts). Returns false with `error` set if the file cannot be made.
+// Told how many of `total` entries are written; returning false cancels the report.
+using ReportProgress = std::function<bool(qint64 done, qint64 total)>;
+
+// Needs a QGuiApplication (fonts). Returns false with `error` set if the file cannot be made
+// or `progress` cancelled it.
 [[nodiscard]] bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
-                                 const ChainCheck &chain, const QString &path, QString *error);
+                                 const ChainCheck &chain, const QString &path, QString *error,
+                                 const ReportProgress &progress = {});
 
 // The whole export: entries selected, the chain verified (HTML, PDF), the report written to a
 // temporary file and renamed into place, so an interrupted export never leaves half a report.
-// `format`: csv, json, html or pdf. Returns the number of entries, or -1 with `error` set.
+// `format`: csv, json, html or pdf. Returns the number of entries, or -1 with `error` set
+// (also when `progress` cancelled it: then no file is left behind).
 [[nodiscard]] qint64 writeAuditReport(StateStore &store, const QString &format,
-                                      const AuditFilter &filter, const QString &path, QString *error);
+                                      const AuditFilter &filter, const QString &path, QString *error,
+                                      const ReportProgress &progress = {});
 
 } // namespace syncdesk

@@ -1,5 +1,7 @@
 #include "BulkResolution.h"
 
+#include <QSet>
+
 #include "ResolutionService.h"
 #include "engine/DiffResult.h"
 #include "engine/LiveFlow.h"
@@ -18,6 +20,8 @@ QString BulkRule::text() const
     if (!field.isEmpty())
         t += value ? QStringLiteral(", %1 = %2").arg(field, *value)
                    : QStringLiteral(", %1 differs").arg(field);
+    if (!keys.isEmpty())
+        t += QStringLiteral(", %1 selected record(s)").arg(keys.size());
     return t + QStringLiteral(", take %1").arg(pickName(take));
 }
 
@@ -52,6 +56,10 @@ QList<BulkRecord> BulkResolution::select(const BulkRule &rule)
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     flow.load(diff, m_store.baselines(rule.flow), now, events, changes);
     QList<QByteArray> keys = flow.keysWith(rule.status);
+    if (!rule.keys.isEmpty()) {
+        const QSet<QByteArray> selected(rule.keys.cbegin(), rule.keys.cend());
+        keys.removeIf([&selected](const QByteArray &k) { return !selected.contains(k); });
+    }
     std::sort(keys.begin(), keys.end()); // a stable order for previews and progress
     QList<BulkRecord> out;
     for (const QByteArray &keyJson : keys) {

@@ -23,6 +23,7 @@ struct BulkRule
     QString field;                // empty: no field filter
     std::optional<QString> value; // with `field`: either side holds this (as shown)
     Pick take = Pick::Source;
+    QList<QByteArray> keys; // non-empty: only these records (keys' JSON; an operator's selection)
 
     [[nodiscard]] QString text() const; // "flow f, status conflict, field price = 12" for the log
 };

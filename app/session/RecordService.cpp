@@ -5,6 +5,7 @@
 #include "state/StateStore.h"
 
 #include <QDateTime>
+#include <climits>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace syncdesk {
@@ -121,12 +122,20 @@ QFuture<Fallible<RecordService::AuditLog>> RecordService::auditLog(const AuditFi
 QFuture<Fallible<qint64>> RecordService::exportAudit(const QString &format, const AuditFilter &filter,
                                                      const QString &path) const
 {
-    return onPool<qint64>(m_workspace, [format, filter, path](const Workspace &, StateStore &store) {
-        QString error;
-        const qint64 n = writeAuditReport(store, format, filter, path, &error);
-        if (n < 0)
-            throw SyncError(error);
-        return n;
+    const Workspace workspace = m_workspace;
+    return QtConcurrent::run([workspace, format, filter, path](QPromise<Fallible<qint64>> &promise) {
+        promise.addResult(fallible<qint64>([&] {
+            const auto store = StateStore::open(workspace);
+            QString error;
+            const qint64 n = writeAuditReport(*store, format, filter, path, &error, [&promise](qint64 done, qint64 total) {
+                promise.setProgressRange(0, int(std::min<qint64>(total, INT_MAX)));
+                promise.setProgressValue(int(std::min<qint64>(done, INT_MAX)));
+                return !promise.isCanceled();
+            });
+            if (n < 0)
+                throw SyncError(error);
+            return n;
+        }));
     });
 }
 

@@ -48,6 +48,8 @@ public:
         ChainCheck chain;
     };
     [[nodiscard]] QFuture<Fallible<AuditLog>> auditLog(const AuditFilter &filter) const;
+    // Writes a report; the future reports progress (entries written, of the range's end) and
+    // can be cancelled, which leaves no file behind.
     [[nodiscard]] QFuture<Fallible<qint64>> exportAudit(const QString &format, const AuditFilter &filter,
                                                         const QString &path) const;
 

@@ -2,11 +2,13 @@
 #include "TestPostgres.h"
 #include "TestSqlite.h"
 #include "TwoSystems.h"
+#include "audit/AuditExport.h"
 #include "model/WorkspaceLoader.h"
 #include "state/StateStore.h"
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -604,6 +606,33 @@ private slots:
                                        "count checked", "B2", "applied"})
                 QVERIFY2(text.contains(QLatin1String(needle)), qPrintable(format + u' ' + QLatin1String(needle) + u'\n' + text));
             QVERIFY2(!text.contains(QLatin1String("bob's call")), qPrintable(text));
+        }
+    }
+
+    // Given an export its progress callback cancels, nothing is written and the error says so;
+    // one let run is told it reached the total.
+    void shouldLeaveNoFileWhenAnExportIsCancelled()
+    {
+        QString error;
+        const QString ws = workspace(QStringLiteral("sqlite->sqlite"), &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        QCOMPARE(cli(resolveArgs(ws, QStringLiteral("B2"), QStringLiteral("source"), QStringLiteral("checked"))).exitCode, 0);
+        const auto store = syncdesk::StateStore::open(syncdesk::WorkspaceLoader::load(ws));
+        for (const QString &format : {QStringLiteral("csv"), QStringLiteral("json"), QStringLiteral("html")}) {
+            const QString out = m_dir.filePath(QStringLiteral("cancelled.") + format);
+            QCOMPARE(syncdesk::writeAuditReport(*store, format, {}, out, &error, [](qint64, qint64) { return false; }), qint64(-1));
+            QCOMPARE(error, QStringLiteral("cancelled"));
+            QVERIFY(!QFile::exists(out));
+            qint64 done = -1, total = -1;
+            QCOMPARE(syncdesk::writeAuditReport(*store, format, {}, out, &error, [&](qint64 d, qint64 t) {
+                         done = d;
+                         total = t;
+                         return true;
+                     }),
+                     qint64(2));
+            QCOMPARE(total, qint64(2));
+            QCOMPARE(done, total);
+            QVERIFY(QFileInfo(out).size() > 0);
         }
     }
 

@@ -17,13 +17,15 @@
 namespace syncdesk::ui {
 
 BulkResolveDialog::BulkResolveDialog(const RecordService &service, const QString &flow, RecordStatus status,
-                                     const QString &operatorName, QWidget *parent)
-    : QDialog(parent), m_service(service), m_flow(flow), m_status(status), m_operator(operatorName),
+                                     const QString &operatorName, const QList<QByteArray> &keys, QWidget *parent)
+    : QDialog(parent), m_service(service), m_flow(flow), m_status(status), m_selected(keys), m_operator(operatorName),
       m_take(new QComboBox(this)), m_where(new QLineEdit(this)), m_reason(new QLineEdit(this)),
       m_preview(new QPlainTextEdit(this)), m_message(new QLabel(this)),
       m_previewButton(new QPushButton(tr("&Preview"), this)), m_applyButton(new QPushButton(tr("&Resolve all"), this))
 {
-    setWindowTitle(tr("Resolve every %1 record of %2").arg(StatusStyle::text(status).toLower(), flow));
+    setWindowTitle(keys.isEmpty()
+                       ? tr("Resolve every %1 record of %2").arg(StatusStyle::text(status).toLower(), flow)
+                       : tr("Resolve %1 selected %2 records of %3").arg(keys.size()).arg(StatusStyle::text(status).toLower(), flow));
     m_take->addItem(tr("Take the source"), int(Pick::Source));
     m_take->addItem(tr("Take the target"), int(Pick::Target));
     m_take->addItem(tr("Take the baseline"), int(Pick::Baseline));
@@ -81,6 +83,7 @@ BulkRule BulkResolveDialog::rule() const
     BulkRule r;
     r.flow = m_flow;
     r.status = m_status;
+    r.keys = m_selected;
     r.take = Pick(m_take->currentData().toInt());
     const QString where = m_where->text().trimmed();
     if (const qsizetype eq = where.indexOf(u'='); eq > 0) {

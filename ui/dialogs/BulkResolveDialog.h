@@ -22,8 +22,10 @@ class BulkResolveDialog : public QDialog
     Q_OBJECT
 
 public:
+    // `keys` non-empty: only those records (the records view's selection), if they still have
+    // `status` when previewed.
     BulkResolveDialog(const RecordService &service, const QString &flow, RecordStatus status,
-                      const QString &operatorName, QWidget *parent = nullptr);
+                      const QString &operatorName, const QList<QByteArray> &keys = {}, QWidget *parent = nullptr);
 
 signals:
     void resolvedAll(const QString &flow);
@@ -37,6 +39,7 @@ private:
     const RecordService &m_service;
     QString m_flow;
     RecordStatus m_status;
+    QList<QByteArray> m_selected;
     QString m_operator;
     QList<BulkRecord> m_keys; // what the preview counted: what Apply resolves
     BulkRule m_previewedRule; // the rule they were counted under: what Apply runs
