@@ -75,7 +75,7 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     m_banner = new QLabel(this);
     m_banner->setObjectName(QStringLiteral("banner"));
     m_banner->setWordWrap(true);
-    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #8a1c12; padding: 6px; font-weight: bold }"));
+    styleBanner();
     m_banner->hide();
 
     // Flows overview and its lag chart.
@@ -476,6 +476,21 @@ QWidget *MainWindow::resolveSelected(const QModelIndexList &rows)
     connect(dialog, &BulkResolveDialog::resolvedAll, m_engine.get(), &EngineHost::reloadRecords);
     dialog->open();
     return dialog;
+}
+
+void MainWindow::styleBanner()
+{
+    // Red on the palette's own lightness: a pale band on a light desktop, a dark one on dark.
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    m_banner->setStyleSheet(dark ? QStringLiteral("QLabel { background: #5c1a14; color: #ffd7d2; padding: 6px; font-weight: bold }")
+                                 : QStringLiteral("QLabel { background: #fdecea; color: #8a1c12; padding: 6px; font-weight: bold }"));
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange)
+        styleBanner();
+    QMainWindow::changeEvent(event);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

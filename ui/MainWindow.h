@@ -69,6 +69,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void buildActions();
@@ -76,6 +77,7 @@ private:
     void onSnapshot(const QList<FlowSnapshot> &flows, const QList<SystemHealth> &systems);
     void onCurrentRecord();
     QWidget *resolveSelected(const QModelIndexList &rows);
+    void styleBanner();
     // The flow the Flow menu acts on: the selected one.
     [[nodiscard]] QString selectedFlow() const;
     void showComparison(const QList<FlowSnapshot> &flows);
