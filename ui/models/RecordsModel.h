@@ -120,6 +120,8 @@ private:
     std::vector<quint32> m_slots;  // open addressing over row numbers (npos: empty)
     std::vector<quint32> m_order;       // alive rows in sort order
     std::vector<quint32> m_visible;     // m_order filtered
+    std::vector<quint32> m_kept;        // flushPending's scratch, kept for its capacity
+    std::vector<bool> m_isTouched;      // the same
     // Summaries of the rows read lately, by row number; bounded, since only rows on screen are
     // read. `fresh` false: outdated, read again when next on screen.
     struct Cached
