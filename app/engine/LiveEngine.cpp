@@ -428,6 +428,7 @@ void LiveEngine::compareNow(const QString &flow)
     FlowSlot *slot = slotOf(flow);
     if (!slot || slot->comparing || !m_store)
         return;
+    slot->stopped = false; // retried as usual from now on, should its systems not answer
     compare(*slot, !m_ready.value(flow));
 }
 
