@@ -115,7 +115,6 @@ void AuditView::exportTo(const QString &format, const QString &path)
         m_progress->setWindowModality(Qt::NonModal);
         m_progress->setMinimumDuration(300);
         m_progress->setAutoReset(false);
-        m_progress->setAutoClose(false);
         // Cancel (or closing it) stops the writer; the report is written whole or not at all.
         connect(m_progress, &QProgressDialog::canceled, &m_exportWatcher, &QFutureWatcherBase::cancel);
         connect(&m_exportWatcher, &QFutureWatcherBase::progressRangeChanged, m_progress, &QProgressDialog::setRange);

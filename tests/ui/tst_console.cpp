@@ -13,6 +13,7 @@
 #include <QFileInfo>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSignalSpy>
@@ -277,6 +278,8 @@ private slots:
         QVERIFY(exported.wait(30000));
         QVERIFY2(exported.first().first().toBool(), qPrintable(exported.first().last().toString()));
         QVERIFY(QFileInfo(pdf).size() > 1000);
+        auto *progress = w.auditView()->findChild<QProgressDialog *>(QStringLiteral("exportProgress"));
+        QVERIFY(!progress || !progress->isVisible()); // gone once the report is written
     }
 
     // Given an empty workspace, the editor adds two SQLite systems (Test connection lists their
