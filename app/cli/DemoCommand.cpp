@@ -55,14 +55,18 @@ int DemoCommand::run(const QStringList &arguments)
         printError(QStringLiteral("demo: --on must be sqlite or postgres, not '%1'").arg(on));
         return ExitFailure;
     }
+    // SIGINT/SIGTERM become a quit from the start, so even a stop during initdb or the server's
+    // start ends with the cluster stopped and removed (the watcher outlives the cluster).
+    SignalWatcher signals_;
+    QObject::connect(&signals_, &SignalWatcher::stopRequested, [] { QCoreApplication::exit(0); });
     DemoCluster cluster; // stopped and removed after the simulator
     try {
         DemoPlace place{p.value(QStringLiteral("out"))};
         if (on == QLatin1String("postgres")) {
             cluster.start(place.dir);
             place.pgPort = cluster.port();
-            printOut(QStringLiteral("demo PostgreSQL: 127.0.0.1:%1; its password is in %2/demo.pgpass, so "
-                                    "watch it with PGPASSFILE=%2/demo.pgpass\n")
+            printOut(QStringLiteral("demo PostgreSQL: 127.0.0.1:%1; its password is in %2/demo.pgpass, "
+                                    "which the workspace names as its passfile\n")
                          .arg(place.pgPort).arg(place.dir).toUtf8());
         }
         const QString workspace = DemoWorld::create(place);
@@ -77,8 +81,6 @@ int DemoCommand::run(const QStringList &arguments)
                          .toUtf8());
         });
         simulator.start();
-        SignalWatcher signals_;
-        QObject::connect(&signals_, &SignalWatcher::stopRequested, [] { QCoreApplication::exit(0); });
         if (seconds > 0)
             QTimer::singleShot(seconds * 1000, [] { QCoreApplication::exit(0); });
         QCoreApplication::exec();

@@ -1,5 +1,6 @@
 #include "DemoCluster.h"
 
+#include "DemoWorld.h"
 #include "model/SyncError.h"
 
 #include <QCollator>
@@ -117,7 +118,8 @@ void DemoCluster::start(const QString &demoDir)
     // libpq (the engine's and Qt's) finds the password here; the workspace names no password.
     if (!QDir().mkpath(demoDir))
         throw SyncError(QStringLiteral("demo: cannot create the folder %1").arg(demoDir));
-    const QString pgpass = QDir(demoDir).filePath(QStringLiteral("demo.pgpass"));
+    const DemoPlace place{demoDir};
+    const QString pgpass = place.passfile();
     QString port;
     for (int attempt = 0; attempt < 5 && port.isEmpty(); ++attempt) {
         const QString candidate = freePort();
@@ -132,13 +134,15 @@ void DemoCluster::start(const QString &demoDir)
                 throw; // the port was taken each time, or the server cannot start: say why
         }
     }
+    // Owner-only from its creation (and made so if an earlier run left one); libpq refuses a
+    // password file others can read anyway.
+    QFile::remove(pgpass);
     QFile pass(pgpass);
-    if (!pass.open(QIODevice::WriteOnly | QIODevice::Truncate))
+    const QByteArray line = QStringLiteral("127.0.0.1:%1:*:syncdesk:%2\n").arg(port, password).toUtf8();
+    if (!pass.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+        || pass.write(line) != line.size() || !pass.flush())
         throw SyncError(QStringLiteral("demo: cannot write %1").arg(pgpass));
-    pass.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    pass.write(QStringLiteral("127.0.0.1:%1:*:syncdesk:%2\n").arg(port, password).toUtf8());
     pass.close();
-    qputenv("PGPASSFILE", QFile::encodeName(pgpass));
     m_port = port.toInt();
 
     const QString name = QStringLiteral("demo-cluster-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -148,6 +152,7 @@ void DemoCluster::start(const QString &demoDir)
         db.setPort(port.toInt());
         db.setUserName(QStringLiteral("syncdesk"));
         db.setDatabaseName(QStringLiteral("postgres"));
+        db.setConnectOptions(place.passfileOption());
         if (!db.open())
             throw SyncError(QStringLiteral("demo: cannot connect to the demo's PostgreSQL: %1").arg(db.lastError().text()));
         QSqlQuery q(db);
@@ -169,14 +174,22 @@ void DemoCluster::stop()
     if (m_data.isEmpty())
         return;
     const QString data = m_data + QStringLiteral("/data");
-    if (QFile::exists(data + QStringLiteral("/postmaster.pid"))) {
+    // Fast first; if something holds the shutdown up, immediate. The folder goes only once
+    // the server is gone: removing it under a running server would orphan the server.
+    for (const char *mode : {"fast", "immediate"}) {
+        if (!QFile::exists(data + QStringLiteral("/postmaster.pid")))
+            break;
         try {
-            run(QStringLiteral("pg_ctl"), {QStringLiteral("-D"), data, QStringLiteral("-m"), QStringLiteral("fast"),
-                                           QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"), QStringLiteral("stop")},
+            run(QStringLiteral("pg_ctl"), {QStringLiteral("-D"), data, QStringLiteral("-m"), QLatin1String(mode),
+                                           QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("30"), QStringLiteral("stop")},
                 QStringLiteral("stopping PostgreSQL"));
-        } catch (const SyncError &) {
-            // Gone already, or stuck: the folder goes either way.
+        } catch (const SyncError &e) {
+            qWarning("%s", qPrintable(e.message()));
         }
+    }
+    if (QFile::exists(data + QStringLiteral("/postmaster.pid"))) {
+        qWarning("demo: PostgreSQL in %s did not stop; its folder is kept", qPrintable(m_data));
+        return;
     }
     QDir(m_data).removeRecursively();
     m_data.clear();

@@ -6,7 +6,7 @@ namespace syncdesk {
 
 // A throwaway PostgreSQL cluster for the demo: initdb into a temporary folder, a free loopback
 // port, logical decoding on, a generated password kept in a pgpass file of the demo folder
-// (never in the workspace), and the warehouse, sales and portal databases. Stopped and
+// (never in the workspace, which names only that file), and the warehouse, sales and portal databases. Stopped and
 // removed when the object goes. As root the server runs as the `postgres` OS user, because
 // PostgreSQL refuses root.
 class DemoCluster
@@ -21,8 +21,8 @@ public:
     // empty when this machine has no PostgreSQL server.
     [[nodiscard]] static QString binaries();
 
-    // Starts it; `demoDir` gets the pgpass file, and PGPASSFILE names it for this process (and
-    // what it starts), so libpq finds the password. Throws SyncError naming what failed.
+    // Starts it; `demoDir` gets the pgpass file (DemoPlace::passfile), which every demo
+    // connection names. Throws SyncError naming what failed.
     void start(const QString &demoDir);
     void stop();
 

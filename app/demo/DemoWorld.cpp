@@ -5,6 +5,8 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRandomGenerator>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -37,6 +39,18 @@ void build(const DemoPlace &place, const QString &system, const QStringList &sta
 
 } // namespace
 
+QString DemoPlace::passfile() const
+{
+    return QDir(dir).absoluteFilePath(QStringLiteral("demo.pgpass"));
+}
+
+QString DemoPlace::passfileOption() const
+{
+    QString quoted = passfile();
+    quoted.replace(u'\\', QStringLiteral("\\\\")).replace(u'\'', QStringLiteral("\\'"));
+    return QStringLiteral("passfile='%1'").arg(quoted);
+}
+
 QSqlDatabase DemoWorld::open(const DemoPlace &place, const QString &system, const QString &connection)
 {
     QSqlDatabase db;
@@ -44,8 +58,9 @@ QSqlDatabase DemoWorld::open(const DemoPlace &place, const QString &system, cons
         db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connection);
         db.setHostName(QStringLiteral("127.0.0.1"));
         db.setPort(place.pgPort);
-        db.setUserName(QStringLiteral("syncdesk")); // the password: the demo's pgpass file
+        db.setUserName(QStringLiteral("syncdesk"));
         db.setDatabaseName(system);
+        db.setConnectOptions(place.passfileOption()); // the password: the demo's own file
     } else {
         db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
         db.setDatabaseName(QDir(place.dir).filePath(system + QStringLiteral(".db")));
@@ -96,10 +111,16 @@ QString DemoWorld::create(const DemoPlace &place)
     // The systems: SQLite files beside the workspace, or the cluster's databases (no password
     // here: libpq reads it from the demo's pgpass file).
     const auto system = [&](const char *name) {
-        return place.postgres()
-                   ? QStringLiteral(R"({"name": "%1", "kind": "postgres", "conninfo": "host=127.0.0.1 port=%2 user=syncdesk dbname=%1"})")
-                         .arg(QLatin1String(name)).arg(place.pgPort)
-                   : QStringLiteral(R"({"name": "%1", "kind": "sqlite", "path": "%1.db"})").arg(QLatin1String(name));
+        QJsonObject o{{QStringLiteral("name"), QLatin1String(name)}};
+        if (place.postgres()) {
+            o.insert(QStringLiteral("kind"), QStringLiteral("postgres"));
+            o.insert(QStringLiteral("conninfo"), QStringLiteral("host=127.0.0.1 port=%1 user=syncdesk dbname=%2 %3")
+                                                     .arg(place.pgPort).arg(QLatin1String(name), place.passfileOption()));
+        } else {
+            o.insert(QStringLiteral("kind"), QStringLiteral("sqlite"));
+            o.insert(QStringLiteral("path"), QLatin1String(name) + QStringLiteral(".db"));
+        }
+        return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
     };
     ws.write(QStringLiteral(R"({"version": 1,
  "systems": [

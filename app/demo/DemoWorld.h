@@ -12,6 +12,10 @@ struct DemoPlace
     QString dir;
     int pgPort = 0; // 0: SQLite files in `dir`
     [[nodiscard]] bool postgres() const { return pgPort > 0; }
+    // The cluster's password file (libpq's format) in `dir`: every connection names it.
+    [[nodiscard]] QString passfile() const;
+    // `passfile=…` as a libpq connection option, quoted.
+    [[nodiscard]] QString passfileOption() const;
 };
 
 // The demo's three systems, with the workspace that connects them: a warehouse (devices, the

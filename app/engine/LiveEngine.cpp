@@ -59,7 +59,9 @@ LiveEngine::LiveEngine(Workspace workspace, Options options, QObject *parent)
 
 LiveEngine::~LiveEngine()
 {
-    // Scans running on the thread pool reference our workspace: let them finish first.
+    // Scans running on the thread pool reference our workspace: stop them, and let them end.
+    for (FlowSlot &slot : m_flows)
+        slot.cancel->store(true);
     for (QFutureWatcher<Compared> *w : findChildren<QFutureWatcher<Compared> *>())
         w->waitForFinished();
     flush();
@@ -250,6 +252,7 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
         } else {
             slot.queue.append(slot.flow->suspects(result));
         }
+        recovered(slot); // its systems answered a whole comparison
         return;
     }
 }
@@ -305,6 +308,10 @@ bool LiveEngine::systemReady(const QString &system) const
 {
     for (const FlowSlot &slot : m_flows) {
         const FlowSpec &f = slot.flow->spec();
+        // A stopped flow waits for the operator, not for changes: holding positions for it
+        // would make a PostgreSQL source keep WAL for as long as it stays stopped.
+        if (slot.stopped)
+            continue;
         if ((f.source.system == system || f.target.system == system)
             && (!m_ready.value(f.name) || !slot.queue.isEmpty() || !slot.flow->isOpen()))
             return false;
@@ -332,7 +339,7 @@ void LiveEngine::flush()
                 failFlow(slot, e.message());
                 continue;
             }
-            emit flowRecovered(slot.flow->spec().name);
+            recovered(slot);
         }
         try {
             const qsizetype applied = slot.queue.size();
@@ -372,7 +379,8 @@ void LiveEngine::flush()
     }
     if (std::exchange(m_storeFailed, false)) {
         for (FlowSlot &slot : m_flows)
-            emit flowRecovered(slot.flow->spec().name);
+            if (!slot.failed) // a flow failing on its own systems stays reported as failing
+                emit flowRecovered(slot.flow->spec().name);
     }
     for (const auto &[key, position] : confirmed) {
         m_positions.remove(key);
@@ -432,8 +440,15 @@ void LiveEngine::compareNow(const QString &flow)
     compare(*slot, !m_ready.value(flow));
 }
 
+void LiveEngine::recovered(FlowSlot &slot)
+{
+    if (std::exchange(slot.failed, false))
+        emit flowRecovered(slot.flow->spec().name);
+}
+
 void LiveEngine::failFlow(FlowSlot &slot, const QString &error)
 {
+    slot.failed = true;
     slot.flow->close();
     slot.failures = std::min(slot.failures + 1, 6);
     slot.nextAttemptMs = nowMs() + std::min(250 << slot.failures, 5000);

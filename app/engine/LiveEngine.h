@@ -95,6 +95,7 @@ private:
         bool comparing = false;
         bool comparingInitial = false;
         bool stopped = false;
+        bool failed = false; // reported by flowError, not yet by flowRecovered
         qint64 lastRecords = 0;
         // Shared with the comparison on the pool: its progress, and the operator's cancel.
         std::shared_ptr<std::atomic<qint64>> compared = std::make_shared<std::atomic<qint64>>(0);
@@ -112,6 +113,7 @@ private:
                        const QString &position);
     void tick();
     void failFlow(FlowSlot &slot, const QString &error);
+    void recovered(FlowSlot &slot);
     [[nodiscard]] FlowSlot *slotOf(const QString &flow);
     [[nodiscard]] bool systemReady(const QString &system) const;
 

@@ -81,16 +81,12 @@ void StateChanges::append(StateChanges &&later)
         *this = std::move(later);
         return;
     }
-    QSet<QPair<QString, QByteArray>> touched;
-    for (const StoredBaseline &b : std::as_const(later.upserts))
-        touched.insert({b.flow, b.keyJson});
-    for (const auto &r : std::as_const(later.removals))
-        touched.insert(r);
-    // Earlier upserts of a record upserted again stay: the later one's COALESCE of the field
-    // values needs them applied first. Only the opposite kind of word is overruled.
-    QSet<QPair<QString, QByteArray>> removedLater(later.removals.cbegin(), later.removals.cend());
+    // apply() deletes before it upserts. So a later removal overrules earlier upserts of the
+    // record, and an earlier removal stays ahead of a later upsert (which then starts from no
+    // stored row, as it would have). Earlier upserts of a record upserted again stay too: the
+    // later one's COALESCE of the field values needs them applied first.
+    const QSet<QPair<QString, QByteArray>> removedLater(later.removals.cbegin(), later.removals.cend());
     upserts.removeIf([&](const StoredBaseline &b) { return removedLater.contains({b.flow, b.keyJson}); });
-    removals.removeIf([&](const QPair<QString, QByteArray> &r) { return touched.contains(r); });
     upserts.append(std::move(later.upserts));
     removals.append(std::move(later.removals));
     for (auto &[feed, position] : later.feedPositions) {
@@ -105,6 +101,11 @@ void StateStore::apply(const StateChanges &changes)
         return;
     begin();
     try {
+        // Removals first: in batches appended together, a record back in sync and then out
+        // again must start from no stored row (its old field values are not the new agreement).
+        for (const auto &[flow, key] : changes.removals)
+            exec(QStringLiteral("DELETE FROM baselines WHERE flow = ? AND record_key = ?"),
+                 {flow, QString::fromUtf8(key)});
         for (const StoredBaseline &b : changes.upserts) {
             exec(QStringLiteral(
                      "INSERT INTO baselines (flow, record_key, present, row_hash, field_values, "
@@ -122,9 +123,6 @@ void StateStore::apply(const StateChanges &changes)
                                           : QVariant(QString::fromUtf8(b.fieldValues)),
                   b.sourceChangedAtMs, b.targetChangedAtMs});
         }
-        for (const auto &[flow, key] : changes.removals)
-            exec(QStringLiteral("DELETE FROM baselines WHERE flow = ? AND record_key = ?"),
-                 {flow, QString::fromUtf8(key)});
         for (const auto &[feed, position] : changes.feedPositions) {
             const QStringList parts = feed.split(u'/');
             exec(QStringLiteral("INSERT INTO feed_positions (system, feed, position, updated_at) "

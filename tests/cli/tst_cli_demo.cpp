@@ -41,8 +41,8 @@ class TestCliDemo : public QObject
     }
 
 private slots:
-    // Given `demo --on postgres`, the story plays on a throwaway cluster: watch (with the
-    // demo's pgpass file) follows it by logical decoding, pending records clear at the batches,
+    // Given `demo --on postgres`, the story plays on a throwaway cluster: watch (finding the
+    // password through the passfile the workspace names) follows it by logical decoding, pending records clear at the batches,
     // no password is in the workspace, and the cluster is gone when the demo ends: its
     // shutdown does not hang on watch's replication connections, still open at that point.
     void shouldPlayTheStoryOnPostgres()
@@ -70,16 +70,19 @@ private slots:
         QFile wsFile(ws);
         QVERIFY(wsFile.open(QIODevice::ReadOnly));
         const QByteArray wsText = wsFile.readAll();
-        QVERIFY(wsText.contains("\"kind\": \"postgres\""));
+        const QJsonArray systems = QJsonDocument::fromJson(wsText).object().value(u"systems").toArray();
+        QCOMPARE(systems.size(), 3);
+        QCOMPARE(systems.first().toObject().value(u"kind").toString(), QStringLiteral("postgres"));
         QFile pgpass(QDir(out).filePath(QStringLiteral("demo.pgpass")));
         QVERIFY(pgpass.open(QIODevice::ReadOnly));
         const QByteArray password = pgpass.readAll().trimmed().split(':').last();
         QVERIFY(password.size() >= 16 && !wsText.contains(password));
         QCOMPARE(pgpass.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
 
+        QVERIFY(wsText.contains("passfile=")); // the workspace names the file, not the password
         QProcess watch;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("PGPASSFILE"), pgpass.fileName());
+        env.remove(QStringLiteral("PGPASSFILE"));
         watch.setProcessEnvironment(env);
         watch.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), ws,
                                                          QStringLiteral("--events"), QStringLiteral("--metrics"),

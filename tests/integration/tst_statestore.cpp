@@ -272,17 +272,20 @@ private slots:
         QVERIFY2(store, qPrintable(error));
         const QString f = QStringLiteral("f");
         StateChanges stored;
-        stored.upserts << baseline(f, "[\"K2\"]", quint64(2), QStringLiteral("[\"b\"]"), 20, 0);
+        stored.upserts << baseline(f, "[\"K2\"]", quint64(2), QStringLiteral("[\"b\"]"), 20, 0)
+                       << baseline(f, "[\"K5\"]", quint64(5), QStringLiteral("[\"e\"]"), 50, 0);
         store->apply(stored);
 
         StateChanges failed; // K1 leaves agreement, K2 is back in sync
         failed.upserts << baseline(f, "[\"K1\"]", quint64(1), QStringLiteral("[\"a\"]"), 10, 0)
                        << baseline(f, "[\"K3\"]", quint64(3), QStringLiteral("[\"c\"]"), 30, 0);
-        failed.removals << QPair<QString, QByteArray>(f, QByteArray("[\"K2\"]"));
+        failed.removals << QPair<QString, QByteArray>(f, QByteArray("[\"K2\"]"))
+                        << QPair<QString, QByteArray>(f, QByteArray("[\"K5\"]"));
         failed.feedPositions << std::pair{QStringLiteral("a/logical"), QStringLiteral("0/10")};
         StateChanges next; // K1 back in sync, K2 leaves again, K3 moves on (field values unknown)
         next.upserts << baseline(f, "[\"K2\"]", quint64(22), QStringLiteral("[\"b2\"]"), 21, 0)
-                     << baseline(f, "[\"K3\"]", quint64(33), QString(), 31, 32);
+                     << baseline(f, "[\"K3\"]", quint64(33), QString(), 31, 32)
+                     << baseline(f, "[\"K5\"]", quint64(55), QString(), 51, 52); // values not known
         next.removals << QPair<QString, QByteArray>(f, QByteArray("[\"K1\"]"));
         next.feedPositions << std::pair{QStringLiteral("a/logical"), QStringLiteral("0/20")};
         failed.append(std::move(next));
@@ -290,7 +293,9 @@ private slots:
 
         StoredBaseline k3 = baseline(f, "[\"K3\"]", quint64(33), QStringLiteral("[\"c\"]"), 31, 32);
         QCOMPARE(describeAll(store->baselines(f)),
-                 describeAll({baseline(f, "[\"K2\"]", quint64(22), QStringLiteral("[\"b2\"]"), 21, 0), k3}));
+                 describeAll({baseline(f, "[\"K2\"]", quint64(22), QStringLiteral("[\"b2\"]"), 21, 0), k3,
+                              // Back in sync, then out again: K5's old values are not its baseline.
+                              baseline(f, "[\"K5\"]", quint64(55), QString(), 51, 52)}));
         QCOMPARE(failed.feedPositions.size(), 1);
         QCOMPARE(failed.feedPositions.first().second, QStringLiteral("0/20"));
     }
