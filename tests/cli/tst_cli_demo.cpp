@@ -21,6 +21,27 @@ class TestCliDemo : public QObject
 {
     Q_OBJECT
 
+    // The status lines of `watch --events` output: (flow|key, status, the whole event).
+    struct StatusLine
+    {
+        QString id;
+        QString status;
+        QJsonObject event;
+    };
+    static QList<StatusLine> statusLines(const QByteArray &out)
+    {
+        QList<StatusLine> lines;
+        for (const QByteArray &line : out.split('\n')) {
+            const QJsonObject e = QJsonDocument::fromJson(line).object();
+            if (!e.contains(u"status"))
+                continue;
+            lines.append({e.value(u"flow").toString() + u'|'
+                              + QString::fromUtf8(QJsonDocument(e.value(u"key").toArray()).toJson(QJsonDocument::Compact)),
+                          e.value(u"status").toString(), e});
+        }
+        return lines;
+    }
+
     // Prometheus text from a metrics endpoint, or empty.
     static QByteArray scrape(quint16 port)
     {
@@ -109,16 +130,10 @@ private slots:
 
         QHash<QString, QString> last;
         int cleared = 0;
-        for (const QByteArray &line : watch.readAllStandardOutput().split('\n')) {
-            const QJsonObject e = QJsonDocument::fromJson(line).object();
-            if (!e.contains(u"status"))
-                continue;
-            const QString id = e.value(u"flow").toString() + u'|'
-                               + QString::fromUtf8(QJsonDocument(e.value(u"key").toArray()).toJson(QJsonDocument::Compact));
-            const QString status = e.value(u"status").toString();
-            if (status == u"in_sync" && last.value(id) == u"pending")
+        for (const StatusLine &l : statusLines(watch.readAllStandardOutput())) {
+            if (l.status == u"in_sync" && last.value(l.id) == u"pending")
                 ++cleared;
-            last.insert(id, status);
+            last.insert(l.id, l.status);
         }
         QVERIFY2(cleared >= 5, qPrintable(QStringLiteral("only %1 pending records cleared at a batch").arg(cleared)));
         QCOMPARE(leftoverClusters(), before);
@@ -154,20 +169,14 @@ private slots:
         int cleared = 0;
         QString conflictKey;
         bool late = false;
-        for (const QByteArray &line : watch.readAllStandardOutput().split('\n')) {
-            const QJsonObject e = QJsonDocument::fromJson(line).object();
-            if (!e.contains(u"status"))
-                continue;
-            const QString id = e.value(u"flow").toString() + u'|'
-                               + QString::fromUtf8(QJsonDocument(e.value(u"key").toArray()).toJson(QJsonDocument::Compact));
-            const QString status = e.value(u"status").toString();
-            if (status == u"in_sync" && (last.value(id) == u"pending" || last.value(id) == u"late"))
+        for (const StatusLine &l : statusLines(watch.readAllStandardOutput())) {
+            if (l.status == u"in_sync" && (last.value(l.id) == u"pending" || last.value(l.id) == u"late"))
                 ++cleared;
-            if (status == u"late")
+            if (l.status == u"late")
                 late = true;
-            if (status == u"conflict" && e.value(u"flow").toString() == u"devices")
-                conflictKey = e.value(u"key").toArray().first().toString();
-            last.insert(id, status);
+            if (l.status == u"conflict" && l.event.value(u"flow").toString() == u"devices")
+                conflictKey = l.event.value(u"key").toArray().first().toString();
+            last.insert(l.id, l.status);
         }
         QVERIFY2(cleared >= 10, qPrintable(QStringLiteral("only %1 pending records cleared at a batch").arg(cleared)));
         QVERIFY2(late, "no record went late");
