@@ -199,8 +199,8 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     connect(m_statusFilter, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilters);
     connect(m_selectedFlowOnly, &QCheckBox::toggled, this, &MainWindow::applyFilters);
     connect(m_flowsView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
-        if (const FlowSnapshot *f = m_flows->flowAt(m_flowsView->currentIndex().row()))
-            m_chart->showFlow(f->name);
+        if (const QString f = selectedFlow(); !f.isEmpty())
+            m_chart->showFlow(f);
         if (m_selectedFlowOnly->isChecked())
             applyFilters();
     });
@@ -328,8 +328,8 @@ void MainWindow::applyFilters()
     m_records->setKeyFilter(m_keyFilter->text());
     const int status = m_statusFilter->currentData().toInt();
     m_records->setStatusFilter(status < 0 ? QList<RecordStatus>{} : QList<RecordStatus>{RecordStatus(status)});
-    const FlowSnapshot *f = m_flows->flowAt(m_flowsView->currentIndex().row());
-    m_records->setFlowFilter(m_selectedFlowOnly->isChecked() && f ? QStringList{f->name} : QStringList{});
+    const QString flow = selectedFlow();
+    m_records->setFlowFilter(m_selectedFlowOnly->isChecked() && !flow.isEmpty() ? QStringList{flow} : QStringList{});
 }
 
 QString MainWindow::selectedFlow() const
@@ -412,15 +412,15 @@ void MainWindow::onCurrentRecord()
 
 QWidget *MainWindow::resolveAllMatching()
 {
-    const FlowSnapshot *flow = m_flows->flowAt(m_flowsView->currentIndex().row());
+    const QString flow = selectedFlow();
     const int status = m_statusFilter->currentData().toInt();
-    if (!flow || status < 0) {
+    if (flow.isEmpty() || status < 0) {
         QMessageBox::information(this, tr("Resolve all matching"),
                                  tr("Select a flow and a status in the filter first: a bulk resolution "
                                     "covers one flow's records of one status."));
         return nullptr;
     }
-    auto *dialog = new BulkResolveDialog(*m_service, flow->name, RecordStatus(status), m_operator, {}, this);
+    auto *dialog = new BulkResolveDialog(*m_service, flow, RecordStatus(status), m_operator, {}, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &BulkResolveDialog::resolvedAll, m_engine.get(), &EngineHost::reloadRecords);
     dialog->open();

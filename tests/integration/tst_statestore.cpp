@@ -100,6 +100,13 @@ class TestStateStore : public QObject
         return true;
     }
 
+    // A fresh store location for the current data row (freshState), opened.
+    std::unique_ptr<StateStore> freshStore(Workspace *ws, QString *path, QString *error)
+    {
+        QString conninfo;
+        return freshState(ws, &conninfo, path, error) ? open(*ws, error) : nullptr;
+    }
+
     static std::unique_ptr<StateStore> open(const Workspace &ws, QString *error)
     {
         try {
@@ -177,9 +184,8 @@ private slots:
     void shouldRoundTripBaselinesPerFlow()
     {
         Workspace ws;
-        QString conninfo, path, error;
-        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
-        const auto store = open(ws, &error);
+        QString path, error;
+        const auto store = freshStore(&ws, &path, &error);
         QVERIFY2(store, qPrintable(error));
 
         const QString f = QStringLiteral("devices");
@@ -227,9 +233,8 @@ private slots:
     void shouldUpsertAndRemoveInOneApply()
     {
         Workspace ws;
-        QString conninfo, path, error;
-        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
-        const auto store = open(ws, &error);
+        QString path, error;
+        const auto store = freshStore(&ws, &path, &error);
         QVERIFY2(store, qPrintable(error));
 
         const QString f = QStringLiteral("f");
@@ -266,9 +271,8 @@ private slots:
     void shouldApplyTwoBatchesAppendedAsIfInTurn()
     {
         Workspace ws;
-        QString conninfo, path, error;
-        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
-        const auto store = open(ws, &error);
+        QString path, error;
+        const auto store = freshStore(&ws, &path, &error);
         QVERIFY2(store, qPrintable(error));
         const QString f = QStringLiteral("f");
         StateChanges stored;
@@ -307,9 +311,8 @@ private slots:
     void shouldRoundTripAndOverwriteFeedPositions()
     {
         Workspace ws;
-        QString conninfo, path, error;
-        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
-        const auto store = open(ws, &error);
+        QString path, error;
+        const auto store = freshStore(&ws, &path, &error);
         QVERIFY2(store, qPrintable(error));
 
         QVERIFY(!store->feedPosition(QStringLiteral("src/logical")).has_value());
