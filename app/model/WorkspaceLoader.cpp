@@ -1,5 +1,6 @@
 #include "WorkspaceLoader.h"
 
+#include "JsonDuplicateCheck.h"
 #include "SyncError.h"
 
 #include <QDir>
@@ -34,6 +35,35 @@ QString typeName(const QJsonValue &v)
     return {};
 }
 
+// PostgreSQL keeps NAMEDATALEN - 1 bytes of an identifier and cuts the rest without an error,
+// so a longer table or column name in the file would quietly address another one.
+constexpr qsizetype PgMaxIdentifierBytes = 63;
+
+bool isControl(QChar c)
+{
+    return c.unicode() < 0x20 || c.unicode() == 0x7f;
+}
+
+QString codePoint(QChar c)
+{
+    return QStringLiteral("U+%1").arg(c.unicode(), 4, 16, QLatin1Char('0')).toUpper();
+}
+
+// Messages are one line whatever the file holds: control characters quoted from it (a key, a
+// name) are shown as JSON escapes.
+QString printable(const QString &text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
+        if (isControl(c))
+            out += QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return out;
+}
+
 // Walks the document keeping the JSON location of what it reads, so every error can name it.
 class Reader
 {
@@ -42,7 +72,32 @@ public:
 
     [[noreturn]] void fail(const QString &location, const QString &what) const
     {
-        throw SyncError(QStringLiteral("%1: %2: %3").arg(m_file, location, what));
+        throw SyncError(printable(QStringLiteral("%1: %2: %3").arg(m_file, location, what)));
+    }
+
+    // A name the file gives a system, flow, table, schema or column. A control character is
+    // never meant: a NUL cuts the name short wherever it becomes a C string (libpq, SQLite),
+    // the others do not show when the name is printed. `what` says whose name it is
+    // ("flow 'devices': source table name"); `postgres`: the name is an identifier there.
+    void name(const QString &value, const QString &at, const QString &what, bool postgres) const
+    {
+        for (const QChar c : value) {
+            if (isControl(c))
+                fail(at, QStringLiteral("%1 contains a control character (%2)")
+                             .arg(what, codePoint(c)));
+        }
+        const qsizetype bytes = value.toUtf8().size();
+        if (postgres && bytes > PgMaxIdentifierBytes)
+            fail(at, QStringLiteral("%1 '%2' is %3 bytes; PostgreSQL allows at most %4")
+                         .arg(what, value, QString::number(bytes),
+                              QString::number(PgMaxIdentifierBytes)));
+    }
+
+    // A file path: a NUL would cut it short where it is opened, so another file would be used.
+    void path(const QString &value, const QString &at, const QString &what) const
+    {
+        if (value.contains(QChar(0)))
+            fail(at, QStringLiteral("%1 contains a NUL character (U+0000)").arg(what));
     }
 
     void onlyKeys(const QJsonObject &o, const QString &at, const QStringList &allowed) const
@@ -136,7 +191,18 @@ TableRef tableRef(const Reader &r, const QJsonObject &side, const QString &at)
     return ref;
 }
 
-QList<ColumnPair> columns(const Reader &r, const QJsonValue &v, const QString &at, bool nonEmpty)
+// Where a flow's names are checked: `flow` prefixes messages ("flow 'devices': "), and each
+// side says whether its names are PostgreSQL identifiers.
+struct NameContext
+{
+    QString flow;
+    bool sourcePostgres = false;
+    bool targetPostgres = false;
+};
+
+// `noun` names the list in messages: "key column" or "field".
+QList<ColumnPair> columns(const Reader &r, const QJsonValue &v, const QString &at, bool nonEmpty,
+                          const NameContext &names, const QString &noun)
 {
     const QJsonArray arr = r.array(v, at);
     if (nonEmpty && arr.isEmpty())
@@ -150,9 +216,15 @@ QList<ColumnPair> columns(const Reader &r, const QJsonValue &v, const QString &a
             const QJsonObject o = arr[i].toObject();
             r.onlyKeys(o, where, {QStringLiteral("source"), QStringLiteral("target")});
             c.source = r.string(o.value(u"source"), where + QStringLiteral(".source"));
+            r.name(c.source, where + QStringLiteral(".source"),
+                   QStringLiteral("%1source %2 name").arg(names.flow, noun), names.sourcePostgres);
             c.target = r.string(o.value(u"target"), where + QStringLiteral(".target"));
+            r.name(c.target, where + QStringLiteral(".target"),
+                   QStringLiteral("%1target %2 name").arg(names.flow, noun), names.targetPostgres);
         } else if (arr[i].isString()) {
             c.source = c.target = r.string(arr[i], where);
+            r.name(c.source, where, QStringLiteral("%1%2 name").arg(names.flow, noun),
+                   names.sourcePostgres || names.targetPostgres);
         } else {
             r.fail(where, QStringLiteral("must be a column name or {\"source\": ..., \"target\": "
                                          "...}, found %1").arg(typeName(arr[i])));
@@ -171,6 +243,7 @@ SystemSpec readSystem(const Reader &r, const QJsonValue &v, const QString &at, c
     const QJsonObject o = r.object(v, at);
     SystemSpec s;
     s.name = r.string(o.value(u"name"), at + QStringLiteral(".name"));
+    r.name(s.name, at + QStringLiteral(".name"), QStringLiteral("system name"), false);
     const QString kind = r.string(o.value(u"kind"), at + QStringLiteral(".kind"));
     // Keys later parts of the system read are listed so they are not refused as typos.
     const QStringList common{QStringLiteral("name"), QStringLiteral("kind"),
@@ -185,6 +258,13 @@ SystemSpec readSystem(const Reader &r, const QJsonValue &v, const QString &at, c
         r.onlyKeys(o, at, common + QStringList{QStringLiteral("path")});
         s.path = QDir::cleanPath(
             base.absoluteFilePath(r.string(o.value(u"path"), at + QStringLiteral(".path"))));
+        const QString where = QStringLiteral("system '%1' (sqlite): path").arg(s.name);
+        r.path(s.path, at + QStringLiteral(".path"), where);
+        // A missing file is the connector's to report when it opens it (it may appear by
+        // then); a folder never becomes a database.
+        if (QFileInfo(s.path).isDir())
+            r.fail(at + QStringLiteral(".path"),
+                   QStringLiteral("%1 %2 is a directory").arg(where, s.path));
     } else if (kind == u"http") {
         s.kind = SystemKind::Http;
         r.onlyKeys(o, at, common + QStringList{QStringLiteral("url")});
@@ -207,7 +287,7 @@ SystemSpec readSystem(const Reader &r, const QJsonValue &v, const QString &at, c
 }
 
 FlowSide readSide(const Reader &r, const QJsonObject &flow, const QString &sideName,
-                  const QString &at, const Workspace &ws)
+                  const QString &at, const Workspace &ws, const QString &flowName)
 {
     const QString where = at + u'.' + sideName;
     const QJsonObject o = r.object(flow.value(sideName), where);
@@ -220,7 +300,16 @@ FlowSide readSide(const Reader &r, const QJsonObject &flow, const QString &sideN
                QStringLiteral("names system '%1', which is not defined in systems")
                    .arg(side.system));
     side.table = tableRef(r, o, where);
+    const bool postgres = ws.system(side.system)->kind == SystemKind::Postgres;
+    const QString whose = QStringLiteral("flow '%1': %2").arg(flowName, sideName);
+    r.name(side.table.schema,
+           where + (o.contains(u"schema") ? QStringLiteral(".schema") : QStringLiteral(".table")),
+           whose + QStringLiteral(" schema name"), postgres);
+    r.name(side.table.name, where + QStringLiteral(".table"), whose + QStringLiteral(" table name"),
+           postgres);
     side.updatedAt = r.optionalString(o, QStringLiteral("updated_at"), where, QString());
+    r.name(side.updatedAt, where + QStringLiteral(".updated_at"),
+           whose + QStringLiteral(" updated_at column name"), postgres);
     return side;
 }
 
@@ -233,10 +322,16 @@ FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const
                        QStringLiteral("description")});
     FlowSpec f;
     f.name = r.string(o.value(u"name"), at + QStringLiteral(".name"));
-    f.source = readSide(r, o, QStringLiteral("source"), at, ws);
-    f.target = readSide(r, o, QStringLiteral("target"), at, ws);
-    f.key = columns(r, o.value(u"key"), at + QStringLiteral(".key"), true);
-    f.fields = columns(r, o.value(u"fields"), at + QStringLiteral(".fields"), false);
+    r.name(f.name, at + QStringLiteral(".name"), QStringLiteral("flow name"), false);
+    f.source = readSide(r, o, QStringLiteral("source"), at, ws, f.name);
+    f.target = readSide(r, o, QStringLiteral("target"), at, ws, f.name);
+    const NameContext names{QStringLiteral("flow '%1': ").arg(f.name),
+                            ws.system(f.source.system)->kind == SystemKind::Postgres,
+                            ws.system(f.target.system)->kind == SystemKind::Postgres};
+    f.key = columns(r, o.value(u"key"), at + QStringLiteral(".key"), true, names,
+                    QStringLiteral("key column"));
+    f.fields = columns(r, o.value(u"fields"), at + QStringLiteral(".fields"), false, names,
+                       QStringLiteral("field"));
     for (qsizetype i = 0; i < f.fields.size(); ++i) {
         for (const ColumnPair &k : f.key) {
             if (k.source == f.fields[i].source || k.target == f.fields[i].target)
@@ -297,6 +392,8 @@ QString stateStore(const Reader &r, const QString &state, const QDir &base, cons
                      || state.startsWith(QLatin1String("postgres://"));
     if (uri)
         checkConninfo(r, state, at);
+    else
+        r.path(state, at, QStringLiteral("the state store path"));
     return uri ? state : QDir::cleanPath(base.absoluteFilePath(state));
 }
 
@@ -331,6 +428,12 @@ Workspace WorkspaceLoader::parse(const QByteArray &json, const QString &path)
         throw SyncError(QStringLiteral("%1: line %2, column %3: not valid JSON: %4")
                             .arg(path).arg(line).arg(column).arg(error.errorString()));
     }
+    // Qt keeps the last of two equal member names; the file would then mean something its
+    // author may not see, so it is refused before any value is read.
+    if (const auto duplicate = JsonDuplicateCheck::find(json))
+        r.fail(duplicate->location,
+               QStringLiteral("duplicate member \"%1\" (only one of the values would be used)")
+                   .arg(duplicate->name));
     if (!doc.isObject())
         r.fail(QStringLiteral("$"), QStringLiteral("the workspace must be a JSON object"));
     const QJsonObject root = doc.object();

@@ -4,6 +4,8 @@
 #include "model/Workspace.h"
 #include "model/WorkspaceLoader.h"
 
+#include "CliRun.h"
+
 #include <QByteArray>
 #include <QDir>
 #include <QFile>
@@ -36,10 +38,17 @@ private slots:
     void shouldApplyDefaultsForOptionalFlowSettings();
     void shouldReadExplicitFlowSettings();
     void shouldAcceptKeysReservedForLaterParts();
+    void shouldAcceptOneMemberNameInSeveralObjects();
+    void shouldAcceptPostgresNamesUpTo63Bytes();
+    void shouldAcceptLongNamesWherePostgresDoesNotReadThem();
 
     void shouldNameTheFileWhenItIsMissing();
     void shouldNameTheFileWhenItIsNotJson();
     void shouldLoadAValidFileAndAnchorPathsToIt();
+    void shouldRefuseASqlitePathThatIsADirectory();
+
+    void shouldRefuseWithExitTwoAndOneStderrLineFromTheCli_data();
+    void shouldRefuseWithExitTwoAndOneStderrLineFromTheCli();
 };
 
 namespace {
@@ -119,6 +128,12 @@ QString parseError(const QByteArray &json)
         return e.message();
     }
     return {};
+}
+
+// A long name: `count` copies of `unit` (ASCII, or one multi-byte UTF-8 character).
+QByteArray longName(int count, const QByteArray &unit = "a")
+{
+    return unit.repeated(count);
 }
 
 QString loadError(const QString &path)
@@ -328,6 +343,159 @@ void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage_data()
         << withFlow(flowWithSides(R"({"system": "src"})",
                                   R"({"system": "dst", "table": "devices"})"))
         << words({"$.flows[0].source.table", "must be a string"}) << none;
+
+    // Duplicate members: Qt keeps the last value silently, so the file is refused instead.
+    QTest::newRow("duplicate member at the top level")
+        << QByteArray(R"({"version": 1, "systems": [], "flows": [], "version": 1})")
+        << words({"$: duplicate member \"version\""}) << none;
+    QTest::newRow("duplicate member in a system")
+        << withSystems(R"({"name": "src", "kind": "postgres", "conninfo": "dbname=w"},
+                          {"name": "dst", "kind": "sqlite", "path": "a.db", "path": "b.db"})")
+        << words({"$.systems[1]: duplicate member \"path\""}) << none;
+    QTest::newRow("duplicate member in a flow side")
+        << withFlow(flowWithSides(R"({"system": "src", "table": "devices"})",
+                                  R"({"system": "dst", "table": "devices", "table": "d2"})"))
+        << words({"$.flows[0].target: duplicate member \"table\""}) << none;
+    QTest::newRow("duplicate member in a flow")
+        << withFlow(flow(R"(["sku"])", R"(["model"])", R"(, "key": ["model"])"))
+        << words({"$.flows[0]: duplicate member \"key\""}) << none;
+    QTest::newRow("duplicate member in a field object")
+        << withFlow(flow(R"(["sku"])", R"(["model", {"source": "a", "target": "b", "target": "c"}])"))
+        << words({"$.flows[0].fields[1]: duplicate member \"target\""}) << none;
+    QTest::newRow("duplicate member nested deep")
+        << withFlow(flow(R"(["sku"])", R"(["model"])",
+                         R"(, "description": {"notes": [1, [], {"x": {"y": 1, "z": [2], "y": {}}}]})"))
+        << words({"$.flows[0].description.notes[2].x: duplicate member \"y\""}) << none;
+    QTest::newRow("duplicate member spelt with a \\u escape")
+        << withFlow(flowWithSides(R"({"system": "src", "table": "devices", "t\u0061ble": "d2"})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << words({"$.flows[0].source: duplicate member \"table\""}) << none;
+    QTest::newRow("duplicate member spelt with a surrogate pair")
+        << withFlow(flow(R"(["sku"])", R"(["model"])",
+                         "\n, \"description\": {\"k\xF0\x9F\x98\x80\": 1, \"k\\ud83d\\ude00\": 2}"))
+        << QStringList{QStringLiteral("$.flows[0].description: duplicate member \"k\U0001F600\"")}
+        << none;
+    QTest::newRow("duplicate member spelt with escaped quote and solidus")
+        << withFlow(flow(R"(["sku"])", R"(["model"])",
+                         R"(, "description": {"a\"/b": 1, "a\u0022\/b": 2})"))
+        << words({"$.flows[0].description: duplicate member \"a\"/b\""}) << none;
+    QTest::newRow("duplicate member named with a NUL stays on one line")
+        << withFlow(flow(R"(["sku"])", R"(["model"])",
+                         R"(, "description": {"a\u0000\n": 1, "a\u0000\u000A": 2})"))
+        << words({"$.flows[0].description: duplicate member \"a\\u0000\\u000a\""}) << none;
+    // The duplicate is found before any other problem, even in an array root.
+    QTest::newRow("duplicate member in an array document")
+        << QByteArray(R"([{"a": 1}, {"b": 1, "b": 1}])")
+        << words({"$[1]: duplicate member \"b\""}) << none;
+
+    // Control characters in names: never meant, and a NUL cuts a name short in C strings.
+    QTest::newRow("NUL in a table name")
+        << withFlow(flowWithSides(R"({"system": "src", "table": "dev\u0000ices"})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << words({"$.flows[0].source.table: flow 'devices': source table name contains a "
+                  "control character (U+0000)"})
+        << none;
+    QTest::newRow("U+001F in a target table name")
+        << withFlow(flowWithSides(R"({"system": "src", "table": "devices"})",
+                                  R"({"system": "dst", "table": "main.devices\u001f"})"))
+        << words({"$.flows[0].target.table: flow 'devices': target table name contains a "
+                  "control character (U+001F)"})
+        << none;
+    QTest::newRow("DEL in a schema name")
+        << withFlow(flowWithSides(R"({"system": "src", "schema": "s\u007f", "table": "d"})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << words({"$.flows[0].source.schema: flow 'devices': source schema name contains a "
+                  "control character (U+007F)"})
+        << none;
+    QTest::newRow("raw tab in a key column name")
+        << withFlow(flow("[\"s\tku\"]"))
+        << words({"$.flows[0].key[0]: flow 'devices': key column name contains a control "
+                  "character (U+0009)"})
+        << none;
+    QTest::newRow("raw NUL byte in a field name")
+        << withFlow(flow(R"(["sku"])", QByteArray("[\"mo\0del\"]", 10)))
+        << words({"$.flows[0].fields[0]: flow 'devices': field name contains a control "
+                  "character (U+0000)"})
+        << none;
+    QTest::newRow("newline in a mapped target field name")
+        << withFlow(flow(R"(["sku"])", R"([{"source": "a", "target": "b\n"}])"))
+        << words({"$.flows[0].fields[0].target: flow 'devices': target field name contains a "
+                  "control character (U+000A)"})
+        << none;
+    QTest::newRow("control character in updated_at")
+        << withFlow(flowWithSides(R"({"system": "src", "table": "d", "updated_at": "m\u0001"})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << words({"$.flows[0].source.updated_at: flow 'devices': source updated_at column name "
+                  "contains a control character (U+0001)"})
+        << none;
+    QTest::newRow("NUL in a system name")
+        << withSystems(R"({"name": "s\u0000rc", "kind": "postgres", "conninfo": "dbname=w"},
+                          {"name": "dst", "kind": "sqlite", "path": "sales.db"})")
+        << words({"$.systems[0].name: system name contains a control character (U+0000)"})
+        << none;
+    QTest::newRow("newline in a flow name")
+        << withFlow(flow().replace(R"("name": "devices")", R"("name": "dev\nices")"))
+        << words({"$.flows[0].name: flow name contains a control character (U+000A)"}) << none;
+    QTest::newRow("NUL in a sqlite path")
+        << withSystems(R"({"name": "src", "kind": "postgres", "conninfo": "dbname=w"},
+                          {"name": "dst", "kind": "sqlite", "path": "sales.db\u0000.bak"})")
+        << words({"$.systems[1].path: system 'dst' (sqlite): path contains a NUL character "
+                  "(U+0000)"})
+        << none;
+    QTest::newRow("NUL in the state path")
+        << QByteArray(R"({"version": 1, "state": "s\u0000.db", "systems": [], "flows": []})")
+        << words({"$.state: the state store path contains a NUL character (U+0000)"}) << none;
+    QTest::newRow("newline in an unknown key stays on one line")
+        << withFlow(flowWithSides(R"({"system": "src", "tab\nle": "devices"})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << words({"$.flows[0].source.tab\\u000ale", "unknown key"}) << none;
+
+    // PostgreSQL identifiers: the server keeps 63 bytes and silently drops the rest.
+    const QByteArray a64 = longName(64);
+    const QString pgLimit = QStringLiteral("; PostgreSQL allows at most 63");
+    QTest::newRow("64-byte table name on PostgreSQL")
+        << withFlow(flowWithSides(R"({"system": "src", "table": ")" + a64 + R"("})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << QStringList{QStringLiteral("$.flows[0].source.table: flow 'devices': source table "
+                                      "name '%1' is 64 bytes").arg(QString::fromUtf8(a64)),
+                       pgLimit}
+        << none;
+    QTest::newRow("32 two-byte characters (64 bytes) in a table name on PostgreSQL")
+        << withFlow(flowWithSides(R"({"system": "src", "table": ")" + longName(32, "\xC3\xA9")
+                                      + R"("})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << QStringList{QStringLiteral("source table name"), QStringLiteral("is 64 bytes"), pgLimit}
+        << none;
+    QTest::newRow("70-byte schema in schema.table on PostgreSQL")
+        << withFlow(flowWithSides(R"({"system": "src", "table": ")" + longName(70) + R"(.d"})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << QStringList{QStringLiteral("$.flows[0].source.table: flow 'devices': source schema "
+                                      "name"),
+                       QStringLiteral("is 70 bytes") + pgLimit}
+        << none;
+    QTest::newRow("64-byte explicit schema on PostgreSQL")
+        << withFlow(flowWithSides(R"({"system": "src", "schema": ")" + a64 + R"(", "table": "d"})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << QStringList{QStringLiteral("$.flows[0].source.schema:"), QStringLiteral("is 64 bytes")}
+        << none;
+    QTest::newRow("64-byte key column on PostgreSQL")
+        << withFlow(flow("[\"" + a64 + "\"]"))
+        << QStringList{QStringLiteral("$.flows[0].key[0]: flow 'devices': key column name"),
+                       QStringLiteral("is 64 bytes") + pgLimit}
+        << none;
+    QTest::newRow("64-byte source field on PostgreSQL")
+        << withFlow(flow(R"(["sku"])", R"([{"source": ")" + a64 + R"(", "target": "b"}])"))
+        << QStringList{QStringLiteral("$.flows[0].fields[0].source: flow 'devices': source field "
+                                      "name"),
+                       QStringLiteral("is 64 bytes") + pgLimit}
+        << none;
+    QTest::newRow("64-byte updated_at on PostgreSQL")
+        << withFlow(flowWithSides(R"({"system": "src", "table": "d", "updated_at": ")" + a64
+                                      + R"("})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << QStringList{QStringLiteral("$.flows[0].source.updated_at:"),
+                       QStringLiteral("is 64 bytes") + pgLimit}
+        << none;
 }
 
 void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage()
@@ -533,6 +701,62 @@ void WorkspaceLoaderTest::shouldAcceptKeysReservedForLaterParts()
     QVERIFY2(message.isEmpty(), qPrintable(message));
 }
 
+void WorkspaceLoaderTest::shouldAcceptOneMemberNameInSeveralObjects()
+{
+    // Given the same member name in sibling and nested objects, names that differ only in case
+    // or by a space, and duplicate-looking text inside string values
+    const QByteArray json = withFlow(flow(R"(["sku"])", R"(["model"])", R"(,
+        "description": {"a": {"x": 1}, "b": {"x": 1}, "list": [{"x": 1}, {"x": [{"x": 1}]}],
+                        "X": 1, "x": 1, "x ": 1, "\u0078\u0079": 1,
+                        "text": "{\"x\": 1, \"x\": 2}", "slash": "ends in \\",
+                        "nested": {"text": 1}})"));
+
+    // Then the workspace is accepted
+    const QString message = parseError(json);
+    QVERIFY2(message.isEmpty(), qPrintable(message));
+
+    // And a byte order mark before the document does not hide a duplicate
+    const QString withBom = parseError("\xEF\xBB\xBF" + QByteArray(R"({"a": 1, "a": 2})"));
+    QVERIFY2(withBom.contains(QStringLiteral("$: duplicate member \"a\"")), qPrintable(withBom));
+}
+
+void WorkspaceLoaderTest::shouldAcceptPostgresNamesUpTo63Bytes()
+{
+    // Given names of exactly 63 bytes on the PostgreSQL side: ASCII, and 21 three-byte
+    // characters
+    const QByteArray a63 = longName(63);
+    const QByteArray euro63 = longName(21, "\xE2\x82\xAC");
+    const QByteArray json = withFlow(
+        R"({"name": "devices",
+            "source": {"system": "src", "schema": ")" + a63 + R"(", "table": ")" + euro63
+        + R"(", "updated_at": ")" + a63 + R"("},
+            "target": {"system": "dst", "table": "devices"},
+            "key": [")" + a63 + R"("], "fields": [{"source": ")" + euro63
+        + R"(", "target": "m"}]})");
+
+    // When parsed, Then they are kept as written
+    const Workspace ws = WorkspaceLoader::parse(json, kPath);
+    QCOMPARE(ws.flows[0].source.table.schema, QString::fromUtf8(a63));
+    QCOMPARE(ws.flows[0].source.table.name, QString::fromUtf8(euro63));
+    QCOMPARE(ws.flows[0].key[0].source, QString::fromUtf8(a63));
+    QCOMPARE(ws.flows[0].fields[0].source.toUtf8().size(), qsizetype(63));
+}
+
+void WorkspaceLoaderTest::shouldAcceptLongNamesWherePostgresDoesNotReadThem()
+{
+    // Given 100-byte names on the SQLite side only, and a long flow name
+    const QByteArray a100 = longName(100);
+    const QByteArray json = withFlow(
+        R"({"name": ")" + a100 + R"(",
+            "source": {"system": "src", "table": "devices"},
+            "target": {"system": "dst", "table": ")" + a100 + R"("},
+            "key": ["sku"], "fields": [{"source": "m", "target": ")" + a100 + R"("}]})");
+
+    // Then the workspace is accepted: SQLite and SyncDesk keep names whole
+    const QString message = parseError(json);
+    QVERIFY2(message.isEmpty(), qPrintable(message));
+}
+
 // ---- load() -------------------------------------------------------------------------------
 
 void WorkspaceLoaderTest::shouldNameTheFileWhenItIsMissing()
@@ -599,6 +823,81 @@ void WorkspaceLoaderTest::shouldLoadAValidFileAndAnchorPathsToIt()
     QCOMPARE(ws.state, folder.absoluteFilePath(QStringLiteral("desk.state.db")));
     QCOMPARE(ws.systems[1].path, folder.absoluteFilePath(QStringLiteral("sales.db")));
     QCOMPARE(ws.flows.size(), qsizetype(1));
+}
+
+void WorkspaceLoaderTest::shouldRefuseASqlitePathThatIsADirectory()
+{
+    // Given a workspace whose SQLite system names a folder beside it
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("data")));
+    const QString path = dir.filePath(QStringLiteral("desk.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(withSystems(R"({"name": "src", "kind": "postgres", "conninfo": "dbname=w"},
+                              {"name": "dst", "kind": "sqlite", "path": "data/"})"));
+    file.close();
+
+    // When it is loaded, Then it is refused, naming the system and the folder
+    const QString message = loadError(path);
+    const QString folder = QDir(dir.path()).absoluteFilePath(QStringLiteral("data"));
+    QCOMPARE(message, QStringLiteral("%1: $.systems[1].path: system 'dst' (sqlite): path %2 is a "
+                                     "directory").arg(path, folder));
+}
+
+// ---- syncdesk-cli -------------------------------------------------------------------------
+
+void WorkspaceLoaderTest::shouldRefuseWithExitTwoAndOneStderrLineFromTheCli_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("problem");
+
+    QTest::newRow("duplicate member")
+        << withFlow(flowWithSides(R"({"system": "src", "table": "devices"})",
+                                  R"({"system": "dst", "table": "devices", "table": "d2"})"))
+        << QStringLiteral("$.flows[0].target: duplicate member \"table\"");
+    QTest::newRow("NUL in a table name")
+        << withFlow(flowWithSides(R"({"system": "src", "table": "dev\u0000ices"})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << QStringLiteral("$.flows[0].source.table: flow 'devices': source table name contains a "
+                          "control character (U+0000)");
+    QTest::newRow("NUL in a sqlite path")
+        << withSystems(R"({"name": "src", "kind": "postgres", "conninfo": "dbname=w"},
+                          {"name": "dst", "kind": "sqlite", "path": "s\u0000.db"})")
+        << QStringLiteral("$.systems[1].path: system 'dst' (sqlite): path contains a NUL "
+                          "character (U+0000)");
+    QTest::newRow("64-byte table name on PostgreSQL")
+        << withFlow(flowWithSides(R"({"system": "src", "table": ")" + longName(64) + R"("})",
+                                  R"({"system": "dst", "table": "devices"})"))
+        << QStringLiteral("is 64 bytes; PostgreSQL allows at most 63");
+}
+
+void WorkspaceLoaderTest::shouldRefuseWithExitTwoAndOneStderrLineFromTheCli()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, problem);
+
+    // Given a workspace file that cannot mean what it says
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("ws.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(json);
+    file.close();
+
+    // When syncdesk-cli diff reads it
+    const testsupport::CliRun run = testsupport::runCli(
+        {QStringLiteral("diff"), QStringLiteral("--workspace"), path, QStringLiteral("--flow"),
+         QStringLiteral("devices")});
+
+    // Then it exits 2 with nothing on stdout and exactly one line on stderr naming the problem
+    QCOMPARE(run.exitCode, 2);
+    QCOMPARE(run.out, QByteArray());
+    const QString err = QString::fromUtf8(run.err);
+    QVERIFY2(err.endsWith(u'\n') && err.count(u'\n') == 1, qPrintable(err));
+    QVERIFY2(err.startsWith(QStringLiteral("syncdesk-cli: %1: ").arg(path)), qPrintable(err));
+    QVERIFY2(err.contains(problem), qPrintable(err));
 }
 
 } // namespace syncdesk
