@@ -35,6 +35,7 @@ qint64 nowMs()
 struct Compared
 {
     DiffResult result;
+    std::shared_ptr<RecordTable> records; // every record the comparison saw
     QString error;
 };
 
@@ -183,13 +184,13 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
     connect(watcher, &QFutureWatcher<Compared>::finished, this, [this, watcher, name, initial] {
         {
             QFuture<Compared> future = watcher->future();
-            const Compared c = future.takeResult();
-            onCompared(name, initial, c.result, c.error);
+            Compared c = future.takeResult();
+            onCompared(name, initial, c.result, c.records, c.error);
         }
         watcher->deleteLater();
 #ifdef __GLIBC__
-        // The comparison's record list is gone: hand its pages back rather than keep the peak
-        // of a big first load resident for the life of the process.
+        // A verification's record table is gone: hand its pages back rather than keep the
+        // peak resident for the life of the process.
         malloc_trim(0);
 #endif
     });
@@ -198,12 +199,12 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
         Compared c;
         try {
             DiffOptions options;
-            options.listRecords = true;
             options.progress = [compared, cancel](qint64 records) {
                 compared->store(records, std::memory_order_relaxed);
                 return !cancel->load(std::memory_order_relaxed);
             };
-            c.result = Reconciler(*ws, *spec).run(options);
+            c.records = std::make_shared<RecordTable>();
+            c.result = LiveFlow::compare(*ws, *spec, *c.records, options);
         } catch (const SyncError &e) {
             c.error = e.message();
         } catch (const std::exception &e) {
@@ -214,7 +215,7 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
 }
 
 void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult &result,
-                            const QString &error)
+                            const std::shared_ptr<RecordTable> &records, const QString &error)
 {
     for (FlowSlot &slot : m_flows) {
         if (slot.flow->spec().name != name)
@@ -237,7 +238,7 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             QList<StatusEvent> events;
             StateChanges changes;
             try {
-                slot.flow->load(result, m_store->baselines(name), nowMs(), events, changes);
+                slot.flow->load(std::move(*records), *m_store, nowMs(), events, changes);
                 m_store->apply(changes);
             } catch (const SyncError &e) {
                 failFlow(slot, e.message());
@@ -250,7 +251,12 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
                 emit statusEvents(events);
             emit flowReady(name);
         } else {
-            slot.queue.append(slot.flow->suspects(result));
+            slot.queue.append(slot.flow->suspects(*records));
+            // Fold the rows written since the last snapshot into a new one once they are a
+            // noticeable share of the flow: restarts then read one value, not many rows.
+            const LiveFlow &flow = *slot.flow;
+            if (flow.rowsSinceSnapshot() > std::max<qint64>(1000, flow.trackedRecords() / 10))
+                m_snapshotDue.insert(name);
         }
         recovered(slot); // its systems answered a whole comparison
         return;
@@ -359,6 +365,10 @@ void LiveEngine::flush()
             confirmed.append({it.key(), it.value()});
     }
     changes.feedPositions = confirmed;
+    for (FlowSlot &slot : m_flows) {
+        if (m_snapshotDue.remove(slot.flow->spec().name) && m_ready.value(slot.flow->spec().name))
+            changes.snapshots.append(slot.flow->snapshot());
+    }
     // The statuses are facts about the systems: tell them first, persist right after (a crash
     // in between replays the same changes, which yields the same statuses).
     if (!events.isEmpty())

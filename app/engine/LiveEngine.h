@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QSet>
 
 #include <atomic>
 #include <memory>
@@ -108,7 +109,8 @@ private:
     void compare(FlowSlot &slot, bool initial);
     // A verification scan of every live flow that reads or writes `system`.
     void rescanFlowsOf(const QString &system);
-    void onCompared(const QString &flow, bool initial, const DiffResult &result, const QString &error);
+    void onCompared(const QString &flow, bool initial, const DiffResult &result,
+                    const std::shared_ptr<RecordTable> &records, const QString &error);
     void onFeedChanges(ChangeFeed *feed, const QList<struct ChangeEvent> &events,
                        const QString &position);
     void tick();
@@ -130,6 +132,7 @@ private:
     qint64 m_eventsApplied = 0;
     StateChanges m_unsaved; // a batch whose write failed, written with the next one
     bool m_storeFailed = false;
+    QSet<QString> m_snapshotDue; // flows whose baselines are written as one snapshot at the next flush
     bool m_flushScheduled = false;
 };
 

@@ -1,6 +1,8 @@
 #include "LiveFlow.h"
 
 #include "DiffResult.h"
+#include "Reconciler.h"
+#include "state/BaselineSnapshot.h"
 #include "connectors/ConnectorFactory.h"
 #include "model/Canonical.h"
 #include "model/Classify.h"
@@ -22,10 +24,6 @@ std::string_view view(const QByteArray &bytes)
 {
     return {bytes.constData(), size_t(bytes.size())};
 }
-
-// The hash standing for "an agreed row whose content is unknown": no real row hashes to it
-// (a 1 in 2^64 chance, the same odds every hash comparison here takes).
-constexpr quint64 UnknownAgreedRow = 0x5D5D5D5D5D5D5D5DULL;
 
 // Canonical field texts as the JSON array the state store keeps.
 QByteArray fieldsJson(const QList<std::optional<QByteArray>> &fields)
@@ -94,7 +92,9 @@ StoredBaseline LiveFlow::toStored(const QByteArray &keyJson, const Tracked &t,
     StoredBaseline b;
     b.flow = m_flow.name;
     b.keyJson = keyJson;
+    b.known = t.state.baseline.has_value();
     b.hash = t.state.baseline ? *t.state.baseline : RowHash();
+    b.inSync = t.status == RecordStatus::InSync;
     b.fieldValues = fieldValues;
     b.sourceChangedAtMs = t.state.sourceChangedAtMs;
     b.targetChangedAtMs = t.state.targetChangedAtMs;
@@ -104,73 +104,103 @@ StoredBaseline LiveFlow::toStored(const QByteArray &keyJson, const Tracked &t,
 void LiveFlow::setStatus(const QByteArray &keyJson, Tracked &t, std::optional<RecordStatus> from,
                          RecordStatus to, qint64 lagMs, qint64 nowMs, QList<StatusEvent> &events)
 {
+    t.status = to;
     if (from == to)
         return;
     if (from)
         m_counts[size_t(*from)] = std::max<qint64>(0, m_counts[size_t(*from)] - 1);
     ++m_counts[size_t(to)];
-    t.status = to;
-    events.append({nowMs, m_flow.name, keyJson, to, lagMs});
+    // A record that appears in sync on both sides at once was never out of sync: no event.
+    if (from || to != RecordStatus::InSync)
+        events.append({nowMs, m_flow.name, keyJson, to, lagMs});
 }
 
-void LiveFlow::untrack(const QByteArray &keyJson, bool present, qint64 lagMs, qint64 nowMs,
-                       QList<StatusEvent> &events, StateChanges &changes)
+DiffResult LiveFlow::compare(const Workspace &workspace, const FlowSpec &flow, RecordTable &records,
+                             DiffOptions options)
 {
-    const TrackedRecord *record = m_records.find(view(keyJson));
-    if (!record)
-        return;
-    --m_counts[size_t(record->status)];
-    if (present) // on both sides and equal: one more record in sync (gone from both: none)
-        ++m_counts[size_t(RecordStatus::InSync)];
-    m_records.erase(view(keyJson));
-    changes.removals.append({m_flow.name, keyJson});
-    events.append({nowMs, m_flow.name, keyJson, RecordStatus::InSync, lagMs});
+    records.clear();
+    options.listRecords = false;
+    options.onRecord = [&records](std::string_view keyJson, const quint64 *source,
+                                  const quint64 *target) {
+        RecordState s;
+        if (source)
+            s.source = *source;
+        if (target)
+            s.target = *target;
+        records.insert(keyJson).setState(s);
+    };
+    return Reconciler(workspace, flow).run(options);
 }
 
-void LiveFlow::load(const DiffResult &diff, const QList<StoredBaseline> &stored, qint64 nowMs,
+void LiveFlow::load(RecordTable &&scanned, StateStore &store, qint64 nowMs,
                     QList<StatusEvent> &events, StateChanges &changes)
 {
-    m_records.clear();
+    m_records = std::move(scanned);
     m_counts.fill(0);
-    m_counts[size_t(RecordStatus::InSync)] = diff.inSync;
-    QHash<QByteArray, const StoredBaseline *> baselines;
-    for (const StoredBaseline &b : stored)
-        baselines.insert(b.keyJson, &b);
-    for (const RecordDiff &d : diff.records) {
-        Tracked t;
-        t.state.source = d.sourceHash;
-        t.state.target = d.targetHash;
-        if (const StoredBaseline *b = baselines.take(d.keyJson)) {
-            t.state.baseline = b->hash;
-            t.state.sourceChangedAtMs = b->sourceChangedAtMs;
-            t.state.targetChangedAtMs = b->targetChangedAtMs;
-        }
+    // 1. The stored baselines onto the records both sides hold now. A stored key that neither
+    // side holds any more is gone from both: nothing to keep.
+    QSet<QByteArray> withRow; // keys whose baseline row is stored (field values included)
+    const bool complete = store.forEachBaseline(m_flow.name, [&](const StoredBaseline &b) {
+        TrackedRecord *r = m_records.find(view(b.keyJson));
+        if (!r)
+            return;
+        RecordState s = r->state();
+        s.baseline = b.known ? std::optional<RowHash>(b.hash) : std::nullopt;
+        s.sourceChangedAtMs = b.sourceChangedAtMs;
+        s.targetChangedAtMs = b.targetChangedAtMs;
+        r->setState(s);
+        r->mark();
+        if (!b.fieldValues.isEmpty() || !b.inSync)
+            withRow.insert(b.keyJson);
+    });
+    // 2. Every record classified. Without a stored baseline: after an earlier comparison of
+    // this flow (a complete set), the key is new since then; at the very first comparison, a
+    // record in sync has its row as baseline and one that differs has none.
+    BaselineSnapshot snapshot;
+    m_records.forEach([&](std::string_view key, TrackedRecord &r) {
+        Tracked t{r.state(), RecordStatus::InSync};
+        const bool stored = r.isMarked();
+        if (t.state.source == t.state.target)
+            t.state.baseline = t.state.source; // agreement, whatever was stored
+        else if (!stored)
+            t.state.baseline = complete ? std::optional<RowHash>(RowHash()) : std::nullopt;
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
-        if (status == RecordStatus::InSync)
-            continue;
-        setStatus(d.keyJson, t, std::nullopt, status,
-                  pendingAgeMs(t.state, nowMs, m_flow.direction), nowMs, events);
-        store(d.keyJson, t);
-    }
-    // Baselines of records that came back in sync while nobody watched.
-    for (auto it = baselines.cbegin(); it != baselines.cend(); ++it)
-        changes.removals.append({m_flow.name, it.key()});
+        const QByteArray keyJson(key.data(), qsizetype(key.size()));
+        setStatus(keyJson, t, std::nullopt, status, pendingAgeMs(t.state, nowMs, m_flow.direction),
+                  nowMs, events);
+        r.setState(t.state);
+        r.status = status;
+        snapshot.add(key, t.state.baseline);
+        // A record out of sync has its own row, which the detail view and resolutions read.
+        if (status != RecordStatus::InSync && !withRow.contains(keyJson))
+            changes.upserts.append(toStored(keyJson, t, QByteArray()));
+    });
+    changes.snapshots.append({m_flow.name, snapshot.records(), snapshot.toText()});
+    m_rowsSinceSnapshot = 0;
 }
 
-QList<KeyChange> LiveFlow::suspects(const DiffResult &diff) const
+FlowSnapshot LiveFlow::snapshot()
+{
+    m_rowsSinceSnapshot = 0;
+    BaselineSnapshot snapshot;
+    m_records.forEach([&](std::string_view key, const TrackedRecord &r) {
+        snapshot.add(key, r.state().baseline);
+    });
+    return {m_flow.name, snapshot.records(), snapshot.toText()};
+}
+
+QList<KeyChange> LiveFlow::suspects(const RecordTable &scanned) const
 {
     QList<KeyChange> out;
-    QSet<QByteArray> seen;
-    for (const RecordDiff &d : diff.records) {
-        seen.insert(d.keyJson);
-        const TrackedRecord *r = m_records.find(view(d.keyJson));
-        if (!r || r->state().source != d.sourceHash || r->state().target != d.targetHash)
-            out.append({ChangeSide::Unknown, keyText(d.keyJson), 0});
-    }
+    scanned.forEach([&](std::string_view key, const TrackedRecord &s) {
+        const TrackedRecord *r = m_records.find(key);
+        if (!r || r->state().source != s.state().source || r->state().target != s.state().target)
+            out.append({ChangeSide::Unknown, keyText(QByteArray(key.data(), qsizetype(key.size()))), 0});
+    });
+    // Held here, on neither side in the scan: gone from both unseen.
     m_records.forEach([&](std::string_view key, const TrackedRecord &) {
-        const QByteArray keyJson(key.data(), qsizetype(key.size()));
-        if (!seen.contains(keyJson))
-            out.append({ChangeSide::Unknown, keyText(keyJson), 0});
+        if (!scanned.find(key))
+            out.append({ChangeSide::Unknown, keyText(QByteArray(key.data(), qsizetype(key.size()))), 0});
     });
     return out;
 }
@@ -235,26 +265,29 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             rows[i].insert(r.keyJson, std::move(r));
     }
 
-    // 3. Reclassify each key.
+    // 3. Reclassify each key against its baseline: whatever order the two sides' feeds
+    // delivered in, a side that moved away from what both agreed on has changed.
     for (const QByteArray &keyJson : order) {
         Pending &p = byKey[keyJson];
-        // A feed's word on which side moved beats a scan's "something differs".
-        p.unknown = p.unknown && p.sourceAt < 0 && p.targetAt < 0;
         const auto src = rows[0].constFind(keyJson);
         const auto dst = rows[1].constFind(keyJson);
-        const RowHash source = src != rows[0].constEnd() ? RowHash(src->hash) : RowHash();
-        const RowHash target = dst != rows[1].constEnd() ? RowHash(dst->hash) : RowHash();
+        const bool srcRow = src != rows[0].constEnd();
+        const bool dstRow = dst != rows[1].constEnd();
+        const RowHash source = srcRow ? RowHash(src->hash) : RowHash();
+        const RowHash target = dstRow ? RowHash(dst->hash) : RowHash();
         const TrackedRecord *found = m_records.find(view(keyJson));
         const bool tracked = found != nullptr;
-        Tracked t = tracked ? Tracked{found->state(), found->status} : Tracked{};
+        // A key not held is agreed absent on both sides: it appeared since.
+        Tracked t = tracked ? Tracked{found->state(), found->status}
+                            : Tracked{RecordState{RowHash(), RowHash(), RowHash(), 0, 0},
+                                      RecordStatus::InSync};
         const bool sourceMoved = p.sourceAt >= 0;
         const bool targetMoved = p.targetAt >= 0;
-        // A side said to have moved but read back as it was: not visible yet, read it again.
-        const RecordState known = tracked ? t.state : RecordState{};
-        const bool invisible =
-            tracked ? ((sourceMoved && source == known.source && !targetMoved)
-                       || (targetMoved && target == known.target && !sourceMoved))
-                    : (sourceMoved != targetMoved && source == target);
+        // A side said to have moved that reads back as it was is not visible yet (PostgreSQL
+        // sends a commit to logical decoding a moment before other sessions see it): the whole
+        // record waits for it, so the other side's change is never judged alone.
+        const bool invisible = (sourceMoved && source == t.state.source)
+                               || (targetMoved && target == t.state.target);
         if (invisible && later && p.rereads < MaxRereads) {
             for (const bool side : {true, false}) {
                 const qint64 at = side ? p.sourceAt : p.targetAt;
@@ -262,66 +295,69 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
                     later->append({side ? ChangeSide::Source : ChangeSide::Target, p.key, at,
                                    p.rereads + 1});
             }
+            if (p.unknown)
+                later->append({ChangeSide::Unknown, p.key, 0, p.rereads + 1});
             continue;
         }
-        // A record leaves agreement through one side: the other side still holds what both
-        // agreed on, so that becomes the baseline (also for a first-comparison difference,
-        // once we learn which side moved).
-        QByteArray baselineFields;
-        if (!t.state.baseline && !p.unknown && sourceMoved != targetMoved) {
-            const bool fromTarget = sourceMoved; // the side that did not move
-            const auto &holder = fromTarget ? dst : src;
-            const bool present = holder != rows[fromTarget ? 1 : 0].constEnd();
-            t.state.baseline = present ? RowHash(holder->hash) : RowHash();
-            baselineFields = present ? fieldsJson(holder->fields) : QByteArray("null");
-        } else if (!tracked && sourceMoved && targetMoved) {
-            // Both sides left the row they agreed on within one batch: whatever that row was,
-            // neither still holds it, so if they now differ it is a conflict. Its content is
-            // gone (feeds carry no old values), hence a baseline known only by that fact.
-            t.state.baseline = RowHash(UnknownAgreedRow);
-        }
         const RecordState previous = t.state;
+        const RecordStatus previousStatus = t.status;
         t.state.source = source;
         t.state.target = target;
         if (sourceMoved)
             t.state.sourceChangedAtMs = p.sourceAt;
         if (targetMoved)
             t.state.targetChangedAtMs = p.targetAt;
-
+        // Both sides hold the same row (or neither holds one): that is the new agreement.
+        QByteArray baselineFields;
+        if (source == target) {
+            t.state.baseline = source;
+            if (previous.baseline != t.state.baseline)
+                baselineFields = srcRow ? fieldsJson(src->fields) : QByteArray("null");
+        } else if (previousStatus == RecordStatus::InSync && previous.baseline && *previous.baseline) {
+            // Leaving agreement: a side still at the baseline shows the agreed field values.
+            if (srcRow && source == *previous.baseline)
+                baselineFields = fieldsJson(src->fields);
+            else if (dstRow && target == *previous.baseline)
+                baselineFields = fieldsJson(dst->fields);
+        }
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
-        if (status == RecordStatus::InSync) {
-            if (!tracked) {
-                // Still (or again) in sync; unless both sides just deleted a record they held.
-                if (!source && sourceMoved && targetMoved)
-                    m_counts[size_t(RecordStatus::InSync)] =
-                        std::max<qint64>(0, m_counts[size_t(RecordStatus::InSync)] - 1);
-                continue;
+        // Arrival: the side that was behind caught up; lag from the change to its arrival.
+        qint64 lag = 0;
+        const bool waiting = previousStatus == RecordStatus::Pending || previousStatus == RecordStatus::Late;
+        if (status == RecordStatus::InSync && waiting && previous.baseline) {
+            const bool sourceLed = *previous.baseline != previous.source;
+            const qint64 from = sourceLed ? t.state.sourceChangedAtMs : t.state.targetChangedAtMs;
+            const qint64 to = sourceLed ? t.state.targetChangedAtMs : t.state.sourceChangedAtMs;
+            if (from > 0 && to > 0) {
+                lag = std::max<qint64>(0, to - from);
+                m_lags.recordArrival(nowMs, lag);
             }
-            // Arrival: the side that was behind caught up; lag from the change to its arrival.
-            qint64 lag = 0;
-            const bool waiting = t.status == RecordStatus::Pending || t.status == RecordStatus::Late;
-            if (waiting && previous.baseline) {
-                const bool sourceLed = *previous.baseline != previous.source;
-                const qint64 from = sourceLed ? t.state.sourceChangedAtMs : t.state.targetChangedAtMs;
-                const qint64 to = sourceLed ? t.state.targetChangedAtMs : t.state.sourceChangedAtMs;
-                if (from > 0 && to > 0) {
-                    lag = std::max<qint64>(0, to - from);
-                    m_lags.recordArrival(nowMs, lag);
-                }
-            }
-            untrack(keyJson, source.has_value(), lag, nowMs, events, changes);
+        }
+        const qint64 age = status == RecordStatus::InSync
+                               ? lag
+                               : pendingAgeMs(t.state, nowMs, m_flow.direction);
+        if (!tracked && !source && !target)
+            continue; // never held, still on no side
+        setStatus(keyJson, t, tracked ? std::optional(previousStatus) : std::nullopt, status, age,
+                  nowMs, events);
+        // A change time alone matters only while the record is out of sync (lag, newest-wins).
+        const bool changed = previous.source != t.state.source || previous.target != t.state.target
+                             || previous.baseline != t.state.baseline || previousStatus != status
+                             || (status != RecordStatus::InSync && (sourceMoved || targetMoved));
+        if (!source && !target) {
+            // Gone from both sides: agreed absent, which is what a key not held means.
+            m_counts[size_t(RecordStatus::InSync)] =
+                std::max<qint64>(0, m_counts[size_t(RecordStatus::InSync)] - 1);
+            m_records.erase(view(keyJson));
+            changes.upserts.append(toStored(keyJson, t, baselineFields));
+            ++m_rowsSinceSnapshot;
             continue;
         }
-        // Newly tracked: it was counted in sync if both sides held the agreed row.
-        std::optional<RecordStatus> from = t.status;
-        if (!tracked)
-            from = previous.baseline && *previous.baseline ? std::optional(RecordStatus::InSync)
-                                                           : std::nullopt;
-        setStatus(keyJson, t, from, status, pendingAgeMs(t.state, nowMs, m_flow.direction), nowMs,
-                  events);
         store(keyJson, t);
-        if (!baselineFields.isEmpty() || !tracked || sourceMoved || targetMoved)
+        if (changed || !baselineFields.isEmpty()) {
             changes.upserts.append(toStored(keyJson, t, baselineFields));
+            ++m_rowsSinceSnapshot;
+        }
     }
 }
 

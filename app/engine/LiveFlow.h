@@ -24,8 +24,11 @@ class Connector;
 class RowLock;
 struct BoundStatement;
 class RowEncoder;
+struct DiffOptions;
 struct DiffResult;
+struct FlowSnapshot;
 struct StateChanges;
+class StateStore;
 
 // Which side a change was seen on; Unknown for what a verification scan found.
 enum class ChangeSide { Source, Target, Unknown };
@@ -49,9 +52,10 @@ struct StatusEvent
     qint64 lagMs = 0;
 };
 
-// The live state of one flow: every record that is not in sync (in memory, with its baseline
-// persisted), the counts by status, and the arrival lags. In-sync records cost nothing: their
-// baseline is their current row.
+// The live state of one flow: every record with both sides' row hashes and the row both last
+// agreed on (its baseline), in memory and persisted; the counts by status; the arrival lags.
+// A key the table does not hold is agreed to exist on neither side, so a key that appears after
+// the first comparison is a new record (pending) rather than a missing one.
 class LiveFlow
 {
 public:
@@ -65,9 +69,14 @@ public:
     [[nodiscard]] bool isOpen() const { return m_encoder != nullptr; }
     void close();
 
-    // Takes a full comparison (with records) plus the stored baselines as the starting state.
-    void load(const DiffResult &diff, const QList<StoredBaseline> &stored, qint64 nowMs,
-              QList<StatusEvent> &events, StateChanges &changes);
+    // One full comparison of `flow` that fills `records` with every record it saw (each side's
+    // row hash; no baseline yet), streamed from the merge. Throws SyncError.
+    static DiffResult compare(const Workspace &workspace, const FlowSpec &flow,
+                              RecordTable &records, DiffOptions options);
+    // Takes what compare() found plus the stored baselines as the starting state, and a fresh
+    // snapshot of every baseline into `changes`.
+    void load(RecordTable &&scanned, StateStore &store, qint64 nowMs, QList<StatusEvent> &events,
+              StateChanges &changes);
     // Re-reads the changed keys on both sides and reclassifies them. A change a feed reported
     // that the read does not show yet goes to `later`, to be read again: PostgreSQL sends a
     // committed transaction to logical decoding a moment before other sessions can see it.
@@ -75,8 +84,14 @@ public:
                StateChanges &changes, QList<KeyChange> *later = nullptr);
 
     static constexpr int MaxRereads = 10;
-    // Keys a verification scan disagrees with the live state on (to be re-read via apply()).
-    [[nodiscard]] QList<KeyChange> suspects(const DiffResult &diff) const;
+    // Keys a verification scan (compare()) disagrees with the live state on, to be re-read
+    // through apply().
+    [[nodiscard]] QList<KeyChange> suspects(const RecordTable &scanned) const;
+    // Every record's baseline, packed for the state store (rows written before it are folded in).
+    [[nodiscard]] FlowSnapshot snapshot();
+    // Baseline rows written since the last snapshot: a new one is worth it past a share of the
+    // flow's records.
+    [[nodiscard]] qint64 rowsSinceSnapshot() const { return m_rowsSinceSnapshot; }
     // The canonical JSON of a key given as text; throws SyncError for a key of the wrong shape.
     [[nodiscard]] QByteArray keyJson(const KeyText &key);
     // One record read fresh from both sides and set against its stored baseline (the
@@ -130,8 +145,6 @@ private:
     // Moves a record between status counts (`from` nullopt: it was not counted anywhere).
     void setStatus(const QByteArray &keyJson, Tracked &t, std::optional<RecordStatus> from,
                    RecordStatus to, qint64 lagMs, qint64 nowMs, QList<StatusEvent> &events);
-    void untrack(const QByteArray &keyJson, bool present, qint64 lagMs, qint64 nowMs,
-                 QList<StatusEvent> &events, StateChanges &changes);
     [[nodiscard]] StoredBaseline toStored(const QByteArray &keyJson, const Tracked &t,
                                           const QByteArray &fieldValues) const;
 
@@ -145,6 +158,7 @@ private:
     RecordTable m_records; // keyed by the key's JSON, which is canonical
     std::array<qint64, 8> m_counts{};
     LagStats m_lags;
+    qint64 m_rowsSinceSnapshot = 0;
 };
 
 } // namespace syncdesk

@@ -174,7 +174,8 @@ DiffResult Reconciler::run(const DiffOptions &options)
     std::promise<FlowPlan> planPromise;
     const std::shared_future<FlowPlan> plan = planPromise.get_future().share();
     for (Side &s : sides)
-        s.thread = std::thread(drive, std::ref(s), std::cref(m_flow), plan, options.listRecords);
+        s.thread = std::thread(drive, std::ref(s), std::cref(m_flow), plan,
+                               options.listRecords || bool(options.onRecord));
 
     auto stopAll = [&](const SyncError &error) {
         try {
@@ -216,7 +217,14 @@ DiffResult Reconciler::run(const DiffOptions &options)
         Cursor dst(sides[1]);
         const qsizetype fieldCount = m_flow.fields.size();
         auto record = [&](RecordStatus status, const Cursor *s, const Cursor *t) {
-            if (!options.listRecords)
+            if (options.onRecord) {
+                const Cursor *any = s ? s : t;
+                const quint64 sourceHash = s ? s->hash() : 0;
+                const quint64 targetHash = t ? t->hash() : 0;
+                options.onRecord(any->batch().displayKey(any->row()), s ? &sourceHash : nullptr,
+                                 t ? &targetHash : nullptr);
+            }
+            if (!options.listRecords || status == RecordStatus::InSync)
                 return;
             RecordDiff r;
             r.status = status;
@@ -258,6 +266,7 @@ DiffResult Reconciler::run(const DiffOptions &options)
             } else {
                 if (src.hash() == dst.hash()) {
                     ++result.inSync;
+                    record(RecordStatus::InSync, &src, &dst);
                 } else {
                     ++result.different;
                     record(RecordStatus::Different, &src, &dst);

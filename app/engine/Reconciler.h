@@ -4,6 +4,7 @@
 #include "model/Workspace.h"
 
 #include <functional>
+#include <string_view>
 
 namespace syncdesk {
 
@@ -13,6 +14,10 @@ struct DiffOptions
     // Called now and then from the merge with the records compared so far; returning false
     // cancels the comparison: run() stops both scans and throws SyncError.
     std::function<bool(qint64 records)> progress;
+    // Called from the merge for every record, in sync or not, in key order: the key's
+    // canonical JSON and each side's row hash (nullptr where the side has no row). The live
+    // engine builds its record table from it without holding a list of results.
+    std::function<void(std::string_view keyJson, const quint64 *source, const quint64 *target)> onRecord;
 };
 
 // One full comparison of a flow: both sides are scanned at once, each on its own thread and

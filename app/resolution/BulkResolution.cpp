@@ -46,15 +46,14 @@ QList<BulkRecord> BulkResolution::select(const BulkRule &rule)
         throw SyncError(QStringLiteral("flow '%1' compares no field '%2'").arg(rule.flow, rule.field));
 
     // The status needs the baselines: a fresh comparison set against the stored ones.
-    DiffOptions options;
-    options.listRecords = true;
-    const DiffResult diff = Reconciler(m_workspace, *spec).run(options);
+    RecordTable scanned;
+    LiveFlow::compare(m_workspace, *spec, scanned, {});
     LiveFlow flow(m_workspace, *spec);
     flow.open();
     QList<StatusEvent> events;
-    StateChanges changes;
+    StateChanges changes; // not written: the live engine owns the flow's baselines
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    flow.load(diff, m_store.baselines(rule.flow), now, events, changes);
+    flow.load(std::move(scanned), m_store, now, events, changes);
     QList<QByteArray> keys = flow.keysWith(rule.status);
     if (!rule.keys.isEmpty()) {
         const QSet<QByteArray> selected(rule.keys.cbegin(), rule.keys.cend());

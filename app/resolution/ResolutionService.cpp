@@ -120,6 +120,17 @@ bool holds(const std::optional<EncodedRow> &row, const Row &values)
     return row->fields == *values;
 }
 
+// The field values both sides hold after a resolution, as the state store keeps a baseline's.
+QByteArray agreedFieldsJson(const RecordDetail &d)
+{
+    if (!d.state.source)
+        return QByteArrayLiteral("null");
+    QJsonArray a;
+    for (const FieldDetail &f : d.fields)
+        a.append(f.source ? QJsonValue(QString::fromUtf8(*f.source)) : QJsonValue());
+    return QJsonDocument(a).toJson(QJsonDocument::Compact);
+}
+
 QString sideName(bool source)
 {
     return source ? QStringLiteral("source") : QStringLiteral("target");
@@ -442,15 +453,27 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
     QJsonValue after;
     if (result.outcome == ResolveResult::Outcome::Applied || !committed.isEmpty()) {
         try {
+            const RecordDetail now = f.detail(plan.key, std::nullopt, 0);
             if (result.outcome == ResolveResult::Outcome::Applied) {
                 StateChanges changes;
-                if (plan.restoreBaseline)
+                if (plan.restoreBaseline) {
                     changes.upserts.append(*plan.restoreBaseline);
-                else
+                } else if (now.state.source == now.state.target) {
+                    // The new agreement is the baseline from now on, also for a later restart.
+                    StoredBaseline b;
+                    b.flow = seen.flow;
+                    b.keyJson = seen.keyJson;
+                    b.hash = now.state.source;
+                    b.inSync = true;
+                    b.fieldValues = agreedFieldsJson(now);
+                    b.sourceChangedAtMs = now.state.sourceChangedAtMs;
+                    b.targetChangedAtMs = now.state.targetChangedAtMs;
+                    changes.upserts.append(b);
+                } else {
                     changes.removals.append({seen.flow, seen.keyJson});
+                }
                 m_store.apply(changes);
             }
-            const RecordDetail now = f.detail(plan.key, std::nullopt, 0);
             after = QJsonObject{{QStringLiteral("source"), sideJson(now, true)},
                                 {QStringLiteral("target"), sideJson(now, false)}};
         } catch (const SyncError &e) {

@@ -63,8 +63,10 @@ void EngineWorker::sendRecords(const QString &flow)
             continue;
         FlowRecords out;
         out.flow = flow;
-        out.rows.reserve(f->trackedRecords());
+        out.rows.reserve(f->trackedRecords() - f->count(RecordStatus::InSync));
         f->records().forEach([&](std::string_view key, const TrackedRecord &r) {
+            if (r.status == RecordStatus::InSync)
+                return; // the records view lists what is out of sync
             const RecordState state = r.state();
             const qint64 age = pendingAgeMs(state, now, f->spec().direction);
             out.rows.append({QByteArray(key.data(), qsizetype(key.size())), r.status,

@@ -1,5 +1,6 @@
 #include "StateStore.h"
 
+#include "BaselineSnapshot.h"
 #include "PostgresStateStore.h"
 #include "SqliteStateStore.h"
 #include "model/SyncError.h"
@@ -93,6 +94,11 @@ void StateChanges::append(StateChanges &&later)
         feedPositions.removeIf([&feed](const std::pair<QString, QString> &p) { return p.first == feed; });
         feedPositions.append({feed, position});
     }
+    // A later snapshot holds everything the earlier one did; upserts still follow it.
+    for (FlowSnapshot &s : later.snapshots) {
+        snapshots.removeIf([&s](const FlowSnapshot &e) { return e.flow == s.flow; });
+        snapshots.append(std::move(s));
+    }
 }
 
 void StateStore::apply(const StateChanges &changes)
@@ -106,22 +112,37 @@ void StateStore::apply(const StateChanges &changes)
         for (const auto &[flow, key] : changes.removals)
             exec(QStringLiteral("DELETE FROM baselines WHERE flow = ? AND record_key = ?"),
                  {flow, QString::fromUtf8(key)});
+        // A snapshot holds every record's baseline as of now: the in-sync rows it folds in go.
+        for (const FlowSnapshot &snap : changes.snapshots) {
+            exec(QStringLiteral("INSERT INTO baseline_snapshots (flow, records, taken_at, snapshot) "
+                                "VALUES (?, ?, ?, ?) ON CONFLICT (flow) DO UPDATE SET "
+                                "records = excluded.records, taken_at = excluded.taken_at, "
+                                "snapshot = excluded.snapshot"),
+                 {snap.flow, snap.records, QDateTime::currentMSecsSinceEpoch(),
+                  QString::fromLatin1(snap.text)});
+            exec(QStringLiteral("DELETE FROM baselines WHERE flow = ? AND in_sync = 1"), {snap.flow});
+        }
         for (const StoredBaseline &b : changes.upserts) {
             exec(QStringLiteral(
-                     "INSERT INTO baselines (flow, record_key, present, row_hash, field_values, "
-                     "source_changed_at, target_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT (flow, record_key) DO UPDATE SET present = excluded.present, "
-                     "row_hash = excluded.row_hash, "
-                     // Unknown field values (NULL) keep the ones stored when the record left
-                     // agreement: they are what both sides last agreed on.
-                     "field_values = COALESCE(excluded.field_values, baselines.field_values), "
+                     "INSERT INTO baselines (flow, record_key, known, present, row_hash, "
+                     "field_values, in_sync, source_changed_at, target_changed_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (flow, record_key) DO UPDATE SET known = excluded.known, "
+                     "present = excluded.present, row_hash = excluded.row_hash, "
+                     // Unknown field values (NULL) keep the stored ones while the agreed row is
+                     // the same: they are what both sides last agreed on.
+                     "field_values = CASE WHEN excluded.field_values IS NULL "
+                     "AND excluded.known = baselines.known AND excluded.present = baselines.present "
+                     "AND excluded.row_hash IS NOT DISTINCT FROM baselines.row_hash "
+                     "THEN baselines.field_values ELSE excluded.field_values END, "
+                     "in_sync = excluded.in_sync, "
                      "source_changed_at = excluded.source_changed_at, "
                      "target_changed_at = excluded.target_changed_at"),
-                 {b.flow, QString::fromUtf8(b.keyJson), b.hash ? 1 : 0,
+                 {b.flow, QString::fromUtf8(b.keyJson), b.known ? 1 : 0, b.hash ? 1 : 0,
                   b.hash ? QVariant(qint64(*b.hash)) : QVariant(QMetaType(QMetaType::LongLong)),
                   b.fieldValues.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
                                           : QVariant(QString::fromUtf8(b.fieldValues)),
-                  b.sourceChangedAtMs, b.targetChangedAtMs});
+                  b.inSync ? 1 : 0, b.sourceChangedAtMs, b.targetChangedAtMs});
         }
         for (const auto &[feed, position] : changes.feedPositions) {
             const QStringList parts = feed.split(u'/');
@@ -141,8 +162,8 @@ void StateStore::apply(const StateChanges &changes)
 namespace {
 
 const QString baselineColumns = QStringLiteral(
-    "SELECT record_key, present, row_hash, field_values, source_changed_at, target_changed_at "
-    "FROM baselines WHERE flow = ?");
+    "SELECT record_key, present, row_hash, field_values, source_changed_at, target_changed_at, "
+    "known, in_sync FROM baselines WHERE flow = ?");
 
 } // namespace
 
@@ -165,7 +186,35 @@ StoredBaseline StateStore::toBaseline(const QString &flow, const QVariantList &r
     b.fieldValues = r.value(3).toString().toUtf8();
     b.sourceChangedAtMs = r.value(4).toLongLong();
     b.targetChangedAtMs = r.value(5).toLongLong();
+    b.known = r.value(6).toInt() != 0;
+    b.inSync = r.value(7).toInt() != 0;
     return b;
+}
+
+bool StateStore::forEachBaseline(const QString &flow,
+                                 const std::function<void(const StoredBaseline &)> &f)
+{
+    bool complete = false;
+    StoredBaseline b;
+    b.flow = flow;
+    forEachRow(QStringLiteral("SELECT snapshot FROM baseline_snapshots WHERE flow = ?"), {flow},
+               [&](const QVariantList &row) {
+                   complete = true;
+                   BaselineSnapshot::read(row.value(0).toString().toLatin1(),
+                                          [&](std::string_view key, const std::optional<RowHash> &hash) {
+                                              b.keyJson = QByteArray(key.data(), qsizetype(key.size()));
+                                              b.known = hash.has_value();
+                                              b.hash = hash.value_or(RowHash());
+                                              b.inSync = true;
+                                              f(b);
+                                          });
+                   return false;
+               });
+    forEachRow(baselineColumns, {flow}, [&](const QVariantList &row) {
+        f(toBaseline(flow, row));
+        return true;
+    });
+    return complete;
 }
 
 QList<StoredBaseline> StateStore::baselines(const QString &flow)

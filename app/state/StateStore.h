@@ -16,16 +16,26 @@ namespace syncdesk {
 
 struct Workspace;
 
-// One persisted baseline: the row both sides of a flow last agreed on, for a record that is not
-// in sync.
+// One persisted baseline: the row both sides of a flow last agreed on. Rows are kept for records
+// out of sync and for those that changed since the flow's last snapshot (BaselineSnapshot).
 struct StoredBaseline
 {
     QString flow;
     QByteArray keyJson;     // ["SKU-1"]
+    bool known = true;      // false: no baseline (the record differed at the first comparison)
     RowHash hash;           // nullopt: agreed that the record does not exist
+    bool inSync = false;    // the record was in sync when written: folded into the next snapshot
     QByteArray fieldValues; // JSON array of canonical texts (null for NULL); empty: unknown
     qint64 sourceChangedAtMs = 0;
     qint64 targetChangedAtMs = 0;
+};
+
+// A flow's baselines packed at one moment (BaselineSnapshot::toText()).
+struct FlowSnapshot
+{
+    QString flow;
+    qint64 records = 0;
+    QByteArray text;
 };
 
 // Everything one processed batch of changes persists, written in one transaction so that a feed
@@ -35,9 +45,12 @@ struct StateChanges
     QList<StoredBaseline> upserts;
     QList<QPair<QString, QByteArray>> removals; // (flow, keyJson): back in sync
     QList<std::pair<QString, QString>> feedPositions; // ("system/feed", position)
+    // Written before the upserts, so a batch appended after a snapshot still overrides it.
+    QList<FlowSnapshot> snapshots;
     [[nodiscard]] bool isEmpty() const
     {
-        return upserts.isEmpty() && removals.isEmpty() && feedPositions.isEmpty();
+        return upserts.isEmpty() && removals.isEmpty() && feedPositions.isEmpty()
+               && snapshots.isEmpty();
     }
     // Adds a later batch, as if both were applied in turn: a record's last word wins (a later
     // removal drops an earlier upsert and the other way round), and so does a feed's position.
@@ -66,7 +79,14 @@ public:
     [[nodiscard]] static std::unique_ptr<StateStore> open(const Workspace &workspace);
 
     void apply(const StateChanges &changes);
+    // The stored rows of a flow's baselines (records out of sync, and changes since its
+    // snapshot), without the snapshot.
     [[nodiscard]] QList<StoredBaseline> baselines(const QString &flow);
+    // Every baseline of a flow: its snapshot's records first (fieldValues empty), then the rows
+    // written since, which override them (a key can come twice: the later wins). Returns true
+    // when the flow has a snapshot, i.e. the set is complete: a key in neither is agreed to
+    // exist on no side.
+    bool forEachBaseline(const QString &flow, const std::function<void(const StoredBaseline &)> &f);
     [[nodiscard]] std::optional<StoredBaseline> baseline(const QString &flow, const QByteArray &keyJson);
     [[nodiscard]] std::optional<QString> feedPosition(const QString &systemFeed);
     [[nodiscard]] int schemaVersion();

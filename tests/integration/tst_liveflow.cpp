@@ -70,6 +70,13 @@ class TestLiveFlow : public QObject
     TestSystem m_target;
     QString m_table;
     Workspace m_ws;
+    std::unique_ptr<StateStore> m_store; // the state store start() loads from (empty)
+
+    // Records not in sync: the flow holds every record, in sync too.
+    static qint64 outOfSync(const LiveFlow &live)
+    {
+        return live.trackedRecords() - live.count(RecordStatus::InSync);
+    }
 
     // Both SQLite files get a fresh table of `rows` devices K1..Kn (model Mi, qty i), and the
     // workspace a one-way flow "f" over it with an SLA of `slaSeconds`.
@@ -103,10 +110,13 @@ class TestLiveFlow : public QObject
     {
         try {
             live.open();
-            DiffOptions options;
-            options.listRecords = true;
-            const DiffResult diff = Reconciler(m_ws, m_ws.flows.first()).run(options);
-            live.load(diff, {}, nowMs, *events, *changes);
+            Workspace stateWs;
+            stateWs.state = QDir(m_dir.path()).absoluteFilePath(
+                QStringLiteral("load-%1.db").arg(m_case));
+            m_store = StateStore::open(stateWs);
+            RecordTable scanned;
+            const DiffResult diff = LiveFlow::compare(m_ws, m_ws.flows.first(), scanned, {});
+            live.load(std::move(scanned), *m_store, nowMs, *events, *changes);
             if (diffOut)
                 *diffOut = diff;
             return true;
@@ -156,14 +166,25 @@ private slots:
                  QStringList({QStringLiteral("[\"K3\"] different 0"),
                               QStringLiteral("[\"K5\"] missing_in_target 0"),
                               QStringLiteral("[\"K9\"] missing_in_source 0")}));
-        QVERIFY(changes.isEmpty());
-        QCOMPARE(live.trackedRecords(), 3);
+        // Persisted: one snapshot of all six records' baselines, and a row for each record out
+        // of sync, whose baseline is unknown (a first comparison cannot say who changed).
+        QCOMPARE(changes.snapshots.size(), 1);
+        QCOMPARE(changes.snapshots.first().records, 6);
+        QCOMPARE(keysOf(changes.upserts),
+                 QStringList({QStringLiteral("f [\"K3\"]"), QStringLiteral("f [\"K5\"]"),
+                              QStringLiteral("f [\"K9\"]")}));
+        for (const StoredBaseline &b : changes.upserts)
+            QVERIFY(!b.known);
+        QCOMPARE(outOfSync(live), 3);
+        QCOMPARE(live.trackedRecords(), 6);
         QCOMPARE(live.count(RecordStatus::InSync), 3);
         QCOMPARE(live.count(RecordStatus::Different), 1);
         QCOMPARE(live.count(RecordStatus::MissingInTarget), 1);
         QCOMPARE(live.count(RecordStatus::MissingInSource), 1);
         QCOMPARE(live.status(json(QStringLiteral("K3"))), std::optional(RecordStatus::Different));
-        QVERIFY(!live.status(json(QStringLiteral("K1"))).has_value());
+        QCOMPARE(live.status(json(QStringLiteral("K1"))), std::optional(RecordStatus::InSync));
+        QCOMPARE(live.state(json(QStringLiteral("K1")))->baseline,
+                 std::optional(live.state(json(QStringLiteral("K1")))->source));
         const auto k3 = live.state(json(QStringLiteral("K3")));
         QVERIFY(k3.has_value());
         QVERIFY(!k3->baseline.has_value());
@@ -197,7 +218,7 @@ private slots:
         QCOMPARE(describe(events, T0 + 1500), QStringList{QStringLiteral("[\"K1\"] pending 500")});
         QCOMPARE(live.count(RecordStatus::Pending), 1);
         QCOMPARE(live.count(RecordStatus::InSync), 2);
-        QCOMPARE(live.trackedRecords(), 1);
+        QCOMPARE(outOfSync(live), 1);
         const auto pending = live.state(json(QStringLiteral("K1")));
         QVERIFY(pending.has_value());
         QVERIFY(pending->baseline.has_value() && pending->baseline->has_value());
@@ -239,10 +260,16 @@ private slots:
                  QStringList{QStringLiteral("[\"K1\"] in_sync 11000")});
         QCOMPARE(live.count(RecordStatus::Late), 0);
         QCOMPARE(live.count(RecordStatus::InSync), 3);
-        QCOMPARE(live.trackedRecords(), 0);
-        QVERIFY(!live.state(json(QStringLiteral("K1"))).has_value());
-        QCOMPARE(keysOf(changes.removals), QStringList{QStringLiteral("f [\"K1\"]")});
-        QVERIFY(changes.upserts.isEmpty());
+        QCOMPARE(outOfSync(live), 0);
+        // The new agreement is K1's baseline from now on, persisted with its values.
+        const auto arrived = live.state(json(QStringLiteral("K1")));
+        QVERIFY(arrived.has_value());
+        QCOMPARE(*arrived->baseline, arrived->source);
+        QCOMPARE(keysOf(changes.upserts), QStringList{QStringLiteral("f [\"K1\"]")});
+        QVERIFY(changes.upserts.first().inSync);
+        QCOMPARE(changes.upserts.first().hash, arrived->source);
+        QCOMPARE(changes.upserts.first().fieldValues, QByteArray("[\"new\",\"1\"]"));
+        QVERIFY(changes.removals.isEmpty());
         QCOMPARE(live.lags().totalArrivals(), 1);
         QCOMPARE(live.lags().totalBreaches(), 1);
         QCOMPARE(live.lags().summary(T0 + 12'500, LagStats::HourMs).max, 11'000);
@@ -272,7 +299,7 @@ private slots:
 
         QVERIFY(events.isEmpty());
         QVERIFY(changes.isEmpty());
-        QCOMPARE(live.trackedRecords(), 0);
+        QCOMPARE(outOfSync(live), 0);
         QCOMPARE(live.count(RecordStatus::InSync), 3);
     }
 
@@ -299,15 +326,15 @@ private slots:
                  qPrintable(error));
         QVERIFY(events.isEmpty());
         QVERIFY(changes.isEmpty());
-        QCOMPARE(live.trackedRecords(), 0);
+        QCOMPARE(outOfSync(live), 0);
 
         // Mixed with a valid key: only that one counts.
         QVERIFY2(apply(live, {two, change(ChangeSide::Source, QStringLiteral("K2"), T0 + 10)},
                        T0 + 100, &events, &changes, &error),
                  qPrintable(error));
         QCOMPARE(describe(events, T0 + 100), QStringList{QStringLiteral("[\"K2\"] pending 90")});
-        QCOMPARE(live.trackedRecords(), 1);
-        QVERIFY(!live.status(json(QStringLiteral("K1"))).has_value());
+        QCOMPARE(outOfSync(live), 1);
+        QCOMPARE(live.status(json(QStringLiteral("K1"))), std::optional(RecordStatus::InSync));
     }
 
     // Given a record in sync, when both sides change it differently in one batch, then it is a
@@ -335,7 +362,7 @@ private slots:
         QCOMPARE(describe(events, T0 + 300), QStringList{QStringLiteral("[\"K2\"] conflict 0")});
         QCOMPARE(live.count(RecordStatus::Conflict), 1);
         QCOMPARE(live.count(RecordStatus::InSync), 2);
-        QCOMPARE(live.trackedRecords(), 1);
+        QCOMPARE(outOfSync(live), 1);
         const auto k2 = live.state(json(QStringLiteral("K2")));
         QVERIFY(k2.has_value() && k2->baseline.has_value());
         QVERIFY(*k2->baseline != k2->source && *k2->baseline != k2->target);
@@ -351,7 +378,7 @@ private slots:
     }
 
     // Given a record in sync, when both sides change it to the same row in one batch, then it
-    // is still in sync and nothing is emitted.
+    // is still in sync, nothing is emitted, and the new row is its persisted baseline.
     void shouldStayInSyncWhenBothSidesMakeTheSameChange()
     {
         QString error;
@@ -369,7 +396,9 @@ private slots:
                        T0 + 300, &events, &changes, &error),
                  qPrintable(error));
         QVERIFY(events.isEmpty());
-        QVERIFY(changes.isEmpty());
+        QCOMPARE(keysOf(changes.upserts), QStringList{QStringLiteral("f [\"K2\"]")});
+        QVERIFY(changes.upserts.first().inSync);
+        QCOMPARE(changes.upserts.first().hash, live.state(json(QStringLiteral("K2")))->source);
         QCOMPARE(live.count(RecordStatus::InSync), 3);
     }
 
@@ -404,7 +433,7 @@ private slots:
         QCOMPARE(live.count(RecordStatus::Pending), 0);
         QCOMPARE(live.count(RecordStatus::Conflict), 1);
         QCOMPARE(live.count(RecordStatus::InSync), 2);
-        QCOMPARE(live.trackedRecords(), 1);
+        QCOMPARE(outOfSync(live), 1);
         const auto k2 = live.state(json(QStringLiteral("K2")));
         QVERIFY(k2.has_value());
         QCOMPARE(*k2->baseline, agreed); // still the row both agreed on
@@ -460,9 +489,9 @@ private slots:
         QCOMPARE(stored.first().fieldValues, QByteArray("[\"M2\",\"2\"]"));
     }
 
-    // Given a scan that only knows "K1 differs", when applied, then K1 is different without an
-    // invented baseline: a scan cannot say which side moved.
-    void shouldNotGuessTheSideOfAnUnknownChange()
+    // Given a scan that only knows "K1 differs" (no feed said which side), when applied, then
+    // the side that left K1's baseline is the one that changed: pending, not different.
+    void shouldJudgeAnUnknownChangeAgainstTheBaseline()
     {
         QString error;
         QVERIFY2(devices(3, 300, &error), qPrintable(error));
@@ -477,15 +506,16 @@ private slots:
         QVERIFY2(apply(live, {change(ChangeSide::Unknown, QStringLiteral("K1"), 0)}, T0 + 10,
                        &events, &changes, &error),
                  qPrintable(error));
-        QCOMPARE(describe(events, T0 + 10), QStringList{QStringLiteral("[\"K1\"] different 0")});
+        QCOMPARE(describe(events, T0 + 10), QStringList{QStringLiteral("[\"K1\"] pending 0")});
         const auto k1 = live.state(json(QStringLiteral("K1")));
         QVERIFY(k1.has_value());
-        QVERIFY(!k1->baseline.has_value());
-        QCOMPARE(live.count(RecordStatus::Different), 1);
+        QCOMPARE(*k1->baseline, k1->target);
+        QCOMPARE(live.count(RecordStatus::Pending), 1);
     }
 
     // Given a record deleted at the source (pending), when the target deletes it too, then it
-    // leaves tracking with an in_sync event but is not counted in sync: it no longer exists.
+    // leaves the table with an in_sync event but is not counted in sync: it no longer exists,
+    // and its persisted baseline says both agree it is absent.
     void shouldStopTrackingARecordDeletedOnBothSides()
     {
         QString error;
@@ -510,10 +540,12 @@ private slots:
                        T0 + 500, &events, &changes, &error),
                  qPrintable(error));
         QCOMPARE(describe(events, T0 + 500), QStringList{QStringLiteral("[\"K3\"] in_sync 300")});
-        QCOMPARE(live.trackedRecords(), 0);
+        QCOMPARE(outOfSync(live), 0);
+        QCOMPARE(live.trackedRecords(), 2);
         QCOMPARE(live.count(RecordStatus::Pending), 0);
         QCOMPARE(live.count(RecordStatus::InSync), 2);
-        QCOMPARE(keysOf(changes.removals), QStringList{QStringLiteral("f [\"K3\"]")});
+        QCOMPARE(keysOf(changes.upserts), QStringList{QStringLiteral("f [\"K3\"]")});
+        QVERIFY(changes.upserts.first().known && !changes.upserts.first().hash);
     }
 
     // Given a record in sync, when both sides delete it within one batch, then it is no longer
@@ -535,7 +567,7 @@ private slots:
                         change(ChangeSide::Target, QStringLiteral("K3"), T0 + 150)},
                        T0 + 200, &events, &changes, &error),
                  qPrintable(error));
-        QCOMPARE(live.trackedRecords(), 0);
+        QCOMPARE(live.trackedRecords(), 2);
         QCOMPARE(live.count(RecordStatus::InSync), 2);
     }
 };

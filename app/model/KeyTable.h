@@ -1,0 +1,172 @@
+#pragma once
+
+#include <QtGlobal>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace syncdesk {
+
+// XXH3 of a key's bytes: where a key lives in a KeyTable (kept out of line so users of the
+// template need not see xxhash).
+[[nodiscard]] quint64 keyTableHash(std::string_view key);
+
+// A hash table from key bytes (a key's canonical JSON) to a small packed value: open
+// addressing over 32-bit indices, values in one dense vector, key bytes in one arena. About
+// 16 bytes plus the key and the value per entry, against ~190 for a node-based map of
+// QByteArrays: the live engine keeps every record of a flow in one (a million must fit in a
+// console's memory), and so do the order-free scans and the polling feeds' key sets.
+template<typename Value>
+class KeyTable
+{
+public:
+    [[nodiscard]] Value *find(std::string_view key)
+    {
+        const size_t slot = slotOf(key);
+        return slot == npos ? nullptr : &m_entries[m_slots[slot] - 1].value;
+    }
+    [[nodiscard]] const Value *find(std::string_view key) const
+    {
+        const size_t slot = slotOf(key);
+        return slot == npos ? nullptr : &m_entries[m_slots[slot] - 1].value;
+    }
+    // Adds `key` (which must be absent) with a default value. Invalidates pointers.
+    Value &insert(std::string_view key)
+    {
+        if ((m_entries.size() + 1) * 2 > m_slots.size())
+            grow();
+        const auto offset = quint32(m_keys.size());
+        m_keys.append(key);
+        m_entries.push_back({Value{}, offset, quint32(key.size())});
+        const size_t mask = m_slots.size() - 1;
+        size_t i = home(key);
+        while (m_slots[i] != 0)
+            i = (i + 1) & mask;
+        m_slots[i] = quint32(m_entries.size());
+        return m_entries.back().value;
+    }
+    // The value of `key`, inserted with a default value if it was absent.
+    Value &operator[](std::string_view key)
+    {
+        Value *v = find(key);
+        return v ? *v : insert(key);
+    }
+    // Returns false if `key` was absent. Invalidates pointers.
+    bool erase(std::string_view key)
+    {
+        size_t hole = slotOf(key);
+        if (hole == npos)
+            return false;
+        const quint32 index = m_slots[hole] - 1;
+        // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+        const size_t mask = m_slots.size() - 1;
+        m_slots[hole] = 0;
+        for (size_t j = (hole + 1) & mask; m_slots[j] != 0; j = (j + 1) & mask) {
+            const size_t h = home(keyOf(m_entries[m_slots[j] - 1]));
+            const bool movable = (j > hole) ? (h <= hole || h > j) : (h <= hole && h > j);
+            if (movable) {
+                m_slots[hole] = m_slots[j];
+                m_slots[j] = 0;
+                hole = j;
+            }
+        }
+        m_garbage += m_entries[index].keyLength;
+        // Keep entries dense: the last one moves into the gap.
+        const auto last = quint32(m_entries.size() - 1);
+        if (index != last) {
+            const size_t slot = slotOf(keyOf(m_entries[last]));
+            m_entries[index] = m_entries[last];
+            m_slots[slot] = index + 1;
+        }
+        m_entries.pop_back();
+        if (m_garbage > (1u << 20) && m_garbage * 2 > m_keys.size())
+            compactKeys();
+        return true;
+    }
+    void clear()
+    {
+        m_entries.clear();
+        m_slots.clear();
+        m_keys.clear();
+        m_garbage = 0;
+    }
+    [[nodiscard]] qsizetype size() const { return qsizetype(m_entries.size()); }
+
+    // f(std::string_view key, Value &value), in no particular order; f must not insert or erase.
+    template<typename F>
+    void forEach(F f)
+    {
+        for (Entry &e : m_entries)
+            f(keyOf(e), e.value);
+    }
+    template<typename F>
+    void forEach(F f) const
+    {
+        for (const Entry &e : m_entries)
+            f(keyOf(e), e.value);
+    }
+
+private:
+    static constexpr size_t npos = std::string_view::npos;
+
+    struct Entry
+    {
+        Value value;
+        quint32 keyOffset;
+        quint32 keyLength;
+    };
+
+    [[nodiscard]] std::string_view keyOf(const Entry &e) const
+    {
+        return std::string_view(m_keys).substr(e.keyOffset, e.keyLength);
+    }
+    [[nodiscard]] size_t home(std::string_view key) const
+    {
+        return size_t(keyTableHash(key)) & (m_slots.size() - 1);
+    }
+    [[nodiscard]] size_t slotOf(std::string_view key) const
+    {
+        if (m_slots.empty())
+            return npos;
+        const size_t mask = m_slots.size() - 1;
+        for (size_t i = home(key);; i = (i + 1) & mask) {
+            const quint32 v = m_slots[i];
+            if (v == 0)
+                return npos;
+            if (keyOf(m_entries[v - 1]) == key)
+                return i;
+        }
+    }
+    void grow()
+    {
+        m_slots.assign(std::max<size_t>(16, m_slots.size() * 2), 0);
+        const size_t mask = m_slots.size() - 1;
+        for (size_t e = 0; e < m_entries.size(); ++e) {
+            size_t i = home(keyOf(m_entries[e]));
+            while (m_slots[i] != 0)
+                i = (i + 1) & mask;
+            m_slots[i] = quint32(e + 1);
+        }
+    }
+    void compactKeys()
+    {
+        std::string keys;
+        keys.reserve(m_keys.size() - m_garbage);
+        for (Entry &e : m_entries) {
+            const std::string_view k = keyOf(e);
+            e.keyOffset = quint32(keys.size());
+            keys.append(k);
+        }
+        m_keys = std::move(keys);
+        m_garbage = 0;
+    }
+
+    std::vector<Entry> m_entries;
+    std::vector<quint32> m_slots; // entry index + 1; 0 is empty. Size: a power of two.
+    std::string m_keys;
+    size_t m_garbage = 0; // arena bytes of erased keys
+};
+
+} // namespace syncdesk
