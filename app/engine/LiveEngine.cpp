@@ -148,6 +148,16 @@ void LiveEngine::startFeeds()
                         rescanFlowsOf(feed->system().name);
                 });
         m_feeds.append(feed);
+        // A polling feed goes on from its kept marks: changes made while nobody watched are
+        // then reported with their own times, and none twice.
+        if (!feed->positionKind().isEmpty()) {
+            try {
+                if (const auto position = m_store->feedPosition(system.name + u'/' + feed->positionKind()))
+                    feed->resume(*position);
+            } catch (const SyncError &e) {
+                qCWarning(lcEngine).noquote() << e.message();
+            }
+        }
         feed->start();
     }
 }
@@ -300,8 +310,8 @@ void LiveEngine::onFeedChanges(ChangeFeed *feed, const QList<ChangeEvent> &event
             }
         }
     }
-    if (!position.isEmpty())
-        m_positions.insert(system + QStringLiteral("/logical"), position);
+    if (!position.isEmpty() && !feed->positionKind().isEmpty())
+        m_positions.insert(system + u'/' + feed->positionKind(), position);
     // Apply on the next pass of the event loop: alone, a change is handled at once; under load,
     // everything that arrived meanwhile forms one batch (one fetch per side).
     if (!m_flushScheduled) {

@@ -37,6 +37,11 @@ public:
     virtual void confirm(const QString &position) { Q_UNUSED(position) }
     // "logical (wal2json)", "polling", …: reported so operators know what they get.
     [[nodiscard]] virtual QString mode() const = 0;
+    // The name this feed's position is kept under in the state store ("system/<kind>"); empty
+    // when it keeps none. Positions come with changes() and are saved with the changes.
+    [[nodiscard]] virtual QString positionKind() const { return {}; }
+    // Where to go on from: the position the state store kept (called before start()).
+    virtual void resume(const QString &position) { Q_UNUSED(position) }
 
     [[nodiscard]] const SystemSpec &system() const { return m_system; }
     [[nodiscard]] bool isConnected() const { return m_connected; }

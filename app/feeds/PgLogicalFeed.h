@@ -25,6 +25,7 @@ public:
     void start() override;
     void confirm(const QString &position) override;
     [[nodiscard]] QString mode() const override { return QStringLiteral("logical (wal2json)"); }
+    [[nodiscard]] QString positionKind() const override { return QStringLiteral("logical"); }
 
     // The slot a workspace uses for a system: stable, unique per workspace file.
     [[nodiscard]] static QString slotName(const QString &workspacePath, const QString &system);

@@ -5,6 +5,8 @@
 #include "model/SyncError.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTimer>
 
 namespace syncdesk {
@@ -19,24 +21,80 @@ PgPollingFeed::PgPollingFeed(SystemSpec system, QList<Table> tables, int interva
 
 PgPollingFeed::~PgPollingFeed() = default;
 
+void PgPollingFeed::resume(const QString &position)
+{
+    const QJsonObject marks = QJsonDocument::fromJson(position.toUtf8()).object();
+    for (auto it = marks.begin(); it != marks.end(); ++it)
+        m_marks.insert(it.key(), PollMark::fromJson(it.value()));
+}
+
+QString PgPollingFeed::position() const
+{
+    QJsonObject marks;
+    for (auto it = m_marks.cbegin(); it != m_marks.cend(); ++it) {
+        if (it->isSet())
+            marks.insert(it.key(), it->toJson());
+    }
+    return QString::fromUtf8(QJsonDocument(marks).toJson(QJsonDocument::Compact));
+}
+
+QByteArray PgPollingFeed::from(const Table &t) const
+{
+    return (t.table.schema.isEmpty() ? QByteArray() : m_conn->quoteIdentifier(t.table.schema) + '.')
+           + m_conn->quoteIdentifier(t.table.name);
+}
+
+namespace {
+
+QList<std::optional<QString>> keyValues(PGresult *r, int row, int columns)
+{
+    QList<std::optional<QString>> out;
+    for (int k = 0; k < columns; ++k)
+        out.append(PQgetisnull(r, row, k) ? std::nullopt
+                                          : std::optional(QString::fromUtf8(PQgetvalue(r, row, k))));
+    return out;
+}
+
+ChangeEvent keyEvent(const TableRef &table, const QStringList &keyColumns,
+                     const QList<std::optional<QString>> &values, qint64 commitMs)
+{
+    ChangeEvent e;
+    e.table = table;
+    for (qsizetype i = 0; i < keyColumns.size(); ++i)
+        e.columns.insert(keyColumns[i], values.value(i));
+    e.commitMs = commitMs;
+    return e;
+}
+
+} // namespace
+
 void PgPollingFeed::start()
 {
     try {
         m_conn = std::make_unique<PgConnection>(
             system().conninfo, QStringLiteral("system '%1' (postgres) feed").arg(system().name));
-        // Start from the newest mark: what came before is the first comparison's business.
-        // After an outage the old marks stay, so nothing in between is skipped.
         for (const Table &t : m_tables) {
             const QString id = t.table.display();
-            if (m_marks.contains(id))
-                continue;
-            const QByteArray from = (t.table.schema.isEmpty() ? QByteArray()
-                                                              : m_conn->quoteIdentifier(t.table.schema) + '.')
-                                    + m_conn->quoteIdentifier(t.table.name);
+            PollMark &mark = m_marks[id];
+            // Learn the keys; after an outage, what was deleted meanwhile is reported.
+            QList<ChangeEvent> none;
+            m_deleted.insert(id, -1);
+            checkKeys(t, none);
+            if (mark.isSet())
+                continue; // kept from the last run, or from before the outage: go on from there
+            // Start from the newest mark: what came before is the first comparison's business.
+            QByteArray select;
+            for (const QString &k : t.keyColumns)
+                select += m_conn->quoteIdentifier(k) + "::text, ";
+            const QByteArray at = m_conn->quoteIdentifier(t.updatedAt);
             const PgResultPtr r = m_conn->exec(
-                "feed", "SELECT max(" + m_conn->quoteIdentifier(t.updatedAt) + ")::text FROM " + from);
-            m_marks.insert(id, PQgetisnull(r.get(), 0, 0) ? QString()
-                                                          : QString::fromUtf8(PQgetvalue(r.get(), 0, 0)));
+                "feed", "SELECT " + select + at + "::text, md5(t::text) FROM " + from(t) + " t WHERE "
+                            + at + " = (SELECT max(" + at + ") FROM " + from(t) + ")");
+            const int keys = int(t.keyColumns.size());
+            for (int row = 0; row < PQntuples(r.get()); ++row)
+                mark.admit(QString::fromUtf8(PQgetvalue(r.get(), row, keys)),
+                           KeySet::encode(keyValues(r.get(), row, keys)),
+                           QByteArray(PQgetvalue(r.get(), row, keys + 1), 16).toULongLong(nullptr, 16));
         }
     } catch (const SyncError &e) {
         fail(e.message());
@@ -53,6 +111,36 @@ void PgPollingFeed::fail(const QString &error)
     setFailed(error);
 }
 
+void PgPollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
+{
+    const QString id = t.table.display();
+    // The statistics collector's count of deleted rows: a cheap "did anything go?" that moves
+    // within about a second of a delete's commit.
+    const PgResultPtr counter = m_conn->exec(
+        "feed", "SELECT coalesce(pg_stat_get_tuples_deleted($1::regclass), 0)", {from(t)});
+    const qint64 deleted = QByteArray(PQgetvalue(counter.get(), 0, 0)).toLongLong();
+    KeySet &keys = m_keys[id];
+    if (keys.isLoaded() && deleted == m_deleted.value(id))
+        return;
+    m_deleted.insert(id, deleted);
+    QByteArray select;
+    for (const QString &k : t.keyColumns)
+        select += (select.isEmpty() ? "" : ", ") + m_conn->quoteIdentifier(k) + "::text";
+    const PgResultPtr r = m_conn->exec("feed", "SELECT " + select + " FROM " + from(t));
+    const int columns = int(t.keyColumns.size());
+    keys.begin();
+    for (int row = 0; row < PQntuples(r.get()); ++row)
+        keys.seen(KeySet::encode(keyValues(r.get(), row, columns)), nullptr);
+    const bool first = !keys.isLoaded();
+    const QList<QByteArray> gone = keys.end();
+    if (first)
+        return;
+    // A delete leaves no time behind: it is reported as seen now.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const QByteArray &k : gone)
+        events.append(keyEvent(t.table, t.keyColumns, KeySet::decode(k), now));
+}
+
 void PgPollingFeed::poll()
 {
     if (!m_conn)
@@ -61,46 +149,34 @@ void PgPollingFeed::poll()
     try {
         for (const Table &t : m_tables) {
             const QString id = t.table.display();
+            PollMark &mark = m_marks[id];
             QByteArray select;
             for (const QString &k : t.keyColumns)
                 select += m_conn->quoteIdentifier(k) + "::text, ";
             const QByteArray at = m_conn->quoteIdentifier(t.updatedAt);
-            const QByteArray from = (t.table.schema.isEmpty() ? QByteArray()
-                                                              : m_conn->quoteIdentifier(t.table.schema) + '.')
-                                    + m_conn->quoteIdentifier(t.table.name);
-            const QString mark = m_marks.value(id);
-            // Rows at the mark itself are read again: another row may share its time.
+            // Rows at the mark itself are read again: another row may share its time; the
+            // mark tells which of them are news.
             const PgResultPtr r = m_conn->exec(
-                "feed", "SELECT " + select + at + "::text FROM " + from
-                            + (mark.isEmpty() ? QByteArray(" WHERE " + at + " IS NOT NULL")
-                                              : " WHERE " + at + " >= $1")
+                "feed", "SELECT " + select + at + "::text, md5(t::text) FROM " + from(t) + " t"
+                            + (mark.isSet() ? " WHERE " + at + " >= $1" : " WHERE " + at + " IS NOT NULL")
                             + " ORDER BY " + at,
-                mark.isEmpty() ? QList<QByteArray>() : QList<QByteArray>{mark.toUtf8()});
+                mark.isSet() ? QList<QByteArray>{mark.value().toString().toUtf8()} : QList<QByteArray>());
             const int keys = int(t.keyColumns.size());
+            KeySet &known = m_keys[id];
             for (int row = 0; row < PQntuples(r.get()); ++row) {
-                ChangeEvent e;
-                e.table = t.table;
-                for (int k = 0; k < keys; ++k)
-                    e.columns.insert(t.keyColumns[k],
-                                     PQgetisnull(r.get(), row, k)
-                                         ? std::nullopt
-                                         : std::optional(QString::fromUtf8(PQgetvalue(r.get(), row, k))));
+                const QList<std::optional<QString>> values = keyValues(r.get(), row, keys);
+                const QByteArray key = KeySet::encode(values);
                 const QString when = QString::fromUtf8(PQgetvalue(r.get(), row, keys));
-                QString keyText;
-                for (int k = 0; k < keys; ++k)
-                    keyText += QString::fromUtf8(PQgetvalue(r.get(), row, k)) + u'\x1f';
-                QSet<QString> &atMark = m_atMark[id];
-                if (when != m_marks.value(id))
-                    atMark.clear();
-                else if (atMark.contains(keyText))
+                known.add(key);
+                if (!mark.admit(when, key,
+                                QByteArray(PQgetvalue(r.get(), row, keys + 1), 16).toULongLong(nullptr, 16)))
                     continue; // reported at an earlier poll
-                atMark.insert(keyText);
                 const QByteArray whenUtf8 = when.toUtf8();
-                e.commitMs = canonical::instantMs({whenUtf8.constData(), size_t(whenUtf8.size())})
-                                 .value_or(0);
-                m_marks.insert(id, when);
-                events.append(std::move(e));
+                events.append(keyEvent(t.table, t.keyColumns, values,
+                                       canonical::instantMs({whenUtf8.constData(), size_t(whenUtf8.size())})
+                                           .value_or(0)));
             }
+            checkKeys(t, events);
         }
     } catch (const SyncError &e) {
         fail(e.message());
@@ -108,7 +184,7 @@ void PgPollingFeed::poll()
     }
     if (!events.isEmpty()) {
         noteEvent(QDateTime::currentMSecsSinceEpoch());
-        emit changes(events, QString());
+        emit changes(events, position());
     }
 }
 

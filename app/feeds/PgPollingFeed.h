@@ -1,6 +1,8 @@
 #pragma once
 
 #include "ChangeFeed.h"
+#include "KeySet.h"
+#include "PollMark.h"
 
 #include <QHash>
 #include <QSet>
@@ -14,8 +16,10 @@ namespace syncdesk {
 class PgConnection;
 
 // PostgreSQL changes by polling each flow table's updated_at column: the last resort before
-// rescans, for servers that allow neither logical decoding nor triggers. It cannot see
-// deletes; the verification scan does.
+// rescans, for servers that allow neither logical decoding nor triggers. Each change is
+// reported once (PollMark, with the row's md5 as its content). Deletes leave no row: when the
+// table's deleted-rows counter (pg_stat_user_tables.n_tup_del) moves, its keys are read again
+// and the missing ones reported (KeySet).
 class PgPollingFeed final : public ChangeFeed
 {
     Q_OBJECT
@@ -33,6 +37,8 @@ public:
 
     void start() override;
     [[nodiscard]] QString mode() const override { return QStringLiteral("polling (updated_at)"); }
+    [[nodiscard]] QString positionKind() const override { return QStringLiteral("polling"); }
+    void resume(const QString &position) override;
 
 protected:
     void retry() override { start(); }
@@ -40,10 +46,15 @@ protected:
 private:
     void poll();
     void fail(const QString &error);
+    // Reads `t`'s keys again when its deleted-rows counter moved; throws SyncError.
+    void checkKeys(const Table &t, QList<ChangeEvent> &events);
+    [[nodiscard]] QByteArray from(const Table &t) const;
+    [[nodiscard]] QString position() const;
 
     QList<Table> m_tables;
-    QHash<QString, QString> m_marks; // table → newest updated_at seen, as the server prints it
-    QHash<QString, QSet<QString>> m_atMark; // table → keys already reported at that mark
+    QHash<QString, PollMark> m_marks; // table → where polling stopped (times as the server prints them)
+    QHash<QString, KeySet> m_keys;    // table → its keys as last known
+    QHash<QString, qint64> m_deleted; // table → n_tup_del when its keys were last read
     std::unique_ptr<PgConnection> m_conn;
     QTimer *m_timer;
 };

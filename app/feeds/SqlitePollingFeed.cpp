@@ -6,6 +6,9 @@
 #include <QAtomicInteger>
 #include <QDateTime>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlRecord>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -76,6 +79,94 @@ void SqlitePollingFeed::start()
     poll();
 }
 
+void SqlitePollingFeed::resume(const QString &position)
+{
+    const QJsonObject marks = QJsonDocument::fromJson(position.toUtf8()).object();
+    for (auto it = marks.begin(); it != marks.end(); ++it)
+        m_marks.insert(it.key(), PollMark::fromJson(it.value()));
+}
+
+QString SqlitePollingFeed::position() const
+{
+    QJsonObject marks;
+    for (auto it = m_marks.cbegin(); it != m_marks.cend(); ++it) {
+        if (it->isSet())
+            marks.insert(it.key(), it->toJson());
+    }
+    return QString::fromUtf8(QJsonDocument(marks).toJson(QJsonDocument::Compact));
+}
+
+namespace {
+
+QString fromClause(const TableRef &t)
+{
+    return quoted(t.schema.isEmpty() ? QStringLiteral("main") : t.schema) + u'.' + quoted(t.name);
+}
+
+TableRef eventTable(const TableRef &t)
+{
+    return {t.schema.isEmpty() ? QStringLiteral("main") : t.schema, t.name};
+}
+
+QList<std::optional<QString>> keyValues(const QSqlQuery &q, qsizetype columns)
+{
+    QList<std::optional<QString>> out;
+    for (int i = 0; i < int(columns); ++i) {
+        const QVariant v = q.value(i);
+        out.append(v.isNull() ? std::nullopt : std::optional(v.toString()));
+    }
+    return out;
+}
+
+ChangeEvent keyEvent(const TableRef &table, const QStringList &keyColumns,
+                     const QList<std::optional<QString>> &values, qint64 commitMs)
+{
+    ChangeEvent e;
+    e.table = eventTable(table);
+    for (qsizetype i = 0; i < keyColumns.size(); ++i)
+        e.columns.insert(keyColumns[i], values.value(i));
+    e.commitMs = commitMs;
+    return e;
+}
+
+} // namespace
+
+QString SqlitePollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    const QString id = t.table.display();
+    KeySet &keys = m_keys[id];
+    if (keys.isLoaded()) {
+        QSqlQuery count(db);
+        if (!count.exec(QStringLiteral("SELECT count(*) FROM %1").arg(fromClause(t.table)))
+            || !count.next())
+            return count.lastError().text();
+        if (count.value(0).toLongLong() == keys.size())
+            return {}; // every known key is still there, and no other
+    }
+    QStringList select;
+    for (const QString &k : t.keyColumns)
+        select << quoted(k);
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT %1 FROM %2").arg(select.join(QStringLiteral(", ")),
+                                                        fromClause(t.table))))
+        return q.lastError().text();
+    QList<QByteArray> added;
+    keys.begin();
+    while (q.next())
+        keys.seen(KeySet::encode(keyValues(q, t.keyColumns.size())), &added);
+    const bool first = !keys.isLoaded();
+    const QList<QByteArray> gone = keys.end();
+    if (first)
+        return {}; // the first read only learns the keys
+    // A delete leaves no time behind: it is reported as seen now.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const QByteArray &k : gone + added)
+        events.append(keyEvent(t.table, t.keyColumns, KeySet::decode(k), now));
+    return {};
+}
+
 void SqlitePollingFeed::poll()
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
@@ -93,6 +184,11 @@ void SqlitePollingFeed::poll()
     m_dataVersion = current;
     if (!changed && !first)
         return;
+    auto failed = [&](const QString &id, const QString &error) {
+        m_timer->stop();
+        setFailed(QStringLiteral("system '%1' (sqlite): polling %2 failed: %3")
+                      .arg(system().name, id, error));
+    };
     bool rescan = false;
     QList<ChangeEvent> events;
     for (const Table &t : m_tables) {
@@ -101,48 +197,62 @@ void SqlitePollingFeed::poll()
             rescan = true;
             continue;
         }
+        PollMark &mark = m_marks[id];
         QStringList select;
         for (const QString &k : t.keyColumns)
             select << quoted(k);
-        select << quoted(t.updatedAt);
+        select << quoted(t.updatedAt) << QStringLiteral("*");
+        const QString from = fromClause(t.table);
+        const QString at = quoted(t.updatedAt);
         QSqlQuery q(db);
         q.setForwardOnly(true);
-        const QString from = quoted(t.table.schema.isEmpty() ? QStringLiteral("main") : t.table.schema)
-                             + u'.' + quoted(t.table.name);
-        if (first) {
-            // Start from the newest mark: what came before is the initial comparison's business.
-            if (q.exec(QStringLiteral("SELECT max(%1) FROM %2").arg(quoted(t.updatedAt), from))
-                && q.next())
-                m_marks.insert(id, q.value(0).toString());
-            continue;
+        // The first poll starts at the newest mark (what came before is the first comparison's
+        // business) unless the state store kept where the last run stopped.
+        const bool learning = first && !mark.isSet();
+        if (learning) {
+            q.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3 = (SELECT max(%3) FROM %2)")
+                          .arg(select.join(QStringLiteral(", ")), from, at));
+        } else if (mark.isSet()) {
+            q.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3 >= ? ORDER BY %3")
+                          .arg(select.join(QStringLiteral(", ")), from, at));
+            q.addBindValue(mark.value());
+        } else { // a table that was empty: everything with a time is news
+            q.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3 IS NOT NULL ORDER BY %3")
+                          .arg(select.join(QStringLiteral(", ")), from, at));
         }
-        q.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3 >= ? ORDER BY %3")
-                      .arg(select.join(QStringLiteral(", ")), from, quoted(t.updatedAt)));
-        q.addBindValue(m_marks.value(id));
         if (!q.exec()) {
-            m_timer->stop();
-            setFailed(QStringLiteral("system '%1' (sqlite): polling %2 failed: %3")
-                          .arg(system().name, id, q.lastError().text()));
+            failed(id, q.lastError().text());
             return;
         }
+        const int keyCount = int(t.keyColumns.size());
+        const int columns = q.record().count();
+        KeySet &keys = m_keys[id];
+        QByteArray content;
         while (q.next()) {
-            ChangeEvent e;
-            e.table = {t.table.schema.isEmpty() ? QStringLiteral("main") : t.table.schema,
-                       t.table.name};
-            for (int i = 0; i < t.keyColumns.size(); ++i) {
-                const QVariant v = q.value(i);
-                e.columns.insert(t.keyColumns[i],
-                                 v.isNull() ? std::nullopt : std::optional(v.toString()));
+            const QList<std::optional<QString>> values = keyValues(q, keyCount);
+            const QByteArray key = KeySet::encode(values);
+            // The whole row's content tells a second change at the same time from a re-read.
+            content.clear();
+            for (int c = keyCount + 1; c < columns; ++c) {
+                const QVariant v = q.value(c);
+                content += v.isNull() ? QByteArray("\x01N") : v.toString().toUtf8();
+                content += '\x1f';
             }
-            const QVariant at = q.value(int(t.keyColumns.size()));
-            e.commitMs = instantMs(at);
-            m_marks.insert(id, at.toString());
-            events.append(std::move(e));
+            const QVariant when = q.value(keyCount);
+            const bool news = mark.admit(when, key, keyTableHash({content.constData(), size_t(content.size())}));
+            if (keys.isLoaded())
+                keys.add(key);
+            if (news && !learning)
+                events.append(keyEvent(t.table, t.keyColumns, values, instantMs(when)));
+        }
+        if (const QString error = checkKeys(t, events); !error.isEmpty()) {
+            failed(id, error);
+            return;
         }
     }
     if (!events.isEmpty()) {
         noteEvent(QDateTime::currentMSecsSinceEpoch());
-        emit changes(events, QString());
+        emit changes(events, position());
     }
     if (rescan && !first)
         emit rescanNeeded();
