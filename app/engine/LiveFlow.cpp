@@ -179,7 +179,7 @@ void LiveFlow::load(RecordTable &&scanned, StateStore &store, qint64 nowMs,
     m_rowsSinceSnapshot = 0;
 }
 
-FlowSnapshot LiveFlow::snapshot()
+StoredSnapshot LiveFlow::snapshot()
 {
     m_rowsSinceSnapshot = 0;
     BaselineSnapshot snapshot;

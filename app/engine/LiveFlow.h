@@ -26,7 +26,7 @@ struct BoundStatement;
 class RowEncoder;
 struct DiffOptions;
 struct DiffResult;
-struct FlowSnapshot;
+struct StoredSnapshot;
 struct StateChanges;
 class StateStore;
 
@@ -88,7 +88,7 @@ public:
     // through apply().
     [[nodiscard]] QList<KeyChange> suspects(const RecordTable &scanned) const;
     // Every record's baseline, packed for the state store (rows written before it are folded in).
-    [[nodiscard]] FlowSnapshot snapshot();
+    [[nodiscard]] StoredSnapshot snapshot();
     // Baseline rows written since the last snapshot: a new one is worth it past a share of the
     // flow's records.
     [[nodiscard]] qint64 rowsSinceSnapshot() const { return m_rowsSinceSnapshot; }

@@ -95,8 +95,8 @@ void StateChanges::append(StateChanges &&later)
         feedPositions.append({feed, position});
     }
     // A later snapshot holds everything the earlier one did; upserts still follow it.
-    for (FlowSnapshot &s : later.snapshots) {
-        snapshots.removeIf([&s](const FlowSnapshot &e) { return e.flow == s.flow; });
+    for (StoredSnapshot &s : later.snapshots) {
+        snapshots.removeIf([&s](const StoredSnapshot &e) { return e.flow == s.flow; });
         snapshots.append(std::move(s));
     }
 }
@@ -113,7 +113,7 @@ void StateStore::apply(const StateChanges &changes)
             exec(QStringLiteral("DELETE FROM baselines WHERE flow = ? AND record_key = ?"),
                  {flow, QString::fromUtf8(key)});
         // A snapshot holds every record's baseline as of now: the in-sync rows it folds in go.
-        for (const FlowSnapshot &snap : changes.snapshots) {
+        for (const StoredSnapshot &snap : changes.snapshots) {
             exec(QStringLiteral("INSERT INTO baseline_snapshots (flow, records, taken_at, snapshot) "
                                 "VALUES (?, ?, ?, ?) ON CONFLICT (flow) DO UPDATE SET "
                                 "records = excluded.records, taken_at = excluded.taken_at, "

@@ -31,7 +31,7 @@ struct StoredBaseline
 };
 
 // A flow's baselines packed at one moment (BaselineSnapshot::toText()).
-struct FlowSnapshot
+struct StoredSnapshot
 {
     QString flow;
     qint64 records = 0;
@@ -46,7 +46,7 @@ struct StateChanges
     QList<QPair<QString, QByteArray>> removals; // (flow, keyJson): back in sync
     QList<std::pair<QString, QString>> feedPositions; // ("system/feed", position)
     // Written before the upserts, so a batch appended after a snapshot still overrides it.
-    QList<FlowSnapshot> snapshots;
+    QList<StoredSnapshot> snapshots;
     [[nodiscard]] bool isEmpty() const
     {
         return upserts.isEmpty() && removals.isEmpty() && feedPositions.isEmpty()
