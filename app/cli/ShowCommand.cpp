@@ -2,7 +2,7 @@
 
 #include "CommandLine.h"
 #include "ExitCode.h"
-#include "engine/LiveFlow.h"
+#include "engine/FlowSides.h"
 #include "model/SyncError.h"
 #include "state/StateStore.h"
 
@@ -65,7 +65,7 @@ int ShowCommand::run(const QStringList &arguments)
         KeyText key;
         for (const QString &v : p.values(QStringLiteral("key")))
             key.append(v);
-        LiveFlow live(ws, *flow);
+        FlowSides live(ws, *flow);
         live.open();
         const auto store = StateStore::open(ws);
         // The baseline is stored under the key's canonical JSON, which only the flow can make.

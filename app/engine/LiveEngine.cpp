@@ -93,73 +93,107 @@ void LiveEngine::start()
 void LiveEngine::startFeeds()
 {
     for (const SystemSpec &system : m_workspace.systems) {
-        QList<TableRef> pgTables;
-        QList<SqlitePollingFeed::Table> sqliteTables;
-        QList<PgPollingFeed::Table> pgPolled;
-        bool pollable = true;
-        for (const FlowSpec &f : m_workspace.flows) {
-            for (const bool source : {true, false}) {
-                const FlowSide &side = f.side(source);
-                if (side.system != system.name)
-                    continue;
-                // Unqualified PostgreSQL names match in any schema; the engine checks the
-                // resolved schema when it routes.
-                pgTables.append({side.table.schema.isEmpty() ? QStringLiteral("*") : side.table.schema,
-                                 side.table.name});
-                QStringList keys;
-                for (const ColumnPair &k : f.key)
-                    keys << k.name(source);
-                sqliteTables.append({side.table, keys, side.updatedAt});
-                pgPolled.append({side.table, keys, side.updatedAt});
-                pollable = pollable && !side.updatedAt.isEmpty();
-            }
-        }
-        if (pgTables.isEmpty())
-            continue;
-        ChangeFeed *feed = nullptr;
-        if (system.kind == SystemKind::Postgres) {
-            const QString mode = system.feed == u"auto" ? choosePgFeedMode(system, pgTables, pollable)
-                                                        : system.feed;
-            if (mode == u"notify")
-                feed = new PgNotifyFeed(system, this);
-            else if (mode == u"polling" && pollable)
-                feed = new PgPollingFeed(system, pgPolled, m_options.pollIntervalMs, this);
-            else if (mode == u"rescan")
-                feed = new RescanFeed(system, std::min(m_options.verifyIntervalMs, 60000), this);
-            else
-                feed = new PgLogicalFeed(system,
-                                         PgLogicalFeed::slotName(m_workspace.filePath, system.name),
-                                         pgTables, this);
-        } else if (system.kind == SystemKind::Sqlite)
-            feed = new SqlitePollingFeed(system, sqliteTables, m_options.pollIntervalMs, this);
-        else
-            continue;
-        connect(feed, &ChangeFeed::changes, this,
-                [this, feed](const QList<ChangeEvent> &events, const QString &position) {
-                    onFeedChanges(feed, events, position);
-                });
-        connect(feed, &ChangeFeed::rescanNeeded, this,
-                [this, feed] { rescanFlowsOf(feed->system().name); });
-        connect(feed, &ChangeFeed::connectionChanged, this,
-                [this, feed](bool connected, const QString &error) {
-                    emit systemChanged(feed->system().name, connected, error);
-                    // Back after an outage: what the feed could not replay, a rescan finds.
-                    if (connected)
-                        rescanFlowsOf(feed->system().name);
-                });
-        m_feeds.append(feed);
-        // A polling feed goes on from its kept marks: changes made while nobody watched are
-        // then reported with their own times, and none twice.
-        if (!feed->positionKind().isEmpty()) {
-            try {
-                if (const auto position = m_store->feedPosition(system.name + u'/' + feed->positionKind()))
-                    feed->resume(*position);
-            } catch (const SyncError &e) {
-                qCWarning(lcEngine).noquote() << e.message();
-            }
-        }
-        feed->start();
+        if (ChangeFeed *feed = makeFeed(system))
+            startFeed(feed);
     }
+}
+
+ChangeFeed *LiveEngine::makeFeed(const SystemSpec &system)
+{
+    QList<TableRef> pgTables;
+    QList<SqlitePollingFeed::Table> sqliteTables;
+    QList<PgPollingFeed::Table> pgPolled;
+    bool pollable = true;
+    for (const FlowSpec &f : m_workspace.flows) {
+        for (const bool source : {true, false}) {
+            const FlowSide &side = f.side(source);
+            if (side.system != system.name)
+                continue;
+            // Unqualified PostgreSQL names match in any schema; the engine checks the
+            // resolved schema when it routes.
+            pgTables.append({side.table.schema.isEmpty() ? QStringLiteral("*") : side.table.schema,
+                             side.table.name});
+            QStringList keys;
+            for (const ColumnPair &k : f.key)
+                keys << k.name(source);
+            sqliteTables.append({side.table, keys, side.updatedAt});
+            pgPolled.append({side.table, keys, side.updatedAt});
+            pollable = pollable && !side.updatedAt.isEmpty();
+        }
+    }
+    if (pgTables.isEmpty())
+        return nullptr;
+    if (system.kind == SystemKind::Postgres) {
+        const QString mode = system.feed == u"auto" ? choosePgFeedMode(system, pgTables, pollable)
+                                                    : system.feed;
+        if (mode == u"notify")
+            return new PgNotifyFeed(system, this);
+        if (mode == u"polling" && pollable)
+            return new PgPollingFeed(system, pgPolled, m_options.pollIntervalMs, this);
+        if (mode == u"rescan")
+            return new RescanFeed(system, std::min(m_options.verifyIntervalMs, 60000), this);
+        return new PgLogicalFeed(system, PgLogicalFeed::slotName(m_workspace.filePath, system.name),
+                                 pgTables, this);
+    }
+    if (system.kind == SystemKind::Sqlite)
+        return new SqlitePollingFeed(system, sqliteTables, m_options.pollIntervalMs, this);
+    return nullptr;
+}
+
+void LiveEngine::startFeed(ChangeFeed *feed)
+{
+    connect(feed, &ChangeFeed::changes, this,
+            [this, feed](const QList<ChangeEvent> &events, const QString &position) {
+                onFeedChanges(feed, events, position);
+            });
+    connect(feed, &ChangeFeed::rescanNeeded, this,
+            [this, feed] { rescanFlowsOf(feed->system().name); });
+    connect(feed, &ChangeFeed::connectionChanged, this,
+            [this, feed](bool connected, const QString &error) {
+                const QString system = feed->system().name;
+                emit systemChanged(system, connected, error);
+                if (!connected) {
+                    m_lostSystems.insert(system);
+                    return;
+                }
+                // Back after an outage: with "feed": "auto", what the server allows may have
+                // changed meanwhile (logical decoding switched on, the trigger installed).
+                if (m_lostSystems.remove(system) && feed->system().feed == u"auto"
+                    && feed->system().kind == SystemKind::Postgres) {
+                    QTimer::singleShot(0, this, [this, feed] { reprobe(feed); });
+                    return;
+                }
+                // What the feed could not replay, a rescan finds.
+                rescanFlowsOf(system);
+            });
+    m_feeds.append(feed);
+    // A polling feed goes on from its kept marks: changes made while nobody watched are
+    // then reported with their own times, and none twice.
+    if (!feed->positionKind().isEmpty()) {
+        try {
+            if (const auto position =
+                    m_store->feedPosition(feed->system().name + u'/' + feed->positionKind()))
+                feed->resume(*position);
+        } catch (const SyncError &e) {
+            qCWarning(lcEngine).noquote() << e.message();
+        }
+    }
+    feed->start();
+}
+
+void LiveEngine::reprobe(ChangeFeed *feed)
+{
+    const SystemSpec system = feed->system();
+    ChangeFeed *fresh = makeFeed(system);
+    if (!fresh || fresh->mode() == feed->mode()) {
+        delete fresh;
+        rescanFlowsOf(system.name);
+        return;
+    }
+    qCInfo(lcEngine).noquote() << "system" << system.name << "feed now" << fresh->mode();
+    m_feeds.removeOne(feed);
+    feed->deleteLater();
+    startFeed(fresh); // its first connection rescans what the old feed missed
 }
 
 void LiveEngine::rescanFlowsOf(const QString &system)

@@ -106,6 +106,12 @@ private:
     };
 
     void startFeeds();
+    // The feed `system` gets now (for "auto", what the server allows); nullptr: no flow uses it.
+    [[nodiscard]] ChangeFeed *makeFeed(const SystemSpec &system);
+    void startFeed(ChangeFeed *feed);
+    // An "auto" system back after an outage: a better (or the only possible) feed replaces the
+    // old one.
+    void reprobe(ChangeFeed *feed);
     void compare(FlowSlot &slot, bool initial);
     // A verification scan of every live flow that reads or writes `system`.
     void rescanFlowsOf(const QString &system);
@@ -132,6 +138,7 @@ private:
     qint64 m_eventsApplied = 0;
     StateChanges m_unsaved; // a batch whose write failed, written with the next one
     bool m_storeFailed = false;
+    QSet<QString> m_lostSystems; // systems whose feed is disconnected
     QSet<QString> m_snapshotDue; // flows whose baselines are written as one snapshot at the next flush
     bool m_flushScheduled = false;
 };

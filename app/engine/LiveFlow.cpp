@@ -37,54 +37,11 @@ QByteArray fieldsJson(const QList<std::optional<QByteArray>> &fields)
 } // namespace
 
 LiveFlow::LiveFlow(const Workspace &workspace, const FlowSpec &flow)
-    : m_workspace(workspace), m_flow(flow), m_lags(qint64(flow.slaSeconds) * 1000)
+    : m_flow(flow), m_sides(workspace, flow), m_lags(qint64(flow.slaSeconds) * 1000)
 {
 }
 
 LiveFlow::~LiveFlow() = default;
-
-void LiveFlow::open()
-{
-    QList<ColumnInfo> described[2];
-    for (int i = 0; i < 2; ++i) {
-        const bool source = i == 0;
-        const SystemSpec *system = m_workspace.system(m_flow.side(source).system);
-        if (!system)
-            throw SyncError(QStringLiteral("flow '%1': system '%2' is not defined")
-                                .arg(m_flow.name, m_flow.side(source).system));
-        auto connector = makeConnector(*system);
-        connector->open();
-        described[i] = connector->describe(m_flow.side(source).table,
-                                           FlowPlan::columnNames(m_flow, source));
-        m_tables[size_t(i)] = connector->qualified(m_flow.side(source).table);
-        m_connectors[i] = std::move(connector);
-    }
-    m_plan = FlowPlan::resolve(m_flow, described[0], described[1]);
-    m_plan.source.table = m_tables[0];
-    m_plan.target.table = m_tables[1];
-    m_encoder = std::make_unique<RowEncoder>(m_plan.keyClasses, m_plan.fieldClasses, false);
-    if (m_connectors[0]->system().kind == SystemKind::Postgres
-        && m_connectors[1]->system().kind == SystemKind::Postgres)
-        m_sourceEncoder =
-            std::make_unique<RowEncoder>(m_plan.keyClasses, m_plan.fieldClasses, false);
-}
-
-void LiveFlow::close()
-{
-    m_connectors[0].reset();
-    m_connectors[1].reset();
-    m_encoder.reset();
-    m_sourceEncoder.reset();
-}
-
-KeyText LiveFlow::keyText(const QByteArray &keyJson)
-{
-    KeyText key;
-    const QJsonArray a = QJsonDocument::fromJson(keyJson).array();
-    for (const QJsonValue &v : a)
-        key.append(jsonScalarText(v));
-    return key;
-}
 
 StoredBaseline LiveFlow::toStored(const QByteArray &keyJson, const Tracked &t,
                                   const QByteArray &fieldValues) const
@@ -195,12 +152,12 @@ QList<KeyChange> LiveFlow::suspects(const RecordTable &scanned) const
     scanned.forEach([&](std::string_view key, const TrackedRecord &s) {
         const TrackedRecord *r = m_records.find(key);
         if (!r || r->state().source != s.state().source || r->state().target != s.state().target)
-            out.append({ChangeSide::Unknown, keyText(QByteArray(key.data(), qsizetype(key.size()))), 0});
+            out.append({ChangeSide::Unknown, FlowSides::keyText(QByteArray(key.data(), qsizetype(key.size()))), 0});
     });
     // Held here, on neither side in the scan: gone from both unseen.
     m_records.forEach([&](std::string_view key, const TrackedRecord &) {
         if (!scanned.find(key))
-            out.append({ChangeSide::Unknown, keyText(QByteArray(key.data(), qsizetype(key.size()))), 0});
+            out.append({ChangeSide::Unknown, FlowSides::keyText(QByteArray(key.data(), qsizetype(key.size()))), 0});
     });
     return out;
 }
@@ -222,7 +179,7 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
     QHash<QByteArray, Pending> byKey;
     QList<QByteArray> order;
     for (const KeyChange &c : keyChanges) {
-        const std::optional<QByteArray> json = tryKeyJson(c.key);
+        const std::optional<QByteArray> json = m_sides.tryKeyJson(c.key);
         if (!json)
             continue; // a key that cannot be one of this flow's (wrong arity or type)
         const QByteArray &keyJson = *json;
@@ -245,25 +202,7 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
     QList<KeyText> keys;
     for (const QByteArray &k : order)
         keys.append(byKey[k].key);
-    QList<EncodedRow> fetched[2];
-    if (m_sourceEncoder) {
-        // Two PostgreSQL systems: both round trips at once (each side has its own connection
-        // and encoder), which halves the time a change waits for its status.
-        auto source = std::async(std::launch::async, [&] {
-            return m_connectors[0]->fetch(m_plan.source, *m_sourceEncoder, keys);
-        });
-        fetched[1] = m_connectors[1]->fetch(m_plan.target, *m_encoder, keys);
-        fetched[0] = source.get();
-    } else {
-        // SQLite connections belong to the thread that opened them: one after the other.
-        for (int i = 0; i < 2; ++i)
-            fetched[i] = m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, keys);
-    }
-    QHash<QByteArray, EncodedRow> rows[2];
-    for (int i = 0; i < 2; ++i) {
-        for (EncodedRow &r : fetched[i])
-            rows[i].insert(r.keyJson, std::move(r));
-    }
+    const std::array<QHash<QByteArray, EncodedRow>, 2> rows = m_sides.fetch(keys);
 
     // 3. Reclassify each key against its baseline: whatever order the two sides' feeds
     // delivered in, a side that moved away from what both agreed on has changed.
@@ -340,6 +279,12 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             continue; // never held, still on no side
         setStatus(keyJson, t, tracked ? std::optional(previousStatus) : std::nullopt, status, age,
                   nowMs, events);
+        // Still pending, but now with the time it changed (a replay after a restart names the
+        // commit the first comparison could not date): the lag is news, say it again.
+        const bool waitingNow = status == RecordStatus::Pending || status == RecordStatus::Late;
+        if (tracked && waitingNow && previousStatus == status
+            && pendingAgeMs(previous, nowMs, m_flow.direction) == 0 && age > 0)
+            events.append({nowMs, m_flow.name, keyJson, status, age});
         // A change time alone matters only while the record is out of sync (lag, newest-wins).
         const bool changed = previous.source != t.state.source || previous.target != t.state.target
                              || previous.baseline != t.state.baseline || previousStatus != status
@@ -374,118 +319,6 @@ void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
                   pendingAgeMs(t.state, nowMs, m_flow.direction), nowMs, events);
         r.status = t.status;
     });
-}
-
-QByteArray LiveFlow::keyJson(const KeyText &key)
-{
-    const std::optional<QByteArray> json = tryKeyJson(key);
-    if (!json)
-        throw SyncError(QStringLiteral("flow '%1': the key needs %2 value(s) of the key's type")
-                            .arg(m_flow.name).arg(m_plan.keyClasses.size()));
-    return *json;
-}
-
-std::optional<QByteArray> LiveFlow::tryKeyJson(const KeyText &key)
-{
-    std::vector<QByteArray> utf8;
-    std::vector<RawValue> raw;
-    for (const auto &v : key) {
-        if (!v)
-            return std::nullopt; // a NULL key part names no record
-        utf8.push_back(v->toUtf8());
-    }
-    for (size_t i = 0; i < utf8.size(); ++i)
-        raw.push_back(key[qsizetype(i)] ? RawValue::text({utf8[i].constData(), size_t(utf8[i].size())})
-                                        : RawValue::null());
-    std::string encoded;
-    QByteArray json;
-    if (raw.size() != size_t(m_plan.keyClasses.size())
-        || !m_encoder->encodeKey(raw.data(), encoded, json))
-        return std::nullopt;
-    return json;
-}
-
-RecordDetail LiveFlow::detail(const KeyText &key, const std::optional<StoredBaseline> &stored,
-                              qint64 nowMs)
-{
-    return details({key}, [&stored](const QByteArray &) { return stored; }, nowMs).first();
-}
-
-QList<RecordDetail> LiveFlow::details(
-    const QList<KeyText> &keys,
-    const std::function<std::optional<StoredBaseline>(const QByteArray &keyJson)> &stored, qint64 nowMs)
-{
-    QHash<QByteArray, EncodedRow> rows[2];
-    for (int i = 0; i < 2; ++i)
-        for (EncodedRow &row : m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, keys))
-            rows[i].insert(row.keyJson, std::move(row));
-    QList<RecordDetail> out;
-    out.reserve(keys.size());
-    for (const KeyText &key : keys) {
-        RecordDetail &d = out.emplace_back();
-        d.flow = m_flow.name;
-        d.keyJson = keyJson(key);
-        const auto source = rows[0].constFind(d.keyJson);
-        const auto target = rows[1].constFind(d.keyJson);
-        const EncodedRow *side[2] = {source != rows[0].cend() ? &*source : nullptr,
-                                     target != rows[1].cend() ? &*target : nullptr};
-        d.state.source = side[0] ? RowHash(side[0]->hash) : RowHash();
-        d.state.target = side[1] ? RowHash(side[1]->hash) : RowHash();
-        QJsonArray baselineValues;
-        bool baselineFieldsKnown = false;
-        if (const std::optional<StoredBaseline> b = stored(d.keyJson)) {
-            d.state.baseline = b->hash;
-            d.state.sourceChangedAtMs = b->sourceChangedAtMs;
-            d.state.targetChangedAtMs = b->targetChangedAtMs;
-            const QJsonDocument doc = QJsonDocument::fromJson(b->fieldValues);
-            baselineFieldsKnown = doc.isArray() || (doc.isNull() && b->fieldValues == "null");
-            baselineValues = doc.array(); // "null": the agreed state had no row
-        }
-        d.status = classify(d.state, nowMs, m_flow.direction, m_flow.slaSeconds);
-        d.lagMs = pendingAgeMs(d.state, nowMs, m_flow.direction);
-        for (qsizetype f = 0; f < m_flow.fields.size(); ++f) {
-            FieldDetail fd;
-            fd.name = m_flow.fields[f].source;
-            fd.source = side[0] ? side[0]->fields.value(f) : FieldText();
-            fd.target = side[1] ? side[1]->fields.value(f) : FieldText();
-            if (baselineFieldsKnown) {
-                const QJsonValue v = baselineValues.at(f);
-                fd.baseline = v.isString() ? FieldText(v.toString().toUtf8()) : FieldText();
-            }
-            fd.change = classifyField(fd.source, fd.target, fd.baseline);
-            d.fields.append(std::move(fd));
-        }
-    }
-    return out;
-}
-
-std::unique_ptr<RowLock> LiveFlow::lockRow(bool sourceSide, const KeyText &key)
-{
-    return m_connectors[sourceSide ? 0 : 1]->lockRow(m_plan.request(sourceSide), *m_encoder, key);
-}
-
-QList<BoundStatement> LiveFlow::writeStatements(bool sourceSide, const KeyText &key, bool exists,
-                                                const std::optional<QList<FieldText>> &values)
-{
-    return m_connectors[sourceSide ? 0 : 1]->writeStatements(m_plan.request(sourceSide), key,
-                                                             exists, values);
-}
-
-std::optional<QByteArray> LiveFlow::canonicalValue(qsizetype field, const QString &text) const
-{
-    const FieldClass cls = m_plan.fieldClasses.value(field, FieldClass::Text);
-    const QByteArray utf8 = cls == FieldClass::Bytes ? text.toUtf8().toLower() : text.toUtf8();
-    const std::string_view view(utf8.constData(), size_t(utf8.size()));
-    if (cls == FieldClass::Bytes) {
-        // Bytes are given as hex digits, as they are shown.
-        if (utf8.size() % 2 != 0 || QByteArray::fromHex(utf8).toHex() != utf8)
-            return std::nullopt;
-    }
-    std::string out;
-    const RawValue raw = cls == FieldClass::Bytes ? RawValue::hex(view) : RawValue::text(view);
-    if (canonical::append(cls, raw, out) != cls)
-        return std::nullopt;
-    return QByteArray(out.data(), qsizetype(out.size()));
 }
 
 QList<QByteArray> LiveFlow::keysWith(RecordStatus status) const

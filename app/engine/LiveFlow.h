@@ -1,6 +1,7 @@
 #pragma once
 
 #include "FlowPlan.h"
+#include "FlowSides.h"
 #include "LagStats.h"
 #include "RecordDetail.h"
 #include "RecordTable.h"
@@ -20,10 +21,6 @@
 
 namespace syncdesk {
 
-class Connector;
-class RowLock;
-struct BoundStatement;
-class RowEncoder;
 struct DiffOptions;
 struct DiffResult;
 struct StoredSnapshot;
@@ -64,10 +61,12 @@ public:
     LiveFlow(const LiveFlow &) = delete;
     LiveFlow &operator=(const LiveFlow &) = delete;
 
-    // Connects both sides for fetches and resolves the plan. Throws SyncError.
-    void open();
-    [[nodiscard]] bool isOpen() const { return m_encoder != nullptr; }
-    void close();
+    // Connects both sides for fetches (FlowSides). Throws SyncError.
+    void open() { m_sides.open(); }
+    [[nodiscard]] bool isOpen() const { return m_sides.isOpen(); }
+    void close() { m_sides.close(); }
+    // Both sides, opened: what readers of the flow's records use.
+    [[nodiscard]] FlowSides &sides() { return m_sides; }
 
     // One full comparison of `flow` that fills `records` with every record it saw (each side's
     // row hash; no baseline yet), streamed from the merge. Throws SyncError.
@@ -92,34 +91,14 @@ public:
     // Baseline rows written since the last snapshot: a new one is worth it past a share of the
     // flow's records.
     [[nodiscard]] qint64 rowsSinceSnapshot() const { return m_rowsSinceSnapshot; }
-    // The canonical JSON of a key given as text; throws SyncError for a key of the wrong shape.
-    [[nodiscard]] QByteArray keyJson(const KeyText &key);
-    // One record read fresh from both sides and set against its stored baseline (the
-    // three-way view). `stored`: the state store's baseline for it, if any.
-    [[nodiscard]] RecordDetail detail(const KeyText &key, const std::optional<StoredBaseline> &stored,
-                                      qint64 nowMs);
-    // The same for many records at once: one read per side (the records view's visible rows).
-    // `stored` gives each key's (JSON) stored baseline.
-    [[nodiscard]] QList<RecordDetail> details(
-        const QList<KeyText> &keys,
-        const std::function<std::optional<StoredBaseline>(const QByteArray &keyJson)> &stored, qint64 nowMs);
-    // One record's row on one side under that system's write lock (Connector::lockRow).
-    [[nodiscard]] std::unique_ptr<RowLock> lockRow(bool sourceSide, const KeyText &key);
-    // The statements that lock and then write it (Connector::writeStatements): the preview.
-    [[nodiscard]] QList<BoundStatement> writeStatements(bool sourceSide, const KeyText &key,
-                                                        bool exists,
-                                                        const std::optional<QList<FieldText>> &values);
-    // `text` as field `field`'s canonical text, or nullopt when it is not a value of the
-    // field's class ("n/a" for a number).
-    [[nodiscard]] std::optional<QByteArray> canonicalValue(qsizetype field, const QString &text) const;
     // The keys (JSON) of the tracked records that have `status`, in no particular order.
     [[nodiscard]] QList<QByteArray> keysWith(RecordStatus status) const;
     // Pending records past their SLA turn late.
     void tick(qint64 nowMs, QList<StatusEvent> &events);
 
     [[nodiscard]] const FlowSpec &spec() const { return m_flow; }
-    [[nodiscard]] const FlowPlan &plan() const { return m_plan; }
-    [[nodiscard]] TableRef table(bool sourceSide) const { return m_tables[sourceSide ? 0 : 1]; }
+    [[nodiscard]] const FlowPlan &plan() const { return m_sides.plan(); }
+    [[nodiscard]] TableRef table(bool sourceSide) const { return m_sides.table(sourceSide); }
     [[nodiscard]] qint64 count(RecordStatus status) const { return m_counts[size_t(status)]; }
     [[nodiscard]] qint64 trackedRecords() const { return m_records.size(); }
     [[nodiscard]] const RecordTable &records() const { return m_records; }
@@ -128,8 +107,8 @@ public:
     [[nodiscard]] std::optional<RecordStatus> status(const QByteArray &keyJson) const;
     [[nodiscard]] std::optional<RecordState> state(const QByteArray &keyJson) const;
 
-    // The key columns' values of a key JSON array, as fetch() takes them.
-    [[nodiscard]] static KeyText keyText(const QByteArray &keyJson);
+    // The key columns' values of a key JSON array (FlowSides::keyText).
+    [[nodiscard]] static KeyText keyText(const QByteArray &keyJson) { return FlowSides::keyText(keyJson); }
 
 private:
     // A record as the logic works on it; RecordTable keeps it packed.
@@ -140,7 +119,6 @@ private:
     };
 
     void store(const QByteArray &keyJson, const Tracked &t);
-    [[nodiscard]] std::optional<QByteArray> tryKeyJson(const KeyText &key);
 
     // Moves a record between status counts (`from` nullopt: it was not counted anywhere).
     void setStatus(const QByteArray &keyJson, Tracked &t, std::optional<RecordStatus> from,
@@ -148,13 +126,8 @@ private:
     [[nodiscard]] StoredBaseline toStored(const QByteArray &keyJson, const Tracked &t,
                                           const QByteArray &fieldValues) const;
 
-    const Workspace &m_workspace;
     FlowSpec m_flow;
-    FlowPlan m_plan;
-    std::array<TableRef, 2> m_tables;
-    std::unique_ptr<Connector> m_connectors[2];
-    std::unique_ptr<RowEncoder> m_encoder;
-    std::unique_ptr<RowEncoder> m_sourceEncoder; // set when the source is fetched in parallel
+    FlowSides m_sides;
     RecordTable m_records; // keyed by the key's JSON, which is canonical
     std::array<qint64, 8> m_counts{};
     LagStats m_lags;

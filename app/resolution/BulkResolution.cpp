@@ -65,7 +65,7 @@ QList<BulkRecord> BulkResolution::select(const BulkRule &rule)
         const KeyText key = LiveFlow::keyText(keyJson);
         const std::optional<RecordState> state = flow.state(keyJson);
         if (fieldIndex >= 0) {
-            const FieldDetail f = flow.detail(key, std::nullopt, now).fields.value(fieldIndex);
+            const FieldDetail f = flow.sides().detail(key, std::nullopt, now).fields.value(fieldIndex);
             const bool match = rule.value ? (f.source && *f.source == rule.value->toUtf8())
                                                 || (f.target && *f.target == rule.value->toUtf8())
                                           : f.source != f.target;

@@ -1,6 +1,6 @@
 #include "ResolutionService.h"
 
-#include "engine/LiveFlow.h"
+#include "engine/FlowSides.h"
 #include "model/SyncError.h"
 #include "state/StateStore.h"
 
@@ -145,7 +145,7 @@ ResolutionService::ResolutionService(const Workspace &workspace, StateStore &sto
 
 ResolutionService::~ResolutionService() = default;
 
-LiveFlow &ResolutionService::flow(const QString &name)
+FlowSides &ResolutionService::flow(const QString &name)
 {
     auto it = m_flows.find(name);
     if (it != m_flows.end())
@@ -153,12 +153,12 @@ LiveFlow &ResolutionService::flow(const QString &name)
     const FlowSpec *spec = m_workspace.flow(name);
     if (!spec)
         throw SyncError(QStringLiteral("no flow named '%1'").arg(name));
-    auto flow = std::make_unique<LiveFlow>(m_workspace, *spec);
+    auto flow = std::make_unique<FlowSides>(m_workspace, *spec);
     flow->open();
     return *m_flows.emplace(name, std::move(flow)).first->second;
 }
 
-SidePlan ResolutionService::sidePlan(LiveFlow &flow, const ResolutionPlan &plan, bool sourceSide,
+SidePlan ResolutionService::sidePlan(FlowSides &flow, const ResolutionPlan &plan, bool sourceSide,
                                      const RowHash &expected, const Row &values)
 {
     SidePlan s;
@@ -175,7 +175,7 @@ SidePlan ResolutionService::sidePlan(LiveFlow &flow, const ResolutionPlan &plan,
 
 ResolutionPlan ResolutionService::plan(const ResolveRequest &request)
 {
-    LiveFlow &f = flow(request.flow);
+    FlowSides &f = flow(request.flow);
     const QByteArray keyJson = f.keyJson(request.key);
     ResolutionPlan p;
     p.key = request.key;
@@ -289,9 +289,9 @@ ResolutionPlan ResolutionService::planUndo(const QString &id)
                                        "it, so it cannot be undone safely")
                             .arg(id));
 
-    LiveFlow &f = flow(intent.value(u"flow").toString());
+    FlowSides &f = flow(intent.value(u"flow").toString());
     ResolutionPlan p;
-    p.key = LiveFlow::keyText(QJsonDocument(intent.value(u"key").toArray()).toJson(QJsonDocument::Compact));
+    p.key = FlowSides::keyText(QJsonDocument(intent.value(u"key").toArray()).toJson(QJsonDocument::Compact));
     const QByteArray keyJson = f.keyJson(p.key);
     p.seen = f.detail(p.key, m_store.baseline(f.spec().name, keyJson), QDateTime::currentMSecsSinceEpoch());
     p.choice = QStringLiteral("undo");
@@ -333,7 +333,7 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
 {
     if (reason.trimmed().isEmpty())
         throw SyncError(QStringLiteral("a reason is required: say why this value is right"));
-    LiveFlow &f = flow(plan.seen.flow);
+    FlowSides &f = flow(plan.seen.flow);
     const RecordDetail &seen = plan.seen;
     const QJsonArray key = QJsonDocument::fromJson(seen.keyJson).array();
     ResolveResult result;
@@ -535,8 +535,8 @@ int ResolutionService::closeOpenIntents()
         if (!m_workspace.flow(intent.value(u"flow").toString())) {
             error = QStringLiteral("interrupted; the flow no longer exists, so it cannot be checked");
         } else try {
-            LiveFlow &f = flow(intent.value(u"flow").toString());
-            const KeyText key = LiveFlow::keyText(
+            FlowSides &f = flow(intent.value(u"flow").toString());
+            const KeyText key = FlowSides::keyText(
                 QJsonDocument(intent.value(u"key").toArray()).toJson(QJsonDocument::Compact));
             const RecordDetail current = f.detail(key, std::nullopt, 0);
             after = QJsonObject{{QStringLiteral("source"), sideJson(current, true)},

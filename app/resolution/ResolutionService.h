@@ -10,7 +10,7 @@
 
 namespace syncdesk {
 
-class LiveFlow;
+class FlowSides;
 class StateStore;
 
 struct ResolveResult
@@ -57,14 +57,14 @@ public:
     int closeOpenIntents();
 
 private:
-    [[nodiscard]] LiveFlow &flow(const QString &name);
-    [[nodiscard]] SidePlan sidePlan(LiveFlow &flow, const ResolutionPlan &plan, bool sourceSide,
+    [[nodiscard]] FlowSides &flow(const QString &name);
+    [[nodiscard]] SidePlan sidePlan(FlowSides &flow, const ResolutionPlan &plan, bool sourceSide,
                                     const RowHash &expected,
                                     const std::optional<QList<FieldText>> &values);
 
     const Workspace &m_workspace;
     StateStore &m_store;
-    std::map<QString, std::unique_ptr<LiveFlow>> m_flows; // opened once per service
+    std::map<QString, std::unique_ptr<FlowSides>> m_flows; // opened once per service
 };
 
 // The operating-system account running this process (not what the environment claims).

@@ -1,6 +1,6 @@
 #include "RecordService.h"
 
-#include "engine/LiveFlow.h"
+#include "engine/FlowSides.h"
 #include "model/SyncError.h"
 #include "state/StateStore.h"
 
@@ -60,12 +60,12 @@ QFuture<Fallible<QList<RecordDetail>>> RecordService::details(const QString &flo
         const FlowSpec *spec = ws.flow(flow);
         if (!spec)
             throw SyncError(QStringLiteral("no flow named '%1'").arg(flow));
-        LiveFlow live(ws, *spec);
+        FlowSides live(ws, *spec);
         live.open();
         QList<KeyText> keys;
         keys.reserve(keyJsons.size());
         for (const QByteArray &k : keyJsons)
-            keys.append(LiveFlow::keyText(k));
+            keys.append(FlowSides::keyText(k));
         return live.details(
             keys, [&store, &flow](const QByteArray &key) { return store.baseline(flow, key); },
             QDateTime::currentMSecsSinceEpoch());

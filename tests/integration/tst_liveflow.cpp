@@ -50,13 +50,6 @@ QStringList keysOf(const QList<StoredBaseline> &list)
     return out;
 }
 
-QStringList keysOf(const QList<QPair<QString, QByteArray>> &list)
-{
-    QStringList out;
-    for (const auto &[flow, key] : list)
-        out << flow + u' ' + QString::fromUtf8(key);
-    return out;
-}
 
 } // namespace
 

@@ -1,7 +1,7 @@
 #include "ResolveDialog.h"
 
 #include "StatusStyle.h"
-#include "engine/LiveFlow.h"
+#include "engine/FlowSides.h"
 #include "resolution/PlanText.h"
 
 #include <QButtonGroup>
@@ -149,7 +149,7 @@ ResolveRequest ResolveDialog::request() const
 {
     ResolveRequest r;
     r.flow = m_flow;
-    r.key = LiveFlow::keyText(m_keyJson);
+    r.key = FlowSides::keyText(m_keyJson);
     switch (m_choice->checkedId()) {
     case TakeTarget: r.take = Pick::Target; break;
     case TakeBaseline: r.take = Pick::Baseline; break;
