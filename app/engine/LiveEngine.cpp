@@ -12,6 +12,7 @@
 #include "state/StateStore.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFutureWatcher>
 #include <QLoggingCategory>
 #include <QTimer>
@@ -239,7 +240,15 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
 #endif
     });
     const Workspace *ws = &m_workspace;
-    watcher->setFuture(QtConcurrent::run([ws, spec, compared = slot.compared, cancel = slot.cancel] {
+    qint64 expected = slot.lastRecords;
+    if (expected == 0) {
+        try {
+            expected = m_store->snapshotRecords(name).value_or(0);
+        } catch (const SyncError &) {
+            // only a size hint
+        }
+    }
+    watcher->setFuture(QtConcurrent::run([ws, spec, expected, compared = slot.compared, cancel = slot.cancel] {
         Compared c;
         try {
             DiffOptions options;
@@ -248,7 +257,7 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
                 return !cancel->load(std::memory_order_relaxed);
             };
             c.records = std::make_shared<RecordTable>();
-            c.result = LiveFlow::compare(*ws, *spec, *c.records, options);
+            c.result = LiveFlow::compare(*ws, *spec, *c.records, options, expected);
         } catch (const SyncError &e) {
             c.error = e.message();
         } catch (const std::exception &e) {
@@ -282,8 +291,17 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             QList<StatusEvent> events;
             StateChanges changes;
             try {
+                QElapsedTimer timer;
+                timer.start();
                 slot.flow->load(std::move(*records), *m_store, nowMs(), events, changes);
+                qCDebug(lcEngine).noquote() << name << "compared in" << result.elapsedMs
+                                            << "ms, loaded in" << timer.restart() << "ms";
                 m_store->apply(changes);
+                qCDebug(lcEngine).noquote() << name << "baselines written in" << timer.elapsed() << "ms";
+                // Every baseline as one snapshot when that is worth it, written at the next
+                // flush: the flow is live meanwhile, and rows written later override it.
+                if (slot.flow->snapshotDue())
+                    m_snapshotDue.insert(name);
             } catch (const SyncError &e) {
                 failFlow(slot, e.message());
                 return;
@@ -298,8 +316,7 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             slot.queue.append(slot.flow->suspects(*records));
             // Fold the rows written since the last snapshot into a new one once they are a
             // noticeable share of the flow: restarts then read one value, not many rows.
-            const LiveFlow &flow = *slot.flow;
-            if (flow.rowsSinceSnapshot() > std::max<qint64>(1000, flow.trackedRecords() / 10))
+            if (slot.flow->snapshotDue())
                 m_snapshotDue.insert(name);
         }
         recovered(slot); // its systems answered a whole comparison
@@ -421,6 +438,7 @@ void LiveEngine::flush()
     // they are now, so a feed's replay would find nothing to change and never write them.
     StateChanges pending = std::exchange(m_unsaved, {});
     pending.append(std::move(changes));
+    const bool snapshots = !pending.snapshots.isEmpty();
     try {
         m_store->apply(pending);
     } catch (const SyncError &e) {
@@ -431,6 +449,10 @@ void LiveEngine::flush()
             emit flowError(slot.flow->spec().name, e.message());
         return; // nothing confirmed: the feeds will replay
     }
+#ifdef __GLIBC__
+    if (snapshots)
+        malloc_trim(0); // a snapshot's tens of megabytes of text are written: give them back
+#endif
     if (std::exchange(m_storeFailed, false)) {
         for (FlowSlot &slot : m_flows)
             if (!slot.failed) // a flow failing on its own systems stays reported as failing

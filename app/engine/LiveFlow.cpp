@@ -15,6 +15,7 @@
 #include <QJsonDocument>
 
 #include <future>
+#include <limits>
 
 namespace syncdesk {
 
@@ -73,10 +74,15 @@ void LiveFlow::setStatus(const QByteArray &keyJson, Tracked &t, std::optional<Re
 }
 
 DiffResult LiveFlow::compare(const Workspace &workspace, const FlowSpec &flow, RecordTable &records,
-                             DiffOptions options)
+                             DiffOptions options, qint64 expectedRecords)
 {
     records.clear();
+    // A size known from the last comparison saves the table's regrowth (copies and page faults).
+    if (expectedRecords > 0)
+        records.reserve(size_t(expectedRecords + expectedRecords / 8),
+                        size_t(expectedRecords + expectedRecords / 8) * 24);
     options.listRecords = false;
+    // The merge delivers each key once, in ascending order: append, index once at the end.
     options.onRecord = [&records](std::string_view keyJson, const quint64 *source,
                                   const quint64 *target) {
         RecordState s;
@@ -84,9 +90,11 @@ DiffResult LiveFlow::compare(const Workspace &workspace, const FlowSpec &flow, R
             s.source = *source;
         if (target)
             s.target = *target;
-        records.insert(keyJson).setState(s);
+        records.appendUnindexed(keyJson).setState(s);
     };
-    return Reconciler(workspace, flow).run(options);
+    DiffResult result = Reconciler(workspace, flow).run(options);
+    records.reindex();
+    return result;
 }
 
 void LiveFlow::load(RecordTable &&scanned, StateStore &store, qint64 nowMs,
@@ -97,43 +105,65 @@ void LiveFlow::load(RecordTable &&scanned, StateStore &store, qint64 nowMs,
     // 1. The stored baselines onto the records both sides hold now. A stored key that neither
     // side holds any more is gone from both: nothing to keep.
     QSet<QByteArray> withRow; // keys whose baseline row is stored (field values included)
-    const bool complete = store.forEachBaseline(m_flow.name, [&](const StoredBaseline &b) {
-        TrackedRecord *r = m_records.find(view(b.keyJson));
+    auto setBaseline = [this](std::string_view key, const std::optional<RowHash> &baseline,
+                              qint64 sourceAt, qint64 targetAt) {
+        TrackedRecord *r = m_records.find(key);
         if (!r)
             return;
         RecordState s = r->state();
-        s.baseline = b.known ? std::optional<RowHash>(b.hash) : std::nullopt;
-        s.sourceChangedAtMs = b.sourceChangedAtMs;
-        s.targetChangedAtMs = b.targetChangedAtMs;
+        s.baseline = baseline;
+        s.sourceChangedAtMs = sourceAt;
+        s.targetChangedAtMs = targetAt;
         r->setState(s);
         r->mark();
-        if (!b.fieldValues.isEmpty() || !b.inSync)
-            withRow.insert(b.keyJson);
-    });
+    };
+    const bool complete = store.forEachBaseline(
+        m_flow.name,
+        [&](std::string_view key, const std::optional<RowHash> &baseline) {
+            setBaseline(key, baseline, 0, 0);
+        },
+        [&](const StoredBaseline &b) {
+            setBaseline(view(b.keyJson), b.known ? std::optional<RowHash>(b.hash) : std::nullopt,
+                        b.sourceChangedAtMs, b.targetChangedAtMs);
+            if (!b.fieldValues.isEmpty() || !b.inSync)
+                withRow.insert(b.keyJson);
+        });
     // 2. Every record classified. Without a stored baseline: after an earlier comparison of
     // this flow (a complete set), the key is new since then; at the very first comparison, a
     // record in sync has its row as baseline and one that differs has none.
-    BaselineSnapshot snapshot;
+    // With a complete stored set, the baselines that moved meanwhile are written as rows (a
+    // restart rewrites no snapshot for a few agreements); without one, a snapshot is due.
+    m_rowsSinceSnapshot = 0;
     m_records.forEach([&](std::string_view key, TrackedRecord &r) {
         Tracked t{r.state(), RecordStatus::InSync};
         const bool stored = r.isMarked();
+        const std::optional<RowHash> before = t.state.baseline;
         if (t.state.source == t.state.target)
             t.state.baseline = t.state.source; // agreement, whatever was stored
         else if (!stored)
             t.state.baseline = complete ? std::optional<RowHash>(RowHash()) : std::nullopt;
+        const bool moved = complete && (!stored || t.state.baseline != before);
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
+        r.setState(t.state);
+        r.status = status;
+        if (status == RecordStatus::InSync && !moved) {
+            ++m_counts[size_t(RecordStatus::InSync)]; // the common case: no event, no copy
+            return;
+        }
         const QByteArray keyJson(key.data(), qsizetype(key.size()));
         setStatus(keyJson, t, std::nullopt, status, pendingAgeMs(t.state, nowMs, m_flow.direction),
                   nowMs, events);
-        r.setState(t.state);
-        r.status = status;
-        snapshot.add(key, t.state.baseline);
-        // A record out of sync has its own row, which the detail view and resolutions read.
-        if (status != RecordStatus::InSync && !withRow.contains(keyJson))
+        if (moved) {
             changes.upserts.append(toStored(keyJson, t, QByteArray()));
+            ++m_rowsSinceSnapshot;
+        } else if (t.state.baseline && !withRow.contains(keyJson)) {
+            // Out of sync with a baseline known only from the snapshot: its own row, which the
+            // detail view and resolutions read (no row means no baseline to them).
+            changes.upserts.append(toStored(keyJson, t, QByteArray()));
+        }
     });
-    changes.snapshots.append({m_flow.name, snapshot.records(), snapshot.toText()});
-    m_rowsSinceSnapshot = 0;
+    if (!complete)
+        m_rowsSinceSnapshot = std::numeric_limits<qint64>::max() / 2;
 }
 
 StoredSnapshot LiveFlow::snapshot()
@@ -143,7 +173,8 @@ StoredSnapshot LiveFlow::snapshot()
     m_records.forEach([&](std::string_view key, const TrackedRecord &r) {
         snapshot.add(key, r.state().baseline);
     });
-    return {m_flow.name, snapshot.records(), snapshot.toText()};
+    const qint64 records = snapshot.records();
+    return {m_flow.name, records, snapshot.takeParts()};
 }
 
 QList<KeyChange> LiveFlow::suspects(const RecordTable &scanned) const

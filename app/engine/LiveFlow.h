@@ -69,11 +69,12 @@ public:
     [[nodiscard]] FlowSides &sides() { return m_sides; }
 
     // One full comparison of `flow` that fills `records` with every record it saw (each side's
-    // row hash; no baseline yet), streamed from the merge. Throws SyncError.
+    // row hash; no baseline yet), streamed from the merge. `expectedRecords`: how many the
+    // last one saw, if known. Throws SyncError.
     static DiffResult compare(const Workspace &workspace, const FlowSpec &flow,
-                              RecordTable &records, DiffOptions options);
-    // Takes what compare() found plus the stored baselines as the starting state, and a fresh
-    // snapshot of every baseline into `changes`.
+                              RecordTable &records, DiffOptions options, qint64 expectedRecords = 0);
+    // Takes what compare() found plus the stored baselines as the starting state. Baselines
+    // that moved since are in `changes`; snapshotDue() says when a snapshot() is worth more.
     void load(RecordTable &&scanned, StateStore &store, qint64 nowMs, QList<StatusEvent> &events,
               StateChanges &changes);
     // Re-reads the changed keys on both sides and reclassifies them. A change a feed reported
@@ -88,9 +89,12 @@ public:
     [[nodiscard]] QList<KeyChange> suspects(const RecordTable &scanned) const;
     // Every record's baseline, packed for the state store (rows written before it are folded in).
     [[nodiscard]] StoredSnapshot snapshot();
-    // Baseline rows written since the last snapshot: a new one is worth it past a share of the
-    // flow's records.
-    [[nodiscard]] qint64 rowsSinceSnapshot() const { return m_rowsSinceSnapshot; }
+    // Whether the baseline rows written since the last snapshot (or a store without one) make
+    // a new snapshot worth writing: past a tenth of the flow's records.
+    [[nodiscard]] bool snapshotDue() const
+    {
+        return m_rowsSinceSnapshot > std::max<qint64>(1000, m_records.size() / 10);
+    }
     // The keys (JSON) of the tracked records that have `status`, in no particular order.
     [[nodiscard]] QList<QByteArray> keysWith(RecordStatus status) const;
     // Pending records past their SLA turn late.

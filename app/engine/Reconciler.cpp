@@ -50,7 +50,8 @@ struct Side
     }
 };
 
-void drive(Side &side, const FlowSpec &flow, std::shared_future<FlowPlan> plan, bool withDetails)
+void drive(Side &side, const FlowSpec &flow, std::shared_future<FlowPlan> plan,
+           RowEncoder::Details details)
 {
     const QStringList names = FlowPlan::columnNames(flow, side.isSource);
     QList<ColumnInfo> columns;
@@ -71,7 +72,7 @@ void drive(Side &side, const FlowSpec &flow, std::shared_future<FlowPlan> plan, 
         return; // the other side failed: nothing to scan
     }
     try {
-        RowEncoder encoder(p.keyClasses, p.fieldClasses, withDetails);
+        RowEncoder encoder(p.keyClasses, p.fieldClasses, details);
         side.stats = side.connector->scan(p.request(side.isSource), encoder, side.queue);
         side.queue.finish();
     } catch (const SyncError &e) {
@@ -175,7 +176,9 @@ DiffResult Reconciler::run(const DiffOptions &options)
     const std::shared_future<FlowPlan> plan = planPromise.get_future().share();
     for (Side &s : sides)
         s.thread = std::thread(drive, std::ref(s), std::cref(m_flow), plan,
-                               options.listRecords || bool(options.onRecord));
+                               options.listRecords ? RowEncoder::Details::KeysAndFields
+                               : options.onRecord  ? RowEncoder::Details::Keys
+                                                   : RowEncoder::Details::None);
 
     auto stopAll = [&](const SyncError &error) {
         try {

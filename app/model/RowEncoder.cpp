@@ -40,9 +40,9 @@ void appendJsonString(std::string_view s, std::string &out)
 } // namespace
 
 RowEncoder::RowEncoder(QList<FieldClass> keyClasses, QList<FieldClass> fieldClasses,
-                       bool withDetails)
+                       Details details)
     : m_keyClasses(std::move(keyClasses)), m_fieldClasses(std::move(fieldClasses)),
-      m_withDetails(withDetails)
+      m_details(details)
 {
     m_row.reserve(256);
     m_fieldEnds.resize(size_t(m_fieldClasses.size()));
@@ -76,12 +76,14 @@ bool RowEncoder::append(const RawValue *keys, const RawValue *fields, ScanBatch 
     batch.keyEnds.push_back(quint32(batch.keys.size()));
     canonicalRow(fields);
     batch.rowHashes.push_back(XXH3_64bits(m_row.data(), m_row.size()));
-    if (m_withDetails) {
+    if (m_details == Details::KeysAndFields) {
         quint32 begin = 0;
         for (const quint32 end : m_fieldEnds) {
             batch.fieldHashes.push_back(XXH3_64bits(m_row.data() + begin, end - begin));
             begin = end;
         }
+    }
+    if (m_details != Details::None) {
         appendDisplayKey(keys, batch.displayKeys);
         batch.displayEnds.push_back(quint32(batch.displayKeys.size()));
     }

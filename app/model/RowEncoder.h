@@ -31,7 +31,14 @@ struct EncodedRow
 class RowEncoder
 {
 public:
-    RowEncoder(QList<FieldClass> keyClasses, QList<FieldClass> fieldClasses, bool withDetails);
+    // What a scan adds to each row beyond the key and the row hash.
+    enum class Details { None, Keys, KeysAndFields };
+    RowEncoder(QList<FieldClass> keyClasses, QList<FieldClass> fieldClasses, bool withDetails)
+        : RowEncoder(std::move(keyClasses), std::move(fieldClasses),
+                     withDetails ? Details::KeysAndFields : Details::None)
+    {
+    }
+    RowEncoder(QList<FieldClass> keyClasses, QList<FieldClass> fieldClasses, Details details);
 
     // Appends the row to `batch`. Returns false if a key value is not of its key's class.
     [[nodiscard]] bool append(const RawValue *keys, const RawValue *fields, ScanBatch &batch);
@@ -52,7 +59,7 @@ private:
 
     QList<FieldClass> m_keyClasses;
     QList<FieldClass> m_fieldClasses;
-    bool m_withDetails;
+    Details m_details;
     std::string m_row;
     std::string m_scratch;
     std::vector<quint32> m_fieldEnds;

@@ -14,6 +14,8 @@ enum : quint8 { Known = 1, Present = 2 };
 
 void BaselineSnapshot::add(std::string_view keyJson, const std::optional<RowHash> &baseline)
 {
+    if (m_bytes.isEmpty())
+        m_bytes = QByteArray("SDB1");
     char length[4];
     qToLittleEndian(quint32(keyJson.size()), length);
     m_bytes.append(length, 4);
@@ -26,20 +28,34 @@ void BaselineSnapshot::add(std::string_view keyJson, const std::optional<RowHash
         m_bytes.append(hash, 8);
     }
     ++m_records;
+    if (++m_partRecords == RecordsPerPart)
+        finishPart();
 }
 
-QByteArray BaselineSnapshot::toText() const
+void BaselineSnapshot::finishPart()
 {
-    return m_bytes.toBase64();
+    if (m_partRecords == 0)
+        return;
+    m_parts.append({m_partRecords, m_bytes.toBase64()});
+    m_bytes.clear();
+    m_partRecords = 0;
+}
+
+QList<std::pair<qint64, QByteArray>> BaselineSnapshot::takeParts()
+{
+    finishPart();
+    return std::exchange(m_parts, {});
 }
 
 void BaselineSnapshot::read(const QByteArray &text,
                             const std::function<void(std::string_view, const std::optional<RowHash> &)> &f)
 {
+    if (text.isEmpty())
+        return; // the one part of a flow with no records
     const QByteArray bytes = QByteArray::fromBase64(text);
     auto damaged = [] {
         return SyncError(QStringLiteral("state store: a baseline snapshot is damaged; remove its "
-                                        "row from baseline_snapshots to compare the flow afresh"));
+                                        "rows from baseline_snapshots to compare the flow afresh"));
     };
     if (!bytes.startsWith("SDB1"))
         throw damaged();

@@ -24,7 +24,9 @@ QList<QByteArray> texts(const QVariantList &params)
 {
     QList<QByteArray> out;
     for (const QVariant &p : params)
-        out << (p.isNull() ? QByteArray() : p.toString().toUtf8());
+        out << (p.isNull() ? QByteArray()
+                : p.typeId() == QMetaType::QByteArray ? p.toByteArray() // already UTF-8 text
+                                                      : p.toString().toUtf8());
     return out;
 }
 

@@ -51,13 +51,26 @@ SqliteStateStore::SqliteStateStore(const QString &path) : m_path(path)
 
 SqliteStateStore::~SqliteStateStore()
 {
+    m_statements.clear(); // before the connection goes
     QSqlDatabase::database(m_connection, false).close();
     QSqlDatabase::removeDatabase(m_connection);
 }
 
 void SqliteStateStore::exec(const QString &sql, const QVariantList &params)
 {
-    (void)prepared(QSqlDatabase::database(m_connection, false), sql, params, m_path);
+    // Statements are prepared once: a batch writes the same upsert thousands of times.
+    auto it = m_statements.find(sql);
+    if (it == m_statements.end()) {
+        QSqlQuery q(QSqlDatabase::database(m_connection, false));
+        if (!q.prepare(sql))
+            throw SyncError(QStringLiteral("state store %1: %2").arg(m_path, q.lastError().text()));
+        it = m_statements.insert(sql, q);
+    }
+    for (int i = 0; i < params.size(); ++i)
+        it->bindValue(i, params[i]);
+    if (!it->exec())
+        throw SyncError(QStringLiteral("state store %1: %2").arg(m_path, it->lastError().text()));
+    it->finish();
 }
 
 QList<QVariantList> SqliteStateStore::query(const QString &sql, const QVariantList &params)

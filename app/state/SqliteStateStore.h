@@ -2,6 +2,9 @@
 
 #include "StateStore.h"
 
+#include <QHash>
+#include <QSqlQuery>
+
 namespace syncdesk {
 
 // The default state store: one SQLite file beside the workspace (WAL journal, so a reader
@@ -28,6 +31,7 @@ public:
 private:
     QString m_path;
     QString m_connection;
+    QHash<QString, QSqlQuery> m_statements; // exec()'s prepared statements, by SQL text
 };
 
 } // namespace syncdesk

@@ -114,12 +114,17 @@ void StateStore::apply(const StateChanges &changes)
                  {flow, QString::fromUtf8(key)});
         // A snapshot holds every record's baseline as of now: the in-sync rows it folds in go.
         for (const StoredSnapshot &snap : changes.snapshots) {
-            exec(QStringLiteral("INSERT INTO baseline_snapshots (flow, records, taken_at, snapshot) "
-                                "VALUES (?, ?, ?, ?) ON CONFLICT (flow) DO UPDATE SET "
-                                "records = excluded.records, taken_at = excluded.taken_at, "
-                                "snapshot = excluded.snapshot"),
-                 {snap.flow, snap.records, QDateTime::currentMSecsSinceEpoch(),
-                  QString::fromLatin1(snap.text)});
+            exec(QStringLiteral("DELETE FROM baseline_snapshots WHERE flow = ?"), {snap.flow});
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            for (qsizetype i = 0; i < snap.parts.size(); ++i)
+                exec(QStringLiteral("INSERT INTO baseline_snapshots (flow, part, records, taken_at, "
+                                    "snapshot) VALUES (?, ?, ?, ?, ?)"),
+                     // ASCII (base64) bound as bytes: no UTF-16 copy of megabytes
+                     {snap.flow, i, snap.parts[i].first, now, snap.parts[i].second});
+            if (snap.parts.isEmpty()) // an empty flow: still a complete set of baselines
+                exec(QStringLiteral("INSERT INTO baseline_snapshots (flow, part, records, taken_at, "
+                                    "snapshot) VALUES (?, 0, 0, ?, ?)"),
+                     {snap.flow, now, QByteArray()});
             exec(QStringLiteral("DELETE FROM baselines WHERE flow = ? AND in_sync = 1"), {snap.flow});
         }
         for (const StoredBaseline &b : changes.upserts) {
@@ -191,30 +196,31 @@ StoredBaseline StateStore::toBaseline(const QString &flow, const QVariantList &r
     return b;
 }
 
-bool StateStore::forEachBaseline(const QString &flow,
-                                 const std::function<void(const StoredBaseline &)> &f)
+bool StateStore::forEachBaseline(
+    const QString &flow,
+    const std::function<void(std::string_view, const std::optional<RowHash> &)> &snapshotRecord,
+    const std::function<void(const StoredBaseline &)> &row)
 {
     bool complete = false;
-    StoredBaseline b;
-    b.flow = flow;
-    forEachRow(QStringLiteral("SELECT snapshot FROM baseline_snapshots WHERE flow = ?"), {flow},
-               [&](const QVariantList &row) {
+    forEachRow(QStringLiteral("SELECT snapshot FROM baseline_snapshots WHERE flow = ? ORDER BY part"),
+               {flow}, [&](const QVariantList &r) {
                    complete = true;
-                   BaselineSnapshot::read(row.value(0).toString().toLatin1(),
-                                          [&](std::string_view key, const std::optional<RowHash> &hash) {
-                                              b.keyJson = QByteArray(key.data(), qsizetype(key.size()));
-                                              b.known = hash.has_value();
-                                              b.hash = hash.value_or(RowHash());
-                                              b.inSync = true;
-                                              f(b);
-                                          });
-                   return false;
+                   BaselineSnapshot::read(r.value(0).toByteArray(), snapshotRecord);
+                   return true;
                });
-    forEachRow(baselineColumns, {flow}, [&](const QVariantList &row) {
-        f(toBaseline(flow, row));
+    forEachRow(baselineColumns, {flow}, [&](const QVariantList &r) {
+        row(toBaseline(flow, r));
         return true;
     });
     return complete;
+}
+
+std::optional<qint64> StateStore::snapshotRecords(const QString &flow)
+{
+    const auto rows = query(QStringLiteral("SELECT sum(records) FROM baseline_snapshots WHERE flow = ?"), {flow});
+    if (rows.isEmpty() || rows.first().value(0).isNull())
+        return std::nullopt;
+    return rows.first().value(0).toLongLong();
 }
 
 QList<StoredBaseline> StateStore::baselines(const QString &flow)

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <optional>
 
 namespace syncdesk {
@@ -30,12 +31,12 @@ struct StoredBaseline
     qint64 targetChangedAtMs = 0;
 };
 
-// A flow's baselines packed at one moment (BaselineSnapshot::toText()).
+// A flow's baselines packed at one moment (BaselineSnapshot::takeParts()).
 struct StoredSnapshot
 {
     QString flow;
     qint64 records = 0;
-    QByteArray text;
+    QList<std::pair<qint64, QByteArray>> parts; // (records, text) per part
 };
 
 // Everything one processed batch of changes persists, written in one transaction so that a feed
@@ -82,11 +83,16 @@ public:
     // The stored rows of a flow's baselines (records out of sync, and changes since its
     // snapshot), without the snapshot.
     [[nodiscard]] QList<StoredBaseline> baselines(const QString &flow);
-    // Every baseline of a flow: its snapshot's records first (fieldValues empty), then the rows
-    // written since, which override them (a key can come twice: the later wins). Returns true
-    // when the flow has a snapshot, i.e. the set is complete: a key in neither is agreed to
-    // exist on no side.
-    bool forEachBaseline(const QString &flow, const std::function<void(const StoredBaseline &)> &f);
+    // Every baseline of a flow: its snapshot's records first (`snapshotRecord`: the key and
+    // the baseline, nullopt when unknown), then the rows written since (`row`), which override
+    // them (a key can come twice: the later wins). Returns true when the flow has a snapshot,
+    // i.e. the set is complete: a key in neither is agreed to exist on no side.
+    bool forEachBaseline(
+        const QString &flow,
+        const std::function<void(std::string_view keyJson, const std::optional<RowHash> &baseline)> &snapshotRecord,
+        const std::function<void(const StoredBaseline &)> &row);
+    // How many records the flow's snapshot holds, if it has one.
+    [[nodiscard]] std::optional<qint64> snapshotRecords(const QString &flow);
     [[nodiscard]] std::optional<StoredBaseline> baseline(const QString &flow, const QByteArray &keyJson);
     [[nodiscard]] std::optional<QString> feedPosition(const QString &systemFeed);
     [[nodiscard]] int schemaVersion();

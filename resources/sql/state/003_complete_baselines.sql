@@ -7,12 +7,15 @@ ALTER TABLE baselines ADD COLUMN known INTEGER NOT NULL DEFAULT 1;
 -- snapshot and removed.
 ALTER TABLE baselines ADD COLUMN in_sync INTEGER NOT NULL DEFAULT 0;
 
--- Per flow, the baselines of all its records at one moment, packed (BaselineSnapshot: base64
--- of key, flags and hash per record). Rows of `baselines` written later override it. A flow
--- with a snapshot has a complete set: a key in neither is agreed to exist on no side.
+-- Per flow, the baselines of all its records at one moment, packed in parts of up to 65,536
+-- records (BaselineSnapshot: base64 of key, flags and hash per record). Rows of `baselines`
+-- written later override it. A flow with a snapshot has a complete set: a key in neither is
+-- agreed to exist on no side.
 CREATE TABLE IF NOT EXISTS baseline_snapshots (
-    flow     TEXT   NOT NULL PRIMARY KEY,
-    records  BIGINT NOT NULL,
-    taken_at BIGINT NOT NULL,
-    snapshot TEXT   NOT NULL
+    flow     TEXT    NOT NULL,
+    part     INTEGER NOT NULL,
+    records  BIGINT  NOT NULL,
+    taken_at BIGINT  NOT NULL,
+    snapshot TEXT    NOT NULL,
+    PRIMARY KEY (flow, part)
 );
