@@ -5,6 +5,7 @@
 #include "model/SyncError.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
@@ -120,9 +121,16 @@ void PgPollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
         "feed", "SELECT coalesce(pg_stat_get_tuples_deleted($1::regclass), 0)", {from(t)});
     const qint64 deleted = QByteArray(PQgetvalue(counter.get(), 0, 0)).toLongLong();
     KeySet &keys = m_keys[id];
-    if (keys.isLoaded() && deleted == m_deleted.value(id))
+    // The counter moves only when the deleting session flushes its statistics (about a second
+    // after its commit). A table whose keys read in a twentieth of a poll is simply read at
+    // every poll: its deletes show at once.
+    const bool cheap = m_keyReadMs.value(id, -1) >= 0
+                       && m_keyReadMs.value(id) * 20 <= m_timer->interval();
+    if (keys.isLoaded() && deleted == m_deleted.value(id) && !cheap)
         return;
     m_deleted.insert(id, deleted);
+    QElapsedTimer timer;
+    timer.start();
     QByteArray select;
     for (const QString &k : t.keyColumns)
         select += (select.isEmpty() ? "" : ", ") + m_conn->quoteIdentifier(k) + "::text";
@@ -133,6 +141,7 @@ void PgPollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
         keys.seen(KeySet::encode(keyValues(r.get(), row, columns)), nullptr);
     const bool first = !keys.isLoaded();
     const QList<QByteArray> gone = keys.end();
+    m_keyReadMs.insert(id, timer.elapsed());
     if (first)
         return;
     // A delete leaves no time behind: it is reported as seen now.

@@ -18,8 +18,8 @@ class PgConnection;
 // PostgreSQL changes by polling each flow table's updated_at column: the last resort before
 // rescans, for servers that allow neither logical decoding nor triggers. Each change is
 // reported once (PollMark, with the row's md5 as its content). Deletes leave no row: when the
-// table's deleted-rows counter (pg_stat_user_tables.n_tup_del) moves, its keys are read again
-// and the missing ones reported (KeySet).
+// table's deleted-rows counter (pg_stat_user_tables.n_tup_del) moves, or at every poll for a
+// table whose keys read cheaply, its keys are read again and the missing ones reported (KeySet).
 class PgPollingFeed final : public ChangeFeed
 {
     Q_OBJECT
@@ -55,6 +55,7 @@ private:
     QHash<QString, PollMark> m_marks; // table → where polling stopped (times as the server prints them)
     QHash<QString, KeySet> m_keys;    // table → its keys as last known
     QHash<QString, qint64> m_deleted; // table → n_tup_del when its keys were last read
+    QHash<QString, qint64> m_keyReadMs; // table → how long its last key read took
     std::unique_ptr<PgConnection> m_conn;
     QTimer *m_timer;
 };
