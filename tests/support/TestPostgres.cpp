@@ -27,7 +27,11 @@ PgConnPtr connect(const QString &conninfo, QString *error)
 
 QString fixtureConninfo(QString *error)
 {
-    QFile file(QStringLiteral(SYNCDESK_PG_FIXTURE_DIR "/conninfo"));
+    // A benchmark (or a second engineer on the same build) points at its own server.
+    const QString dir = qEnvironmentVariableIsEmpty("SYNCDESK_PG_FIXTURE_DIR")
+                            ? QStringLiteral(SYNCDESK_PG_FIXTURE_DIR)
+                            : qEnvironmentVariable("SYNCDESK_PG_FIXTURE_DIR");
+    QFile file(dir + QStringLiteral("/conninfo"));
     if (!file.open(QIODevice::ReadOnly)) {
         *error = QStringLiteral("the PostgreSQL test fixture is not running (%1 missing): run the "
                                 "tests through ctest, which starts it with the pg_start test")

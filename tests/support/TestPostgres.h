@@ -8,6 +8,8 @@
 namespace testsupport {
 
 // conninfo of the fixture's server (dbname=postgres); empty with `error` set if it is not up.
+// The fixture folder is the build's (tests/pg-fixture) unless SYNCDESK_PG_FIXTURE_DIR names
+// another one started by `pg-fixture.sh start DIR`.
 QString fixtureConninfo(QString *error);
 
 // Drops and creates database `name`; sets `conninfo` to reach it.
