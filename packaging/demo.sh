@@ -16,14 +16,19 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec "$console" --demo-dir "$demo"
 fi
 
-echo "No display here: playing the demo headless for 45 s (a batch sync every 15 s)."
-echo "On a desktop, the console shows the same: $console --demo"
-"$cli" demo --out "$demo" --seconds 45 --batch-seconds 15 --fail-every 2 &
+seconds=${SYNCDESK_DEMO_SECONDS:-45}
+batch=$(( seconds / 3 > 0 ? seconds / 3 : 1 ))
+echo "No display here: playing the demo headless for $seconds s (a batch sync every $batch s)."
+echo "On a desktop, the console shows the same: $console --demo (the story told: $demo.story.log)"
+rm -f "$demo/demo.json"
+"$cli" demo --out "$demo" --seconds "$seconds" --batch-seconds "$batch" --fail-every 2 > "$demo.story.log" &
 player=$!
 trap 'kill $player 2>/dev/null || true' EXIT
-sleep 1
-echo "\$ syncdesk-cli watch --workspace $demo/demo.json --events"
-timeout --signal=TERM 42 "$cli" watch --workspace "$demo/demo.json" --events || [ $? -eq 124 ]
+# The workspace is there once the player has written it.
+for _ in $(seq 1 100); do [ -f "$demo/demo.json" ] && break; sleep 0.1; done
+# The live table, a frame every 5 s (on a terminal, watch redraws it in place every second).
+echo "\$ syncdesk-cli watch --workspace $demo/demo.json --table"
+timeout --signal=TERM $(( seconds - 3 )) "$cli" watch --workspace "$demo/demo.json" --table 2>/dev/null || [ $? -eq 124 ]
 wait "$player"
 echo "\$ syncdesk-cli diff --workspace $demo/demo.json --flow devices"
 set +e

@@ -3,6 +3,9 @@
 #include "CommandLine.h"
 #include "ExitCode.h"
 #include "SignalWatcher.h"
+#include "StatusTable.h"
+#include "TerminalScreen.h"
+#include "engine/DeskStatus.h"
 #include "engine/LiveEngine.h"
 #include "metrics/MetricsServer.h"
 #include "metrics/MetricsText.h"
@@ -12,6 +15,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
@@ -43,7 +47,10 @@ int WatchCommand::run(const QStringList &arguments)
                        "retain WAL: `syncdesk-cli slots drop` when a\nworkspace is retired. SQLite "
                        "is polled (PRAGMA data_version; rows by \"updated_at\" when given,\n"
                        "otherwise a rescan). A verification scan runs every --verify-interval "
-                       "seconds.\n\nExit status: 0 after a clean stop, 2 bad input or failure."));
+                       "seconds.\n\nOn a terminal (and without --events or --quiet) it shows a "
+                       "live table of flows, systems and\nalerts, refreshed every second; keys: q "
+                       "quits (state flushed), f cycles a flow filter.\nColours follow NO_COLOR and "
+                       "TERM.\n\nExit status: 0 after a clean stop, 2 bad input or failure."));
     QCommandLineParser &p = cl.parser();
     cl.addWorkspaceOptions();
     p.addOption({QStringLiteral("events"),
@@ -54,6 +61,13 @@ int WatchCommand::run(const QStringList &arguments)
                  QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: a "
                                 "free port, named on stderr)."),
                  QStringLiteral("host:port")});
+    p.addOption({QStringLiteral("quiet"),
+                 QStringLiteral("No live table on a terminal: only the lines of what happens "
+                                "(systems lost and back, flows live or failing) on stderr.")});
+    p.addOption({QStringLiteral("table"),
+                 QStringLiteral("The live table even when standard output is not a terminal: a "
+                                "frame every 5 seconds, without colours (as the headless demo "
+                                "shows it). On a terminal it is the default.")});
     p.addOption({QStringLiteral("verify-interval"),
                  QStringLiteral("Seconds between verification scans (default 600)."),
                  QStringLiteral("seconds"), QStringLiteral("600")});
@@ -89,6 +103,11 @@ int WatchCommand::run(const QStringList &arguments)
         options.verifyIntervalMs = verifySeconds * 1000;
         LiveEngine engine(ws, options);
         const bool events = p.isSet(QStringLiteral("events"));
+        // The live table: on a terminal unless told otherwise; on demand elsewhere (frames).
+        const bool onTerminal = TerminalScreen::isTerminal();
+        const bool table = !events && !p.isSet(QStringLiteral("quiet"))
+                           && (onTerminal || p.isSet(QStringLiteral("table")));
+        const bool drawInPlace = table && onTerminal;
 
         std::unique_ptr<MetricsServer> metrics;
         if (p.isSet(QStringLiteral("metrics"))) {
@@ -118,32 +137,81 @@ int WatchCommand::run(const QStringList &arguments)
                        + "\",\"lag_ms\":" + QByteArray::number(e.lagMs) + "}\n";
             printOut(out); // flushed per batch, so every line is out as soon as it is known
         });
-        QObject::connect(&engine, &LiveEngine::flowReady, [events, &engine](const QString &flow) {
+        // Drawn in place, the table is the report: lines on stderr would tear it.
+        const auto say = [drawInPlace](const QString &line) {
+            if (!drawInPlace)
+                printError(line);
+        };
+        QObject::connect(&engine, &LiveEngine::flowReady, [events, say](const QString &flow) {
             if (events)
                 printOut("{\"ts\":\"" + isoNow(QDateTime::currentMSecsSinceEpoch()) + "\",\"flow\":"
                          + jsonString(flow) + ",\"event\":\"ready\"}\n");
             else
-                printError(QStringLiteral("flow '%1' is live").arg(flow));
-            Q_UNUSED(engine)
+                say(QStringLiteral("flow '%1' is live").arg(flow));
         });
         QObject::connect(&engine, &LiveEngine::systemChanged,
-                         [](const QString &system, bool connected, const QString &error) {
-                             printError(connected
-                                            ? QStringLiteral("system '%1' connected").arg(system)
-                                            : QStringLiteral("%1 (retrying)").arg(error));
+                         [say](const QString &system, bool connected, const QString &error) {
+                             say(connected ? QStringLiteral("system '%1' connected").arg(system)
+                                           : QStringLiteral("%1 (retrying)").arg(error));
                          });
-        QObject::connect(&engine, &LiveEngine::flowError, [](const QString &flow, const QString &error) {
-            printError(QStringLiteral("flow '%1': %2 (retrying)").arg(flow, error));
+        QObject::connect(&engine, &LiveEngine::flowError, [say](const QString &flow, const QString &error) {
+            say(QStringLiteral("flow '%1': %2 (retrying)").arg(flow, error));
         });
-        QObject::connect(&engine, &LiveEngine::flowRecovered, [](const QString &flow) {
-            printError(QStringLiteral("flow '%1' recovered").arg(flow));
+        QObject::connect(&engine, &LiveEngine::flowRecovered, [say](const QString &flow) {
+            say(QStringLiteral("flow '%1' recovered").arg(flow));
         });
+
+        // The live table: redrawn every second in place on a terminal, or a frame every 5 s.
+        std::unique_ptr<TerminalScreen> screen;
+        QTimer frames;
+        QString flowFilter;
+        const QString title = QFileInfo(ws.filePath).fileName();
+        const auto drawFrame = [&] {
+            StatusTable::Options o;
+            o.nowMs = QDateTime::currentMSecsSinceEpoch();
+            o.title = title;
+            o.flowFilter = flowFilter;
+            o.width = drawInPlace ? TerminalScreen::width() : 100;
+            o.colour = drawInPlace && TerminalScreen::wantsColour();
+            if (drawInPlace)
+                o.keys = QStringLiteral("q quit  f flow: %1").arg(flowFilter.isEmpty() ? QStringLiteral("all") : flowFilter);
+            const QStringList lines = StatusTable::render(DeskStatus::of(engine, o.nowMs), o);
+            if (screen)
+                screen->draw(lines);
+            else
+                printOut(lines.join(u'\n').toUtf8() + "\n\n");
+        };
 
         SignalWatcher stopSignals;
         QObject::connect(&stopSignals, &SignalWatcher::stopRequested, [&engine](int) {
             engine.flush();
             QCoreApplication::quit();
         });
+        if (table) {
+            if (drawInPlace) {
+                screen = std::make_unique<TerminalScreen>();
+                QObject::connect(screen.get(), &TerminalScreen::keyPressed, [&](char key) {
+                    if (key == 'q' || key == 'Q') {
+                        engine.flush();
+                        QCoreApplication::quit();
+                    } else if (key == 'f' || key == 'F') {
+                        // all → each flow in turn → all
+                        const QList<FlowSpec> &flows = ws.flows;
+                        qsizetype next = 0;
+                        for (qsizetype i = 0; i < flows.size(); ++i)
+                            if (flows[i].name == flowFilter)
+                                next = i + 1;
+                        flowFilter = next < flows.size() ? flows[next].name : QString();
+                        drawFrame();
+                    }
+                });
+            }
+            frames.setInterval(drawInPlace ? 1000 : 5000);
+            QObject::connect(&frames, &QTimer::timeout, drawFrame);
+            frames.start();
+            if (drawInPlace)
+                QObject::connect(&engine, &LiveEngine::flowReady, drawFrame);
+        }
         try {
             // A resolve killed between its steps left an intent open: close it now.
             const auto store = StateStore::open(ws);
@@ -153,7 +221,11 @@ int WatchCommand::run(const QStringList &arguments)
             printError(QStringLiteral("cannot check interrupted resolutions yet: %1").arg(e.message()));
         }
         engine.start();
+        if (table)
+            drawFrame();
         QCoreApplication::exec();
+        if (table && !drawInPlace)
+            drawFrame(); // the last word, as the desk was at the stop
         return ExitOk;
     } catch (const SyncError &e) {
         printError(e.message());

@@ -6,6 +6,7 @@
 #include "ResolveCommand.h"
 #include "FeedCommand.h"
 #include "ShowCommand.h"
+#include "StatusCommand.h"
 #include "SlotsCommand.h"
 #include "WatchCommand.h"
 
@@ -28,6 +29,7 @@ const char usage[] =
     "Commands:\n"
     "  diff      one full comparison of a flow (syncdesk-cli diff --help)\n"
     "  watch     live status and lag of every flow (syncdesk-cli watch --help)\n"
+    "  status    the desk as the last watch saw it, for scripts and checks (syncdesk-cli status --help)\n"
     "  resolve   audited resolution: one record, an undo, or a bulk rule (syncdesk-cli resolve --help)\n"
     "  audit     verify or export the audit log (syncdesk-cli audit --help)\n"
     "  show      one record, field by field, three ways (syncdesk-cli show --help)\n"
@@ -91,6 +93,8 @@ int main(int argc, char *argv[])
         return WatchCommand::run(args);
     if (command == u"show")
         return ShowCommand::run(args);
+    if (command == u"status")
+        return StatusCommand::run(args);
     if (command == u"resolve")
         return ResolveCommand::run(args);
     if (command == u"audit")

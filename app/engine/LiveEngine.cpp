@@ -1,5 +1,6 @@
 #include "LiveEngine.h"
 
+#include "DeskStatus.h"
 #include "DiffResult.h"
 #include "Reconciler.h"
 #include "feeds/PgFeedMode.h"
@@ -81,8 +82,11 @@ void LiveEngine::start()
 {
     m_store = StateStore::open(m_workspace);
     m_flows.reserve(size_t(m_workspace.flows.size()));
-    for (const FlowSpec &f : m_workspace.flows)
-        m_flows.push_back({std::make_unique<LiveFlow>(m_workspace, f), {}, false, 0, 0});
+    for (const FlowSpec &f : m_workspace.flows) {
+        FlowSlot slot;
+        slot.flow = std::make_unique<LiveFlow>(m_workspace, f);
+        m_flows.push_back(std::move(slot));
+    }
     startFeeds();
     for (FlowSlot &slot : m_flows)
         compare(slot, true);
@@ -445,6 +449,7 @@ void LiveEngine::flush()
         m_unsaved = std::move(pending);
         m_unsaved.feedPositions.clear(); // recomputed from m_positions at the next flush
         m_storeFailed = true;
+        m_storeError = e.message();
         for (FlowSlot &slot : m_flows)
             emit flowError(slot.flow->spec().name, e.message());
         return; // nothing confirmed: the feeds will replay
@@ -481,6 +486,15 @@ void LiveEngine::tick()
     }
     if (!events.isEmpty())
         emit statusEvents(events);
+    // What `syncdesk-cli status` reads: the desk as of now. A store that is down is reported
+    // by flush(); the next tick tries again.
+    if (m_store) {
+        try {
+            m_store->writeDeskStatus(DeskStatus::of(*this, now).toJson(), now);
+        } catch (const SyncError &e) {
+            qCDebug(lcEngine).noquote() << "desk status not written:" << e.message();
+        }
+    }
 }
 
 LiveEngine::FlowSlot *LiveEngine::slotOf(const QString &flow)
@@ -518,13 +532,24 @@ void LiveEngine::compareNow(const QString &flow)
 
 void LiveEngine::recovered(FlowSlot &slot)
 {
+    slot.error.clear();
     if (std::exchange(slot.failed, false))
         emit flowRecovered(slot.flow->spec().name);
+}
+
+QString LiveEngine::flowErrorText(const QString &flow) const
+{
+    for (const FlowSlot &slot : m_flows) {
+        if (slot.flow->spec().name == flow)
+            return slot.failed ? slot.error : m_storeFailed ? m_storeError : QString();
+    }
+    return {};
 }
 
 void LiveEngine::failFlow(FlowSlot &slot, const QString &error)
 {
     slot.failed = true;
+    slot.error = error;
     slot.flow->close();
     slot.failures = std::min(slot.failures + 1, 6);
     slot.nextAttemptMs = nowMs() + std::min(250 << slot.failures, 5000);

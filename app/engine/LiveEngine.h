@@ -63,6 +63,8 @@ public:
     [[nodiscard]] bool isReady(const QString &flow) const { return m_ready.value(flow); }
     [[nodiscard]] QList<SystemHealth> systems() const;
     [[nodiscard]] qint64 eventsApplied() const { return m_eventsApplied; }
+    // What keeps `flow` from working now (its systems, or the state store); empty when nothing.
+    [[nodiscard]] QString flowErrorText(const QString &flow) const;
 
     // A flow's full comparison: the first one, or a verification scan.
     struct Comparison
@@ -97,6 +99,7 @@ private:
         bool comparingInitial = false;
         bool stopped = false;
         bool failed = false; // reported by flowError, not yet by flowRecovered
+        QString error;       // what failFlow() said last, while failed
         qint64 lastRecords = 0;
         // Shared with the comparison on the pool: its progress, and the operator's cancel.
         std::shared_ptr<std::atomic<qint64>> compared = std::make_shared<std::atomic<qint64>>(0);
@@ -138,6 +141,7 @@ private:
     qint64 m_eventsApplied = 0;
     StateChanges m_unsaved; // a batch whose write failed, written with the next one
     bool m_storeFailed = false;
+    QString m_storeError;
     QSet<QString> m_lostSystems; // systems whose feed is disconnected
     QSet<QString> m_snapshotDue; // flows whose baselines are written as one snapshot at the next flush
     bool m_flushScheduled = false;

@@ -70,6 +70,11 @@ void PostgresStateStore::commit()
     exec(QStringLiteral("COMMIT"), {});
 }
 
+void PostgresStateStore::lockSchema()
+{
+    exec(QStringLiteral("LOCK TABLE syncdesk_schema IN SHARE ROW EXCLUSIVE MODE"), {});
+}
+
 void PostgresStateStore::lockAuditLog()
 {
     // Two desks appending at once would both read the same head: one waits for the other.

@@ -22,6 +22,7 @@ protected:
     void commit() override;
     void rollback() noexcept override;
     void lockAuditLog() override;
+    void lockSchema() override;
 
 private:
     std::unique_ptr<PgConnection> m_conn;

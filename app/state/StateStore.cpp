@@ -52,12 +52,18 @@ QList<std::pair<int, QStringList>> StateStore::migrations()
 void StateStore::migrate()
 {
     exec(QStringLiteral("CREATE TABLE IF NOT EXISTS syncdesk_schema (version INTEGER NOT NULL)"));
-    const int current = schemaVersion();
+    if (schemaVersion() >= migrations().constLast().first)
+        return;
     for (const auto &[version, statements] : migrations()) {
-        if (version <= current)
-            continue;
         begin();
         try {
+            // Asked again under the write lock: a watch and a status starting together must not
+            // both run the same migration.
+            lockSchema();
+            if (schemaVersion() >= version) {
+                commit();
+                continue;
+            }
             for (const QString &sql : statements)
                 exec(sql);
             exec(QStringLiteral("DELETE FROM syncdesk_schema"));
@@ -313,6 +319,22 @@ void StateStore::forEachAuditRow(const std::function<bool(const AuditRow &)> &f)
                    return f({r.value(0).toLongLong(), r.value(1).toString().toUtf8(),
                              r.value(2).toString().toUtf8(), r.value(3).toString().toUtf8()});
                });
+}
+
+void StateStore::writeDeskStatus(const QByteArray &json, qint64 atMs)
+{
+    exec(QStringLiteral("INSERT INTO desk_status (name, updated_at, status) VALUES ('desk', ?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
+                        "status = excluded.status"),
+         {atMs, QString::fromUtf8(json)});
+}
+
+std::optional<std::pair<qint64, QByteArray>> StateStore::deskStatus()
+{
+    const auto rows = query(QStringLiteral("SELECT updated_at, status FROM desk_status WHERE name = 'desk'"));
+    if (rows.isEmpty())
+        return std::nullopt;
+    return std::pair{rows.first().value(0).toLongLong(), rows.first().value(1).toString().toUtf8()};
 }
 
 std::optional<QString> StateStore::feedPosition(const QString &systemFeed)

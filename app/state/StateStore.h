@@ -95,6 +95,9 @@ public:
     [[nodiscard]] std::optional<qint64> snapshotRecords(const QString &flow);
     [[nodiscard]] std::optional<StoredBaseline> baseline(const QString &flow, const QByteArray &keyJson);
     [[nodiscard]] std::optional<QString> feedPosition(const QString &systemFeed);
+    // The desk's status as the live engine last wrote it (DeskStatus JSON) and when.
+    void writeDeskStatus(const QByteArray &json, qint64 atMs);
+    [[nodiscard]] std::optional<std::pair<qint64, QByteArray>> deskStatus();
     [[nodiscard]] int schemaVersion();
 
     // Appends one entry (an object; written as canonical JSON) to the audit log's hash chain,
@@ -129,6 +132,9 @@ protected:
                             const std::function<bool(const QVariantList &)> &f);
     // Serialises appends across connections (a team's desks share one log).
     virtual void lockAuditLog() {}
+    // Serialises migrations across connections, inside begin() (SQLite's BEGIN IMMEDIATE
+    // already holds the write lock).
+    virtual void lockSchema() {}
 };
 
 } // namespace syncdesk
