@@ -66,6 +66,12 @@ public:
     void push_back(const T &v) { append(&v, 1); }
     void pop_back() { --m_size; }
     void resize(size_t n) { reserve(n); m_size = n; }
+    // n copies of `v` (the table's empty slots).
+    void assign(size_t n, const T &v)
+    {
+        resize(n);
+        std::fill(m_data, m_data + n, v);
+    }
     void clear() { resize(0); }
     [[nodiscard]] size_t size() const { return m_size; }
     [[nodiscard]] bool empty() const { return m_size == 0; }
@@ -264,7 +270,7 @@ private:
     }
 
     PodBuffer<Entry> m_entries;
-    std::vector<quint32> m_slots; // entry index + 1; 0 is empty. Size: a power of two.
+    PodBuffer<quint32> m_slots; // entry index + 1; 0 is empty. Size: a power of two.
     PodBuffer<char> m_keys;
     size_t m_garbage = 0; // arena bytes of erased keys
 };
