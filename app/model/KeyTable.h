@@ -200,6 +200,18 @@ public:
     }
     [[nodiscard]] qsizetype size() const { return qsizetype(m_entries.size()); }
 
+    // Entries by position, for users that never erase: an entry keeps the position it was
+    // inserted at (insertion order), so a position can stand for the entry (a model's row).
+    [[nodiscard]] size_t indexOf(std::string_view key) const
+    {
+        const size_t slot = slotOf(key);
+        return slot == npos ? npos : m_slots[slot] - 1;
+    }
+    [[nodiscard]] std::string_view keyAt(size_t i) const { return keyOf(m_entries[i]); }
+    [[nodiscard]] Value &valueAt(size_t i) { return m_entries[i].value; }
+    [[nodiscard]] const Value &valueAt(size_t i) const { return m_entries[i].value; }
+    static constexpr size_t npos = std::string_view::npos;
+
     // f(std::string_view key, Value &value), in no particular order; f must not insert or erase.
     template<typename F>
     void forEach(F f)
@@ -215,8 +227,6 @@ public:
     }
 
 private:
-    static constexpr size_t npos = std::string_view::npos;
-
     struct Entry
     {
         Value value;

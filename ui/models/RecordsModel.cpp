@@ -76,9 +76,11 @@ QVariant RecordsModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Row &r = m_rows[m_visible[size_t(index.row())]];
+    const quint32 rowNumber = m_visible[size_t(index.row())];
+    const Row &r = rowAt(rowNumber);
     const auto status = RecordStatus(r.status);
-    const QByteArray key(keyOf(r).data(), qsizetype(r.keyLength));
+    const std::string_view keyView = keyOf(rowNumber);
+    const QByteArray key(keyView.data(), qsizetype(keyView.size()));
     switch (role) {
     case FlowRole:
         return m_flows.value(r.flow);
@@ -162,8 +164,8 @@ quint16 RecordsModel::flowIndex(const QString &flow)
 
 bool RecordsModel::less(quint32 a, quint32 b) const
 {
-    const Row &x = m_rows[a];
-    const Row &y = m_rows[b];
+    const Row &x = rowAt(a);
+    const Row &y = rowAt(b);
     bool lt = false, gt = false;
     switch (m_sortColumn) {
     case FlowColumn: lt = x.flow < y.flow; gt = y.flow < x.flow; break;
@@ -178,7 +180,7 @@ bool RecordsModel::less(quint32 a, quint32 b) const
     if (lt || gt)
         return lt;
     // Ties (and the key column) by key, then flow: a total order, so merges are stable.
-    const int c = keyOf(x).compare(keyOf(y));
+    const int c = keyOf(a).compare(keyOf(b));
     if (c != 0)
         return (m_sortColumn == KeyColumn && m_sortOrder == Qt::DescendingOrder) ? c > 0 : c < 0;
     return x.flow < y.flow;
@@ -186,38 +188,20 @@ bool RecordsModel::less(quint32 a, quint32 b) const
 
 bool RecordsModel::visible(quint32 row) const
 {
-    const Row &r = m_rows[row];
+    const Row &r = rowAt(row);
     if (!m_flowShown.empty() && !m_flowShown[r.flow])
         return false;
     if (m_statusMask && !(m_statusMask & (1u << quint32(r.status))))
         return false;
-    return m_keyFilter.empty() || keyOf(r).find(m_keyFilter) != std::string_view::npos;
-}
-
-size_t RecordsModel::slotFor(quint16 flow, std::string_view key) const
-{
-    const size_t mask = m_slots.size() - 1;
-    size_t slot = (qHash(QByteArrayView(key.data(), qsizetype(key.size()))) ^ (size_t(flow) * 0x9e3779b97f4a7c15ull)) & mask;
-    while (m_slots[slot] != npos) {
-        const Row &r = m_rows[m_slots[slot]];
-        if (r.flow == flow && keyOf(r) == key)
-            break;
-        slot = (slot + 1) & mask;
-    }
-    return slot;
+    return m_keyFilter.empty() || keyOf(row).find(m_keyFilter) != std::string_view::npos;
 }
 
 quint32 RecordsModel::find(quint16 flow, std::string_view key) const
 {
-    return m_slots.empty() ? npos : m_slots[slotFor(flow, key)];
-}
-
-void RecordsModel::growIndex()
-{
-    std::vector<quint32> old(std::max<size_t>(1024, m_slots.size() * 2), npos);
-    old.swap(m_slots);
-    for (quint32 row = 0; row < m_rows.size(); ++row)
-        m_slots[slotFor(m_rows[row].flow, keyOf(m_rows[row]))] = row;
+    m_probe.assign(reinterpret_cast<const char *>(&flow), 2);
+    m_probe.append(key);
+    const size_t row = m_rows.indexOf(m_probe);
+    return row == KeyTable<Row>::npos ? npos : quint32(row);
 }
 
 quint32 RecordsModel::upsert(quint16 flow, const QByteArray &key, RecordStatus status, qint64 sinceMs)
@@ -225,15 +209,14 @@ quint32 RecordsModel::upsert(quint16 flow, const QByteArray &key, RecordStatus s
     const std::string_view k(key.constData(), size_t(key.size()));
     quint32 row = find(flow, k);
     if (row == npos) {
-        if ((m_rows.size() + 1) * 2 > m_slots.size())
-            growIndex();
-        m_rows.push_back({quint32(m_keys.size()), quint32(key.size()), sinceMs, flow, quint8(RecordStatus::InSync)});
-        m_keys.insert(m_keys.end(), key.constData(), key.constData() + key.size());
+        Row &fresh = m_rows.insert(m_probe); // find() left (flow, key) there
+        fresh.sinceMs = sinceMs;
+        fresh.flow = flow;
+        fresh.status = quint8(RecordStatus::InSync);
         row = quint32(m_rows.size() - 1);
-        m_slots[slotFor(flow, k)] = row;
     }
     m_summaries.remove(row); // it changed: what was read of it is history
-    Row &r = m_rows[row];
+    Row &r = m_rows.valueAt(row);
     const bool was = r.status != quint8(RecordStatus::InSync);
     m_alive += int(status != RecordStatus::InSync) - int(was);
     // The lag clock starts when the record falls out of sync and runs until it is back.
@@ -250,24 +233,24 @@ void RecordsModel::setFlowRecords(const FlowRecords &records)
     const quint16 flow = flowIndex(records.flow);
     m_summaries.clear();
     // Whatever this flow had is replaced: mark it all in sync, then set what was sent.
-    for (Row &r : m_rows) {
+    m_rows.forEach([&](std::string_view, Row &r) {
         if (r.flow == flow && r.status != quint8(RecordStatus::InSync)) {
             r.status = quint8(RecordStatus::InSync);
             --m_alive;
         }
-    }
+    });
     // Room for an eighth more: otherwise the first live record that is new moves the whole
     // table (tens of MB at a million rows) while the window waits. Unused room is not resident.
     const size_t rows = size_t(records.rows.size());
-    m_rows.reserve(m_rows.size() + rows + rows / 8);
     size_t keyBytes = 0;
     for (const RecordRow &r : records.rows)
-        keyBytes += size_t(r.keyJson.size());
-    m_keys.reserve(m_keys.size() + keyBytes + keyBytes / 8);
+        keyBytes += size_t(r.keyJson.size()) + 2;
+    m_rows.reserve(size_t(m_rows.size()) + rows + rows / 8, m_rowKeyBytes + keyBytes + keyBytes / 8);
+    m_rowKeyBytes += keyBytes;
     for (const RecordRow &r : records.rows)
         upsert(flow, r.keyJson, r.status, r.sinceMs);
     m_order.clear();
-    for (quint32 i = 0; i < m_rows.size(); ++i)
+    for (quint32 i = 0; i < quint32(m_rows.size()); ++i)
         if (alive(i))
             m_order.push_back(i);
     std::sort(m_order.begin(), m_order.end(), [this](quint32 a, quint32 b) { return less(a, b); });
@@ -305,7 +288,7 @@ void RecordsModel::flushPending()
     // Out with every touched row (its position may have changed), in with those still alive.
     // The scratch vectors are members: a million-row buffer allocated per batch would be
     // mapped and unmapped each time, and its page faults alone stall the window.
-    m_isTouched.assign(m_rows.size(), false);
+    m_isTouched.assign(size_t(m_rows.size()), false);
     for (quint32 t : touched)
         m_isTouched[t] = true;
     std::vector<quint32> &kept = m_kept;
@@ -414,14 +397,14 @@ void RecordsModel::setNow(qint64 nowMs)
 
 QString RecordsModel::flowAt(int row) const
 {
-    return row >= 0 && row < int(m_visible.size()) ? m_flows.value(m_rows[m_visible[size_t(row)]].flow) : QString();
+    return row >= 0 && row < int(m_visible.size()) ? m_flows.value(rowAt(m_visible[size_t(row)]).flow) : QString();
 }
 
 QByteArray RecordsModel::keyAt(int row) const
 {
     if (row < 0 || row >= int(m_visible.size()))
         return {};
-    const std::string_view k = keyOf(m_rows[m_visible[size_t(row)]]);
+    const std::string_view k = keyOf(m_visible[size_t(row)]);
     return QByteArray(k.data(), qsizetype(k.size()));
 }
 
@@ -434,8 +417,8 @@ QList<RecordsModel::RecordRef> RecordsModel::rowsWithoutSummary(int first, int l
         const quint32 row = m_visible[size_t(i)];
         const auto it = m_summaries.constFind(row);
         if (it == m_summaries.cend() || !it->fresh) {
-            const std::string_view k = keyOf(m_rows[row]);
-            out.append({m_flows.value(m_rows[row].flow), QByteArray(k.data(), qsizetype(k.size()))});
+            const std::string_view k = keyOf(row);
+            out.append({m_flows.value(rowAt(row).flow), QByteArray(k.data(), qsizetype(k.size()))});
         }
     }
     return out;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/RecordDetail.h"
+#include "model/KeyTable.h"
 #include "session/SessionTypes.h"
 
 #include <QAbstractTableModel>
@@ -87,27 +88,25 @@ public:
     [[nodiscard]] RecordStatus statusAt(int row) const;
 
 private:
-    // 24 bytes; the key's bytes live in one arena. With the index and the two orders that is
+    // 16 bytes; with its key in the table's arena, the table's index and the two orders that is
     // about 40 bytes per record beyond the key: a million rows fit next to everything else.
     struct Row
     {
-        quint32 keyOffset = 0;
-        quint32 keyLength = 0;
         qint64 sinceMs = 0;
         quint16 flow = 0;
         quint8 status = 0; // RecordStatus
     };
 
     [[nodiscard]] quint16 flowIndex(const QString &flow);
-    [[nodiscard]] std::string_view keyOf(const Row &r) const { return {m_keys.data() + r.keyOffset, r.keyLength}; }
-    [[nodiscard]] RecordStatus statusOf(quint32 row) const { return RecordStatus(m_rows[row].status); }
+    // A row's key (its canonical JSON), without the flow prefix the table keys it by.
+    [[nodiscard]] std::string_view keyOf(quint32 row) const { return m_rows.keyAt(row).substr(2); }
+    [[nodiscard]] const Row &rowAt(quint32 row) const { return m_rows.valueAt(row); }
+    [[nodiscard]] RecordStatus statusOf(quint32 row) const { return RecordStatus(rowAt(row).status); }
     [[nodiscard]] bool alive(quint32 row) const { return statusOf(row) != RecordStatus::InSync; }
     [[nodiscard]] bool less(quint32 a, quint32 b) const;
     [[nodiscard]] bool visible(quint32 row) const;
     // The row of (flow, key), or npos.
     [[nodiscard]] quint32 find(quint16 flow, std::string_view key) const;
-    [[nodiscard]] size_t slotFor(quint16 flow, std::string_view key) const;
-    void growIndex();
     // Sets one row from a change; returns its row number.
     quint32 upsert(quint16 flow, const QByteArray &key, RecordStatus status, qint64 sinceMs);
     // Rebuilds m_visible from m_order under one layout change, keeping persistent indexes.
@@ -115,9 +114,12 @@ private:
     void resort();
 
     static constexpr quint32 npos = 0xffffffffu;
-    std::vector<Row> m_rows;
-    std::vector<char> m_keys;      // every key's canonical JSON, back to back
-    std::vector<quint32> m_slots;  // open addressing over row numbers (npos: empty)
+    // Every row ever shown, by (flow, key): the engine's open-addressing table, keyed by the
+    // flow's number (2 bytes) and the key. Rows are never erased, so a row's number is its
+    // position in the table.
+    KeyTable<Row> m_rows;
+    mutable std::string m_probe; // find()'s composite key, kept for its capacity
+    size_t m_rowKeyBytes = 0;     // key bytes the table holds (for reserve)
     std::vector<quint32> m_order;       // alive rows in sort order
     std::vector<quint32> m_visible;     // m_order filtered
     std::vector<quint32> m_kept;        // flushPending's scratch, kept for its capacity
