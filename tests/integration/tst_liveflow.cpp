@@ -501,6 +501,38 @@ private slots:
         QCOMPARE(live.count(RecordStatus::Pending), 1);
     }
 
+    // Given a flow live after its first comparison, when a key appears on the source only
+    // (an insert the batch has not copied yet), then it is a new record: pending with its lag,
+    // late past the SLA (the alert), never missing_in_target; once copied, in sync.
+    void shouldTreatAKeyNewSinceTheFirstComparisonAsPending()
+    {
+        QString error;
+        QVERIFY2(devices(3, 10, &error), qPrintable(error));
+        LiveFlow live(m_ws, m_ws.flows.first());
+        QList<StatusEvent> events;
+        StateChanges changes;
+        QVERIFY2(start(live, T0, &events, &changes, &error), qPrintable(error));
+
+        QVERIFY2(sql(m_source, QStringLiteral("INSERT INTO %1 VALUES ('K7', 'M7', 7)"), &error),
+                 qPrintable(error));
+        QVERIFY2(apply(live, {change(ChangeSide::Source, QStringLiteral("K7"), T0 + 100)}, T0 + 300,
+                       &events, &changes, &error),
+                 qPrintable(error));
+        QCOMPARE(describe(events, T0 + 300), QStringList{QStringLiteral("[\"K7\"] pending 200")});
+        QCOMPARE(live.state(json(QStringLiteral("K7")))->baseline, std::optional<RowHash>(RowHash())); // agreed absent
+        events.clear();
+        live.tick(T0 + 100 + 10'001, events);
+        QCOMPARE(describe(events, T0 + 10'101), QStringList{QStringLiteral("[\"K7\"] late 10001")});
+
+        QVERIFY2(sql(m_target, QStringLiteral("INSERT INTO %1 VALUES ('K7', 'M7', 7)"), &error),
+                 qPrintable(error));
+        QVERIFY2(apply(live, {change(ChangeSide::Target, QStringLiteral("K7"), T0 + 12'000)},
+                       T0 + 12'100, &events, &changes, &error),
+                 qPrintable(error));
+        QCOMPARE(describe(events, T0 + 12'100), QStringList{QStringLiteral("[\"K7\"] in_sync 11900")});
+        QCOMPARE(live.count(RecordStatus::InSync), 4);
+    }
+
     // Given a record deleted at the source (pending), when the target deletes it too, then it
     // leaves the table with an in_sync event but is not counted in sync: it no longer exists,
     // and its persisted baseline says both agree it is absent.
