@@ -40,7 +40,9 @@ bool TerminalScreen::wantsColour()
 
 TerminalScreen::TerminalScreen(QObject *parent) : QObject(parent)
 {
-    writeAll("\x1b[?1049h\x1b[?25l"); // alternate screen, cursor hidden
+    // Alternate screen, cursor hidden, no autowrap: a line wider than the terminal is cut at
+    // its edge instead of wrapping and scrolling the frame away.
+    writeAll("\x1b[?1049h\x1b[?25l\x1b[?7l");
     if (::isatty(STDIN_FILENO) == 1 && ::tcgetattr(STDIN_FILENO, &m_saved) == 0) {
         struct termios raw = m_saved;
         raw.c_lflag &= ~tcflag_t(ICANON | ECHO); // keys as they are typed, not echoed
@@ -56,7 +58,7 @@ TerminalScreen::~TerminalScreen()
 {
     if (m_raw)
         ::tcsetattr(STDIN_FILENO, TCSANOW, &m_saved);
-    writeAll("\x1b[?25h\x1b[?1049l"); // cursor back, the screen as it was
+    writeAll("\x1b[?7h\x1b[?25h\x1b[?1049l"); // wrap and cursor back, the screen as it was
 }
 
 void TerminalScreen::readKeys()

@@ -187,6 +187,14 @@ int WatchCommand::run(const QStringList &arguments)
             engine.flush();
             QCoreApplication::quit();
         });
+        try {
+            // A resolve killed between its steps left an intent open: close it now.
+            const auto store = StateStore::open(ws);
+            if (const int closed = ResolutionService(ws, *store).closeOpenIntents())
+                printError(QStringLiteral("closed %1 interrupted resolution(s) in the audit log").arg(closed));
+        } catch (const SyncError &e) {
+            printError(QStringLiteral("cannot check interrupted resolutions yet: %1").arg(e.message()));
+        }
         if (table) {
             if (drawInPlace) {
                 screen = std::make_unique<TerminalScreen>();
@@ -211,14 +219,6 @@ int WatchCommand::run(const QStringList &arguments)
             frames.start();
             if (drawInPlace)
                 QObject::connect(&engine, &LiveEngine::flowReady, drawFrame);
-        }
-        try {
-            // A resolve killed between its steps left an intent open: close it now.
-            const auto store = StateStore::open(ws);
-            if (const int closed = ResolutionService(ws, *store).closeOpenIntents())
-                printError(QStringLiteral("closed %1 interrupted resolution(s) in the audit log").arg(closed));
-        } catch (const SyncError &e) {
-            printError(QStringLiteral("cannot check interrupted resolutions yet: %1").arg(e.message()));
         }
         engine.start();
         if (table)

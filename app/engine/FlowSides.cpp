@@ -120,7 +120,7 @@ QList<RecordDetail> FlowSides::details(
         d.state.target = side[1] ? RowHash(side[1]->hash) : RowHash();
         QJsonArray baselineValues;
         bool baselineFieldsKnown = false;
-        if (const std::optional<StoredBaseline> b = stored(d.keyJson)) {
+        if (const std::optional<StoredBaseline> b = stored(d.keyJson); b && b->known) {
             d.state.baseline = b->hash;
             d.state.sourceChangedAtMs = b->sourceChangedAtMs;
             d.state.targetChangedAtMs = b->targetChangedAtMs;

@@ -197,6 +197,9 @@ void LiveEngine::reprobe(ChangeFeed *feed)
     }
     qCInfo(lcEngine).noquote() << "system" << system.name << "feed now" << fresh->mode();
     m_feeds.removeOne(feed);
+    // What the old feed handed over and nobody confirmed is its kind of position, not the new
+    // feed's: the new one starts from its own (and its first connection rescans).
+    m_positions.remove(system.name + u'/' + feed->positionKind());
     feed->deleteLater();
     startFeed(fresh); // its first connection rescans what the old feed missed
 }
@@ -466,7 +469,8 @@ void LiveEngine::flush()
     for (const auto &[key, position] : confirmed) {
         m_positions.remove(key);
         for (ChangeFeed *feed : m_feeds) {
-            if (feed->system().name == key.section(u'/', 0, 0))
+            if (feed->system().name == key.section(u'/', 0, 0)
+                && feed->positionKind() == key.section(u'/', 1))
                 feed->confirm(position);
         }
     }

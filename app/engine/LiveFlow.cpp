@@ -142,7 +142,9 @@ void LiveFlow::load(RecordTable &&scanned, StateStore &store, qint64 nowMs,
             t.state.baseline = t.state.source; // agreement, whatever was stored
         else if (!stored)
             t.state.baseline = complete ? std::optional<RowHash>(RowHash()) : std::nullopt;
-        const bool moved = complete && (!stored || t.state.baseline != before);
+        // A stored baseline that moved is rewritten (also in a store without a snapshot: its
+        // old row would override the next snapshot); a key new to a complete set is written.
+        const bool moved = (stored && t.state.baseline != before) || (complete && !stored);
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
         r.setState(t.state);
         r.status = status;

@@ -71,6 +71,7 @@ ChangeEvent keyEvent(const TableRef &table, const QStringList &keyColumns,
 
 void PgPollingFeed::start()
 {
+    QList<ChangeEvent> meanwhile;
     try {
         m_conn = std::make_unique<PgConnection>(
             system().conninfo, QStringLiteral("system '%1' (postgres) feed").arg(system().name));
@@ -78,9 +79,8 @@ void PgPollingFeed::start()
             const QString id = t.table.display();
             PollMark &mark = m_marks[id];
             // Learn the keys; after an outage, what was deleted meanwhile is reported.
-            QList<ChangeEvent> none;
             m_deleted.insert(id, -1);
-            checkKeys(t, none);
+            checkKeys(t, meanwhile);
             if (mark.isSet())
                 continue; // kept from the last run, or from before the outage: go on from there
             // Start from the newest mark: what came before is the first comparison's business.
@@ -103,6 +103,8 @@ void PgPollingFeed::start()
     }
     setConnected();
     m_timer->start();
+    if (!meanwhile.isEmpty())
+        emit changes(meanwhile, position());
 }
 
 void PgPollingFeed::fail(const QString &error)

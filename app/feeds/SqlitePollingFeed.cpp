@@ -76,7 +76,9 @@ void SqlitePollingFeed::start()
     }
     setConnected();
     m_timer->start();
-    poll();
+    // The first poll on the next pass of the event loop: the engine has started its first
+    // comparisons by then, so what it reports (changes since a kept mark) is queued, not lost.
+    QTimer::singleShot(0, this, &SqlitePollingFeed::poll);
 }
 
 void SqlitePollingFeed::resume(const QString &position)

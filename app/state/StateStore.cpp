@@ -130,7 +130,7 @@ void StateStore::apply(const StateChanges &changes)
             if (snap.parts.isEmpty()) // an empty flow: still a complete set of baselines
                 exec(QStringLiteral("INSERT INTO baseline_snapshots (flow, part, records, taken_at, "
                                     "snapshot) VALUES (?, 0, 0, ?, ?)"),
-                     {snap.flow, now, QByteArray()});
+                     {snap.flow, now, QByteArray("SDB1").toBase64()}); // a header, no records
             exec(QStringLiteral("DELETE FROM baselines WHERE flow = ? AND in_sync = 1"), {snap.flow});
         }
         for (const StoredBaseline &b : changes.upserts) {
