@@ -2,6 +2,7 @@
 #include "TestSqlite.h"
 #include "model/SyncError.h"
 #include "model/Workspace.h"
+#include "state/BaselineSnapshot.h"
 #include "state/StateStore.h"
 
 #include <QDir>
@@ -119,6 +120,67 @@ class TestStateStore : public QObject
 
 private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void shouldKeepSnapshotsInPartsAndRowsOverThem_data() { backends(); }
+
+    // Given a flow's baselines written as a snapshot in parts (an empty flow as one empty
+    // part), then rows written later, reading them back gives the snapshot's records first and
+    // the rows after, and says the set is complete; the snapshot folds in-sync rows away.
+    void shouldKeepSnapshotsInPartsAndRowsOverThem()
+    {
+        Workspace ws;
+        QString path, error;
+        const auto store = freshStore(&ws, &path, &error);
+        QVERIFY2(store, qPrintable(error));
+        try {
+            BaselineSnapshot big;
+            for (int i = 0; i < BaselineSnapshot::RecordsPerPart + 3; ++i)
+                big.add(QStringLiteral("[\"K%1\"]").arg(i).toStdString(),
+                        i % 3 == 0 ? std::optional<RowHash>() : std::optional<RowHash>(RowHash(quint64(i))));
+            StateChanges first;
+            StoredBaseline inSync = baseline(QStringLiteral("f"), "[\"K1\"]", quint64(1), QString(), 0, 0);
+            inSync.inSync = true;
+            first.upserts << inSync; // written before the snapshot: folded into it
+            store->apply(first);
+            StateChanges snap;
+            const qint64 records = big.records();
+            snap.snapshots << StoredSnapshot{QStringLiteral("f"), records, big.takeParts()}
+                           << StoredSnapshot{QStringLiteral("empty"), 0, {}};
+            QCOMPARE(snap.snapshots.first().parts.size(), 2);
+            store->apply(snap);
+            StateChanges later; // a row after the snapshot overrides it
+            later.upserts << baseline(QStringLiteral("f"), "[\"K4\"]", quint64(44), QString(), 7, 8);
+            store->apply(later);
+            store->apply(later); // and the store still takes writes
+
+            QHash<QByteArray, std::optional<RowHash>> seen;
+            qsizetype rows = 0;
+            const bool complete = store->forEachBaseline(
+                QStringLiteral("f"),
+                [&](std::string_view key, const std::optional<RowHash> &b) {
+                    seen.insert(QByteArray(key.data(), qsizetype(key.size())), b);
+                },
+                [&](const StoredBaseline &b) {
+                    ++rows;
+                    seen.insert(b.keyJson, b.hash);
+                });
+            QVERIFY(complete);
+            QCOMPARE(rows, 1); // K1's in-sync row was folded away, K4's later row stays
+            QCOMPARE(seen.size(), BaselineSnapshot::RecordsPerPart + 3);
+            QCOMPARE(seen.value("[\"K3\"]"), std::optional<RowHash>());
+            QCOMPARE(seen.value("[\"K4\"]"), std::optional<RowHash>(RowHash(44)));
+            QCOMPARE(store->snapshotRecords(QStringLiteral("f")), std::optional<qint64>(records));
+            qsizetype emptyRecords = 0;
+            QVERIFY(store->forEachBaseline(
+                QStringLiteral("empty"), [&](std::string_view, const std::optional<RowHash> &) { ++emptyRecords; },
+                [&](const StoredBaseline &) { ++emptyRecords; }));
+            QCOMPARE(emptyRecords, 0);
+            QVERIFY(!store->forEachBaseline(QStringLiteral("never"), [](std::string_view, const std::optional<RowHash> &) {},
+                                           [](const StoredBaseline &) {}));
+        } catch (const SyncError &e) {
+            QFAIL(qPrintable(e.message()));
+        }
+    }
 
     void shouldMigrateAFreshStoreToTheNewestVersion_data() { backends(); }
 
