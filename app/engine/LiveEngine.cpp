@@ -433,6 +433,8 @@ void LiveEngine::flush()
             confirmed.append({it.key(), it.value()});
     }
     changes.feedPositions = confirmed;
+    if (std::exchange(m_deskStatusDue, false))
+        changes.deskStatus = std::pair{now, DeskStatus::of(*this, now).toJson()};
     for (FlowSlot &slot : m_flows) {
         if (m_snapshotDue.remove(slot.flow->spec().name) && m_ready.value(slot.flow->spec().name))
             changes.snapshots.append(slot.flow->snapshot());
@@ -445,6 +447,13 @@ void LiveEngine::flush()
     // they are now, so a feed's replay would find nothing to change and never write them.
     StateChanges pending = std::exchange(m_unsaved, {});
     pending.append(std::move(changes));
+    // A store that refused the last write is tried again after a pause, not at every flush:
+    // each try may wait out its busy timeout, and the feeds must be polled meanwhile.
+    if (m_storeFailed && now < m_storeRetryAtMs) {
+        m_unsaved = std::move(pending);
+        m_unsaved.feedPositions.clear();
+        return;
+    }
     const bool snapshots = !pending.snapshots.isEmpty();
     try {
         m_store->apply(pending);
@@ -453,6 +462,7 @@ void LiveEngine::flush()
         m_unsaved.feedPositions.clear(); // recomputed from m_positions at the next flush
         m_storeFailed = true;
         m_storeError = e.message();
+        m_storeRetryAtMs = nowMs() + 1000;
         for (FlowSlot &slot : m_flows)
             emit flowError(slot.flow->spec().name, e.message());
         return; // nothing confirmed: the feeds will replay
@@ -490,14 +500,12 @@ void LiveEngine::tick()
     }
     if (!events.isEmpty())
         emit statusEvents(events);
-    // What `syncdesk-cli status` reads: the desk as of now. A store that is down is reported
-    // by flush(); the next tick tries again.
-    if (m_store) {
-        try {
-            m_store->writeDeskStatus(DeskStatus::of(*this, now).toJson(), now);
-        } catch (const SyncError &e) {
-            qCDebug(lcEngine).noquote() << "desk status not written:" << e.message();
-        }
+    // What `syncdesk-cli status` reads: the desk as of now, written with the next batch (one
+    // transaction; a busy or lost store then holds up nothing more than the batch itself).
+    m_deskStatusDue = true;
+    if (!m_flushScheduled) {
+        m_flushScheduled = true;
+        QTimer::singleShot(0, this, &LiveEngine::flush);
     }
 }
 

@@ -142,8 +142,10 @@ private:
     StateChanges m_unsaved; // a batch whose write failed, written with the next one
     bool m_storeFailed = false;
     QString m_storeError;
+    qint64 m_storeRetryAtMs = 0; // a failed store is written again from then on
     QSet<QString> m_lostSystems; // systems whose feed is disconnected
-    QSet<QString> m_snapshotDue; // flows whose baselines are written as one snapshot at the next flush
+    QSet<QString> m_snapshotDue;
+    bool m_deskStatusDue = false; // the desk's status goes with the next flush // flows whose baselines are written as one snapshot at the next flush
     bool m_flushScheduled = false;
 };
 

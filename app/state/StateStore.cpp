@@ -100,6 +100,8 @@ void StateChanges::append(StateChanges &&later)
         feedPositions.removeIf([&feed](const std::pair<QString, QString> &p) { return p.first == feed; });
         feedPositions.append({feed, position});
     }
+    if (later.deskStatus)
+        deskStatus = std::move(later.deskStatus);
     // A later snapshot holds everything the earlier one did; upserts still follow it.
     for (StoredSnapshot &s : later.snapshots) {
         snapshots.removeIf([&s](const StoredSnapshot &e) { return e.flow == s.flow; });
@@ -155,6 +157,8 @@ void StateStore::apply(const StateChanges &changes)
                                           : QVariant(QString::fromUtf8(b.fieldValues)),
                   b.inSync ? 1 : 0, b.sourceChangedAtMs, b.targetChangedAtMs});
         }
+        if (changes.deskStatus)
+            writeDeskStatus(changes.deskStatus->second, changes.deskStatus->first);
         for (const auto &[feed, position] : changes.feedPositions) {
             const QStringList parts = feed.split(u'/');
             exec(QStringLiteral("INSERT INTO feed_positions (system, feed, position, updated_at) "

@@ -48,10 +48,12 @@ struct StateChanges
     QList<std::pair<QString, QString>> feedPositions; // ("system/feed", position)
     // Written before the upserts, so a batch appended after a snapshot still overrides it.
     QList<StoredSnapshot> snapshots;
+    // The desk as of this batch (DeskStatus JSON, and when), for `syncdesk-cli status`.
+    std::optional<std::pair<qint64, QByteArray>> deskStatus;
     [[nodiscard]] bool isEmpty() const
     {
         return upserts.isEmpty() && removals.isEmpty() && feedPositions.isEmpty()
-               && snapshots.isEmpty();
+               && snapshots.isEmpty() && !deskStatus;
     }
     // Adds a later batch, as if both were applied in turn: a record's last word wins (a later
     // removal drops an earlier upsert and the other way round), and so does a feed's position.
