@@ -80,6 +80,25 @@ private slots:
         QVERIFY(!QFileInfo::exists(QDir(m_dir.path()).filePath(QStringLiteral("ws.state.db"))));
     }
 
+    // Given a state store that exists but holds no desk yet (resolve or audit made it), status
+    // cannot tell either: exit 2, one line.
+    void shouldNotTellBeforeAWatchWroteTheDesk()
+    {
+        QTemporaryDir dir;
+        syncdesk::Workspace ws;
+        ws.state = dir.filePath(QStringLiteral("only.state.db"));
+        try {
+            (void)syncdesk::StateStore::open(ws);
+        } catch (const syncdesk::SyncError &e) {
+            QFAIL(qPrintable(e.message()));
+        }
+        const auto run = runCli({QStringLiteral("status"), QStringLiteral("--workspace"), m_ws,
+                                 QStringLiteral("--state"), ws.state});
+        QCOMPARE(run.exitCode, 2);
+        QCOMPARE(run.err.count('\n'), 1);
+        QVERIFY2(run.err.contains("holds no desk status yet"), run.err.constData());
+    }
+
     // Given a running watch, status shows the desk (exit 0 while healthy); a conflict makes it
     // exit 1 with the alert; the table on a non-terminal comes with --table.
     void shouldReportTheDeskWhileAWatchRuns()

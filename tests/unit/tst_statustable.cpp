@@ -1,4 +1,5 @@
 #include "cli/StatusTable.h"
+#include "cli/TerminalScreen.h"
 #include "engine/DeskStatus.h"
 
 #include <QRegularExpression>
@@ -105,6 +106,24 @@ private slots:
         QCOMPARE(painted.size(), bare.size());
         for (qsizetype i = 0; i < bare.size(); ++i)
             QCOMPARE(plain(painted[i]).trimmed(), bare[i].trimmed());
+    }
+
+    // Given NO_COLOR (https://no-color.org) or a dumb terminal, no colours; otherwise colours.
+    void shouldFollowNoColorAndTerm()
+    {
+        const QByteArray noColor = qgetenv("NO_COLOR");
+        const QByteArray term = qgetenv("TERM");
+        qputenv("TERM", "xterm-256color");
+        qunsetenv("NO_COLOR");
+        QVERIFY(cli::TerminalScreen::wantsColour());
+        qputenv("NO_COLOR", "1");
+        QVERIFY(!cli::TerminalScreen::wantsColour());
+        qunsetenv("NO_COLOR");
+        qputenv("TERM", "dumb");
+        QVERIFY(!cli::TerminalScreen::wantsColour());
+        qputenv("TERM", term);
+        if (!noColor.isNull())
+            qputenv("NO_COLOR", noColor);
     }
 
     // Given a flow filter, only that flow's row is shown.
