@@ -21,6 +21,18 @@ struct ChangeEvent
     TableRef table;
     QHash<QString, std::optional<QString>> columns;
     qint64 commitMs = 0;
+
+    // A change known by its key columns' values only (what polling feeds see).
+    [[nodiscard]] static ChangeEvent ofKey(const TableRef &table, const QStringList &keyColumns,
+                                           const QList<std::optional<QString>> &values, qint64 commitMs)
+    {
+        ChangeEvent e;
+        e.table = table;
+        for (qsizetype i = 0; i < keyColumns.size(); ++i)
+            e.columns.insert(keyColumns[i], values.value(i));
+        e.commitMs = commitMs;
+        return e;
+    }
 };
 
 // The live change stream of one system. Feeds run on the engine's thread, driven by its event

@@ -6,8 +6,6 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QTimer>
 
 namespace syncdesk {
@@ -24,19 +22,12 @@ PgPollingFeed::~PgPollingFeed() = default;
 
 void PgPollingFeed::resume(const QString &position)
 {
-    const QJsonObject marks = QJsonDocument::fromJson(position.toUtf8()).object();
-    for (auto it = marks.begin(); it != marks.end(); ++it)
-        m_marks.insert(it.key(), PollMark::fromJson(it.value()));
+    m_marks = PollMark::fromPosition(position);
 }
 
 QString PgPollingFeed::position() const
 {
-    QJsonObject marks;
-    for (auto it = m_marks.cbegin(); it != m_marks.cend(); ++it) {
-        if (it->isSet())
-            marks.insert(it.key(), it->toJson());
-    }
-    return QString::fromUtf8(QJsonDocument(marks).toJson(QJsonDocument::Compact));
+    return PollMark::position(m_marks);
 }
 
 QByteArray PgPollingFeed::from(const Table &t) const
@@ -56,16 +47,6 @@ QList<std::optional<QString>> keyValues(PGresult *r, int row, int columns)
     return out;
 }
 
-ChangeEvent keyEvent(const TableRef &table, const QStringList &keyColumns,
-                     const QList<std::optional<QString>> &values, qint64 commitMs)
-{
-    ChangeEvent e;
-    e.table = table;
-    for (qsizetype i = 0; i < keyColumns.size(); ++i)
-        e.columns.insert(keyColumns[i], values.value(i));
-    e.commitMs = commitMs;
-    return e;
-}
 
 } // namespace
 
@@ -149,7 +130,7 @@ void PgPollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
     // A delete leaves no time behind: it is reported as seen now.
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const QByteArray &k : gone)
-        events.append(keyEvent(t.table, t.keyColumns, KeySet::decode(k), now));
+        events.append(ChangeEvent::ofKey(t.table, t.keyColumns, KeySet::decode(k), now));
 }
 
 void PgPollingFeed::poll()
@@ -183,7 +164,7 @@ void PgPollingFeed::poll()
                                 QByteArray(PQgetvalue(r.get(), row, keys + 1), 16).toULongLong(nullptr, 16)))
                     continue; // reported at an earlier poll
                 const QByteArray whenUtf8 = when.toUtf8();
-                events.append(keyEvent(t.table, t.keyColumns, values,
+                events.append(ChangeEvent::ofKey(t.table, t.keyColumns, values,
                                        canonical::instantMs({whenUtf8.constData(), size_t(whenUtf8.size())})
                                            .value_or(0)));
             }

@@ -1,6 +1,7 @@
 #include "PollMark.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 
 namespace syncdesk {
@@ -58,6 +59,25 @@ PollMark PollMark::fromJson(const QJsonValue &json)
                           pair.at(1).toString().toULongLong(nullptr, 16));
     }
     return m;
+}
+
+QString PollMark::position(const QHash<QString, PollMark> &marks)
+{
+    QJsonObject o;
+    for (auto it = marks.cbegin(); it != marks.cend(); ++it) {
+        if (it->isSet())
+            o.insert(it.key(), it->toJson());
+    }
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+QHash<QString, PollMark> PollMark::fromPosition(const QString &position)
+{
+    QHash<QString, PollMark> marks;
+    const QJsonObject o = QJsonDocument::fromJson(position.toUtf8()).object();
+    for (auto it = o.begin(); it != o.end(); ++it)
+        marks.insert(it.key(), fromJson(it.value()));
+    return marks;
 }
 
 } // namespace syncdesk

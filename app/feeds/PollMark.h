@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <QJsonValue>
+#include <QString>
 #include <QVariant>
 
 namespace syncdesk {
@@ -25,6 +26,9 @@ public:
     // Persisted in the state store as the feed's position.
     [[nodiscard]] QJsonValue toJson() const;
     static PollMark fromJson(const QJsonValue &json);
+    // A polling feed's position: every table's mark, as one JSON text.
+    [[nodiscard]] static QString position(const QHash<QString, PollMark> &marks);
+    [[nodiscard]] static QHash<QString, PollMark> fromPosition(const QString &position);
 
 private:
     QVariant m_at;

@@ -6,8 +6,6 @@
 #include <QAtomicInteger>
 #include <QDateTime>
 #include <QFileInfo>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QSqlRecord>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -83,19 +81,12 @@ void SqlitePollingFeed::start()
 
 void SqlitePollingFeed::resume(const QString &position)
 {
-    const QJsonObject marks = QJsonDocument::fromJson(position.toUtf8()).object();
-    for (auto it = marks.begin(); it != marks.end(); ++it)
-        m_marks.insert(it.key(), PollMark::fromJson(it.value()));
+    m_marks = PollMark::fromPosition(position);
 }
 
 QString SqlitePollingFeed::position() const
 {
-    QJsonObject marks;
-    for (auto it = m_marks.cbegin(); it != m_marks.cend(); ++it) {
-        if (it->isSet())
-            marks.insert(it.key(), it->toJson());
-    }
-    return QString::fromUtf8(QJsonDocument(marks).toJson(QJsonDocument::Compact));
+    return PollMark::position(m_marks);
 }
 
 namespace {
@@ -120,16 +111,6 @@ QList<std::optional<QString>> keyValues(const QSqlQuery &q, qsizetype columns)
     return out;
 }
 
-ChangeEvent keyEvent(const TableRef &table, const QStringList &keyColumns,
-                     const QList<std::optional<QString>> &values, qint64 commitMs)
-{
-    ChangeEvent e;
-    e.table = eventTable(table);
-    for (qsizetype i = 0; i < keyColumns.size(); ++i)
-        e.columns.insert(keyColumns[i], values.value(i));
-    e.commitMs = commitMs;
-    return e;
-}
 
 } // namespace
 
@@ -165,7 +146,7 @@ QString SqlitePollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
     // A delete leaves no time behind: it is reported as seen now.
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const QByteArray &k : gone + added)
-        events.append(keyEvent(t.table, t.keyColumns, KeySet::decode(k), now));
+        events.append(ChangeEvent::ofKey(eventTable(t.table), t.keyColumns, KeySet::decode(k), now));
     return {};
 }
 
@@ -245,7 +226,7 @@ void SqlitePollingFeed::poll()
             if (keys.isLoaded())
                 keys.add(key);
             if (news && !learning)
-                events.append(keyEvent(t.table, t.keyColumns, values, instantMs(when)));
+                events.append(ChangeEvent::ofKey(eventTable(t.table), t.keyColumns, values, instantMs(when)));
         }
         if (const QString error = checkKeys(t, events); !error.isEmpty()) {
             failed(id, error);
