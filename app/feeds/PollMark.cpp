@@ -50,7 +50,7 @@ PollMark PollMark::fromJson(const QJsonValue &json)
     const QJsonObject o = json.toObject();
     const QJsonValue at = o.value(QStringLiteral("at"));
     if (at.isDouble())
-        m.m_at = QVariant(qint64(at.toDouble()));
+        m.m_at = QVariant(at.toInteger());
     else if (at.isString())
         m.m_at = QVariant(at.toString());
     for (const QJsonValue &row : o.value(QStringLiteral("rows")).toArray()) {
