@@ -44,6 +44,16 @@ void CommandLine::addWorkspaceOptions()
                         QStringLiteral("store")});
 }
 
+std::optional<int> CommandLine::seconds(const QString &name) const
+{
+    bool ok = false;
+    const int value = m_parser.value(name).toInt(&ok);
+    if (ok && value >= 1)
+        return value;
+    printError(QStringLiteral("%1: --%2 must be a whole number of seconds").arg(m_command, name));
+    return std::nullopt;
+}
+
 Workspace CommandLine::workspace() const
 {
     Workspace ws = WorkspaceLoader::load(m_parser.value(QStringLiteral("workspace")));

@@ -5,6 +5,8 @@
 #include <QCommandLineParser>
 #include <QStringList>
 
+#include <optional>
+
 namespace syncdesk::cli {
 
 // A subcommand's parser that keeps the Contract's exit codes: --help prints and exits 0, a
@@ -21,6 +23,10 @@ public:
     void addWorkspaceOptions();
     // The workspace those options name; throws SyncError naming what is wrong.
     [[nodiscard]] Workspace workspace() const;
+
+    // The value of option `name` as a whole number of seconds (at least 1); nullopt, with the
+    // one line on stderr that says so, when it is not one.
+    [[nodiscard]] std::optional<int> seconds(const QString &name) const;
 
     // Returns -1 to go on, or the exit code to return now.
     [[nodiscard]] int parse(const QStringList &arguments, const QStringList &required);

@@ -38,18 +38,14 @@ int StatusCommand::run(const QStringList &arguments)
                  QStringLiteral("seconds"), QStringLiteral("60")});
     if (const int code = cl.parse(arguments, {QStringLiteral("workspace")}); code >= 0)
         return code;
-    bool ok = false;
-    const int maxAge = p.value(QStringLiteral("max-age")).toInt(&ok);
-    if (!ok || maxAge < 1) {
-        printError(QStringLiteral("status: --max-age must be a whole number of seconds"));
+    const std::optional<int> maxAgeSeconds = cl.seconds(QStringLiteral("max-age"));
+    if (!maxAgeSeconds)
         return ExitFailure;
-    }
+    const int maxAge = *maxAgeSeconds;
     try {
         const Workspace ws = cl.workspace();
-        const bool postgres = ws.state.startsWith(QLatin1String("postgresql://"))
-                              || ws.state.startsWith(QLatin1String("postgres://"));
         // Opening an SQLite store creates it: a missing one means no watch ever ran here.
-        if (!postgres && !QFileInfo::exists(ws.state)) {
+        if (!isStateUri(ws.state) && !QFileInfo::exists(ws.state)) {
             printError(QStringLiteral("status: no state store at %1: no watch has run on this "
                                       "workspace (or --state names another store)").arg(ws.state));
             return ExitFailure;

@@ -74,12 +74,10 @@ int WatchCommand::run(const QStringList &arguments)
     if (const int code = cl.parse(arguments, {QStringLiteral("workspace")}); code >= 0)
         return code;
 
-    bool ok = false;
-    const int verifySeconds = p.value(QStringLiteral("verify-interval")).toInt(&ok);
-    if (!ok || verifySeconds < 1) {
-        printError(QStringLiteral("watch: --verify-interval must be a whole number of seconds"));
+    const std::optional<int> verifySeconds = cl.seconds(QStringLiteral("verify-interval"));
+    if (!verifySeconds)
         return ExitFailure;
-    }
+    bool ok = false;
     QHostAddress metricsHost;
     quint16 metricsPort = 0;
     if (p.isSet(QStringLiteral("metrics"))) {
@@ -100,7 +98,7 @@ int WatchCommand::run(const QStringList &arguments)
     try {
         const Workspace ws = cl.workspace();
         LiveEngine::Options options;
-        options.verifyIntervalMs = verifySeconds * 1000;
+        options.verifyIntervalMs = *verifySeconds * 1000;
         LiveEngine engine(ws, options);
         const bool events = p.isSet(QStringLiteral("events"));
         // The live table: on a terminal unless told otherwise; on demand elsewhere (frames).

@@ -1,23 +1,10 @@
 #include "PgCopyText.h"
 
+#include "model/HexDigit.h"
+
 #include <cstring>
 
 namespace syncdesk {
-
-namespace {
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-} // namespace
 
 bool PgCopyText::split(std::string_view line, size_t expected, std::vector<RawValue> &out)
 {
@@ -69,8 +56,8 @@ std::string_view PgCopyText::unescape(std::string_view field)
         case 'v': m_buffer.push_back('\v'); break;
         case 'x': {
             int v = 0, n = 0;
-            while (n < 2 && i + 1 < field.size() && hexValue(field[i + 1]) >= 0) {
-                v = v * 16 + hexValue(field[++i]);
+            while (n < 2 && i + 1 < field.size() && hexDigitValue(field[i + 1]) >= 0) {
+                v = v * 16 + hexDigitValue(field[++i]);
                 ++n;
             }
             if (n == 0)

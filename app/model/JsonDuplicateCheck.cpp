@@ -1,5 +1,7 @@
 #include "JsonDuplicateCheck.h"
 
+#include "HexDigit.h"
+
 #include <QSet>
 
 #include <cstring>
@@ -152,7 +154,7 @@ private:
                 if (m_end - m_p < 4)
                     return false;
                 for (int i = 0; i < 4; ++i) {
-                    const int digit = hexDigit(*m_p++);
+                    const int digit = hexDigitValue(*m_p++);
                     if (digit < 0)
                         return false;
                     unit = char16_t(unit << 4 | digit);
@@ -166,17 +168,6 @@ private:
             if (out)
                 out->append(QChar(unit));
         }
-    }
-
-    static int hexDigit(char c)
-    {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
     }
 
     const char *m_p;

@@ -62,6 +62,14 @@ struct FlowSpec
     [[nodiscard]] const FlowSide &side(bool sourceSide) const { return sourceSide ? source : target; }
 };
 
+// Whether a workspace's "state" names a PostgreSQL store (a postgresql:// or postgres:// URI)
+// rather than an SQLite file.
+[[nodiscard]] inline bool isStateUri(const QString &state)
+{
+    return state.startsWith(QLatin1String("postgresql://"))
+           || state.startsWith(QLatin1String("postgres://"));
+}
+
 struct Workspace
 {
     QString filePath;  // absolute path of the workspace file

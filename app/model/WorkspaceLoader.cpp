@@ -388,8 +388,7 @@ QString stateStore(const Reader &r, const QString &state, const QDir &base, cons
 {
     if (state.isEmpty())
         r.fail(at, QStringLiteral("is empty; name a file or a postgresql:// URI"));
-    const bool uri = state.startsWith(QLatin1String("postgresql://"))
-                     || state.startsWith(QLatin1String("postgres://"));
+    const bool uri = isStateUri(state);
     if (uri)
         checkConninfo(r, state, at);
     else

@@ -76,8 +76,7 @@ QByteArray WorkspaceWriter::toJson(const Workspace &ws, const QString &path)
                      {QStringLiteral("flows"), flows}};
     const QString defaultState = dir.filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".state.db"));
     if (!ws.state.isEmpty() && QFileInfo(ws.state).absoluteFilePath() != QFileInfo(defaultState).absoluteFilePath())
-        root.insert(QStringLiteral("state"), ws.state.startsWith(QLatin1String("postgresql://"))
-                                                 ? ws.state
+        root.insert(QStringLiteral("state"), isStateUri(ws.state) ? ws.state
                                                  : relativeTo(dir, ws.state));
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }

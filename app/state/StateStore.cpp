@@ -19,8 +19,7 @@ namespace syncdesk {
 
 std::unique_ptr<StateStore> StateStore::open(const Workspace &workspace)
 {
-    if (workspace.state.startsWith(QLatin1String("postgresql://"))
-        || workspace.state.startsWith(QLatin1String("postgres://")))
+    if (isStateUri(workspace.state))
         return std::make_unique<PostgresStateStore>(workspace.state);
     return std::make_unique<SqliteStateStore>(workspace.state);
 }
