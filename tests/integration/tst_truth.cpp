@@ -1,3 +1,4 @@
+#include "CliRun.h"
 #include "PgSession.h"
 #include "TestPostgres.h"
 #include "TestSqlite.h"
@@ -361,18 +362,7 @@ class TestTruth : public QObject
         QStringList events(const QString &key) const { return m_perKey.value(key); }
         qsizetype eventCount() const { return m_events.size(); }
         qint64 clockMs() const { return m_clock.elapsed(); }
-        int stop()
-        {
-            if (m_process.state() == QProcess::NotRunning)
-                return m_process.exitCode();
-            ::kill(pid_t(m_process.processId()), SIGTERM);
-            if (!m_process.waitForFinished(15000)) {
-                m_process.kill();
-                m_process.waitForFinished();
-                return -1;
-            }
-            return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
-        }
+        int stop() { return testsupport::stopGracefully(m_process); }
         // stderr and the last lines of stdout; with `all`, every line (QtTest shortens long
         // messages, so a harness failure also writes the whole of it to stderr).
         QString transcript(bool all = false)

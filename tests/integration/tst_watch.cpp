@@ -1,3 +1,4 @@
+#include "CliRun.h"
 #include "TestPostgres.h"
 #include "TestSqlite.h"
 
@@ -72,18 +73,7 @@ class TestWatch : public QObject
                            timeoutMs)
                 .has_value();
         }
-        int stop()
-        {
-            if (m_process.state() == QProcess::NotRunning)
-                return m_process.exitCode();
-            ::kill(pid_t(m_process.processId()), SIGTERM);
-            if (!m_process.waitForFinished(15000)) {
-                m_process.kill();
-                m_process.waitForFinished();
-                return -1;
-            }
-            return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
-        }
+        int stop() { return testsupport::stopGracefully(m_process); }
         QString transcript()
         {
             m_err += m_process.readAllStandardError();

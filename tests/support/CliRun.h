@@ -4,6 +4,8 @@
 #include <QProcess>
 #include <QStringList>
 
+#include <csignal>
+
 // syncdesk-cli run to completion: the exit code (-1 if it crashed or hung) and both streams.
 namespace testsupport {
 
@@ -13,6 +15,21 @@ struct CliRun
     QByteArray out;
     QByteArray err;
 };
+
+// Stops a running syncdesk-cli as an operator or systemd would (SIGTERM: state flushed first)
+// and returns its exit code; -1 if it crashed or had to be killed after `timeoutMs`.
+inline int stopGracefully(QProcess &process, int timeoutMs = 15000)
+{
+    if (process.state() == QProcess::NotRunning)
+        return process.exitCode();
+    ::kill(pid_t(process.processId()), SIGTERM);
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        return -1;
+    }
+    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+}
 
 inline CliRun runCli(const QStringList &args)
 {
