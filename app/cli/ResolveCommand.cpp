@@ -41,8 +41,11 @@ bool splitAssignment(const QString &text, QString *name, QString *value)
     return true;
 }
 
-int printResult(const ResolveResult &r)
+int printResult(const ResolutionPlan &plan, const ResolveResult &r)
 {
+    // Which record, so a script running many resolutions knows which one to look at.
+    const QString record = QStringLiteral("flow '%1' key %2")
+                               .arg(plan.seen.flow, QString::fromUtf8(plan.seen.keyJson));
     switch (r.outcome) {
     case ResolveResult::Outcome::Applied:
         printOut(QStringLiteral("applied (audit entries %1 and %2; resolution %3)\n")
@@ -51,14 +54,14 @@ int printResult(const ResolveResult &r)
             printError(QStringLiteral("resolve: %1").arg(r.error));
         return ExitOk;
     case ResolveResult::Outcome::Refused:
-        printError(QStringLiteral("resolve: refused: %1 (audit entries %2 and %3)")
-                       .arg(r.error).arg(r.intentSeq).arg(r.outcomeSeq));
+        printError(QStringLiteral("resolve: refused: %1: %2 (audit entries %3 and %4)")
+                       .arg(record, r.error).arg(r.intentSeq).arg(r.outcomeSeq));
         return ExitRefused;
     case ResolveResult::Outcome::Failed:
         break;
     }
-    printError(QStringLiteral("resolve: failed: %1 (audit entries %2 and %3)")
-                   .arg(r.error).arg(r.intentSeq).arg(r.outcomeSeq));
+    printError(QStringLiteral("resolve: failed: %1: %2 (audit entries %3 and %4)")
+                   .arg(record, r.error).arg(r.intentSeq).arg(r.outcomeSeq));
     return ExitFailure;
 }
 
@@ -282,7 +285,7 @@ int ResolveCommand::run(const QStringList &arguments)
             printPlan(plan, p.isSet(QStringLiteral("json")));
             return ExitOk;
         }
-        return printResult(service.apply(plan, reason, request.operatorName));
+        return printResult(plan, service.apply(plan, reason, request.operatorName));
     } catch (const SyncError &e) {
         printError(QStringLiteral("resolve: %1").arg(e.message()));
     }

@@ -147,11 +147,18 @@ int WatchCommand::run(const QStringList &arguments)
             else
                 say(QStringLiteral("flow '%1' is live").arg(flow));
         });
+        // One line per incident: when it starts, and when it ends.
         QObject::connect(&engine, &LiveEngine::systemChanged,
-                         [say](const QString &system, bool connected, const QString &error) {
-                             say(connected ? QStringLiteral("system '%1' connected").arg(system)
-                                           : QStringLiteral("%1 (retrying)").arg(error));
+                         [say](const QString &system, bool connected, const QString &error, qint64 downForMs) {
+                             say(connected ? QStringLiteral("system '%1' back after %2 s")
+                                                 .arg(system).arg(double(downForMs) / 1000, 0, 'f', 1)
+                                           : QStringLiteral("system '%1' unavailable: %2 (retrying)").arg(system, error));
                          });
+        QObject::connect(&engine, &LiveEngine::stateStoreChanged, [say](bool available, const QString &error) {
+            say(available ? QStringLiteral("state store back: changes written")
+                          : QStringLiteral("state store unavailable: %1; keeping changes in memory (retrying)")
+                                .arg(error));
+        });
         QObject::connect(&engine, &LiveEngine::flowError, [say](const QString &flow, const QString &error) {
             say(QStringLiteral("flow '%1': %2 (retrying)").arg(flow, error));
         });
@@ -181,10 +188,12 @@ int WatchCommand::run(const QStringList &arguments)
         };
 
         SignalWatcher stopSignals;
-        QObject::connect(&stopSignals, &SignalWatcher::stopRequested, [&engine](int) {
-            engine.flush();
+        bool saved = true;
+        const auto stop = [&engine, &saved] {
+            saved = engine.stop();
             QCoreApplication::quit();
-        });
+        };
+        QObject::connect(&stopSignals, &SignalWatcher::stopRequested, stop);
         try {
             // A resolve killed between its steps left an intent open: close it now.
             const auto store = StateStore::open(ws);
@@ -198,8 +207,7 @@ int WatchCommand::run(const QStringList &arguments)
                 screen = std::make_unique<TerminalScreen>();
                 QObject::connect(screen.get(), &TerminalScreen::keyPressed, [&](char key) {
                     if (key == 'q' || key == 'Q') {
-                        engine.flush();
-                        QCoreApplication::quit();
+                        stop();
                     } else if (key == 'f' || key == 'F') {
                         // all → each flow in turn → all
                         const QList<FlowSpec> &flows = ws.flows;
@@ -224,6 +232,13 @@ int WatchCommand::run(const QStringList &arguments)
         QCoreApplication::exec();
         if (table && !drawInPlace)
             drawFrame(); // the last word, as the desk was at the stop
+        screen.reset(); // the terminal as it was, before the last line
+        if (!saved) {
+            printError(QStringLiteral("watch: state could not be saved at stop: %1; the feeds replay "
+                                      "what was not confirmed at the next start")
+                           .arg(engine.stateError()));
+            return ExitFailure;
+        }
         return ExitOk;
     } catch (const SyncError &e) {
         printError(e.message());

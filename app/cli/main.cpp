@@ -68,6 +68,9 @@ int main(int argc, char *argv[])
     QCoreApplication &app = *application;
     Q_UNUSED(app)
     QCoreApplication::setApplicationName(QStringLiteral("syncdesk-cli"));
+    // Log lines (warnings, and what SYNCDESK logging rules switch on) read like every other
+    // line of ours: prefixed, one per message.
+    qSetMessagePattern(QStringLiteral("syncdesk-cli: %{if-category}%{category}: %{endif}%{message}"));
     QCoreApplication::setApplicationVersion(QStringLiteral(SYNCDESK_VERSION));
 
     QStringList args = QCoreApplication::arguments();

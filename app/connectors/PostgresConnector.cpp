@@ -6,6 +6,7 @@
 #include "model/RowEncoder.h"
 #include "model/SyncError.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 
 #include <utility>
@@ -98,7 +99,9 @@ PostgresConnector::~PostgresConnector() = default;
 
 void PostgresConnector::open()
 {
-    m_conn = std::make_unique<PgConnection>(system().conninfo, where());
+    // Reads of the live path and the describe/lock statements are short: a server that keeps
+    // one waiting this long is stuck (or a lock holds it), and saying so beats hanging.
+    m_conn = std::make_unique<PgConnection>(system().conninfo, where(), PgConnection::reader(system().name));
 }
 
 QString PostgresConnector::resolveSchema(const TableRef &table)
@@ -214,6 +217,9 @@ ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encode
         stats.nullKeyRows = QByteArray(PQgetvalue(r.get(), 0, 0)).toLongLong();
     }
 
+    // A full read takes as long as the table is big: no statement timeout for it. A server
+    // that sends nothing for ScanAnswerTimeoutMs (a sort may keep it quiet a while) is hung.
+    m_conn->exec("scan", "SET statement_timeout TO 0", {}, PGRES_COMMAND_OK);
     m_conn->exec("scan", scanQuery(resolved), {}, PGRES_COPY_OUT);
 
     const size_t keyCount = size_t(resolved.keys.size());
@@ -226,7 +232,31 @@ ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encode
     char *buffer = nullptr;
     int length;
     QString failure;
-    while ((length = PQgetCopyData(conn, &buffer, 0)) > 0) {
+    QElapsedTimer quiet; // since the server last sent something
+    quiet.start();
+    while (true) {
+        length = PQgetCopyData(conn, &buffer, 1);
+        if (length == 0) {
+            // Waits in slices, so that a cancelled comparison stops even while the server sorts.
+            if (!m_conn->waitReadable(1000)) {
+                if (queue.cancelled()) {
+                    length = 1; // stopped early
+                    break;
+                }
+                if (quiet.elapsed() >= ScanAnswerTimeoutMs) {
+                    m_conn->giveUp("scan", ScanAnswerTimeoutMs);
+                }
+                continue;
+            }
+            quiet.restart();
+            if (!PQconsumeInput(conn)) {
+                length = -2;
+                break;
+            }
+            continue;
+        }
+        if (length < 0)
+            break;
         const std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
         if (!parser.split(std::string_view(buffer, size_t(length)), columnCount, values)) {
             failure = QStringLiteral("%1: unexpected COPY row from %2 (column count)")

@@ -33,6 +33,10 @@ public:
     // The statement scan() runs, for logs, EXPLAIN and tests.
     [[nodiscard]] QByteArray scanQuery(const ScanRequest &request) const;
 
+    // A full read whose server sends nothing for this long is given up as hung. Generous: the
+    // server may sort a large table before its first row.
+    static constexpr int ScanAnswerTimeoutMs = 5 * 60 * 1000;
+
 private:
     [[nodiscard]] QString resolveSchema(const TableRef &table);
     std::unique_ptr<PgConnection> m_conn;

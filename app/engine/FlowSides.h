@@ -34,6 +34,10 @@ public:
     void open();
     [[nodiscard]] bool isOpen() const { return m_encoder != nullptr; }
     void close();
+    // Reads both tables' catalogue entries again (cheap: no rows): nullopt while the compared
+    // columns are as when opened, what changed when one was retyped; throws SyncError when a
+    // table or column is gone (renamed, dropped).
+    [[nodiscard]] std::optional<QString> schemaChange();
 
     [[nodiscard]] const FlowSpec &spec() const { return m_flow; }
     [[nodiscard]] const FlowPlan &plan() const { return m_plan; }
@@ -74,6 +78,7 @@ private:
     FlowSpec m_flow;
     FlowPlan m_plan;
     std::array<TableRef, 2> m_tables;
+    QList<ColumnInfo> m_described[2]; // as open() found them
     std::unique_ptr<Connector> m_connectors[2];
     std::unique_ptr<RowEncoder> m_encoder;
     std::unique_ptr<RowEncoder> m_sourceEncoder; // set when the source is fetched in parallel

@@ -39,16 +39,31 @@ struct Compared
     DiffResult result;
     std::shared_ptr<RecordTable> records; // every record the comparison saw
     QString error;
+    QString downSystem; // the system that did not answer, when that is why it failed
 };
+
+// "system 'src' (postgres) feed: connection lost: …" → "connection lost: …": the line that
+// announces the system names it already.
+QString reasonOf(const QString &system, const QString &error)
+{
+    const QString prefix = QStringLiteral("system '%1' (").arg(system);
+    if (!error.startsWith(prefix))
+        return error;
+    const qsizetype colon = error.indexOf(QStringLiteral(": "), prefix.size());
+    return colon < 0 ? error : error.mid(colon + 2);
+}
 
 } // namespace
 
 LiveEngine::LiveEngine(Workspace workspace, Options options, QObject *parent)
     : QObject(parent), m_workspace(std::move(workspace)), m_options(options),
-      m_flushTimer(new QTimer(this)), m_tickTimer(new QTimer(this)), m_verifyTimer(new QTimer(this))
+      m_flushTimer(new QTimer(this)), m_tickTimer(new QTimer(this)), m_verifyTimer(new QTimer(this)),
+      m_schemaTimer(new QTimer(this))
 {
     m_flushTimer->setInterval(m_options.coalesceMs);
     m_tickTimer->setInterval(1000);
+    m_schemaTimer->setInterval(m_options.schemaCheckIntervalMs);
+    connect(m_schemaTimer, &QTimer::timeout, this, &LiveEngine::checkSchemas);
     m_verifyTimer->setInterval(m_options.verifyIntervalMs);
     connect(m_flushTimer, &QTimer::timeout, this, &LiveEngine::flush);
     connect(m_tickTimer, &QTimer::timeout, this, &LiveEngine::tick);
@@ -67,7 +82,16 @@ LiveEngine::~LiveEngine()
         slot.cancel->store(true);
     for (QFutureWatcher<Compared> *w : findChildren<QFutureWatcher<Compared> *>())
         w->waitForFinished();
+    if (!m_stopped)
+        flush();
+}
+
+bool LiveEngine::stop()
+{
+    m_stopped = true;
+    m_storeRetryAtMs = 0; // the last chance: no pause
     flush();
+    return !m_storeFailed;
 }
 
 QList<const LiveFlow *> LiveEngine::flows() const
@@ -93,6 +117,7 @@ void LiveEngine::start()
     m_flushTimer->start();
     m_tickTimer->start();
     m_verifyTimer->start();
+    m_schemaTimer->start();
 }
 
 void LiveEngine::startFeeds()
@@ -154,9 +179,9 @@ void LiveEngine::startFeed(ChangeFeed *feed)
     connect(feed, &ChangeFeed::rescanNeeded, this,
             [this, feed] { rescanFlowsOf(feed->system().name); });
     connect(feed, &ChangeFeed::connectionChanged, this,
-            [this, feed](bool connected, const QString &error) {
+            [this, feed](bool connected, const QString &) {
                 const QString system = feed->system().name;
-                emit systemChanged(system, connected, error);
+                updateSystem(system);
                 if (!connected) {
                     m_lostSystems.insert(system);
                     return;
@@ -221,7 +246,7 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
         try {
             flow.open();
         } catch (const SyncError &e) {
-            failFlow(slot, e.message());
+            failFlow(slot, e);
             return;
         }
     }
@@ -237,7 +262,7 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
         {
             QFuture<Compared> future = watcher->future();
             Compared c = future.takeResult();
-            onCompared(name, initial, c.result, c.records, c.error);
+            onCompared(name, initial, c.result, c.records, c.error, c.downSystem);
         }
         watcher->deleteLater();
 #ifdef __GLIBC__
@@ -267,6 +292,8 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
             c.result = LiveFlow::compare(*ws, *spec, *c.records, options, expected);
         } catch (const SyncError &e) {
             c.error = e.message();
+            if (e.unavailable())
+                c.downSystem = e.system();
         } catch (const std::exception &e) {
             c.error = QStringLiteral("flow '%1': %2").arg(spec->name, QString::fromUtf8(e.what()));
         }
@@ -275,7 +302,8 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
 }
 
 void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult &result,
-                            const std::shared_ptr<RecordTable> &records, const QString &error)
+                            const std::shared_ptr<RecordTable> &records, const QString &error,
+                            const QString &downSystem)
 {
     for (FlowSlot &slot : m_flows) {
         if (slot.flow->spec().name != name)
@@ -290,7 +318,7 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             return; // a cancelled verification: the flow stays live as it was
         }
         if (!error.isEmpty()) {
-            failFlow(slot, error);
+            failFlow(slot, error, downSystem);
             return;
         }
         slot.lastRecords = result.inSync + result.different + result.missingInTarget + result.missingInSource;
@@ -310,7 +338,7 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
                 if (slot.flow->snapshotDue())
                     m_snapshotDue.insert(name);
             } catch (const SyncError &e) {
-                failFlow(slot, e.message());
+                failFlow(slot, e);
                 return;
             }
             slot.failures = 0;
@@ -410,7 +438,7 @@ void LiveEngine::flush()
             try {
                 slot.flow->open();
             } catch (const SyncError &e) {
-                failFlow(slot, e.message());
+                failFlow(slot, e);
                 continue;
             }
             recovered(slot);
@@ -424,7 +452,7 @@ void LiveEngine::flush()
             slot.failures = 0;
             m_eventsApplied += applied - later.size();
         } catch (const SyncError &e) {
-            failFlow(slot, e.message()); // the queue stays: it is applied once the system is back
+            failFlow(slot, e); // the queue stays: it is applied once the system is back
         }
     }
     QList<std::pair<QString, QString>> confirmed;
@@ -460,21 +488,24 @@ void LiveEngine::flush()
     } catch (const SyncError &e) {
         m_unsaved = std::move(pending);
         m_unsaved.feedPositions.clear(); // recomputed from m_positions at the next flush
-        m_storeFailed = true;
         m_storeError = e.message();
-        m_storeRetryAtMs = nowMs() + 1000;
-        for (FlowSlot &slot : m_flows)
-            emit flowError(slot.flow->spec().name, e.message());
+        // Tried again after a pause that grows to 5 s: soon enough to write within seconds of
+        // its return, rare enough not to hold up the feeds (a hung store takes its timeout).
+        m_storeFailures = std::min(m_storeFailures + 1, 4);
+        m_storeRetryAtMs = nowMs() + std::min(500 << m_storeFailures, 5000);
+        if (!std::exchange(m_storeFailed, true))
+            emit stateStoreChanged(false, m_storeError);
         return; // nothing confirmed: the feeds will replay
     }
+    m_storeWrittenMs = now;
+    m_storeFailures = 0;
 #ifdef __GLIBC__
     if (snapshots)
         malloc_trim(0); // a snapshot's tens of megabytes of text are written: give them back
 #endif
     if (std::exchange(m_storeFailed, false)) {
-        for (FlowSlot &slot : m_flows)
-            if (!slot.failed) // a flow failing on its own systems stays reported as failing
-                emit flowRecovered(slot.flow->spec().name);
+        m_storeError.clear();
+        emit stateStoreChanged(true, QString());
     }
     for (const auto &[key, position] : confirmed) {
         m_positions.remove(key);
@@ -482,6 +513,34 @@ void LiveEngine::flush()
             if (feed->system().name == key.section(u'/', 0, 0)
                 && feed->positionKind() == key.section(u'/', 1))
                 feed->confirm(position);
+        }
+    }
+}
+
+bool LiveEngine::feedDown(const QString &system) const
+{
+    for (const ChangeFeed *feed : m_feeds)
+        if (feed->system().name == system && !feed->isConnected())
+            return true;
+    return false;
+}
+
+void LiveEngine::checkSchemas()
+{
+    for (FlowSlot &slot : m_flows) {
+        if (!m_ready.value(slot.flow->spec().name) || slot.comparing || slot.stopped
+            || !slot.flow->isOpen())
+            continue;
+        try {
+            if (const std::optional<QString> change = slot.flow->sides().schemaChange()) {
+                // Still comparable, differently: read both sides again with the new types.
+                failFlow(slot, QStringLiteral("schema changed: %1; comparing again").arg(*change));
+                compare(slot, false);
+            }
+        } catch (const SyncError &e) {
+            if (!e.unavailable())
+                slot.schemaBroken = true;
+            failFlow(slot, e);
         }
     }
 }
@@ -494,6 +553,12 @@ void LiveEngine::tick()
         const QString name = slot.flow->spec().name;
         if (m_ready.value(name)) {
             slot.flow->tick(now, events);
+            // A live flow that failed with nothing queued (flush() retries the others): open it
+            // again, and verify, since what failed may have hidden changes. One waiting for a
+            // system whose feed is down waits for the feed: its return rescans.
+            if (slot.failed && !slot.comparing && !slot.stopped && slot.queue.isEmpty()
+                && now >= slot.nextAttemptMs && !feedDown(slot.downSystem))
+                compare(slot, false);
         } else if (!slot.comparing && !slot.stopped && now >= slot.nextAttemptMs) {
             compare(slot, true); // a first comparison that failed: try again
         }
@@ -545,35 +610,96 @@ void LiveEngine::compareNow(const QString &flow)
 void LiveEngine::recovered(FlowSlot &slot)
 {
     slot.error.clear();
-    if (std::exchange(slot.failed, false))
+    slot.failed = false;
+    slot.schemaBroken = false;
+    if (const QString down = std::exchange(slot.downSystem, QString()); !down.isEmpty())
+        updateSystem(down);
+    if (!std::exchange(slot.reported, QString()).isEmpty())
         emit flowRecovered(slot.flow->spec().name);
 }
 
 QString LiveEngine::flowErrorText(const QString &flow) const
 {
     for (const FlowSlot &slot : m_flows) {
-        if (slot.flow->spec().name == flow)
-            return slot.failed ? slot.error : m_storeFailed ? m_storeError : QString();
+        if (slot.flow->spec().name != flow)
+            continue;
+        // A flow held up by an unavailable system: that system's incident says it all.
+        if (!slot.failed)
+            return {};
+        return slot.downSystem.isEmpty()
+                   ? slot.error
+                   : QStringLiteral("waiting for system '%1'").arg(slot.downSystem);
     }
     return {};
 }
 
-void LiveEngine::failFlow(FlowSlot &slot, const QString &error)
+void LiveEngine::failFlow(FlowSlot &slot, const QString &failure, const QString &downSystem)
 {
+    // Whatever a flow whose table or column went away trips over next (opening it, a read),
+    // the cause is the same: one incident, told once.
+    const QString error = slot.schemaBroken && downSystem.isEmpty()
+                                  && !failure.startsWith(QLatin1String("schema changed: "))
+                              ? QStringLiteral("schema changed: ") + failure
+                              : failure;
     slot.failed = true;
     slot.error = error;
     slot.flow->close();
     slot.failures = std::min(slot.failures + 1, 6);
     slot.nextAttemptMs = nowMs() + std::min(250 << slot.failures, 5000);
-    emit flowError(slot.flow->spec().name, error);
+    const QString wasDown = std::exchange(slot.downSystem, downSystem);
+    if (!downSystem.isEmpty()) {
+        updateSystem(downSystem);
+    } else if (slot.reported != error) {
+        // Its own fault: said once, not at every retry.
+        slot.reported = error;
+        emit flowError(slot.flow->spec().name, error);
+    }
+    if (!wasDown.isEmpty() && wasDown != downSystem)
+        updateSystem(wasDown);
+}
+
+void LiveEngine::updateSystem(const QString &system)
+{
+    QString error;
+    for (const ChangeFeed *feed : m_feeds) {
+        if (feed->system().name == system && !feed->isConnected() && !feed->lastError().isEmpty())
+            error = feed->lastError();
+    }
+    for (const FlowSlot &slot : m_flows) {
+        if (error.isEmpty() && slot.failed && slot.downSystem == system)
+            error = slot.error;
+    }
+    Availability &a = m_availability[system];
+    const qint64 now = nowMs();
+    if (!error.isEmpty() && !a.down) {
+        a = {true, reasonOf(system, error), now};
+        emit systemChanged(system, false, a.error, 0);
+    } else if (error.isEmpty() && a.down) {
+        a.down = false;
+        a.error.clear();
+        emit systemChanged(system, true, QString(), now - a.sinceMs);
+    }
 }
 
 QList<SystemHealth> LiveEngine::systems() const
 {
     QList<SystemHealth> out;
-    for (const ChangeFeed *feed : m_feeds)
-        out.append({feed->system().name, feed->mode(), feed->isConnected(), feed->lastError(),
-                    feed->lastEventMs(), feed->nextRetryMs()});
+    for (const ChangeFeed *feed : m_feeds) {
+        const Availability a = m_availability.value(feed->system().name);
+        out.append({feed->system().name, feed->mode(), feed->isConnected() && !a.down,
+                    a.down ? a.error : feed->lastError(), feed->lastEventMs(), feed->nextRetryMs()});
+    }
+    if (m_store) {
+        SystemHealth store;
+        store.name = QStringLiteral("state store");
+        store.feedMode = isStateUri(m_workspace.state) ? QStringLiteral("postgres") : QStringLiteral("sqlite");
+        store.connected = !m_storeFailed;
+        store.error = m_storeError;
+        store.lastEventMs = m_storeWrittenMs;
+        store.nextRetryMs = m_storeFailed ? m_storeRetryAtMs : 0;
+        store.isStateStore = true;
+        out.append(store);
+    }
     return out;
 }
 

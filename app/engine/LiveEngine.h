@@ -1,6 +1,7 @@
 #pragma once
 
 #include "LiveFlow.h"
+#include "model/SyncError.h"
 #include "model/Workspace.h"
 #include "state/StateStore.h"
 
@@ -22,14 +23,16 @@ class StateStore;
 struct DiffResult;
 
 // Health of one connected system, as the console's Systems panel and the metrics show it.
+// The state store is listed too (isStateStore): it can go away like any system.
 struct SystemHealth
 {
     QString name;
     QString feedMode;
-    bool connected = false;
+    bool connected = false; // its feed is connected and nothing else finds it unavailable
     QString error;
     qint64 lastEventMs = 0;
     qint64 nextRetryMs = 0;
+    bool isStateStore = false;
 };
 
 // The live engine: for every flow, a first full comparison, then change feeds keep every
@@ -47,6 +50,9 @@ public:
         int coalesceMs = 100; // retries and stragglers; fresh changes are applied at once
         int verifyIntervalMs = 10 * 60 * 1000;
         int pollIntervalMs = 250;
+        // Catalogue checks of every compared table and column: a rename or drop is found
+        // while nothing changes, not at the next change.
+        int schemaCheckIntervalMs = 10000;
     };
 
     LiveEngine(Workspace workspace, Options options, QObject *parent = nullptr);
@@ -57,6 +63,11 @@ public:
     void start();
     // Applies what is queued and persists it.
     void flush();
+    // The last flush before the process ends: the state store is tried even while it waits
+    // out a retry pause. True when everything is written; otherwise stateError() says why
+    // (the feeds then replay what was not confirmed, on the next start).
+    bool stop();
+    [[nodiscard]] QString stateError() const { return m_storeFailed ? m_storeError : QString(); }
 
     [[nodiscard]] const Workspace &workspace() const { return m_workspace; }
     [[nodiscard]] QList<const LiveFlow *> flows() const;
@@ -85,9 +96,17 @@ public:
 signals:
     void statusEvents(const QList<syncdesk::StatusEvent> &events);
     void flowReady(const QString &flow);
-    void systemChanged(const QString &system, bool connected, const QString &error);
+    // One per incident: a system stops answering (its feed, or any read or write of a flow,
+    // finds it unavailable), and once more when everything that uses it works again.
+    // `downForMs`: how long it was unavailable (when connected).
+    void systemChanged(const QString &system, bool connected, const QString &error, qint64 downForMs);
+    // One per incident too: the state store cannot be written (changes are kept in memory and
+    // feed positions not confirmed), and written again.
+    void stateStoreChanged(bool available, const QString &error);
+    // A flow fails for a reason of its own (not an unavailable system): its schema changed,
+    // a column does not compare. Once per distinct error, not per retry.
     void flowError(const QString &flow, const QString &error);
-    // A flow that reported an error works again (its systems answer, its state is written).
+    // A flow that reported an error works again.
     void flowRecovered(const QString &flow);
 
 private:
@@ -98,8 +117,11 @@ private:
         bool comparing = false;
         bool comparingInitial = false;
         bool stopped = false;
-        bool failed = false; // reported by flowError, not yet by flowRecovered
+        bool failed = false; // not working, for whatever reason; retried
         QString error;       // what failFlow() said last, while failed
+        QString downSystem;  // while failed because this system is unavailable
+        QString reported;    // the error flowError() announced, until flowRecovered()
+        bool schemaBroken = false; // a compared table or column is gone, until it works again
         qint64 lastRecords = 0;
         // Shared with the comparison on the pool: its progress, and the operator's cancel.
         std::shared_ptr<std::atomic<qint64>> compared = std::make_shared<std::atomic<qint64>>(0);
@@ -119,11 +141,18 @@ private:
     // A verification scan of every live flow that reads or writes `system`.
     void rescanFlowsOf(const QString &system);
     void onCompared(const QString &flow, bool initial, const DiffResult &result,
-                    const std::shared_ptr<RecordTable> &records, const QString &error);
+                    const std::shared_ptr<RecordTable> &records, const QString &error,
+                    const QString &downSystem);
     void onFeedChanges(ChangeFeed *feed, const QList<struct ChangeEvent> &events,
                        const QString &position);
     void tick();
-    void failFlow(FlowSlot &slot, const QString &error);
+    void checkSchemas();
+    [[nodiscard]] bool feedDown(const QString &system) const;
+    void failFlow(FlowSlot &slot, const QString &error, const QString &downSystem = {});
+    void failFlow(FlowSlot &slot, const SyncError &error) { failFlow(slot, error.message(), error.unavailable() ? error.system() : QString()); }
+    // Works out whether `system` is available now (its feed, the flows that use it) and
+    // announces a change of that.
+    void updateSystem(const QString &system);
     void recovered(FlowSlot &slot);
     [[nodiscard]] FlowSlot *slotOf(const QString &flow);
     [[nodiscard]] bool systemReady(const QString &system) const;
@@ -138,12 +167,23 @@ private:
     QTimer *m_flushTimer;
     QTimer *m_tickTimer;
     QTimer *m_verifyTimer;
+    QTimer *m_schemaTimer;
     qint64 m_eventsApplied = 0;
     StateChanges m_unsaved; // a batch whose write failed, written with the next one
     bool m_storeFailed = false;
     QString m_storeError;
     qint64 m_storeRetryAtMs = 0; // a failed store is written again from then on
+    int m_storeFailures = 0;     // in a row: the retry pause doubles
+    qint64 m_storeWrittenMs = 0;
+    bool m_stopped = false;
     QSet<QString> m_lostSystems; // systems whose feed is disconnected
+    struct Availability
+    {
+        bool down = false;
+        QString error;
+        qint64 sinceMs = 0;
+    };
+    QHash<QString, Availability> m_availability; // as last announced by systemChanged
     QSet<QString> m_snapshotDue;
     bool m_deskStatusDue = false; // the desk's status goes with the next flush // flows whose baselines are written as one snapshot at the next flush
     bool m_flushScheduled = false;

@@ -16,6 +16,7 @@
 #include <QTimer>
 
 #include <cstring>
+#include <vector>
 
 Q_LOGGING_CATEGORY(lcFeed, "syncdesk.feed", QtWarningMsg)
 
@@ -73,8 +74,19 @@ PgLogicalFeed::PgLogicalFeed(SystemSpec system, QString slot, QList<TableRef> ta
 {
     m_statusTimer->setInterval(1000);
     connect(m_statusTimer, &QTimer::timeout, this, [this] {
+        // A paused or hung server keeps the socket open and its kernel keeps acknowledging:
+        // only its silence tells. Every status asks for a reply, so a live one never is.
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (now - m_lastHeardMs > HungAfterMs) {
+            fail(QStringLiteral("system '%1' (postgres) feed: no answer from the server for %2 s "
+                                "(hung or unreachable)")
+                     .arg(this->system().name)
+                     .arg((now - m_lastHeardMs) / 1000));
+            return;
+        }
         // A status every second even when nothing moved: it also wakes a walsender that
-        // missed a wakeup, which otherwise only looks again at its timeout (tens of seconds).
+        // missed a wakeup, which otherwise only looks again at its timeout (tens of seconds),
+        // and the server's reply shows it is there. Well within any wal_sender_timeout.
         sendStatus(true);
         // libpq reads the socket on its own while it writes (to avoid deadlocks): what it
         // buffered then raises no socket notification, so drain it here too.
@@ -152,10 +164,13 @@ void PgLogicalFeed::connectAndStream()
                                 .arg(where, m_slot));
     }
     const QByteArray info = system().conninfo.toUtf8();
-    const char *keys[] = {"connect_timeout", "dbname", "replication", "fallback_application_name",
-                          nullptr};
-    const char *values[] = {"10", info.constData(), "database", "syncdesk-feed", nullptr};
-    m_conn.reset(PQconnectdbParams(keys, values, 1));
+    std::vector<const char *> keys;
+    std::vector<const char *> values;
+    PgConnection::defaultKeywords(info, keys, values);
+    keys.insert(keys.end(), {"replication", "fallback_application_name", nullptr});
+    values.insert(values.end(), {"database", "syncdesk-feed", nullptr});
+    m_conn.reset(PQconnectdbParams(keys.data(), values.data(), 1));
+    PgConnection::quietNotices(m_conn.get());
     if (PQstatus(m_conn.get()) != CONNECTION_OK)
         throw SyncError(QStringLiteral("%1: cannot open a replication connection: %2")
                             .arg(where, lastError()));
@@ -178,6 +193,7 @@ void PgLogicalFeed::connectAndStream()
     PQsetnonblocking(m_conn.get(), 1);
     m_notifier = new QSocketNotifier(PQsocket(m_conn.get()), QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &PgLogicalFeed::onReadable);
+    m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
     m_statusTimer->start();
     // Data may already sit in libpq's buffer, which the notifier would not announce.
     QTimer::singleShot(0, this, &PgLogicalFeed::onReadable);
@@ -204,6 +220,7 @@ void PgLogicalFeed::onReadable()
             return;
         }
         const std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
+        m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
         qCDebug(lcFeed).noquote() << system().name << "received" << QByteArray(buffer, 1)
                                   << (buffer[0] == 'w' && n > 25 ? QByteArray(buffer + 25, std::min(n - 25, 120))
                                                                  : QByteArray());
@@ -314,7 +331,7 @@ bool PgLogicalFeed::writeStatus()
     writeBigEndian(message + 9, m_confirmed);                        // flushed: safe to forget
     writeBigEndian(message + 17, m_confirmed);                       // applied
     writeBigEndian(message + 25, pgNowMicros());
-    message[33] = 0;
+    message[33] = 1; // reply requested: the server's answer is how a hung one is noticed
     if (PQputCopyData(m_conn.get(), message, sizeof message) <= 0 || PQflush(m_conn.get()) < 0)
         return false;
     m_reported = m_confirmed;

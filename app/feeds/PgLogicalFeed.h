@@ -52,6 +52,10 @@ private:
     QTimer *m_statusTimer;
     QList<ChangeEvent> m_transaction;
     static constexpr qint64 OutstandingLimitMs = 5000;
+    // Silence from the server for this long, though every status asks it to reply: it is
+    // paused, hung or cut off. (A walsender busy decoding still answers between messages.)
+    static constexpr qint64 HungAfterMs = 20000;
+    qint64 m_lastHeardMs = 0;
     quint64 m_received = 0;  // highest WAL position seen
     quint64 m_confirmed = 0; // highest position the engine persisted
     quint64 m_reported = 0;

@@ -11,8 +11,23 @@
 
 namespace syncdesk {
 
-PgNotifyFeed::PgNotifyFeed(SystemSpec system, QObject *parent) : ChangeFeed(std::move(system), parent)
+PgNotifyFeed::PgNotifyFeed(SystemSpec system, QObject *parent)
+    : ChangeFeed(std::move(system), parent), m_pingTimer(new QTimer(this))
 {
+    // A listening connection is quiet by nature, and a hung server keeps its socket open:
+    // only a question it must answer shows whether it is still there.
+    m_pingTimer->setInterval(PingIntervalMs);
+    connect(m_pingTimer, &QTimer::timeout, this, [this] {
+        if (!m_conn)
+            return;
+        try {
+            m_conn->exec("feed", "SELECT 1");
+        } catch (const SyncError &e) {
+            fail(e.message());
+            return;
+        }
+        onReadable(); // notifications that came with the answer
+    });
 }
 
 PgNotifyFeed::~PgNotifyFeed() = default;
@@ -21,7 +36,8 @@ void PgNotifyFeed::start()
 {
     try {
         m_conn = std::make_unique<PgConnection>(
-            system().conninfo, QStringLiteral("system '%1' (postgres) feed").arg(system().name));
+            system().conninfo, QStringLiteral("system '%1' (postgres) feed").arg(system().name),
+            PgConnection::reader(system().name));
         m_conn->exec("feed", QByteArray("LISTEN ") + Channel, {}, PGRES_COMMAND_OK);
     } catch (const SyncError &e) {
         fail(e.message());
@@ -30,6 +46,7 @@ void PgNotifyFeed::start()
     m_notifier = new QSocketNotifier(PQsocket(m_conn->handle()), QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &PgNotifyFeed::onReadable);
     setConnected();
+    m_pingTimer->start();
     QTimer::singleShot(0, this, &PgNotifyFeed::onReadable);
 }
 
@@ -37,6 +54,7 @@ void PgNotifyFeed::fail(const QString &error)
 {
     delete m_notifier;
     m_notifier = nullptr;
+    m_pingTimer->stop();
     m_conn.reset();
     setFailed(error);
 }

@@ -5,6 +5,7 @@
 #include <memory>
 
 class QSocketNotifier;
+class QTimer;
 
 namespace syncdesk {
 
@@ -33,8 +34,11 @@ private:
     void onReadable();
     void fail(const QString &error);
 
+    static constexpr int PingIntervalMs = 5000;
+
     std::unique_ptr<PgConnection> m_conn;
     QSocketNotifier *m_notifier = nullptr;
+    QTimer *m_pingTimer;
 };
 
 } // namespace syncdesk

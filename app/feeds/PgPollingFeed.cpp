@@ -55,7 +55,8 @@ void PgPollingFeed::start()
     QList<ChangeEvent> meanwhile;
     try {
         m_conn = std::make_unique<PgConnection>(
-            system().conninfo, QStringLiteral("system '%1' (postgres) feed").arg(system().name));
+            system().conninfo, QStringLiteral("system '%1' (postgres) feed").arg(system().name),
+            PgConnection::reader(system().name));
         for (const Table &t : m_tables) {
             const QString id = t.table.display();
             PollMark &mark = m_marks[id];

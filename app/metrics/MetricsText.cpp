@@ -105,15 +105,25 @@ QByteArray metricsText(const LiveEngine &engine, qint64 nowMs)
     }
     const QList<SystemHealth> systems = engine.systems();
     {
-        Family f(out, "syncdesk_feed_connected", "gauge", "1 while the system's change feed is connected.");
+        Family f(out, "syncdesk_feed_connected", "gauge",
+                 "1 while the system's change feed is connected and the system answers.");
         for (const SystemHealth &s : systems)
-            f.sample("system=" + label(s.name) + ",mode=" + label(s.feedMode), s.connected ? "1" : "0");
+            if (!s.isStateStore)
+                f.sample("system=" + label(s.name) + ",mode=" + label(s.feedMode), s.connected ? "1" : "0");
+    }
+    {
+        Family f(out, "syncdesk_state_store_up", "gauge",
+                 "1 while the state store takes writes; 0 while changes wait in memory.");
+        for (const SystemHealth &s : systems)
+            if (s.isStateStore)
+                f.sample("backend=" + label(s.feedMode), s.connected ? "1" : "0");
     }
     {
         Family f(out, "syncdesk_feed_last_event_timestamp_seconds", "gauge",
                  "When the system's feed last delivered a change (Unix time).");
         for (const SystemHealth &s : systems)
-            f.sample("system=" + label(s.name), seconds(s.lastEventMs));
+            if (!s.isStateStore)
+                f.sample("system=" + label(s.name), seconds(s.lastEventMs));
     }
     {
         Family f(out, "syncdesk_change_events_total", "counter",

@@ -11,14 +11,24 @@ namespace syncdesk {
 class SyncError : public std::runtime_error
 {
 public:
-    explicit SyncError(const QString &message)
-        : std::runtime_error(message.toStdString()), m_message(message)
+    // Unavailable: the system did not answer (down, hung, busy); it is retried, and reported
+    // as the system's incident rather than as a fault of every flow that uses it.
+    enum class Kind { Other, Unavailable };
+
+    explicit SyncError(const QString &message, Kind kind = Kind::Other, QString system = {})
+        : std::runtime_error(message.toStdString()), m_message(message), m_kind(kind),
+          m_system(std::move(system))
     {
     }
     [[nodiscard]] const QString &message() const noexcept { return m_message; }
+    [[nodiscard]] bool unavailable() const noexcept { return m_kind == Kind::Unavailable; }
+    // The workspace system that failed; empty when not a system's (the state store, a file).
+    [[nodiscard]] const QString &system() const noexcept { return m_system; }
 
 private:
     QString m_message;
+    Kind m_kind;
+    QString m_system;
 };
 
 } // namespace syncdesk

@@ -32,22 +32,37 @@ QList<QByteArray> texts(const QVariantList &params)
 
 } // namespace
 
-PostgresStateStore::PostgresStateStore(const QString &uri)
-    : m_conn(std::make_unique<PgConnection>(uri, QStringLiteral("state store (postgres)")))
+PostgresStateStore::PostgresStateStore(const QString &uri) : m_uri(uri)
 {
+    connection();
     migrate();
 }
 
 PostgresStateStore::~PostgresStateStore() = default;
 
+PgConnection &PostgresStateStore::connection()
+{
+    // A store whose server went away is connected afresh at the next use, but never inside a
+    // transaction: that one failed with its connection, and the caller rolls it back.
+    if (!m_conn || (!m_inTransaction && !m_conn->isUsable())) {
+        m_conn.reset();
+        PgConnection::Options options;
+        // Its statements are small, but a snapshot's parts or a large flow's clean-up are not
+        // instant: hung means quiet for longer than any of them takes.
+        options.answerTimeoutMs = 30000;
+        m_conn = std::make_unique<PgConnection>(m_uri, QStringLiteral("state store (postgres)"), options);
+    }
+    return *m_conn;
+}
+
 void PostgresStateStore::exec(const QString &sql, const QVariantList &params)
 {
-    const PgResultPtr r = m_conn->exec("state", numbered(sql), texts(params), PGRES_COMMAND_OK);
+    const PgResultPtr r = connection().exec("state", numbered(sql), texts(params), PGRES_COMMAND_OK);
 }
 
 QList<QVariantList> PostgresStateStore::query(const QString &sql, const QVariantList &params)
 {
-    const PgResultPtr r = m_conn->exec("state", numbered(sql), texts(params));
+    const PgResultPtr r = connection().exec("state", numbered(sql), texts(params));
     QList<QVariantList> rows;
     for (int i = 0; i < PQntuples(r.get()); ++i) {
         QVariantList row;
@@ -63,11 +78,13 @@ QList<QVariantList> PostgresStateStore::query(const QString &sql, const QVariant
 void PostgresStateStore::begin()
 {
     exec(QStringLiteral("BEGIN"), {});
+    m_inTransaction = true;
 }
 
 void PostgresStateStore::commit()
 {
     exec(QStringLiteral("COMMIT"), {});
+    m_inTransaction = false;
 }
 
 void PostgresStateStore::lockSchema()
@@ -83,7 +100,10 @@ void PostgresStateStore::lockAuditLog()
 
 void PostgresStateStore::rollback() noexcept
 {
-    PgResultPtr r(PQexec(m_conn->handle(), "ROLLBACK"));
+    m_inTransaction = false;
+    // A lost connection took its transaction with it: nothing to roll back, nothing to wait on.
+    if (m_conn && m_conn->isUsable())
+        PgResultPtr r(PQexec(m_conn->handle(), "ROLLBACK"));
 }
 
 } // namespace syncdesk

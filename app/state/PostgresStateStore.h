@@ -2,6 +2,8 @@
 
 #include "StateStore.h"
 
+#include <QString>
+
 #include <memory>
 
 namespace syncdesk {
@@ -25,7 +27,12 @@ protected:
     void lockSchema() override;
 
 private:
+    // The connection, opened again if the last one was lost (outside a transaction).
+    PgConnection &connection();
+
+    QString m_uri;
     std::unique_ptr<PgConnection> m_conn;
+    bool m_inTransaction = false;
 };
 
 } // namespace syncdesk

@@ -162,6 +162,8 @@ private slots:
                                         QStringLiteral("--expect-target-hash"), b2.value(u"target_hash").toString()});
         QCOMPARE(r.exitCode, 3);
         QVERIFY(r.err.contains("refused"));
+        // The refusal names the flow and the record's key, not only audit entry numbers.
+        QVERIFY2(r.err.contains("flow 'f'") && r.err.contains(R"(["B2"])"), r.err.constData());
         const Run show = cli({QStringLiteral("show"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
                               QStringLiteral("f"), QStringLiteral("--key"), QStringLiteral("B2"), QStringLiteral("--json")});
         QCOMPARE(QJsonDocument::fromJson(show.out).object().value(u"fields").toArray()[1].toObject()

@@ -5,10 +5,17 @@
 #   pg-fixture.sh stop DIR    stop that server and remove its folder
 #   pg-fixture.sh kill DIR    stop it abruptly (immediate mode), keeping its data
 #   pg-fixture.sh resume DIR  start a killed server again on the same port
-# As root the server runs as the `postgres` OS user, because PostgreSQL refuses root.
+#   pg-fixture.sh pause DIR   hang it: SIGSTOP the postmaster, then every child of it (sockets
+#                             stay open, nothing answers), as a frozen host or VM would
+#   pg-fixture.sh unpause DIR SIGCONT the children, then the postmaster (nothing to do when no
+#                             server runs); `stop` does this first, so it never waits on a
+#                             paused server
+# As root the server runs as the `postgres` OS user, because PostgreSQL refuses root; root
+# (or that same user) may signal it.
 set -euo pipefail
-action=${1:?usage: pg-fixture.sh start|stop DIR}
-state=${2:?usage: pg-fixture.sh start|stop DIR}
+usage="usage: pg-fixture.sh start|stop|kill|resume|pause|unpause DIR"
+action=${1:?$usage}
+state=${2:?$usage}
 
 pgbin=${PGBIN:-}
 if [ -z "$pgbin" ]; then
@@ -22,10 +29,32 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# The postmaster's pid (first line of its pid file); fails when no server runs.
+postmaster_pid() {
+  [ -f "$state/datadir" ] || return 1
+  local data; data=$(cat "$state/datadir")
+  [ -f "$data/postmaster.pid" ] || return 1
+  head -n 1 "$data/postmaster.pid"
+}
+
+# The postmaster's children (backends, WAL senders, background processes), one pid a line.
+children_of() {
+  ps -o pid= --ppid "$1" || true   # ps fails when there are none
+}
+
+# SIGCONT the children, then the postmaster; harmless when nothing is stopped.
+unpause() {
+  local pid child
+  pid=$(postmaster_pid) || return 0
+  for child in $(children_of "$pid"); do kill -CONT "$child" 2>/dev/null || true; done
+  kill -CONT "$pid" 2>/dev/null || true
+}
+
 stop() {
   [ -f "$state/datadir" ] || return 0
   local data; data=$(cat "$state/datadir")
   if [ -f "$data/postmaster.pid" ]; then
+    unpause   # a paused postmaster would not act on pg_ctl's signal
     as_pg "$pgbin/pg_ctl" -D "$data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
   fi
   rm -rf "$data"
@@ -46,6 +75,26 @@ resume)
 stop)
   stop
   echo "pg-fixture: stopped"
+  ;;
+pause)
+  pid=$(postmaster_pid) || { echo "pg-fixture: no server runs in $state" >&2; exit 1; }
+  # The postmaster first, so it forks no new child once its children are listed: wait until
+  # it is really stopped (state T) before listing them.
+  kill -STOP "$pid"
+  for _ in $(seq 50); do
+    case "$(ps -o stat= -p "$pid" 2>/dev/null || true)" in T*) break ;; esac
+    sleep 0.1
+  done
+  case "$(ps -o stat= -p "$pid" 2>/dev/null || true)" in
+    T*) ;;
+    *) echo "pg-fixture: postmaster $pid did not stop" >&2; kill -CONT "$pid" 2>/dev/null || true; exit 1 ;;
+  esac
+  for child in $(children_of "$pid"); do kill -STOP "$child" 2>/dev/null || true; done
+  echo "pg-fixture: paused"
+  ;;
+unpause)
+  unpause
+  echo "pg-fixture: unpaused"
   ;;
 start)
   mkdir -p "$state"
@@ -93,5 +142,5 @@ CONF
   exit 1
   ;;
 *)
-  echo "usage: pg-fixture.sh start|stop DIR" >&2; exit 2 ;;
+  echo "$usage" >&2; exit 2 ;;
 esac
