@@ -17,10 +17,15 @@ AlertMonitor::Update AlertMonitor::update(const QList<FlowSnapshot> &flows, cons
         if (!m_active.contains(id))
             u.started << text;
     };
-    for (const SystemHealth &s : systems)
-        if (!s.connected)
-            raise(QStringLiteral("down:") + s.name,
-                  QObject::tr("System %1 is down: %2").arg(s.name, s.error.isEmpty() ? QObject::tr("retrying") : s.error));
+    for (const SystemHealth &s : systems) {
+        if (s.connected)
+            continue;
+        const QString why = s.error.isEmpty() ? QObject::tr("retrying") : s.error;
+        raise(QStringLiteral("down:") + s.name,
+              s.isStateStore ? QObject::tr("The state store is unavailable: %1 (changes are kept in memory "
+                                           "and written once it is back)").arg(why)
+                             : QObject::tr("System %1 is down: %2").arg(s.name, why));
+    }
     for (const FlowSnapshot &f : flows) {
         if (!f.error.isEmpty())
             raise(QStringLiteral("error:") + f.name, QObject::tr("Flow %1: %2").arg(f.name, f.error));

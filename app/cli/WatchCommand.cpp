@@ -50,7 +50,7 @@ int WatchCommand::run(const QStringList &arguments)
                        "seconds.\n\nOn a terminal (and without --events or --quiet) it shows a "
                        "live table of flows, systems and\nalerts, refreshed every second; keys: q "
                        "quits (state flushed), f cycles a flow filter.\nColours follow NO_COLOR and "
-                       "TERM.\n\nExit status: 0 after a clean stop, 2 bad input or failure."));
+                       "TERM.\n\nOutages, hangs and schema changes are one line each on stderr when they start and one\nwhen they end.\n\nExit status: 0 after a clean stop, 2 bad input or failure, or state that could not be\nsaved at the stop (the feeds then replay what was not confirmed)."));
     QCommandLineParser &p = cl.parser();
     cl.addWorkspaceOptions();
     p.addOption({QStringLiteral("events"),

@@ -24,6 +24,22 @@ namespace syncdesk {
 
 namespace {
 
+// A locked, busy or vanished file is the system being unavailable (retried, one incident);
+// anything else (no such table, a bad value) is the flow's own fault.
+SyncError::Kind kindOf(int rc)
+{
+    switch (rc & 0xFF) { // the primary code of an extended one
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return SyncError::Kind::Unavailable;
+    default:
+        return SyncError::Kind::Other;
+    }
+}
+
+
 const auto quoted = &SqliteConnector::quoteIdentifier;
 
 } // namespace
@@ -101,10 +117,12 @@ void SqliteConnector::open()
     const QFileInfo file(system().path);
     if (!file.exists())
         throw SyncError(QStringLiteral("%1: database file %2 does not exist")
-                            .arg(where(), system().path));
+                            .arg(where(), system().path),
+                        SyncError::Kind::Unavailable, system().name);
     if (!file.isReadable())
         throw SyncError(QStringLiteral("%1: database file %2 is not readable")
-                            .arg(where(), system().path));
+                            .arg(where(), system().path),
+                        SyncError::Kind::Unavailable, system().name);
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     if (!db.isValid())
         throw SyncError(QStringLiteral("%1: the Qt SQLite driver (QSQLITE) is not installed")
@@ -113,7 +131,8 @@ void SqliteConnector::open()
     db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
     if (!db.open())
         throw SyncError(QStringLiteral("%1: cannot open %2: %3")
-                            .arg(where(), system().path, db.lastError().text()));
+                            .arg(where(), system().path, db.lastError().text()),
+                        SyncError::Kind::Unavailable, system().name);
     // Reading the schema proves the file is an SQLite database, not just any file.
     QSqlQuery probe(db);
     if (!probe.exec(QStringLiteral("SELECT count(*) FROM sqlite_schema")))
@@ -229,7 +248,8 @@ ScanStats SqliteConnector::scan(const ScanRequest &request, RowEncoder &encoder,
     if (sqlite3_prepare_v2(handle, sql.constData(), int(sql.size()), &raw, nullptr) != SQLITE_OK)
         throw SyncError(QStringLiteral("%1: scan of %2 failed: %3")
                             .arg(where(), request.table.display(),
-                                 QString::fromUtf8(sqlite3_errmsg(handle))));
+                                 QString::fromUtf8(sqlite3_errmsg(handle))),
+                        kindOf(sqlite3_extended_errcode(handle)), system().name);
     const Statement stmt(raw, &sqlite3_finalize);
     const int keyCount = int(request.keys.size());
     const int columnCount = keyCount + int(request.fields.size());
@@ -252,7 +272,8 @@ ScanStats SqliteConnector::scan(const ScanRequest &request, RowEncoder &encoder,
     if (rc != SQLITE_DONE)
         throw SyncError(QStringLiteral("%1: scan of %2 failed: %3")
                             .arg(where(), request.table.display(),
-                                 QString::fromUtf8(sqlite3_errmsg(handle))));
+                                 QString::fromUtf8(sqlite3_errmsg(handle))),
+                        kindOf(sqlite3_extended_errcode(handle)), system().name);
     if (batch->size() > 0)
         (void)queue.push(std::move(batch)); // false only if the merge already stopped
     return stats;
@@ -280,7 +301,8 @@ QList<EncodedRow> SqliteConnector::fetch(const ScanRequest &request, RowEncoder 
     if (sqlite3_prepare_v2(handle, sql.constData(), int(sql.size()), &raw, nullptr) != SQLITE_OK)
         throw SyncError(QStringLiteral("%1: fetch from %2 failed: %3")
                             .arg(where(), request.table.display(),
-                                 QString::fromUtf8(sqlite3_errmsg(handle))));
+                                 QString::fromUtf8(sqlite3_errmsg(handle))),
+                        kindOf(sqlite3_extended_errcode(handle)), system().name);
     const Statement stmt(raw, &sqlite3_finalize);
     std::vector<RawValue> values(size_t(request.keys.size() + request.fields.size()));
     // Point lookups by primary key take microseconds in SQLite: one prepared statement, reset
@@ -300,7 +322,8 @@ QList<EncodedRow> SqliteConnector::fetch(const ScanRequest &request, RowEncoder 
         } else if (rc != SQLITE_DONE) {
             throw SyncError(QStringLiteral("%1: fetch from %2 failed: %3")
                                 .arg(where(), request.table.display(),
-                                     QString::fromUtf8(sqlite3_errmsg(handle))));
+                                     QString::fromUtf8(sqlite3_errmsg(handle))),
+                        kindOf(sqlite3_extended_errcode(handle)), system().name);
         }
     }
     return rows;

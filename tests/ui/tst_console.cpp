@@ -26,7 +26,9 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QSpinBox>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QTest>
 
 using namespace syncdesk;
@@ -285,6 +287,57 @@ private slots:
     // Given an empty workspace, the editor adds two SQLite systems (Test connection lists their
     // tables), a flow with its key and fields picked from the source table's columns, and
     // writes a file that loads back as that workspace; a flow with no key is not saved.
+    // Given a live console, when a system stops answering (its SQLite file held under an
+    // exclusive lock by another program), then the systems panel and the banner say so while
+    // the window keeps answering, and both clear by themselves once it answers again.
+    void shouldShowAnUnavailableSystemAndItsReturn()
+    {
+        const QString path = workspace();
+        MainWindow w(WorkspaceLoader::load(path), path);
+        QSignalSpy live(&w, &MainWindow::allFlowsLive);
+        w.show();
+        w.start();
+        QVERIFY(live.wait(30000));
+        const QAbstractItemModel *systems = w.findChild<QTableView *>(QStringLiteral("systems"))->model();
+        const auto stateOf = [systems](const QString &name) {
+            for (int r = 0; r < systems->rowCount(); ++r)
+                if (systems->index(r, 0).data().toString() == name)
+                    return systems->index(r, 1).data().toString();
+            return QString();
+        };
+        QCOMPARE(stateOf(QStringLiteral("warehouse")), QStringLiteral("Connected"));
+
+        // The event loop's longest pause while the system is away: the UI must not wait on it.
+        QElapsedTimer clock;
+        clock.start();
+        qint64 last = 0, longest = 0;
+        QTimer beat;
+        beat.setInterval(50);
+        connect(&beat, &QTimer::timeout, [&] {
+            longest = std::max(longest, clock.elapsed() - last);
+            last = clock.elapsed();
+        });
+        beat.start();
+        {
+            QSqlDatabase lock = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("lock"));
+            lock.setDatabaseName(m_src);
+            QVERIFY(lock.open());
+            QSqlQuery q(lock);
+            QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+            QVERIFY2(QTest::qWaitFor([&] { return w.bannerText().contains(QLatin1String("warehouse")); }, 30000),
+                     qPrintable(w.bannerText()));
+            QVERIFY(stateOf(QStringLiteral("warehouse")).startsWith(QLatin1String("Retrying")));
+            QVERIFY(q.exec(QStringLiteral("COMMIT")));
+            q.finish();
+            lock.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("lock"));
+        QVERIFY2(QTest::qWaitFor([&] { return !w.bannerText().contains(QLatin1String("warehouse")); }, 30000),
+                 qPrintable(w.bannerText()));
+        QCOMPARE(stateOf(QStringLiteral("warehouse")), QStringLiteral("Connected"));
+        QVERIFY2(longest < 1000, qPrintable(QStringLiteral("the window stopped answering for %1 ms").arg(longest)));
+    }
+
     void shouldWriteAValidWorkspaceFromTheEditor()
     {
         workspace(); // the two SQLite files
