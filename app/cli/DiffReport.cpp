@@ -30,7 +30,8 @@ QByteArray DiffReport::json(const DiffResult &r, bool withRecords)
                      + ",\"different\":" + QByteArray::number(r.different)
                      + ",\"missing_in_target\":" + QByteArray::number(r.missingInTarget)
                      + ",\"missing_in_source\":" + QByteArray::number(r.missingInSource)
-                     + ",\"elapsed_ms\":" + QByteArray::number(r.elapsedMs);
+                     + ",\"elapsed_ms\":" + QByteArray::number(r.elapsedMs)
+                     + ",\"method\":\"rows\",\"order\":" + jsonString(r.order);
     if (r.sourceNullKeys || r.targetNullKeys)
         out += ",\"source_null_keys\":" + QByteArray::number(r.sourceNullKeys)
                + ",\"target_null_keys\":" + QByteArray::number(r.targetNullKeys);
@@ -60,7 +61,11 @@ QByteArray DiffReport::text(const DiffResult &r, bool withRecords)
     };
     QByteArray out = "flow " + r.flow.toUtf8() + ": " + QByteArray::number(r.sourceRows)
                      + " source rows, " + QByteArray::number(r.targetRows) + " target rows, "
-                     + QByteArray::number(r.elapsedMs) + " ms\n";
+                     + QByteArray::number(r.elapsedMs) + " ms (" + r.order.toUtf8() + " order"
+                     + (r.spilledPartitions ? ", " + QByteArray::number(r.spilledPartitions)
+                                                  + " partitions spilled to disk"
+                                            : QByteArray())
+                     + ")\n";
     out += line("in_sync", r.inSync);
     out += line("different", r.different);
     out += line("missing_in_target", r.missingInTarget);

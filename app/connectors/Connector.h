@@ -26,6 +26,9 @@ struct ScanRequest
     TableRef table;
     QList<ColumnInfo> keys;
     QList<ColumnInfo> fields;
+    // In the merge's key order (byte order for text, numeric for numbers), or in whatever
+    // order is cheapest to read (the order-free comparison).
+    bool ordered = true;
 };
 
 struct ScanStats
@@ -68,9 +71,13 @@ public:
     // The named columns of `table`, in the order asked; fails naming the missing table or column.
     [[nodiscard]] virtual QList<ColumnInfo> describe(const TableRef &table,
                                                      const QStringList &columns) = 0;
-    // Streams (key, row hash) in key order into `queue`, in batches. Returns when the table
-    // is read or the queue was cancelled.
+    // Streams (key, row hash) into `queue`, in batches (in key order when request.ordered).
+    // Returns when the table is read or the queue was cancelled.
     virtual ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) = 0;
+    // Whether reading `request` in key order makes the system sort (or look rows up one by
+    // one through an index) rather than read in the order it stores them: its own planner
+    // says. The comparison then reads without order instead.
+    [[nodiscard]] virtual bool sortsToOrder(const ScanRequest &request) = 0;
     // The current rows of `keys`; keys with no row are left out. `request` as for scan().
     [[nodiscard]] virtual QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                                   const QList<KeyText> &keys) = 0;

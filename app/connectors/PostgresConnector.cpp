@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 
+#include <cstring>
 #include <utility>
 
 namespace syncdesk {
@@ -173,7 +174,7 @@ QList<ColumnInfo> PostgresConnector::describe(const TableRef &table, const QStri
     return out;
 }
 
-QByteArray PostgresConnector::scanQuery(const ScanRequest &request) const
+QByteArray PostgresConnector::selectQuery(const ScanRequest &request) const
 {
     const QString schema = request.table.schema;
     QByteArray select;
@@ -193,8 +194,26 @@ QByteArray PostgresConnector::scanQuery(const ScanRequest &request) const
         select += ", " + m_conn->quoteIdentifier(f.name);
     const QByteArray from = (schema.isEmpty() ? QByteArray() : m_conn->quoteIdentifier(schema) + '.')
                             + m_conn->quoteIdentifier(request.table.name);
-    return "COPY (SELECT " + select + " FROM " + from + notNull + " ORDER BY " + order
-           + ") TO STDOUT";
+    return "SELECT " + select + " FROM " + from + notNull
+           + (request.ordered ? " ORDER BY " + order : QByteArray());
+}
+
+QByteArray PostgresConnector::scanQuery(const ScanRequest &request) const
+{
+    return "COPY (" + selectQuery(request) + ") TO STDOUT";
+}
+
+bool PostgresConnector::sortsToOrder(const ScanRequest &request)
+{
+    ScanRequest ordered = request;
+    ordered.table.schema = resolveSchema(request.table);
+    ordered.ordered = true;
+    const PgResultPtr plan = m_conn->exec("plan", "EXPLAIN " + selectQuery(ordered));
+    for (int i = 0; i < PQntuples(plan.get()); ++i) {
+        if (std::strstr(PQgetvalue(plan.get(), i, 0), "Sort"))
+            return true; // "Sort", "Incremental Sort": the server would sort the table
+    }
+    return false;
 }
 
 ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue)

@@ -30,8 +30,12 @@ public:
                                                         const KeyText &key, bool exists,
                                                         const std::optional<QList<FieldText>> &values) override;
 
+    [[nodiscard]] bool sortsToOrder(const ScanRequest &request) override;
+
     // The statement scan() runs, for logs, EXPLAIN and tests.
     [[nodiscard]] QByteArray scanQuery(const ScanRequest &request) const;
+    // Its SELECT, without the COPY around it.
+    [[nodiscard]] QByteArray selectQuery(const ScanRequest &request) const;
 
     // A full read whose server sends nothing for this long is given up as hung. Generous: the
     // server may sort a large table before its first row.

@@ -213,11 +213,30 @@ QString SqliteConnector::scanQuery(const ScanRequest &request) const
     }
     for (const ColumnInfo &f : request.fields)
         select << quoted(f.name);
-    return QStringLiteral("SELECT %1 FROM %2.%3%4 ORDER BY %5")
+    return QStringLiteral("SELECT %1 FROM %2.%3%4%5")
         .arg(select.join(QStringLiteral(", ")), quoted(schemaOf(request.table)),
              quoted(request.table.name),
              notNull.isEmpty() ? QString() : QStringLiteral(" WHERE ") + notNull.join(QStringLiteral(" AND ")),
-             order.join(QStringLiteral(", ")));
+             request.ordered ? QStringLiteral(" ORDER BY ") + order.join(QStringLiteral(", ")) : QString());
+}
+
+bool SqliteConnector::sortsToOrder(const ScanRequest &request)
+{
+    ScanRequest ordered = request;
+    ordered.ordered = true;
+    QSqlQuery plan(QSqlDatabase::database(m_connectionName, false));
+    if (!plan.exec(QStringLiteral("EXPLAIN QUERY PLAN ") + scanQuery(ordered)))
+        throw SyncError(QStringLiteral("%1: cannot plan the scan of %2: %3")
+                            .arg(where(), request.table.display(), plan.lastError().text()));
+    while (plan.next()) {
+        const QString detail = plan.value(3).toString();
+        // A sort of its own, or rows fetched one by one in an index's order: both cost more
+        // than reading the table as it is stored.
+        if (detail.contains(QLatin1String("TEMP B-TREE"))
+            || (detail.contains(QLatin1String("USING INDEX")) && !detail.contains(QLatin1String("COVERING INDEX"))))
+            return true;
+    }
+    return false;
 }
 
 ScanStats SqliteConnector::scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue)

@@ -24,6 +24,7 @@ public:
     [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table,
                                              const QStringList &columns) override;
     ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
+    [[nodiscard]] bool sortsToOrder(const ScanRequest &request) override;
     [[nodiscard]] QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                           const QList<KeyText> &keys) override;
     [[nodiscard]] std::unique_ptr<RowLock> lockRow(const ScanRequest &request, RowEncoder &encoder,

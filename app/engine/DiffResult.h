@@ -34,7 +34,9 @@ struct DiffResult
     qint64 sourceNullKeys = 0; // rows whose key has a NULL: they name no record, so not compared
     qint64 targetNullKeys = 0;
     qint64 elapsedMs = 0;
-    QList<RecordDiff> records; // filled with DiffOptions::listRecords
+    QString order;               // "merge" or "hash": how the records were paired
+    int spilledPartitions = 0;   // hash: partitions that went to temporary files
+    QList<RecordDiff> records; // filled with DiffOptions::listRecords, in key order
 
     [[nodiscard]] bool inSyncOverall() const
     {

@@ -1,5 +1,6 @@
 #include "Reconciler.h"
 
+#include "HashJoin.h"
 #include "connectors/BatchQueue.h"
 #include "FlowPlan.h"
 #include "connectors/ConnectorFactory.h"
@@ -9,6 +10,7 @@
 
 #include <QElapsedTimer>
 
+#include <algorithm>
 #include <cstring>
 #include <future>
 #include <thread>
@@ -38,6 +40,7 @@ struct Side
     const FlowSide *flowSide = nullptr;
     std::unique_ptr<Connector> connector;
     std::promise<QList<ColumnInfo>> described;
+    std::promise<bool> sorts; // its planner would sort (or look rows up) to read in key order
     BatchQueue queue;
     ScanStats stats;
     std::thread thread;
@@ -50,8 +53,16 @@ struct Side
     }
 };
 
-void drive(Side &side, const FlowSpec &flow, std::shared_future<FlowPlan> plan,
-           RowEncoder::Details details)
+// What the two scanning threads learn from the merge thread, in turn: the plan (classes per
+// key and field), then whether to read in key order.
+struct Handshake
+{
+    std::shared_future<FlowPlan> plan;
+    bool askOrderCost = false; // Auto: each side's planner is asked whether order costs a sort
+    std::shared_future<bool> ordered;
+};
+
+void drive(Side &side, const FlowSpec &flow, Handshake handshake, RowEncoder::Details details)
 {
     const QStringList names = FlowPlan::columnNames(flow, side.isSource);
     QList<ColumnInfo> columns;
@@ -66,14 +77,27 @@ void drive(Side &side, const FlowSpec &flow, std::shared_future<FlowPlan> plan,
     }
     FlowPlan p;
     try {
-        p = plan.get();
+        p = handshake.plan.get();
     } catch (...) {
         side.connector.reset();
         return; // the other side failed: nothing to scan
     }
+    ScanRequest request = p.request(side.isSource);
+    try {
+        if (handshake.askOrderCost)
+            side.sorts.set_value(side.connector->sortsToOrder(request));
+    } catch (...) {
+        side.sorts.set_exception(std::current_exception());
+    }
+    try {
+        request.ordered = handshake.ordered.get();
+    } catch (...) {
+        side.connector.reset();
+        return;
+    }
     try {
         RowEncoder encoder(p.keyClasses, p.fieldClasses, details);
-        side.stats = side.connector->scan(p.request(side.isSource), encoder, side.queue);
+        side.stats = side.connector->scan(request, encoder, side.queue);
         side.queue.finish();
     } catch (const SyncError &e) {
         side.queue.fail(e.message());
@@ -173,18 +197,27 @@ DiffResult Reconciler::run(const DiffOptions &options)
     }
 
     std::promise<FlowPlan> planPromise;
-    const std::shared_future<FlowPlan> plan = planPromise.get_future().share();
+    std::promise<bool> orderedPromise;
+    Handshake handshake;
+    handshake.plan = planPromise.get_future().share();
+    handshake.ordered = orderedPromise.get_future().share();
+    handshake.askOrderCost = options.order == DiffOptions::Order::Auto;
+    const RowEncoder::Details details = options.listRecords ? RowEncoder::Details::KeysAndFields
+                                        : options.onRecord  ? RowEncoder::Details::Keys
+                                                            : RowEncoder::Details::None;
     for (Side &s : sides)
-        s.thread = std::thread(drive, std::ref(s), std::cref(m_flow), plan,
-                               options.listRecords ? RowEncoder::Details::KeysAndFields
-                               : options.onRecord  ? RowEncoder::Details::Keys
-                                                   : RowEncoder::Details::None);
+        s.thread = std::thread(drive, std::ref(s), std::cref(m_flow), handshake, details);
 
     auto stopAll = [&](const SyncError &error) {
+        // Whatever was not sent yet ends the scanning threads' waits; what was sent already,
+        // cancelling the queues stops.
         try {
             planPromise.set_exception(std::make_exception_ptr(error));
         } catch (const std::future_error &) {
-            // the plan was already sent: cancelling the queues stops the scans
+        }
+        try {
+            orderedPromise.set_exception(std::make_exception_ptr(error));
+        } catch (const std::future_error &) {
         }
         for (Side &s : sides)
             s.queue.cancel();
@@ -194,16 +227,23 @@ DiffResult Reconciler::run(const DiffOptions &options)
         }
         throw error;
     };
+    auto rethrow = [&](int side, const std::exception_ptr &e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const SyncError &error) {
+            stopAll(error);
+        } catch (const std::exception &error) {
+            stopAll(SyncError(QStringLiteral("%1: %2").arg(sides[side].label(), QString::fromUtf8(error.what()))));
+        }
+    };
 
     // 1. Both tables described (concurrently): classes are resolved per key and field.
     QList<ColumnInfo> described[2];
     for (int i = 0; i < 2; ++i) {
         try {
             described[i] = sides[i].described.get_future().get();
-        } catch (const SyncError &e) {
-            stopAll(e);
-        } catch (const std::exception &e) {
-            stopAll(SyncError(QStringLiteral("%1: %2").arg(sides[i].label(), QString::fromUtf8(e.what()))));
+        } catch (...) {
+            rethrow(i, std::current_exception());
         }
     }
     try {
@@ -212,74 +252,163 @@ DiffResult Reconciler::run(const DiffOptions &options)
         stopAll(e);
     }
 
-    // 2. Merge-join the two ordered streams.
-    DiffResult result;
-    result.flow = m_flow.name;
-    try {
-        Cursor src(sides[0]);
-        Cursor dst(sides[1]);
-        const qsizetype fieldCount = m_flow.fields.size();
-        auto record = [&](RecordStatus status, const Cursor *s, const Cursor *t) {
-            if (options.onRecord) {
-                const Cursor *any = s ? s : t;
-                const quint64 sourceHash = s ? s->hash() : 0;
-                const quint64 targetHash = t ? t->hash() : 0;
-                options.onRecord(any->batch().displayKey(any->row()), s ? &sourceHash : nullptr,
-                                 t ? &targetHash : nullptr);
-            }
-            if (!options.listRecords || status == RecordStatus::InSync)
-                return;
-            RecordDiff r;
-            r.status = status;
-            const Cursor *any = s ? s : t;
-            const std::string_view key = any->batch().displayKey(any->row());
-            r.keyJson = QByteArray(key.data(), qsizetype(key.size()));
-            if (s)
-                r.sourceHash = s->hash();
-            if (t)
-                r.targetHash = t->hash();
-            if (s && t) {
-                const quint64 *a = s->batch().fieldHashes.data() + s->row() * size_t(fieldCount);
-                const quint64 *b = t->batch().fieldHashes.data() + t->row() * size_t(fieldCount);
-                for (qsizetype f = 0; f < fieldCount; ++f) {
-                    if (a[f] != b[f])
-                        r.fields << m_flow.fields[f].source;
-                }
-            }
-            result.records.append(std::move(r));
-        };
-        bool a = src.next();
-        bool b = dst.next();
-        quint32 steps = 0;
-        while (a || b) {
-            // About every 16k records: cheap next to reading them, often enough for a bar.
-            if ((++steps & 0x3fff) == 0 && options.progress
-                && !options.progress(result.inSync + result.different + result.missingInTarget
-                                     + result.missingInSource))
-                throw SyncError(QStringLiteral("flow '%1': comparison cancelled").arg(m_flow.name));
-            const int order = !a ? 1 : !b ? -1 : Cursor::compare(src.key(), dst.key());
-            if (order < 0) {
-                ++result.missingInTarget;
-                record(RecordStatus::MissingInTarget, &src, nullptr);
-                a = src.next();
-            } else if (order > 0) {
-                ++result.missingInSource;
-                record(RecordStatus::MissingInSource, nullptr, &dst);
-                b = dst.next();
-            } else {
-                if (src.hash() == dst.hash()) {
-                    ++result.inSync;
-                    record(RecordStatus::InSync, &src, &dst);
-                } else {
-                    ++result.different;
-                    record(RecordStatus::Different, &src, &dst);
-                }
-                a = src.next();
-                b = dst.next();
+    // 2. In key order only where neither system has to sort for it (or as told).
+    bool ordered = options.order == DiffOptions::Order::Merge;
+    if (options.order == DiffOptions::Order::Auto) {
+        ordered = true;
+        for (int i = 0; i < 2; ++i) {
+            try {
+                ordered = !sides[i].sorts.get_future().get() && ordered;
+            } catch (...) {
+                rethrow(i, std::current_exception());
             }
         }
-        result.sourceRows = src.rows();
-        result.targetRows = dst.rows();
+    }
+    orderedPromise.set_value(ordered);
+
+    DiffResult result;
+    result.flow = m_flow.name;
+    result.order = ordered ? QStringLiteral("merge") : QStringLiteral("hash");
+    const qsizetype fieldCount = m_flow.fields.size();
+    // Encoded keys of the listed records, to list them in key order whatever the pairing.
+    std::vector<std::string> listedKeys;
+    auto record = [&](RecordStatus status, std::string_view key, std::string_view display,
+                      const quint64 *sourceHash, const quint64 *targetHash,
+                      const quint64 *sourceFields, const quint64 *targetFields) {
+        if (options.onRecord)
+            options.onRecord(display, sourceHash, targetHash);
+        if (!options.listRecords || status == RecordStatus::InSync)
+            return;
+        RecordDiff r;
+        r.status = status;
+        r.keyJson = QByteArray(display.data(), qsizetype(display.size()));
+        if (sourceHash)
+            r.sourceHash = *sourceHash;
+        if (targetHash)
+            r.targetHash = *targetHash;
+        if (sourceFields && targetFields) {
+            for (qsizetype f = 0; f < fieldCount; ++f) {
+                if (sourceFields[f] != targetFields[f])
+                    r.fields << m_flow.fields[f].source;
+            }
+        }
+        result.records.append(std::move(r));
+        if (!ordered)
+            listedKeys.emplace_back(key);
+    };
+    auto compared = [&result] {
+        return result.inSync + result.different + result.missingInTarget + result.missingInSource;
+    };
+    quint32 steps = 0;
+    auto checkProgress = [&] {
+        // About every 16k records: cheap next to reading them, often enough for a bar.
+        if ((++steps & 0x3fff) == 0 && options.progress && !options.progress(compared()))
+            throw SyncError(QStringLiteral("flow '%1': comparison cancelled").arg(m_flow.name));
+    };
+
+    try {
+        if (ordered) {
+            // 3a. Merge-join the two ordered streams.
+            Cursor src(sides[0]);
+            Cursor dst(sides[1]);
+            auto displayOf = [details](const Cursor &c) {
+                return details == RowEncoder::Details::None ? std::string_view() : c.batch().displayKey(c.row());
+            };
+            auto fieldsOf = [fieldCount](const Cursor &c) {
+                return c.batch().fieldHashes.empty() ? nullptr
+                                                     : c.batch().fieldHashes.data() + c.row() * size_t(fieldCount);
+            };
+            bool a = src.next();
+            bool b = dst.next();
+            while (a || b) {
+                checkProgress();
+                const int order = !a ? 1 : !b ? -1 : Cursor::compare(src.key(), dst.key());
+                if (order < 0) {
+                    ++result.missingInTarget;
+                    const quint64 h = src.hash();
+                    record(RecordStatus::MissingInTarget, src.key(), displayOf(src), &h,
+                           nullptr, nullptr, nullptr);
+                    a = src.next();
+                } else if (order > 0) {
+                    ++result.missingInSource;
+                    const quint64 h = dst.hash();
+                    record(RecordStatus::MissingInSource, dst.key(), displayOf(dst), nullptr,
+                           &h, nullptr, nullptr);
+                    b = dst.next();
+                } else {
+                    const quint64 hs = src.hash();
+                    const quint64 ht = dst.hash();
+                    const RecordStatus status = hs == ht ? RecordStatus::InSync : RecordStatus::Different;
+                    ++(status == RecordStatus::InSync ? result.inSync : result.different);
+                    record(status, src.key(), displayOf(src), &hs, &ht, fieldsOf(src),
+                           fieldsOf(dst));
+                    a = src.next();
+                    b = dst.next();
+                }
+            }
+            result.sourceRows = src.rows();
+            result.targetRows = dst.rows();
+        } else {
+            // 3b. Pair records by key as they come, from both sides in turn: a fast side waits
+            // on its full queue rather than reading ahead into memory.
+            HashJoin::Options o;
+            o.fieldCount = options.listRecords ? fieldCount : 0;
+            o.keepDisplayKeys = details != RowEncoder::Details::None;
+            o.memoryBudgetBytes = options.memoryBudgetBytes;
+            o.sourceLabel = sides[0].label();
+            o.targetLabel = sides[1].label();
+            HashJoin join(o, [&](const HashJoin::Record *s, const HashJoin::Record *t) {
+                checkProgress();
+                const HashJoin::Record *any = s ? s : t;
+                RecordStatus status = RecordStatus::MissingInSource;
+                if (s && t)
+                    status = s->rowHash == t->rowHash ? RecordStatus::InSync : RecordStatus::Different;
+                else if (s)
+                    status = RecordStatus::MissingInTarget;
+                switch (status) {
+                case RecordStatus::InSync: ++result.inSync; break;
+                case RecordStatus::Different: ++result.different; break;
+                case RecordStatus::MissingInTarget: ++result.missingInTarget; break;
+                default: ++result.missingInSource; break;
+                }
+                record(status, any->key, any->display, s ? &s->rowHash : nullptr, t ? &t->rowHash : nullptr,
+                       s ? s->fields : nullptr, t ? t->fields : nullptr);
+            });
+            bool open[2] = {true, true};
+            qint64 rows[2] = {0, 0};
+            while (open[0] || open[1]) {
+                for (int i = 0; i < 2; ++i) {
+                    if (!open[i])
+                        continue;
+                    std::unique_ptr<ScanBatch> batch = sides[i].queue.pop();
+                    if (!batch) {
+                        open[i] = false;
+                        continue;
+                    }
+                    rows[i] += qint64(batch->size());
+                    join.add(i == 0, *batch);
+                    sides[i].queue.recycle(std::move(batch));
+                }
+            }
+            join.finish();
+            result.sourceRows = rows[0];
+            result.targetRows = rows[1];
+            result.spilledPartitions = join.spilledPartitions();
+            // Listed as the merge lists them: in key order.
+            if (!result.records.isEmpty()) {
+                std::vector<qsizetype> byKey(size_t(result.records.size()));
+                for (size_t i = 0; i < byKey.size(); ++i)
+                    byKey[i] = qsizetype(i);
+                std::sort(byKey.begin(), byKey.end(), [&](qsizetype a, qsizetype b) {
+                    return Cursor::compare(listedKeys[size_t(a)], listedKeys[size_t(b)]) < 0;
+                });
+                QList<RecordDiff> sorted;
+                sorted.reserve(result.records.size());
+                for (const qsizetype i : byKey)
+                    sorted.append(std::move(result.records[i]));
+                result.records = std::move(sorted);
+            }
+        }
     } catch (const SyncError &e) {
         stopAll(e);
     } catch (const std::exception &e) {

@@ -10,6 +10,12 @@ namespace syncdesk {
 
 struct DiffOptions
 {
+    // How records of the two sides are paired: the merge of two key-ordered streams, the
+    // order-free hash match, or (Auto) the merge only where neither system has to sort for it.
+    enum class Order { Auto, Merge, Hash };
+    Order order = Order::Auto;
+    // What the hash match may hold in memory before it spills partitions to temporary files.
+    qint64 memoryBudgetBytes = 256LL << 20;
     bool listRecords = false; // keep every record that is not in sync, with its differing fields
     // Called now and then from the merge with the records compared so far; returning false
     // cancels the comparison: run() stops both scans and throws SyncError.
@@ -21,12 +27,14 @@ struct DiffOptions
 };
 
 // One full comparison of a flow: both sides are scanned at once, each on its own thread and
-// connection, and the two key-ordered streams are merge-joined. Memory stays bounded by the
-// batch queues, whatever the table size (plus the listed records, with listRecords).
-//
-// Both streams are checked to be strictly ascending in the merge's key order; a database that
-// orders differently (a collation, a mixed-type key) stops the diff with an error instead of
-// producing wrong results.
+// connection, decoding while the other reads. Then either
+// - the merge: both streams in key order, merge-joined; memory bounded by the batch queues.
+//   Both streams are checked to be strictly ascending; a database that orders differently
+//   (a collation, a mixed-type key) stops the diff with an error instead of a wrong result;
+// - the hash match (HashJoin): both read in whatever order is cheapest, no sort anywhere,
+//   records paired by their exact key bytes; memory bounded by a budget, past which
+//   partitions spill to temporary files.
+// Both give the same counts and the same records (listed in key order either way).
 class Reconciler
 {
 public:

@@ -90,9 +90,13 @@ private slots:
         QVERIFY2(parse.error == QJsonParseError::NoError, r.out.constData());
         QCOMPARE(o.keys(), QStringList({QStringLiteral("different"), QStringLiteral("elapsed_ms"),
                                         QStringLiteral("flow"), QStringLiteral("in_sync"),
+                                        QStringLiteral("method"),
                                         QStringLiteral("missing_in_source"),
                                         QStringLiteral("missing_in_target"),
+                                        QStringLiteral("order"),
                                         QStringLiteral("source_rows"), QStringLiteral("target_rows")}));
+        QCOMPARE(o.value(u"method").toString(), QStringLiteral("rows"));
+        QVERIFY(o.value(u"order").toString() == u"merge" || o.value(u"order").toString() == u"hash");
         QCOMPARE(o.value(u"flow").toString(), QStringLiteral("f"));
         QCOMPARE(o.value(u"in_sync").toInt(), 3);
         QCOMPARE(o.value(u"source_rows").toInt(), 3);

@@ -106,16 +106,21 @@ private slots:
 
         const Workspace ws = testsupport::makeWorkspace(source, target, table,
                                                         {QStringLiteral("id")}, {QStringLiteral("v")});
-        DiffResult result;
-        try {
-            result = Reconciler(ws, ws.flows.first()).run();
-        } catch (const SyncError &e) {
-            QFAIL(qPrintable(e.message()));
+        // Both ways of pairing records read and normalise the same: the same verdict.
+        for (const auto order : {DiffOptions::Order::Merge, DiffOptions::Order::Hash}) {
+            DiffResult result;
+            try {
+                DiffOptions o;
+                o.order = order;
+                result = Reconciler(ws, ws.flows.first()).run(o);
+            } catch (const SyncError &e) {
+                QFAIL(qPrintable(e.message()));
+            }
+            QCOMPARE(result.sourceRows, 1);
+            QCOMPARE(result.targetRows, 1);
+            QCOMPARE(result.inSync, r.equal ? 1 : 0);
+            QCOMPARE(result.different, r.equal ? 0 : 1);
         }
-        QCOMPARE(result.sourceRows, 1);
-        QCOMPARE(result.targetRows, 1);
-        QCOMPARE(result.inSync, r.equal ? 1 : 0);
-        QCOMPARE(result.different, r.equal ? 0 : 1);
     }
 };
 
