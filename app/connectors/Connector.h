@@ -78,6 +78,11 @@ public:
     // one through an index) rather than read in the order it stores them: its own planner
     // says. The comparison then reads without order instead.
     [[nodiscard]] virtual bool sortsToOrder(const ScanRequest &request) = 0;
+    // Whether the system itself guarantees that no two rows share the request's key (a unique
+    // index on exactly those columns, with types that compare by value as the flow does).
+    // The hash pairing then forgets a pair once matched instead of keeping it to catch a
+    // duplicate. False when not sure.
+    [[nodiscard]] virtual bool keyIsUnique(const ScanRequest &request) { Q_UNUSED(request) return false; }
     // The current rows of `keys`; keys with no row are left out. `request` as for scan().
     [[nodiscard]] virtual QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                                   const QList<KeyText> &keys) = 0;

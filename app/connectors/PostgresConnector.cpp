@@ -216,6 +216,31 @@ bool PostgresConnector::sortsToOrder(const ScanRequest &request)
     return false;
 }
 
+bool PostgresConnector::keyIsUnique(const ScanRequest &request)
+{
+    QList<QByteArray> names;
+    for (const ColumnInfo &k : request.keys)
+        names << k.name.toUtf8();
+    // A valid unique index (or primary key) over exactly the key columns, without predicate
+    // or expressions: the server then refuses a second row with the same key. Non-default
+    // collations are not trusted (a nondeterministic one compares differently from bytes).
+    const PgResultPtr r = m_conn->exec(
+        "plan",
+        "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indisvalid "
+        "AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = cardinality($3::text[]) "
+        "AND (SELECT array_agg(a.attname::text ORDER BY a.attname) "
+        "     FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) "
+        "     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
+        "     WHERE k.ord <= i.indnkeyatts) "
+        "    = (SELECT array_agg(x ORDER BY x) FROM unnest($3::text[]) x) "
+        "AND NOT EXISTS (SELECT 1 FROM unnest(i.indcollation::oid[]) co "
+        "                JOIN pg_collation col ON col.oid = co WHERE NOT col.collisdeterministic))",
+        {resolveSchema(request.table).toUtf8(), request.table.name.toUtf8(), arrayLiteral(names)});
+    return *PQgetvalue(r.get(), 0, 0) == 't';
+}
+
 ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue)
 {
     ScanRequest resolved = request;

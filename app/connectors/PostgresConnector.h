@@ -31,6 +31,7 @@ public:
                                                         const std::optional<QList<FieldText>> &values) override;
 
     [[nodiscard]] bool sortsToOrder(const ScanRequest &request) override;
+    [[nodiscard]] bool keyIsUnique(const ScanRequest &request) override;
 
     // The statement scan() runs, for logs, EXPLAIN and tests.
     [[nodiscard]] QByteArray scanQuery(const ScanRequest &request) const;

@@ -220,6 +220,57 @@ QString SqliteConnector::scanQuery(const ScanRequest &request) const
              request.ordered ? QStringLiteral(" ORDER BY ") + order.join(QStringLiteral(", ")) : QString());
 }
 
+bool SqliteConnector::keyIsUnique(const ScanRequest &request)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    QStringList keys;
+    for (const ColumnInfo &k : request.keys) {
+        // No declared type, no affinity: 1 and '1' may both be stored, distinct to SQLite but
+        // one key to the flow. Every other affinity makes them one value before the index sees it.
+        if (k.typeName.trimmed().isEmpty() || k.typeName.contains(QLatin1String("BLOB"), Qt::CaseInsensitive))
+            return false;
+        keys << k.name;
+    }
+    keys.sort();
+    const QString table = quoted(schemaOf(request.table)) + u'.';
+    QSqlQuery q(db);
+    // An INTEGER PRIMARY KEY is the rowid itself: unique, and in no index list.
+    if (keys.size() == 1 && q.exec(QStringLiteral("PRAGMA %1table_info(%2)").arg(table, quoted(request.table.name)))) {
+        int pkColumns = 0;
+        bool rowid = false;
+        while (q.next()) {
+            if (q.value(5).toInt() > 0) {
+                ++pkColumns;
+                rowid = q.value(1).toString() == keys.first()
+                        && q.value(2).toString().compare(QLatin1String("INTEGER"), Qt::CaseInsensitive) == 0;
+            }
+        }
+        if (pkColumns == 1 && rowid)
+            return true;
+    }
+    // Any unique index (a primary key's too) over exactly the key columns, without a WHERE:
+    // BINARY is the finest equality SQLite has, so it refuses at least what the flow would.
+    if (!q.exec(QStringLiteral("PRAGMA %1index_list(%2)").arg(table, quoted(request.table.name))))
+        return false;
+    QStringList unique;
+    while (q.next()) {
+        if (q.value(2).toInt() == 1 && q.value(4).toInt() == 0) // unique, not partial
+            unique << q.value(1).toString();
+    }
+    for (const QString &index : unique) {
+        QSqlQuery info(db);
+        if (!info.exec(QStringLiteral("PRAGMA %1index_info(%2)").arg(table, quoted(index))))
+            continue;
+        QStringList columns;
+        while (info.next())
+            columns << info.value(2).toString();
+        columns.sort();
+        if (columns == keys)
+            return true;
+    }
+    return false;
+}
+
 bool SqliteConnector::sortsToOrder(const ScanRequest &request)
 {
     ScanRequest ordered = request;
@@ -229,11 +280,9 @@ bool SqliteConnector::sortsToOrder(const ScanRequest &request)
         throw SyncError(QStringLiteral("%1: cannot plan the scan of %2: %3")
                             .arg(where(), request.table.display(), plan.lastError().text()));
     while (plan.next()) {
-        const QString detail = plan.value(3).toString();
-        // A sort of its own, or rows fetched one by one in an index's order: both cost more
-        // than reading the table as it is stored.
-        if (detail.contains(QLatin1String("TEMP B-TREE"))
-            || (detail.contains(QLatin1String("USING INDEX")) && !detail.contains(QLatin1String("COVERING INDEX"))))
+        // A sort of its own. Rows looked up through an index in its order are not: from a
+        // local file that costs less than matching unordered rows by hash (measured).
+        if (plan.value(3).toString().contains(QLatin1String("TEMP B-TREE")))
             return true;
     }
     return false;

@@ -25,6 +25,7 @@ public:
                                              const QStringList &columns) override;
     ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
     [[nodiscard]] bool sortsToOrder(const ScanRequest &request) override;
+    [[nodiscard]] bool keyIsUnique(const ScanRequest &request) override;
     [[nodiscard]] QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                           const QList<KeyText> &keys) override;
     [[nodiscard]] std::unique_ptr<RowLock> lockRow(const ScanRequest &request, RowEncoder &encoder,

@@ -102,6 +102,14 @@ void HashJoin::accept(Partition &p, quint32 state, const Record &r, bool counted
             m_sink(&r, &other);
         else
             m_sink(&other, &r);
+        if (m_options.uniqueKeys && counted) {
+            // Nothing can pair with it again. (Its details stay in the arena, which goes with
+            // the partition; the entry and key bytes go now.)
+            p.bytes -= EntryOverhead + qint64(r.key.size());
+            m_bytes -= EntryOverhead + qint64(r.key.size());
+            p.table.erase(r.key);
+            return;
+        }
         e->state = Matched; // its details stay in the arena until the partition goes
         return;
     }

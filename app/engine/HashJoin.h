@@ -20,8 +20,9 @@ namespace syncdesk {
 //
 // Memory stays within a budget: past it, the largest partitions go to temporary files (what
 // they hold, then every later record of theirs), and each is matched on its own at the end.
-// Matched keys are kept (as markers, without their details) so that a key seen twice on one
-// side is the error the merge reports too, not a silently wrong count.
+// Unless both systems guarantee the key unique, matched keys are kept (as markers, without
+// their details) so that a key seen twice on one side is the error the merge reports too, not
+// a silently wrong count.
 class HashJoin
 {
 public:
@@ -41,6 +42,10 @@ public:
         qsizetype fieldCount = 0; // field hashes per record kept (0: none)
         bool keepDisplayKeys = false;
         qint64 memoryBudgetBytes = DefaultMemoryBudgetBytes;
+        // Both systems guarantee the key unique: a matched pair is forgotten at once, so the
+        // tables hold only records still waiting for their partner (few, when both sides are
+        // read in similar orders) instead of every key.
+        bool uniqueKeys = false;
         QString sourceLabel; // "source public.devices", for the duplicate-key error
         QString targetLabel;
     };

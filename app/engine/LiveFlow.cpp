@@ -82,7 +82,8 @@ DiffResult LiveFlow::compare(const Workspace &workspace, const FlowSpec &flow, R
         records.reserve(size_t(expectedRecords + expectedRecords / 8),
                         size_t(expectedRecords + expectedRecords / 8) * 24);
     options.listRecords = false;
-    // The merge delivers each key once, in ascending order: append, index once at the end.
+    // Either pairing delivers each key once (a duplicate is an error): append, index once at
+    // the end.
     options.onRecord = [&records](std::string_view keyJson, const quint64 *source,
                                   const quint64 *target) {
         RecordState s;
@@ -92,6 +93,7 @@ DiffResult LiveFlow::compare(const Workspace &workspace, const FlowSpec &flow, R
             s.target = *target;
         records.appendUnindexed(keyJson).setState(s);
     };
+    options.onRestart = [&records] { records.clear(); };
     DiffResult result = Reconciler(workspace, flow).run(options);
     records.reindex();
     return result;

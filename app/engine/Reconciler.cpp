@@ -40,7 +40,8 @@ struct Side
     const FlowSide *flowSide = nullptr;
     std::unique_ptr<Connector> connector;
     std::promise<QList<ColumnInfo>> described;
-    std::promise<bool> sorts; // its planner would sort (or look rows up) to read in key order
+    std::promise<bool> sorts;  // its planner would sort to read in key order
+    std::promise<bool> unique; // it guarantees the key unique (hash pairing may forget pairs)
     BatchQueue queue;
     ScanStats stats;
     std::thread thread;
@@ -59,6 +60,7 @@ struct Handshake
 {
     std::shared_future<FlowPlan> plan;
     bool askOrderCost = false; // Auto: each side's planner is asked whether order costs a sort
+    bool askUnique = false;    // Auto or Hash: whether the key is unique by the system's word
     std::shared_future<bool> ordered;
 };
 
@@ -90,6 +92,12 @@ void drive(Side &side, const FlowSpec &flow, Handshake handshake, RowEncoder::De
         side.sorts.set_exception(std::current_exception());
     }
     try {
+        if (handshake.askUnique)
+            side.unique.set_value(side.connector->keyIsUnique(request));
+    } catch (...) {
+        side.unique.set_exception(std::current_exception());
+    }
+    try {
         request.ordered = handshake.ordered.get();
     } catch (...) {
         side.connector.reset();
@@ -106,6 +114,14 @@ void drive(Side &side, const FlowSpec &flow, Handshake handshake, RowEncoder::De
     }
     side.connector.reset();
 }
+
+// A stream out of the merge's key order (not a duplicate): with Auto, pairing by hash instead
+// still gives the exact answer.
+class OrderViolation : public SyncError
+{
+public:
+    using SyncError::SyncError;
+};
 
 // Walks one side's stream row by row, checking that keys strictly ascend.
 class Cursor
@@ -130,8 +146,10 @@ public:
         const std::string_view k = key();
         if (m_rows > 0) {
             const int order = compare(m_last, k);
-            if (order >= 0)
-                throw SyncError(orderError(k, order == 0));
+            if (order == 0)
+                throw SyncError(orderError(k, true));
+            if (order > 0)
+                throw OrderViolation(orderError(k, false));
         }
         m_last.assign(k);
         ++m_rows;
@@ -181,6 +199,23 @@ Reconciler::Reconciler(const Workspace &workspace, const FlowSpec &flow)
 
 DiffResult Reconciler::run(const DiffOptions &options)
 {
+    try {
+        return runOnce(options);
+    } catch (const OrderViolation &) {
+        if (options.order != DiffOptions::Order::Auto)
+            throw;
+    }
+    // A system that said it reads in key order did not (an untyped SQLite column mixing
+    // numbers and text, say): pair by key instead, from the start.
+    if (options.onRestart)
+        options.onRestart();
+    DiffOptions byHash = options;
+    byHash.order = DiffOptions::Order::Hash;
+    return runOnce(byHash);
+}
+
+DiffResult Reconciler::runOnce(const DiffOptions &options)
+{
     QElapsedTimer timer;
     timer.start();
 
@@ -202,13 +237,14 @@ DiffResult Reconciler::run(const DiffOptions &options)
     handshake.plan = planPromise.get_future().share();
     handshake.ordered = orderedPromise.get_future().share();
     handshake.askOrderCost = options.order == DiffOptions::Order::Auto;
+    handshake.askUnique = options.order != DiffOptions::Order::Merge;
     const RowEncoder::Details details = options.listRecords ? RowEncoder::Details::KeysAndFields
                                         : options.onRecord  ? RowEncoder::Details::Keys
                                                             : RowEncoder::Details::None;
     for (Side &s : sides)
         s.thread = std::thread(drive, std::ref(s), std::cref(m_flow), handshake, details);
 
-    auto stopAll = [&](const SyncError &error) {
+    auto stopAll = [&](const SyncError &error, bool orderViolation = false) {
         // Whatever was not sent yet ends the scanning threads' waits; what was sent already,
         // cancelling the queues stops.
         try {
@@ -225,6 +261,8 @@ DiffResult Reconciler::run(const DiffOptions &options)
             if (s.thread.joinable())
                 s.thread.join();
         }
+        if (orderViolation)
+            throw OrderViolation(error.message());
         throw error;
     };
     auto rethrow = [&](int side, const std::exception_ptr &e) {
@@ -252,17 +290,30 @@ DiffResult Reconciler::run(const DiffOptions &options)
         stopAll(e);
     }
 
-    // 2. In key order only where neither system has to sort for it (or as told).
+    // 2. How to pair. Where both systems guarantee the key unique, by hash: reading each table
+    // as it is stored beats reading it in key order even through an index (measured 1.12x
+    // against 1.24x of the floor on C-collated PostgreSQL), and a matched pair is forgotten at
+    // once. Otherwise the merge, unless a system would have to sort for it: the merge then
+    // needs no memory and catches duplicate keys for free.
+    bool unique = handshake.askUnique;
+    for (int i = 0; i < 2 && handshake.askUnique; ++i) {
+        try {
+            unique = sides[i].unique.get_future().get() && unique;
+        } catch (...) {
+            rethrow(i, std::current_exception());
+        }
+    }
     bool ordered = options.order == DiffOptions::Order::Merge;
     if (options.order == DiffOptions::Order::Auto) {
-        ordered = true;
+        bool sorts = false;
         for (int i = 0; i < 2; ++i) {
             try {
-                ordered = !sides[i].sorts.get_future().get() && ordered;
+                sorts = sides[i].sorts.get_future().get() || sorts;
             } catch (...) {
                 rethrow(i, std::current_exception());
             }
         }
+        ordered = !sorts && !unique;
     }
     orderedPromise.set_value(ordered);
 
@@ -355,6 +406,7 @@ DiffResult Reconciler::run(const DiffOptions &options)
             o.fieldCount = options.listRecords ? fieldCount : 0;
             o.keepDisplayKeys = details != RowEncoder::Details::None;
             o.memoryBudgetBytes = options.memoryBudgetBytes;
+            o.uniqueKeys = unique;
             o.sourceLabel = sides[0].label();
             o.targetLabel = sides[1].label();
             HashJoin join(o, [&](const HashJoin::Record *s, const HashJoin::Record *t) {
@@ -409,6 +461,8 @@ DiffResult Reconciler::run(const DiffOptions &options)
                 result.records = std::move(sorted);
             }
         }
+    } catch (const OrderViolation &e) {
+        stopAll(e, true);
     } catch (const SyncError &e) {
         stopAll(e);
     } catch (const std::exception &e) {

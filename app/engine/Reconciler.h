@@ -24,6 +24,9 @@ struct DiffOptions
     // canonical JSON and each side's row hash (nullptr where the side has no row). The live
     // engine builds its record table from it without holding a list of results.
     std::function<void(std::string_view keyJson, const quint64 *source, const quint64 *target)> onRecord;
+    // With Order::Auto, a merge that finds a stream out of key order starts again by hash:
+    // called first, so that whatever onRecord was given is forgotten.
+    std::function<void()> onRestart;
 };
 
 // One full comparison of a flow: both sides are scanned at once, each on its own thread and
@@ -44,6 +47,8 @@ public:
     [[nodiscard]] DiffResult run(const DiffOptions &options = {});
 
 private:
+    [[nodiscard]] DiffResult runOnce(const DiffOptions &options);
+
     const Workspace &m_workspace;
     const FlowSpec &m_flow;
 };
