@@ -140,12 +140,14 @@ int WatchCommand::run(const QStringList &arguments)
             if (!drawInPlace)
                 printError(line);
         };
-        QObject::connect(&engine, &LiveEngine::flowReady, [events, say](const QString &flow) {
+        QObject::connect(&engine, &LiveEngine::flowReady, [&engine, events, say](const QString &flow) {
+            const LiveEngine::Comparison c = engine.comparison(flow);
             if (events)
                 printOut("{\"ts\":\"" + isoNow(QDateTime::currentMSecsSinceEpoch()) + "\",\"flow\":"
-                         + jsonString(flow) + ",\"event\":\"ready\"}\n");
+                         + jsonString(flow) + ",\"event\":\"ready\",\"order\":" + jsonString(c.order) + "}\n");
             else
-                say(QStringLiteral("flow '%1' is live").arg(flow));
+                say(QStringLiteral("flow '%1' is live (first comparison: %2 records, %3 order)")
+                        .arg(flow).arg(c.expected).arg(c.order));
         });
         // One line per incident: when it starts, and when it ends.
         QObject::connect(&engine, &LiveEngine::systemChanged,

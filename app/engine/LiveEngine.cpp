@@ -322,6 +322,10 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             return;
         }
         slot.lastRecords = result.inSync + result.different + result.missingInTarget + result.missingInSource;
+        slot.lastOrder = result.order;
+        qCInfo(lcEngine).noquote() << name << (initial ? "first comparison:" : "verification:")
+                                   << slot.lastRecords << "records," << result.order << "order,"
+                                   << result.elapsedMs << "ms";
         if (initial || !m_ready.value(name)) {
             QList<StatusEvent> events;
             StateChanges changes;
@@ -587,7 +591,7 @@ LiveEngine::Comparison LiveEngine::comparison(const QString &flow) const
     for (const FlowSlot &slot : m_flows) {
         if (slot.flow->spec().name == flow)
             return {slot.comparing, slot.comparingInitial, slot.compared->load(std::memory_order_relaxed),
-                    slot.lastRecords, slot.stopped};
+                    slot.lastRecords, slot.stopped, slot.lastOrder};
     }
     return {};
 }

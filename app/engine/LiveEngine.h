@@ -85,6 +85,7 @@ public:
         qint64 records = 0;  // compared so far
         qint64 expected = 0; // records the last finished comparison counted; 0: not known
         bool stopped = false; // its first comparison was cancelled: it waits for compareNow()
+        QString order;        // how the last finished one paired records: "merge" or "hash"
     };
     [[nodiscard]] Comparison comparison(const QString &flow) const;
     // Stops the running comparison of `flow`. A first comparison leaves the flow stopped; a
@@ -123,6 +124,7 @@ private:
         QString reported;    // the error flowError() announced, until flowRecovered()
         bool schemaBroken = false; // a compared table or column is gone, until it works again
         qint64 lastRecords = 0;
+        QString lastOrder;
         // Shared with the comparison on the pool: its progress, and the operator's cancel.
         std::shared_ptr<std::atomic<qint64>> compared = std::make_shared<std::atomic<qint64>>(0);
         std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
