@@ -74,10 +74,11 @@ public:
     // Streams (key, row hash) into `queue`, in batches (in key order when request.ordered).
     // Returns when the table is read or the queue was cancelled.
     virtual ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) = 0;
-    // Whether reading `request` in key order makes the system sort (or look rows up one by
-    // one through an index) rather than read in the order it stores them: its own planner
-    // says. The comparison then reads without order instead.
-    [[nodiscard]] virtual bool sortsToOrder(const ScanRequest &request) = 0;
+    // What reading `request` in key order costs beyond reading the table as it is stored, as
+    // the system's own planner sees it: nothing, rows fetched through an index in its order,
+    // or a sort.
+    enum class OrderCost { Free, IndexOrder, Sort };
+    [[nodiscard]] virtual OrderCost orderCost(const ScanRequest &request) = 0;
     // Whether the system itself guarantees that no two rows share the request's key (a unique
     // index on exactly those columns, with types that compare by value as the flow does).
     // The hash pairing then forgets a pair once matched instead of keeping it to catch a

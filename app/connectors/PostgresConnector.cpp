@@ -203,17 +203,22 @@ QByteArray PostgresConnector::scanQuery(const ScanRequest &request) const
     return "COPY (" + selectQuery(request) + ") TO STDOUT";
 }
 
-bool PostgresConnector::sortsToOrder(const ScanRequest &request)
+Connector::OrderCost PostgresConnector::orderCost(const ScanRequest &request)
 {
     ScanRequest ordered = request;
     ordered.table.schema = resolveSchema(request.table);
     ordered.ordered = true;
     const PgResultPtr plan = m_conn->exec("plan", "EXPLAIN " + selectQuery(ordered));
+    OrderCost cost = OrderCost::Free;
     for (int i = 0; i < PQntuples(plan.get()); ++i) {
-        if (std::strstr(PQgetvalue(plan.get(), i, 0), "Sort"))
-            return true; // "Sort", "Incremental Sort": the server would sort the table
+        const char *line = PQgetvalue(plan.get(), i, 0);
+        if (std::strstr(line, "Sort"))
+            return OrderCost::Sort; // "Sort", "Incremental Sort": the server would sort the table
+        // An index scan visits the heap in the index's order, not the table's.
+        if (std::strstr(line, "Index Scan") || std::strstr(line, "Bitmap"))
+            cost = OrderCost::IndexOrder;
     }
-    return false;
+    return cost;
 }
 
 bool PostgresConnector::keyIsUnique(const ScanRequest &request)

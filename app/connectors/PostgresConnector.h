@@ -30,7 +30,7 @@ public:
                                                         const KeyText &key, bool exists,
                                                         const std::optional<QList<FieldText>> &values) override;
 
-    [[nodiscard]] bool sortsToOrder(const ScanRequest &request) override;
+    [[nodiscard]] OrderCost orderCost(const ScanRequest &request) override;
     [[nodiscard]] bool keyIsUnique(const ScanRequest &request) override;
 
     // The statement scan() runs, for logs, EXPLAIN and tests.

@@ -271,7 +271,7 @@ bool SqliteConnector::keyIsUnique(const ScanRequest &request)
     return false;
 }
 
-bool SqliteConnector::sortsToOrder(const ScanRequest &request)
+Connector::OrderCost SqliteConnector::orderCost(const ScanRequest &request)
 {
     ScanRequest ordered = request;
     ordered.ordered = true;
@@ -280,12 +280,12 @@ bool SqliteConnector::sortsToOrder(const ScanRequest &request)
         throw SyncError(QStringLiteral("%1: cannot plan the scan of %2: %3")
                             .arg(where(), request.table.display(), plan.lastError().text()));
     while (plan.next()) {
-        // A sort of its own. Rows looked up through an index in its order are not: from a
-        // local file that costs less than matching unordered rows by hash (measured).
         if (plan.value(3).toString().contains(QLatin1String("TEMP B-TREE")))
-            return true;
+            return OrderCost::Sort;
     }
-    return false;
+    // Rows looked up through an index in its order count as free: from a local file in the
+    // page cache that costs less than pairing unordered rows by hash (measured).
+    return OrderCost::Free;
 }
 
 ScanStats SqliteConnector::scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue)

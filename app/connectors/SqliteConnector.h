@@ -24,7 +24,7 @@ public:
     [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table,
                                              const QStringList &columns) override;
     ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
-    [[nodiscard]] bool sortsToOrder(const ScanRequest &request) override;
+    [[nodiscard]] OrderCost orderCost(const ScanRequest &request) override;
     [[nodiscard]] bool keyIsUnique(const ScanRequest &request) override;
     [[nodiscard]] QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                           const QList<KeyText> &keys) override;

@@ -102,15 +102,20 @@ void HashJoin::accept(Partition &p, quint32 state, const Record &r, bool counted
             m_sink(&r, &other);
         else
             m_sink(&other, &r);
+        // The waiting record's details are garbage from now on.
+        if (hasExtras())
+            p.garbage += extraSize(other);
         if (m_options.uniqueKeys && counted) {
             // Nothing can pair with it again. (Its details stay in the arena, which goes with
             // the partition; the entry and key bytes go now.)
             p.bytes -= EntryOverhead + qint64(r.key.size());
             m_bytes -= EntryOverhead + qint64(r.key.size());
             p.table.erase(r.key);
+            compactIfWasteful(p, counted);
             return;
         }
-        e->state = Matched; // its details stay in the arena until the partition goes
+        e->state = Matched;
+        compactIfWasteful(p, counted);
         return;
     }
     Entry &e = p.table.insert(r.key);
@@ -118,7 +123,7 @@ void HashJoin::accept(Partition &p, quint32 state, const Record &r, bool counted
     e.state = state;
     e.extra = quint32(p.extras.size());
     qint64 added = EntryOverhead + qint64(r.key.size());
-    if (state != Matched && (m_options.keepDisplayKeys || m_options.fieldCount > 0)) {
+    if (state != Matched && hasExtras()) {
         const auto length = quint32(r.display.size());
         p.extras.append(reinterpret_cast<const char *>(&length), sizeof length);
         p.extras.append(r.display);
@@ -137,12 +142,42 @@ void HashJoin::accept(Partition &p, quint32 state, const Record &r, bool counted
     }
 }
 
+size_t HashJoin::extraSize(const Record &r) const
+{
+    return sizeof(quint32) + r.display.size() + size_t(m_options.fieldCount) * sizeof(quint64);
+}
+
+void HashJoin::compactIfWasteful(Partition &p, bool counted)
+{
+    // Details of matched records pile up in the arena: rewrite it once they are half of it,
+    // so memory follows the records still waiting, not every record that passed through.
+    if (p.garbage < (64u << 10) || p.garbage * 2 < p.extras.size())
+        return;
+    std::string kept;
+    kept.reserve(p.extras.size() - p.garbage);
+    p.table.forEach([&](std::string_view key, Entry &e) {
+        if (e.state == Matched)
+            return;
+        const Record r = recordOf(p, key, e);
+        const auto offset = quint32(kept.size());
+        kept.append(p.extras, e.extra, extraSize(r));
+        e.extra = offset;
+    });
+    if (counted) {
+        const auto freed = qint64(p.extras.size() - kept.size());
+        p.bytes -= freed;
+        m_bytes -= freed;
+    }
+    p.extras.swap(kept);
+    p.garbage = 0;
+}
+
 HashJoin::Record HashJoin::recordOf(const Partition &p, std::string_view key, const Entry &e) const
 {
     Record r;
     r.key = key;
     r.rowHash = e.rowHash;
-    if (e.state != Matched && (m_options.keepDisplayKeys || m_options.fieldCount > 0)) {
+    if (e.state != Matched && hasExtras()) {
         const char *at = p.extras.data() + e.extra;
         quint32 length = 0;
         std::memcpy(&length, at, sizeof length);
@@ -184,6 +219,7 @@ void HashJoin::spillLargest()
     p.table.forEach([&](std::string_view key, const Entry &e) { writeRecord(p, e.state, recordOf(p, key, e)); });
     m_bytes -= p.bytes;
     p.bytes = 0;
+    p.garbage = 0;
     p.table = KeyTable<Entry>();
     std::string().swap(p.extras);
 }
@@ -219,6 +255,7 @@ void HashJoin::drain(Partition &p)
     });
     m_bytes -= p.bytes;
     p.bytes = 0;
+    p.garbage = 0;
     p.table = KeyTable<Entry>();
     std::string().swap(p.extras);
 }

@@ -78,6 +78,7 @@ private:
     {
         KeyTable<Entry> table;
         std::string extras;
+        size_t garbage = 0; // arena bytes of records already matched
         qint64 bytes = 0;
         std::FILE *spill = nullptr;
     };
@@ -88,6 +89,9 @@ private:
     void drain(Partition &p);
     void readBack(Partition &p);
     [[nodiscard]] Record recordOf(const Partition &p, std::string_view key, const Entry &e) const;
+    [[nodiscard]] bool hasExtras() const { return m_options.keepDisplayKeys || m_options.fieldCount > 0; }
+    [[nodiscard]] size_t extraSize(const Record &r) const;
+    void compactIfWasteful(Partition &p, bool counted);
     [[noreturn]] void duplicate(bool source, const Record &r) const;
 
     Options m_options;

@@ -329,22 +329,35 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
         if (initial || !m_ready.value(name)) {
             QList<StatusEvent> events;
             StateChanges changes;
+            QElapsedTimer timer;
+            timer.start();
             try {
-                QElapsedTimer timer;
-                timer.start();
+                // Reads the stored baselines: without them no status can be told truly.
                 slot.flow->load(std::move(*records), *m_store, nowMs(), events, changes);
-                qCDebug(lcEngine).noquote() << name << "compared in" << result.elapsedMs
-                                            << "ms, loaded in" << timer.restart() << "ms";
-                m_store->apply(changes);
-                qCDebug(lcEngine).noquote() << name << "baselines written in" << timer.elapsed() << "ms";
-                // Every baseline as one snapshot when that is worth it, written at the next
-                // flush: the flow is live meanwhile, and rows written later override it.
-                if (slot.flow->snapshotDue())
-                    m_snapshotDue.insert(name);
             } catch (const SyncError &e) {
-                failFlow(slot, e);
+                // The state store's incident, not the flow's: compared again once it answers.
+                storeLost(e.message());
+                slot.failed = true;
+                slot.error = e.message();
+                slot.failures = std::min(slot.failures + 1, 6);
+                slot.nextAttemptMs = nowMs() + std::min(250 << slot.failures, 5000);
+                slot.flow->close();
                 return;
             }
+            qCDebug(lcEngine).noquote() << name << "compared in" << result.elapsedMs
+                                        << "ms, loaded in" << timer.restart() << "ms";
+            try {
+                m_store->apply(changes);
+                qCDebug(lcEngine).noquote() << name << "baselines written in" << timer.elapsed() << "ms";
+            } catch (const SyncError &e) {
+                // Kept and written with the next batch once the store is back; the flow is live.
+                m_unsaved.append(std::move(changes));
+                storeLost(e.message());
+            }
+            // Every baseline as one snapshot when that is worth it, written at the next
+            // flush: the flow is live meanwhile, and rows written later override it.
+            if (slot.flow->snapshotDue())
+                m_snapshotDue.insert(name);
             slot.failures = 0;
             m_ready.insert(name, true);
 
@@ -492,13 +505,7 @@ void LiveEngine::flush()
     } catch (const SyncError &e) {
         m_unsaved = std::move(pending);
         m_unsaved.feedPositions.clear(); // recomputed from m_positions at the next flush
-        m_storeError = e.message();
-        // Tried again after a pause that grows to 5 s: soon enough to write within seconds of
-        // its return, rare enough not to hold up the feeds (a hung store takes its timeout).
-        m_storeFailures = std::min(m_storeFailures + 1, 4);
-        m_storeRetryAtMs = nowMs() + std::min(500 << m_storeFailures, 5000);
-        if (!std::exchange(m_storeFailed, true))
-            emit stateStoreChanged(false, m_storeError);
+        storeLost(e.message());
         return; // nothing confirmed: the feeds will replay
     }
     m_storeWrittenMs = now;
@@ -547,6 +554,17 @@ void LiveEngine::checkSchemas()
             failFlow(slot, e);
         }
     }
+}
+
+void LiveEngine::storeLost(const QString &error)
+{
+    m_storeError = error;
+    // Tried again after a pause that grows to 5 s: soon enough to write within seconds of its
+    // return, rare enough not to hold up the feeds (a hung store takes its timeout).
+    m_storeFailures = std::min(m_storeFailures + 1, 4);
+    m_storeRetryAtMs = nowMs() + std::min(500 << m_storeFailures, 5000);
+    if (!std::exchange(m_storeFailed, true))
+        emit stateStoreChanged(false, m_storeError);
 }
 
 void LiveEngine::tick()

@@ -148,6 +148,8 @@ private:
     void onFeedChanges(ChangeFeed *feed, const QList<struct ChangeEvent> &events,
                        const QString &position);
     void tick();
+    // The state store refused a read or write: one incident until a write succeeds again.
+    void storeLost(const QString &error);
     void checkSchemas();
     [[nodiscard]] bool feedDown(const QString &system) const;
     void failFlow(FlowSlot &slot, const QString &error, const QString &downSystem = {});

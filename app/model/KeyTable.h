@@ -187,7 +187,9 @@ public:
             m_slots[slot] = index + 1;
         }
         m_entries.pop_back();
-        if (m_garbage > (1u << 20) && m_garbage * 2 > m_keys.size())
+        // Once half the arena is garbage (and enough to matter): a table that keeps few keys
+        // while many pass through (the hash pairing's) stays small and in cache.
+        if (m_garbage > (64u << 10) && m_garbage * 2 > m_keys.size())
             compactKeys();
         return true;
     }
