@@ -4,6 +4,7 @@
 #include <QDateTime>
 #include <QLocale>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -204,9 +205,9 @@ bool appendNumber(std::string_view in, std::string &out)
 bool appendNumber(qint64 value, std::string &out)
 {
     char buf[24];
-    const int n = std::snprintf(buf, sizeof buf, "%lld", (long long)value);
-    out.append(buf, size_t(n));
-    return true;
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value); // no locale, no printf
+    out.append(buf, size_t(end - buf));
+    return ec == std::errc();
 }
 
 bool appendNumber(double value, std::string &out)

@@ -2,6 +2,8 @@
 
 #include "Canonical.h"
 
+#include <cstring>
+
 namespace syncdesk {
 
 namespace {
@@ -12,10 +14,17 @@ constexpr char Null = 0x02; // after every present value: PostgreSQL's and our S
 // Text: bytes with 0x00 escaped as 00 FF, ended by 00 01, so a prefix sorts first.
 void appendEscaped(std::string_view bytes, std::string &out)
 {
-    for (const char c : bytes) {
-        out.push_back(c);
-        if (c == '\0')
-            out.push_back(char(0xFF));
+    // Text rarely holds a NUL: copy runs between them whole, not byte by byte.
+    while (!bytes.empty()) {
+        const void *nul = std::memchr(bytes.data(), '\0', bytes.size());
+        if (!nul) {
+            out.append(bytes);
+            break;
+        }
+        const size_t run = size_t(static_cast<const char *>(nul) - bytes.data()) + 1;
+        out.append(bytes.data(), run);
+        out.push_back(char(0xFF));
+        bytes.remove_prefix(run);
     }
     out.push_back('\0');
     out.push_back(0x01);
