@@ -1,5 +1,6 @@
 #include "HashJoin.h"
 
+#include "model/KeyCodec.h"
 #include "model/SyncError.h"
 
 #include <algorithm>
@@ -14,19 +15,6 @@ namespace {
 // (entry, slot at half load, growth slack).
 constexpr qint64 EntryOverhead = 48;
 constexpr size_t SpillBufferBytes = 32 * 1024;
-
-QString printable(std::string_view encoded)
-{
-    QByteArray out;
-    for (const char c : encoded) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f)
-            out.append(c);
-        else if (!out.endsWith(' '))
-            out.append(' ');
-    }
-    return QString::fromUtf8(out.trimmed());
-}
 
 template<typename T>
 void put(std::FILE *f, const T &v)
@@ -193,7 +181,7 @@ void HashJoin::duplicate(bool source, const Record &r) const
     // Worded as the merge words it.
     throw SyncError(QStringLiteral("%1 has more than one row with key '%2': the flow's key must be "
                                    "unique on both sides")
-                        .arg(source ? m_options.sourceLabel : m_options.targetLabel, printable(r.key)));
+                        .arg(source ? m_options.sourceLabel : m_options.targetLabel, printableKey(r.key)));
 }
 
 void HashJoin::spillLargest()

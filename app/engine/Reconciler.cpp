@@ -6,6 +6,7 @@
 #include "connectors/ConnectorFactory.h"
 #include "model/RowEncoder.h"
 #include "model/ScanBatch.h"
+#include "model/KeyCodec.h"
 #include "model/SyncError.h"
 
 #include <QElapsedTimer>
@@ -18,20 +19,6 @@
 namespace syncdesk {
 
 namespace {
-
-// A readable rendering of an encoded key for error messages.
-QString printable(std::string_view encoded)
-{
-    QByteArray out;
-    for (const char c : encoded) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f)
-            out.append(c);
-        else if (!out.endsWith(' '))
-            out.append(' ');
-    }
-    return QString::fromUtf8(out.trimmed());
-}
 
 // One side of the comparison: its connector and the thread that drives it.
 struct Side
@@ -176,11 +163,11 @@ private:
         if (duplicate)
             return QStringLiteral("%1 has more than one row with key '%2': the flow's key must be "
                                   "unique on both sides")
-                .arg(m_side.label(), printable(k));
+                .arg(m_side.label(), printableKey(k));
         return QStringLiteral("%1 returned key '%2' after '%3': the database does not order the "
                               "key the way keys are compared (byte order for text, numeric order "
                               "for numbers); check the key column's type and collation")
-            .arg(m_side.label(), printable(k), printable(m_last));
+            .arg(m_side.label(), printableKey(k), printableKey(m_last));
     }
 
     Side &m_side;

@@ -158,4 +158,17 @@ bool KeyCodec::appendComponent(FieldClass cls, const RawValue &value, std::strin
     return false;
 }
 
+QString printableKey(std::string_view encoded)
+{
+    QByteArray out;
+    for (const char c : encoded) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f)
+            out.append(c);
+        else if (!out.endsWith(' '))
+            out.append(' ');
+    }
+    return QString::fromUtf8(out.trimmed());
+}
+
 } // namespace syncdesk

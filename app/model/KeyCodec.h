@@ -2,6 +2,8 @@
 
 #include "FieldValue.h"
 
+#include <QString>
+
 #include <string>
 #include <string_view>
 
@@ -19,5 +21,8 @@ public:
     static bool appendComponent(FieldClass cls, const RawValue &value, std::string &out,
                                 std::string &scratch);
 };
+
+// An encoded key for an error message: its printable ASCII, other bytes as one space.
+[[nodiscard]] QString printableKey(std::string_view encoded);
 
 } // namespace syncdesk

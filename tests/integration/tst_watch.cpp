@@ -1,6 +1,4 @@
-#include "CliRun.h"
-#include "TestPostgres.h"
-#include "TestSqlite.h"
+#include "WatchFixture.h"
 
 #include <QDir>
 #include <QFile>
@@ -24,149 +22,30 @@ class TestWatch : public QObject
 {
     Q_OBJECT
 
-    // A running `watch`, read line by line.
-    class Watch
-    {
-    public:
-        ~Watch() { stop(); }
-        void start(const QString &workspace, const QStringList &extra = {})
-        {
-            m_process.start(QStringLiteral(SYNCDESK_CLI_PATH),
-                            QStringList{QStringLiteral("watch"), QStringLiteral("--workspace"),
-                                        workspace, QStringLiteral("--events")} + extra);
-            m_process.waitForStarted();
-        }
-        // The first line from now on matching `match`, within `timeoutMs`.
-        std::optional<QJsonObject> waitFor(const std::function<bool(const QJsonObject &)> &match,
-                                           int timeoutMs = 20000)
-        {
-            QElapsedTimer timer;
-            timer.start();
-            while (true) {
-                while (m_process.canReadLine()) {
-                    const QByteArray line = m_process.readLine();
-                    m_lines << line;
-                    const QJsonObject o = QJsonDocument::fromJson(line).object();
-                    if (match(o))
-                        return o;
-                }
-                m_err += m_process.readAllStandardError();
-                const qint64 left = timeoutMs - timer.elapsed();
-                if (left <= 0 || m_process.state() != QProcess::Running)
-                    return std::nullopt;
-                m_process.waitForReadyRead(int(std::min<qint64>(left, 200)));
-            }
-        }
-        std::optional<QJsonObject> waitForStatus(const QString &key, const QString &status,
-                                                 int timeoutMs = 20000)
-        {
-            return waitFor(
-                [&](const QJsonObject &o) {
-                    return o.value(u"key").toArray() == QJsonArray{key}
-                           && o.value(u"status").toString() == status;
-                },
-                timeoutMs);
-        }
-        bool waitReady(int timeoutMs = 30000)
-        {
-            return waitFor([](const QJsonObject &o) { return o.value(u"event").toString() == u"ready"; },
-                           timeoutMs)
-                .has_value();
-        }
-        int stop() { return testsupport::stopGracefully(m_process); }
-        QString transcript()
-        {
-            m_err += m_process.readAllStandardError();
-            const QByteArray state = m_process.state() == QProcess::Running
-                                         ? QByteArray("running")
-                                         : "exited with " + QByteArray::number(m_process.exitCode());
-            // stderr first: QtTest shortens long messages from the end.
-            return QString::fromUtf8("--- watch " + state + ", stderr ---\n" + m_err
-                                     + "--- stdout ---\n" + m_lines.join()
-                                     + m_process.readAllStandardOutput());
-        }
-
-    private:
-        QProcess m_process;
-        QByteArrayList m_lines;
-        QByteArray m_err;
-    };
+    using Watch = testsupport::WatchProcess;
 
     QTemporaryDir m_dir;
     int m_case = 0;
 
-    static QByteArray system(const QString &name, const QString &conninfo, const QString &path)
-    {
-        if (!conninfo.isEmpty())
-            return QStringLiteral(R"({"name": "%1", "kind": "postgres", "conninfo": "%2"})")
-                .arg(name, conninfo).toUtf8();
-        return QStringLiteral(R"({"name": "%1", "kind": "sqlite", "path": "%2"})")
-            .arg(name, path).toUtf8();
-    }
-
-    // Two PostgreSQL databases (or SQLite files) holding devices K1..K20, and a workspace.
+    // The devices fixture under this test's names.
     QString setUp(bool postgres, const QString &direction, int slaSeconds, QString *srcDb,
                   QString *dstDb, QString *error, const QString &serverConninfo = {})
     {
-        const int n = ++m_case;
-        const QString ddl = QStringLiteral(
-            "CREATE TABLE devices (sku text PRIMARY KEY, model text, qty integer, updated_at text)");
-        QString rows = QStringLiteral("INSERT INTO devices VALUES ");
-        for (int i = 1; i <= 20; ++i)
-            rows += QStringLiteral("%1('K%2', 'M%2', %2, '2026-01-01T00:00:00Z')")
-                        .arg(i > 1 ? QStringLiteral(", ") : QString()).arg(i);
-        QByteArray systems;
-        for (const char *side : {"src", "dst"}) {
-            QString conninfo, path;
-            if (postgres) {
-                const QString name = QStringLiteral("watch%1_%2").arg(n).arg(QLatin1String(side));
-                if (serverConninfo.isEmpty()) {
-                    if (!testsupport::createDatabase(name, &conninfo, error))
-                        return {};
-                } else {
-                    conninfo = QString(serverConninfo).replace(QStringLiteral("dbname=postgres"),
-                                                               QStringLiteral("dbname=") + name);
-                    if (!testsupport::pgExec(serverConninfo,
-                                             QStringLiteral("CREATE DATABASE %1").arg(name), error))
-                        return {};
-                }
-                if (!testsupport::pgExec(conninfo, ddl + u';' + rows, error))
-                    return {};
-            } else {
-                path = m_dir.filePath(QStringLiteral("watch%1_%2.db").arg(n).arg(QLatin1String(side)));
-                if (!testsupport::sqliteExec(path, {ddl, rows}, error))
-                    return {};
-            }
-            (QLatin1String(side) == QLatin1String("src") ? *srcDb : *dstDb) =
-                postgres ? conninfo : path;
-            systems += (systems.isEmpty() ? "" : ",\n") + system(QLatin1String(side), conninfo, path);
-        }
-        const QString updatedAt = postgres ? QString() : QStringLiteral(", \"updated_at\": \"updated_at\"");
-        const QByteArray json = QStringLiteral(R"({"version": 1, "systems": [%1],
-            "flows": [{"name": "devices",
-              "source": {"system": "src", "table": "devices"%2},
-              "target": {"system": "dst", "table": "devices"%2},
-              "key": ["sku"], "fields": ["model", "qty"],
-              "direction": "%3", "sla_seconds": %4}]})")
-                                    .arg(QString::fromUtf8(systems), updatedAt, direction)
-                                    .arg(slaSeconds)
-                                    .toUtf8();
-        return testsupport::writeFile(QDir(m_dir.path()), QStringLiteral("watch%1.json").arg(n), json);
+        testsupport::DevicesFixture f;
+        f.postgres = postgres;
+        f.prefix = QStringLiteral("watch");
+        f.number = ++m_case;
+        f.direction = direction;
+        f.slaSeconds = slaSeconds;
+        f.serverConninfo = serverConninfo;
+        return f.create(QDir(m_dir.path()), srcDb, dstDb, error);
     }
 
-    // Runs `sql` on a PostgreSQL conninfo or an SQLite path.
     static bool run(bool postgres, const QString &db, const QString &sql, QString *error)
     {
-        return postgres ? testsupport::pgExec(db, sql, error)
-                        : testsupport::sqliteExec(db, {sql}, error);
+        return testsupport::runOn(postgres, db, sql, error);
     }
-
-    static QString touch(const QString &set, const QString &sku)
-    {
-        // updated_at moves with every change, as applications that support polling do.
-        return QStringLiteral("UPDATE devices SET %1, updated_at = '%2' WHERE sku = '%3'")
-            .arg(set, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs), sku);
-    }
+    static QString touch(const QString &set, const QString &sku) { return testsupport::touch(set, sku); }
 
     // Sets the source system's "feed" (and the source side's updated_at) in a workspace file.
     static bool useFeed(const QString &ws, const QString &feed, bool updatedAt)
