@@ -495,19 +495,18 @@ void LiveEngine::flush()
     // A store that refused the last write is tried again after a pause, not at every flush:
     // each try may wait out its busy timeout, and the feeds must be polled meanwhile.
     if (m_storeFailed && now < m_storeRetryAtMs) {
-        m_unsaved = std::move(pending);
-        m_unsaved.feedPositions.clear();
+        keepUnsaved(std::move(pending));
         return;
     }
     const bool snapshots = !pending.snapshots.isEmpty();
     try {
         m_store->apply(pending);
     } catch (const SyncError &e) {
-        m_unsaved = std::move(pending);
-        m_unsaved.feedPositions.clear(); // recomputed from m_positions at the next flush
+        keepUnsaved(std::move(pending));
         storeLost(e.message());
         return; // nothing confirmed: the feeds will replay
     }
+    m_unsavedCompacted = 0;
     m_storeWrittenMs = now;
     m_storeFailures = 0;
 #ifdef __GLIBC__
@@ -553,6 +552,17 @@ void LiveEngine::checkSchemas()
                 slot.schemaBroken = true;
             failFlow(slot, e);
         }
+    }
+}
+
+void LiveEngine::keepUnsaved(StateChanges &&pending)
+{
+    m_unsaved = std::move(pending);
+    m_unsaved.feedPositions.clear(); // recomputed from m_positions at the next flush
+    // Folded each time it doubles: memory follows the records touched, not the changes.
+    if (m_unsaved.upserts.size() > std::max<qsizetype>(4096, 2 * m_unsavedCompacted)) {
+        m_unsaved.compact();
+        m_unsavedCompacted = m_unsaved.upserts.size();
     }
 }
 

@@ -150,6 +150,8 @@ private:
     void tick();
     // The state store refused a read or write: one incident until a write succeeds again.
     void storeLost(const QString &error);
+    // Holds a batch the store did not take, to be written with the next one.
+    void keepUnsaved(StateChanges &&pending);
     void checkSchemas();
     [[nodiscard]] bool feedDown(const QString &system) const;
     void failFlow(FlowSlot &slot, const QString &error, const QString &downSystem = {});
@@ -174,6 +176,7 @@ private:
     QTimer *m_schemaTimer;
     qint64 m_eventsApplied = 0;
     StateChanges m_unsaved; // a batch whose write failed, written with the next one
+    qsizetype m_unsavedCompacted = 0; // its upserts after the last compact()
     bool m_storeFailed = false;
     QString m_storeError;
     qint64 m_storeRetryAtMs = 0; // a failed store is written again from then on

@@ -7,6 +7,7 @@
 #include "model/Workspace.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonDocument>
 #include <QDir>
 #include <QFile>
@@ -106,6 +107,33 @@ void StateChanges::append(StateChanges &&later)
         snapshots.removeIf([&s](const StoredSnapshot &e) { return e.flow == s.flow; });
         snapshots.append(std::move(s));
     }
+}
+
+void StateChanges::compact()
+{
+    // Removals already precede every upsert that survived append(): only upserts fold.
+    QHash<QPair<QString, QByteArray>, qsizetype> last; // record → its upsert in `kept`
+    QList<StoredBaseline> kept;
+    kept.reserve(upserts.size());
+    for (StoredBaseline &b : upserts) {
+        const QPair<QString, QByteArray> id(b.flow, b.keyJson);
+        const auto it = last.constFind(id);
+        if (it != last.cend()) {
+            StoredBaseline &earlier = kept[*it];
+            // Unknown values keep the stored ones only while the agreed row stays the same:
+            // then the earlier upsert's values are the ones to keep.
+            const bool sameAgreement = earlier.known == b.known && earlier.hash == b.hash;
+            if (!b.fieldValues.isEmpty() || sameAgreement) {
+                if (b.fieldValues.isEmpty())
+                    b.fieldValues = std::move(earlier.fieldValues);
+                earlier = std::move(b);
+                continue;
+            }
+        }
+        last.insert(id, kept.size());
+        kept.append(std::move(b));
+    }
+    upserts = std::move(kept);
 }
 
 void StateStore::apply(const StateChanges &changes)

@@ -58,6 +58,11 @@ struct StateChanges
     // Adds a later batch, as if both were applied in turn: a record's last word wins (a later
     // removal drops an earlier upsert and the other way round), and so does a feed's position.
     void append(StateChanges &&later);
+    // The same changes with each record's run of upserts folded into one where applying the
+    // last alone leaves what applying them in turn would (its field values known, or the same
+    // agreed row as the one before). Keeps a batch held through a long outage about as large
+    // as the records it touches, not as the changes made meanwhile.
+    void compact();
 };
 
 // One audit log row as stored.

@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include <QRandomGenerator>
 #include <QTest>
 
 #include <algorithm>
@@ -365,6 +366,51 @@ private slots:
                               baseline(f, "[\"K5\"]", quint64(55), QString(), 51, 52)}));
         QCOMPARE(failed.feedPositions.size(), 1);
         QCOMPARE(failed.feedPositions.first().second, QStringLiteral("0/20"));
+    }
+
+    void shouldFoldHeldBatchesToTheSameResult_data() { backends(); }
+
+    // Given many random batches (records leaving and re-entering agreement, values known or
+    // not, the agreed row moving or not), when appended into one as a store outage holds them
+    // and folded by compact(), then one apply leaves exactly what applying each batch in turn
+    // leaves, and the folded batch holds at most a few upserts per record.
+    void shouldFoldHeldBatchesToTheSameResult()
+    {
+        Workspace inTurnWs, foldedWs;
+        QString path, error;
+        const auto inTurn = freshStore(&inTurnWs, &path, &error);
+        QVERIFY2(inTurn, qPrintable(error));
+        const auto folded = freshStore(&foldedWs, &path, &error);
+        QVERIFY2(folded, qPrintable(error));
+        const QString f = QStringLiteral("f");
+        QRandomGenerator rng(7);
+        StateChanges held;
+        const char *keys[] = {"[\"K1\"]", "[\"K2\"]", "[\"K3\"]", "[\"K4\"]", "[\"K5\"]"};
+        for (int batch = 1; batch <= 300; ++batch) {
+            StateChanges one;
+            for (int n = int(rng.bounded(4)); n >= 0; --n) {
+                const char *key = keys[rng.bounded(5)];
+                if (rng.bounded(5) == 0) {
+                    one.removals << QPair<QString, QByteArray>(f, QByteArray(key));
+                    continue;
+                }
+                const bool known = rng.bounded(4) != 0;
+                const QString values = known ? QStringLiteral("[\"v%1\"]").arg(rng.bounded(100)) : QString();
+                one.upserts << baseline(f, key, quint64(rng.bounded(3)), values, batch, batch);
+                one.upserts.last().known = rng.bounded(6) != 0;
+            }
+            inTurn->apply(one);
+            held.append(std::move(one));
+            if (batch % 5 != 0)
+                continue;
+            // An outage of five batches ends: what it held goes in at once, folded.
+            const qsizetype before = held.upserts.size();
+            held.compact();
+            QVERIFY2(held.upserts.size() <= before, "compact() never adds");
+            folded->apply(std::exchange(held, StateChanges()));
+            QCOMPARE(describeAll(folded->baselines(f)), describeAll(inTurn->baselines(f)));
+        }
+        QVERIFY(!describeAll(inTurn->baselines(f)).isEmpty());
     }
 
     void shouldRoundTripAndOverwriteFeedPositions_data() { backends(); }
