@@ -128,7 +128,7 @@ for r in $(seq 1 "$ROUNDS"); do
   # dst may be found hung too (by its own timeouts): let it come back before the next round.
   ddown=$(( $(count "$err" "system 'dst' unavailable") - ddown0 ))
   [ "$ddown" -eq 0 ] || wait_line "$err" "system 'dst' back" $((dback0 + ddown)) "$t1" 60 >/dev/null || true
-  sleep 2
+  sleep 2   # a window in which no further line may come (not a wait for one)
   down=$(( $(count "$err" "system 'src' unavailable") - down0 ))
   back=$(( $(count "$err" "system 'src' back") - back0 ))
   dback=$(( $(count "$err" "system 'dst' back") - dback0 ))
