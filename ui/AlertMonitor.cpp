@@ -24,7 +24,7 @@ AlertMonitor::Update AlertMonitor::update(const QList<FlowSnapshot> &flows, cons
         raise(QStringLiteral("down:") + s.name,
               s.isStateStore ? QObject::tr("The state store is unavailable: %1 (changes are kept in memory "
                                            "and written once it is back)").arg(why)
-                             : QObject::tr("System %1 is down: %2").arg(s.name, why));
+                             : QObject::tr("System %1 is unavailable: %2").arg(s.name, why));
     }
     for (const FlowSnapshot &f : flows) {
         if (!f.error.isEmpty())
