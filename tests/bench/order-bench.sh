@@ -39,11 +39,13 @@ prepare() {
   done
 }
 
-workspace() { # $1 file, $2 suffix of the database names ("" or "_icu")
+pg_system() { # $1 name, $2 database
+  echo "{\"name\": \"$1\", \"kind\": \"postgres\", \"conninfo\": \"host=$PGHOST port=$PGPORT user=$PGUSER dbname=$2\"}"
+}
+
+workspace() { # $1 file, $2 source system JSON, $3 target system JSON
   cat > "$1" <<JSON
-{"version": 1, "systems": [
-  {"name": "src", "kind": "postgres", "conninfo": "host=$PGHOST port=$PGPORT user=$PGUSER dbname=src$2"},
-  {"name": "dst", "kind": "postgres", "conninfo": "host=$PGHOST port=$PGPORT user=$PGUSER dbname=dst$2"}],
+{"version": 1, "systems": [$2, $3],
  "flows": [{"name": "devices", "source": {"system": "src", "table": "devices"},
   "target": {"system": "dst", "table": "devices"}, "key": ["sku"],
   "fields": ["model", "grade", "status", "price_cents", "qty"]}]}
@@ -84,16 +86,10 @@ if [ "${SKIP_GEN:-0}" != 1 ]; then
   bash "$kit/pg-up.sh"
   prepare "$N"
 fi
-workspace "$WORK/order-c.json" ""
-workspace "$WORK/order-icu.json" "_icu"
-cat > "$WORK/order-sqlite.json" <<JSON
-{"version": 1, "systems": [
-  {"name": "src", "kind": "sqlite", "path": "$WORK/src.db"},
-  {"name": "dst", "kind": "sqlite", "path": "$WORK/dst.db"}],
- "flows": [{"name": "devices", "source": {"system": "src", "table": "devices"},
-  "target": {"system": "dst", "table": "devices"}, "key": ["sku"],
-  "fields": ["model", "grade", "status", "price_cents", "qty"]}]}
-JSON
+workspace "$WORK/order-c.json" "$(pg_system src src)" "$(pg_system dst dst)"
+workspace "$WORK/order-icu.json" "$(pg_system src src_icu)" "$(pg_system dst dst_icu)"
+workspace "$WORK/order-sqlite.json" "{\"name\": \"src\", \"kind\": \"sqlite\", \"path\": \"$WORK/src.db\"}" \
+  "{\"name\": \"dst\", \"kind\": \"sqlite\", \"path\": \"$WORK/dst.db\"}"
 
 declare -A times rss orders
 cases="icu-auto icu-merge c-auto c-merge c-hash sqlite-auto sqlite-merge sqlite-hash"

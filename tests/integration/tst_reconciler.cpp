@@ -271,10 +271,12 @@ private slots:
         QVERIFY2(testsupport::makePairing(QStringLiteral("pg->sqlite"), QStringLiteral("rec"),
                                           m_dir.path(), &source, &target, &error),
                  qPrintable(error));
-        if (testsupport::pgValue(source.conninfo,
-                                 QStringLiteral("SELECT count(*) FROM pg_collation WHERE collname = '%1'")
-                                     .arg(collation), &error) != u"1")
-            QSKIP("this server has no such collation");
+        // Debian's PostgreSQL has ICU and the C.utf8 locale: a server without them cannot
+        // show what this test is for, so it fails rather than passing unseen.
+        QVERIFY2(testsupport::pgValue(source.conninfo,
+                                      QStringLiteral("SELECT count(*) FROM pg_collation WHERE collname = '%1'")
+                                          .arg(collation), &error) == u"1",
+                 qPrintable(QStringLiteral("the test server has no collation '%1' %2").arg(collation, error)));
         const QString t = QStringLiteral("edge%1").arg(++m_case);
         const QString values = QStringLiteral(
             "('a', 1), ('A', 2), ('a ', 3), ('a  ', 4), ('ä', 5), ('a' || chr(776), 6), ('B', 7), "
@@ -345,12 +347,16 @@ private slots:
     // duplicate), the target written in the opposite order, and a 1 MB memory budget, when
     // paired by hash, then partitions spill to disk and the counts still come out exact; a
     // duplicate that only shows after its partition was spilled is still refused.
-    void shouldSpillPastTheMemoryBudget_data() { pairings(); }
+    void shouldSpillPastTheMemoryBudget_data()
+    {
+        // Spilling is the hash pairing's: every pairing, that order only.
+        QTest::addColumn<QString>("pairing");
+        for (const QString &p : testsupport::pairingNames())
+            QTest::newRow(qPrintable(p)) << p;
+    }
 
     void shouldSpillPastTheMemoryBudget()
     {
-        if (!QByteArray(QTest::currentDataTag()).endsWith(" hash"))
-            QSKIP("spilling is the hash pairing's");
         TestSystem source, target;
         QString error;
         QVERIFY2(pairing(&source, &target, &error), qPrintable(error));
