@@ -1,19 +1,19 @@
 #include "AuditExport.h"
 
-#include "GlyphLinePainter.h"
+#include "CsvField.h"
+#include "HtmlReport.h"
+#include "PdfReport.h"
 #include "state/StateStore.h"
 
 #include <QFile>
-#include <QFontMetrics>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMap>
-#include <QPageSize>
-#include <QPainter>
-#include <QPdfWriter>
 #include <QSaveFile>
 #include <QSet>
+
+#include <algorithm>
 
 namespace syncdesk {
 
@@ -29,18 +29,6 @@ QString compact(const QJsonValue &v)
         QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).chopped(1).mid(1));
 }
 
-// RFC 4180 field, with a leading = + - @ tab or CR defused by a quote.
-QByteArray csvField(const QString &value)
-{
-    QString v = value;
-    if (!v.isEmpty() && QStringLiteral("=+-@\t\r").contains(v.front()))
-        v.prepend(u'\'');
-    if (v.contains(u',') || v.contains(u'"') || v.contains(u'\n') || v.contains(u'\r')
-        || v != value)
-        v = u'"' + v.replace(u'"', QStringLiteral("\"\"")) + u'"';
-    return v.toUtf8();
-}
-
 // "field: before → after" lines for an outcome, from its intent's values.
 QString valuesText(const QJsonValue &side)
 {
@@ -54,9 +42,17 @@ QString valuesText(const QJsonValue &side)
     return parts.join(QStringLiteral(", "));
 }
 
+// Resolutions and their outcomes, counted by one property (flow, operator).
+struct Tally
+{
+    qint64 resolutions = 0;
+    QMap<QString, qint64> outcomes;
+};
+
 struct Summary
 {
-    QMap<QString, int> byFlow, byOperator, byOutcome;
+    QMap<QString, Tally> byFlow, byOperator;
+    QMap<QString, qint64> byOutcome;
 };
 
 Summary summarise(const QList<AuditEntry> &entries)
@@ -65,12 +61,20 @@ Summary summarise(const QList<AuditEntry> &entries)
     QHash<QString, QString> operators; // intent id → operator
     for (const AuditEntry &e : entries) {
         const QString type = e.entry.value(u"type").toString();
+        const QString flow = e.entry.value(u"flow").toString();
         if (type == u"intent") {
-            operators.insert(e.entry.value(u"id").toString(), e.entry.value(u"operator").toString());
-            ++s.byFlow[e.entry.value(u"flow").toString()];
-            ++s.byOperator[e.entry.value(u"operator").toString()];
+            const QString op = e.entry.value(u"operator").toString();
+            operators.insert(e.entry.value(u"id").toString(), op);
+            ++s.byFlow[flow].resolutions;
+            ++s.byOperator[op].resolutions;
         } else if (type == u"outcome") {
-            ++s.byOutcome[e.entry.value(u"outcome").toString()];
+            const QString outcome = e.entry.value(u"outcome").toString();
+            ++s.byOutcome[outcome];
+            ++s.byFlow[flow].outcomes[outcome];
+            // An outcome whose intent lies outside the report has no operator to count under.
+            const auto op = operators.constFind(e.entry.value(u"id").toString());
+            if (op != operators.constEnd())
+                ++s.byOperator[*op].outcomes[outcome];
         }
     }
     return s;
@@ -97,54 +101,120 @@ QString filters(const AuditFilter &f)
     return parts.isEmpty() ? QStringLiteral("none") : parts.join(QStringLiteral(", "));
 }
 
-QString chainText(const ChainCheck &c)
+const QStringList OutcomeNames{QStringLiteral("applied"), QStringLiteral("refused"),
+                               QStringLiteral("failed")};
+
+// One of the cover's tables, the same in HTML and PDF.
+struct SummaryTable
 {
-    return c.intact ? QStringLiteral("intact: %1 entries, head hash %2")
-                          .arg(c.entries).arg(QString::fromLatin1(c.headHash))
-                    : QStringLiteral("BROKEN at entry %1: %2").arg(c.badSeq).arg(c.problem);
+    QString title;
+    QList<ReportColumn> columns;
+    QList<QStringList> rows;
+};
+
+QList<SummaryTable> summaryTables(const Summary &s)
+{
+    auto tallies = [](const QString &title, const QString &what, const QMap<QString, Tally> &map) {
+        SummaryTable t{title, {{what, 3}, {QStringLiteral("resolutions"), 1.4, true}}, {}};
+        for (const QString &o : OutcomeNames)
+            t.columns.append({o, 1.2, true});
+        t.columns.append({QStringLiteral("no outcome in the report"), 1.8, true});
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            QStringList row{it.key().isEmpty() ? QStringLiteral("(none)") : it.key(),
+                            QString::number(it->resolutions)};
+            qint64 closed = 0;
+            for (const QString &o : OutcomeNames) {
+                row << QString::number(it->outcomes.value(o));
+                closed += it->outcomes.value(o);
+            }
+            row << QString::number(std::max<qint64>(0, it->resolutions - closed));
+            t.rows.append(row);
+        }
+        return t;
+    };
+    SummaryTable outcomes{QStringLiteral("By outcome"),
+                          {{QStringLiteral("outcome"), 3}, {QStringLiteral("entries"), 1.4, true}},
+                          {}};
+    for (auto it = s.byOutcome.begin(); it != s.byOutcome.end(); ++it)
+        outcomes.rows.append({it.key(), QString::number(it.value())});
+    return {tallies(QStringLiteral("By flow"), QStringLiteral("flow"), s.byFlow),
+            tallies(QStringLiteral("By operator"), QStringLiteral("operator"), s.byOperator),
+            outcomes};
 }
 
-// One entry as report lines: what happened, to what, by whom, why.
-QStringList entryLines(const AuditEntry &a)
+const QList<ReportColumn> &entryColumns()
+{
+    static const QList<ReportColumn> columns{
+        {QStringLiteral("#"), 5, true},  {QStringLiteral("when (UTC)"), 13},
+        {QStringLiteral("flow"), 8},     {QStringLiteral("key"), 12},
+        {QStringLiteral("entry"), 13},   {QStringLiteral("reason and values"), 49}};
+    return columns;
+}
+
+// One entry as the table's cells: number, time, flow, key, what happened and by whom, then
+// why, the values before (intent) or after (outcome), and the entry's hash.
+QStringList entryCells(const AuditEntry &a)
 {
     const QJsonObject &e = a.entry;
-    QStringList lines;
-    const QString head = QStringLiteral("#%1  %2  %3  flow %4  key %5")
-                             .arg(a.seq)
-                             .arg(e.value(u"at").toString(), e.value(u"type").toString(),
-                                  e.value(u"flow").toString(), compact(e.value(u"key")));
+    QString what;
+    QStringList details;
     if (e.value(u"type").toString() == u"intent") {
-        lines << head + QStringLiteral("  %1 by %2 (%3@%4)")
-                            .arg(e.value(u"choice").toString(), e.value(u"operator").toString(),
-                                 e.value(u"os_user").toString(), e.value(u"host").toString());
+        what = QStringLiteral("intent %1\nby %2")
+                   .arg(e.value(u"choice").toString(), e.value(u"operator").toString());
+        if (e.contains(u"os_user") || e.contains(u"host"))
+            what += QStringLiteral("\n(%1@%2)").arg(e.value(u"os_user").toString(),
+                                                     e.value(u"host").toString());
+        details << QStringLiteral("reason: ") + e.value(u"reason").toString();
         if (e.contains(u"undoes"))
-            lines << QStringLiteral("    undoes resolution ") + e.value(u"undoes").toString();
+            details << QStringLiteral("undoes resolution ") + e.value(u"undoes").toString();
         if (e.contains(u"bulk"))
-            lines << QStringLiteral("    bulk: ") + e.value(u"bulk").toObject().value(u"rule").toString();
-        lines << QStringLiteral("    reason: ") + e.value(u"reason").toString();
-        lines << QStringLiteral("    source before: ") + valuesText(e.value(u"source"));
-        lines << QStringLiteral("    target before: ") + valuesText(e.value(u"target"));
+            details << QStringLiteral("bulk: ") + e.value(u"bulk").toObject().value(u"rule").toString();
+        const QString source = valuesText(e.value(u"source"));
+        const QString target = valuesText(e.value(u"target"));
+        if (source == target) {
+            details << QStringLiteral("before, both sides: ") + source;
+        } else {
+            details << QStringLiteral("source before: ") + source;
+            details << QStringLiteral("target before: ") + target;
+        }
     } else {
-        lines << head + QStringLiteral("  outcome %1%2")
-                            .arg(e.value(u"outcome").toString(),
-                                 e.value(u"recovered").toBool() ? QStringLiteral(" (recovered)")
-                                                                : QString());
+        what = QStringLiteral("outcome %1%2")
+                   .arg(e.value(u"outcome").toString(),
+                        e.value(u"recovered").toBool() ? QStringLiteral(" (recovered)") : QString());
         if (e.value(u"outcome").toString() == u"applied") {
             const QJsonObject after = e.value(u"after").toObject();
             const QString source = valuesText(after.value(u"source"));
             const QString target = valuesText(after.value(u"target"));
             if (source == target) {
-                lines << QStringLiteral("    after, both sides: ") + source;
+                details << QStringLiteral("after, both sides: ") + source;
             } else {
-                lines << QStringLiteral("    source after: ") + source;
-                lines << QStringLiteral("    target after: ") + target;
+                details << QStringLiteral("source after: ") + source;
+                details << QStringLiteral("target after: ") + target;
             }
-        } else
-            lines << QStringLiteral("    nothing was written");
+        } else {
+            details << QStringLiteral("nothing was written");
+        }
         if (e.contains(u"error"))
-            lines << QStringLiteral("    error: ") + e.value(u"error").toString();
+            details << QStringLiteral("error: ") + e.value(u"error").toString();
     }
-    return lines;
+    // The id pairs an intent with its outcome; each entry's own hash is in the HTML, CSV and
+    // JSON exports (the PDF pays for every glyph it draws, and its footer has the head hash).
+    details << QStringLiteral("resolution ") + e.value(u"id").toString();
+    QString at = e.value(u"at").toString();
+    at.replace(u'T', u' '); // a break between date and time in a narrow column
+    return {QString::number(a.seq), at, e.value(u"flow").toString(), compact(e.value(u"key")),
+            what, details.join(u'\n')};
+}
+
+QStringList coverLines(const QList<AuditEntry> &entries, const AuditFilter &filter,
+                       const ChainCheck &chain)
+{
+    return {QStringLiteral("Period: ") + period(filter, entries),
+            QStringLiteral("Filters: ") + filters(filter),
+            QStringLiteral("Entries: %1").arg(entries.size()),
+            QStringLiteral("Generated: ")
+                + QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs),
+            chainStatusText(chain)};
 }
 
 } // namespace
@@ -215,114 +285,69 @@ QByteArray auditJson(const QList<AuditEntry> &entries)
 QByteArray auditHtml(const QList<AuditEntry> &entries, const AuditFilter &filter,
                      const ChainCheck &chain)
 {
-    const Summary s = summarise(entries);
-    auto table = [](const char *title, const QMap<QString, int> &counts) {
-        QString out = QStringLiteral("<h3>%1</h3><table><tr><th>%1</th><th>count</th></tr>")
-                          .arg(QLatin1String(title));
-        for (auto it = counts.begin(); it != counts.end(); ++it)
-            out += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>").arg(it.key().toHtmlEscaped()).arg(it.value());
-        return out + QStringLiteral("</table>");
-    };
-    QString html = QStringLiteral(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>SyncDesk audit report</title>"
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:2px 6px;text-align:left;vertical-align:top}"
-        ".broken{color:#b00;font-weight:bold}pre{margin:0;white-space:pre-wrap}</style></head><body>");
-    html += QStringLiteral("<h1>SyncDesk audit report</h1><p>Period: %1<br>Filters: %2<br>"
-                           "Entries: %3<br>Generated: %4</p>")
-                .arg(period(filter, entries).toHtmlEscaped(), filters(filter).toHtmlEscaped())
-                .arg(entries.size())
-                .arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
-    html += QStringLiteral("<h2>Audit chain</h2><p class=\"%1\">%2</p>")
-                .arg(chain.intact ? QStringLiteral("ok") : QStringLiteral("broken"),
-                     chainText(chain).toHtmlEscaped());
-    html += QStringLiteral("<h2>Summary</h2>") + table("flow", s.byFlow)
-            + table("operator", s.byOperator) + table("outcome", s.byOutcome);
-    html += QStringLiteral("<h2>Entries</h2><table><tr><th>#</th><th>when (UTC)</th><th>what</th>"
-                           "<th>details</th><th>hash</th></tr>");
-    for (const AuditEntry &a : entries) {
-        QStringList lines = entryLines(a);
-        const QString first = lines.takeFirst();
-        html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td><pre>%4</pre></td><td><code>%5</code></td></tr>")
-                    .arg(a.seq)
-                    .arg(a.entry.value(u"at").toString().toHtmlEscaped(),
-                         first.section(QStringLiteral("  "), 2).toHtmlEscaped(),
-                         lines.join(u'\n').toHtmlEscaped(), QString::fromLatin1(a.hash.left(16)));
+    const QString title = QStringLiteral("SyncDesk audit report");
+    HtmlReport html(title);
+    html.title(title);
+    const QStringList cover = coverLines(entries, filter, chain);
+    for (qsizetype i = 0; i < cover.size(); ++i)
+        html.paragraph(cover[i], i + 1 == cover.size() && !chain.intact ? QStringLiteral("broken")
+                                                                        : QString());
+    for (const SummaryTable &t : summaryTables(summarise(entries))) {
+        html.heading(t.title);
+        html.beginTable(t.columns);
+        for (const QStringList &row : t.rows)
+            html.row(row);
+        html.endTable();
     }
-    html += QStringLiteral("</table></body></html>\n");
-    return html.toUtf8();
+    html.heading(QStringLiteral("Entries"));
+    QList<ReportColumn> columns = entryColumns();
+    columns.append({QStringLiteral("entry hash"), 10});
+    html.beginTable(columns);
+    for (const AuditEntry &a : entries)
+        html.row(entryCells(a) << QString::fromLatin1(a.hash));
+    html.endTable();
+    return html.finish({chainStatusText(chain)});
 }
 
 bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
                    const ChainCheck &chain, const QString &path, QString *error,
-                   const ReportProgress &progress)
+                   const ReportProgress &progress, QPageSize::PageSizeId pageSize)
 {
-    // Painted line by line rather than laid out as a rich-text document: a report of 100,000
-    // entries must take seconds, not minutes.
-    QPdfWriter pdf(path);
-    pdf.setPageSize(QPageSize(QPageSize::A4));
-    pdf.setResolution(150);
-    pdf.setTitle(QStringLiteral("SyncDesk audit report"));
-    pdf.setCreator(QStringLiteral("SyncDesk"));
-    QPainter p;
-    if (!p.begin(&pdf)) {
-        *error = QStringLiteral("cannot write %1").arg(path);
-        return false;
-    }
-    const QRect page = p.viewport().adjusted(60, 60, -60, -60);
-    GlyphLinePainter body(p, QFont(QStringLiteral("DejaVu Sans"), 8));
-    GlyphLinePainter heading(p, QFont(QStringLiteral("DejaVu Sans"), 14, QFont::Bold));
-    qreal y = page.top();
-    int pageNumber = 1;
-    auto footer = [&] {
-        body.draw(page.left(), page.bottom() + 40, QStringLiteral("page %1").arg(pageNumber++), page.width());
-    };
-    auto line = [&](const QString &text, GlyphLinePainter &font) {
-        if (y + font.lineSpacing() > page.bottom()) {
-            footer();
-            pdf.newPage();
-            y = page.top();
-        }
-        font.draw(page.left(), y + font.ascent(), text, page.width());
-        y += font.lineSpacing();
-    };
-    const Summary s = summarise(entries);
-    line(QStringLiteral("SyncDesk audit report"), heading);
-    line(QStringLiteral("Period: ") + period(filter, entries), body);
-    line(QStringLiteral("Filters: ") + filters(filter), body);
-    line(QStringLiteral("Entries: %1").arg(entries.size()), body);
-    line(QStringLiteral("Audit chain: ") + chainText(chain), body);
-    for (const auto &[title, counts] : {std::pair{QStringLiteral("By flow"), &s.byFlow},
-                                        std::pair{QStringLiteral("By operator"), &s.byOperator},
-                                        std::pair{QStringLiteral("By outcome"), &s.byOutcome}}) {
-        QStringList parts;
-        for (auto it = counts->begin(); it != counts->end(); ++it)
-            parts << QStringLiteral("%1: %2").arg(it.key()).arg(it.value());
-        line(title + QStringLiteral(" — ") + parts.join(QStringLiteral(", ")), body);
-    }
-    line(QString(), body);
+    PdfReport::Options options;
+    options.pageSize = pageSize;
+    options.title = QStringLiteral("SyncDesk audit report");
+    options.footer = {chainStatusText(chain)};
+    const QList<SummaryTable> summaries = summaryTables(summarise(entries));
+    const QStringList cover = coverLines(entries, filter, chain);
     const qint64 total = entries.size();
-    qint64 done = 0;
-    for (const AuditEntry &a : entries) {
-        for (const QString &text : entryLines(a))
-            line(text, body);
-        if ((++done & 0xff) == 0 && progress && !progress(done, total)) {
-            p.end();
-            QFile::remove(path);
-            *error = QStringLiteral("cancelled");
-            return false;
+    return PdfReport::write(path, options, [&](PdfReport &pdf) {
+        pdf.title(options.title);
+        for (const QString &line : cover)
+            pdf.paragraph(line);
+        for (const SummaryTable &t : summaries) {
+            pdf.heading(t.title);
+            pdf.beginTable(t.columns);
+            for (const QStringList &row : t.rows)
+                pdf.row(row);
+            pdf.endTable();
         }
-    }
-    footer();
-    if (!p.end()) {
-        *error = QStringLiteral("cannot finish %1").arg(path);
-        return false;
-    }
-    return true;
+        pdf.heading(QStringLiteral("Entries"));
+        pdf.beginTable(entryColumns());
+        qint64 done = 0;
+        for (const AuditEntry &a : entries) {
+            pdf.row(entryCells(a));
+            // Laid out, then painted: each pass is half of the work.
+            if ((++done & 0xff) == 0 && progress && !progress((pdf.pass() * total + done) / 2, total))
+                return false;
+        }
+        pdf.endTable();
+        return true;
+    }, error);
 }
 
 qint64 writeAuditReport(StateStore &store, const QString &format, const AuditFilter &filter,
-                        const QString &path, QString *error, const ReportProgress &progress)
+                        const QString &path, QString *error, const ReportProgress &progress,
+                        QPageSize::PageSizeId pageSize)
 {
     const QList<AuditEntry> entries = selectAuditEntries(store, filter);
     const auto goOn = [&](qint64 done) {
@@ -340,7 +365,7 @@ qint64 writeAuditReport(StateStore &store, const QString &format, const AuditFil
     };
     if (format == u"pdf") {
         const QString part = path + QStringLiteral(".part");
-        if (!writeAuditPdf(entries, filter, chain(), part, error, progress)
+        if (!writeAuditPdf(entries, filter, chain(), part, error, progress, pageSize)
             || (QFile::exists(path) && !QFile::remove(path)) || !QFile::rename(part, path)) {
             QFile::remove(part);
             if (error->isEmpty())

@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
+#include <QPageSize>
 #include <QString>
 
 #include <functional>
@@ -35,8 +36,11 @@ struct AuditEntry
 
 // The four export formats. CSV follows RFC 4180 with spreadsheet formula injection defused;
 // JSON is an array of the entries (with seq and hash); HTML and PDF are a report for an
-// auditor: title, period, filters, summary by flow, operator and outcome, every entry with the
-// values before and after and the reason, and the chain's verification with its head hash.
+// auditor: a cover (title, period, filters, generation time, the chain's status and head hash,
+// tables by flow, operator and outcome), then every entry as a table row with the values
+// before and after and the reason, wrapped whole; the PDF repeats the table header and puts
+// the chain's status, head hash and "page N of M" on every page. The HTML is one
+// self-contained file whose tables sort by a click.
 [[nodiscard]] QByteArray auditCsv(const QList<AuditEntry> &entries);
 [[nodiscard]] QByteArray auditJson(const QList<AuditEntry> &entries);
 [[nodiscard]] QByteArray auditHtml(const QList<AuditEntry> &entries, const AuditFilter &filter,
@@ -48,7 +52,8 @@ using ReportProgress = std::function<bool(qint64 done, qint64 total)>;
 // or `progress` cancelled it.
 [[nodiscard]] bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
                                  const ChainCheck &chain, const QString &path, QString *error,
-                                 const ReportProgress &progress = {});
+                                 const ReportProgress &progress = {},
+                                 QPageSize::PageSizeId pageSize = QPageSize::A4);
 
 // The whole export: entries selected, the chain verified (HTML, PDF), the report written to a
 // temporary file and renamed into place, so an interrupted export never leaves half a report.
@@ -56,6 +61,7 @@ using ReportProgress = std::function<bool(qint64 done, qint64 total)>;
 // (also when `progress` cancelled it: then no file is left behind).
 [[nodiscard]] qint64 writeAuditReport(StateStore &store, const QString &format,
                                       const AuditFilter &filter, const QString &path, QString *error,
-                                      const ReportProgress &progress = {});
+                                      const ReportProgress &progress = {},
+                                      QPageSize::PageSizeId pageSize = QPageSize::A4);
 
 } // namespace syncdesk

@@ -35,6 +35,21 @@ ChainCheck ChainVerifier::result() const
     return m_check;
 }
 
+QString chainStatusText(const ChainCheck &c)
+{
+    if (!c.intact)
+        return QStringLiteral("Audit chain BROKEN at entry %1: %2. Last verified hash: %3")
+            .arg(c.badSeq)
+            .arg(c.problem, c.headHash.isEmpty() ? QStringLiteral("none")
+                                                 : QString::fromLatin1(c.headHash));
+    if (c.entries == 0)
+        return QStringLiteral("Audit chain intact: no entries yet");
+    return QStringLiteral("Audit chain intact: %1 %2, head hash %3")
+        .arg(c.entries)
+        .arg(c.entries == 1 ? QStringLiteral("entry") : QStringLiteral("entries"))
+        .arg(QString::fromLatin1(c.headHash));
+}
+
 ChainCheck verifyChain(const QList<AuditRow> &rows)
 {
     ChainVerifier v;

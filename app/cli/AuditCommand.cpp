@@ -2,6 +2,7 @@
 
 #include "CommandLine.h"
 #include "ExitCode.h"
+#include "PageSizeOption.h"
 #include "audit/AuditExport.h"
 #include "audit/AuditVerifier.h"
 #include "model/SyncError.h"
@@ -17,7 +18,8 @@ int AuditCommand::run(const QStringList &arguments)
                    QStringLiteral(
                        "  syncdesk-cli audit verify --workspace W\n"
                        "  syncdesk-cli audit export --workspace W --format csv|json|html|pdf --out "
-                       "FILE [--from T] [--to T] [--flow F] [--operator NAME]\n\n"
+                       "FILE [--from T] [--to T] [--flow F] [--operator NAME]\n"
+                       "      [--page-size a4|letter]\n\n"
                        "verify recomputes the audit log's hash chain: exit 0 and the head hash "
                        "when intact,\notherwise exit 4 and the first bad entry. export writes "
                        "the entries (ISO 8601 times,\n--from/--to inclusive) as RFC 4180 CSV with "
@@ -35,6 +37,8 @@ int AuditCommand::run(const QStringList &arguments)
     p.addOption({QStringLiteral("flow"), QStringLiteral("Only this flow."), QStringLiteral("name")});
     p.addOption({QStringLiteral("operator"), QStringLiteral("Only this operator's resolutions."),
                  QStringLiteral("name")});
+    p.addOption({QStringLiteral("page-size"), QStringLiteral("PDF page size: a4 (default) or letter."),
+                 QStringLiteral("size"), QStringLiteral("a4")});
     QString action;
     if (const int code = cl.parse(arguments, {QStringLiteral("workspace")},
                                   {QStringLiteral("verify"), QStringLiteral("export")}, &action);
@@ -66,6 +70,12 @@ int AuditCommand::run(const QStringList &arguments)
             printError(QStringLiteral("audit export: --out is required"));
             return ExitFailure;
         }
+        const auto pageSize = pageSizeOption(p.value(QStringLiteral("page-size")));
+        if (!pageSize) {
+            printError(QStringLiteral("audit export: --page-size must be a4 or letter, not '%1'")
+                           .arg(p.value(QStringLiteral("page-size"))));
+            return ExitFailure;
+        }
         AuditFilter filter;
         filter.flow = p.value(QStringLiteral("flow"));
         filter.operatorName = p.value(QStringLiteral("operator"));
@@ -82,7 +92,7 @@ int AuditCommand::run(const QStringList &arguments)
         }
         const QString out = p.value(QStringLiteral("out"));
         QString error;
-        const qint64 written = writeAuditReport(*store, format, filter, out, &error);
+        const qint64 written = writeAuditReport(*store, format, filter, out, &error, {}, *pageSize);
         if (written < 0) {
             printError(QStringLiteral("audit export: %1").arg(error));
             return ExitFailure;

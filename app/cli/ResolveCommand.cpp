@@ -149,7 +149,9 @@ int ResolveCommand::run(const QStringList &arguments)
                        "printed); then the sides that differ from the\ndecision are written, each "
                        "in one transaction. The intent and the outcome go to the audit log.\n\n"
                        "One record:  --flow F --key K… --take source|target|baseline "
-                       "[--field NAME=SIDE…] [--set NAME=VALUE…]\nUndo:        --undo ID  "
+                       "[--field NAME=SIDE…] [--set NAME=VALUE…]\n"
+                       "             --take merge: each field from the side that changed it "
+                       "(refused where a field changed on both)\nUndo:        --undo ID  "
                        "(the id `resolve` printed; puts back what that resolution overwrote)\n"
                        "Bulk:        --flow F --status S [--where FIELD[=VALUE]] --take SIDE  "
                        "(every matching record)\nWith --preview nothing is written: the "
@@ -162,8 +164,8 @@ int ResolveCommand::run(const QStringList &arguments)
     p.addOption({QStringLiteral("key"), QStringLiteral("Key value; repeat for each key column, in order."),
                  QStringLiteral("value")});
     p.addOption({QStringLiteral("take"),
-                 QStringLiteral("Which values are right: source, target or baseline (what both "
-                                "last agreed on)."),
+                 QStringLiteral("Which values are right: source, target, baseline (what both "
+                                "last agreed on) or merge (each field from the side that changed it)."),
                  QStringLiteral("side")});
     p.addOption({QStringLiteral("field"),
                  QStringLiteral("Take one field from another side: NAME=source|target|baseline "
@@ -224,10 +226,17 @@ int ResolveCommand::run(const QStringList &arguments)
     request.flow = p.value(QStringLiteral("flow"));
     request.reason = reason;
     request.operatorName = p.value(QStringLiteral("operator"));
-    if (!undo) {
+    if (!undo && p.value(QStringLiteral("take")) == u"merge") {
+        if (bulk) {
+            printError(QStringLiteral("resolve: --take merge is for one record at a time (--key)"));
+            return ExitFailure;
+        }
+        request.merge = true;
+    } else if (!undo) {
         const auto take = pickFromName(p.value(QStringLiteral("take")));
         if (!take) {
-            printError(QStringLiteral("resolve: --take must be source, target or baseline, not '%1'")
+            printError(QStringLiteral("resolve: --take must be source, target, baseline or merge, "
+                                      "not '%1'")
                            .arg(p.value(QStringLiteral("take"))));
             return ExitFailure;
         }

@@ -10,6 +10,7 @@
 #include "metrics/MetricsServer.h"
 #include "metrics/MetricsText.h"
 #include "model/SyncError.h"
+#include "policy/PolicyRunner.h"
 #include "resolution/ResolutionService.h"
 #include "state/StateStore.h"
 
@@ -100,6 +101,8 @@ int WatchCommand::run(const QStringList &arguments)
         LiveEngine::Options options;
         options.verifyIntervalMs = *verifySeconds * 1000;
         LiveEngine engine(ws, options);
+        // Before start(): it must hear every flow become ready.
+        PolicyRunner policies(engine);
         const bool events = p.isSet(QStringLiteral("events"));
         // The live table: on a terminal unless told otherwise; on demand elsewhere (frames).
         const bool onTerminal = TerminalScreen::isTerminal();
@@ -110,7 +113,9 @@ int WatchCommand::run(const QStringList &arguments)
         std::unique_ptr<MetricsServer> metrics;
         if (p.isSet(QStringLiteral("metrics"))) {
             metrics = std::make_unique<MetricsServer>(
-                [&engine] { return metricsText(engine, QDateTime::currentMSecsSinceEpoch()); });
+                [&engine, &policies] {
+                    return metricsText(engine, QDateTime::currentMSecsSinceEpoch()) + policies.metricsText();
+                });
             QString error;
             if (!metrics->listen(metricsHost, metricsPort, &error)) {
                 printError(QStringLiteral("watch: cannot serve metrics on %1: %2")
@@ -166,6 +171,52 @@ int WatchCommand::run(const QStringList &arguments)
         });
         QObject::connect(&engine, &LiveEngine::flowRecovered, [say](const QString &flow) {
             say(QStringLiteral("flow '%1' recovered").arg(flow));
+        });
+        QObject::connect(&policies, &PolicyRunner::halted, [events, say](const QString &flow, const QString &reason) {
+            if (events)
+                printOut("{\"ts\":\"" + isoNow(QDateTime::currentMSecsSinceEpoch()) + "\",\"flow\":"
+                         + jsonString(flow) + ",\"event\":\"policy_halted\",\"reason\":" + jsonString(reason) + "}\n");
+            else
+                say(QStringLiteral("flow '%1': policy halted: %2").arg(flow, reason));
+        });
+        QObject::connect(&policies, &PolicyRunner::resumed, [events, say](const QString &flow, const QString &by) {
+            if (events)
+                printOut("{\"ts\":\"" + isoNow(QDateTime::currentMSecsSinceEpoch()) + "\",\"flow\":"
+                         + jsonString(flow) + ",\"event\":\"policy_resumed\",\"by\":" + jsonString(by) + "}\n");
+            else
+                say(QStringLiteral("flow '%1': policy resumed by %2").arg(flow, by));
+        });
+        // Each decision with --events; otherwise a dry run's first few, which are its preview.
+        QHash<QString, int> previewed;
+        QObject::connect(&policies, &PolicyRunner::decided, [events, say, &previewed](const PolicyResult &r) {
+            if (events) {
+                QByteArray line = "{\"ts\":\"" + isoNow(r.atMs) + "\",\"flow\":" + jsonString(r.flow)
+                                  + ",\"key\":" + r.keyJson + ",\"event\":\"policy_decision\",\"policy\":"
+                                  + jsonString(r.policy) + ",\"outcome\":\"" + outcomeName(r.outcome).toUtf8()
+                                  + "\",\"choice\":" + jsonString(r.choice) + ",\"detail\":" + jsonString(r.detail);
+                if (!r.id.isEmpty())
+                    line += ",\"id\":" + jsonString(r.id);
+                if (!r.writes.isEmpty())
+                    line += ",\"writes\":[" + [&] {
+                        QByteArray a;
+                        for (const QString &w : r.writes)
+                            a += (a.isEmpty() ? "" : ",") + jsonString(w);
+                        return a;
+                    }() + ']';
+                printOut(line + "}\n");
+                return;
+            }
+            if (r.outcome != PolicyResult::Outcome::WouldApply)
+                return;
+            const int n = ++previewed[r.flow];
+            if (n <= PolicyRunner::Samples)
+                say(QStringLiteral("flow '%1' (dry run of %2): key %3 would be resolved by %4: %5")
+                        .arg(r.flow, r.policy, QString::fromUtf8(r.keyJson), r.choice,
+                             r.writes.isEmpty() ? QStringLiteral("nothing to write") : r.writes.join(QStringLiteral("; "))));
+            else if (n == PolicyRunner::Samples + 1)
+                say(QStringLiteral("flow '%1' (dry run of %2): more decisions follow; their count is "
+                                   "in the metrics (syncdesk_policy_decisions_total) and `watch --events`")
+                        .arg(r.flow, r.policy));
         });
 
         // The live table: redrawn every second in place on a terminal, or a frame every 5 s.

@@ -3,6 +3,8 @@
 #include "DiffCommand.h"
 #include "ExitCode.h"
 #include "AuditCommand.h"
+#include "ReportCommand.h"
+#include "PolicyCommand.h"
 #include "ResolveCommand.h"
 #include "FeedCommand.h"
 #include "ShowCommand.h"
@@ -32,6 +34,8 @@ const char usage[] =
     "  status    the desk as the last watch saw it, for scripts and checks (syncdesk-cli status --help)\n"
     "  resolve   audited resolution: one record, an undo, or a bulk rule (syncdesk-cli resolve --help)\n"
     "  audit     verify or export the audit log (syncdesk-cli audit --help)\n"
+    "  report    the consistency-window (SLA) report (syncdesk-cli report --help)\n"
+    "  policy    the flows' conflict policies: status, resume after a halt (syncdesk-cli policy --help)\n"
     "  show      one record, field by field, three ways (syncdesk-cli show --help)\n"
     "  feed      print the trigger SQL of the notify feed (syncdesk-cli feed --help)\n"
     "  slots     list or drop the replication slots watch keeps (syncdesk-cli slots --help)\n"
@@ -102,6 +106,10 @@ int main(int argc, char *argv[])
         return ResolveCommand::run(args);
     if (command == u"audit")
         return AuditCommand::run(args);
+    if (command == u"report")
+        return ReportCommand::run(args);
+    if (command == u"policy")
+        return PolicyCommand::run(args);
     if (command == u"feed")
         return FeedCommand::run(args);
     if (command == u"slots")

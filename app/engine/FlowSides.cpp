@@ -151,6 +151,7 @@ QList<RecordDetail> FlowSides::details(
         }
         d.status = classify(d.state, nowMs, m_flow.direction, m_flow.slaSeconds);
         d.lagMs = pendingAgeMs(d.state, nowMs, m_flow.direction);
+        d.divergedAtMs = divergedAtMs(d.state);
         for (qsizetype f = 0; f < m_flow.fields.size(); ++f) {
             FieldDetail fd;
             fd.name = m_flow.fields[f].source;

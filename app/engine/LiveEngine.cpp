@@ -15,8 +15,13 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFutureWatcher>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QTimer>
+
+#include <limits>
 #include <QtConcurrent/QtConcurrentRun>
 
 #ifdef __GLIBC__
@@ -109,8 +114,16 @@ void LiveEngine::start()
     for (const FlowSpec &f : m_workspace.flows) {
         FlowSlot slot;
         slot.flow = std::make_unique<LiveFlow>(m_workspace, f);
+        // The accounting goes on from where the store has it (counters are totals since the
+        // store began, as Prometheus counters should be across restarts).
+        std::optional<SlaBreach> open;
+        for (const SlaBreach &b : m_store->slaBreaches(f.name, 0, std::numeric_limits<qint64>::max()))
+            if (!b.endedMs)
+                open = b;
+        slot.flow->ledger().resume(m_store->activityTotals(f.name), open);
         m_flows.push_back(std::move(slot));
     }
+    m_auditSeq = m_store->lastAuditSeq();
     startFeeds();
     for (FlowSlot &slot : m_flows)
         compare(slot, true);
@@ -488,6 +501,8 @@ void LiveEngine::flush()
     // in between replays the same changes, which yields the same statuses).
     if (!events.isEmpty())
         emit statusEvents(events);
+    for (FlowSlot &slot : m_flows)
+        slot.flow->ledger().drain(changes);
     // What a failed write left goes first: the records it covers are already in memory as
     // they are now, so a feed's replay would find nothing to change and never write them.
     StateChanges pending = std::exchange(m_unsaved, {});
@@ -577,6 +592,64 @@ void LiveEngine::storeLost(const QString &error)
         emit stateStoreChanged(false, m_storeError);
 }
 
+void LiveEngine::followResolutions()
+{
+    // A resolution (a person's, from any desk or the CLI, or a policy's) writes both sides
+    // without moving a polled updated_at column: the audit log names the records it wrote, so
+    // they are read again here rather than left as they were until a verification scan.
+    if (m_storeFailed)
+        return;
+    QList<AuditRow> rows;
+    try {
+        rows = m_store->auditRows(m_auditSeq + 1);
+    } catch (const SyncError &e) {
+        storeLost(e.message());
+        return;
+    }
+    for (const AuditRow &row : rows) {
+        m_auditSeq = row.seq;
+        const QJsonObject e = QJsonDocument::fromJson(row.entry).object();
+        if (e.value(u"type").toString() != u"outcome" || !e.value(u"after").isObject())
+            continue; // nothing was written
+        FlowSlot *slot = slotOf(e.value(u"flow").toString());
+        if (!slot || !m_ready.value(slot->flow->spec().name))
+            continue; // a flow not yet live is compared whole anyway
+        slot->queue.append({ChangeSide::Unknown,
+                            FlowSides::keyText(QJsonDocument(e.value(u"key").toArray()).toJson(QJsonDocument::Compact)),
+                            0});
+        if (!m_flushScheduled) {
+            m_flushScheduled = true;
+            QTimer::singleShot(0, this, &LiveEngine::flush);
+        }
+    }
+}
+
+void LiveEngine::refreshResolutionTotals(qint64 nowMs)
+{
+    // Resolutions are counted by whoever makes them (an operator's resolve, the console, a
+    // policy): the store is where they all meet.
+    if (m_storeFailed || nowMs < m_resolutionsReadMs + 5000)
+        return;
+    m_resolutionsReadMs = nowMs;
+    try {
+        for (const FlowSpec &f : m_workspace.flows) {
+            QHash<QString, qint64> totals;
+            const QHash<QString, qint64> all = m_store->activityTotals(f.name);
+            for (auto it = all.begin(); it != all.end(); ++it)
+                if (it.key().startsWith(u"resolutions."))
+                    totals.insert(it.key(), it.value());
+            m_resolutionTotals.insert(f.name, totals);
+        }
+    } catch (const SyncError &e) {
+        storeLost(e.message());
+    }
+}
+
+QHash<QString, qint64> LiveEngine::resolutionTotals(const QString &flow) const
+{
+    return m_resolutionTotals.value(flow);
+}
+
 void LiveEngine::tick()
 {
     const qint64 now = nowMs();
@@ -597,6 +670,8 @@ void LiveEngine::tick()
     }
     if (!events.isEmpty())
         emit statusEvents(events);
+    refreshResolutionTotals(now);
+    followResolutions();
     // What `syncdesk-cli status` reads: the desk as of now, written with the next batch (one
     // transaction; a busy or lost store then holds up nothing more than the batch itself).
     m_deskStatusDue = true;

@@ -77,6 +77,10 @@ public:
     // What keeps `flow` from working now (its systems, or the state store); empty when nothing.
     [[nodiscard]] QString flowErrorText(const QString &flow) const;
 
+    // A flow's resolutions so far, by whom and how they ended ("resolutions.policy.applied" →
+    // count), as the state store has them (read every few seconds).
+    [[nodiscard]] QHash<QString, qint64> resolutionTotals(const QString &flow) const;
+
     // A flow's full comparison: the first one, or a verification scan.
     struct Comparison
     {
@@ -153,6 +157,8 @@ private:
     // Holds a batch the store did not take, to be written with the next one.
     void keepUnsaved(StateChanges &&pending);
     void checkSchemas();
+    void refreshResolutionTotals(qint64 nowMs);
+    void followResolutions();
     [[nodiscard]] bool feedDown(const QString &system) const;
     void failFlow(FlowSlot &slot, const QString &error, const QString &downSystem = {});
     void failFlow(FlowSlot &slot, const SyncError &error) { failFlow(slot, error.message(), error.unavailable() ? error.system() : QString()); }
@@ -194,6 +200,9 @@ private:
     QSet<QString> m_snapshotDue;
     bool m_deskStatusDue = false; // the desk's status goes with the next flush // flows whose baselines are written as one snapshot at the next flush
     bool m_flushScheduled = false;
+    QHash<QString, QHash<QString, qint64>> m_resolutionTotals; // flow → resolutions.* → count
+    qint64 m_resolutionsReadMs = 0;
+    qint64 m_auditSeq = 0; // the last audit entry followResolutions() looked at
 };
 
 } // namespace syncdesk

@@ -38,7 +38,8 @@ QByteArray fieldsJson(const QList<std::optional<QByteArray>> &fields)
 } // namespace
 
 LiveFlow::LiveFlow(const Workspace &workspace, const FlowSpec &flow)
-    : m_flow(flow), m_sides(workspace, flow), m_lags(qint64(flow.slaSeconds) * 1000)
+    : m_flow(flow), m_sides(workspace, flow), m_lags(qint64(flow.slaSeconds) * 1000),
+      m_ledger(flow.name, qint64(flow.slaSeconds) * 1000)
 {
 }
 
@@ -305,13 +306,26 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             if (from > 0 && to > 0) {
                 lag = std::max<qint64>(0, to - from);
                 m_lags.recordArrival(nowMs, lag);
+                m_ledger.arrival(keyJson, lag, nowMs);
             }
+        }
+        // What moved in the compared fields, whoever reported it (a feed or a scan).
+        for (const bool side : {true, false}) {
+            const RowHash &before = side ? previous.source : previous.target;
+            const RowHash &after = side ? source : target;
+            if (before != after)
+                m_ledger.change(side, !before ? ChangeOp::Insert : !after ? ChangeOp::Delete : ChangeOp::Update,
+                                nowMs);
         }
         const qint64 age = status == RecordStatus::InSync
                                ? lag
                                : pendingAgeMs(t.state, nowMs, m_flow.direction);
         if (!tracked && !source && !target)
             continue; // never held, still on no side
+        if (status == RecordStatus::Conflict && previousStatus != RecordStatus::Conflict)
+            m_ledger.conflictDetected(nowMs);
+        if (status == RecordStatus::Late && previousStatus != RecordStatus::Late)
+            m_ledger.turnedLate(keyJson, age, nowMs);
         setStatus(keyJson, t, tracked ? std::optional(previousStatus) : std::nullopt, status, age,
                   nowMs, events);
         // Still pending, but now with the time it changed (a replay after a restart names the
@@ -339,6 +353,7 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             ++m_rowsSinceSnapshot;
         }
     }
+    m_ledger.lateRecords(m_counts[size_t(RecordStatus::Late)], nowMs);
 }
 
 void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
@@ -350,10 +365,14 @@ void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
         if (status == t.status)
             return;
-        setStatus(QByteArray(key.data(), qsizetype(key.size())), t, t.status, status,
-                  pendingAgeMs(t.state, nowMs, m_flow.direction), nowMs, events);
+        const QByteArray keyJson(key.data(), qsizetype(key.size()));
+        const qint64 age = pendingAgeMs(t.state, nowMs, m_flow.direction);
+        if (status == RecordStatus::Late)
+            m_ledger.turnedLate(keyJson, age, nowMs);
+        setStatus(keyJson, t, t.status, status, age, nowMs, events);
         r.status = t.status;
     });
+    m_ledger.lateRecords(m_counts[size_t(RecordStatus::Late)], nowMs);
 }
 
 QList<QByteArray> LiveFlow::keysWith(RecordStatus status) const

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "FlowLedger.h"
 #include "FlowPlan.h"
 #include "FlowSides.h"
 #include "LagStats.h"
@@ -108,6 +109,10 @@ public:
     [[nodiscard]] const RecordTable &records() const { return m_records; }
     [[nodiscard]] qint64 oldestPendingAgeMs(qint64 nowMs) const;
     [[nodiscard]] const LagStats &lags() const { return m_lags; }
+    // The flow's accounting: changes, conflicts, arrivals, SLA breaches (drained by the engine
+    // into each batch it writes).
+    [[nodiscard]] FlowLedger &ledger() { return m_ledger; }
+    [[nodiscard]] const FlowLedger &ledger() const { return m_ledger; }
     [[nodiscard]] std::optional<RecordStatus> status(const QByteArray &keyJson) const;
     [[nodiscard]] std::optional<RecordState> state(const QByteArray &keyJson) const;
 
@@ -135,6 +140,7 @@ private:
     RecordTable m_records; // keyed by the key's JSON, which is canonical
     std::array<qint64, 8> m_counts{};
     LagStats m_lags;
+    FlowLedger m_ledger;
     qint64 m_rowsSinceSnapshot = 0;
 };
 

@@ -31,6 +31,7 @@ struct RecordDetail
     RecordState state;
     RecordStatus status = RecordStatus::InSync;
     qint64 lagMs = 0;
+    qint64 divergedAtMs = 0; // when it fell out of sync (divergedAtMs()); 0: in sync or unknown
     QList<FieldDetail> fields;
 };
 

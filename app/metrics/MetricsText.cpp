@@ -103,6 +103,36 @@ QByteArray metricsText(const LiveEngine &engine, qint64 nowMs)
         for (const LiveFlow *flow : flows)
             f.sample("flow=" + label(flow->spec().name), QByteArray::number(flow->lags().totalBreaches()));
     }
+    {
+        Family f(out, "syncdesk_changes_total", "counter",
+                 "Records inserted, updated and deleted per flow and side (compared fields), "
+                 "since the state store began.");
+        for (const LiveFlow *flow : flows)
+            for (const bool source : {true, false})
+                for (const ChangeOp op : {ChangeOp::Insert, ChangeOp::Update, ChangeOp::Delete})
+                    f.sample("flow=" + label(flow->spec().name) + ",side=\"" + (source ? "source" : "target")
+                                 + "\",op=\"" + FlowLedger::changeCounter(source, op).section(u'.', 2).toUtf8() + '"',
+                             QByteArray::number(flow->ledger().total(FlowLedger::changeCounter(source, op))));
+    }
+    {
+        Family f(out, "syncdesk_conflicts_detected_total", "counter",
+                 "Records that became conflicts (both sides changed), since the state store began.");
+        for (const LiveFlow *flow : flows)
+            f.sample("flow=" + label(flow->spec().name),
+                     QByteArray::number(flow->ledger().total(QStringLiteral("conflicts_detected"))));
+    }
+    {
+        Family f(out, "syncdesk_resolutions_total", "counter",
+                 "Resolutions by operators and by policies, by outcome, since the state store began.");
+        for (const LiveFlow *flow : flows) {
+            const QHash<QString, qint64> totals = engine.resolutionTotals(flow->spec().name);
+            for (const char *by : {"operator", "policy"})
+                for (const char *outcome : {"applied", "refused", "failed"})
+                    f.sample("flow=" + label(flow->spec().name) + ",by=\"" + by + "\",outcome=\"" + outcome + '"',
+                             QByteArray::number(totals.value(QStringLiteral("resolutions.%1.%2")
+                                                                 .arg(QLatin1String(by), QLatin1String(outcome)))));
+        }
+    }
     const QList<SystemHealth> systems = engine.systems();
     {
         Family f(out, "syncdesk_feed_connected", "gauge",

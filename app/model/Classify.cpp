@@ -61,6 +61,21 @@ qint64 pendingAgeMs(const RecordState &r, qint64 nowMs, Direction direction)
     return since > 0 ? std::max<qint64>(0, nowMs - since) : 0;
 }
 
+qint64 divergedAtMs(const RecordState &r)
+{
+    if (r.source == r.target)
+        return 0;
+    if (!r.baseline)
+        return std::max(r.sourceChangedAtMs, r.targetChangedAtMs);
+    const Movement moved = movement(r);
+    qint64 at = 0;
+    for (const auto &[did, when] : {std::pair{moved.source, r.sourceChangedAtMs},
+                                    std::pair{moved.target, r.targetChangedAtMs}})
+        if (did && when > 0)
+            at = at == 0 ? when : std::min(at, when);
+    return at;
+}
+
 FieldChange classifyField(const FieldText &source, const FieldText &target,
                           const std::optional<FieldText> &baseline)
 {

@@ -17,6 +17,11 @@ namespace syncdesk {
 // How long the record has waited to arrive on the other side, in ms (0 when not pending/late).
 [[nodiscard]] qint64 pendingAgeMs(const RecordState &record, qint64 nowMs, Direction direction);
 
+// When the record stopped being in sync: the earliest known change of a side that moved away
+// from the baseline (without a baseline, the latest known change); 0 when in sync or unknown.
+// The records list and the resolve dialog both count "out of sync for" from it.
+[[nodiscard]] qint64 divergedAtMs(const RecordState &record);
+
 // One compared field against the baseline (the three-way view).
 enum class FieldChange { Unchanged, ChangedAtSource, ChangedAtTarget, ChangedOnBoth, Differs };
 

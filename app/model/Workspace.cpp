@@ -30,4 +30,30 @@ const FlowSpec *Workspace::flow(const QString &name) const
     return nullptr;
 }
 
+QString policyName(Policy policy)
+{
+    switch (policy) {
+    case Policy::Manual:
+        return QStringLiteral("manual");
+    case Policy::SourceWins:
+        return QStringLiteral("source-wins");
+    case Policy::TargetWins:
+        return QStringLiteral("target-wins");
+    case Policy::NewestWins:
+        return QStringLiteral("newest-wins");
+    case Policy::MergeFields:
+        return QStringLiteral("merge-fields");
+    }
+    return {};
+}
+
+std::optional<Policy> policyFromName(const QString &name)
+{
+    for (Policy p : {Policy::Manual, Policy::SourceWins, Policy::TargetWins, Policy::NewestWins,
+                     Policy::MergeFields})
+        if (policyName(p) == name)
+            return p;
+    return std::nullopt;
+}
+
 } // namespace syncdesk

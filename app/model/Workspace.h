@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include <QList>
 #include <QString>
 
@@ -46,7 +48,13 @@ struct FlowSide
 };
 
 enum class Direction { OneWay, TwoWay };
-enum class Policy { Manual, SourceWins, TargetWins };
+// How a flow's conflicts and drift are settled (DESIGN.md, Policies): by a person, or by one of
+// the automatic rules that the live engine applies through the audited resolution path.
+enum class Policy { Manual, SourceWins, TargetWins, NewestWins, MergeFields };
+
+// The Contract's spelling ("source-wins", …) and back; nullopt for an unknown name.
+[[nodiscard]] QString policyName(Policy policy);
+[[nodiscard]] std::optional<Policy> policyFromName(const QString &name);
 
 struct FlowSpec
 {
@@ -58,6 +66,9 @@ struct FlowSpec
     Direction direction = Direction::OneWay;
     int slaSeconds = 300;
     Policy policy = Policy::Manual;
+    // "policy_mode": "dry-run": the policy's decisions are shown (events, console) and counted,
+    // never carried out; the way to see what switching it on would do.
+    bool policyDryRun = false;
 
     [[nodiscard]] const FlowSide &side(bool sourceSide) const { return sourceSide ? source : target; }
 };

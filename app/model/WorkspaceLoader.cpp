@@ -319,7 +319,7 @@ FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const
     r.onlyKeys(o, at, {QStringLiteral("name"), QStringLiteral("source"), QStringLiteral("target"),
                        QStringLiteral("key"), QStringLiteral("fields"), QStringLiteral("direction"),
                        QStringLiteral("sla_seconds"), QStringLiteral("policy"),
-                       QStringLiteral("description")});
+                       QStringLiteral("policy_mode"), QStringLiteral("description")});
     FlowSpec f;
     f.name = r.string(o.value(u"name"), at + QStringLiteral(".name"));
     r.name(f.name, at + QStringLiteral(".name"), QStringLiteral("flow name"), false);
@@ -363,16 +363,22 @@ FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const
 
     const QString policy =
         r.optionalString(o, QStringLiteral("policy"), at, QStringLiteral("manual"));
-    if (policy == u"manual")
-        f.policy = Policy::Manual;
-    else if (policy == u"source-wins")
-        f.policy = Policy::SourceWins;
-    else if (policy == u"target-wins")
-        f.policy = Policy::TargetWins;
+    if (const std::optional<Policy> p = policyFromName(policy))
+        f.policy = *p;
     else
         r.fail(at + QStringLiteral(".policy"),
-               QStringLiteral("unknown policy '%1' (expected manual, source-wins or target-wins)")
+               QStringLiteral("unknown policy '%1' (expected manual, source-wins, target-wins, "
+                              "newest-wins or merge-fields)")
                    .arg(policy));
+    const QString mode =
+        r.optionalString(o, QStringLiteral("policy_mode"), at, QStringLiteral("active"));
+    if (mode != u"active" && mode != u"dry-run")
+        r.fail(at + QStringLiteral(".policy_mode"),
+               QStringLiteral("unknown policy mode '%1' (expected active or dry-run)").arg(mode));
+    if (mode == u"dry-run" && f.policy == Policy::Manual)
+        r.fail(at + QStringLiteral(".policy_mode"),
+               QStringLiteral("a dry run needs a policy other than manual to try"));
+    f.policyDryRun = mode == u"dry-run";
     return f;
 }
 

@@ -61,16 +61,17 @@ QByteArray WorkspaceWriter::toJson(const Workspace &ws, const QString &path)
             key.append(column(c));
         for (const ColumnPair &c : f.fields)
             fields.append(column(c));
-        flows.append(QJsonObject{
+        QJsonObject flow{
             {QStringLiteral("name"), f.name}, {QStringLiteral("source"), side(f.source)},
             {QStringLiteral("target"), side(f.target)}, {QStringLiteral("key"), key},
             {QStringLiteral("fields"), fields},
             {QStringLiteral("direction"), f.direction == Direction::TwoWay ? QStringLiteral("two-way")
                                                                            : QStringLiteral("one-way")},
             {QStringLiteral("sla_seconds"), f.slaSeconds},
-            {QStringLiteral("policy"), f.policy == Policy::SourceWins   ? QStringLiteral("source-wins")
-                                       : f.policy == Policy::TargetWins ? QStringLiteral("target-wins")
-                                                                        : QStringLiteral("manual")}});
+            {QStringLiteral("policy"), policyName(f.policy)}};
+        if (f.policyDryRun)
+            flow.insert(QStringLiteral("policy_mode"), QStringLiteral("dry-run"));
+        flows.append(flow);
     }
     QJsonObject root{{QStringLiteral("version"), 1}, {QStringLiteral("systems"), systems},
                      {QStringLiteral("flows"), flows}};

@@ -26,6 +26,9 @@ struct ResolveRequest
     KeyText key;
     // The whole record from one side (or the baseline both last agreed on) ...
     Pick take = Pick::Source;
+    // ... or, instead, each field from the side that changed it since both last agreed (the
+    // record read now decides which; refused where a field changed on both sides) ...
+    bool merge = false;
     // ... except these fields, each from the side named (source field names) ...
     QMap<QString, Pick> fieldPicks;
     // ... and these, set to a value the operator typed (nullopt: NULL).
@@ -59,7 +62,7 @@ struct ResolutionPlan
 {
     RecordDetail seen;
     KeyText key;
-    QString choice;  // take_source, take_target, take_baseline, per_field, undo
+    QString choice;  // take_source, take_target, take_baseline, per_field, merge, undo
     QString undoes;  // for an undo: the id of the resolution it reverts
     QJsonObject picks; // per_field: field → "source" | "target" | "baseline" | "custom"
     SidePlan source;

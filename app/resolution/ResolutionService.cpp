@@ -5,6 +5,7 @@
 #include "state/StateStore.h"
 
 #include <QDateTime>
+#include <QDebug>
 #include <QHash>
 #include <QHostInfo>
 #include <QJsonArray>
@@ -38,6 +39,51 @@ std::optional<Pick> pickFromName(const QString &name)
         if (pickName(p) == name)
             return p;
     return std::nullopt;
+}
+
+bool isPolicyOperator(const QString &operatorName)
+{
+    return operatorName.startsWith(u"policy:");
+}
+
+QJsonObject mergePicks(const RecordDetail &d)
+{
+    const QString key = QString::fromUtf8(d.keyJson);
+    if (!d.state.baseline)
+        throw SyncError(QStringLiteral("key %1: no baseline is known, so which side changed a field "
+                                       "cannot be told: pick the values yourself").arg(key));
+    if (!d.state.source || !d.state.target)
+        throw SyncError(QStringLiteral("key %1: the %2 has no row: a delete and a change cannot be "
+                                       "merged field by field")
+                            .arg(key, d.state.source ? QStringLiteral("target") : QStringLiteral("source")));
+    if (!*d.state.baseline)
+        throw SyncError(QStringLiteral("key %1: both sides created the record: nothing to merge "
+                                       "against").arg(key));
+    QJsonObject picks;
+    QStringList both;
+    for (const FieldDetail &f : d.fields) {
+        if (!f.baseline)
+            throw SyncError(QStringLiteral("key %1: the values both sides last agreed on are not "
+                                           "known, only their hash: pick the values yourself").arg(key));
+        switch (classifyField(f.source, f.target, f.baseline)) {
+        case FieldChange::ChangedAtSource:
+            picks.insert(f.name, QStringLiteral("source"));
+            break;
+        case FieldChange::ChangedAtTarget:
+            picks.insert(f.name, QStringLiteral("target"));
+            break;
+        case FieldChange::ChangedOnBoth:
+        case FieldChange::Differs:
+            both << f.name;
+            break;
+        case FieldChange::Unchanged:
+            break;
+        }
+    }
+    if (!both.isEmpty())
+        throw SyncError(QStringLiteral("key %1: %2 changed on both sides: a person must choose")
+                            .arg(key, both.join(QStringLiteral(", "))));
+    return picks;
 }
 
 QString osUser()
@@ -214,7 +260,17 @@ ResolutionPlan ResolutionService::plan(const ResolveRequest &request)
     };
 
     Row result = rowFrom(request.take);
-    if (request.fieldPicks.isEmpty() && request.customValues.isEmpty()) {
+    if (request.merge) {
+        if (!request.fieldPicks.isEmpty() || !request.customValues.isEmpty())
+            throw SyncError(QStringLiteral("a merge picks every field itself: no field picks or "
+                                           "values can go with it"));
+        p.choice = QStringLiteral("merge");
+        p.picks = mergePicks(seen);
+        result = rowOf(seen, true);
+        for (auto it = p.picks.begin(); it != p.picks.end(); ++it)
+            if (it.value().toString() == u"target")
+                (*result)[fieldIndex(it.key())] = rowOf(seen, false)->value(fieldIndex(it.key()));
+    } else if (request.fieldPicks.isEmpty() && request.customValues.isEmpty()) {
         p.choice = QStringLiteral("take_") + pickName(request.take);
     } else {
         p.choice = QStringLiteral("per_field");
@@ -249,8 +305,9 @@ ResolutionPlan ResolutionService::plan(const ResolveRequest &request)
     p.source = sidePlan(f, p, true, request.expectSource.value_or(seen.state.source), result);
     p.target = sidePlan(f, p, false, request.expectTarget.value_or(seen.state.target), result);
     const QList<Pick> picks = request.fieldPicks.values();
-    p.source.contributes = request.take == Pick::Source || picks.contains(Pick::Source);
-    p.target.contributes = request.take == Pick::Target || picks.contains(Pick::Target);
+    // A merge rests on both sides as read: each must still be exactly that.
+    p.source.contributes = request.merge || request.take == Pick::Source || picks.contains(Pick::Source);
+    p.target.contributes = request.merge || request.take == Pick::Target || picks.contains(Pick::Target);
     return p;
 }
 
@@ -497,6 +554,19 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
     if (!result.error.isEmpty())
         entry.insert(QStringLiteral("error"), result.error);
     result.outcomeSeq = m_store.appendAudit(entry).seq;
+    // The sync's accounting (syncdesk_resolutions_total): counted where every resolution passes.
+    try {
+        StateChanges counted;
+        counted.counts.append({seen.flow, hourStartOf(QDateTime::currentMSecsSinceEpoch()),
+                               QStringLiteral("resolutions.%1.%2")
+                                   .arg(isPolicyOperator(operatorName) ? QLatin1String("policy")
+                                                                       : QLatin1String("operator"),
+                                        QLatin1String(outcome)),
+                               1});
+        m_store.apply(counted);
+    } catch (const SyncError &e) {
+        qWarning().noquote() << "resolution counted in the audit log but not in the activity:" << e.message();
+    }
     return result;
 }
 

@@ -3,6 +3,7 @@
 #include "ResolutionPlan.h"
 #include "model/Workspace.h"
 
+#include <QJsonObject>
 #include <QString>
 
 #include <map>
@@ -66,6 +67,14 @@ private:
     StateStore &m_store;
     std::map<QString, std::unique_ptr<FlowSides>> m_flows; // opened once per service
 };
+
+// Whether a resolution's operator is a conflict policy ("policy:source-wins") rather than a person.
+[[nodiscard]] bool isPolicyOperator(const QString &operatorName);
+
+// "Each field from the side that changed it": field → "source" | "target" for the fields that
+// changed since both last agreed (unchanged ones are absent). Throws SyncError naming why the
+// record cannot be merged: a field changed on both sides, a delete, no known baseline values.
+[[nodiscard]] QJsonObject mergePicks(const RecordDetail &detail);
 
 // The operating-system account running this process (not what the environment claims).
 [[nodiscard]] QString osUser();

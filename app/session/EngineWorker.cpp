@@ -1,6 +1,7 @@
 #include "EngineWorker.h"
 
 #include "model/Classify.h"
+#include "policy/PolicyRunner.h"
 #include "model/SyncError.h"
 
 #include <QDateTime>
@@ -10,11 +11,16 @@ namespace syncdesk {
 
 EngineWorker::EngineWorker(Workspace workspace) : m_workspace(std::move(workspace)) {}
 
-EngineWorker::~EngineWorker() = default;
+EngineWorker::~EngineWorker()
+{
+    m_policies.reset();
+}
 
 void EngineWorker::start()
 {
     m_engine = std::make_unique<LiveEngine>(m_workspace, LiveEngine::Options{});
+    // The console runs the live engine, so it applies the flows' policies (DESIGN.md).
+    m_policies = std::make_unique<PolicyRunner>(*m_engine);
     connect(m_engine.get(), &LiveEngine::statusEvents, this, &EngineWorker::statusEvents);
     connect(m_engine.get(), &LiveEngine::flowReady, this, [this](const QString &flow) {
         m_errors.remove(flow);
@@ -26,6 +32,7 @@ void EngineWorker::start()
     try {
         m_engine->start();
     } catch (const SyncError &e) {
+        m_policies.reset();
         m_engine.reset();
         emit startFailed(e.message());
         return;
@@ -68,9 +75,7 @@ void EngineWorker::sendRecords(const QString &flow)
             if (r.status == RecordStatus::InSync)
                 return; // the records view lists what is out of sync
             const RecordState state = r.state();
-            const qint64 age = pendingAgeMs(state, now, f->spec().direction);
-            out.rows.append({QByteArray(key.data(), qsizetype(key.size())), r.status,
-                             age > 0 ? now - age : std::max(state.sourceChangedAtMs, state.targetChangedAtMs)});
+            out.rows.append({QByteArray(key.data(), qsizetype(key.size())), r.status, divergedAtMs(state)});
         });
         emit flowRecords(out);
     }
@@ -80,6 +85,7 @@ void EngineWorker::publish()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QList<FlowSnapshot> flows;
+    const QHash<QString, PolicyRunner::FlowState> policies = m_policies->states();
     for (const LiveFlow *f : m_engine->flows()) {
         FlowSnapshot s;
         s.name = f->spec().name;
@@ -93,6 +99,19 @@ void EngineWorker::publish()
         s.oldestPendingMs = f->oldestPendingAgeMs(now);
         s.lag5m = f->lags().summary(now, 5 * 60 * 1000);
         s.comparison = m_engine->comparison(s.name);
+        s.policy = f->spec().policy;
+        s.policyDryRun = f->spec().policyDryRun;
+        if (const auto p = policies.constFind(s.name); p != policies.cend()) {
+            s.policyHalted = p->halted;
+            s.policyHaltReason = p->haltReason;
+            auto count = [&](PolicyResult::Outcome o) {
+                const auto it = p->outcomes.find(o);
+                return it == p->outcomes.end() ? qint64(0) : it->second;
+            };
+            s.policyApplied = count(PolicyResult::Outcome::Applied);
+            s.policyWould = count(PolicyResult::Outcome::WouldApply);
+            s.policyLeft = count(PolicyResult::Outcome::Manual);
+        }
         flows << s;
     }
     emit snapshot(flows, m_engine->systems());

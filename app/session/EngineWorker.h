@@ -11,6 +11,8 @@ class QTimer;
 
 namespace syncdesk {
 
+class PolicyRunner;
+
 // Owns the LiveEngine on the engine thread and turns its state into the snapshots the console
 // shows. Created and deleted on that thread.
 class EngineWorker : public QObject
@@ -37,6 +39,7 @@ private:
 
     Workspace m_workspace;
     std::unique_ptr<LiveEngine> m_engine;
+    std::unique_ptr<PolicyRunner> m_policies; // destroyed before the engine it listens to
     QTimer *m_timer = nullptr;
     QHash<QString, QString> m_errors;
 };

@@ -27,6 +27,14 @@ struct FlowSnapshot
     LagStats::Summary lag5m;
     qint64 eventsApplied = 0;
     LiveEngine::Comparison comparison; // a first comparison or verification scan, if running
+    // The flow's conflict policy and how it stands (PolicyRunner).
+    Policy policy = Policy::Manual;
+    bool policyDryRun = false;
+    bool policyHalted = false;
+    QString policyHaltReason;
+    qint64 policyApplied = 0;  // this run
+    qint64 policyWould = 0;    // a dry run's decisions
+    qint64 policyLeft = 0;     // left to a person (a field changed on both sides, …)
 
     [[nodiscard]] qint64 outOfSync() const;
     // Past its SLA: a pending record older than the window, or arrivals that took longer.

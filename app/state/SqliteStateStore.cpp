@@ -9,6 +9,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QThread>
 
 #include <sqlite3.h>
 
@@ -44,7 +45,18 @@ SqliteStateStore::SqliteStateStore(const QString &path) : m_path(path)
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!db.open())
         throw SyncError(QStringLiteral("state store %1: %2").arg(path, db.lastError().text()));
-    exec(QStringLiteral("PRAGMA journal_mode=WAL"), {});
+    // Switching a new file to WAL takes an exclusive lock that the busy timeout does not wait
+    // for: a watch's engine and its policy worker opening a new store together would collide.
+    for (int attempt = 0;; ++attempt) {
+        try {
+            exec(QStringLiteral("PRAGMA journal_mode=WAL"), {});
+            break;
+        } catch (const SyncError &) {
+            if (attempt >= 50)
+                throw;
+            QThread::msleep(100);
+        }
+    }
     exec(QStringLiteral("PRAGMA synchronous=NORMAL"), {});
     migrate();
 }

@@ -102,6 +102,12 @@ void StateChanges::append(StateChanges &&later)
     }
     if (later.deskStatus)
         deskStatus = std::move(later.deskStatus);
+    counts.append(std::move(later.counts));
+    peaks.append(std::move(later.peaks));
+    for (SlaBreach &b : later.breaches) {
+        breaches.removeIf([&b](const SlaBreach &e) { return e.flow == b.flow && e.startedMs == b.startedMs; });
+        breaches.append(std::move(b));
+    }
     // A later snapshot holds everything the earlier one did; upserts still follow it.
     for (StoredSnapshot &s : later.snapshots) {
         snapshots.removeIf([&s](const StoredSnapshot &e) { return e.flow == s.flow; });
@@ -186,6 +192,26 @@ void StateStore::apply(const StateChanges &changes)
         }
         if (changes.deskStatus)
             writeDeskStatus(changes.deskStatus->second, changes.deskStatus->first);
+        for (const ActivityCount &c : changes.counts)
+            exec(QStringLiteral("INSERT INTO activity_counts (flow, hour_start, name, value) "
+                                "VALUES (?, ?, ?, ?) ON CONFLICT (flow, hour_start, name) DO UPDATE "
+                                "SET value = activity_counts.value + excluded.value"),
+                 {c.flow, c.hourStartMs, c.name, c.value});
+        for (const ActivityPeak &p : changes.peaks)
+            exec(QStringLiteral("INSERT INTO activity_peaks (flow, hour_start, name, value, record_key) "
+                                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (flow, hour_start, name) DO UPDATE "
+                                "SET value = excluded.value, record_key = excluded.record_key "
+                                "WHERE excluded.value > activity_peaks.value"),
+                 {p.flow, p.hourStartMs, p.name, p.value, QString::fromUtf8(p.keyJson)});
+        for (const SlaBreach &b : changes.breaches)
+            exec(QStringLiteral("INSERT INTO sla_breaches (flow, started_at, ended_at, worst_key, "
+                                "worst_lag_ms, records) VALUES (?, ?, ?, ?, ?, ?) "
+                                "ON CONFLICT (flow, started_at) DO UPDATE SET ended_at = excluded.ended_at, "
+                                "worst_key = excluded.worst_key, worst_lag_ms = excluded.worst_lag_ms, "
+                                "records = excluded.records"),
+                 {b.flow, b.startedMs,
+                  b.endedMs ? QVariant(*b.endedMs) : QVariant(QMetaType(QMetaType::LongLong)),
+                  QString::fromUtf8(b.worstKey), b.worstLagMs, b.records});
         for (const auto &[feed, position] : changes.feedPositions) {
             const QStringList parts = feed.split(u'/');
             exec(QStringLiteral("INSERT INTO feed_positions (system, feed, position, updated_at) "
@@ -323,6 +349,12 @@ AuditRow StateStore::appendAudit(const QJsonObject &entry)
     return row;
 }
 
+qint64 StateStore::lastAuditSeq()
+{
+    const auto rows = query(QStringLiteral("SELECT max(seq) FROM audit_log"));
+    return rows.isEmpty() ? 0 : rows.first().value(0).toLongLong();
+}
+
 QList<AuditRow> StateStore::auditRows(qint64 fromSeq)
 {
     QList<AuditRow> out;
@@ -350,6 +382,97 @@ void StateStore::forEachAuditRow(const std::function<bool(const AuditRow &)> &f)
                    return f({r.value(0).toLongLong(), r.value(1).toString().toUtf8(),
                              r.value(2).toString().toUtf8(), r.value(3).toString().toUtf8()});
                });
+}
+
+namespace {
+
+// "Every flow" binds as '' (a null QString would bind as NULL, which `? = ''` never matches).
+QString anyFlow(const QString &flow)
+{
+    return flow.isEmpty() ? QStringLiteral("") : flow;
+}
+
+} // namespace
+
+QList<ActivityCount> StateStore::activityCounts(const QString &flowName, qint64 fromMs, qint64 toMs)
+{
+    const QString flow = anyFlow(flowName);
+    QList<ActivityCount> out;
+    for (const QVariantList &r :
+         query(QStringLiteral("SELECT flow, hour_start, name, value FROM activity_counts WHERE "
+                              "(? = '' OR flow = ?) AND hour_start >= ? AND hour_start < ? "
+                              "ORDER BY flow, hour_start, name"),
+               {flow, flow, fromMs, toMs}))
+        out.append({r.value(0).toString(), r.value(1).toLongLong(), r.value(2).toString(),
+                    r.value(3).toLongLong()});
+    return out;
+}
+
+QList<ActivityPeak> StateStore::activityPeaks(const QString &flowName, qint64 fromMs, qint64 toMs)
+{
+    const QString flow = anyFlow(flowName);
+    QList<ActivityPeak> out;
+    for (const QVariantList &r :
+         query(QStringLiteral("SELECT flow, hour_start, name, value, record_key FROM activity_peaks "
+                              "WHERE (? = '' OR flow = ?) AND hour_start >= ? AND hour_start < ? "
+                              "ORDER BY flow, hour_start, name"),
+               {flow, flow, fromMs, toMs}))
+        out.append({r.value(0).toString(), r.value(1).toLongLong(), r.value(2).toString(),
+                    r.value(3).toLongLong(), r.value(4).toString().toUtf8()});
+    return out;
+}
+
+QHash<QString, qint64> StateStore::activityTotals(const QString &flow)
+{
+    QHash<QString, qint64> out;
+    for (const QVariantList &r : query(QStringLiteral("SELECT name, sum(value) FROM activity_counts "
+                                                      "WHERE flow = ? GROUP BY name"),
+                                       {flow}))
+        out.insert(r.value(0).toString(), r.value(1).toLongLong());
+    return out;
+}
+
+QList<SlaBreach> StateStore::slaBreaches(const QString &flowName, qint64 fromMs, qint64 toMs)
+{
+    const QString flow = anyFlow(flowName);
+    QList<SlaBreach> out;
+    for (const QVariantList &r :
+         query(QStringLiteral("SELECT flow, started_at, ended_at, worst_key, worst_lag_ms, records "
+                              "FROM sla_breaches WHERE (? = '' OR flow = ?) AND started_at < ? "
+                              "AND (ended_at IS NULL OR ended_at >= ?) ORDER BY started_at, flow"),
+               {flow, flow, toMs, fromMs})) {
+        SlaBreach b;
+        b.flow = r.value(0).toString();
+        b.startedMs = r.value(1).toLongLong();
+        if (!r.value(2).isNull())
+            b.endedMs = r.value(2).toLongLong();
+        b.worstKey = r.value(3).toString().toUtf8();
+        b.worstLagMs = r.value(4).toLongLong();
+        b.records = r.value(5).toLongLong();
+        out.append(b);
+    }
+    return out;
+}
+
+std::optional<PolicyState> StateStore::policyState(const QString &flow)
+{
+    const auto rows = query(QStringLiteral("SELECT halted, reason, changed_at, changed_by FROM "
+                                           "policy_state WHERE flow = ?"),
+                            {flow});
+    if (rows.isEmpty())
+        return std::nullopt;
+    const QVariantList &r = rows.first();
+    return PolicyState{flow, r.value(0).toLongLong() != 0, r.value(1).toString(),
+                       r.value(2).toLongLong(), r.value(3).toString()};
+}
+
+void StateStore::setPolicyState(const PolicyState &s)
+{
+    exec(QStringLiteral("INSERT INTO policy_state (flow, halted, reason, changed_at, changed_by) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (flow) DO UPDATE SET "
+                        "halted = excluded.halted, reason = excluded.reason, "
+                        "changed_at = excluded.changed_at, changed_by = excluded.changed_by"),
+         {s.flow, s.halted ? 1 : 0, s.reason, s.changedAtMs, s.changedBy});
 }
 
 void StateStore::writeDeskStatus(const QByteArray &json, qint64 atMs)

@@ -3,6 +3,7 @@
 #include "model/RecordState.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QJsonObject>
@@ -39,6 +40,54 @@ struct StoredSnapshot
     QList<std::pair<qint64, QByteArray>> parts; // (records, text) per part
 };
 
+// The sync's own numbers (resources/sql/state/005_activity.sql): a counter of one flow in one
+// hour, added to what is stored ...
+struct ActivityCount
+{
+    QString flow;
+    qint64 hourStartMs = 0; // a multiple of an hour, ms since the epoch
+    QString name;           // changes.source.insert, conflicts_detected, lag_bucket.17, …
+    qint64 value = 0;
+};
+
+// ... and a maximum of one flow in one hour, with the record that set it.
+struct ActivityPeak
+{
+    QString flow;
+    qint64 hourStartMs = 0;
+    QString name; // max_lag_ms
+    qint64 value = 0;
+    QByteArray keyJson;
+};
+
+// A period in which a flow had at least one record past its SLA.
+struct SlaBreach
+{
+    QString flow;
+    qint64 startedMs = 0;
+    std::optional<qint64> endedMs; // nullopt: still open
+    QByteArray worstKey;           // the record that waited longest in it
+    qint64 worstLagMs = 0;
+    qint64 records = 0; // records that were late in it
+};
+
+// A flow's conflict policy as its guard left it.
+struct PolicyState
+{
+    QString flow;
+    bool halted = false;
+    QString reason;
+    qint64 changedAtMs = 0;
+    QString changedBy;
+};
+
+// The hour an instant falls in, as activity rows are keyed.
+[[nodiscard]] inline qint64 hourStartOf(qint64 ms)
+{
+    constexpr qint64 hour = 3600 * 1000;
+    return ms - ((ms % hour) + hour) % hour;
+}
+
 // Everything one processed batch of changes persists, written in one transaction so that a feed
 // position is never saved ahead of the baselines it covers.
 struct StateChanges
@@ -50,10 +99,16 @@ struct StateChanges
     QList<StoredSnapshot> snapshots;
     // The desk as of this batch (DeskStatus JSON, and when), for `syncdesk-cli status`.
     std::optional<std::pair<qint64, QByteArray>> deskStatus;
+    // The activity of this batch: counts are added to the stored ones, peaks kept when higher,
+    // breaches written whole (keyed by flow and start).
+    QList<ActivityCount> counts;
+    QList<ActivityPeak> peaks;
+    QList<SlaBreach> breaches;
     [[nodiscard]] bool isEmpty() const
     {
         return upserts.isEmpty() && removals.isEmpty() && feedPositions.isEmpty()
-               && snapshots.isEmpty() && !deskStatus;
+               && snapshots.isEmpty() && !deskStatus && counts.isEmpty() && peaks.isEmpty()
+               && breaches.isEmpty();
     }
     // Adds a later batch, as if both were applied in turn: a record's last word wins (a later
     // removal drops an earlier upsert and the other way round), and so does a feed's position.
@@ -107,9 +162,22 @@ public:
     [[nodiscard]] std::optional<std::pair<qint64, QByteArray>> deskStatus();
     [[nodiscard]] int schemaVersion();
 
+    // Activity rows of `flow` (empty: every flow) whose hour starts in [fromMs, toMs), ordered
+    // by flow and hour.
+    [[nodiscard]] QList<ActivityCount> activityCounts(const QString &flow, qint64 fromMs, qint64 toMs);
+    [[nodiscard]] QList<ActivityPeak> activityPeaks(const QString &flow, qint64 fromMs, qint64 toMs);
+    // Every counter of `flow` summed over all hours: name → total.
+    [[nodiscard]] QHash<QString, qint64> activityTotals(const QString &flow);
+    // Breaches of `flow` (empty: every flow) that overlap [fromMs, toMs), by start.
+    [[nodiscard]] QList<SlaBreach> slaBreaches(const QString &flow, qint64 fromMs, qint64 toMs);
+    [[nodiscard]] std::optional<PolicyState> policyState(const QString &flow);
+    void setPolicyState(const PolicyState &state);
+
     // Appends one entry (an object; written as canonical JSON) to the audit log's hash chain,
     // in its own transaction. Returns the stored row.
     AuditRow appendAudit(const QJsonObject &entry);
+    // The last entry's sequence number (0 for an empty log).
+    [[nodiscard]] qint64 lastAuditSeq();
     // The log in sequence order, from `fromSeq` on.
     [[nodiscard]] QList<AuditRow> auditRows(qint64 fromSeq = 1);
     // The same, one row at a time, without holding the log in memory; stops when `f` says no.

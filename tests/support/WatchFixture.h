@@ -82,6 +82,19 @@ public:
                 return false;
         }
     }
+    // Whether any stdout line so far (looked at or not) matches: for QTRY_VERIFY, when the
+    // order of lines from different sources is not fixed.
+    bool saw(const std::function<bool(const QJsonObject &)> &match)
+    {
+        read();
+        return std::any_of(m_events.cbegin(), m_events.cend(), match);
+    }
+    bool sawStatus(const QString &key, const QString &status)
+    {
+        return saw([&](const QJsonObject &o) {
+            return o.value(u"key").toArray() == QJsonArray{key} && o.value(u"status").toString() == status;
+        });
+    }
     bool waitReady(int timeoutMs = 30000)
     {
         return waitFor([](const QJsonObject &o) { return o.value(u"event").toString() == u"ready"; },
@@ -269,6 +282,9 @@ struct DevicesFixture
     int slaSeconds = 300;
     QString serverConninfo;     // another server than the suite's (dbname=postgres)
     QString state;              // the workspace's "state", when not the default
+    QString policy = QStringLiteral("manual");
+    bool policyDryRun = false;
+    int extraRecords = 0;       // K21… on both sides, beyond the twenty
 
     // Writes everything into `dir`; returns the workspace's path, or empty with `error` set.
     QString create(const QDir &dir, QString *srcDb, QString *dstDb, QString *error) const
@@ -276,7 +292,7 @@ struct DevicesFixture
         const QString ddl = QStringLiteral(
             "CREATE TABLE devices (sku text PRIMARY KEY, model text, qty integer, updated_at text)");
         QString rows = QStringLiteral("INSERT INTO devices VALUES ");
-        for (int i = 1; i <= 20; ++i)
+        for (int i = 1; i <= 20 + extraRecords; ++i)
             rows += QStringLiteral("%1('K%2', 'M%2', %2, '2026-01-01T00:00:00Z')")
                         .arg(i > 1 ? QStringLiteral(", ") : QString()).arg(i);
         QByteArray systems;
@@ -316,9 +332,11 @@ struct DevicesFixture
               "source": {"system": "src", "table": "devices"%3},
               "target": {"system": "dst", "table": "devices"%3},
               "key": ["sku"], "fields": ["model", "qty"],
-              "direction": "%4", "sla_seconds": %5}]})")
+              "direction": "%4", "sla_seconds": %5, "policy": "%6"%7}]})")
                                     .arg(stateKey, QString::fromUtf8(systems), updatedAt, direction)
                                     .arg(slaSeconds)
+                                    .arg(policy, policyDryRun ? QStringLiteral(", \"policy_mode\": \"dry-run\"")
+                                                              : QString())
                                     .toUtf8();
         return writeFile(dir, QStringLiteral("%1%2.json").arg(prefix).arg(number), json);
     }

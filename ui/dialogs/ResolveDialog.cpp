@@ -4,8 +4,10 @@
 #include "engine/FlowSides.h"
 #include "resolution/PlanText.h"
 
+#include <QAbstractButton>
 #include <QButtonGroup>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDialogButtonBox>
 #include <QFontDatabase>
 #include <QGroupBox>
@@ -24,7 +26,7 @@ namespace syncdesk::ui {
 namespace {
 
 enum FieldColumn { NameCol, SourceCol, BaselineCol, TargetCol, ChangeCol, UseCol, CustomCol, FieldColumns };
-enum Choice { TakeSource, TakeTarget, TakeBaseline, PerField };
+enum Choice { TakeSource, TakeTarget, TakeBaseline, PerField, Merge };
 
 } // namespace
 
@@ -200,9 +202,14 @@ void ResolveDialog::applyPlan()
 
 void ResolveDialog::showRecord(const RecordDetail &d)
 {
+    // Counted from when it diverged, as the records list counts it (not the lag of a pending
+    // change, which a conflict does not have).
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_title->setText(tr("<b>%1</b> in flow <b>%2</b>: %3, out of sync for %4")
                          .arg(QString::fromUtf8(d.keyJson).toHtmlEscaped(), d.flow.toHtmlEscaped(),
-                              StatusStyle::text(d.status), durationText(d.lagMs)));
+                              StatusStyle::text(d.status),
+                              d.divergedAtMs > 0 ? durationText(std::max<qint64>(0, now - d.divergedAtMs))
+                                                 : tr("an unknown time")));
     const bool keepPicks = m_fields->rowCount() == d.fields.size();
     m_fields->setRowCount(int(d.fields.size()));
     for (int row = 0; row < int(d.fields.size()); ++row) {

@@ -4,6 +4,7 @@
 #include "model/SyncError.h"
 #include "model/WorkspaceWriter.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -58,7 +59,9 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
       m_flowName(new QLineEdit(this)), m_srcSystem(new QComboBox(this)), m_dstSystem(new QComboBox(this)),
       m_srcTable(new QComboBox(this)), m_dstTable(new QComboBox(this)), m_keys(new QListWidget(this)),
       m_fields(new QListWidget(this)), m_sla(new QSpinBox(this)), m_direction(new QComboBox(this)),
-      m_policy(new QComboBox(this)), m_message(new QLabel(this))
+      m_policy(new QComboBox(this)),
+      m_policyDryRun(new QCheckBox(tr("Dry run: show what the policy would do, write nothing"), this)),
+      m_message(new QLabel(this))
 {
     setWindowTitle(tr("Workspace — %1").arg(m_path));
     m_ws.filePath = QFileInfo(m_path).absoluteFilePath();
@@ -86,7 +89,10 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     m_sla->setRange(1, 7 * 24 * 3600);
     m_sla->setSuffix(tr(" s"));
     m_direction->addItems({QStringLiteral("one-way"), QStringLiteral("two-way")});
-    m_policy->addItems({QStringLiteral("manual"), QStringLiteral("source-wins"), QStringLiteral("target-wins")});
+    // In the enum's order: the index is the policy.
+    for (Policy p : {Policy::Manual, Policy::SourceWins, Policy::TargetWins, Policy::NewestWins,
+                     Policy::MergeFields})
+        m_policy->addItem(policyName(p));
     m_srcTable->setEditable(true);
     m_dstTable->setEditable(true);
 
@@ -119,6 +125,7 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     ff->addRow(tr("S&LA:"), m_sla);
     ff->addRow(tr("&Direction:"), m_direction);
     ff->addRow(tr("&Policy:"), m_policy);
+    ff->addRow(QString(), m_policyDryRun);
 
     m_forms->addWidget(new QLabel(tr("Select or add a system or a flow."), this));
     m_forms->addWidget(systemForm);
@@ -209,6 +216,13 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     for (QListWidget *l : {m_keys, m_fields})
         connect(l, &QListWidget::itemChanged, this, &WorkspaceEditor::storeFlow);
     connect(m_sla, &QSpinBox::valueChanged, this, &WorkspaceEditor::storeFlow);
+    connect(m_policyDryRun, &QCheckBox::toggled, this, &WorkspaceEditor::storeFlow);
+    // A dry run of "manual" would try nothing: the loader refuses it, so the box does too.
+    connect(m_policy, &QComboBox::currentIndexChanged, this, [this](int index) {
+        m_policyDryRun->setEnabled(index != int(Policy::Manual));
+        if (index == int(Policy::Manual))
+            m_policyDryRun->setChecked(false);
+    });
 
     connect(&m_tablesWatcher, &QFutureWatcherBase::finished, this, [this] {
         const auto r = m_tablesWatcher.result();
@@ -297,6 +311,8 @@ void WorkspaceEditor::showFlow(int row)
     m_sla->setValue(f.slaSeconds);
     m_direction->setCurrentIndex(f.direction == Direction::TwoWay ? 1 : 0);
     m_policy->setCurrentIndex(int(f.policy));
+    m_policyDryRun->setChecked(f.policyDryRun);
+    m_policyDryRun->setEnabled(f.policy != Policy::Manual);
     m_loading = false;
     m_forms->setCurrentIndex(2);
     loadColumns();
@@ -350,6 +366,7 @@ void WorkspaceEditor::storeFlow()
     f.slaSeconds = m_sla->value();
     f.direction = m_direction->currentIndex() == 1 ? Direction::TwoWay : Direction::OneWay;
     f.policy = Policy(m_policy->currentIndex());
+    f.policyDryRun = f.policy != Policy::Manual && m_policyDryRun->isChecked();
     if (m_flows->item(m_flow))
         m_flows->item(m_flow)->setText(f.name);
 }

@@ -6,6 +6,7 @@
 #include <QDialog>
 #include <QFutureWatcher>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -66,6 +67,7 @@ private:
     QListWidget *m_fields;
     QSpinBox *m_sla;
     QComboBox *m_direction, *m_policy;
+    QCheckBox *m_policyDryRun;
     QLabel *m_message;
     QFutureWatcher<Fallible<QList<TableRef>>> m_tablesWatcher;
     QFutureWatcher<Fallible<QStringList>> m_columnsWatcher;

@@ -38,6 +38,7 @@ QVariant FlowsModel::data(const QModelIndex &index, int role) const
         case OldestColumn: return f.oldestPendingMs > 0 ? durationText(f.oldestPendingMs) : QStringLiteral("—");
         case LagColumn: return f.lag5m.count > 0 ? durationText(f.lag5m.p95) : QStringLiteral("—");
         case SlaColumn: return durationText(f.slaMs);
+        case PolicyColumn: return policyText(f);
         case StateColumn:
             if (f.comparison.stopped)
                 return tr("stopped");
@@ -62,6 +63,19 @@ QVariant FlowsModel::data(const QModelIndex &index, int role) const
     if (role == Qt::ForegroundRole && f.breached()
         && (index.column() == NameColumn || index.column() == OldestColumn || index.column() == LagColumn))
         return StatusStyle::colour(RecordStatus::Late);
+    if (index.column() == PolicyColumn && f.policyHalted) {
+        if (role == Qt::ForegroundRole)
+            return StatusStyle::colour(RecordStatus::Conflict);
+        if (role == Qt::ToolTipRole)
+            return tr("%1\nResume it with: syncdesk-cli policy resume --workspace … --flow %2")
+                .arg(f.policyHaltReason, f.name);
+    }
+    if (role == Qt::ToolTipRole && index.column() == PolicyColumn && f.policy != Policy::Manual)
+        return f.policyDryRun
+                   ? tr("Dry run: the policy's decisions are shown (watch --events) and counted, "
+                        "nothing is written; %1 so far").arg(f.policyWould)
+                   : tr("Applied automatically through the audited resolution path: %1 this run; "
+                        "%2 left to a person").arg(f.policyApplied).arg(f.policyLeft);
     if (role == Qt::ToolTipRole) {
         if (f.comparison.stopped)
             return tr("%1 → %2: %3; Flow ▸ Compare now starts it again").arg(f.source, f.target, f.error);
@@ -85,7 +99,7 @@ QVariant FlowsModel::headerData(int section, Qt::Orientation orientation, int ro
         return QAbstractTableModel::headerData(section, orientation, role);
     static const char *const names[] = {"Flow", "Out of sync", "Pending", "Late", "Conflicts",
                                         "Drift", "Missing/different", "Oldest pending",
-                                        "p95 lag (5 min)", "SLA", "State"};
+                                        "p95 lag (5 min)", "SLA", "Policy", "State"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 
@@ -103,6 +117,18 @@ void FlowsModel::setSnapshot(const QList<FlowSnapshot> &flows)
     m_flows = flows;
     if (!m_flows.isEmpty())
         emit dataChanged(index(0, 0), index(int(m_flows.size()) - 1, ColumnCount - 1));
+}
+
+QString policyText(const FlowSnapshot &f)
+{
+    const QString name = policyName(f.policy);
+    if (f.policy == Policy::Manual)
+        return name;
+    if (f.policyHalted)
+        return FlowsModel::tr("%1: halted").arg(name);
+    if (f.policyDryRun)
+        return FlowsModel::tr("%1: dry run, %2 would be resolved").arg(name).arg(f.policyWould);
+    return FlowsModel::tr("%1: %2 resolved").arg(name).arg(f.policyApplied);
 }
 
 QString comparisonText(const LiveEngine::Comparison &c)

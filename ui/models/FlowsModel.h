@@ -8,6 +8,8 @@ namespace syncdesk::ui {
 
 // "first comparison 45% (450,000 of ~1,000,000 records)": a running comparison in words.
 [[nodiscard]] QString comparisonText(const LiveEngine::Comparison &c);
+// "source-wins: 12 resolved", "newest-wins: halted", …: the flow's policy and how it stands.
+[[nodiscard]] QString policyText(const FlowSnapshot &f);
 
 // One row per flow: out-of-sync counts by status, the oldest pending age and the p95 arrival
 // lag against the SLA. A flow past its SLA stands out (icon, bold, colour, tooltip).
@@ -17,7 +19,8 @@ class FlowsModel : public QAbstractTableModel
 
 public:
     enum Column { NameColumn, OutOfSyncColumn, PendingColumn, LateColumn, ConflictColumn,
-                  DriftColumn, MissingColumn, OldestColumn, LagColumn, SlaColumn, StateColumn, ColumnCount };
+                  DriftColumn, MissingColumn, OldestColumn, LagColumn, SlaColumn, PolicyColumn, StateColumn,
+                  ColumnCount };
 
     using QAbstractTableModel::QAbstractTableModel;
 
