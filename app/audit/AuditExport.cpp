@@ -3,6 +3,7 @@
 #include "CsvField.h"
 #include "HtmlReport.h"
 #include "PdfReport.h"
+#include "ReportFile.h"
 #include "state/StateStore.h"
 
 #include <QFile>
@@ -10,7 +11,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMap>
-#include <QSaveFile>
 #include <QSet>
 
 #include <algorithm>
@@ -358,21 +358,12 @@ qint64 writeAuditReport(StateStore &store, const QString &format, const AuditFil
     };
     if (!goOn(0))
         return -1;
-    auto chain = [&] {
-        ChainVerifier verifier;
-        store.forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
-        return verifier.result();
-    };
+    const auto chain = [&store] { return verifyStoredChain(store); };
     if (format == u"pdf") {
-        const QString part = path + QStringLiteral(".part");
-        if (!writeAuditPdf(entries, filter, chain(), part, error, progress, pageSize)
-            || (QFile::exists(path) && !QFile::remove(path)) || !QFile::rename(part, path)) {
-            QFile::remove(part);
-            if (error->isEmpty())
-                *error = QStringLiteral("cannot write %1").arg(path);
-            return -1;
-        }
-        return entries.size();
+        const bool written = writeReportFileWith(path, [&](const QString &part) {
+            return writeAuditPdf(entries, filter, chain(), part, error, progress, pageSize);
+        }, error);
+        return written ? entries.size() : -1;
     }
     QByteArray data;
     if (format == u"csv")
@@ -387,12 +378,7 @@ qint64 writeAuditReport(StateStore &store, const QString &format, const AuditFil
     }
     if (!goOn(entries.size())) // the last word before anything is written
         return -1;
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return -1;
-    }
-    return entries.size();
+    return writeReportFile(path, data, error) ? entries.size() : -1;
 }
 
 } // namespace syncdesk

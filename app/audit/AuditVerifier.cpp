@@ -60,4 +60,11 @@ ChainCheck verifyChain(const QList<AuditRow> &rows)
     return v.result();
 }
 
+ChainCheck verifyStoredChain(StateStore &store)
+{
+    ChainVerifier v;
+    store.forEachAuditRow([&v](const AuditRow &row) { return v.add(row); });
+    return v.result();
+}
+
 } // namespace syncdesk

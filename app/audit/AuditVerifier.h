@@ -36,6 +36,9 @@ private:
 // breaks a prev_hash.
 [[nodiscard]] ChainCheck verifyChain(const QList<AuditRow> &rows);
 
+// The same over a whole stored log, read one row at a time.
+[[nodiscard]] ChainCheck verifyStoredChain(StateStore &store);
+
 // The chain's state as a report states it on every page: intact with its head hash (the value
 // an auditor writes down), or broken at the first bad entry with the last hash that checked out.
 [[nodiscard]] QString chainStatusText(const ChainCheck &check);

@@ -3,6 +3,7 @@
 #include "CsvField.h"
 #include "HtmlReport.h"
 #include "PdfReport.h"
+#include "ReportFile.h"
 #include "model/Workspace.h"
 #include "state/StateStore.h"
 
@@ -11,7 +12,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 
 #include <climits>
 
@@ -453,40 +453,23 @@ bool writeSlaReport(StateStore &store, const Workspace &workspace, const QString
         *error = QStringLiteral("the workspace has no flow '%1'").arg(request.flow);
         return false;
     }
-    // Hours that start in the period; breaches that overlap it. Every flow is asked for with
-    // an empty, not a null, string: a null one binds as SQL NULL and matches nothing.
-    const QString flow = request.flow.isEmpty() ? QStringLiteral("") : request.flow;
+    // Hours that start in the period; breaches that overlap it.
+    const QString &flow = request.flow;
     const SlaReport report = buildSlaReport(
         flows, request.fromMs, request.toMs, QDateTime::currentMSecsSinceEpoch(),
         store.activityCounts(flow, request.fromMs, request.toMs),
         store.activityPeaks(flow, request.fromMs, request.toMs),
         store.slaBreaches(flow, request.fromMs, request.toMs));
     const QString name = workspace.filePath;
-    auto chain = [&] {
-        ChainVerifier verifier;
-        store.forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
-        return verifier.result();
-    };
-    if (format == u"pdf") {
-        const QString part = path + QStringLiteral(".part");
-        if (!writeSlaPdf(report, name, request.flow, chain(), part, request.pageSize, error)
-            || (QFile::exists(path) && !QFile::remove(path)) || !QFile::rename(part, path)) {
-            QFile::remove(part);
-            if (error->isEmpty())
-                *error = QStringLiteral("cannot write %1").arg(path);
-            return false;
-        }
-        return true;
-    }
+    const auto chain = [&store] { return verifyStoredChain(store); };
+    if (format == u"pdf")
+        return writeReportFileWith(path, [&](const QString &part) {
+            return writeSlaPdf(report, name, request.flow, chain(), part, request.pageSize, error);
+        }, error);
     const QByteArray data = format == u"csv"    ? slaCsv(report)
                             : format == u"json" ? slaJson(report, name)
                                                 : slaHtml(report, name, request.flow, chain());
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    return writeReportFile(path, data, error);
 }
 
 } // namespace syncdesk

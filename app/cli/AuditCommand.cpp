@@ -48,9 +48,7 @@ int AuditCommand::run(const QStringList &arguments)
         const Workspace ws = cl.workspace();
         const auto store = StateStore::open(ws);
         if (action == u"verify") {
-            ChainVerifier verifier;
-            store->forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
-            const ChainCheck c = verifier.result();
+            const ChainCheck c = verifyStoredChain(*store);
             if (!c.intact) {
                 printOut(QStringLiteral("audit log broken at entry %1: %2\n").arg(c.badSeq).arg(c.problem).toUtf8());
                 return ExitChainBroken;

@@ -112,9 +112,7 @@ QFuture<Fallible<RecordService::AuditLog>> RecordService::auditLog(const AuditFi
     return onPool<AuditLog>(m_workspace, [filter](const Workspace &, StateStore &store) {
         AuditLog log;
         log.entries = selectAuditEntries(store, filter);
-        ChainVerifier verifier;
-        store.forEachAuditRow([&](const AuditRow &row) { return verifier.add(row); });
-        log.chain = verifier.result();
+        log.chain = verifyStoredChain(store);
         return log;
     });
 }

@@ -62,8 +62,14 @@ until grep -q '"event":"policy_halted"' "$work/events.jsonl"; do
   [ "$(date +%s)" -lt "$deadline" ] || { echo "bench: no halt within 120 s" >&2; break; }
   sleep 0.2
 done
-# Decisions under way come back; nothing more may be handed out after the halt.
-sleep 3
+# Decisions handed out before the halt still come back: until none came for 2 s.
+seen=-1
+while :; do
+  now_seen=$(grep -c '"event":"policy_decision"' "$work/events.jsonl" || true)
+  [ "$now_seen" -ne "$seen" ] || break
+  seen=$now_seen
+  sleep 2
+done
 kill -TERM "$watch_pid"; wait "$watch_pid" || true; watch_pid=
 
 limit=$(( RECORDS / 100 > 100 ? RECORDS / 100 : 100 ))
@@ -74,7 +80,7 @@ read -r first last < <(grep '"outcome":"applied"' "$work/events.jsonl" | sed -E 
   awk 'NR==1{f=$0} {l=$0} END{print f, l}')
 secs() { date -d "$1" +%s.%N; }
 span=$(awk -v a="$(secs "$first")" -v b="$(secs "$last")" 'BEGIN{printf "%.3f", b-a}')
-rate=$(awk -v n="$applied" -v s="$span" 'BEGIN{printf "%.0f", s > 0 ? (n-1)/s : 0}')
+rate=$(awk -v n="$applied" -v s="$span" 'BEGIN{printf "%.0f", (s > 0 ? (n-1)/s : 0)}')
 delay=$(awk -v a="$t0" -v b="$(secs "$first")" 'BEGIN{printf "%.2f", b-a}')
 echo "records=$RECORDS drifted=$DRIFTED guard_limit=$limit applied=$applied halted=$halted still_drifted=$left"
 echo "first decision ${delay} s after the drift; $applied applied in ${span} s: ${rate} decisions/s"
