@@ -4,6 +4,7 @@
 #include "HtmlReport.h"
 #include "PdfReport.h"
 #include "ReportFile.h"
+#include "state/ActivityCounters.h"
 #include "model/Workspace.h"
 #include "state/StateStore.h"
 
@@ -28,14 +29,7 @@ const QString HourNote = QStringLiteral("Arrivals are counted per hour: an hour 
                                         "overlaps, with the time it overlaps.");
 
 // The activity counters a report names, in the order it names them.
-const QStringList ActivityNames{
-    QStringLiteral("changes.source.insert"),       QStringLiteral("changes.source.update"),
-    QStringLiteral("changes.source.delete"),       QStringLiteral("changes.target.insert"),
-    QStringLiteral("changes.target.update"),       QStringLiteral("changes.target.delete"),
-    QStringLiteral("conflicts_detected"),          QStringLiteral("resolutions.operator.applied"),
-    QStringLiteral("resolutions.operator.refused"), QStringLiteral("resolutions.operator.failed"),
-    QStringLiteral("resolutions.policy.applied"),  QStringLiteral("resolutions.policy.refused"),
-    QStringLiteral("resolutions.policy.failed")};
+const QStringList ActivityNames = activity::reportedNames();
 
 QDateTime utc(qint64 ms)
 {
@@ -298,20 +292,28 @@ Table activityTable(const SlaFlowReport &f)
                  {QStringLiteral("conflicts detected"), 1.8, true},
                  {QStringLiteral("by operators: applied / refused / failed"), 3},
                  {QStringLiteral("by policy: applied / refused / failed"), 3}};
-    auto three = [](const SlaWindow &w, const QString &prefix, const QStringList &names) {
+    auto joined = [](const SlaWindow &w, const QStringList &names) {
         QStringList parts;
         for (const QString &n : names)
-            parts << QString::number(w.activity.value(prefix + n));
+            parts << QString::number(w.activity.value(n));
         return parts.join(QStringLiteral(" / "));
     };
-    const QStringList ops{QStringLiteral("insert"), QStringLiteral("update"), QStringLiteral("delete")};
-    const QStringList outcomes{QStringLiteral("applied"), QStringLiteral("refused"), QStringLiteral("failed")};
+    auto changes = [](bool source) {
+        QStringList names;
+        for (const ChangeOp op : {ChangeOp::Insert, ChangeOp::Update, ChangeOp::Delete})
+            names << activity::changes(source, op);
+        return names;
+    };
+    auto resolutions = [](bool byPolicy) {
+        QStringList names;
+        for (const QString &outcome : activity::Outcomes)
+            names << activity::resolutions(byPolicy, outcome);
+        return names;
+    };
     auto add = [&](const QString &first, const SlaWindow &w) {
-        t.rows.append({first, three(w, QStringLiteral("changes.source."), ops),
-                       three(w, QStringLiteral("changes.target."), ops),
-                       QString::number(w.activity.value(QStringLiteral("conflicts_detected"))),
-                       three(w, QStringLiteral("resolutions.operator."), outcomes),
-                       three(w, QStringLiteral("resolutions.policy."), outcomes)});
+        t.rows.append({first, joined(w, changes(true)), joined(w, changes(false)),
+                       QString::number(w.activity.value(activity::ConflictsDetected)),
+                       joined(w, resolutions(false)), joined(w, resolutions(true))});
     };
     for (const SlaWindow &w : f.days)
         add(dayText(w.fromMs), w);

@@ -1,5 +1,7 @@
 #include "SlaReport.h"
 
+#include "state/ActivityCounters.h"
+
 #include <QHash>
 
 #include <algorithm>
@@ -31,9 +33,9 @@ QList<SlaWindow> days(qint64 fromMs, qint64 toMs)
 
 void addCount(SlaWindow &w, const ActivityCount &c)
 {
-    if (c.name == u"arrivals")
+    if (c.name == activity::Arrivals)
         w.arrivals += c.value;
-    else if (c.name == u"arrivals_within_sla")
+    else if (c.name == activity::ArrivalsWithinSla)
         w.withinSla += c.value;
     else if (const auto bucket = LagHistogram::bucketFromCounter(c.name))
         w.lags.addBucket(*bucket, c.value);
@@ -44,7 +46,7 @@ void addCount(SlaWindow &w, const ActivityCount &c)
 void addPeak(SlaWindow &w, const ActivityPeak &p, qint64 slaMs)
 {
     // Only a record past the SLA is late; the earliest hour wins a tie.
-    if (p.name != u"max_lag_ms" || p.value <= slaMs)
+    if (p.name != activity::MaxLagMs || p.value <= slaMs)
         return;
     if (!w.longestLate || p.value > w.longestLate->lagMs)
         w.longestLate = SlaLateRecord{p.keyJson, p.value};

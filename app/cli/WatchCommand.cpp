@@ -30,6 +30,13 @@ QByteArray isoNow(qint64 ms)
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toUtf8();
 }
 
+// {"ts","flow","event", …members}: one line of a flow's events on stdout.
+QByteArray eventLine(qint64 ms, const QString &flow, const char *event, const QByteArray &members = {})
+{
+    return "{\"ts\":\"" + isoNow(ms) + "\",\"flow\":" + jsonString(flow) + ",\"event\":\"" + event + '"'
+           + members + "}\n";
+}
+
 } // namespace
 
 int WatchCommand::run(const QStringList &arguments)
@@ -114,7 +121,7 @@ int WatchCommand::run(const QStringList &arguments)
         if (p.isSet(QStringLiteral("metrics"))) {
             metrics = std::make_unique<MetricsServer>(
                 [&engine, &policies] {
-                    return metricsText(engine, QDateTime::currentMSecsSinceEpoch()) + policies.metricsText();
+                    return metricsText(engine, QDateTime::currentMSecsSinceEpoch(), &policies);
                 });
             QString error;
             if (!metrics->listen(metricsHost, metricsPort, &error)) {
@@ -148,8 +155,8 @@ int WatchCommand::run(const QStringList &arguments)
         QObject::connect(&engine, &LiveEngine::flowReady, [&engine, events, say](const QString &flow) {
             const LiveEngine::Comparison c = engine.comparison(flow);
             if (events)
-                printOut("{\"ts\":\"" + isoNow(QDateTime::currentMSecsSinceEpoch()) + "\",\"flow\":"
-                         + jsonString(flow) + ",\"event\":\"ready\",\"order\":" + jsonString(c.order) + "}\n");
+                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "ready",
+                                   ",\"order\":" + jsonString(c.order)));
             else
                 say(QStringLiteral("flow '%1' is live (first comparison: %2 records, %3 order)")
                         .arg(flow).arg(c.expected).arg(c.order));
@@ -174,15 +181,15 @@ int WatchCommand::run(const QStringList &arguments)
         });
         QObject::connect(&policies, &PolicyRunner::halted, [events, say](const QString &flow, const QString &reason) {
             if (events)
-                printOut("{\"ts\":\"" + isoNow(QDateTime::currentMSecsSinceEpoch()) + "\",\"flow\":"
-                         + jsonString(flow) + ",\"event\":\"policy_halted\",\"reason\":" + jsonString(reason) + "}\n");
+                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "policy_halted",
+                                   ",\"reason\":" + jsonString(reason)));
             else
                 say(QStringLiteral("flow '%1': policy halted: %2").arg(flow, reason));
         });
         QObject::connect(&policies, &PolicyRunner::resumed, [events, say](const QString &flow, const QString &by) {
             if (events)
-                printOut("{\"ts\":\"" + isoNow(QDateTime::currentMSecsSinceEpoch()) + "\",\"flow\":"
-                         + jsonString(flow) + ",\"event\":\"policy_resumed\",\"by\":" + jsonString(by) + "}\n");
+                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "policy_resumed",
+                                   ",\"by\":" + jsonString(by)));
             else
                 say(QStringLiteral("flow '%1': policy resumed by %2").arg(flow, by));
         });
@@ -190,20 +197,14 @@ int WatchCommand::run(const QStringList &arguments)
         QHash<QString, int> previewed;
         QObject::connect(&policies, &PolicyRunner::decided, [events, say, &previewed](const PolicyResult &r) {
             if (events) {
-                QByteArray line = "{\"ts\":\"" + isoNow(r.atMs) + "\",\"flow\":" + jsonString(r.flow)
-                                  + ",\"key\":" + r.keyJson + ",\"event\":\"policy_decision\",\"policy\":"
-                                  + jsonString(r.policy) + ",\"outcome\":\"" + outcomeName(r.outcome).toUtf8()
-                                  + "\",\"choice\":" + jsonString(r.choice) + ",\"detail\":" + jsonString(r.detail);
+                QByteArray members = ",\"key\":" + r.keyJson + ",\"policy\":" + jsonString(r.policy)
+                                     + ",\"outcome\":" + jsonString(outcomeName(r.outcome))
+                                     + ",\"choice\":" + jsonString(r.choice) + ",\"detail\":" + jsonString(r.detail);
                 if (!r.id.isEmpty())
-                    line += ",\"id\":" + jsonString(r.id);
+                    members += ",\"id\":" + jsonString(r.id);
                 if (!r.writes.isEmpty())
-                    line += ",\"writes\":[" + [&] {
-                        QByteArray a;
-                        for (const QString &w : r.writes)
-                            a += (a.isEmpty() ? "" : ",") + jsonString(w);
-                        return a;
-                    }() + ']';
-                printOut(line + "}\n");
+                    members += ",\"writes\":" + QJsonDocument(QJsonArray::fromStringList(r.writes)).toJson(QJsonDocument::Compact);
+                printOut(eventLine(r.atMs, r.flow, "policy_decision", members));
                 return;
             }
             if (r.outcome != PolicyResult::Outcome::WouldApply)

@@ -4,13 +4,6 @@ namespace syncdesk {
 
 FlowLedger::FlowLedger(QString flow, qint64 slaMs) : m_flow(std::move(flow)), m_slaMs(slaMs) {}
 
-QString FlowLedger::changeCounter(bool sourceSide, ChangeOp op)
-{
-    const char *kind = op == ChangeOp::Insert ? "insert" : op == ChangeOp::Update ? "update" : "delete";
-    return QStringLiteral("changes.%1.%2")
-        .arg(sourceSide ? QLatin1String("source") : QLatin1String("target"), QLatin1String(kind));
-}
-
 void FlowLedger::resume(const QHash<QString, qint64> &storedTotals, std::optional<SlaBreach> openBreach)
 {
     // What this run counted before resume() (nothing, normally) stays on top.
@@ -28,24 +21,24 @@ void FlowLedger::count(const QString &name, qint64 atMs, qint64 n)
 
 void FlowLedger::change(bool sourceSide, ChangeOp op, qint64 atMs)
 {
-    count(changeCounter(sourceSide, op), atMs);
+    count(activity::changes(sourceSide, op), atMs);
 }
 
 void FlowLedger::conflictDetected(qint64 atMs)
 {
-    count(QStringLiteral("conflicts_detected"), atMs);
+    count(activity::ConflictsDetected, atMs);
 }
 
 void FlowLedger::arrival(const QByteArray &keyJson, qint64 lagMs, qint64 atMs)
 {
-    count(QStringLiteral("arrivals"), atMs);
+    count(activity::Arrivals, atMs);
     if (lagMs <= m_slaMs)
-        count(QStringLiteral("arrivals_within_sla"), atMs);
+        count(activity::ArrivalsWithinSla, atMs);
     count(LagHistogram::counterName(LagHistogram::bucketOf(lagMs)), atMs);
     const qint64 hour = hourStartOf(atMs);
     auto it = m_peaks.find(hour);
     if (it == m_peaks.end())
-        it = m_peaks.emplace(hour, ActivityPeak{m_flow, hour, QStringLiteral("max_lag_ms"), -1, {}}).first;
+        it = m_peaks.emplace(hour, ActivityPeak{m_flow, hour, activity::MaxLagMs, -1, {}}).first;
     if (lagMs > it->second.value) {
         it->second.value = lagMs;
         it->second.keyJson = keyJson;

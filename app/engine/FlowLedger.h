@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/LagHistogram.h"
+#include "state/ActivityCounters.h"
 #include "state/StateStore.h"
 
 #include <QByteArray>
@@ -11,8 +12,6 @@
 #include <optional>
 
 namespace syncdesk {
-
-enum class ChangeOp { Insert, Update, Delete };
 
 // The sync's own numbers for one flow (DESIGN.md, Metrics; resources/sql/state/005_activity.sql):
 // changes per side and kind, conflicts detected, arrivals with their lag histogram, and the
@@ -36,17 +35,12 @@ public:
     void lateRecords(qint64 count, qint64 nowMs);
 
     // Moves what was counted since the last drain into `changes` (and the open breach, if it
-    // moved), to be written with the batch.
+    // moved), to be written with the batch. (A batch the store refuses is kept by the engine:
+    // the totals already hold it.)
     void drain(StateChanges &changes);
-    // A batch that could not be written is kept by the engine and written later: nothing to do
-    // here, the totals already hold it.
 
     // Every counter summed since the store began (what was stored at start, plus this run).
     [[nodiscard]] qint64 total(const QString &name) const { return m_totals.value(name); }
-    [[nodiscard]] const QHash<QString, qint64> &totals() const { return m_totals; }
-    [[nodiscard]] const std::optional<SlaBreach> &openBreach() const { return m_breach; }
-
-    [[nodiscard]] static QString changeCounter(bool sourceSide, ChangeOp op);
 
 private:
     void count(const QString &name, qint64 atMs, qint64 n = 1);

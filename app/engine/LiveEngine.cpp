@@ -10,6 +10,7 @@
 #include "feeds/RescanFeed.h"
 #include "feeds/SqlitePollingFeed.h"
 #include "model/SyncError.h"
+#include "state/ActivityCounters.h"
 #include "state/StateStore.h"
 
 #include <QDateTime>
@@ -20,8 +21,6 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QTimer>
-
-#include <limits>
 #include <QtConcurrent/QtConcurrentRun>
 
 #ifdef __GLIBC__
@@ -116,11 +115,7 @@ void LiveEngine::start()
         slot.flow = std::make_unique<LiveFlow>(m_workspace, f);
         // The accounting goes on from where the store has it (counters are totals since the
         // store began, as Prometheus counters should be across restarts).
-        std::optional<SlaBreach> open;
-        for (const SlaBreach &b : m_store->slaBreaches(f.name, 0, std::numeric_limits<qint64>::max()))
-            if (!b.endedMs)
-                open = b;
-        slot.flow->ledger().resume(m_store->activityTotals(f.name), open);
+        slot.flow->ledger().resume(m_store->activityTotals(f.name), m_store->openBreach(f.name));
         m_flows.push_back(std::move(slot));
     }
     m_auditSeq = m_store->lastAuditSeq();
@@ -636,7 +631,7 @@ void LiveEngine::refreshResolutionTotals(qint64 nowMs)
             QHash<QString, qint64> totals;
             const QHash<QString, qint64> all = m_store->activityTotals(f.name);
             for (auto it = all.begin(); it != all.end(); ++it)
-                if (it.key().startsWith(u"resolutions."))
+                if (it.key().startsWith(activity::ResolutionsPrefix))
                     totals.insert(it.key(), it.value());
             m_resolutionTotals.insert(f.name, totals);
         }

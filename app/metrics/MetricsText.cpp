@@ -1,6 +1,8 @@
 #include "MetricsText.h"
 
 #include "engine/LiveEngine.h"
+#include "policy/PolicyRunner.h"
+#include "state/ActivityCounters.h"
 
 namespace syncdesk {
 
@@ -38,7 +40,7 @@ private:
 
 } // namespace
 
-QByteArray metricsText(const LiveEngine &engine, qint64 nowMs)
+QByteArray metricsText(const LiveEngine &engine, qint64 nowMs, const PolicyRunner *policies)
 {
     QByteArray out;
     const QList<const LiveFlow *> flows = engine.flows();
@@ -111,26 +113,26 @@ QByteArray metricsText(const LiveEngine &engine, qint64 nowMs)
             for (const bool source : {true, false})
                 for (const ChangeOp op : {ChangeOp::Insert, ChangeOp::Update, ChangeOp::Delete})
                     f.sample("flow=" + label(flow->spec().name) + ",side=\"" + (source ? "source" : "target")
-                                 + "\",op=\"" + FlowLedger::changeCounter(source, op).section(u'.', 2).toUtf8() + '"',
-                             QByteArray::number(flow->ledger().total(FlowLedger::changeCounter(source, op))));
+                                 + "\",op=" + label(activity::opName(op)),
+                             QByteArray::number(flow->ledger().total(activity::changes(source, op))));
     }
     {
         Family f(out, "syncdesk_conflicts_detected_total", "counter",
                  "Records that became conflicts (both sides changed), since the state store began.");
         for (const LiveFlow *flow : flows)
             f.sample("flow=" + label(flow->spec().name),
-                     QByteArray::number(flow->ledger().total(QStringLiteral("conflicts_detected"))));
+                     QByteArray::number(flow->ledger().total(activity::ConflictsDetected)));
     }
     {
         Family f(out, "syncdesk_resolutions_total", "counter",
                  "Resolutions by operators and by policies, by outcome, since the state store began.");
         for (const LiveFlow *flow : flows) {
             const QHash<QString, qint64> totals = engine.resolutionTotals(flow->spec().name);
-            for (const char *by : {"operator", "policy"})
-                for (const char *outcome : {"applied", "refused", "failed"})
-                    f.sample("flow=" + label(flow->spec().name) + ",by=\"" + by + "\",outcome=\"" + outcome + '"',
-                             QByteArray::number(totals.value(QStringLiteral("resolutions.%1.%2")
-                                                                 .arg(QLatin1String(by), QLatin1String(outcome)))));
+            for (const bool byPolicy : {false, true})
+                for (const QString &outcome : activity::Outcomes)
+                    f.sample("flow=" + label(flow->spec().name) + ",by=\"" + (byPolicy ? "policy" : "operator")
+                                 + "\",outcome=" + label(outcome),
+                             QByteArray::number(totals.value(activity::resolutions(byPolicy, outcome))));
         }
     }
     const QList<SystemHealth> systems = engine.systems();
@@ -159,6 +161,28 @@ QByteArray metricsText(const LiveEngine &engine, qint64 nowMs)
         Family f(out, "syncdesk_change_events_total", "counter",
                  "Change events applied (rate() gives events per second).");
         f.sample({}, QByteArray::number(engine.eventsApplied()));
+    }
+    if (!policies)
+        return out;
+    const QHash<QString, PolicyRunner::FlowState> states = policies->states();
+    {
+        Family f(out, "syncdesk_policy_halted", "gauge", "1 while the flow's policy is halted by its guard.");
+        for (auto it = states.cbegin(); it != states.cend(); ++it)
+            f.sample("flow=" + label(it.key()) + ",policy=" + label(policyName(it->policy))
+                         + ",mode=\"" + (it->dryRun ? "dry-run" : "active") + '"',
+                     it->halted ? "1" : "0");
+    }
+    {
+        Family f(out, "syncdesk_policy_decisions_total", "counter",
+                 "Decisions of the flow's policy in this run, by outcome.");
+        using Outcome = PolicyResult::Outcome;
+        for (auto it = states.cbegin(); it != states.cend(); ++it)
+            for (const Outcome o : {Outcome::Applied, Outcome::Refused, Outcome::Failed, Outcome::Manual,
+                                    Outcome::Moved, Outcome::WouldApply}) {
+                const auto n = it->outcomes.find(o);
+                f.sample("flow=" + label(it.key()) + ",outcome=" + label(outcomeName(o)),
+                         QByteArray::number(n == it->outcomes.end() ? 0 : n->second));
+            }
     }
     return out;
 }

@@ -13,13 +13,6 @@ namespace {
 constexpr int MaxAttempts = 4;
 constexpr int StatePollMs = 2000;
 
-QByteArray label(const QString &value)
-{
-    QString v = value;
-    v.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\"")).replace(u'\n', QStringLiteral("\\n"));
-    return '"' + v.toUtf8() + '"';
-}
-
 } // namespace
 
 PolicyRunner::PolicyRunner(LiveEngine &engine, QObject *parent) : QObject(parent), m_engine(engine)
@@ -233,27 +226,6 @@ void PolicyRunner::onStates(const QList<PolicyState> &states)
     }
     if (!std::exchange(m_statesKnown, true))
         dispatch();
-}
-
-QByteArray PolicyRunner::metricsText() const
-{
-    QByteArray out;
-    out += "# HELP syncdesk_policy_halted 1 while the flow's policy is halted by its guard.\n"
-           "# TYPE syncdesk_policy_halted gauge\n";
-    for (const auto &[flow, fs] : m_flows)
-        out += "syncdesk_policy_halted{flow=" + label(flow) + ",policy=" + label(policyName(fs.policy))
-               + ",mode=" + (fs.dryRun ? "\"dry-run\"" : "\"active\"") + "} " + (fs.halted ? "1" : "0") + '\n';
-    out += "# HELP syncdesk_policy_decisions_total Decisions of the flow's policy in this run, by outcome.\n"
-           "# TYPE syncdesk_policy_decisions_total counter\n";
-    for (const auto &[flow, fs] : m_flows)
-        for (const auto o : {PolicyResult::Outcome::Applied, PolicyResult::Outcome::Refused,
-                             PolicyResult::Outcome::Failed, PolicyResult::Outcome::Manual,
-                             PolicyResult::Outcome::Moved, PolicyResult::Outcome::WouldApply}) {
-            const auto n = fs.outcomes.find(o);
-            out += "syncdesk_policy_decisions_total{flow=" + label(flow) + ",outcome=\""
-                   + outcomeName(o).toUtf8() + "\"} " + QByteArray::number(n == fs.outcomes.end() ? 0 : n->second) + '\n';
-        }
-    return out;
 }
 
 } // namespace syncdesk

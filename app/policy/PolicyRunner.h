@@ -49,8 +49,6 @@ public:
     // Whether any flow has a policy other than manual (otherwise the runner does nothing).
     [[nodiscard]] bool active() const { return !m_flows.empty(); }
     [[nodiscard]] QHash<QString, FlowState> states() const;
-    // Prometheus families for the policies (syncdesk_policy_halted, syncdesk_policy_decisions_total).
-    [[nodiscard]] QByteArray metricsText() const;
     // Whether every decision handed out has come back (tests, a clean stop).
     [[nodiscard]] bool idle() const;
 

@@ -2,10 +2,10 @@
 
 #include "engine/FlowSides.h"
 #include "model/SyncError.h"
+#include "state/ActivityCounters.h"
 #include "state/StateStore.h"
 
 #include <QDateTime>
-#include <QDebug>
 #include <QHash>
 #include <QHostInfo>
 #include <QJsonArray>
@@ -267,9 +267,12 @@ ResolutionPlan ResolutionService::plan(const ResolveRequest &request)
         p.choice = QStringLiteral("merge");
         p.picks = mergePicks(seen);
         result = rowOf(seen, true);
+        const Row target = rowOf(seen, false); // both rows exist: mergePicks saw to it
         for (auto it = p.picks.begin(); it != p.picks.end(); ++it)
-            if (it.value().toString() == u"target")
-                (*result)[fieldIndex(it.key())] = rowOf(seen, false)->value(fieldIndex(it.key()));
+            if (it.value().toString() == u"target") {
+                const qsizetype i = fieldIndex(it.key());
+                (*result)[i] = target->value(i);
+            }
     } else if (request.fieldPicks.isEmpty() && request.customValues.isEmpty()) {
         p.choice = QStringLiteral("take_") + pickName(request.take);
     } else {
@@ -553,20 +556,12 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
         entry.insert(QStringLiteral("note"), QStringLiteral("both sides already held the decided values"));
     if (!result.error.isEmpty())
         entry.insert(QStringLiteral("error"), result.error);
-    result.outcomeSeq = m_store.appendAudit(entry).seq;
-    // The sync's accounting (syncdesk_resolutions_total): counted where every resolution passes.
-    try {
-        StateChanges counted;
-        counted.counts.append({seen.flow, hourStartOf(QDateTime::currentMSecsSinceEpoch()),
-                               QStringLiteral("resolutions.%1.%2")
-                                   .arg(isPolicyOperator(operatorName) ? QLatin1String("policy")
-                                                                       : QLatin1String("operator"),
-                                        QLatin1String(outcome)),
-                               1});
-        m_store.apply(counted);
-    } catch (const SyncError &e) {
-        qWarning().noquote() << "resolution counted in the audit log but not in the activity:" << e.message();
-    }
+    // Counted with its outcome, in one transaction (syncdesk_resolutions_total, the SLA report):
+    // every resolution passes here, whoever makes it.
+    const ActivityCount counted{seen.flow, hourStartOf(QDateTime::currentMSecsSinceEpoch()),
+                                activity::resolutions(isPolicyOperator(operatorName), QLatin1String(outcome)),
+                                1};
+    result.outcomeSeq = m_store.appendAudit(entry, {counted}).seq;
     return result;
 }
 

@@ -64,7 +64,6 @@ void EngineWorker::sendRecords(const QString &flow)
 {
     if (!m_engine)
         return;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const LiveFlow *f : m_engine->flows()) {
         if (f->spec().name != flow)
             continue;

@@ -192,11 +192,7 @@ void StateStore::apply(const StateChanges &changes)
         }
         if (changes.deskStatus)
             writeDeskStatus(changes.deskStatus->second, changes.deskStatus->first);
-        for (const ActivityCount &c : changes.counts)
-            exec(QStringLiteral("INSERT INTO activity_counts (flow, hour_start, name, value) "
-                                "VALUES (?, ?, ?, ?) ON CONFLICT (flow, hour_start, name) DO UPDATE "
-                                "SET value = activity_counts.value + excluded.value"),
-                 {c.flow, c.hourStartMs, c.name, c.value});
+        addCounts(changes.counts);
         for (const ActivityPeak &p : changes.peaks)
             exec(QStringLiteral("INSERT INTO activity_peaks (flow, hour_start, name, value, record_key) "
                                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (flow, hour_start, name) DO UPDATE "
@@ -326,7 +322,16 @@ QByteArray StateStore::chainHash(const QByteArray &prevHash, const QByteArray &e
     return QByteArray(reinterpret_cast<const char *>(digest), qsizetype(length)).toHex();
 }
 
-AuditRow StateStore::appendAudit(const QJsonObject &entry)
+void StateStore::addCounts(const QList<ActivityCount> &counts)
+{
+    for (const ActivityCount &c : counts)
+        exec(QStringLiteral("INSERT INTO activity_counts (flow, hour_start, name, value) "
+                            "VALUES (?, ?, ?, ?) ON CONFLICT (flow, hour_start, name) DO UPDATE "
+                            "SET value = activity_counts.value + excluded.value"),
+             {c.flow, c.hourStartMs, c.name, c.value});
+}
+
+AuditRow StateStore::appendAudit(const QJsonObject &entry, const QList<ActivityCount> &counts)
 {
     AuditRow row;
     row.entry = canonicalJson(entry);
@@ -341,6 +346,7 @@ AuditRow StateStore::appendAudit(const QJsonObject &entry)
         exec(QStringLiteral("INSERT INTO audit_log (seq, entry, prev_hash, hash) VALUES (?, ?, ?, ?)"),
              {row.seq, QString::fromUtf8(row.entry), QString::fromUtf8(row.prevHash),
               QString::fromUtf8(row.hash)});
+        addCounts(counts);
         commit();
     } catch (...) {
         rollback();
@@ -432,26 +438,44 @@ QHash<QString, qint64> StateStore::activityTotals(const QString &flow)
     return out;
 }
 
+namespace {
+
+const QString BreachColumns =
+    QStringLiteral("SELECT flow, started_at, ended_at, worst_key, worst_lag_ms, records FROM sla_breaches ");
+
+SlaBreach breachOf(const QVariantList &r)
+{
+    SlaBreach b;
+    b.flow = r.value(0).toString();
+    b.startedMs = r.value(1).toLongLong();
+    if (!r.value(2).isNull())
+        b.endedMs = r.value(2).toLongLong();
+    b.worstKey = r.value(3).toString().toUtf8();
+    b.worstLagMs = r.value(4).toLongLong();
+    b.records = r.value(5).toLongLong();
+    return b;
+}
+
+} // namespace
+
 QList<SlaBreach> StateStore::slaBreaches(const QString &flowName, qint64 fromMs, qint64 toMs)
 {
     const QString flow = anyFlow(flowName);
     QList<SlaBreach> out;
     for (const QVariantList &r :
-         query(QStringLiteral("SELECT flow, started_at, ended_at, worst_key, worst_lag_ms, records "
-                              "FROM sla_breaches WHERE (? = '' OR flow = ?) AND started_at < ? "
-                              "AND (ended_at IS NULL OR ended_at >= ?) ORDER BY started_at, flow"),
-               {flow, flow, toMs, fromMs})) {
-        SlaBreach b;
-        b.flow = r.value(0).toString();
-        b.startedMs = r.value(1).toLongLong();
-        if (!r.value(2).isNull())
-            b.endedMs = r.value(2).toLongLong();
-        b.worstKey = r.value(3).toString().toUtf8();
-        b.worstLagMs = r.value(4).toLongLong();
-        b.records = r.value(5).toLongLong();
-        out.append(b);
-    }
+         query(BreachColumns + QStringLiteral("WHERE (? = '' OR flow = ?) AND started_at < ? "
+                                              "AND (ended_at IS NULL OR ended_at >= ?) ORDER BY started_at, flow"),
+               {flow, flow, toMs, fromMs}))
+        out.append(breachOf(r));
     return out;
+}
+
+std::optional<SlaBreach> StateStore::openBreach(const QString &flow)
+{
+    const auto rows = query(BreachColumns + QStringLiteral("WHERE flow = ? AND ended_at IS NULL "
+                                                           "ORDER BY started_at DESC LIMIT 1"),
+                            {flow});
+    return rows.isEmpty() ? std::nullopt : std::optional(breachOf(rows.first()));
 }
 
 std::optional<PolicyState> StateStore::policyState(const QString &flow)

@@ -170,12 +170,15 @@ public:
     [[nodiscard]] QHash<QString, qint64> activityTotals(const QString &flow);
     // Breaches of `flow` (empty: every flow) that overlap [fromMs, toMs), by start.
     [[nodiscard]] QList<SlaBreach> slaBreaches(const QString &flow, qint64 fromMs, qint64 toMs);
+    // The breach of `flow` still open (a run stopped while records were late), if any.
+    [[nodiscard]] std::optional<SlaBreach> openBreach(const QString &flow);
     [[nodiscard]] std::optional<PolicyState> policyState(const QString &flow);
     void setPolicyState(const PolicyState &state);
 
     // Appends one entry (an object; written as canonical JSON) to the audit log's hash chain,
-    // in its own transaction. Returns the stored row.
-    AuditRow appendAudit(const QJsonObject &entry);
+    // in its own transaction, with the activity it accounts for (a resolution's count) in the
+    // same one. Returns the stored row.
+    AuditRow appendAudit(const QJsonObject &entry, const QList<ActivityCount> &counts = {});
     // The last entry's sequence number (0 for an empty log).
     [[nodiscard]] qint64 lastAuditSeq();
     // The log in sequence order, from `fromSeq` on.
@@ -205,6 +208,8 @@ protected:
     // Streams a query's rows; the default reads them all first.
     virtual void forEachRow(const QString &sql, const QVariantList &params,
                             const std::function<bool(const QVariantList &)> &f);
+    // Adds counters to the stored ones, inside the caller's transaction.
+    void addCounts(const QList<ActivityCount> &counts);
     // Serialises appends across connections (a team's desks share one log).
     virtual void lockAuditLog() {}
     // Serialises migrations across connections, inside begin() (SQLite's BEGIN IMMEDIATE
