@@ -25,30 +25,34 @@ PolicyRunner::PolicyRunner(LiveEngine &engine, QObject *parent) : QObject(parent
     qRegisterMetaType<PolicyJob>();
     qRegisterMetaType<PolicyResult>();
     qRegisterMetaType<QList<PolicyState>>();
-    m_worker = new PolicyWorker(engine.workspace());
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &PolicyWorker::done, this, &PolicyRunner::onDone);
-    connect(m_worker, &PolicyWorker::states, this, &PolicyRunner::onStates);
-    m_thread.setObjectName(QStringLiteral("policies"));
-    m_thread.start();
+    for (int i = 0; i < Workers; ++i) {
+        m_workers[i] = new PolicyWorker(engine.workspace());
+        m_workers[i]->moveToThread(&m_threads[i]);
+        connect(&m_threads[i], &QThread::finished, m_workers[i], &QObject::deleteLater);
+        connect(m_workers[i], &PolicyWorker::done, this, &PolicyRunner::onDone);
+        m_threads[i].setObjectName(QStringLiteral("policies-%1").arg(i));
+        m_threads[i].start();
+    }
+    connect(m_workers[0], &PolicyWorker::states, this, &PolicyRunner::onStates);
     connect(&engine, &LiveEngine::statusEvents, this, &PolicyRunner::onEvents);
     connect(&engine, &LiveEngine::flowReady, this, &PolicyRunner::onReady);
     // A halt is kept in the state store: another desk's `policy resume` arrives through it.
     m_pollTimer = new QTimer(this);
     m_pollTimer->setInterval(StatePollMs);
     connect(m_pollTimer, &QTimer::timeout, this,
-            [this] { QMetaObject::invokeMethod(m_worker, &PolicyWorker::readStates); });
+            [this] { QMetaObject::invokeMethod(m_workers[0], &PolicyWorker::readStates); });
     m_pollTimer->start();
-    QMetaObject::invokeMethod(m_worker, &PolicyWorker::readStates);
+    QMetaObject::invokeMethod(m_workers[0], &PolicyWorker::readStates);
 }
 
 PolicyRunner::~PolicyRunner()
 {
     // A decision under way finishes (its outcome is audited); the rest are decided again at
     // the next start from what the engine then sees.
-    m_thread.quit();
-    m_thread.wait();
+    for (QThread &t : m_threads)
+        t.quit();
+    for (QThread &t : m_threads)
+        t.wait();
 }
 
 QHash<QString, PolicyRunner::FlowState> PolicyRunner::states() const
@@ -149,7 +153,8 @@ void PolicyRunner::dispatch()
                           m_attempts.value(name).value(key)};
             m_inFlight[name].insert(key);
             ++fs.queued;
-            QMetaObject::invokeMethod(m_worker, [w = m_worker, job] { w->run(job); });
+            PolicyWorker *w = m_workers[qHash(key) % Workers];
+            QMetaObject::invokeMethod(w, [w, job] { w->run(job); });
         }
     }
 }
@@ -167,7 +172,7 @@ void PolicyRunner::halt(const QString &flow, qint64 nowMs, qint64 records)
     m_due.remove(flow);
     m_haltWriting.insert(flow);
     const PolicyState stored{flow, true, fs.haltReason, nowMs, QStringLiteral("guard")};
-    QMetaObject::invokeMethod(m_worker, [w = m_worker, stored] { w->writeState(stored); });
+    QMetaObject::invokeMethod(m_workers[0], [w = m_workers[0], stored] { w->writeState(stored); });
     emit halted(flow, fs.haltReason);
 }
 

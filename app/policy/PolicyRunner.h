@@ -12,6 +12,7 @@
 
 class QTimer;
 
+#include <array>
 #include <map>
 
 namespace syncdesk {
@@ -67,8 +68,12 @@ private:
     void halt(const QString &flow, qint64 nowMs, qint64 records);
 
     LiveEngine &m_engine;
-    QThread m_thread;
-    PolicyWorker *m_worker = nullptr; // lives on m_thread
+    // Decisions are mostly waits on the systems' round trips: several workers, each on its
+    // own thread with its own connections, and a record always on the same one (by its key),
+    // so that no two act on one record at once. The first also keeps the guard's state.
+    static constexpr int Workers = 4;
+    std::array<QThread, Workers> m_threads;
+    std::array<PolicyWorker *, Workers> m_workers{}; // each lives on its thread
     std::map<QString, FlowState> m_flows; // flows with a policy
     std::map<QString, PolicyGuard> m_guards;
     QHash<QString, QSet<QByteArray>> m_due;      // to decide at the next dispatch

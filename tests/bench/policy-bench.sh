@@ -82,6 +82,8 @@ secs() { date -d "$1" +%s.%N; }
 span=$(awk -v a="$(secs "$first")" -v b="$(secs "$last")" 'BEGIN{printf "%.3f", b-a}')
 rate=$(awk -v n="$applied" -v s="$span" 'BEGIN{printf "%.0f", (s > 0 ? (n-1)/s : 0)}')
 delay=$(awk -v a="$t0" -v b="$(secs "$first")" 'BEGIN{printf "%.2f", b-a}')
+# Every decision audited, by several workers at once: still one intact chain.
+"$cli" audit verify --workspace "$work/ws.json" >&2 || { echo "MISSED: the audit chain is broken" >&2; exit 1; }
 echo "records=$RECORDS drifted=$DRIFTED guard_limit=$limit applied=$applied halted=$halted still_drifted=$left"
 echo "first decision ${delay} s after the drift; $applied applied in ${span} s: ${rate} decisions/s"
 ok=0

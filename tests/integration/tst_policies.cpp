@@ -76,16 +76,18 @@ class TestPolicies : public QObject
                                           QStringLiteral("--workspace"), ws}).exitCode, 0);
     }
 
+    static std::function<bool(const QJsonObject &)> isDecision(const QString &key, const QString &outcome)
+    {
+        return [key, outcome](const QJsonObject &o) {
+            return o.value(u"event").toString() == u"policy_decision"
+                   && o.value(u"key").toArray() == QJsonArray{key} && o.value(u"outcome").toString() == outcome;
+        };
+    }
+
     static std::optional<QJsonObject> decision(Watch &watch, const QString &key, const QString &outcome,
                                                int timeoutMs = 20000)
     {
-        return watch.waitFor(
-            [&](const QJsonObject &o) {
-                return o.value(u"event").toString() == u"policy_decision"
-                       && o.value(u"key").toArray() == QJsonArray{key}
-                       && o.value(u"outcome").toString() == outcome;
-            },
-            timeoutMs);
+        return watch.waitFor(isDecision(key, outcome), timeoutMs);
     }
 
     static QList<QJsonObject> auditEntries(const QString &ws)
@@ -138,12 +140,7 @@ private slots:
                 QTRY_VERIFY2_WITH_TIMEOUT(watch.sawStatus(key, QStringLiteral("in_sync")),
                                           qPrintable(watch.transcript()), 20000);
             for (const QString key : {QStringLiteral("K1"), QStringLiteral("K2")})
-                QVERIFY2(watch.saw([&](const QJsonObject &o) {
-                             return o.value(u"event").toString() == u"policy_decision"
-                                    && o.value(u"key").toArray() == QJsonArray{key}
-                                    && o.value(u"outcome").toString() == u"applied";
-                         }),
-                         qPrintable(watch.transcript()));
+                QVERIFY2(watch.saw(isDecision(key, QStringLiteral("applied"))), qPrintable(watch.transcript()));
             const bool sourceWins = policy == u"source-wins";
             for (const QString &db : {s.src, s.dst}) {
                 QCOMPARE(value(postgres, db, QStringLiteral("SELECT qty FROM devices WHERE sku = 'K1'")),
@@ -209,11 +206,15 @@ private slots:
                  qPrintable(watch.transcript()));
         QVERIFY2(run(postgres, s.dst, testsupport::touch(QStringLiteral("qty = 44"), QStringLiteral("K4")), &error), qPrintable(error));
         QVERIFY2(run(postgres, s.dst, testsupport::touch(QStringLiteral("qty = 71"), QStringLiteral("K5")), &error), qPrintable(error));
-        QVERIFY2(decision(watch, QStringLiteral("K4"), QStringLiteral("applied")), qPrintable(watch.transcript()));
-        const auto manual = decision(watch, QStringLiteral("K5"), QStringLiteral("manual"));
-        QVERIFY2(manual, qPrintable(watch.transcript()));
-        QVERIFY2(manual->value(u"detail").toString().contains(QStringLiteral("qty changed on both sides")),
-                 qPrintable(manual->value(u"detail").toString()));
+        // Decisions on different records come in any order (several workers).
+        QTRY_VERIFY2_WITH_TIMEOUT(watch.saw(isDecision(QStringLiteral("K4"), QStringLiteral("applied"))),
+                                  qPrintable(watch.transcript()), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(watch.saw([](const QJsonObject &o) {
+                                      return isDecision(QStringLiteral("K5"), QStringLiteral("manual"))(o)
+                                             && o.value(u"detail").toString().contains(
+                                                 QStringLiteral("qty changed on both sides"));
+                                  }),
+                                  qPrintable(watch.transcript()), 20000);
         QTRY_VERIFY2_WITH_TIMEOUT(watch.sawStatus(QStringLiteral("K4"), QStringLiteral("in_sync")),
                                   qPrintable(watch.transcript()), 20000);
         for (const QString &db : {s.src, s.dst}) {
