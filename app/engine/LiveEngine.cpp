@@ -466,7 +466,11 @@ void LiveEngine::flush()
                 failFlow(slot, e);
                 continue;
             }
+            const bool schemaBack = slot.schemaBroken;
             recovered(slot);
+            // A table renamed or a column gone hid its changes from the feeds meanwhile.
+            if (schemaBack && !slot.comparing)
+                compare(slot, false);
         }
         try {
             const qsizetype applied = slot.queue.size();
@@ -477,7 +481,11 @@ void LiveEngine::flush()
             slot.failures = 0;
             m_eventsApplied += applied - later.size();
         } catch (const SyncError &e) {
-            failFlow(slot, e); // the queue stays: it is applied once the system is back
+            // A read the system answered with an error: most often the schema moved under the
+            // flow (a table renamed, a column dropped), which the catalogue names plainly.
+            // The queue stays: it is applied once the system or the schema is back.
+            if (e.unavailable() || !diagnoseSchema(slot))
+                failFlow(slot, e);
         }
     }
     QList<std::pair<QString, QString>> confirmed;
@@ -551,18 +559,31 @@ void LiveEngine::checkSchemas()
         if (!m_ready.value(slot.flow->spec().name) || slot.comparing || slot.stopped
             || !slot.flow->isOpen())
             continue;
-        try {
-            if (const std::optional<QString> change = slot.flow->sides().schemaChange()) {
-                // Still comparable, differently: read both sides again with the new types.
-                failFlow(slot, QStringLiteral("schema changed: %1; comparing again").arg(*change));
-                compare(slot, false);
-            }
-        } catch (const SyncError &e) {
-            if (!e.unavailable())
-                slot.schemaBroken = true;
-            failFlow(slot, e);
-        }
+        diagnoseSchema(slot);
     }
+}
+
+bool LiveEngine::diagnoseSchema(FlowSlot &slot)
+{
+    if (!slot.flow->isOpen())
+        return false;
+    try {
+        if (const std::optional<QString> change = slot.flow->sides().schemaChange()) {
+            // Still comparable, differently (integer → numeric): not an incident. Both sides
+            // are read again with the new types; only values that now differ show.
+            qCInfo(lcEngine).noquote() << slot.flow->spec().name << "schema changed:" << *change
+                                       << "- comparing again";
+            slot.flow->close();
+            compare(slot, false);
+            return true;
+        }
+    } catch (const SyncError &e) {
+        if (!e.unavailable())
+            slot.schemaBroken = true;
+        failFlow(slot, e);
+        return true;
+    }
+    return false;
 }
 
 void LiveEngine::keepUnsaved(StateChanges &&pending)
@@ -718,6 +739,14 @@ void LiveEngine::recovered(FlowSlot &slot)
         updateSystem(down);
     if (!std::exchange(slot.reported, QString()).isEmpty())
         emit flowRecovered(slot.flow->spec().name);
+}
+
+bool LiveEngine::isSchemaBroken(const QString &flow) const
+{
+    for (const FlowSlot &slot : m_flows)
+        if (slot.flow->spec().name == flow)
+            return slot.failed && slot.schemaBroken;
+    return false;
 }
 
 QString LiveEngine::flowErrorText(const QString &flow) const

@@ -76,6 +76,8 @@ public:
     [[nodiscard]] qint64 eventsApplied() const { return m_eventsApplied; }
     // What keeps `flow` from working now (its systems, or the state store); empty when nothing.
     [[nodiscard]] QString flowErrorText(const QString &flow) const;
+    // Whether a table or column `flow` compares is gone: no events, no resolutions, until back.
+    [[nodiscard]] bool isSchemaBroken(const QString &flow) const;
 
     // A flow's resolutions so far, by whom and how they ended ("resolutions.policy.applied" →
     // count), as the state store has them (read every few seconds).
@@ -161,6 +163,9 @@ private:
     void followResolutions();
     [[nodiscard]] bool feedDown(const QString &system) const;
     void failFlow(FlowSlot &slot, const QString &error, const QString &downSystem = {});
+    // Asks the catalogue about `slot`'s tables: a table or column gone fails the flow naming
+    // it, a retype compares it again. False when the schema is as it was.
+    bool diagnoseSchema(FlowSlot &slot);
     void failFlow(FlowSlot &slot, const SyncError &error) { failFlow(slot, error.message(), error.unavailable() ? error.system() : QString()); }
     // Works out whether `system` is available now (its feed, the flows that use it) and
     // announces a change of that.

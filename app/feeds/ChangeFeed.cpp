@@ -35,4 +35,18 @@ void ChangeFeed::setFailed(const QString &error)
     m_retryTimer->start(delay);
 }
 
+bool ChangeFeed::setTableReadable(const QString &table, bool readable)
+{
+    bool changed = false;
+    if (readable) {
+        changed = m_unreadable.remove(table);
+    } else if (!m_unreadable.contains(table)) {
+        m_unreadable.insert(table);
+        changed = true;
+    }
+    if (changed)
+        emit rescanNeeded();
+    return changed;
+}
+
 } // namespace syncdesk

@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QSet>
 #include <QString>
 
 #include <optional>
@@ -72,6 +73,11 @@ protected:
     // Reports the failure and calls `retry` after the next backoff delay.
     void setFailed(const QString &error);
     void noteEvent(qint64 ms) { m_lastEventMs = ms; }
+    // A table the system answers for but cannot read (renamed, a polled column gone) is not an
+    // outage of the system: the feed goes on with its other tables and keeps its mark, and the
+    // flows that use the table say why (their own schema check, prompted by a rescan when the
+    // table goes and when it comes back). Returns whether this call changed anything.
+    bool setTableReadable(const QString &table, bool readable);
     virtual void retry() = 0;
 
 private:
@@ -82,6 +88,7 @@ private:
     QString m_lastError;
     qint64 m_lastEventMs = 0;
     qint64 m_nextRetryMs = 0;
+    QSet<QString> m_unreadable; // tables read at the last poll with a schema error
 };
 
 } // namespace syncdesk

@@ -59,25 +59,14 @@ void PgPollingFeed::start()
             PgConnection::reader(system().name));
         for (const Table &t : m_tables) {
             const QString id = t.table.display();
-            PollMark &mark = m_marks[id];
-            // Learn the keys; after an outage, what was deleted meanwhile is reported.
-            m_deleted.insert(id, -1);
-            checkKeys(t, meanwhile);
-            if (mark.isSet())
-                continue; // kept from the last run, or from before the outage: go on from there
-            // Start from the newest mark: what came before is the first comparison's business.
-            QByteArray select;
-            for (const QString &k : t.keyColumns)
-                select += m_conn->quoteIdentifier(k) + "::text, ";
-            const QByteArray at = m_conn->quoteIdentifier(t.updatedAt);
-            const PgResultPtr r = m_conn->exec(
-                "feed", "SELECT " + select + at + "::text, md5(t::text) FROM " + from(t) + " t WHERE "
-                            + at + " = (SELECT max(" + at + ") FROM " + from(t) + ")");
-            const int keys = int(t.keyColumns.size());
-            for (int row = 0; row < PQntuples(r.get()); ++row)
-                mark.admit(QString::fromUtf8(PQgetvalue(r.get(), row, keys)),
-                           KeySet::encode(keyValues(r.get(), row, keys)),
-                           QByteArray(PQgetvalue(r.get(), row, keys + 1), 16).toULongLong(nullptr, 16));
+            try {
+                learn(t, meanwhile);
+            } catch (const SyncError &e) {
+                if (e.unavailable())
+                    throw;
+                m_unlearned.insert(id); // learnt when it reads again, not reported whole then
+                setTableReadable(id, false);
+            }
         }
     } catch (const SyncError &e) {
         fail(e.message());
@@ -87,6 +76,32 @@ void PgPollingFeed::start()
     m_timer->start();
     if (!meanwhile.isEmpty())
         emit changes(meanwhile, position());
+}
+
+void PgPollingFeed::learn(const Table &t, QList<ChangeEvent> &meanwhile)
+{
+    const QString id = t.table.display();
+    PollMark &mark = m_marks[id];
+    // Learn the keys; after an outage, what was deleted meanwhile is reported.
+    m_deleted.insert(id, -1);
+    checkKeys(t, meanwhile);
+    if (!mark.isSet()) {
+        // Start from the newest mark: what came before is the first comparison's business.
+        QByteArray select;
+        for (const QString &k : t.keyColumns)
+            select += m_conn->quoteIdentifier(k) + "::text, ";
+        const QByteArray at = m_conn->quoteIdentifier(t.updatedAt);
+        const PgResultPtr r = m_conn->exec(
+            "feed", "SELECT " + select + at + "::text, md5(t::text) FROM " + from(t) + " t WHERE "
+                        + at + " = (SELECT max(" + at + ") FROM " + from(t) + ")");
+        const int keys = int(t.keyColumns.size());
+        for (int row = 0; row < PQntuples(r.get()); ++row)
+            mark.admit(QString::fromUtf8(PQgetvalue(r.get(), row, keys)),
+                       KeySet::encode(keyValues(r.get(), row, keys)),
+                       QByteArray(PQgetvalue(r.get(), row, keys + 1), 16).toULongLong(nullptr, 16));
+    }
+    m_unlearned.remove(id);
+    setTableReadable(id, true);
 }
 
 void PgPollingFeed::fail(const QString &error)
@@ -142,34 +157,16 @@ void PgPollingFeed::poll()
     try {
         for (const Table &t : m_tables) {
             const QString id = t.table.display();
-            PollMark &mark = m_marks[id];
-            QByteArray select;
-            for (const QString &k : t.keyColumns)
-                select += m_conn->quoteIdentifier(k) + "::text, ";
-            const QByteArray at = m_conn->quoteIdentifier(t.updatedAt);
-            // Rows at the mark itself are read again: another row may share its time; the
-            // mark tells which of them are news.
-            const PgResultPtr r = m_conn->exec(
-                "feed", "SELECT " + select + at + "::text, md5(t::text) FROM " + from(t) + " t"
-                            + (mark.isSet() ? " WHERE " + at + " >= $1" : " WHERE " + at + " IS NOT NULL")
-                            + " ORDER BY " + at,
-                mark.isSet() ? QList<QByteArray>{mark.value().toString().toUtf8()} : QList<QByteArray>());
-            const int keys = int(t.keyColumns.size());
-            KeySet &known = m_keys[id];
-            for (int row = 0; row < PQntuples(r.get()); ++row) {
-                const QList<std::optional<QString>> values = keyValues(r.get(), row, keys);
-                const QByteArray key = KeySet::encode(values);
-                const QString when = QString::fromUtf8(PQgetvalue(r.get(), row, keys));
-                known.add(key);
-                if (!mark.admit(when, key,
-                                QByteArray(PQgetvalue(r.get(), row, keys + 1), 16).toULongLong(nullptr, 16)))
-                    continue; // reported at an earlier poll
-                const QByteArray whenUtf8 = when.toUtf8();
-                events.append(ChangeEvent::ofKey(t.table, t.keyColumns, values,
-                                       canonical::instantMs({whenUtf8.constData(), size_t(whenUtf8.size())})
-                                           .value_or(0)));
+            try {
+                if (m_unlearned.contains(id))
+                    learn(t, events);
+                else
+                    pollTable(t, events);
+            } catch (const SyncError &e) {
+                if (e.unavailable())
+                    throw;
+                setTableReadable(id, false);
             }
-            checkKeys(t, events);
         }
     } catch (const SyncError &e) {
         fail(e.message());
@@ -179,6 +176,40 @@ void PgPollingFeed::poll()
         noteEvent(QDateTime::currentMSecsSinceEpoch());
         emit changes(events, position());
     }
+}
+
+void PgPollingFeed::pollTable(const Table &t, QList<ChangeEvent> &events)
+{
+    const QString id = t.table.display();
+    PollMark &mark = m_marks[id];
+    QByteArray select;
+    for (const QString &k : t.keyColumns)
+        select += m_conn->quoteIdentifier(k) + "::text, ";
+    const QByteArray at = m_conn->quoteIdentifier(t.updatedAt);
+    // Rows at the mark itself are read again: another row may share its time; the
+    // mark tells which of them are news.
+    const PgResultPtr r = m_conn->exec(
+        "feed", "SELECT " + select + at + "::text, md5(t::text) FROM " + from(t) + " t"
+                    + (mark.isSet() ? " WHERE " + at + " >= $1" : " WHERE " + at + " IS NOT NULL")
+                    + " ORDER BY " + at,
+        mark.isSet() ? QList<QByteArray>{mark.value().toString().toUtf8()} : QList<QByteArray>());
+    const int keys = int(t.keyColumns.size());
+    KeySet &known = m_keys[id];
+    for (int row = 0; row < PQntuples(r.get()); ++row) {
+        const QList<std::optional<QString>> values = keyValues(r.get(), row, keys);
+        const QByteArray key = KeySet::encode(values);
+        const QString when = QString::fromUtf8(PQgetvalue(r.get(), row, keys));
+        known.add(key);
+        if (!mark.admit(when, key,
+                        QByteArray(PQgetvalue(r.get(), row, keys + 1), 16).toULongLong(nullptr, 16)))
+            continue; // reported at an earlier poll
+        const QByteArray whenUtf8 = when.toUtf8();
+        events.append(ChangeEvent::ofKey(t.table, t.keyColumns, values,
+                               canonical::instantMs({whenUtf8.constData(), size_t(whenUtf8.size())})
+                                   .value_or(0)));
+    }
+    checkKeys(t, events);
+    setTableReadable(id, true);
 }
 
 } // namespace syncdesk

@@ -45,6 +45,10 @@ protected:
 
 private:
     void poll();
+    // Reads `t`'s rows from its mark on and its keys; throws SyncError.
+    void pollTable(const Table &t, QList<ChangeEvent> &events);
+    // Reads `t`'s keys and, without a mark kept, starts its mark at its newest row.
+    void learn(const Table &t, QList<ChangeEvent> &meanwhile);
     void fail(const QString &error);
     // Reads `t`'s keys again when its deleted-rows counter moved; throws SyncError.
     void checkKeys(const Table &t, QList<ChangeEvent> &events);
@@ -56,6 +60,7 @@ private:
     QHash<QString, KeySet> m_keys;    // table → its keys as last known
     QHash<QString, qint64> m_deleted; // table → n_tup_del when its keys were last read
     QHash<QString, qint64> m_keyReadMs; // table → how long its last key read took
+    QSet<QString> m_unlearned; // tables that could not be read at start: learnt, not reported, later
     std::unique_ptr<PgConnection> m_conn;
     QTimer *m_timer;
 };

@@ -111,10 +111,16 @@ QList<std::optional<QString>> keyValues(const QSqlQuery &q, qsizetype columns)
     return out;
 }
 
+// SQLITE_ERROR ("no such table", "no such column") from a statement built from the described
+// columns: the schema moved. Busy, locked, I/O or corruption errors have codes of their own.
+bool isSchemaError(const QSqlError &error)
+{
+    return error.nativeErrorCode() == QLatin1String("1");
+}
 
 } // namespace
 
-QString SqlitePollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
+QSqlError SqlitePollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     const QString id = t.table.display();
@@ -123,7 +129,7 @@ QString SqlitePollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
         QSqlQuery count(db);
         if (!count.exec(QStringLiteral("SELECT count(*) FROM %1").arg(fromClause(t.table)))
             || !count.next())
-            return count.lastError().text();
+            return count.lastError();
         if (count.value(0).toLongLong() == keys.size())
             return {}; // every known key is still there, and no other
     }
@@ -134,7 +140,7 @@ QString SqlitePollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
     q.setForwardOnly(true);
     if (!q.exec(QStringLiteral("SELECT %1 FROM %2").arg(select.join(QStringLiteral(", ")),
                                                         fromClause(t.table))))
-        return q.lastError().text();
+        return q.lastError();
     QList<QByteArray> added;
     keys.begin();
     while (q.next())
@@ -167,10 +173,10 @@ void SqlitePollingFeed::poll()
     m_dataVersion = current;
     if (!changed && !first)
         return;
-    auto failed = [&](const QString &id, const QString &error) {
+    auto failed = [&](const QString &id, const QSqlError &error) {
         m_timer->stop();
         setFailed(QStringLiteral("system '%1' (sqlite): polling %2 failed: %3")
-                      .arg(system().name, id, error));
+                      .arg(system().name, id, error.text()));
     };
     bool rescan = false;
     QList<ChangeEvent> events;
@@ -191,7 +197,7 @@ void SqlitePollingFeed::poll()
         q.setForwardOnly(true);
         // The first poll starts at the newest mark (what came before is the first comparison's
         // business) unless the state store kept where the last run stopped.
-        const bool learning = first && !mark.isSet();
+        const bool learning = (first || m_unlearned.contains(id)) && !mark.isSet();
         if (learning) {
             q.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3 = (SELECT max(%3) FROM %2)")
                           .arg(select.join(QStringLiteral(", ")), from, at));
@@ -204,7 +210,13 @@ void SqlitePollingFeed::poll()
                           .arg(select.join(QStringLiteral(", ")), from, at));
         }
         if (!q.exec()) {
-            failed(id, q.lastError().text());
+            if (isSchemaError(q.lastError())) {
+                if (learning)
+                    m_unlearned.insert(id); // learnt when it reads again, not reported whole then
+                setTableReadable(id, false);
+                continue;
+            }
+            failed(id, q.lastError());
             return;
         }
         const int keyCount = int(t.keyColumns.size());
@@ -228,10 +240,16 @@ void SqlitePollingFeed::poll()
             if (news && !learning)
                 events.append(ChangeEvent::ofKey(eventTable(t.table), t.keyColumns, values, instantMs(when)));
         }
-        if (const QString error = checkKeys(t, events); !error.isEmpty()) {
+        if (const QSqlError error = checkKeys(t, events); error.type() != QSqlError::NoError) {
+            if (isSchemaError(error)) {
+                setTableReadable(id, false);
+                continue;
+            }
             failed(id, error);
             return;
         }
+        m_unlearned.remove(id);
+        setTableReadable(id, true);
     }
     if (!events.isEmpty()) {
         noteEvent(QDateTime::currentMSecsSinceEpoch());

@@ -5,6 +5,8 @@
 #include "PollMark.h"
 
 #include <QHash>
+#include <QSet>
+#include <QSqlError>
 
 class QTimer;
 
@@ -41,8 +43,8 @@ protected:
 private:
     void poll();
     // Reads `t`'s keys again when its row count says some were deleted (or inserted unseen).
-    // Returns an error text, empty when the check ran.
-    [[nodiscard]] QString checkKeys(const Table &t, QList<ChangeEvent> &events);
+    // Returns the error, of type NoError when the check ran.
+    [[nodiscard]] QSqlError checkKeys(const Table &t, QList<ChangeEvent> &events);
     [[nodiscard]] QString position() const;
     QList<Table> m_tables;
     QHash<QString, PollMark> m_marks; // table → where polling stopped
@@ -50,6 +52,7 @@ private:
     QTimer *m_timer;
     QString m_connection;
     qint64 m_dataVersion = -1;
+    QSet<QString> m_unlearned; // tables unreadable at the first poll: their mark is learnt later
 };
 
 } // namespace syncdesk

@@ -61,6 +61,13 @@ QByteArray metricsText(const LiveEngine &engine, qint64 nowMs, const PolicyRunne
                      engine.isReady(flow->spec().name) ? "1" : "0");
     }
     {
+        Family f(out, "syncdesk_flow_schema_broken", "gauge",
+                 "1 while a table or column the flow compares is gone (renamed, dropped).");
+        for (const LiveFlow *flow : flows)
+            f.sample("flow=" + label(flow->spec().name),
+                     engine.isSchemaBroken(flow->spec().name) ? "1" : "0");
+    }
+    {
         Family f(out, "syncdesk_oldest_pending_seconds", "gauge",
                  "Age of the oldest change not yet arrived on the other side.");
         for (const LiveFlow *flow : flows)

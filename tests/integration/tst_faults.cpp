@@ -8,7 +8,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QScopeGuard>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -106,6 +108,124 @@ class TestFaults : public QObject
                  qPrintable(error));
         QVERIFY2(watch.waitForStatus(QStringLiteral("K1"), QStringLiteral("pending")),
                  qPrintable(watch.transcript()));
+        QCOMPARE(watch.stop(), 0);
+        QVERIFY2(watch.unwantedErrLine().isEmpty(), qPrintable(watch.transcript()));
+    }
+
+    // The watch's metrics page (started with --metrics 127.0.0.1:0), or empty.
+    static QByteArray metrics(Watch &watch)
+    {
+        const QRegularExpression where(QStringLiteral("metrics at http://127.0.0.1:(\\d+)/metrics"));
+        const auto match = where.match(watch.transcript());
+        if (!match.hasMatch())
+            return {};
+        QTcpSocket socket;
+        socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(match.captured(1).toInt()));
+        if (!socket.waitForConnected(5000))
+            return {};
+        socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        QByteArray response;
+        while (socket.waitForReadyRead(3000))
+            response += socket.readAll();
+        return response;
+    }
+
+    // A flow whose tables move under it while changes flow (issue 18): the target table
+    // renamed, then a source column dropped, each one stderr line naming it, the metric set,
+    // no record events, a resolution refused with nothing written; back by itself, with the
+    // change made meanwhile; then a retype that keeps values equal, which changes nothing.
+    void brokenSchema(bool postgres)
+    {
+        QString src, dst, error;
+        const QString ws = setUp(postgres, &src, &dst, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        Watch watch;
+        const auto cleanup = qScopeGuard([&] {
+            watch.stop();
+            if (postgres) // the suite's server has few replication slots
+                testsupport::runCli({QStringLiteral("slots"), QStringLiteral("drop"),
+                                     QStringLiteral("--workspace"), ws});
+        });
+        watch.start(ws, {QStringLiteral("--metrics"), QStringLiteral("127.0.0.1:0")});
+        QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+        const qsizetype before = watch.eventCount();
+        const QString changed = QStringLiteral("flow 'devices': schema changed");
+
+        QVERIFY2(run(postgres, dst, QStringLiteral("ALTER TABLE devices RENAME TO devices_gone"), &error),
+                 qPrintable(error));
+        QVERIFY2(run(postgres, src, touch(QStringLiteral("qty = 99"), QStringLiteral("K1")), &error),
+                 qPrintable(error));
+        QVERIFY2(watch.waitForErr(changed, 20000), qPrintable(watch.transcript()));
+        QVERIFY2(watch.errLine(changed).contains(QLatin1String("'dst'"))
+                     && watch.errLine(changed).contains(QLatin1String("devices")),
+                 qPrintable(watch.transcript()));
+        QVERIFY2(metrics(watch).contains("syncdesk_flow_schema_broken{flow=\"devices\"} 1"),
+                 qPrintable(watch.transcript()));
+
+        // A resolution on the broken flow: refused, one line naming the table, nothing audited.
+        const testsupport::CliRun resolve = testsupport::runCli(
+            {QStringLiteral("resolve"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+             QStringLiteral("devices"), QStringLiteral("--key"), QStringLiteral("K2"), QStringLiteral("--take"),
+             QStringLiteral("source"), QStringLiteral("--reason"), QStringLiteral("t")});
+        QVERIFY2(resolve.exitCode == 2 && resolve.err.contains("devices") && resolve.err.count('\n') == 1,
+                 resolve.err.constData());
+        const QString exported = m_dir.filePath(QStringLiteral("broken-%1.json").arg(m_case));
+        const testsupport::CliRun audit = testsupport::runCli(
+            {QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--workspace"), ws,
+             QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--out"), exported});
+        QFile entries(exported);
+        QVERIFY2(audit.exitCode == 0 && entries.open(QIODevice::ReadOnly), audit.err.constData());
+        QVERIFY2(!entries.readAll().contains("\"K2\""), "a refused resolution left an audit entry");
+
+        QVERIFY2(run(postgres, src, QStringLiteral("ALTER TABLE devices DROP COLUMN model"), &error),
+                 qPrintable(error));
+        QVERIFY2(run(postgres, src, touch(QStringLiteral("qty = 98"), QStringLiteral("K2")), &error),
+                 qPrintable(error));
+        const QString column = QStringLiteral("no column 'model'");
+        QVERIFY2(watch.waitForErr(column, 20000), qPrintable(watch.transcript()));
+        // Held through more catalogue checks and polls: one line each, no events.
+        watch.observe(11000);
+        QVERIFY2(watch.errCount(changed) == 2 && watch.errCount(column) == 1, qPrintable(watch.transcript()));
+        QVERIFY2(watch.errCount(QStringLiteral("unavailable")) == 0, qPrintable(watch.transcript()));
+        QVERIFY2(watch.statusEventsSince(before) == 0, qPrintable(watch.transcript()));
+
+        // Back: the changes made meanwhile show, nothing else does.
+        QVERIFY2(run(postgres, dst, QStringLiteral("ALTER TABLE devices_gone RENAME TO devices"), &error),
+                 qPrintable(error));
+        QVERIFY2(run(postgres, src, QStringLiteral("ALTER TABLE devices ADD COLUMN model text"), &error),
+                 qPrintable(error));
+        QVERIFY2(run(postgres, src, QStringLiteral("UPDATE devices SET model = 'M' || substr(sku, 2)"), &error),
+                 qPrintable(error));
+        QVERIFY2(watch.waitForErr(QStringLiteral("flow 'devices' recovered"), 20000), qPrintable(watch.transcript()));
+        QVERIFY2(watch.waitForStatuses({QStringLiteral("K1"), QStringLiteral("K2")}, QStringLiteral("pending")),
+                 qPrintable(watch.transcript()));
+        QVERIFY2(metrics(watch).contains("syncdesk_flow_schema_broken{flow=\"devices\"} 0"),
+                 qPrintable(watch.transcript()));
+        const qsizetype back = watch.eventCount();
+
+        // integer → numeric on the target: the same values, so nothing to tell.
+        const int errorsBefore = watch.errCount(QStringLiteral("syncdesk-cli:"));
+        if (postgres) {
+            QVERIFY2(run(true, dst, QStringLiteral("ALTER TABLE devices ALTER COLUMN qty TYPE numeric"), &error),
+                     qPrintable(error));
+        } else { // SQLite retypes by copying into a new table, in one transaction
+            SQLITE_EXEC(dst, {QStringLiteral("BEGIN"),
+                              QStringLiteral("CREATE TABLE d2 (sku text PRIMARY KEY, model text, qty numeric, "
+                                             "updated_at text)"),
+                              QStringLiteral("INSERT INTO d2 SELECT * FROM devices"),
+                              QStringLiteral("DROP TABLE devices"), QStringLiteral("ALTER TABLE d2 RENAME TO devices"),
+                              QStringLiteral("COMMIT")});
+        }
+        watch.observe(12000); // past a catalogue check (every 10 s) and the comparison it starts
+        QVERIFY2(watch.statusEventsSince(back) == 0, qPrintable(watch.transcript()));
+        QVERIFY2(watch.errCount(QStringLiteral("syncdesk-cli:")) == errorsBefore, qPrintable(watch.transcript()));
+        QVERIFY2(run(postgres, src, touch(QStringLiteral("qty = 97"), QStringLiteral("K3")), &error),
+                 qPrintable(error));
+        QVERIFY2(watch.waitForStatus(QStringLiteral("K3"), QStringLiteral("pending")), qPrintable(watch.transcript()));
+        const QByteArray page = metrics(watch);
+        QVERIFY2(page.contains("syncdesk_records{flow=\"devices\",status=\"in_sync\"} 17")
+                     && page.contains("syncdesk_records{flow=\"devices\",status=\"pending\"} 3"),
+                 page.constData());
         QCOMPARE(watch.stop(), 0);
         QVERIFY2(watch.unwantedErrLine().isEmpty(), qPrintable(watch.transcript()));
     }
@@ -282,6 +402,11 @@ private slots:
 
     // The same on SQLite files followed by polling (PRAGMA schema_version).
     void shouldReportAnIdleSqliteRename() { idleRename(false); }
+
+    // Given a live flow, when its tables move under it (table renamed, column dropped, column
+    // retyped), then it is held in a named error and recovers, on PostgreSQL and on SQLite.
+    void shouldHoldAFlowWhoseSchemaBrokeAndRecover() { brokenSchema(true); }
+    void shouldHoldAnSqliteFlowWhoseSchemaBrokeAndRecover() { brokenSchema(false); }
 };
 
 QTEST_GUILESS_MAIN(TestFaults)
