@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "ActivityPanel.h"
 #include "AuditView.h"
 #include "LagChart.h"
 #include "RecordDetailPanel.h"
@@ -142,6 +143,8 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     m_tabs = new QTabWidget(this);
     m_tabs->addTab(live, tr("&Live"));
     m_tabs->addTab(m_audit, tr("A&udit log"));
+    m_activityPanel = new ActivityPanel(*m_service, this);
+    m_tabs->addTab(m_activityPanel, tr("Acti&vity"));
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int i) {
         if (m_tabs->widget(i) == m_audit)
             m_audit->refresh();
@@ -199,8 +202,10 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     connect(m_statusFilter, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilters);
     connect(m_selectedFlowOnly, &QCheckBox::toggled, this, &MainWindow::applyFilters);
     connect(m_flowsView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
-        if (const QString f = selectedFlow(); !f.isEmpty())
+        if (const QString f = selectedFlow(); !f.isEmpty()) {
             m_chart->showFlow(f);
+            m_activityPanel->showFlow(f);
+        }
         if (m_selectedFlowOnly->isChecked())
             applyFilters();
     });
@@ -208,11 +213,13 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
             &MainWindow::onCurrentRecord);
     connect(m_recordsView, &QTableView::doubleClicked, this, [this] { resolveCurrent(); });
     connect(m_audit, &AuditView::undone, m_engine.get(), &EngineHost::reloadRecords);
-    connect(m_audit, &AuditView::exported, this, [this](bool ok, const QString &message) {
+    const auto reportExport = [this](bool ok, const QString &message) {
         statusBar()->showMessage(message, 10000);
         if (!ok)
             QMessageBox::warning(this, tr("Export"), message);
-    });
+    };
+    connect(m_audit, &AuditView::exported, this, reportExport);
+    connect(m_activityPanel, &ActivityPanel::exported, this, reportExport);
     connect(m_clock, &QTimer::timeout, this, [this] { m_records->setNow(QDateTime::currentMSecsSinceEpoch()); });
     m_clock->start(1000);
 
@@ -311,6 +318,15 @@ void MainWindow::buildActions()
         m_audit->undoSelected();
     });
     undo->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z));
+    audit->addSeparator();
+    QAction *activity = audit->addAction(tr("Flow &activity"), this, [this] {
+        m_tabs->setCurrentWidget(m_activityPanel);
+    });
+    activity->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Y));
+    audit->addAction(tr("&SLA report…"), this, [this] {
+        m_tabs->setCurrentWidget(m_activityPanel);
+        m_activityPanel->exportSlaInteractively();
+    });
 }
 
 void MainWindow::start()

@@ -28,6 +28,7 @@ class RecordService;
 
 namespace syncdesk::ui {
 
+class ActivityPanel;
 class AuditView;
 class FlowsModel;
 class LagChart;
@@ -52,6 +53,7 @@ public:
     [[nodiscard]] QTableView *recordsView() const { return m_recordsView; }
     [[nodiscard]] RecordSummaryLoader *summaries() const { return m_summaries; }
     [[nodiscard]] AuditView *auditView() const { return m_audit; }
+    [[nodiscard]] ActivityPanel *activityPanel() const { return m_activityPanel; }
     [[nodiscard]] QString bannerText() const;
     void selectFirstRecord();
     // Opens the resolve dialog for the current record; returns it (tests drive it).
@@ -96,6 +98,7 @@ private:
     RecordDetailPanel *m_detail;
     RecordSummaryLoader *m_summaries;
     AuditView *m_audit;
+    ActivityPanel *m_activityPanel;
     QTabWidget *m_tabs;
     QLineEdit *m_keyFilter;
     QComboBox *m_statusFilter;

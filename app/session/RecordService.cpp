@@ -137,4 +137,25 @@ QFuture<Fallible<qint64>> RecordService::exportAudit(const QString &format, cons
     });
 }
 
+QFuture<Fallible<RecordService::Activity>> RecordService::activity(const QString &flow, qint64 fromMs,
+                                                                   qint64 toMs) const
+{
+    return onPool<Activity>(m_workspace, [flow, fromMs, toMs](const Workspace &ws, StateStore &store) {
+        if (!ws.flow(flow))
+            throw SyncError(QStringLiteral("no flow named '%1'").arg(flow));
+        return Activity{store.activityCounts(flow, fromMs, toMs), store.activityTotals(flow)};
+    });
+}
+
+QFuture<Fallible<bool>> RecordService::exportSla(const QString &format, const SlaRequest &request,
+                                                 const QString &path) const
+{
+    return onPool<bool>(m_workspace, [format, request, path](const Workspace &ws, StateStore &store) {
+        QString error;
+        if (!writeSlaReport(store, ws, format, request, path, &error))
+            throw SyncError(error);
+        return true;
+    });
+}
+
 } // namespace syncdesk

@@ -2,6 +2,7 @@
 
 #include "Fallible.h"
 #include "audit/AuditExport.h"
+#include "audit/SlaExport.h"
 #include "resolution/BulkResolution.h"
 #include "resolution/ResolutionPlan.h"
 #include "resolution/ResolutionService.h"
@@ -52,6 +53,18 @@ public:
     // can be cancelled, which leaves no file behind.
     [[nodiscard]] QFuture<Fallible<qint64>> exportAudit(const QString &format, const AuditFilter &filter,
                                                         const QString &path) const;
+
+    // A flow's sync accounting: its hourly counters in [fromMs, toMs) and its totals since
+    // counting began (names: state/ActivityCounters.h).
+    struct Activity
+    {
+        QList<ActivityCount> hourly;
+        QHash<QString, qint64> totals;
+    };
+    [[nodiscard]] QFuture<Fallible<Activity>> activity(const QString &flow, qint64 fromMs, qint64 toMs) const;
+    // Writes the consistency-window report (`report sla`), whole or not at all.
+    [[nodiscard]] QFuture<Fallible<bool>> exportSla(const QString &format, const SlaRequest &request,
+                                                    const QString &path) const;
 
     [[nodiscard]] const Workspace &workspace() const { return m_workspace; }
 

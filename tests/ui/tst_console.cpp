@@ -1,8 +1,10 @@
+#include "ActivityPanel.h"
 #include "AuditView.h"
 #include "MainWindow.h"
 #include "TestSqlite.h"
 #include "dialogs/BulkResolveDialog.h"
 #include "dialogs/ResolveDialog.h"
+#include "dialogs/SlaReportDialog.h"
 #include "dialogs/WorkspaceEditor.h"
 #include "model/WorkspaceLoader.h"
 #include "models/FlowsModel.h"
@@ -21,7 +23,9 @@
 #include <QSqlQuery>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTabWidget>
 #include <QComboBox>
+#include <QDateEdit>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QListWidget>
@@ -282,6 +286,71 @@ private slots:
         QVERIFY(QFileInfo(pdf).size() > 1000);
         auto *progress = w.auditView()->findChild<QProgressDialog *>(QStringLiteral("exportProgress"));
         QVERIFY(!progress || !progress->isVisible()); // gone once the report is written
+    }
+
+    // Given a live console, when each side changes records, then the activity tab counts them
+    // per side and kind, for the last 24 hours and since counting began, and draws them in its
+    // hourly chart; and the SLA report is asked for in a dialog (which refuses a period that
+    // ends before it starts) and written off the window's thread.
+    void shouldCountActivityAndWriteTheSlaReport()
+    {
+        const QString path = workspace();
+        MainWindow w(WorkspaceLoader::load(path), path);
+        QSignalSpy live(&w, &MainWindow::allFlowsLive);
+        w.show();
+        w.start();
+        QVERIFY(live.wait(30000));
+        QVERIFY(exec(m_src, QStringLiteral("UPDATE devices SET price = 11, updated_at = '2' WHERE sku = 'A1'")));
+        QVERIFY(exec(m_src, QStringLiteral("INSERT INTO devices VALUES ('D4', 40, 'D', '2')")));
+        QVERIFY(exec(m_dst, QStringLiteral("DELETE FROM devices WHERE sku = 'C3'")));
+        QVERIFY(QTest::qWaitFor([&] { return w.records()->rowCount() == 3; }, 15000));
+
+        ui::ActivityPanel *panel = w.activityPanel();
+        w.findChild<QTabWidget *>()->setCurrentWidget(panel);
+        auto *table = panel->findChild<QTableWidget *>(QStringLiteral("activityTotals"));
+        const auto counts = [&] {
+            QStringList day;
+            for (int r = 0; r < 6; ++r)
+                day << table->item(r, 0)->text();
+            return day.join(u' '); // source insert, update, delete, then the target's
+        };
+        // Counted with the engine's next batches: read again until they are in.
+        QSignalSpy loaded(panel, &ui::ActivityPanel::loaded);
+        QVERIFY2(QTest::qWaitFor([&] {
+                     loaded.clear();
+                     panel->refresh();
+                     return loaded.wait(5000) && counts() == QLatin1String("1 1 0 0 0 1");
+                 }, 20000),
+                 qPrintable(counts()));
+        QCOMPARE(table->item(1, 1)->text(), QStringLiteral("1")); // since counting began
+        QCOMPARE(panel->chartTotal(0), 2); // source changes
+        QCOMPARE(panel->chartTotal(1), 1); // target changes
+        QCOMPARE(panel->chartTotal(3), 0); // resolutions
+
+        ui::SlaReportDialog dialog(WorkspaceLoader::load(path), QStringLiteral("devices"));
+        auto *from = dialog.findChild<QDateEdit *>(QStringLiteral("slaFrom"));
+        auto *to = dialog.findChild<QDateEdit *>(QStringLiteral("slaTo"));
+        to->setDate(from->date().addDays(-1));
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));
+        QVERIFY(!dialog.findChild<QLabel *>(QStringLiteral("message"))->text().isEmpty());
+        to->setDate(QDateTime::currentDateTimeUtc().date());
+        auto *file = dialog.findChild<QLineEdit *>(QStringLiteral("slaPath"));
+        file->setText(m_dir.filePath(QStringLiteral("sla.pdf")));
+        dialog.findChild<QComboBox *>(QStringLiteral("slaFormat"))->setCurrentIndex(2); // CSV
+        QCOMPARE(dialog.path(), m_dir.filePath(QStringLiteral("sla.csv")));
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QCOMPARE(dialog.request().flow, QStringLiteral("devices"));
+
+        QSignalSpy exported(panel, &ui::ActivityPanel::exported);
+        panel->exportSla(dialog.format(), dialog.request(), dialog.path());
+        QVERIFY(exported.wait(30000));
+        QVERIFY2(exported.first().first().toBool(), qPrintable(exported.first().last().toString()));
+        QFile csv(dialog.path());
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QByteArray report = csv.readAll();
+        QVERIFY2(report.contains("devices") && report.contains("period"), report.constData());
     }
 
     // Given an empty workspace, the editor adds two SQLite systems (Test connection lists their
