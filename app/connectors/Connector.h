@@ -45,16 +45,18 @@ struct BoundStatement
     QList<std::optional<QString>> values;
 };
 
-// One record's row held under its system's write lock, in an open transaction.
+// Records' rows held under their system's write lock, in one open transaction: one record's
+// for a person's resolution, a batch's for a policy.
 class RowLock
 {
 public:
     virtual ~RowLock() = default; // rolls back unless committed
-    // The row as read under the lock (nullopt: there is none).
-    [[nodiscard]] virtual const std::optional<EncodedRow> &row() const = 0;
-    [[nodiscard]] RowHash hash() const { return row() ? RowHash(row()->hash) : RowHash(); }
-    // Makes the row hold `values` (canonical texts in field order; nullopt: delete it).
-    virtual void write(const std::optional<QList<FieldText>> &values) = 0;
+    // The row of the i-th key locked, as read under the lock (nullopt: there is none).
+    [[nodiscard]] virtual const std::optional<EncodedRow> &row(qsizetype i = 0) const = 0;
+    [[nodiscard]] RowHash hash(qsizetype i = 0) const { return row(i) ? RowHash(row(i)->hash) : RowHash(); }
+    // Makes the i-th key's row hold `values` (canonical texts in field order; nullopt: delete it).
+    virtual void write(qsizetype i, const std::optional<QList<FieldText>> &values) = 0;
+    void write(const std::optional<QList<FieldText>> &values) { write(0, values); }
     virtual void commit() = 0;
 };
 
@@ -87,11 +89,17 @@ public:
     // The current rows of `keys`; keys with no row are left out. `request` as for scan().
     [[nodiscard]] virtual QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                                   const QList<KeyText> &keys) = 0;
-    // Locks the row of `key` (whether or not it exists) in a transaction of its own, so
-    // nothing else changes it until the lock commits or is dropped (which rolls back).
-    [[nodiscard]] virtual std::unique_ptr<RowLock> lockRow(const ScanRequest &request,
-                                                           RowEncoder &encoder,
-                                                           const KeyText &key) = 0;
+    // Locks the rows of `keys` (whether or not they exist) in a transaction of its own, one
+    // after the other with the statement lockRow() sends for each, so nothing else changes
+    // them until the lock commits or is dropped (which rolls back).
+    [[nodiscard]] virtual std::unique_ptr<RowLock> lockRows(const ScanRequest &request,
+                                                            RowEncoder &encoder,
+                                                            const QList<KeyText> &keys) = 0;
+    [[nodiscard]] std::unique_ptr<RowLock> lockRow(const ScanRequest &request, RowEncoder &encoder,
+                                                   const KeyText &key)
+    {
+        return lockRows(request, encoder, {key});
+    }
     // The statements lockRow() and then RowLock::write(values) send, in order, with their
     // bound values: a preview shows exactly these. `exists`: whether the row is there.
     [[nodiscard]] virtual QList<BoundStatement> writeStatements(const ScanRequest &request,

@@ -507,13 +507,13 @@ BoundStatement bound(const PgStatement &s)
     return b;
 }
 
-// The row under FOR UPDATE on the connector's connection, which is in the lock's transaction
-// until it ends.
+// The rows under FOR UPDATE on the connector's connection, which is in the lock's
+// transaction until it ends.
 class PgRowLock final : public RowLock
 {
 public:
-    PgRowLock(PgConnection &conn, ScanRequest request, RowEncoder &encoder, const KeyText &key)
-        : m_conn(conn), m_request(std::move(request)), m_sql(m_request, conn, key)
+    PgRowLock(PgConnection &conn, ScanRequest request, RowEncoder &encoder, const QList<KeyText> &keys)
+        : m_conn(conn), m_request(std::move(request))
     {
         m_conn.exec("write", "BEGIN", {}, PGRES_COMMAND_OK);
         m_open = true;
@@ -521,14 +521,18 @@ public:
             // A session left idle in a transaction must not hold a resolution (and the row it
             // has locked on the other side) forever: give up, audited as failed.
             m_conn.exec("write", "SET LOCAL lock_timeout = '10s'", {}, PGRES_COMMAND_OK);
-            const PgStatement lock = m_sql.lock();
-            const PgResultPtr current = m_conn.exec("write", lock.sql, lock.params);
-            if (PQntuples(current.get()) > 0) {
-                std::vector<RawValue> raw;
-                OutputColumns(m_request).read(current.get(), 0, raw);
-                EncodedRow row;
-                if (encoder.encodeRow(raw.data(), raw.data() + m_request.keys.size(), row))
-                    m_row = std::move(row);
+            m_sql.reserve(size_t(keys.size()));
+            m_rows.resize(size_t(keys.size()));
+            std::vector<RawValue> raw;
+            for (qsizetype i = 0; i < keys.size(); ++i) {
+                const PgStatement lock = m_sql.emplace_back(m_request, conn, keys[i]).lock();
+                const PgResultPtr current = m_conn.exec("write", lock.sql, lock.params);
+                if (PQntuples(current.get()) > 0) {
+                    OutputColumns(m_request).read(current.get(), 0, raw);
+                    EncodedRow row;
+                    if (encoder.encodeRow(raw.data(), raw.data() + m_request.keys.size(), row))
+                        m_rows[size_t(i)] = std::move(row);
+                }
             }
         } catch (...) {
             rollback(); // no destructor runs for a constructor that throws
@@ -536,10 +540,10 @@ public:
         }
     }
     ~PgRowLock() override { rollback(); }
-    [[nodiscard]] const std::optional<EncodedRow> &row() const override { return m_row; }
-    void write(const std::optional<QList<FieldText>> &values) override
+    [[nodiscard]] const std::optional<EncodedRow> &row(qsizetype i) const override { return m_rows.at(size_t(i)); }
+    void write(qsizetype i, const std::optional<QList<FieldText>> &values) override
     {
-        if (const auto change = m_sql.change(m_row.has_value(), values))
+        if (const auto change = m_sql.at(size_t(i)).change(m_rows.at(size_t(i)).has_value(), values))
             m_conn.exec("write", change->sql, change->params, PGRES_COMMAND_OK);
     }
     void commit() override
@@ -557,19 +561,19 @@ private:
 
     PgConnection &m_conn;
     ScanRequest m_request;
-    PgWriteSql m_sql;
-    std::optional<EncodedRow> m_row;
+    std::vector<PgWriteSql> m_sql; // one per key, in the keys' order
+    std::vector<std::optional<EncodedRow>> m_rows;
     bool m_open = false;
 };
 
 } // namespace
 
-std::unique_ptr<RowLock> PostgresConnector::lockRow(const ScanRequest &request, RowEncoder &encoder,
-                                                    const KeyText &key)
+std::unique_ptr<RowLock> PostgresConnector::lockRows(const ScanRequest &request, RowEncoder &encoder,
+                                                     const QList<KeyText> &keys)
 {
     ScanRequest r = request;
     r.table.schema = resolveSchema(request.table);
-    return std::make_unique<PgRowLock>(*m_conn, std::move(r), encoder, key);
+    return std::make_unique<PgRowLock>(*m_conn, std::move(r), encoder, keys);
 }
 
 QList<BoundStatement> PostgresConnector::writeStatements(const ScanRequest &request,

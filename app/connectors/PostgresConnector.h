@@ -24,8 +24,8 @@ public:
     ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
     [[nodiscard]] QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                           const QList<KeyText> &keys) override;
-    [[nodiscard]] std::unique_ptr<RowLock> lockRow(const ScanRequest &request, RowEncoder &encoder,
-                                                   const KeyText &key) override;
+    [[nodiscard]] std::unique_ptr<RowLock> lockRows(const ScanRequest &request, RowEncoder &encoder,
+                                             const QList<KeyText> &keys) override;
     [[nodiscard]] QList<BoundStatement> writeStatements(const ScanRequest &request,
                                                         const KeyText &key, bool exists,
                                                         const std::optional<QList<FieldText>> &values) override;

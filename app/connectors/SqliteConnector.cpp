@@ -565,9 +565,8 @@ class SqliteRowLock final : public RowLock
 {
 public:
     SqliteRowLock(const QString &connectionName, const QString &path, QString where,
-                  ScanRequest request, RowEncoder &encoder, const KeyText &key)
-        : m_name(connectionName), m_where(std::move(where)), m_request(std::move(request)),
-          m_sql(m_request, key)
+                  ScanRequest request, RowEncoder &encoder, const QList<KeyText> &keys)
+        : m_name(connectionName), m_where(std::move(where)), m_request(std::move(request))
     {
         {
             QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
@@ -585,13 +584,18 @@ public:
             if (sqlite3_exec(m_handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
                 throw failure(QStringLiteral("taking the write lock"));
             m_open = true;
-            const Statement current = run(m_sql.lock(), QStringLiteral("reading the row"));
-            if (m_lastStep == SQLITE_ROW) {
-                std::vector<RawValue> raw(size_t(m_request.keys.size() + m_request.fields.size()));
-                readRow(current.get(), raw);
-                EncodedRow row;
-                if (encoder.encodeRow(raw.data(), raw.data() + m_request.keys.size(), row))
-                    m_row = std::move(row);
+            m_sql.reserve(size_t(keys.size()));
+            m_rows.resize(size_t(keys.size()));
+            std::vector<RawValue> raw(size_t(m_request.keys.size() + m_request.fields.size()));
+            for (qsizetype i = 0; i < keys.size(); ++i) {
+                const Statement current =
+                    run(m_sql.emplace_back(m_request, keys[i]).lock(), QStringLiteral("reading the row"));
+                if (m_lastStep == SQLITE_ROW) {
+                    readRow(current.get(), raw);
+                    EncodedRow row;
+                    if (encoder.encodeRow(raw.data(), raw.data() + m_request.keys.size(), row))
+                        m_rows[size_t(i)] = std::move(row);
+                }
             }
         } catch (...) {
             close(); // no destructor runs for a constructor that throws
@@ -600,10 +604,10 @@ public:
     }
     ~SqliteRowLock() override { close(); }
 
-    [[nodiscard]] const std::optional<EncodedRow> &row() const override { return m_row; }
-    void write(const std::optional<QList<FieldText>> &values) override
+    [[nodiscard]] const std::optional<EncodedRow> &row(qsizetype i) const override { return m_rows.at(size_t(i)); }
+    void write(qsizetype i, const std::optional<QList<FieldText>> &values) override
     {
-        if (const auto change = m_sql.change(m_row.has_value(), values))
+        if (const auto change = m_sql.at(size_t(i)).change(m_rows.at(size_t(i)).has_value(), values))
             run(*change, QStringLiteral("writing the row"));
     }
     void commit() override
@@ -647,20 +651,20 @@ private:
     QString m_name;
     QString m_where;
     ScanRequest m_request;
-    SqliteWriteSql m_sql;
+    std::vector<SqliteWriteSql> m_sql; // one per key, in the keys' order
     sqlite3 *m_handle = nullptr;
-    std::optional<EncodedRow> m_row;
+    std::vector<std::optional<EncodedRow>> m_rows;
     int m_lastStep = SQLITE_DONE;
     bool m_open = false;
 };
 
 } // namespace
 
-std::unique_ptr<RowLock> SqliteConnector::lockRow(const ScanRequest &request, RowEncoder &encoder,
-                                                  const KeyText &key)
+std::unique_ptr<RowLock> SqliteConnector::lockRows(const ScanRequest &request, RowEncoder &encoder,
+                                                   const QList<KeyText> &keys)
 {
     return std::make_unique<SqliteRowLock>(m_connectionName + QStringLiteral("-write"),
-                                           system().path, where(), request, encoder, key);
+                                           system().path, where(), request, encoder, keys);
 }
 
 QList<BoundStatement> SqliteConnector::writeStatements(const ScanRequest &request, const KeyText &key,

@@ -170,7 +170,12 @@ QList<RecordDetail> FlowSides::details(
 
 std::unique_ptr<RowLock> FlowSides::lockRow(bool sourceSide, const KeyText &key)
 {
-    return m_connectors[sourceSide ? 0 : 1]->lockRow(m_plan.request(sourceSide), *m_encoder, key);
+    return lockRows(sourceSide, {key});
+}
+
+std::unique_ptr<RowLock> FlowSides::lockRows(bool sourceSide, const QList<KeyText> &keys)
+{
+    return m_connectors[sourceSide ? 0 : 1]->lockRows(m_plan.request(sourceSide), *m_encoder, keys);
 }
 
 QList<BoundStatement> FlowSides::writeStatements(bool sourceSide, const KeyText &key, bool exists,

@@ -65,6 +65,8 @@ public:
         const std::function<std::optional<StoredBaseline>(const QByteArray &keyJson)> &stored, qint64 nowMs);
     // One record's row on one side under that system's write lock (Connector::lockRow).
     [[nodiscard]] std::unique_ptr<RowLock> lockRow(bool sourceSide, const KeyText &key);
+    // Several records' rows on one side under one lock (a policy's batch).
+    [[nodiscard]] std::unique_ptr<RowLock> lockRows(bool sourceSide, const QList<KeyText> &keys);
     // The statements that lock and then write it (Connector::writeStatements): the preview.
     [[nodiscard]] QList<BoundStatement> writeStatements(bool sourceSide, const KeyText &key,
                                                         bool exists,

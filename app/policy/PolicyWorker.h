@@ -24,6 +24,8 @@ public:
     explicit PolicyWorker(Workspace workspace);
     ~PolicyWorker() override;
 
+    // Queues `job`; the jobs queued by then are carried out together, per flow, in batches of
+    // at most MaxBatch (ResolutionService::applyMany).
     void run(const syncdesk::PolicyJob &job);
     // Writes a flow's guard state (halted or not), then reports every flow's stored state.
     void writeState(const syncdesk::PolicyState &state);
@@ -33,13 +35,20 @@ signals:
     void done(const syncdesk::PolicyResult &result);
     void states(const QList<syncdesk::PolicyState> &states);
 
+public:
+    static constexpr qsizetype MaxBatch = 100;
+
 private:
+    void drain();
+    void runBatch(const QList<syncdesk::PolicyJob> &jobs);
     [[nodiscard]] StateStore &store();
     [[nodiscard]] ResolutionService &service();
 
     Workspace m_workspace;
     std::unique_ptr<StateStore> m_store;
     std::unique_ptr<ResolutionService> m_service;
+    QList<PolicyJob> m_pending;
+    bool m_drainScheduled = false;
 };
 
 } // namespace syncdesk

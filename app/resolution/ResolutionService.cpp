@@ -184,6 +184,13 @@ QString sideName(bool source)
 
 } // namespace
 
+// A side the decided values came from must be exactly as the operator saw it; another side
+// may also already hold the decided values (a replay writes nothing twice).
+static bool passesLock(const SidePlan &s, const RowHash &now, bool holdsDecided)
+{
+    return now == s.expected || (!s.contributes && holdsDecided);
+}
+
 ResolutionService::ResolutionService(const Workspace &workspace, StateStore &store)
     : m_workspace(workspace), m_store(store)
 {
@@ -223,10 +230,40 @@ ResolutionPlan ResolutionService::plan(const ResolveRequest &request)
 {
     FlowSides &f = flow(request.flow);
     const QByteArray keyJson = f.keyJson(request.key);
+    return planOf(f, request,
+                  f.detail(request.key, m_store.baseline(request.flow, keyJson),
+                           QDateTime::currentMSecsSinceEpoch()));
+}
+
+QList<ResolutionService::Planned> ResolutionService::planMany(const QString &flowName,
+                                                              const QList<ResolveRequest> &requests)
+{
+    FlowSides &f = flow(flowName);
+    QList<KeyText> keys;
+    for (const ResolveRequest &r : requests)
+        keys << r.key;
+    // Both sides read once for the whole batch; a failure of that read fails every plan.
+    const QList<RecordDetail> seen = f.details(
+        keys, [this, &flowName](const QByteArray &keyJson) { return m_store.baseline(flowName, keyJson); },
+        QDateTime::currentMSecsSinceEpoch());
+    QList<Planned> out;
+    for (qsizetype i = 0; i < requests.size(); ++i) {
+        Planned &p = out.emplace_back();
+        try {
+            p.plan = planOf(f, requests[i], seen[i]);
+        } catch (const SyncError &e) {
+            p.error = e.message();
+        }
+    }
+    return out;
+}
+
+ResolutionPlan ResolutionService::planOf(FlowSides &f, const ResolveRequest &request, RecordDetail seenNow)
+{
+    const QByteArray keyJson = seenNow.keyJson;
     ResolutionPlan p;
     p.key = request.key;
-    p.seen = f.detail(request.key, m_store.baseline(request.flow, keyJson),
-                      QDateTime::currentMSecsSinceEpoch());
+    p.seen = std::move(seenNow);
     const RecordDetail &seen = p.seen;
 
     auto rowFrom = [&](Pick pick) -> Row {
@@ -388,20 +425,13 @@ ResolveResult ResolutionService::resolve(const ResolveRequest &request)
     return apply(plan(request), request.reason, request.operatorName);
 }
 
-ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString &reason,
-                                       const QString &operatorName)
+QJsonObject ResolutionService::intentEntry(const ResolutionPlan &plan, const QString &reason,
+                                           const QString &operatorName, const QString &id) const
 {
-    if (reason.trimmed().isEmpty())
-        throw SyncError(QStringLiteral("a reason is required: say why this value is right"));
-    FlowSides &f = flow(plan.seen.flow);
     const RecordDetail &seen = plan.seen;
     const QJsonArray key = QJsonDocument::fromJson(seen.keyJson).array();
-    ResolveResult result;
-    result.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
-
-    // (1) The intent: what the operator saw and what they decided.
     QJsonObject intent{{QStringLiteral("type"), QStringLiteral("intent")},
-                       {QStringLiteral("id"), result.id}, {QStringLiteral("at"), isoNow()},
+                       {QStringLiteral("id"), id}, {QStringLiteral("at"), isoNow()},
                        {QStringLiteral("flow"), seen.flow}, {QStringLiteral("key"), key},
                        {QStringLiteral("choice"), plan.choice},
                        {QStringLiteral("reason"), reason.trimmed()},
@@ -437,6 +467,20 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
                                   {QStringLiteral("source_changed_at_ms"), seen.state.sourceChangedAtMs},
                                   {QStringLiteral("target_changed_at_ms"), seen.state.targetChangedAtMs}});
     }
+    return intent;
+}
+
+ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString &reason,
+                                       const QString &operatorName)
+{
+    if (reason.trimmed().isEmpty())
+        throw SyncError(QStringLiteral("a reason is required: say why this value is right"));
+    FlowSides &f = flow(plan.seen.flow);
+    ResolveResult result;
+    result.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+
+    // (1) The intent: what the operator saw and what they decided.
+    const QJsonObject intent = intentEntry(plan, reason, operatorName, result.id);
     result.intentSeq = m_store.appendAudit(intent).seq;
 
     // (2) Both sides locked, source then target, each checked under its lock, then the sides
@@ -454,11 +498,6 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
             throw SyncError(QStringLiteral("both sides are tables of one SQLite file, which one "
                                            "transaction cannot lock twice: take one side whole"));
         std::unique_ptr<RowLock> locks[2];
-        // A side the decided values came from must be exactly as the operator saw it; another
-        // side may also already hold the decided values (a replay writes nothing twice).
-        auto passes = [](const SidePlan &s, const RowHash &now, bool holdsDecided) {
-            return now == s.expected || (!s.contributes && holdsDecided);
-        };
         bool refused = false;
         for (const SidePlan *s : {&plan.source, &plan.target}) {
             // One SQLite file has one write lock: the written side's covers the other.
@@ -466,7 +505,7 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
                 continue;
             auto &lock = locks[s->sourceSide ? 0 : 1];
             lock = f.lockRow(s->sourceSide, plan.key);
-            refused = refused || !passes(*s, lock->hash(), holds(lock->row(), s->values));
+            refused = refused || !passesLock(*s, lock->hash(), holds(lock->row(), s->values));
         }
         if (oneSqliteFile) {
             const RecordDetail now = f.detail(plan.key, std::nullopt, 0);
@@ -474,7 +513,7 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
             for (const SidePlan *s : {&plan.source, &plan.target})
                 if (!locks[s->sourceSide ? 0 : 1])
                     refused = refused || rowOf(now, s->sourceSide) != s->values
-                              || !passes(*s, s->sourceSide ? now.state.source : now.state.target, true);
+                              || !passesLock(*s, s->sourceSide ? now.state.source : now.state.target, true);
         }
         if (refused) {
             result.outcome = ResolveResult::Outcome::Refused;
@@ -514,41 +553,64 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
     if (result.outcome == ResolveResult::Outcome::Applied || !committed.isEmpty()) {
         try {
             const RecordDetail now = f.detail(plan.key, std::nullopt, 0);
-            if (result.outcome == ResolveResult::Outcome::Applied) {
-                StateChanges changes;
-                if (plan.restoreBaseline) {
-                    changes.upserts.append(*plan.restoreBaseline);
-                } else if (now.state.source == now.state.target) {
-                    // The new agreement is the baseline from now on, also for a later restart.
-                    StoredBaseline b;
-                    b.flow = seen.flow;
-                    b.keyJson = seen.keyJson;
-                    b.hash = now.state.source;
-                    b.inSync = true;
-                    b.fieldValues = agreedFieldsJson(now);
-                    b.sourceChangedAtMs = now.state.sourceChangedAtMs;
-                    b.targetChangedAtMs = now.state.targetChangedAtMs;
-                    changes.upserts.append(b);
-                } else {
-                    changes.removals.append({seen.flow, seen.keyJson});
-                }
-                m_store.apply(changes);
-            }
-            after = QJsonObject{{QStringLiteral("source"), sideJson(now, true)},
-                                {QStringLiteral("target"), sideJson(now, false)}};
+            StateChanges changes;
+            after = settle(plan, now, result, changes);
+            m_store.apply(changes);
         } catch (const SyncError &e) {
-            result.error += (result.error.isEmpty() ? QString() : QStringLiteral("; "))
-                            + QStringLiteral("written; reading it back failed: %1").arg(e.message());
+            noteReadBackFailed(result, e);
         }
     }
 
-    // (4) The outcome.
+    // (4) The outcome, counted with it in one transaction (syncdesk_resolutions_total, the SLA
+    // report): every resolution passes here, whoever makes it.
+    const auto [entry, counted] = outcomeEntry(plan, result, after, operatorName);
+    result.outcomeSeq = m_store.appendAudit(entry, {counted}).seq;
+    return result;
+}
+
+QJsonValue ResolutionService::settle(const ResolutionPlan &plan, const RecordDetail &now,
+                                     const ResolveResult &result, StateChanges &changes) const
+{
+    if (result.outcome == ResolveResult::Outcome::Applied) {
+        if (plan.restoreBaseline) {
+            changes.upserts.append(*plan.restoreBaseline);
+        } else if (now.state.source == now.state.target) {
+            // The new agreement is the baseline from now on, also for a later restart.
+            StoredBaseline b;
+            b.flow = plan.seen.flow;
+            b.keyJson = plan.seen.keyJson;
+            b.hash = now.state.source;
+            b.inSync = true;
+            b.fieldValues = agreedFieldsJson(now);
+            b.sourceChangedAtMs = now.state.sourceChangedAtMs;
+            b.targetChangedAtMs = now.state.targetChangedAtMs;
+            changes.upserts.append(b);
+        } else {
+            changes.removals.append({plan.seen.flow, plan.seen.keyJson});
+        }
+    }
+    return QJsonObject{{QStringLiteral("source"), sideJson(now, true)},
+                       {QStringLiteral("target"), sideJson(now, false)}};
+}
+
+void ResolutionService::noteReadBackFailed(ResolveResult &result, const SyncError &e)
+{
+    result.error += (result.error.isEmpty() ? QString() : QStringLiteral("; "))
+                    + QStringLiteral("written; reading it back failed: %1").arg(e.message());
+}
+
+std::pair<QJsonObject, ActivityCount> ResolutionService::outcomeEntry(const ResolutionPlan &plan,
+                                                                      const ResolveResult &result,
+                                                                      const QJsonValue &after,
+                                                                      const QString &operatorName) const
+{
     const char *outcome = result.outcome == ResolveResult::Outcome::Applied   ? "applied"
                           : result.outcome == ResolveResult::Outcome::Refused ? "refused"
                                                                               : "failed";
     QJsonObject entry{{QStringLiteral("type"), QStringLiteral("outcome")},
                       {QStringLiteral("id"), result.id}, {QStringLiteral("at"), isoNow()},
-                      {QStringLiteral("flow"), seen.flow}, {QStringLiteral("key"), key},
+                      {QStringLiteral("flow"), plan.seen.flow},
+                      {QStringLiteral("key"), QJsonDocument::fromJson(plan.seen.keyJson).array()},
                       {QStringLiteral("choice"), plan.choice},
                       {QStringLiteral("outcome"), QLatin1String(outcome)},
                       {QStringLiteral("after"), after}};
@@ -556,13 +618,146 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
         entry.insert(QStringLiteral("note"), QStringLiteral("both sides already held the decided values"));
     if (!result.error.isEmpty())
         entry.insert(QStringLiteral("error"), result.error);
-    // Counted with its outcome, in one transaction (syncdesk_resolutions_total, the SLA report):
-    // every resolution passes here, whoever makes it.
-    const ActivityCount counted{seen.flow, hourStartOf(QDateTime::currentMSecsSinceEpoch()),
+    const ActivityCount counted{plan.seen.flow, hourStartOf(QDateTime::currentMSecsSinceEpoch()),
                                 activity::resolutions(isPolicyOperator(operatorName), QLatin1String(outcome)),
                                 1};
-    result.outcomeSeq = m_store.appendAudit(entry, {counted}).seq;
-    return result;
+    return {entry, counted};
+}
+
+QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &plans, const QStringList &reasons,
+                                                  const QString &operatorName)
+{
+    if (plans.isEmpty())
+        return {};
+    const QString flowName = plans.first().seen.flow;
+    const FlowSpec *spec = m_workspace.flow(flowName);
+    const SystemSpec *systems[2] = {spec ? m_workspace.system(spec->source.system) : nullptr,
+                                    spec ? m_workspace.system(spec->target.system) : nullptr};
+    const bool oneSqliteFile = systems[0] && systems[1] && systems[0]->kind == SystemKind::Sqlite
+                               && systems[1]->kind == SystemKind::Sqlite && systems[0]->path == systems[1]->path;
+    bool oneFlow = true;
+    for (const ResolutionPlan &p : plans)
+        oneFlow = oneFlow && p.seen.flow == flowName;
+    if (oneSqliteFile || !oneFlow || plans.size() == 1) {
+        // One SQLite file cannot hold two locks: one record at a time, as a person's would go.
+        QList<ResolveResult> out;
+        for (qsizetype i = 0; i < plans.size(); ++i)
+            out << apply(plans[i], reasons.value(i), operatorName);
+        return out;
+    }
+    for (const QString &reason : reasons)
+        if (reason.trimmed().isEmpty())
+            throw SyncError(QStringLiteral("a reason is required: say why this value is right"));
+    FlowSides &f = flow(flowName);
+    const qsizetype n = plans.size();
+    QList<ResolveResult> results(n);
+
+    // (1) Every intent, in one transaction: none is written before its intent is in the log.
+    QList<QJsonObject> intents;
+    for (qsizetype i = 0; i < n; ++i) {
+        results[i].id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        intents << intentEntry(plans[i], reasons.value(i), operatorName, results[i].id);
+    }
+    const QList<AuditRow> intentRows = m_store.appendAudits(intents);
+    for (qsizetype i = 0; i < n; ++i)
+        results[i].intentSeq = intentRows[i].seq;
+
+    // (2) Each side's rows locked in one transaction (source then target, as apply() does),
+    // each record checked under the lock on its own; the records that pass are written, and
+    // each side written is committed once.
+    QList<KeyText> keys;
+    for (const ResolutionPlan &p : plans)
+        keys << p.key;
+    QStringList committed;
+    try {
+        std::unique_ptr<RowLock> locks[2];
+        std::vector<bool> refused(size_t(n), false);
+        for (const bool sourceSide : {true, false}) {
+            locks[sourceSide ? 0 : 1] = f.lockRows(sourceSide, keys);
+            const RowLock &lock = *locks[sourceSide ? 0 : 1];
+            for (qsizetype i = 0; i < n; ++i) {
+                const SidePlan &s = sourceSide ? plans[i].source : plans[i].target;
+                refused[size_t(i)] = refused[size_t(i)] || !passesLock(s, lock.hash(i), holds(lock.row(i), s.values));
+            }
+        }
+        bool wrote[2] = {false, false};
+        for (qsizetype i = 0; i < n; ++i) {
+            if (refused[size_t(i)])
+                continue;
+            for (const SidePlan *s : {&plans[i].source, &plans[i].target}) {
+                RowLock &lock = *locks[s->sourceSide ? 0 : 1];
+                if (!holds(lock.row(i), s->values)) {
+                    lock.write(i, s->values);
+                    wrote[s->sourceSide ? 0 : 1] = true;
+                }
+            }
+        }
+        for (const bool sourceSide : {true, false}) {
+            if (wrote[sourceSide ? 0 : 1]) {
+                locks[sourceSide ? 0 : 1]->commit();
+                committed << sideName(sourceSide);
+            }
+        }
+        for (qsizetype i = 0; i < n; ++i) {
+            if (refused[size_t(i)]) {
+                results[i].outcome = ResolveResult::Outcome::Refused;
+                results[i].error = QStringLiteral("the record changed since it was read; nothing was "
+                                                  "written: look at it again");
+            } else {
+                results[i].outcome = ResolveResult::Outcome::Applied;
+            }
+        }
+    } catch (const SyncError &e) {
+        for (ResolveResult &r : results) {
+            r.outcome = ResolveResult::Outcome::Failed;
+            r.error = committed.isEmpty()
+                          ? e.message()
+                          : QStringLiteral("the %1 was written, then the other side failed: %2; "
+                                           "the record is now in a new state: look at it again")
+                                .arg(committed.join(QStringLiteral(" and ")), e.message());
+        }
+    }
+
+    // (3) Agreement again, read back once for the batch.
+    QList<QJsonValue> after(n);
+    QList<KeyText> written;
+    QList<qsizetype> writtenAt;
+    for (qsizetype i = 0; i < n; ++i) {
+        if (results[i].outcome == ResolveResult::Outcome::Applied || !committed.isEmpty()) {
+            written << plans[i].key;
+            writtenAt << i;
+        }
+    }
+    if (!written.isEmpty()) {
+        try {
+            const QList<RecordDetail> now = f.details(
+                written, [](const QByteArray &) { return std::optional<StoredBaseline>(); }, 0);
+            StateChanges changes;
+            for (qsizetype w = 0; w < written.size(); ++w)
+                after[writtenAt[w]] = settle(plans[writtenAt[w]], now[w], results[writtenAt[w]], changes);
+            m_store.apply(changes);
+        } catch (const SyncError &e) {
+            for (const qsizetype i : std::as_const(writtenAt))
+                noteReadBackFailed(results[i], e);
+        }
+    }
+
+    // (4) Every outcome, counted with it, in one transaction.
+    QList<QJsonObject> outcomes;
+    QHash<QString, ActivityCount> counts;
+    for (qsizetype i = 0; i < n; ++i) {
+        const auto [entry, counted] = outcomeEntry(plans[i], results[i], after[i], operatorName);
+        outcomes << entry;
+        auto c = counts.find(counted.name);
+        if (c == counts.end())
+            counts.insert(counted.name, counted);
+        else
+            c->value += counted.value;
+    }
+    const QList<AuditRow> outcomeRows = m_store.appendAudits(outcomes, counts.values());
+    for (qsizetype i = 0; i < n; ++i)
+        results[i].outcomeSeq = outcomeRows[i].seq;
+    return results;
 }
 
 int ResolutionService::closeOpenIntents()

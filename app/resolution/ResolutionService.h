@@ -2,17 +2,20 @@
 
 #include "ResolutionPlan.h"
 #include "model/Workspace.h"
+#include "state/StateStore.h"
 
 #include <QJsonObject>
 #include <QString>
 
 #include <map>
+#include <optional>
+#include <utility>
 #include <memory>
 
 namespace syncdesk {
 
 class FlowSides;
-class StateStore;
+class SyncError;
 
 struct ResolveResult
 {
@@ -40,6 +43,14 @@ public:
     // exact statements. Throws SyncError for a bad request (unknown flow or field, a side or
     // baseline that has no row to take, a custom value that is not of its field's type).
     [[nodiscard]] ResolutionPlan plan(const ResolveRequest &request);
+    // Plans for many records of one flow, both sides read once (a policy's batch). A request
+    // that cannot be planned gets its error; a read that fails throws SyncError.
+    struct Planned
+    {
+        std::optional<ResolutionPlan> plan;
+        QString error;
+    };
+    [[nodiscard]] QList<Planned> planMany(const QString &flow, const QList<ResolveRequest> &requests);
     // The compensating resolution that puts back what resolution `id` overwrote, on both sides,
     // if they still hold what it left. Throws SyncError when there is nothing to undo.
     [[nodiscard]] ResolutionPlan planUndo(const QString &id);
@@ -48,6 +59,13 @@ public:
     // write itself are audited and returned as Outcome::Failed; SyncError for bad requests.
     [[nodiscard]] ResolveResult apply(const ResolutionPlan &plan, const QString &reason,
                                       const QString &operatorName);
+    // Many plans of one flow carried out together (a policy's batch), each record under the
+    // same protocol as apply(): every intent audited (one transaction) before anything is
+    // written; each side's rows locked in one transaction and each record checked under it on
+    // its own (a record that moved is refused, the others go on); every outcome audited in one
+    // transaction. A failure of the lock or the write fails the batch, each audited.
+    [[nodiscard]] QList<ResolveResult> applyMany(const QList<ResolutionPlan> &plans, const QStringList &reasons,
+                                                 const QString &operatorName);
     // plan() then apply(), closing intents left open by an interrupted run first.
     [[nodiscard]] ResolveResult resolve(const ResolveRequest &request);
 
@@ -59,6 +77,18 @@ public:
 
 private:
     [[nodiscard]] FlowSides &flow(const QString &name);
+    [[nodiscard]] ResolutionPlan planOf(FlowSides &flow, const ResolveRequest &request, RecordDetail seen);
+    [[nodiscard]] QJsonObject intentEntry(const ResolutionPlan &plan, const QString &reason,
+                                          const QString &operatorName, const QString &id) const;
+    // The baseline that the record as read back (`now`) leaves, into `changes`; returns the
+    // outcome's "after".
+    [[nodiscard]] QJsonValue settle(const ResolutionPlan &plan, const RecordDetail &now,
+                                    const ResolveResult &result, StateChanges &changes) const;
+    static void noteReadBackFailed(ResolveResult &result, const SyncError &e);
+    [[nodiscard]] std::pair<QJsonObject, ActivityCount> outcomeEntry(const ResolutionPlan &plan,
+                                                                     const ResolveResult &result,
+                                                                     const QJsonValue &after,
+                                                                     const QString &operatorName) const;
     [[nodiscard]] SidePlan sidePlan(FlowSides &flow, const ResolutionPlan &plan, bool sourceSide,
                                     const RowHash &expected,
                                     const std::optional<QList<FieldText>> &values);

@@ -333,26 +333,38 @@ void StateStore::addCounts(const QList<ActivityCount> &counts)
 
 AuditRow StateStore::appendAudit(const QJsonObject &entry, const QList<ActivityCount> &counts)
 {
-    AuditRow row;
-    row.entry = canonicalJson(entry);
+    return appendAudits({entry}, counts).first();
+}
+
+QList<AuditRow> StateStore::appendAudits(const QList<QJsonObject> &entries, const QList<ActivityCount> &counts)
+{
+    QList<AuditRow> rows;
+    rows.reserve(entries.size());
     begin();
     try {
         lockAuditLog();
         const auto last = query(QStringLiteral("SELECT seq, hash FROM audit_log ORDER BY seq DESC "
                                                "LIMIT 1"));
-        row.seq = last.isEmpty() ? 1 : last.first().value(0).toLongLong() + 1;
-        row.prevHash = last.isEmpty() ? QByteArray(64, '0') : last.first().value(1).toString().toUtf8();
-        row.hash = chainHash(row.prevHash, row.entry);
-        exec(QStringLiteral("INSERT INTO audit_log (seq, entry, prev_hash, hash) VALUES (?, ?, ?, ?)"),
-             {row.seq, QString::fromUtf8(row.entry), QString::fromUtf8(row.prevHash),
-              QString::fromUtf8(row.hash)});
+        qint64 seq = last.isEmpty() ? 0 : last.first().value(0).toLongLong();
+        QByteArray prevHash = last.isEmpty() ? QByteArray(64, '0') : last.first().value(1).toString().toUtf8();
+        for (const QJsonObject &entry : entries) {
+            AuditRow &row = rows.emplace_back();
+            row.entry = canonicalJson(entry);
+            row.seq = ++seq;
+            row.prevHash = prevHash;
+            row.hash = chainHash(row.prevHash, row.entry);
+            prevHash = row.hash;
+            exec(QStringLiteral("INSERT INTO audit_log (seq, entry, prev_hash, hash) VALUES (?, ?, ?, ?)"),
+                 {row.seq, QString::fromUtf8(row.entry), QString::fromUtf8(row.prevHash),
+                  QString::fromUtf8(row.hash)});
+        }
         addCounts(counts);
         commit();
     } catch (...) {
         rollback();
         throw;
     }
-    return row;
+    return rows;
 }
 
 qint64 StateStore::lastAuditSeq()

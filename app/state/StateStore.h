@@ -179,6 +179,8 @@ public:
     // in its own transaction, with the activity it accounts for (a resolution's count) in the
     // same one. Returns the stored row.
     AuditRow appendAudit(const QJsonObject &entry, const QList<ActivityCount> &counts = {});
+    // Several entries chained in order, in one transaction with `counts` (a policy's batch).
+    QList<AuditRow> appendAudits(const QList<QJsonObject> &entries, const QList<ActivityCount> &counts = {});
     // The last entry's sequence number (0 for an empty log).
     [[nodiscard]] qint64 lastAuditSeq();
     // The log in sequence order, from `fromSeq` on.

@@ -1,0 +1,125 @@
+#include "TwoSystems.h"
+
+#include "audit/AuditVerifier.h"
+#include "engine/FlowSides.h"
+#include "resolution/ResolutionService.h"
+#include "state/ActivityCounters.h"
+#include "state/StateStore.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace syncdesk;
+
+// A policy's batch (ResolutionService::applyMany) on every pairing: the same protocol as one
+// record's resolution, record by record, with one transaction per step for the batch.
+class TestBatchResolution : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_case = 0;
+
+private slots:
+    void shouldDecideEachRecordOfABatchOnItsOwn_data()
+    {
+        QTest::addColumn<QString>("pairing");
+        for (const QString &p : testsupport::pairingNames())
+            QTest::newRow(qPrintable(p)) << p;
+    }
+
+    // Given five drifted target rows planned "take the source" together, when one record's
+    // target and another's source change before the batch is applied, then those two are
+    // refused and left as they are, the other three written; every intent precedes every
+    // outcome in one intact chain, and the resolutions are counted by outcome.
+    void shouldDecideEachRecordOfABatchOnItsOwn()
+    {
+        QFETCH(QString, pairing);
+        testsupport::TestSystem source, target;
+        QString error;
+        const QString tag = QStringLiteral("batch%1").arg(++m_case);
+        QVERIFY2(testsupport::makePairing(pairing, tag, m_dir.path(), &source, &target, &error), qPrintable(error));
+        const QStringList ddl{
+            QStringLiteral("CREATE TABLE devices (sku text PRIMARY KEY, model text, qty integer)"),
+            QStringLiteral("INSERT INTO devices VALUES ('K1', 'M1', 1), ('K2', 'M2', 2), ('K3', 'M3', 3), "
+                           "('K4', 'M4', 4), ('K5', 'M5', 5), ('K6', 'M6', 6)")};
+        QVERIFY2(source.exec(ddl, &error), qPrintable(error));
+        QVERIFY2(target.exec(ddl, &error), qPrintable(error));
+        QVERIFY2(target.exec({QStringLiteral("UPDATE devices SET qty = qty + 100 WHERE sku <> 'K6'")}, &error),
+                 qPrintable(error));
+
+        Workspace ws = testsupport::makeWorkspace(source, target, QStringLiteral("devices"), {QStringLiteral("sku")},
+                                                  {QStringLiteral("model"), QStringLiteral("qty")});
+        ws.state = m_dir.filePath(tag + QStringLiteral("-state.db"));
+        const auto store = StateStore::open(ws);
+        ResolutionService service(ws, *store);
+        QList<ResolveRequest> requests;
+        for (int i = 1; i <= 5; ++i) {
+            ResolveRequest r;
+            r.flow = QStringLiteral("f");
+            r.key = {QStringLiteral("K%1").arg(i)};
+            r.take = Pick::Source;
+            requests << r;
+        }
+        const QList<ResolutionService::Planned> planned = service.planMany(QStringLiteral("f"), requests);
+        QList<ResolutionPlan> plans;
+        for (const ResolutionService::Planned &p : planned) {
+            QVERIFY2(p.plan, qPrintable(p.error));
+            QVERIFY(p.plan->target.write && !p.plan->source.write);
+            plans << *p.plan;
+        }
+
+        // Meanwhile: K3's target (the side written) and K5's source (the side taken) move.
+        QVERIFY2(target.exec({QStringLiteral("UPDATE devices SET qty = 999 WHERE sku = 'K3'")}, &error), qPrintable(error));
+        QVERIFY2(source.exec({QStringLiteral("UPDATE devices SET model = 'changed' WHERE sku = 'K5'")}, &error),
+                 qPrintable(error));
+
+        const QString policy = QStringLiteral("policy:source-wins");
+        const QList<ResolveResult> results =
+            service.applyMany(plans, QStringList(5, QStringLiteral("the source is right")), policy);
+        QCOMPARE(results.size(), 5);
+        const QList<ResolveResult::Outcome> expected{ResolveResult::Outcome::Applied, ResolveResult::Outcome::Applied,
+                                                     ResolveResult::Outcome::Refused, ResolveResult::Outcome::Applied,
+                                                     ResolveResult::Outcome::Refused};
+        for (int i = 0; i < 5; ++i)
+            QVERIFY2(results[i].outcome == expected[i], qPrintable(QStringLiteral("K%1: %2").arg(i + 1).arg(results[i].error)));
+
+        // What each side holds now, read as the engine reads it.
+        FlowSides sides(ws, *ws.flow(QStringLiteral("f")));
+        sides.open();
+        QList<KeyText> keys;
+        for (int i = 1; i <= 6; ++i)
+            keys << KeyText{QStringLiteral("K%1").arg(i)};
+        const auto rows = sides.fetch(keys);
+        const auto qtyOf = [&](int side, const char *sku) {
+            return rows[side].value(sides.keyJson({QString::fromLatin1(sku)})).fields.value(1).value_or(QByteArray("NULL"));
+        };
+        QCOMPARE(qtyOf(1, "K1"), QByteArray("1"));
+        QCOMPARE(qtyOf(1, "K2"), QByteArray("2"));
+        QCOMPARE(qtyOf(1, "K3"), QByteArray("999")); // refused: as the other writer left it
+        QCOMPARE(qtyOf(1, "K4"), QByteArray("4"));
+        QCOMPARE(qtyOf(1, "K5"), QByteArray("105")); // refused: still drifted
+        QCOMPARE(qtyOf(1, "K6"), QByteArray("6"));
+
+        // Five intents, then five outcomes, each naming its resolution; one intact chain.
+        const QList<AuditRow> log = store->auditRows();
+        QCOMPARE(log.size(), 10);
+        for (int i = 0; i < 10; ++i) {
+            const QJsonObject e = QJsonDocument::fromJson(log[i].entry).object();
+            QCOMPARE(e.value(u"type").toString(), i < 5 ? QStringLiteral("intent") : QStringLiteral("outcome"));
+            QCOMPARE(e.value(u"id").toString(), results[i % 5].id);
+            QCOMPARE(e.value(u"operator").toString(), i < 5 ? policy : QString());
+        }
+        QVERIFY(verifyStoredChain(*store).intact);
+        const QHash<QString, qint64> totals = store->activityTotals(QStringLiteral("f"));
+        QCOMPARE(totals.value(activity::resolutions(true, QStringLiteral("applied"))), 3);
+        QCOMPARE(totals.value(activity::resolutions(true, QStringLiteral("refused"))), 2);
+        // The records written agree again: their baseline is the new agreement.
+        QVERIFY(store->baseline(QStringLiteral("f"), sides.keyJson({QStringLiteral("K1")}))->inSync);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBatchResolution)
+#include "tst_batchresolution.moc"
