@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QUuid>
 
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <pwd.h>
@@ -668,7 +669,8 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
     QList<KeyText> keys;
     for (const ResolutionPlan &p : plans)
         keys << p.key;
-    QStringList committed;
+    bool committed[2] = {false, false};
+    std::vector<std::array<bool, 2>> wroteRecord(size_t(n), {false, false}); // per record: source, target
     try {
         std::unique_ptr<RowLock> locks[2];
         std::vector<bool> refused(size_t(n), false);
@@ -689,13 +691,14 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
                 if (!holds(lock.row(i), s->values)) {
                     lock.write(i, s->values);
                     wrote[s->sourceSide ? 0 : 1] = true;
+                    wroteRecord[size_t(i)][s->sourceSide ? 0 : 1] = true;
                 }
             }
         }
         for (const bool sourceSide : {true, false}) {
             if (wrote[sourceSide ? 0 : 1]) {
                 locks[sourceSide ? 0 : 1]->commit();
-                committed << sideName(sourceSide);
+                committed[sourceSide ? 0 : 1] = true;
             }
         }
         for (qsizetype i = 0; i < n; ++i) {
@@ -708,13 +711,19 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
             }
         }
     } catch (const SyncError &e) {
-        for (ResolveResult &r : results) {
+        for (qsizetype i = 0; i < n; ++i) {
+            // What reached a system for this record, should one side commit and the other fail.
+            QStringList sides;
+            for (const bool sourceSide : {true, false})
+                if (committed[sourceSide ? 0 : 1] && wroteRecord[size_t(i)][sourceSide ? 0 : 1])
+                    sides << sideName(sourceSide);
+            ResolveResult &r = results[i];
             r.outcome = ResolveResult::Outcome::Failed;
-            r.error = committed.isEmpty()
+            r.error = sides.isEmpty()
                           ? e.message()
                           : QStringLiteral("the %1 was written, then the other side failed: %2; "
                                            "the record is now in a new state: look at it again")
-                                .arg(committed.join(QStringLiteral(" and ")), e.message());
+                                .arg(sides.join(QStringLiteral(" and ")), e.message());
         }
     }
 
@@ -723,7 +732,8 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
     QList<KeyText> written;
     QList<qsizetype> writtenAt;
     for (qsizetype i = 0; i < n; ++i) {
-        if (results[i].outcome == ResolveResult::Outcome::Applied || !committed.isEmpty()) {
+        const bool reached = (committed[0] && wroteRecord[size_t(i)][0]) || (committed[1] && wroteRecord[size_t(i)][1]);
+        if (results[i].outcome == ResolveResult::Outcome::Applied || reached) {
             written << plans[i].key;
             writtenAt << i;
         }

@@ -119,6 +119,70 @@ private slots:
         // The records written agree again: their baseline is the new agreement.
         QVERIFY(store->baseline(QStringLiteral("f"), sides.keyJson({QStringLiteral("K1")}))->inSync);
     }
+
+    void shouldFailTheWholeBatchWhenAWriteFails_data() { shouldDecideEachRecordOfABatchOnItsOwn_data(); }
+
+    // Given three drifted records planned together, when the target refuses the write of one
+    // (a trigger), then none of the three is written (one transaction), and each is audited as
+    // failed with the system's message, to be tried again.
+    void shouldFailTheWholeBatchWhenAWriteFails()
+    {
+        QFETCH(QString, pairing);
+        testsupport::TestSystem source, target;
+        QString error;
+        const QString tag = QStringLiteral("batch%1").arg(++m_case);
+        QVERIFY2(testsupport::makePairing(pairing, tag, m_dir.path(), &source, &target, &error), qPrintable(error));
+        const QStringList ddl{QStringLiteral("CREATE TABLE devices (sku text PRIMARY KEY, model text, qty integer)"),
+                              QStringLiteral("INSERT INTO devices VALUES ('K1', 'M1', 1), ('K2', 'M2', 2), ('K3', 'M3', 3)")};
+        QVERIFY2(source.exec(ddl, &error), qPrintable(error));
+        QVERIFY2(target.exec(ddl, &error), qPrintable(error));
+        QVERIFY2(target.exec({QStringLiteral("UPDATE devices SET qty = qty + 100")}, &error), qPrintable(error));
+        const QStringList trigger =
+            target.backend == testsupport::Backend::Postgres
+                ? QStringList{QStringLiteral("CREATE FUNCTION frozen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                                             "IF NEW.sku = 'K2' THEN RAISE EXCEPTION 'K2 is frozen'; END IF; "
+                                             "RETURN NEW; END $$"),
+                              QStringLiteral("CREATE TRIGGER frozen BEFORE UPDATE ON devices FOR EACH ROW "
+                                             "EXECUTE FUNCTION frozen()")}
+                : QStringList{QStringLiteral("CREATE TRIGGER frozen BEFORE UPDATE ON devices WHEN NEW.sku = 'K2' "
+                                             "BEGIN SELECT RAISE(ABORT, 'K2 is frozen'); END")};
+        QVERIFY2(target.exec(trigger, &error), qPrintable(error));
+
+        Workspace ws = testsupport::makeWorkspace(source, target, QStringLiteral("devices"), {QStringLiteral("sku")},
+                                                  {QStringLiteral("model"), QStringLiteral("qty")});
+        ws.state = m_dir.filePath(tag + QStringLiteral("-state.db"));
+        const auto store = StateStore::open(ws);
+        ResolutionService service(ws, *store);
+        QList<ResolveRequest> requests;
+        for (int i = 1; i <= 3; ++i) {
+            ResolveRequest r;
+            r.flow = QStringLiteral("f");
+            r.key = {QStringLiteral("K%1").arg(i)};
+            r.take = Pick::Source;
+            requests << r;
+        }
+        QList<ResolutionPlan> plans;
+        for (const ResolutionService::Planned &p : service.planMany(QStringLiteral("f"), requests)) {
+            QVERIFY2(p.plan, qPrintable(p.error));
+            plans << *p.plan;
+        }
+        const QList<ResolveResult> results =
+            service.applyMany(plans, QStringList(3, QStringLiteral("the source is right")), QStringLiteral("policy:source-wins"));
+        for (const ResolveResult &r : results) {
+            QVERIFY(r.outcome == ResolveResult::Outcome::Failed);
+            QVERIFY2(r.error.contains(QLatin1String("K2 is frozen")), qPrintable(r.error));
+            QVERIFY2(!r.error.contains(QLatin1String("was written")), qPrintable(r.error));
+        }
+        FlowSides sides(ws, *ws.flow(QStringLiteral("f")));
+        sides.open();
+        const auto rows = sides.fetch({KeyText{QStringLiteral("K1")}, KeyText{QStringLiteral("K3")}});
+        for (const char *sku : {"K1", "K3"})
+            QCOMPARE(rows[1].value(sides.keyJson({QString::fromLatin1(sku)})).fields.value(1).value_or(QByteArray()),
+                     QByteArray::number(QByteArray(sku).mid(1).toInt() + 100)); // rolled back with K2
+        QCOMPARE(store->auditRows().size(), 6);
+        QVERIFY(verifyStoredChain(*store).intact);
+        QCOMPARE(store->activityTotals(QStringLiteral("f")).value(activity::resolutions(true, QStringLiteral("failed"))), 3);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBatchResolution)
