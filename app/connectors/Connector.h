@@ -128,6 +128,10 @@ public:
     // `table` with its schema filled in, as change feeds name it (search path resolved).
     [[nodiscard]] virtual TableRef qualified(const TableRef &table) = 0;
 
+    // A number that moves with every schema change of the system, where reading it is cheap
+    // enough to do before each live fetch (SQLite: PRAGMA schema_version); nullopt elsewhere.
+    [[nodiscard]] virtual std::optional<qint64> schemaVersion() { return std::nullopt; }
+
     [[nodiscard]] const SystemSpec &system() const { return m_system; }
 
 protected:

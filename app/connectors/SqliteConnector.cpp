@@ -397,6 +397,14 @@ QList<EncodedRow> SqliteConnector::fetch(const ScanRequest &request, RowEncoder 
     return rows;
 }
 
+std::optional<qint64> SqliteConnector::schemaVersion()
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    if (!q.exec(QStringLiteral("PRAGMA schema_version")) || !q.next())
+        throw SyncError(QStringLiteral("%1: cannot read the schema version: %2").arg(where(), q.lastError().text()));
+    return q.value(0).toLongLong();
+}
+
 QList<TableRef> SqliteConnector::tables()
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));

@@ -19,6 +19,7 @@ public:
 
     void open() override;
     [[nodiscard]] TableRef qualified(const TableRef &table) override;
+    [[nodiscard]] std::optional<qint64> schemaVersion() override;
     [[nodiscard]] QList<TableRef> tables() override;
     [[nodiscard]] QStringList columns(const TableRef &table) override;
     [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table,

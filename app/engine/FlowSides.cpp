@@ -34,6 +34,7 @@ void FlowSides::open()
         described[i] = connector->describe(m_flow.side(source).table,
                                            FlowPlan::columnNames(m_flow, source));
         m_tables[size_t(i)] = connector->qualified(m_flow.side(source).table);
+        m_schemaVersions[size_t(i)] = connector->schemaVersion();
         m_connectors[i] = std::move(connector);
     }
     m_plan = FlowPlan::resolve(m_flow, described[0], described[1]);
@@ -202,8 +203,25 @@ std::optional<QByteArray> FlowSides::canonicalValue(qsizetype field, const QStri
     return QByteArray(out.data(), qsizetype(out.size()));
 }
 
+void FlowSides::checkSchemaVersions()
+{
+    for (size_t i = 0; i < 2; ++i) {
+        if (!m_schemaVersions[i])
+            continue;
+        const std::optional<qint64> now = m_connectors[i]->schemaVersion();
+        if (now == m_schemaVersions[i])
+            continue;
+        // Rows read with the old types would pass for changes (a table copied into a retyped
+        // one rewrites them all): the engine sees to the change first (LiveEngine).
+        if (const std::optional<QString> change = schemaChange())
+            throw SyncError(QStringLiteral("flow '%1': schema changed: %2").arg(m_flow.name, *change));
+        m_schemaVersions[i] = now; // another table, an index: nothing to this flow
+    }
+}
+
 std::array<QHash<QByteArray, EncodedRow>, 2> FlowSides::fetch(const QList<KeyText> &keys)
 {
+    checkSchemaVersions();
     QList<EncodedRow> fetched[2];
     if (m_sourceEncoder) {
         // Two PostgreSQL systems: both round trips at once (each side has its own connection

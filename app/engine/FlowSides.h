@@ -12,6 +12,7 @@
 #include <QList>
 
 #include <array>
+#include <optional>
 #include <functional>
 #include <memory>
 
@@ -45,6 +46,9 @@ public:
 
     // Both sides' current rows of `keys`, by key JSON: [0] the source, [1] the target. Two
     // PostgreSQL systems are read at once. Throws SyncError.
+    // Throws SyncError when a side whose system tells its schema version cheaply changed the
+    // flow's tables since open() (see schemaChange()); called before each fetch().
+    void checkSchemaVersions();
     [[nodiscard]] std::array<QHash<QByteArray, EncodedRow>, 2> fetch(const QList<KeyText> &keys);
 
     // The canonical JSON of a key given as text; throws SyncError for a key of the wrong shape.
@@ -81,6 +85,7 @@ private:
     FlowPlan m_plan;
     std::array<TableRef, 2> m_tables;
     QList<ColumnInfo> m_described[2]; // as open() found them
+    std::array<std::optional<qint64>, 2> m_schemaVersions; // Connector::schemaVersion() at open()
     std::unique_ptr<Connector> m_connectors[2];
     std::unique_ptr<RowEncoder> m_encoder;
     std::unique_ptr<RowEncoder> m_sourceEncoder; // set when the source is fetched in parallel

@@ -373,6 +373,21 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
                 emit statusEvents(events);
             emit flowReady(name);
         } else {
+            if (slot.retypeCheck) {
+                if (const qint64 parted = slot.flow->partedBy(*records); parted > 0) {
+                    // Nothing of it is applied: no record events, no policy acts on it. Checked
+                    // again (a whole comparison) every 30 s until the type is back; an
+                    // operator's "Compare now" accepts the new type.
+                    slot.schemaBroken = true;
+                    failFlow(slot, QStringLiteral("schema changed: %1; %2 record(s) that agreed no "
+                                                  "longer compare equal")
+                                       .arg(slot.retype)
+                                       .arg(parted));
+                    slot.nextAttemptMs = nowMs() + RetypeRetryMs;
+                    return;
+                }
+                slot.retypeCheck = false;
+            }
             slot.queue.append(slot.flow->suspects(*records));
             // Fold the rows written since the last snapshot into a new one once they are a
             // noticeable share of the flow: restarts then read one value, not many rows.
@@ -455,7 +470,8 @@ void LiveEngine::flush()
     QList<StatusEvent> events;
     StateChanges changes;
     for (FlowSlot &slot : m_flows) {
-        if (slot.queue.isEmpty() || !m_ready.value(slot.flow->spec().name))
+        // A retyped flow's changes wait for its check (tick()'s comparison) to pass.
+        if (slot.queue.isEmpty() || !m_ready.value(slot.flow->spec().name) || slot.retypeCheck)
             continue;
         if (!slot.flow->isOpen()) {
             if (now < slot.nextAttemptMs)
@@ -569,10 +585,13 @@ bool LiveEngine::diagnoseSchema(FlowSlot &slot)
         return false;
     try {
         if (const std::optional<QString> change = slot.flow->sides().schemaChange()) {
-            // Still comparable, differently (integer → numeric): not an incident. Both sides
-            // are read again with the new types; only values that now differ show.
+            // Still readable, differently. A retype that keeps values equal (integer → numeric)
+            // is no incident; one that does not is, before any record shows it: both sides are
+            // read again with the new types and held against the records as they were.
             qCInfo(lcEngine).noquote() << slot.flow->spec().name << "schema changed:" << *change
                                        << "- comparing again";
+            slot.retypeCheck = true;
+            slot.retype = *change;
             slot.flow->close();
             compare(slot, false);
             return true;
@@ -677,7 +696,7 @@ void LiveEngine::tick()
             // A live flow that failed with nothing queued (flush() retries the others): open it
             // again, and verify, since what failed may have hidden changes. One waiting for a
             // system whose feed is down waits for the feed: its return rescans.
-            if (slot.failed && !slot.comparing && !slot.stopped && slot.queue.isEmpty()
+            if (slot.failed && !slot.comparing && !slot.stopped && (slot.queue.isEmpty() || slot.retypeCheck)
                 && now >= slot.nextAttemptMs && !feedDown(slot.downSystem))
                 compare(slot, false);
         } else if (!slot.comparing && !slot.stopped && now >= slot.nextAttemptMs) {
@@ -727,6 +746,7 @@ void LiveEngine::compareNow(const QString &flow)
     if (!slot || slot->comparing || !m_store)
         return;
     slot->stopped = false; // retried as usual from now on, should its systems not answer
+    slot->retypeCheck = false; // the operator takes the tables as they are now
     compare(*slot, !m_ready.value(flow));
 }
 

@@ -117,6 +117,8 @@ signals:
     void flowRecovered(const QString &flow);
 
 private:
+    static constexpr qint64 RetypeRetryMs = 30000; // a whole comparison each time
+
     struct FlowSlot
     {
         std::unique_ptr<LiveFlow> flow;
@@ -129,6 +131,10 @@ private:
         QString downSystem;  // while failed because this system is unavailable
         QString reported;    // the error flowError() announced, until flowRecovered()
         bool schemaBroken = false; // a compared table or column is gone, until it works again
+        // A compared column was retyped: the next verification must find every record that
+        // agreed still agreeing under the new type before the flow goes on (else: schemaBroken).
+        bool retypeCheck = false;
+        QString retype; // what changed, for the incident's line
         qint64 lastRecords = 0;
         QString lastOrder;
         // Shared with the comparison on the pool: its progress, and the operator's cancel.

@@ -182,6 +182,17 @@ StoredSnapshot LiveFlow::snapshot()
     return {m_flow.name, records, snapshot.takeParts()};
 }
 
+qint64 LiveFlow::partedBy(const RecordTable &scanned) const
+{
+    qint64 parted = 0;
+    scanned.forEach([&](std::string_view key, const TrackedRecord &s) {
+        const TrackedRecord *r = m_records.find(key);
+        if (r && r->state().source == r->state().target && s.state().source != s.state().target)
+            ++parted;
+    });
+    return parted;
+}
+
 QList<KeyChange> LiveFlow::suspects(const RecordTable &scanned) const
 {
     QList<KeyChange> out;

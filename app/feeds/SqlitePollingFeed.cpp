@@ -6,11 +6,14 @@
 #include <QAtomicInteger>
 #include <QDateTime>
 #include <QFileInfo>
-#include <QSqlRecord>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTimer>
+
+#include <sqlite3.h>
+
+#include <memory>
 
 namespace syncdesk {
 
@@ -118,6 +121,52 @@ bool isSchemaError(const QSqlError &error)
     return error.nativeErrorCode() == QLatin1String("1");
 }
 
+// One column of a row as Qt's driver would give it (qlonglong, double, QString, QByteArray
+// or null), so marks and content read the same either way.
+QVariant columnValue(sqlite3_stmt *stmt, int column)
+{
+    switch (sqlite3_column_type(stmt, column)) {
+    case SQLITE_INTEGER:
+        return qlonglong(sqlite3_column_int64(stmt, column));
+    case SQLITE_FLOAT:
+        return sqlite3_column_double(stmt, column);
+    case SQLITE_BLOB:
+        return QByteArray(static_cast<const char *>(sqlite3_column_blob(stmt, column)),
+                          sqlite3_column_bytes(stmt, column));
+    case SQLITE_NULL:
+        return {};
+    default:
+        return QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, column)),
+                                 sqlite3_column_bytes(stmt, column));
+    }
+}
+
+int bindValue(sqlite3_stmt *stmt, int index, const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::LongLong:
+    case QMetaType::Int:
+        return sqlite3_bind_int64(stmt, index, v.toLongLong());
+    case QMetaType::Double:
+        return sqlite3_bind_double(stmt, index, v.toDouble());
+    case QMetaType::QByteArray: {
+        const QByteArray b = v.toByteArray();
+        return sqlite3_bind_blob(stmt, index, b.constData(), int(b.size()), SQLITE_TRANSIENT);
+    }
+    default:
+        if (v.isNull())
+            return sqlite3_bind_null(stmt, index);
+        const QByteArray text = v.toString().toUtf8();
+        return sqlite3_bind_text(stmt, index, text.constData(), int(text.size()), SQLITE_TRANSIENT);
+    }
+}
+
+QSqlError sqliteError(sqlite3 *handle)
+{
+    return QSqlError(QStringLiteral("polling failed"), QString::fromUtf8(sqlite3_errmsg(handle)),
+                     QSqlError::StatementError, QString::number(sqlite3_errcode(handle)));
+}
+
 } // namespace
 
 QSqlError SqlitePollingFeed::checkKeys(const Table &t, QList<ChangeEvent> &events)
@@ -193,52 +242,65 @@ void SqlitePollingFeed::poll()
         select << quoted(t.updatedAt) << QStringLiteral("*");
         const QString from = fromClause(t.table);
         const QString at = quoted(t.updatedAt);
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
         // The first poll starts at the newest mark (what came before is the first comparison's
         // business) unless the state store kept where the last run stopped.
         const bool learning = (first || m_unlearned.contains(id)) && !mark.isSet();
-        if (learning) {
-            q.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3 = (SELECT max(%3) FROM %2)")
-                          .arg(select.join(QStringLiteral(", ")), from, at));
-        } else if (mark.isSet()) {
-            q.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3 >= ? ORDER BY %3")
-                          .arg(select.join(QStringLiteral(", ")), from, at));
-            q.addBindValue(mark.value());
-        } else { // a table that was empty: everything with a time is news
-            q.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3 IS NOT NULL ORDER BY %3")
-                          .arg(select.join(QStringLiteral(", ")), from, at));
-        }
-        if (!q.exec()) {
-            if (isSchemaError(q.lastError())) {
-                if (learning)
-                    m_unlearned.insert(id); // learnt when it reads again, not reported whole then
-                setTableReadable(id, false);
-                continue;
-            }
-            failed(id, q.lastError());
-            return;
-        }
+        QString sql;
+        if (learning)
+            sql = QStringLiteral("SELECT %1 FROM %2 WHERE %3 = (SELECT max(%3) FROM %2)");
+        else if (mark.isSet())
+            sql = QStringLiteral("SELECT %1 FROM %2 WHERE %3 >= ? ORDER BY %3");
+        else // a table that was empty: everything with a time is news
+            sql = QStringLiteral("SELECT %1 FROM %2 WHERE %3 IS NOT NULL ORDER BY %3");
+        const QByteArray utf8 = sql.arg(select.join(QStringLiteral(", ")), from, at).toUtf8();
+        // SQLite's own API: "*" follows the table as it is at each step (another connection may
+        // copy it into a retyped one between prepare and step), which Qt's driver, sized at
+        // prepare, does not survive.
+        sqlite3 *handle = SqliteConnector::nativeHandle(db);
+        sqlite3_stmt *raw = nullptr;
+        int rc = sqlite3_prepare_v2(handle, utf8.constData(), int(utf8.size()), &raw, nullptr);
+        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt *)> statement(raw, &sqlite3_finalize);
+        if (rc == SQLITE_OK && !learning && mark.isSet())
+            rc = bindValue(raw, 1, mark.value());
         const int keyCount = int(t.keyColumns.size());
-        const int columns = q.record().count();
         KeySet &keys = m_keys[id];
         QByteArray content;
-        while (q.next()) {
-            const QList<std::optional<QString>> values = keyValues(q, keyCount);
+        QList<QVariant> row;
+        while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+            if ((rc = sqlite3_step(raw)) != SQLITE_ROW)
+                break;
+            const int columns = sqlite3_column_count(raw);
+            row.clear();
+            for (int c = 0; c < columns; ++c)
+                row.append(columnValue(raw, c));
+            QList<std::optional<QString>> values;
+            for (int k = 0; k < keyCount; ++k)
+                values.append(row.value(k).isNull() ? std::nullopt : std::optional(row.value(k).toString()));
             const QByteArray key = KeySet::encode(values);
             // The whole row's content tells a second change at the same time from a re-read.
             content.clear();
             for (int c = keyCount + 1; c < columns; ++c) {
-                const QVariant v = q.value(c);
+                const QVariant &v = row[c];
                 content += v.isNull() ? QByteArray("\x01N") : v.toString().toUtf8();
                 content += '\x1f';
             }
-            const QVariant when = q.value(keyCount);
+            const QVariant when = row.value(keyCount);
             const bool news = mark.admit(when, key, keyTableHash({content.constData(), size_t(content.size())}));
             if (keys.isLoaded())
                 keys.add(key);
             if (news && !learning)
                 events.append(ChangeEvent::ofKey(eventTable(t.table), t.keyColumns, values, instantMs(when)));
+        }
+        if (rc != SQLITE_DONE) {
+            const QSqlError error = sqliteError(handle);
+            if (isSchemaError(error)) {
+                if (learning)
+                    m_unlearned.insert(id); // learnt when it reads again, not reported whole then
+                setTableReadable(id, false);
+                continue;
+            }
+            failed(id, error);
+            return;
         }
         if (const QSqlError error = checkKeys(t, events); error.type() != QSqlError::NoError) {
             if (isSchemaError(error)) {

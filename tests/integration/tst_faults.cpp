@@ -133,7 +133,8 @@ class TestFaults : public QObject
     // A flow whose tables move under it while changes flow (issue 18): the target table
     // renamed, then a source column dropped, each one stderr line naming it, the metric set,
     // no record events, a resolution refused with nothing written; back by itself, with the
-    // change made meanwhile; then a retype that keeps values equal, which changes nothing.
+    // change made meanwhile; then a retype that keeps values equal, which changes nothing; then
+    // one that changes them, an incident until the type is back.
     void brokenSchema(bool postgres)
     {
         QString src, dst, error;
@@ -226,6 +227,38 @@ class TestFaults : public QObject
         QVERIFY2(page.contains("syncdesk_records{flow=\"devices\",status=\"in_sync\"} 17")
                      && page.contains("syncdesk_records{flow=\"devices\",status=\"pending\"} 3"),
                  page.constData());
+
+        // A retype that changes the values ('n' in front of each quantity): an incident, not
+        // seventeen differences; back when the type and values are.
+        const auto retypeQty = [&](const QString &type, const QString &value) {
+            QString failure;
+            const bool ok = postgres
+                ? run(true, dst, QStringLiteral("ALTER TABLE devices ALTER COLUMN qty TYPE %1 USING %2").arg(type, value),
+                      &failure)
+                : testsupport::sqliteExec(
+                      dst,
+                      {QStringLiteral("BEGIN"),
+                       QStringLiteral("CREATE TABLE d3 (sku text PRIMARY KEY, model text, qty %1, updated_at text)").arg(type),
+                       QStringLiteral("INSERT INTO d3 SELECT sku, model, %1, updated_at FROM devices").arg(value),
+                       QStringLiteral("DROP TABLE devices"), QStringLiteral("ALTER TABLE d3 RENAME TO devices"),
+                       QStringLiteral("COMMIT")},
+                      &failure);
+            return ok ? QString() : failure;
+        };
+        const qsizetype beforeLossy = watch.eventCount();
+        const QString parted = QStringLiteral("17 record(s) that agreed no longer compare equal");
+        QString failure = retypeQty(QStringLiteral("text"), QStringLiteral("'n' || qty"));
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        QVERIFY2(watch.waitForErr(parted, 30000), qPrintable(watch.transcript()));
+        QVERIFY2(watch.errLine(parted).contains(QLatin1String("qty")), qPrintable(watch.transcript()));
+        QVERIFY2(metrics(watch).contains("syncdesk_flow_schema_broken{flow=\"devices\"} 1"),
+                 qPrintable(watch.transcript()));
+        failure = retypeQty(QStringLiteral("numeric"), postgres ? QStringLiteral("substr(qty, 2)::numeric")
+                                                                : QStringLiteral("substr(qty, 2)"));
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        QVERIFY2(watch.waitForErr(QStringLiteral("flow 'devices' recovered"), 60000, 2), qPrintable(watch.transcript()));
+        QVERIFY2(watch.errCount(parted) == 1, qPrintable(watch.transcript()));
+        QVERIFY2(watch.statusEventsSince(beforeLossy) == 0, qPrintable(watch.transcript()));
         QCOMPARE(watch.stop(), 0);
         QVERIFY2(watch.unwantedErrLine().isEmpty(), qPrintable(watch.transcript()));
     }
