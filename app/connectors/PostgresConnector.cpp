@@ -524,7 +524,16 @@ public:
             m_sql.reserve(size_t(keys.size()));
             m_rows.resize(size_t(keys.size()));
             std::vector<RawValue> raw;
+            QElapsedTimer locking;
+            locking.start();
             for (qsizetype i = 0; i < keys.size(); ++i) {
+                // lock_timeout bounds each wait; a batch's rows are held while later ones wait,
+                // so the whole batch gets the same 10 s.
+                if (i > 0 && locking.elapsed() > 10000)
+                    throw SyncError(QStringLiteral("%1: the rows of %2 records could not all be locked "
+                                                   "within 10 s: another session holds some of them")
+                                        .arg(m_conn.where())
+                                        .arg(keys.size()));
                 const PgStatement lock = m_sql.emplace_back(m_request, conn, keys[i]).lock();
                 const PgResultPtr current = m_conn.exec("write", lock.sql, lock.params);
                 if (PQntuples(current.get()) > 0) {
@@ -543,8 +552,23 @@ public:
     [[nodiscard]] const std::optional<EncodedRow> &row(qsizetype i) const override { return m_rows.at(size_t(i)); }
     void write(qsizetype i, const std::optional<QList<FieldText>> &values) override
     {
-        if (const auto change = m_sql.at(size_t(i)).change(m_rows.at(size_t(i)).has_value(), values))
+        const auto change = m_sql.at(size_t(i)).change(m_rows.at(size_t(i)).has_value(), values);
+        if (!change)
+            return;
+        // Several records in one transaction: a write the server refuses (a trigger, a
+        // constraint) is undone alone, and the transaction goes on for the others.
+        const bool alone = m_sql.size() == 1;
+        if (!alone)
+            m_conn.exec("write", "SAVEPOINT syncdesk_record", {}, PGRES_COMMAND_OK);
+        try {
             m_conn.exec("write", change->sql, change->params, PGRES_COMMAND_OK);
+        } catch (const SyncError &) {
+            if (!alone)
+                const PgResultPtr undone(PQexec(m_conn.handle(), "ROLLBACK TO SAVEPOINT syncdesk_record"));
+            throw;
+        }
+        if (!alone)
+            m_conn.exec("write", "RELEASE SAVEPOINT syncdesk_record", {}, PGRES_COMMAND_OK);
     }
     void commit() override
     {

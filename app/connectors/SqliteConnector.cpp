@@ -613,6 +613,8 @@ public:
     ~SqliteRowLock() override { close(); }
 
     [[nodiscard]] const std::optional<EncodedRow> &row(qsizetype i) const override { return m_rows.at(size_t(i)); }
+    // A statement SQLite refuses (a trigger's RAISE(ABORT), a constraint) is undone alone and
+    // the transaction goes on, so several records' writes need no savepoints here.
     void write(qsizetype i, const std::optional<QList<FieldText>> &values) override
     {
         if (const auto change = m_sql.at(size_t(i)).change(m_rows.at(size_t(i)).has_value(), values))

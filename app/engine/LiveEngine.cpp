@@ -254,12 +254,15 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
         try {
             flow.open();
         } catch (const SyncError &e) {
+            // Not opening while its systems answer: a table or column it names is gone.
+            slot.schemaBroken = slot.schemaBroken || !e.unavailable();
             failFlow(slot, e);
             return;
         }
     }
     slot.comparing = true;
     slot.comparingInitial = initial;
+    slot.queuedAtCompare = slot.queue.size();
     slot.stopped = false;
     slot.compared = std::make_shared<std::atomic<qint64>>(0);
     slot.cancel = std::make_shared<std::atomic<bool>>(false);
@@ -317,15 +320,28 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
         if (slot.flow->spec().name != name)
             continue;
         slot.comparing = false;
+        if (std::exchange(slot.recompare, false)) {
+            slot.flow->close();
+            compare(slot, false); // the retype's check, on the tables as they are now
+            return;
+        }
         if (!error.isEmpty() && slot.cancel->load()) {
             if (!m_ready.value(name)) {
                 slot.flow->close();
                 slot.stopped = true; // no retry: the operator said stop
                 emit flowError(name, QStringLiteral("first comparison cancelled by the operator"));
+            } else if (slot.retypeCheck) {
+                // The retype is still unchecked: held as an incident, checked again later.
+                slot.schemaBroken = true;
+                failFlow(slot, QStringLiteral("schema changed: %1; its check was cancelled").arg(slot.retype));
+                slot.nextAttemptMs = nowMs() + RetypeRetryMs;
             }
             return; // a cancelled verification: the flow stays live as it was
         }
         if (!error.isEmpty()) {
+            // A table or column gone makes the scan fail: the catalogue says which, plainly.
+            if (downSystem.isEmpty() && diagnoseSchema(slot))
+                return;
             failFlow(slot, error, downSystem);
             return;
         }
@@ -374,7 +390,14 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             emit flowReady(name);
         } else {
             if (slot.retypeCheck) {
-                if (const qint64 parted = slot.flow->partedBy(*records); parted > 0) {
+                // Records changed while it read moved on their own: not the retype's doing.
+                // (What was queued before may be the retype itself: a table copied into a
+                // retyped one shows every row as changed.)
+                QSet<QByteArray> moving;
+                for (qsizetype i = std::min(slot.queuedAtCompare, slot.queue.size()); i < slot.queue.size(); ++i)
+                    if (const std::optional<QByteArray> key = slot.flow->sides().tryKeyJson(slot.queue[i].key))
+                        moving.insert(*key);
+                if (const qint64 parted = slot.flow->partedBy(*records, moving); parted > 0) {
                     // Nothing of it is applied: no record events, no policy acts on it. Checked
                     // again (a whole comparison) every 30 s until the type is back; an
                     // operator's "Compare now" accepts the new type.
@@ -479,6 +502,7 @@ void LiveEngine::flush()
             try {
                 slot.flow->open();
             } catch (const SyncError &e) {
+                slot.schemaBroken = slot.schemaBroken || !e.unavailable();
                 failFlow(slot, e);
                 continue;
             }
@@ -592,6 +616,12 @@ bool LiveEngine::diagnoseSchema(FlowSlot &slot)
                                        << "- comparing again";
             slot.retypeCheck = true;
             slot.retype = *change;
+            if (slot.comparing) {
+                // What it read may predate the retype: stopped, and the check starts after it.
+                slot.recompare = true;
+                slot.cancel->store(true);
+                return true;
+            }
             slot.flow->close();
             compare(slot, false);
             return true;

@@ -134,7 +134,9 @@ private:
         // A compared column was retyped: the next verification must find every record that
         // agreed still agreeing under the new type before the flow goes on (else: schemaBroken).
         bool retypeCheck = false;
-        QString retype; // what changed, for the incident's line
+        QString retype;         // what changed, for the incident's line
+        bool recompare = false; // the comparison running read the old types: its result is void
+        qsizetype queuedAtCompare = 0; // queue entries from here on came during the comparison
         qint64 lastRecords = 0;
         QString lastOrder;
         // Shared with the comparison on the pool: its progress, and the operator's cancel.

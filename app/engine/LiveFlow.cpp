@@ -182,12 +182,13 @@ StoredSnapshot LiveFlow::snapshot()
     return {m_flow.name, records, snapshot.takeParts()};
 }
 
-qint64 LiveFlow::partedBy(const RecordTable &scanned) const
+qint64 LiveFlow::partedBy(const RecordTable &scanned, const QSet<QByteArray> &moving) const
 {
     qint64 parted = 0;
     scanned.forEach([&](std::string_view key, const TrackedRecord &s) {
         const TrackedRecord *r = m_records.find(key);
-        if (r && r->state().source == r->state().target && s.state().source != s.state().target)
+        if (r && r->state().source == r->state().target && s.state().source != s.state().target
+            && !moving.contains(QByteArray(key.data(), qsizetype(key.size()))))
             ++parted;
     });
     return parted;

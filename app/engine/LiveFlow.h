@@ -87,9 +87,9 @@ public:
     static constexpr int MaxRereads = 10;
     // Keys a verification scan (compare()) disagrees with the live state on, to be re-read
     // through apply().
-    // How many records that agree here (both sides' hashes equal) do not in `scanned`: what a
-    // retype that changes values parts.
-    [[nodiscard]] qint64 partedBy(const RecordTable &scanned) const;
+    // How many records that agree here (both sides' hashes equal) do not in `scanned`, leaving
+    // out `moving` (keys with changes not applied yet): what a retype that changes values parts.
+    [[nodiscard]] qint64 partedBy(const RecordTable &scanned, const QSet<QByteArray> &moving) const;
     [[nodiscard]] QList<KeyChange> suspects(const RecordTable &scanned) const;
     // Every record's baseline, packed for the state store (rows written before it are folded in).
     [[nodiscard]] StoredSnapshot snapshot();

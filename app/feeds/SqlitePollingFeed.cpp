@@ -2,6 +2,7 @@
 
 #include "connectors/SqliteConnector.h"
 #include "model/Canonical.h"
+#include "model/SyncError.h"
 
 #include <QAtomicInteger>
 #include <QDateTime>
@@ -216,6 +217,14 @@ void SqlitePollingFeed::poll()
                       .arg(system().name, version.lastError().text()));
         return;
     }
+    sqlite3 *handle = nullptr;
+    try {
+        handle = SqliteConnector::nativeHandle(db);
+    } catch (const SyncError &e) { // a Qt driver built on another SQLite than ours
+        m_timer->stop();
+        setFailed(QStringLiteral("system '%1' (sqlite): %2").arg(system().name, e.message()));
+        return;
+    }
     const qint64 current = version.value(0).toLongLong();
     const bool first = m_dataVersion < 0;
     const bool changed = !first && current != m_dataVersion;
@@ -256,7 +265,6 @@ void SqlitePollingFeed::poll()
         // SQLite's own API: "*" follows the table as it is at each step (another connection may
         // copy it into a retyped one between prepare and step), which Qt's driver, sized at
         // prepare, does not survive.
-        sqlite3 *handle = SqliteConnector::nativeHandle(db);
         sqlite3_stmt *raw = nullptr;
         int rc = sqlite3_prepare_v2(handle, utf8.constData(), int(utf8.size()), &raw, nullptr);
         const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt *)> statement(raw, &sqlite3_finalize);

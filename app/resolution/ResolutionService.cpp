@@ -646,11 +646,11 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
             out << apply(plans[i], reasons.value(i), operatorName);
         return out;
     }
-    for (const QString &reason : reasons)
-        if (reason.trimmed().isEmpty())
+    const qsizetype n = plans.size();
+    for (qsizetype i = 0; i < n; ++i)
+        if (reasons.value(i).trimmed().isEmpty())
             throw SyncError(QStringLiteral("a reason is required: say why this value is right"));
     FlowSides &f = flow(flowName);
-    const qsizetype n = plans.size();
     QList<ResolveResult> results(n);
 
     // (1) Every intent, in one transaction: none is written before its intent is in the log.
@@ -665,15 +665,20 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
 
     // (2) Each side's rows locked in one transaction (source then target, as apply() does),
     // each record checked under the lock on its own; the records that pass are written, and
-    // each side written is committed once.
+    // each side written is committed once. A write the system refuses (a trigger, a
+    // constraint) fails its record alone when it is the record's only write so far; anything
+    // else fails the batch.
     QList<KeyText> keys;
     for (const ResolutionPlan &p : plans)
         keys << p.key;
     bool committed[2] = {false, false};
     std::vector<std::array<bool, 2>> wroteRecord(size_t(n), {false, false}); // per record: source, target
+    std::vector<bool> refused(size_t(n), false);
+    QStringList recordError(n); // a record whose write the system refused
+    const QString refusal = QStringLiteral("the record changed since it was read; nothing was written: "
+                                           "look at it again");
     try {
         std::unique_ptr<RowLock> locks[2];
-        std::vector<bool> refused(size_t(n), false);
         for (const bool sourceSide : {true, false}) {
             locks[sourceSide ? 0 : 1] = f.lockRows(sourceSide, keys);
             const RowLock &lock = *locks[sourceSide ? 0 : 1];
@@ -686,14 +691,23 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
         for (qsizetype i = 0; i < n; ++i) {
             if (refused[size_t(i)])
                 continue;
-            for (const SidePlan *s : {&plans[i].source, &plans[i].target}) {
-                RowLock &lock = *locks[s->sourceSide ? 0 : 1];
-                if (!holds(lock.row(i), s->values)) {
-                    lock.write(i, s->values);
-                    wrote[s->sourceSide ? 0 : 1] = true;
-                    wroteRecord[size_t(i)][s->sourceSide ? 0 : 1] = true;
+            try {
+                for (const SidePlan *s : {&plans[i].source, &plans[i].target}) {
+                    RowLock &lock = *locks[s->sourceSide ? 0 : 1];
+                    if (!holds(lock.row(i), s->values)) {
+                        lock.write(i, s->values);
+                        wroteRecord[size_t(i)][s->sourceSide ? 0 : 1] = true;
+                    }
                 }
+            } catch (const SyncError &e) {
+                // The refused statement is undone (RowLock::write); a side of this record
+                // already written could not be, short of failing the batch.
+                if (e.unavailable() || wroteRecord[size_t(i)][0] || wroteRecord[size_t(i)][1])
+                    throw;
+                recordError[i] = e.message();
             }
+            for (int side = 0; side < 2; ++side)
+                wrote[side] = wrote[side] || wroteRecord[size_t(i)][size_t(side)];
         }
         for (const bool sourceSide : {true, false}) {
             if (wrote[sourceSide ? 0 : 1]) {
@@ -702,22 +716,25 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
             }
         }
         for (qsizetype i = 0; i < n; ++i) {
-            if (refused[size_t(i)]) {
-                results[i].outcome = ResolveResult::Outcome::Refused;
-                results[i].error = QStringLiteral("the record changed since it was read; nothing was "
-                                                  "written: look at it again");
-            } else {
-                results[i].outcome = ResolveResult::Outcome::Applied;
-            }
+            ResolveResult &r = results[i];
+            r.outcome = refused[size_t(i)]           ? ResolveResult::Outcome::Refused
+                        : !recordError[i].isEmpty() ? ResolveResult::Outcome::Failed
+                                                    : ResolveResult::Outcome::Applied;
+            r.error = refused[size_t(i)] ? refusal : recordError[i];
         }
     } catch (const SyncError &e) {
         for (qsizetype i = 0; i < n; ++i) {
+            ResolveResult &r = results[i];
+            if (refused[size_t(i)]) { // checked under the lock: refused whatever came after
+                r.outcome = ResolveResult::Outcome::Refused;
+                r.error = refusal;
+                continue;
+            }
             // What reached a system for this record, should one side commit and the other fail.
             QStringList sides;
             for (const bool sourceSide : {true, false})
                 if (committed[sourceSide ? 0 : 1] && wroteRecord[size_t(i)][sourceSide ? 0 : 1])
                     sides << sideName(sourceSide);
-            ResolveResult &r = results[i];
             r.outcome = ResolveResult::Outcome::Failed;
             r.error = sides.isEmpty()
                           ? e.message()
@@ -758,9 +775,10 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
     for (qsizetype i = 0; i < n; ++i) {
         const auto [entry, counted] = outcomeEntry(plans[i], results[i], after[i], operatorName);
         outcomes << entry;
-        auto c = counts.find(counted.name);
+        const QString slot = counted.name + u'@' + QString::number(counted.hourStartMs); // a batch may span an hour
+        auto c = counts.find(slot);
         if (c == counts.end())
-            counts.insert(counted.name, counted);
+            counts.insert(slot, counted);
         else
             c->value += counted.value;
     }

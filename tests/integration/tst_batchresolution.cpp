@@ -120,12 +120,12 @@ private slots:
         QVERIFY(store->baseline(QStringLiteral("f"), sides.keyJson({QStringLiteral("K1")}))->inSync);
     }
 
-    void shouldFailTheWholeBatchWhenAWriteFails_data() { shouldDecideEachRecordOfABatchOnItsOwn_data(); }
+    void shouldFailOnlyTheRecordWhoseWriteIsRefused_data() { shouldDecideEachRecordOfABatchOnItsOwn_data(); }
 
     // Given three drifted records planned together, when the target refuses the write of one
-    // (a trigger), then none of the three is written (one transaction), and each is audited as
-    // failed with the system's message, to be tried again.
-    void shouldFailTheWholeBatchWhenAWriteFails()
+    // (a trigger), then that one is audited as failed with the system's message and left as it
+    // was, and the other two are written in the same transaction.
+    void shouldFailOnlyTheRecordWhoseWriteIsRefused()
     {
         QFETCH(QString, pairing);
         testsupport::TestSystem source, target;
@@ -168,20 +168,25 @@ private slots:
         }
         const QList<ResolveResult> results =
             service.applyMany(plans, QStringList(3, QStringLiteral("the source is right")), QStringLiteral("policy:source-wins"));
-        for (const ResolveResult &r : results) {
-            QVERIFY(r.outcome == ResolveResult::Outcome::Failed);
-            QVERIFY2(r.error.contains(QLatin1String("K2 is frozen")), qPrintable(r.error));
-            QVERIFY2(!r.error.contains(QLatin1String("was written")), qPrintable(r.error));
-        }
+        QVERIFY2(results[0].outcome == ResolveResult::Outcome::Applied, qPrintable(results[0].error));
+        QVERIFY(results[1].outcome == ResolveResult::Outcome::Failed);
+        QVERIFY2(results[1].error.contains(QLatin1String("K2 is frozen")), qPrintable(results[1].error));
+        QVERIFY2(results[2].outcome == ResolveResult::Outcome::Applied, qPrintable(results[2].error));
         FlowSides sides(ws, *ws.flow(QStringLiteral("f")));
         sides.open();
-        const auto rows = sides.fetch({KeyText{QStringLiteral("K1")}, KeyText{QStringLiteral("K3")}});
-        for (const char *sku : {"K1", "K3"})
-            QCOMPARE(rows[1].value(sides.keyJson({QString::fromLatin1(sku)})).fields.value(1).value_or(QByteArray()),
-                     QByteArray::number(QByteArray(sku).mid(1).toInt() + 100)); // rolled back with K2
+        const auto rows = sides.fetch({KeyText{QStringLiteral("K1")}, KeyText{QStringLiteral("K2")},
+                                       KeyText{QStringLiteral("K3")}});
+        const auto qtyOf = [&](const char *sku) {
+            return rows[1].value(sides.keyJson({QString::fromLatin1(sku)})).fields.value(1).value_or(QByteArray());
+        };
+        QCOMPARE(qtyOf("K1"), QByteArray("1"));
+        QCOMPARE(qtyOf("K2"), QByteArray("102")); // as it was
+        QCOMPARE(qtyOf("K3"), QByteArray("3"));
         QCOMPARE(store->auditRows().size(), 6);
         QVERIFY(verifyStoredChain(*store).intact);
-        QCOMPARE(store->activityTotals(QStringLiteral("f")).value(activity::resolutions(true, QStringLiteral("failed"))), 3);
+        const QHash<QString, qint64> totals = store->activityTotals(QStringLiteral("f"));
+        QCOMPARE(totals.value(activity::resolutions(true, QStringLiteral("applied"))), 2);
+        QCOMPARE(totals.value(activity::resolutions(true, QStringLiteral("failed"))), 1);
     }
 };
 
