@@ -2,6 +2,7 @@
 
 #include "CommandLine.h"
 #include "DiffReport.h"
+#include "engine/DiffConfirmation.h"
 #include "ExitCode.h"
 #include "engine/Reconciler.h"
 #include "model/SyncError.h"
@@ -40,6 +41,13 @@ int DiffCommand::run(const QStringList &arguments)
                                 "(any order, matched by key), or auto (default: the merge where "
                                 "neither system sorts for it)."),
                  QStringLiteral("merge|hash|auto"), QStringLiteral("auto")});
+    p.addOption({QStringLiteral("confirm"),
+                 QStringLiteral("Read every record found out of sync again after the flow's measured "
+                                "p99 lag (the SLA when none is known): those in sync by then were in "
+                                "flight, the others are confirmed. Exits 1 only for confirmed ones.")});
+    p.addOption({QStringLiteral("confirm-after"),
+                 QStringLiteral("With --confirm: the wait in seconds, instead of the measured lag."),
+                 QStringLiteral("seconds")});
     p.addOption({QStringLiteral("memory-budget"),
                  QStringLiteral("Megabytes the hash pairing may hold before it spills to temporary "
                                 "files in TMPDIR (default 256)."),
@@ -65,6 +73,18 @@ int DiffCommand::run(const QStringList &arguments)
         return ExitFailure;
     }
     options.memoryBudgetBytes = budgetMb << 20;
+    const bool confirm = p.isSet(QStringLiteral("confirm"));
+    std::optional<qint64> confirmAfterMs;
+    if (p.isSet(QStringLiteral("confirm-after"))) {
+        const double seconds = p.value(QStringLiteral("confirm-after")).toDouble(&ok);
+        if (!confirm || !ok || seconds < 0 || seconds > 86400) {
+            printError(confirm ? QStringLiteral("diff: --confirm-after must be a number of seconds from 0 to 86400, got '%1'")
+                                     .arg(p.value(QStringLiteral("confirm-after")))
+                               : QStringLiteral("diff: --confirm-after needs --confirm"));
+            return ExitFailure;
+        }
+        confirmAfterMs = qint64(seconds * 1000);
+    }
 
     try {
         const Workspace ws = WorkspaceLoader::load(p.value(QStringLiteral("workspace")));
@@ -79,10 +99,24 @@ int DiffCommand::run(const QStringList &arguments)
                                 names.isEmpty() ? QStringLiteral("none") : names.join(u", ")));
             return ExitFailure;
         }
-        options.listRecords = p.isSet(QStringLiteral("list"));
-        const DiffResult result = Reconciler(ws, *flow).run(options);
-        printOut(p.isSet(QStringLiteral("json")) ? DiffReport::json(result, options.listRecords)
-                                                 : DiffReport::text(result, options.listRecords));
+        const bool list = p.isSet(QStringLiteral("list"));
+        options.listRecords = list || confirm; // the records to read again
+        DiffResult result = Reconciler(ws, *flow).run(options);
+        if (confirm && !result.inSyncOverall()) {
+            DiffConfirmation confirmation(ws, *flow);
+            const auto [waitMs, basis] = confirmAfterMs ? std::pair(*confirmAfterMs, QStringLiteral("given"))
+                                                        : confirmation.wait();
+            // Said before the wait, so that a person (or a script) knows why nothing comes yet.
+            printError(QStringLiteral("diff: %1 record(s) out of sync; reading them again in %2 s (%3)")
+                           .arg(result.records.size())
+                           .arg(double(waitMs) / 1000.0, 0, 'f', 1)
+                           .arg(basis));
+            confirmation.confirm(result, waitMs, basis);
+        }
+        printOut(p.isSet(QStringLiteral("json")) ? DiffReport::json(result, list)
+                                                 : DiffReport::text(result, list));
+        if (result.confirmation)
+            return result.confirmation->confirmed == 0 ? ExitOk : ExitDifferences;
         return result.inSyncOverall() ? ExitOk : ExitDifferences;
     } catch (const SyncError &e) {
         printError(e.message());

@@ -35,6 +35,11 @@ QByteArray DiffReport::json(const DiffResult &r, bool withRecords)
     if (r.sourceNullKeys || r.targetNullKeys)
         out += ",\"source_null_keys\":" + QByteArray::number(r.sourceNullKeys)
                + ",\"target_null_keys\":" + QByteArray::number(r.targetNullKeys);
+    if (r.confirmation)
+        out += ",\"in_flight\":" + QByteArray::number(r.confirmation->inFlight)
+               + ",\"confirmed\":" + QByteArray::number(r.confirmation->confirmed)
+               + ",\"confirm_wait_ms\":" + QByteArray::number(r.confirmation->waitedMs)
+               + ",\"confirm_wait_basis\":" + jsonString(r.confirmation->waitBasis);
     if (withRecords) {
         out += ",\"records\":[";
         for (qsizetype i = 0; i < r.records.size(); ++i) {
@@ -45,7 +50,9 @@ QByteArray DiffReport::json(const DiffResult &r, bool withRecords)
             out += (i ? ",\n" : "\n") + QByteArray("{\"key\":") + d.keyJson
                    + ",\"status\":" + jsonString(statusName(d.status)) + ",\"fields\":[" + fields
                    + "],\"source_hash\":" + hashText(d.sourceHash)
-                   + ",\"target_hash\":" + hashText(d.targetHash) + '}';
+                   + ",\"target_hash\":" + hashText(d.targetHash)
+                   + (d.confirmed ? QByteArray(",\"confirmed\":") + (*d.confirmed ? "true" : "false") : QByteArray())
+                   + '}';
         }
         out += r.records.isEmpty() ? "]" : "\n]";
     }
@@ -74,16 +81,27 @@ QByteArray DiffReport::text(const DiffResult &r, bool withRecords)
         out += line("null keys (source)", r.sourceNullKeys);
         out += line("null keys (target)", r.targetNullKeys);
     }
+    if (r.confirmation) {
+        out += "read again after " + QByteArray::number(double(r.confirmation->waitedMs) / 1000.0, 'f', 1)
+               + " s (" + r.confirmation->waitBasis.toUtf8() + "):\n";
+        out += line("in_flight", r.confirmation->inFlight);
+        out += line("confirmed", r.confirmation->confirmed);
+    }
     if (withRecords && !r.records.isEmpty()) {
         out += '\n';
         for (const RecordDiff &d : r.records) {
             out += "  " + statusName(d.status).toUtf8().leftJustified(18, ' ') + ' ' + d.keyJson;
             if (!d.fields.isEmpty())
                 out += "  fields: " + d.fields.join(QStringLiteral(", ")).toUtf8();
+            if (d.confirmed && !*d.confirmed)
+                out += "  (in flight)";
             out += '\n';
         }
     }
-    out += r.inSyncOverall() ? "in sync\n" : "differences found\n";
+    if (r.confirmation)
+        out += r.confirmation->confirmed ? "differences confirmed\n" : "in sync once the changes in flight arrived\n";
+    else
+        out += r.inSyncOverall() ? "in sync\n" : "differences found\n";
     return out;
 }
 

@@ -19,6 +19,7 @@ struct RecordDiff
     QStringList fields; // names of the differing fields (source names)
     std::optional<quint64> sourceHash;
     std::optional<quint64> targetHash;
+    std::optional<bool> confirmed; // diff --confirm: still out of sync after the wait
 };
 
 // The outcome of one full comparison of a flow.
@@ -37,6 +38,16 @@ struct DiffResult
     QString order;               // "merge" or "hash": how the records were paired
     int spilledPartitions = 0;   // hash: partitions that went to temporary files
     QList<RecordDiff> records; // filled with DiffOptions::listRecords, in key order
+
+    // `diff --confirm`: the records out of sync read again after a wait (DiffConfirmation).
+    struct Confirmation
+    {
+        qint64 waitedMs = 0;
+        QString waitBasis; // "p99 lag", "sla" or "given"
+        qint64 inFlight = 0;  // in sync by then: the change was on its way
+        qint64 confirmed = 0; // still out of sync
+    };
+    std::optional<Confirmation> confirmation;
 
     [[nodiscard]] bool inSyncOverall() const
     {

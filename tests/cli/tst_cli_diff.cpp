@@ -2,7 +2,11 @@
 #include "TestPostgres.h"
 #include "TestSqlite.h"
 #include "TwoSystems.h"
+#include "model/LagHistogram.h"
+#include "model/WorkspaceLoader.h"
+#include "state/StateStore.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -25,13 +29,19 @@ class TestCliDiff : public QObject
     int m_case = 0;
 
     // A pairing with table `t` of 3 rows on both sides; `targetExtra` changes the target.
-    QString workspace(const QString &pairing, const QStringList &targetExtra, QString *error)
+    QString m_table; // the last workspace()'s table
+
+    QString workspace(const QString &pairing, const QStringList &targetExtra, QString *error,
+                      TestSystem *targetOut = nullptr)
     {
         TestSystem source, target;
         if (!testsupport::makePairing(pairing, QStringLiteral("cli"), m_dir.path(), &source,
                                       &target, error))
             return {};
         const QString t = QStringLiteral("t%1").arg(++m_case);
+        m_table = t;
+        if (targetOut)
+            *targetOut = target;
         const QStringList rows{
             QStringLiteral("CREATE TABLE %1 (sku text PRIMARY KEY, price numeric, qty integer)").arg(t),
             QStringLiteral("INSERT INTO %1 VALUES ('A1', 1.10, 1), ('B2', 2, 2), ('C3', NULL, 3)").arg(t)};
@@ -147,6 +157,85 @@ private slots:
                  text.out.constData());
     }
 
+    void shouldConfirmDifferencesAfterAWait_data() { pairings(); }
+
+    // Given two records out of sync, one of them about to arrive, `diff --confirm` says why it
+    // waits, reads both again after the wait, reports the one that arrived as in flight and the
+    // other as confirmed (exit 1); with nothing confirmed it exits 0.
+    void shouldConfirmDifferencesAfterAWait()
+    {
+        QFETCH(QString, pairing);
+        QString error;
+        TestSystem source, target;
+        const QString ws = workspace(pairing,
+                                     {QStringLiteral("UPDATE {t} SET qty = 10 WHERE sku = 'A1'"),
+                                      QStringLiteral("UPDATE {t} SET qty = 20 WHERE sku = 'B2'")},
+                                     &error, &target);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        QProcess p;
+        p.start(QStringLiteral(SYNCDESK_CLI_PATH),
+                {QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                 QStringLiteral("f"), QStringLiteral("--json"), QStringLiteral("--list"), QStringLiteral("--confirm"),
+                 QStringLiteral("--confirm-after"), QStringLiteral("3")});
+        QByteArray err;
+        QVERIFY(QTest::qWaitFor([&] {
+            p.waitForReadyRead(100);
+            err += p.readAllStandardError();
+            return err.contains("reading them again in 3.0 s (given)");
+        }, 20000));
+        QVERIFY2(err.contains("diff: 2 record(s) out of sync"), err.constData());
+        // B2's change arrives while it waits.
+        QVERIFY2(target.exec({QStringLiteral("UPDATE %1 SET qty = 2 WHERE sku = 'B2'").arg(m_table)}, &error),
+                 qPrintable(error));
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 1);
+        const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+        QCOMPARE(o.value(u"different").toInt(), 2);
+        QCOMPARE(o.value(u"in_flight").toInt(), 1);
+        QCOMPARE(o.value(u"confirmed").toInt(), 1);
+        QCOMPARE(o.value(u"confirm_wait_ms").toInt(), 3000);
+        const QJsonArray records = o.value(u"records").toArray();
+        QCOMPARE(records[0].toObject().value(u"confirmed").toBool(), true);  // A1
+        QCOMPARE(records[1].toObject().value(u"confirmed").toBool(), false); // B2
+
+        // A1 arrives too: nothing out of sync, nothing to wait for.
+        QVERIFY2(target.exec({QStringLiteral("UPDATE %1 SET qty = 1 WHERE sku = 'A1'").arg(m_table)}, &error),
+                 qPrintable(error));
+        const Run none = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                              QStringLiteral("f"), QStringLiteral("--confirm")});
+        QVERIFY2(none.exitCode == 0 && none.out.contains("in sync\n"), none.out.constData());
+        QVERIFY(!none.err.contains("reading them again")); // nothing to read again
+    }
+
+    // Given a flow whose arrivals a watch has measured (lag counters in its state store), the
+    // wait of `diff --confirm` is their p99, not the SLA.
+    void shouldWaitTheMeasuredP99Lag()
+    {
+        QString error;
+        const QString ws = workspace(QStringLiteral("sqlite->sqlite"),
+                                     {QStringLiteral("UPDATE {t} SET qty = 10 WHERE sku = 'A1'")}, &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        {
+            const syncdesk::Workspace w = syncdesk::WorkspaceLoader::load(ws);
+            const auto store = syncdesk::StateStore::open(w);
+            syncdesk::StateChanges counts;
+            const qint64 hour = syncdesk::hourStartOf(QDateTime::currentMSecsSinceEpoch());
+            using syncdesk::LagHistogram;
+            // 99 arrivals within about 300 ms, one after 20 s: the p99 is the 300 ms bucket.
+            counts.counts.append({QStringLiteral("f"), hour, LagHistogram::counterName(LagHistogram::bucketOf(300)), 99});
+            counts.counts.append({QStringLiteral("f"), hour, LagHistogram::counterName(LagHistogram::bucketOf(20000)), 1});
+            store->apply(counts);
+        }
+        const Run r = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                           QStringLiteral("f"), QStringLiteral("--json"), QStringLiteral("--confirm")});
+        QVERIFY2(r.exitCode == 1, r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value(u"confirm_wait_basis").toString(), QStringLiteral("p99 lag"));
+        QCOMPARE(qint64(o.value(u"confirm_wait_ms").toInteger()),
+                 syncdesk::LagHistogram::upperBoundMs(syncdesk::LagHistogram::bucketOf(300)));
+        QCOMPARE(o.value(u"confirmed").toInt(), 1);
+    }
+
     void shouldFailWithOneLineOnBadUsage_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -172,6 +261,10 @@ private slots:
             << QStringList{QStringLiteral("show"), QStringLiteral("--workspace"), QStringLiteral("w.json"),
                            QStringLiteral("--flow"), QStringLiteral("f")}
             << QByteArray("show: --key is required");
+        QTest::newRow("confirm-after without confirm")
+            << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("w.json"),
+                           QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--confirm-after"), QStringLiteral("1")}
+            << QByteArray("diff: --confirm-after needs --confirm");
         QTest::newRow("missing workspace file")
             << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("/nonexistent/w.json"),
                            QStringLiteral("--flow"), QStringLiteral("f")}
