@@ -22,6 +22,43 @@ class TestBatchResolution : public QObject
     QTemporaryDir m_dir;
     int m_case = 0;
 
+    // Two systems of `pairing` with `rows` devices each (K1…), the target's qty moved by 100
+    // on all but the last, a workspace with its own state store, and "take the source"
+    // requests for K1…K`planned`.
+    struct Batch
+    {
+        testsupport::TestSystem source, target;
+        Workspace ws;
+        std::unique_ptr<StateStore> store;
+        QList<ResolveRequest> requests;
+    };
+    bool setUp(const QString &pairing, int rows, int planned, Batch &b, QString *error)
+    {
+        const QString tag = QStringLiteral("batch%1").arg(++m_case);
+        if (!testsupport::makePairing(pairing, tag, m_dir.path(), &b.source, &b.target, error))
+            return false;
+        QStringList values;
+        for (int i = 1; i <= rows; ++i)
+            values << QStringLiteral("('K%1', 'M%1', %1)").arg(i);
+        const QStringList ddl{QStringLiteral("CREATE TABLE devices (sku text PRIMARY KEY, model text, qty integer)"),
+                              QStringLiteral("INSERT INTO devices VALUES ") + values.join(QStringLiteral(", "))};
+        if (!b.source.exec(ddl, error) || !b.target.exec(ddl, error)
+            || !b.target.exec({QStringLiteral("UPDATE devices SET qty = qty + 100 WHERE sku <> 'K%1'").arg(rows)}, error))
+            return false;
+        b.ws = testsupport::makeWorkspace(b.source, b.target, QStringLiteral("devices"), {QStringLiteral("sku")},
+                                          {QStringLiteral("model"), QStringLiteral("qty")});
+        b.ws.state = m_dir.filePath(tag + QStringLiteral("-state.db"));
+        b.store = StateStore::open(b.ws);
+        for (int i = 1; i <= planned; ++i) {
+            ResolveRequest r;
+            r.flow = QStringLiteral("f");
+            r.key = {QStringLiteral("K%1").arg(i)};
+            r.take = Pick::Source;
+            b.requests << r;
+        }
+        return true;
+    }
+
 private slots:
     void shouldDecideEachRecordOfABatchOnItsOwn_data()
     {
@@ -37,32 +74,14 @@ private slots:
     void shouldDecideEachRecordOfABatchOnItsOwn()
     {
         QFETCH(QString, pairing);
-        testsupport::TestSystem source, target;
         QString error;
-        const QString tag = QStringLiteral("batch%1").arg(++m_case);
-        QVERIFY2(testsupport::makePairing(pairing, tag, m_dir.path(), &source, &target, &error), qPrintable(error));
-        const QStringList ddl{
-            QStringLiteral("CREATE TABLE devices (sku text PRIMARY KEY, model text, qty integer)"),
-            QStringLiteral("INSERT INTO devices VALUES ('K1', 'M1', 1), ('K2', 'M2', 2), ('K3', 'M3', 3), "
-                           "('K4', 'M4', 4), ('K5', 'M5', 5), ('K6', 'M6', 6)")};
-        QVERIFY2(source.exec(ddl, &error), qPrintable(error));
-        QVERIFY2(target.exec(ddl, &error), qPrintable(error));
-        QVERIFY2(target.exec({QStringLiteral("UPDATE devices SET qty = qty + 100 WHERE sku <> 'K6'")}, &error),
-                 qPrintable(error));
-
-        Workspace ws = testsupport::makeWorkspace(source, target, QStringLiteral("devices"), {QStringLiteral("sku")},
-                                                  {QStringLiteral("model"), QStringLiteral("qty")});
-        ws.state = m_dir.filePath(tag + QStringLiteral("-state.db"));
-        const auto store = StateStore::open(ws);
+        Batch batch;
+        QVERIFY2(setUp(pairing, 6, 5, batch, &error), qPrintable(error));
+        const testsupport::TestSystem &source = batch.source, &target = batch.target;
+        const Workspace &ws = batch.ws;
+        const auto &store = batch.store;
         ResolutionService service(ws, *store);
-        QList<ResolveRequest> requests;
-        for (int i = 1; i <= 5; ++i) {
-            ResolveRequest r;
-            r.flow = QStringLiteral("f");
-            r.key = {QStringLiteral("K%1").arg(i)};
-            r.take = Pick::Source;
-            requests << r;
-        }
+        const QList<ResolveRequest> &requests = batch.requests;
         const QList<ResolutionService::Planned> planned = service.planMany(QStringLiteral("f"), requests);
         QList<ResolutionPlan> plans;
         for (const ResolutionService::Planned &p : planned) {
@@ -128,15 +147,13 @@ private slots:
     void shouldFailOnlyTheRecordWhoseWriteIsRefused()
     {
         QFETCH(QString, pairing);
-        testsupport::TestSystem source, target;
         QString error;
-        const QString tag = QStringLiteral("batch%1").arg(++m_case);
-        QVERIFY2(testsupport::makePairing(pairing, tag, m_dir.path(), &source, &target, &error), qPrintable(error));
-        const QStringList ddl{QStringLiteral("CREATE TABLE devices (sku text PRIMARY KEY, model text, qty integer)"),
-                              QStringLiteral("INSERT INTO devices VALUES ('K1', 'M1', 1), ('K2', 'M2', 2), ('K3', 'M3', 3)")};
-        QVERIFY2(source.exec(ddl, &error), qPrintable(error));
-        QVERIFY2(target.exec(ddl, &error), qPrintable(error));
-        QVERIFY2(target.exec({QStringLiteral("UPDATE devices SET qty = qty + 100")}, &error), qPrintable(error));
+        Batch batch;
+        QVERIFY2(setUp(pairing, 4, 3, batch, &error), qPrintable(error));
+        const testsupport::TestSystem &target = batch.target;
+        const Workspace &ws = batch.ws;
+        const auto &store = batch.store;
+        const QList<ResolveRequest> &requests = batch.requests;
         const QStringList trigger =
             target.backend == testsupport::Backend::Postgres
                 ? QStringList{QStringLiteral("CREATE FUNCTION frozen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -147,20 +164,7 @@ private slots:
                 : QStringList{QStringLiteral("CREATE TRIGGER frozen BEFORE UPDATE ON devices WHEN NEW.sku = 'K2' "
                                              "BEGIN SELECT RAISE(ABORT, 'K2 is frozen'); END")};
         QVERIFY2(target.exec(trigger, &error), qPrintable(error));
-
-        Workspace ws = testsupport::makeWorkspace(source, target, QStringLiteral("devices"), {QStringLiteral("sku")},
-                                                  {QStringLiteral("model"), QStringLiteral("qty")});
-        ws.state = m_dir.filePath(tag + QStringLiteral("-state.db"));
-        const auto store = StateStore::open(ws);
         ResolutionService service(ws, *store);
-        QList<ResolveRequest> requests;
-        for (int i = 1; i <= 3; ++i) {
-            ResolveRequest r;
-            r.flow = QStringLiteral("f");
-            r.key = {QStringLiteral("K%1").arg(i)};
-            r.take = Pick::Source;
-            requests << r;
-        }
         QList<ResolutionPlan> plans;
         for (const ResolutionService::Planned &p : service.planMany(QStringLiteral("f"), requests)) {
             QVERIFY2(p.plan, qPrintable(p.error));

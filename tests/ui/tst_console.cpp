@@ -86,6 +86,15 @@ class TestConsole : public QObject
         return -1;
     }
 
+    // Shows `w` and starts its engine; true once every flow is live.
+    static bool startLive(MainWindow &w)
+    {
+        QSignalSpy live(&w, &MainWindow::allFlowsLive);
+        w.show();
+        w.start();
+        return live.wait(30000);
+    }
+
     static ResolveDialog *openDialog(MainWindow &w, int row)
     {
         w.recordsView()->setCurrentIndex(w.records()->index(row, 0));
@@ -296,10 +305,7 @@ private slots:
     {
         const QString path = workspace();
         MainWindow w(WorkspaceLoader::load(path), path);
-        QSignalSpy live(&w, &MainWindow::allFlowsLive);
-        w.show();
-        w.start();
-        QVERIFY(live.wait(30000));
+        QVERIFY(startLive(w));
         QVERIFY(exec(m_src, QStringLiteral("UPDATE devices SET price = 11, updated_at = '2' WHERE sku = 'A1'")));
         QVERIFY(exec(m_src, QStringLiteral("INSERT INTO devices VALUES ('D4', 40, 'D', '2')")));
         QVERIFY(exec(m_dst, QStringLiteral("DELETE FROM devices WHERE sku = 'C3'")));
@@ -353,9 +359,6 @@ private slots:
         QVERIFY2(report.contains("devices") && report.contains("period"), report.constData());
     }
 
-    // Given an empty workspace, the editor adds two SQLite systems (Test connection lists their
-    // tables), a flow with its key and fields picked from the source table's columns, and
-    // writes a file that loads back as that workspace; a flow with no key is not saved.
     // Given a live console, when a system stops answering (its SQLite file held under an
     // exclusive lock by another program), then the systems panel and the banner say so while
     // the window keeps answering, and both clear by themselves once it answers again.
@@ -363,10 +366,7 @@ private slots:
     {
         const QString path = workspace();
         MainWindow w(WorkspaceLoader::load(path), path);
-        QSignalSpy live(&w, &MainWindow::allFlowsLive);
-        w.show();
-        w.start();
-        QVERIFY(live.wait(30000));
+        QVERIFY(startLive(w));
         const QAbstractItemModel *systems = w.findChild<QTableView *>(QStringLiteral("systems"))->model();
         const auto stateOf = [systems](const QString &name) {
             for (int r = 0; r < systems->rowCount(); ++r)
@@ -407,6 +407,9 @@ private slots:
         QVERIFY2(longest < 1000, qPrintable(QStringLiteral("the window stopped answering for %1 ms").arg(longest)));
     }
 
+    // Given an empty workspace, the editor adds two SQLite systems (Test connection lists their
+    // tables), a flow with its key and fields picked from the source table's columns, and
+    // writes a file that loads back as that workspace; a flow with no key is not saved.
     void shouldWriteAValidWorkspaceFromTheEditor()
     {
         workspace(); // the two SQLite files
