@@ -30,6 +30,14 @@ QString PgPollingFeed::position() const
     return PollMark::position(m_marks);
 }
 
+QByteArray PgPollingFeed::rowSelect(const Table &t) const
+{
+    QByteArray select = "SELECT ";
+    for (const QString &k : t.keyColumns)
+        select += m_conn->quoteIdentifier(k) + "::text, ";
+    return select + m_conn->quoteIdentifier(t.updatedAt) + "::text, md5(t::text) FROM " + from(t) + " t";
+}
+
 QByteArray PgPollingFeed::from(const Table &t) const
 {
     return (t.table.schema.isEmpty() ? QByteArray() : m_conn->quoteIdentifier(t.table.schema) + '.')
@@ -87,13 +95,9 @@ void PgPollingFeed::learn(const Table &t, QList<ChangeEvent> &meanwhile)
     checkKeys(t, meanwhile);
     if (!mark.isSet()) {
         // Start from the newest mark: what came before is the first comparison's business.
-        QByteArray select;
-        for (const QString &k : t.keyColumns)
-            select += m_conn->quoteIdentifier(k) + "::text, ";
         const QByteArray at = m_conn->quoteIdentifier(t.updatedAt);
         const PgResultPtr r = m_conn->exec(
-            "feed", "SELECT " + select + at + "::text, md5(t::text) FROM " + from(t) + " t WHERE "
-                        + at + " = (SELECT max(" + at + ") FROM " + from(t) + ")");
+            "feed", rowSelect(t) + " WHERE " + at + " = (SELECT max(" + at + ") FROM " + from(t) + ")");
         const int keys = int(t.keyColumns.size());
         for (int row = 0; row < PQntuples(r.get()); ++row)
             mark.admit(QString::fromUtf8(PQgetvalue(r.get(), row, keys)),
@@ -182,14 +186,11 @@ void PgPollingFeed::pollTable(const Table &t, QList<ChangeEvent> &events)
 {
     const QString id = t.table.display();
     PollMark &mark = m_marks[id];
-    QByteArray select;
-    for (const QString &k : t.keyColumns)
-        select += m_conn->quoteIdentifier(k) + "::text, ";
     const QByteArray at = m_conn->quoteIdentifier(t.updatedAt);
     // Rows at the mark itself are read again: another row may share its time; the
     // mark tells which of them are news.
     const PgResultPtr r = m_conn->exec(
-        "feed", "SELECT " + select + at + "::text, md5(t::text) FROM " + from(t) + " t"
+        "feed", rowSelect(t)
                     + (mark.isSet() ? " WHERE " + at + " >= $1" : " WHERE " + at + " IS NOT NULL")
                     + " ORDER BY " + at,
         mark.isSet() ? QList<QByteArray>{mark.value().toString().toUtf8()} : QList<QByteArray>());

@@ -53,6 +53,8 @@ private:
     // Reads `t`'s keys again when its deleted-rows counter moved; throws SyncError.
     void checkKeys(const Table &t, QList<ChangeEvent> &events);
     [[nodiscard]] QByteArray from(const Table &t) const;
+    // "SELECT <keys>, <updated_at>, md5(t::text) FROM <table> t": the columns a poll reads.
+    [[nodiscard]] QByteArray rowSelect(const Table &t) const;
     [[nodiscard]] QString position() const;
 
     QList<Table> m_tables;
