@@ -1,5 +1,6 @@
 #include "ResolutionService.h"
 
+#include "engine/DeskStatus.h"
 #include "engine/FlowSides.h"
 #include "model/SyncError.h"
 #include "state/ActivityCounters.h"
@@ -227,8 +228,26 @@ SidePlan ResolutionService::sidePlan(FlowSides &flow, const ResolutionPlan &plan
     return s;
 }
 
+void ResolutionService::refuseOnHeldFlow(const QString &flowName)
+{
+    const auto stored = m_store.deskStatus();
+    // Written about once a second by a running engine: an old one holds nothing.
+    if (!stored || QDateTime::currentMSecsSinceEpoch() - stored->first > HeldStatusMaxAgeMs)
+        return;
+    const std::optional<DeskStatus> desk = DeskStatus::fromJson(stored->second);
+    if (!desk)
+        return;
+    for (const DeskStatus::Flow &f : desk->flows)
+        if (f.name == flowName && f.error.startsWith(QLatin1String("schema changed")))
+            throw SyncError(QStringLiteral("flow '%1' is held by the live engine (%2): resolve it once "
+                                           "its tables are back as it compares them")
+                                .arg(flowName, f.error));
+}
+
 ResolutionPlan ResolutionService::plan(const ResolveRequest &request)
 {
+    // What a person would write rests on columns the flow no longer compares as they are.
+    refuseOnHeldFlow(request.flow);
     FlowSides &f = flow(request.flow);
     const QByteArray keyJson = f.keyJson(request.key);
     return planOf(f, request,

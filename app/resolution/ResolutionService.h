@@ -77,6 +77,10 @@ public:
 
 private:
     [[nodiscard]] FlowSides &flow(const QString &name);
+    // Throws SyncError when a running live engine holds `flow` in a schema incident (the desk
+    // status it keeps in the state store says so).
+    void refuseOnHeldFlow(const QString &flow);
+    static constexpr qint64 HeldStatusMaxAgeMs = 15000;
     [[nodiscard]] ResolutionPlan planOf(FlowSides &flow, const ResolveRequest &request, RecordDetail seen);
     [[nodiscard]] QJsonObject intentEntry(const ResolutionPlan &plan, const QString &reason,
                                           const QString &operatorName, const QString &id) const;

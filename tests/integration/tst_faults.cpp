@@ -253,6 +253,21 @@ class TestFaults : public QObject
         QVERIFY2(watch.errLine(parted).contains(QLatin1String("qty")), qPrintable(watch.transcript()));
         QVERIFY2(metrics(watch).contains("syncdesk_flow_schema_broken{flow=\"devices\"} 1"),
                  qPrintable(watch.transcript()));
+        // The tables still read: the refusal comes from the engine's own word, in the store,
+        // once the desk status there says so.
+        QVERIFY2(QTest::qWaitFor([&] {
+                     return testsupport::runCli({QStringLiteral("status"), QStringLiteral("--workspace"), ws,
+                                                 QStringLiteral("--json")})
+                         .out.contains("no longer compare equal");
+                 }, 10000),
+                 qPrintable(watch.transcript()));
+        const testsupport::CliRun held = testsupport::runCli(
+            {QStringLiteral("resolve"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+             QStringLiteral("devices"), QStringLiteral("--key"), QStringLiteral("K5"), QStringLiteral("--take"),
+             QStringLiteral("source"), QStringLiteral("--reason"), QStringLiteral("t")});
+        QVERIFY2(held.exitCode == 2 && held.err.contains("held by the live engine")
+                     && held.err.contains("no longer compare equal") && held.err.count('\n') == 1,
+                 held.err.constData());
         failure = retypeQty(QStringLiteral("numeric"), postgres ? QStringLiteral("substr(qty, 2)::numeric")
                                                                 : QStringLiteral("substr(qty, 2)"));
         QVERIFY2(failure.isEmpty(), qPrintable(failure));
