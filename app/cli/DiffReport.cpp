@@ -31,7 +31,7 @@ QByteArray DiffReport::json(const DiffResult &r, bool withRecords)
                      + ",\"missing_in_target\":" + QByteArray::number(r.missingInTarget)
                      + ",\"missing_in_source\":" + QByteArray::number(r.missingInSource)
                      + ",\"elapsed_ms\":" + QByteArray::number(r.elapsedMs)
-                     + ",\"method\":\"rows\",\"order\":" + jsonString(r.order);
+                     + ",\"method\":" + jsonString(r.method) + ",\"order\":" + jsonString(r.order);
     if (r.sourceNullKeys || r.targetNullKeys)
         out += ",\"source_null_keys\":" + QByteArray::number(r.sourceNullKeys)
                + ",\"target_null_keys\":" + QByteArray::number(r.targetNullKeys);
@@ -68,7 +68,11 @@ QByteArray DiffReport::text(const DiffResult &r, bool withRecords)
     };
     QByteArray out = "flow " + r.flow.toUtf8() + ": " + QByteArray::number(r.sourceRows)
                      + " source rows, " + QByteArray::number(r.targetRows) + " target rows, "
-                     + QByteArray::number(r.elapsedMs) + " ms (" + r.order.toUtf8() + " order"
+                     + QByteArray::number(r.elapsedMs) + " ms ("
+                     + (r.method == u"checksum"
+                            ? "checksums of " + QByteArray::number(r.rangesCompared) + " key ranges, "
+                                  + QByteArray::number(r.rowsRead) + " rows read"
+                            : r.order.toUtf8() + " order")
                      + (r.spilledPartitions ? ", " + QByteArray::number(r.spilledPartitions)
                                                   + " partitions spilled to disk"
                                             : QByteArray())

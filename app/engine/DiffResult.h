@@ -35,7 +35,10 @@ struct DiffResult
     qint64 sourceNullKeys = 0; // rows whose key has a NULL: they name no record, so not compared
     qint64 targetNullKeys = 0;
     qint64 elapsedMs = 0;
+    QString method = QStringLiteral("rows"); // "rows" or "checksum": how the sides were read
     QString order;               // "merge" or "hash": how the records were paired
+    qint64 rangesCompared = 0;   // checksum: key ranges whose checksums were compared
+    qint64 rowsRead = 0;         // checksum: rows read (both sides) in ranges that differed
     int spilledPartitions = 0;   // hash: partitions that went to temporary files
     QList<RecordDiff> records; // filled with DiffOptions::listRecords, in key order
 

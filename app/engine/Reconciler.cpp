@@ -1,5 +1,6 @@
 #include "Reconciler.h"
 
+#include "ChecksumReconciler.h"
 #include "HashJoin.h"
 #include "connectors/BatchQueue.h"
 #include "FlowPlan.h"
@@ -186,6 +187,16 @@ Reconciler::Reconciler(const Workspace &workspace, const FlowSpec &flow)
 
 DiffResult Reconciler::run(const DiffOptions &options)
 {
+    // Auto takes checksums only where the pairing was left to it too: a chosen pairing is the
+    // row method's.
+    if (options.method == DiffOptions::Method::Checksum
+        || (options.method == DiffOptions::Method::Auto && options.order == DiffOptions::Order::Auto)) {
+        std::optional<DiffResult> r = ChecksumReconciler(m_workspace, m_flow).run(
+            options, options.method == DiffOptions::Method::Auto);
+        if (r)
+            return std::move(*r);
+        // Auto: the flow is not one for checksums (or too small to gain); read the rows.
+    }
     try {
         return runOnce(options);
     } catch (const OrderViolation &) {

@@ -14,6 +14,12 @@ struct DiffOptions
     // order-free hash match, or (Auto) the merge only where neither system has to sort for it.
     enum class Order { Auto, Merge, Hash };
     Order order = Order::Auto;
+    // Rows reads every row of both sides; Checksum compares key ranges by counts and checksums
+    // computed inside both PostgreSQL servers and reads rows only in ranges that differ
+    // (ChecksumReconciler); Auto takes Checksum where it can and the source is large.
+    enum class Method { Rows, Checksum, Auto };
+    Method method = Method::Rows;
+    qint64 rangeRows = 64; // Checksum: about how many rows one key range holds
     // What the hash match may hold in memory before it spills partitions to temporary files.
     qint64 memoryBudgetBytes = 256LL << 20;
     bool listRecords = false; // keep every record that is not in sync, with its differing fields
@@ -44,6 +50,7 @@ public:
     Reconciler(const Workspace &workspace, const FlowSpec &flow);
 
     // Throws SyncError on any failure, naming the system and what went wrong.
+    // With Method::Checksum, also throws SyncError when the flow cannot be compared that way.
     [[nodiscard]] DiffResult run(const DiffOptions &options = {});
 
 private:

@@ -1,0 +1,295 @@
+#include "PgKeyRanges.h"
+
+#include "PgConnection.h"
+#include "PgOutputColumns.h"
+#include "PostgresConnector.h"
+#include "model/RowEncoder.h"
+
+#include <algorithm>
+#include <string_view>
+
+namespace syncdesk {
+
+namespace {
+
+// A column's NULL stands for this in the row checksum (one per seed, none likely to be a
+// hash of a value): NULL must differ from every value, and from NULL in another column.
+qint64 nullHash(int seed)
+{
+    return qint64(0x2545F4914F6CDD1DULL * quint64(seed + 1) >> 1);
+}
+
+} // namespace
+
+PgKeyRanges::PgKeyRanges(const SystemSpec &system, ScanRequest request, QList<ChecksumForm> forms)
+    : m_system(system), m_request(std::move(request)), m_forms(std::move(forms))
+{
+}
+
+PgKeyRanges::~PgKeyRanges() = default;
+
+void PgKeyRanges::open()
+{
+    // A statement over many ranges of a large table answers only when done; give it as long
+    // as a full scan may stay quiet.
+    m_conn = std::make_unique<PgConnection>(
+        m_system.conninfo, QStringLiteral("system '%1' (postgres)").arg(m_system.name),
+        PgConnection::Options{m_system.name, PostgresConnector::ScanAnswerTimeoutMs, 0});
+    // JIT would compile the checksum expression anew for each statement, for longer than the
+    // statement takes to run.
+    m_conn->exec("checksum", "SET statement_timeout TO 0; SET jit TO off", {}, PGRES_COMMAND_OK);
+    // One snapshot for all of this side's statements, as one scan would read it.
+    m_conn->exec("checksum", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}, PGRES_COMMAND_OK);
+}
+
+QByteArray PgKeyRanges::table() const
+{
+    return m_conn->quoteIdentifier(m_request.table.schema) + '.'
+           + m_conn->quoteIdentifier(m_request.table.name) + " AS t";
+}
+
+QByteArray PgKeyRanges::keyColumn() const
+{
+    return "t." + m_conn->quoteIdentifier(m_request.keys.first().name);
+}
+
+QByteArray PgKeyRanges::keyArrayType() const
+{
+    return m_request.keys.first().typeName.toUtf8() + "[]";
+}
+
+QByteArray PgKeyRanges::rowChecksum() const
+{
+    QByteArray out;
+    QList<const ColumnInfo *> columns;
+    for (const ColumnInfo &c : m_request.keys)
+        columns << &c;
+    for (const ColumnInfo &c : m_request.fields)
+        columns << &c;
+    for (qsizetype i = 0; i < columns.size(); ++i) {
+        const QByteArray column = "t." + m_conn->quoteIdentifier(columns[i]->name);
+        const QByteArray seed = QByteArray::number(i + 1);
+        QByteArray hash;
+        switch (m_forms.value(i, ChecksumForm::Text)) {
+        case ChecksumForm::Integer:
+            hash = "hashint8extended(" + column + "::int8, " + seed + ")";
+            break;
+        case ChecksumForm::Numeric:
+            hash = "hash_numeric_extended(" + column + "::numeric, " + seed + ")";
+            break;
+        case ChecksumForm::Text:
+            // Byte-wise: a nondeterministic collation would hash "a" and "A" alike.
+            hash = "hashtextextended(" + column + "::text COLLATE \"C\", " + seed + ")";
+            break;
+        }
+        out += (out.isEmpty() ? "coalesce(" : " # coalesce(") + hash + ", "
+               + QByteArray::number(nullHash(int(i))) + "::int8)";
+    }
+    return out;
+}
+
+QByteArray PgKeyRanges::condition(const KeyRange &range, QList<QByteArray> &params) const
+{
+    const QByteArray key = keyColumn();
+    const QByteArray type = m_request.keys.first().typeName.toUtf8();
+    QByteArray out;
+    if (range.lo) {
+        params << *range.lo;
+        out += key + " >= $" + QByteArray::number(params.size()) + "::" + type;
+    }
+    if (range.hi) {
+        params << *range.hi;
+        out += (out.isEmpty() ? "" : " AND ") + key + " < $" + QByteArray::number(params.size()) + "::" + type;
+    }
+    return out.isEmpty() ? key + " IS NOT NULL" : out;
+}
+
+QByteArray PgKeyRanges::perRange(const QList<KeyRange> &ranges, qsizetype first, qsizetype count,
+                                 const QByteArray &select, QList<QByteArray> &params) const
+{
+    // Ranges with both ends go as arrays, each read through the key's index (a LATERAL
+    // subquery per range); the open-ended ones (the first and the last) on their own.
+    QList<QByteArray> indexes, los, his;
+    QByteArray open;
+    for (qsizetype i = first; i < first + count; ++i) {
+        const KeyRange &r = ranges[i];
+        if (r.lo && r.hi) {
+            indexes << QByteArray::number(i);
+            los << *r.lo;
+            his << *r.hi;
+            continue;
+        }
+        const QByteArray cond = condition(r, params);
+        open += " UNION ALL SELECT " + QByteArray::number(i) + ", " + select + " FROM " + table()
+                + " WHERE " + cond;
+    }
+    QByteArray sql;
+    if (!indexes.isEmpty()) {
+        params << arrayLiteral(indexes) << arrayLiteral(los) << arrayLiteral(his);
+        const QByteArray n = QByteArray::number(params.size());
+        const QByteArray key = keyColumn();
+        sql = "SELECT r.i, x.* FROM unnest($" + QByteArray::number(params.size() - 2) + "::int8[], $"
+              + QByteArray::number(params.size() - 1) + "::" + keyArrayType() + ", $" + n
+              + "::" + keyArrayType() + ") AS r(i, lo, hi) CROSS JOIN LATERAL (SELECT " + select
+              + " FROM " + table() + " WHERE " + key + " >= r.lo AND " + key + " < r.hi"
+              + ") AS x";
+    }
+    if (sql.isEmpty())
+        return open.mid(qsizetype(sizeof(" UNION ALL ") - 1));
+    return sql + open;
+}
+
+qint64 PgKeyRanges::estimatedRows()
+{
+    const PgResultPtr r = m_conn->exec(
+        "checksum",
+        "SELECT c.reltuples::int8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2",
+        {m_request.table.schema.toUtf8(), m_request.table.name.toUtf8()});
+    const qint64 planned = PQntuples(r.get()) ? QByteArray(PQgetvalue(r.get(), 0, 0)).toLongLong() : -1;
+    if (planned > 0)
+        return planned;
+    // Never analysed (or analysed empty): count, which for a table the planner has not seen
+    // yet is usually cheap.
+    const PgResultPtr count = m_conn->exec("checksum", "SELECT count(*) FROM " + table());
+    return QByteArray(PQgetvalue(count.get(), 0, 0)).toLongLong();
+}
+
+qint64 PgKeyRanges::nullKeyRows()
+{
+    if (!m_request.keys.first().nullable)
+        return 0;
+    const PgResultPtr r = m_conn->exec("checksum", "SELECT count(*) FROM " + table() + " WHERE "
+                                                        + keyColumn() + " IS NULL");
+    return QByteArray(PQgetvalue(r.get(), 0, 0)).toLongLong();
+}
+
+QList<QByteArray> PgKeyRanges::anchors()
+{
+    const QByteArray key = keyColumn();
+    const PgResultPtr ends = m_conn->exec("checksum", "SELECT min(" + key + ")::text, max(" + key
+                                                           + ")::text FROM " + table());
+    if (PQgetisnull(ends.get(), 0, 0))
+        return {}; // no row with a key
+    const QByteArray least(PQgetvalue(ends.get(), 0, 0));
+    const QByteArray greatest(PQgetvalue(ends.get(), 0, 1));
+
+    const bool integer = m_forms.value(0) == ChecksumForm::Integer;
+    auto before = [integer](const QByteArray &a, const QByteArray &b) {
+        if (integer)
+            return a.toLongLong() < b.toLongLong();
+        return std::string_view(a.constData(), size_t(a.size()))
+               < std::string_view(b.constData(), size_t(b.size()));
+    };
+    QList<QByteArray> keys;
+    PgResultPtr r = m_conn->exec(
+        "checksum",
+        "SELECT unnest(s.histogram_bounds::text::" + keyArrayType() + ")::text FROM pg_stats s "
+        "WHERE s.schemaname = $1 AND s.tablename = $2 AND s.attname = $3 AND NOT s.inherited",
+        {m_request.table.schema.toUtf8(), m_request.table.name.toUtf8(), m_request.keys.first().name.toUtf8()});
+    if (PQntuples(r.get()) < 3) {
+        // No statistics yet: a sample of about 1 % of the pages (at least a thousand rows'
+        // worth) stands in for the histogram.
+        const qint64 rows = std::max<qint64>(estimatedRows(), 1);
+        const double percent = std::clamp(100.0 * 2000.0 / double(rows), 0.5, 100.0);
+        r = m_conn->exec("checksum", "SELECT " + key + "::text FROM "
+                                         + m_conn->quoteIdentifier(m_request.table.schema) + '.'
+                                         + m_conn->quoteIdentifier(m_request.table.name)
+                                         + " AS t TABLESAMPLE SYSTEM (" + QByteArray::number(percent)
+                                         + ") REPEATABLE (7) WHERE " + key + " IS NOT NULL");
+    }
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+        keys << QByteArray(PQgetvalue(r.get(), i, 0));
+    std::sort(keys.begin(), keys.end(), before);
+    // At most about a thousand anchors, evenly taken: the cuts between them do the rest.
+    QList<QByteArray> out{least};
+    const qsizetype stride = std::max<qsizetype>(1, keys.size() / 1000);
+    for (qsizetype i = 0; i < keys.size(); i += stride) {
+        if (before(out.last(), keys[i]) && before(keys[i], greatest))
+            out << keys[i];
+    }
+    if (before(out.last(), greatest))
+        out << greatest;
+    return out;
+}
+
+QList<RangeSum> PgKeyRanges::checksums(const QList<KeyRange> &ranges)
+{
+    QList<RangeSum> out(ranges.size());
+    const QByteArray select = "count(*), coalesce(sum(" + rowChecksum() + "), 0)";
+    for (qsizetype first = 0; first < ranges.size(); first += RangesPerStatement) {
+        const qsizetype count = std::min(RangesPerStatement, ranges.size() - first);
+        QList<QByteArray> params;
+        const QByteArray sql = perRange(ranges, first, count, select, params);
+        const PgResultPtr r = m_conn->exec("checksum", sql, params);
+        for (int row = 0; row < PQntuples(r.get()); ++row) {
+            const qsizetype i = QByteArray(PQgetvalue(r.get(), row, 0)).toLongLong();
+            out[i].rows = QByteArray(PQgetvalue(r.get(), row, 1)).toLongLong();
+            out[i].sum = QByteArray(PQgetvalue(r.get(), row, 2));
+        }
+    }
+    return out;
+}
+
+QList<QByteArray> PgKeyRanges::splitPoints(const KeyRange &range, qint64 step)
+{
+    QList<QByteArray> params;
+    const QByteArray cond = condition(range, params);
+    params << QByteArray::number(step);
+    const QByteArray key = keyColumn();
+    const PgResultPtr r = m_conn->exec(
+        "checksum",
+        "SELECT s.k::text FROM (SELECT " + key + " AS k, row_number() OVER (ORDER BY " + key
+            + ") AS n FROM " + table() + " WHERE " + cond + ") AS s WHERE s.n % $"
+            + QByteArray::number(params.size()) + "::int8 = 1 AND s.n > 1 ORDER BY s.n",
+        params);
+    QList<QByteArray> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+        out << QByteArray(PQgetvalue(r.get(), i, 0));
+    return out;
+}
+
+QList<std::pair<QByteArray, qint64>> PgKeyRanges::rowChecksums(const QList<KeyRange> &ranges)
+{
+    QList<std::pair<QByteArray, qint64>> out;
+    const QByteArray select = keyColumn() + "::text, " + rowChecksum();
+    for (qsizetype first = 0; first < ranges.size(); first += RangesPerStatement) {
+        const qsizetype count = std::min(RangesPerStatement, ranges.size() - first);
+        QList<QByteArray> params;
+        const PgResultPtr r = m_conn->exec("checksum", perRange(ranges, first, count, select, params), params);
+        out.reserve(out.size() + PQntuples(r.get()));
+        for (int row = 0; row < PQntuples(r.get()); ++row)
+            out.append({QByteArray(PQgetvalue(r.get(), row, 1), PQgetlength(r.get(), row, 1)),
+                        QByteArray(PQgetvalue(r.get(), row, 2)).toLongLong()});
+    }
+    return out;
+}
+
+QList<EncodedRow> PgKeyRanges::rows(const QList<QByteArray> &keys, RowEncoder &encoder)
+{
+    QList<EncodedRow> out;
+    if (keys.isEmpty())
+        return out;
+    QByteArray select;
+    for (const ColumnInfo &c : m_request.keys)
+        select += (select.isEmpty() ? "t." : ", t.") + m_conn->quoteIdentifier(c.name);
+    for (const ColumnInfo &c : m_request.fields)
+        select += ", t." + m_conn->quoteIdentifier(c.name);
+    const PgResultPtr r = m_conn->exec(
+        "checksum",
+        "SELECT " + select + " FROM " + table() + " JOIN unnest($1::" + keyArrayType() + ") AS u(k) ON "
+            + keyColumn() + " = u.k",
+        {arrayLiteral(keys)});
+    const OutputColumns columns(m_request);
+    const size_t keyCount = size_t(m_request.keys.size());
+    std::vector<RawValue> values;
+    for (int row = 0; row < PQntuples(r.get()); ++row) {
+        columns.read(r.get(), row, values);
+        EncodedRow encoded;
+        if (encoder.encodeRow(values.data(), values.data() + keyCount, encoded))
+            out.append(std::move(encoded));
+    }
+    return out;
+}
+
+} // namespace syncdesk

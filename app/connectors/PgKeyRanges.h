@@ -1,0 +1,96 @@
+#pragma once
+
+#include "Connector.h"
+
+#include <QByteArray>
+#include <QList>
+
+#include <memory>
+#include <optional>
+
+namespace syncdesk {
+
+class PgConnection;
+
+// How one column enters a row's checksum. Both sides use the same form, chosen from both
+// sides' types, so that rows whose canonical values agree hash alike on both servers.
+enum class ChecksumForm {
+    Integer, // smallint, integer, bigint: by value
+    Numeric, // numeric (or an integer against a numeric): by value, scale ignored
+    Text,    // anything else: its text output, compared byte-wise (same type on both sides)
+};
+
+// [lo, hi) over the key, either end open (nullopt): key texts as the server prints them.
+struct KeyRange
+{
+    std::optional<QByteArray> lo;
+    std::optional<QByteArray> hi;
+};
+
+// How many rows a key range holds and the sum of their row checksums (decimal text).
+struct RangeSum
+{
+    qint64 rows = 0;
+    QByteArray sum;
+    friend bool operator==(const RangeSum &, const RangeSum &) = default;
+};
+
+// One PostgreSQL table read by key ranges for `diff --method checksum`: each range's rows
+// are counted and their checksums summed by the server (an index range scan per range), so
+// that only counts and sums travel; rows are read only in ranges that differ.
+//
+// A row's checksum is the XOR of one 64-bit hash per column (the key included), each with a
+// seed of its own, from the server's own hash functions (hashint8extended,
+// hash_numeric_extended, hashtextextended under the C collation); NULL has a constant of its
+// own. Two rows whose canonical values differ thus differ in checksum but for a 2^-64 chance.
+class PgKeyRanges
+{
+public:
+    // `request`: schema-qualified table, one key column, the fields; `forms`: the key's form
+    // then each field's.
+    PgKeyRanges(const SystemSpec &system, ScanRequest request, QList<ChecksumForm> forms);
+    ~PgKeyRanges();
+    PgKeyRanges(const PgKeyRanges &) = delete;
+    PgKeyRanges &operator=(const PgKeyRanges &) = delete;
+
+    void open(); // throws SyncError
+
+    // The planner's row count (pg_class.reltuples), or the table's count when it has none.
+    [[nodiscard]] qint64 estimatedRows();
+    [[nodiscard]] qint64 nullKeyRows();
+    // Ascending distinct keys spread over the table by rows: the planner's histogram of the
+    // key column where it has one, else a sample of pages; with the least and greatest key.
+    // Empty for an empty table.
+    [[nodiscard]] QList<QByteArray> anchors();
+    // Per range, in the order given.
+    [[nodiscard]] QList<RangeSum> checksums(const QList<KeyRange> &ranges);
+    // Every `step`-th key of `range` in key order: where to cut a range that is too large.
+    [[nodiscard]] QList<QByteArray> splitPoints(const KeyRange &range, qint64 step);
+    // Each row of `ranges` as its key's text and its checksum: what tells which rows of a
+    // differing range differ, before any row is read in full.
+    [[nodiscard]] QList<std::pair<QByteArray, qint64>> rowChecksums(const QList<KeyRange> &ranges);
+    // The rows of `keys` (key texts), encoded as Connector::fetch() encodes them.
+    [[nodiscard]] QList<EncodedRow> rows(const QList<QByteArray> &keys, RowEncoder &encoder);
+
+    // A range statement may cover this many ranges: a fraction of a second of work each.
+    static constexpr qsizetype RangesPerStatement = 2048;
+
+private:
+    [[nodiscard]] QByteArray table() const;
+    [[nodiscard]] QByteArray keyColumn() const;
+    [[nodiscard]] QByteArray rowChecksum() const;
+    [[nodiscard]] QByteArray keyArrayType() const;
+    // `key >= $n AND key < $m` for one range, its bounds appended to `params`.
+    [[nodiscard]] QByteArray condition(const KeyRange &range, QList<QByteArray> &params) const;
+    // The ranges' statement: per range (index, bounded or not), `select` evaluated over the
+    // rows of the range, tagged with the range's index.
+    [[nodiscard]] QByteArray perRange(const QList<KeyRange> &ranges, qsizetype first, qsizetype count,
+                                      const QByteArray &select, QList<QByteArray> &params) const;
+
+    SystemSpec m_system;
+    ScanRequest m_request;
+    QList<ChecksumForm> m_forms;
+    std::unique_ptr<PgConnection> m_conn;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "DiffResult.h"
+#include "Reconciler.h"
+#include "model/Workspace.h"
+
+#include <optional>
+
+namespace syncdesk {
+
+// `diff --method checksum`: both PostgreSQL servers count and checksum the rows of the same
+// key ranges (PgKeyRanges); ranges that agree are in sync without a row leaving the server;
+// a range that differs is cut finer where it is large, and its rows are read and paired
+// as the row method pairs them. Same counts and records as Reconciler's row method.
+//
+// The ranges come from the source's key histogram (or a sample), cut between neighbouring
+// histogram keys by interpolation to about DiffOptions::rangeRows rows each: a difference
+// then costs about that many rows read. Skewed or gappy keys only make some ranges larger,
+// and a large range that differs is cut again at every n-th key of its larger side.
+//
+// Each side is read in one REPEATABLE READ transaction, so all its statements see one
+// snapshot, as the row method's single scan does.
+class ChecksumReconciler
+{
+public:
+    ChecksumReconciler(const Workspace &workspace, const FlowSpec &flow);
+
+    // Throws SyncError naming why the flow cannot be compared by checksums, or any failure.
+    // With `fallback`, returns nullopt instead of refusing, and also when the source is
+    // smaller than AutoMinRows (reading its rows is then as quick).
+    [[nodiscard]] std::optional<DiffResult> run(const DiffOptions &options, bool fallback);
+
+    static constexpr qint64 AutoMinRows = 1'000'000;
+    // One range in this many is compared first, to tell a table with spread differences.
+    static constexpr qsizetype SampleStride = 200;
+
+private:
+    const Workspace &m_workspace;
+    const FlowSpec &m_flow;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,272 @@
+#include "TwoSystems.h"
+#include "engine/Reconciler.h"
+#include "model/RecordState.h"
+#include "model/SyncError.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace syncdesk;
+using testsupport::TestSystem;
+
+// `diff --method checksum` against the row method on the same fixtures: the same counts and
+// the same listed records (keys, statuses, differing fields, row hashes), whatever the range
+// size, on PostgreSQL ↔ PostgreSQL; and a clear refusal where checksums cannot be trusted.
+class TestChecksumDiff : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_case = 0;
+
+    bool systems(TestSystem *source, TestSystem *target, const QString &pairing = QStringLiteral("pg->pg"))
+    {
+        QString error;
+        const bool ok = testsupport::makePairing(pairing, QStringLiteral("sum"), m_dir.path(), source, target, &error);
+        if (!ok)
+            qWarning("%s", qPrintable(error));
+        return ok;
+    }
+
+    // Every fact a diff reports, as one comparable text.
+    static QString summary(const DiffResult &r)
+    {
+        QStringList out{QStringLiteral("rows %1/%2 in_sync %3 different %4 mit %5 mis %6 nullkeys %7/%8")
+                            .arg(r.sourceRows).arg(r.targetRows).arg(r.inSync).arg(r.different)
+                            .arg(r.missingInTarget).arg(r.missingInSource).arg(r.sourceNullKeys)
+                            .arg(r.targetNullKeys)};
+        for (const RecordDiff &d : r.records)
+            out << QString::fromUtf8(d.keyJson) + u' ' + statusName(d.status) + u' ' + d.fields.join(u',')
+                       + u' ' + rowHashText(d.sourceHash) + u' ' + rowHashText(d.targetHash);
+        return out.join(u'\n');
+    }
+
+    static DiffResult diff(const Workspace &ws, DiffOptions o)
+    {
+        o.listRecords = true;
+        return Reconciler(ws, ws.flows.first()).run(o);
+    }
+
+    static QString refusal(const Workspace &ws)
+    {
+        DiffOptions o;
+        o.method = DiffOptions::Method::Checksum;
+        try {
+            (void)Reconciler(ws, ws.flows.first()).run(o);
+        } catch (const SyncError &e) {
+            return e.message();
+        }
+        return QStringLiteral("(no error)");
+    }
+
+private slots:
+    void shouldAgreeWithTheRowMethod_data()
+    {
+        QTest::addColumn<QString>("ddl");        // %1: the table
+        QTest::addColumn<QStringList>("source"); // statements after the DDL
+        QTest::addColumn<QStringList>("target");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QStringList>("fields");
+        QTest::addColumn<bool>("inSync");
+
+        const QString devices = QStringLiteral("CREATE TABLE %1 (sku text PRIMARY KEY, model text, qty integer)");
+        const QString hundred = QStringLiteral(
+            "INSERT INTO %1 SELECT 'K' || (1000 + i), 'M' || i, i FROM generate_series(1, 100) i");
+        QTest::newRow("every status")
+            << devices << QStringList{hundred}
+            << QStringList{hundred, QStringLiteral("UPDATE %1 SET model = 'X' WHERE sku = 'K1010'"),
+                           QStringLiteral("UPDATE %1 SET qty = 999 WHERE sku = 'K1020'"),
+                           QStringLiteral("UPDATE %1 SET model = NULL, qty = 0 WHERE sku = 'K1030'"),
+                           QStringLiteral("DELETE FROM %1 WHERE sku IN ('K1040', 'K1100', 'K1001')"),
+                           QStringLiteral("INSERT INTO %1 VALUES ('K1000', 'new', 1), ('K1100a', 'new', 2), ('', 'empty key', 3)")}
+            << QStringLiteral("sku") << QStringList{QStringLiteral("model"), QStringLiteral("qty")} << false;
+        QTest::newRow("in sync") << devices << QStringList{hundred} << QStringList{hundred}
+                                 << QStringLiteral("sku")
+                                 << QStringList{QStringLiteral("model"), QStringLiteral("qty")} << true;
+
+        // Integer keys from the bottom of bigint to its top, with a wide gap.
+        const QString ints = QStringLiteral(
+            "INSERT INTO %1 SELECT i, 'v' || i FROM generate_series(1, 2000) i UNION ALL "
+            "SELECT v, 'edge' FROM unnest(ARRAY[-9223372036854775808, -5, 0, 1000000000000, "
+            "9223372036854775807]::bigint[]) v");
+        QTest::newRow("integer keys, gaps and extremes")
+            << QStringLiteral("CREATE TABLE %1 (id bigint PRIMARY KEY, v text)") << QStringList{ints}
+            << QStringList{ints, QStringLiteral("DELETE FROM %1 WHERE id BETWEEN 500 AND 1700"),
+                           QStringLiteral("UPDATE %1 SET v = 'changed' WHERE id IN (-9223372036854775808, 9223372036854775807, 3, 1999)"),
+                           QStringLiteral("INSERT INTO %1 VALUES (-6, 'new'), (999999999999, 'new')")}
+            << QStringLiteral("id") << QStringList{QStringLiteral("v")} << false;
+
+        // NULL against '', numbers equal by value but printed apart, floats, instants.
+        const QString values = QStringLiteral(
+            "CREATE TABLE %1 (k text PRIMARY KEY, t text, n numeric, f double precision, "
+            "at timestamptz, c character(3), b bytea, flag boolean)");
+        QTest::newRow("nulls, blanks and values equal by value")
+            << values
+            << QStringList{QStringLiteral(
+                   "INSERT INTO %1 VALUES ('a', NULL, 1.0, 0, '2024-01-01 00:00+00', 'x', '\\x00', true), "
+                   "('b', '', 2, 1.5, NULL, NULL, NULL, NULL), ('c', 'same', 3.10, -0.0, "
+                   "'2024-06-01 12:00+02', 'ab', '\\xff', false), ('d', 'x', 4, 2, NULL, 'x', NULL, true)")}
+            << QStringList{QStringLiteral(
+                   "INSERT INTO %1 VALUES ('a', '', 1.00, -0.0, '2024-01-01 01:00+01', 'x  ', '\\x00', true), "
+                   "('b', NULL, 2.000, 1.5, NULL, NULL, NULL, NULL), ('c', 'same', 3.1, 0, "
+                   "'2024-06-01 10:00+00', 'ab ', '\\xff', false), ('d', 'x', 4, 2.0000001, NULL, 'x', '\\x01', false)")}
+            << QStringLiteral("k")
+            << QStringList{QStringLiteral("t"), QStringLiteral("n"), QStringLiteral("f"), QStringLiteral("at"),
+                           QStringLiteral("c"), QStringLiteral("b"), QStringLiteral("flag")}
+            << false;
+
+        // A unique (not primary) key leaves room for NULL keys, counted apart.
+        const QString nullKeys = QStringLiteral("INSERT INTO %1 VALUES ('a', '1'), (NULL, '2'), (NULL, '3'), ('b', '4')");
+        QTest::newRow("null keys")
+            << QStringLiteral("CREATE TABLE %1 (k text UNIQUE, v text)") << QStringList{nullKeys}
+            << QStringList{QStringLiteral("INSERT INTO %1 VALUES ('a', '1'), (NULL, '9'), ('b', '5')")}
+            << QStringLiteral("k") << QStringList{QStringLiteral("v")} << false;
+
+        // Dense and sparse key regions (the histogram tells them), a block missing on the target.
+        const QString skewed = QStringLiteral(
+            "INSERT INTO %1 SELECT 'A' || lpad(i::text, 6, '0'), i FROM generate_series(1, 6000) i "
+            "UNION ALL SELECT 'Z' || lpad((i * 7919)::text, 9, '0'), i FROM generate_series(1, 300) i");
+        QTest::newRow("skewed keys, a block missing, analysed")
+            << QStringLiteral("CREATE TABLE %1 (k varchar(20) PRIMARY KEY, n integer)")
+            << QStringList{skewed, QStringLiteral("ANALYZE %1")}
+            << QStringList{skewed, QStringLiteral("DELETE FROM %1 WHERE k BETWEEN 'A001000' AND 'A002500'"),
+                           QStringLiteral("UPDATE %1 SET n = -n WHERE k IN ('A004000', 'Z000007919', 'A000001')"),
+                           QStringLiteral("ANALYZE %1")}
+            << QStringLiteral("k") << QStringList{QStringLiteral("n")} << false;
+        QTest::newRow("spread differences, never analysed")
+            << QStringLiteral("CREATE TABLE %1 (k text PRIMARY KEY, n integer)")
+            << QStringList{skewed}
+            << QStringList{skewed, QStringLiteral("UPDATE %1 SET n = n + 1 WHERE n % 97 = 0"),
+                           QStringLiteral("INSERT INTO %1 SELECT 'M' || i, i FROM generate_series(1, 50) i")}
+            << QStringLiteral("k") << QStringList{QStringLiteral("n")} << false;
+
+        QTest::newRow("empty target")
+            << devices << QStringList{hundred} << QStringList{} << QStringLiteral("sku")
+            << QStringList{QStringLiteral("model"), QStringLiteral("qty")} << false;
+        QTest::newRow("empty source")
+            << devices << QStringList{} << QStringList{hundred} << QStringLiteral("sku")
+            << QStringList{QStringLiteral("model"), QStringLiteral("qty")} << false;
+        QTest::newRow("both empty")
+            << devices << QStringList{} << QStringList{} << QStringLiteral("sku")
+            << QStringList{QStringLiteral("model"), QStringLiteral("qty")} << true;
+
+        const QString utf8 = QStringLiteral(
+            "INSERT INTO %1 VALUES ('café', 1), ('cafe', 2), ('été', 3), ('😀', 4), ('Zürich', 5), "
+            "('zebra', 6), ('ß', 7)");
+        QTest::newRow("keys of several bytes per character")
+            << QStringLiteral("CREATE TABLE %1 (k text PRIMARY KEY, n integer)") << QStringList{utf8}
+            << QStringList{utf8, QStringLiteral("UPDATE %1 SET n = 0 WHERE k IN ('été', '😀')"),
+                           QStringLiteral("INSERT INTO %1 VALUES ('ça', 8)")}
+            << QStringLiteral("k") << QStringList{QStringLiteral("n")} << false;
+    }
+
+    // Given any fixture, when compared by rows (both pairings) and by checksums (default
+    // ranges, and ranges of two rows so that large ranges are cut again), then every count
+    // and every listed record is the same.
+    void shouldAgreeWithTheRowMethod()
+    {
+        QFETCH(QString, ddl);
+        QFETCH(QStringList, source);
+        QFETCH(QStringList, target);
+        QFETCH(QString, key);
+        QFETCH(QStringList, fields);
+        QFETCH(bool, inSync);
+        TestSystem src, dst;
+        QVERIFY(systems(&src, &dst));
+        const QString t = QStringLiteral("t%1").arg(++m_case);
+        QString error;
+        auto statements = [&](const QStringList &after) {
+            QStringList out{ddl.arg(t)};
+            for (const QString &s : after)
+                out << s.arg(t);
+            return out;
+        };
+        QVERIFY2(src.exec(statements(source), &error), qPrintable(error));
+        QVERIFY2(dst.exec(statements(target), &error), qPrintable(error));
+        const Workspace ws = testsupport::makeWorkspace(src, dst, t, {key}, fields);
+        try {
+            DiffOptions rows;
+            rows.order = DiffOptions::Order::Merge;
+            const DiffResult merged = diff(ws, rows);
+            QCOMPARE(merged.method, QStringLiteral("rows"));
+            QCOMPARE(merged.inSyncOverall(), inSync);
+            rows.order = DiffOptions::Order::Hash;
+            QCOMPARE(summary(diff(ws, rows)), summary(merged));
+            for (const qint64 rangeRows : {64, 2}) {
+                DiffOptions sums;
+                sums.method = DiffOptions::Method::Checksum;
+                sums.rangeRows = rangeRows;
+                const DiffResult r = diff(ws, sums);
+                QCOMPARE(r.method, QStringLiteral("checksum"));
+                QCOMPARE(summary(r), summary(merged));
+                // Rows are read only where ranges differ: never more than both tables hold.
+                QVERIFY(r.rowsRead <= r.sourceRows + r.targetRows);
+                if (inSync)
+                    QCOMPARE(r.rowsRead, 0);
+            }
+        } catch (const SyncError &e) {
+            QFAIL(qPrintable(e.message()));
+        }
+    }
+
+    // Given a flow checksums cannot serve, when --method checksum is asked for, then it is
+    // refused naming why; auto reads the rows instead.
+    void shouldRefuseWhatChecksumsCannotCompare_data()
+    {
+        QTest::addColumn<QString>("pairing");
+        QTest::addColumn<QString>("sourceDdl");
+        QTest::addColumn<QString>("targetDdl");
+        QTest::addColumn<QStringList>("key");
+        QTest::addColumn<QString>("why");
+        const QString plain = QStringLiteral("CREATE TABLE %1 (k text PRIMARY KEY, v text)");
+        QTest::newRow("an SQLite side") << QStringLiteral("pg->sqlite") << plain << plain
+                                        << QStringList{QStringLiteral("k")}
+                                        << QStringLiteral("system 'dst' is sqlite");
+        QTest::newRow("a composite key")
+            << QStringLiteral("pg->pg") << QStringLiteral("CREATE TABLE %1 (k text, v text, PRIMARY KEY (k, v))")
+            << QStringLiteral("CREATE TABLE %1 (k text, v text, PRIMARY KEY (k, v))")
+            << QStringList{QStringLiteral("k"), QStringLiteral("v")} << QStringLiteral("its key has 2 columns");
+        QTest::newRow("no unique index") << QStringLiteral("pg->pg") << plain
+                                         << QStringLiteral("CREATE TABLE %1 (k text, v text)")
+                                         << QStringList{QStringLiteral("k")}
+                                         << QStringLiteral("has no unique index on exactly 'k'");
+        QTest::newRow("a linguistic collation")
+            << QStringLiteral("pg->pg") << QStringLiteral("CREATE TABLE %1 (k text COLLATE \"und-x-icu\" PRIMARY KEY, v text)")
+            << plain << QStringList{QStringLiteral("k")} << QStringLiteral("under a linguistic collation");
+        QTest::newRow("field types that print alike values apart")
+            << QStringLiteral("pg->pg") << plain << QStringLiteral("CREATE TABLE %1 (k text PRIMARY KEY, v timestamptz)")
+            << QStringList{QStringLiteral("k")} << QStringLiteral("field 'v' is text on the source but timestamp with time zone on the target");
+    }
+
+    void shouldRefuseWhatChecksumsCannotCompare()
+    {
+        QFETCH(QString, pairing);
+        QFETCH(QString, sourceDdl);
+        QFETCH(QString, targetDdl);
+        QFETCH(QStringList, key);
+        QFETCH(QString, why);
+        TestSystem src, dst;
+        QVERIFY(systems(&src, &dst, pairing));
+        const QString t = QStringLiteral("r%1").arg(++m_case);
+        QString error;
+        QVERIFY2(src.exec({sourceDdl.arg(t)}, &error), qPrintable(error));
+        QVERIFY2(dst.exec({targetDdl.arg(t)}, &error), qPrintable(error));
+        QStringList fields{QStringLiteral("k"), QStringLiteral("v")};
+        for (const QString &k : key)
+            fields.removeAll(k);
+        const Workspace ws = testsupport::makeWorkspace(src, dst, t, key, fields);
+        const QString message = refusal(ws);
+        QVERIFY2(message.contains(QLatin1String("--method checksum cannot compare it")) && message.contains(why),
+                 qPrintable(message));
+        DiffOptions o;
+        o.method = DiffOptions::Method::Auto;
+        try {
+            QCOMPARE(Reconciler(ws, ws.flows.first()).run(o).method, QStringLiteral("rows"));
+        } catch (const SyncError &e) {
+            QFAIL(qPrintable(e.message()));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestChecksumDiff)
+#include "tst_checksumdiff.moc"
