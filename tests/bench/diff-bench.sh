@@ -61,7 +61,7 @@ for run in $(seq "$RUNS"); do
   floor+=("$(elapsed "$t0" "$(now)")")
 
   t0=$(now)
-  out=$(/usr/bin/time -f '%M' -o "$WORK/rss" "$cli" diff --workspace "$ws_pg" --flow devices --json || true)
+  out=$(/usr/bin/time -f '%M' -o "$WORK/rss" "$cli" diff --workspace "$ws_pg" --flow devices --method rows --json || true)
   pg+=("$(elapsed "$t0" "$(now)")"); pgrss+=("$(tail -1 "$WORK/rss")")
   check_counts "$out"
 
@@ -70,7 +70,7 @@ for run in $(seq "$RUNS"); do
   sqd+=("$(elapsed "$t0" "$(now)")")
 
   t0=$(now)
-  out=$(/usr/bin/time -f '%M' -o "$WORK/rss" "$cli" diff --workspace "$ws_sqlite" --flow devices --json || true)
+  out=$(/usr/bin/time -f '%M' -o "$WORK/rss" "$cli" diff --workspace "$ws_sqlite" --flow devices --method rows --json || true)
   sq+=("$(elapsed "$t0" "$(now)")"); sqrss+=("$(tail -1 "$WORK/rss")")
   check_counts "$out"
   echo "run $run: floor ${floor[-1]} s, pg diff ${pg[-1]} s (${pgrss[-1]} KB), sqldiff ${sqd[-1]} s, sqlite diff ${sq[-1]} s (${sqrss[-1]} KB)"

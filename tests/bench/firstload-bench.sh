@@ -54,7 +54,7 @@ watch_once() {
 : > "$out/diff.txt"; : > "$out/first.txt"; : > "$out/restart.txt"
 for run in $(seq 1 "$RUNS"); do
   log "run $run: diff"
-  /usr/bin/time -f '%e %M' "$cli" diff --workspace "$ws" --flow devices --json > "$out/diff.json" 2>"$out/time.txt" || true
+  /usr/bin/time -f '%e %M' "$cli" diff --workspace "$ws" --flow devices --method rows --json > "$out/diff.json" 2>"$out/time.txt" || true
   echo "$(tail -1 "$out/time.txt") $(grep -o '"elapsed_ms":[0-9]*' "$out/diff.json" | cut -d: -f2)" >> "$out/diff.txt"
   log "run $run: watch, first load"
   rm -f "$out"/ws.state.db*

@@ -129,6 +129,6 @@ if [ -n "${BIG:-}" ]; then
   echo "N=$BIG with --memory-budget 100 (one run): preparing…"
   prepare "$BIG" >/dev/null
   f=$(floor _icu)
-  read -r s k o < <(diff_run "$WORK/order-icu.json" --memory-budget 100)
+  read -r s k o < <(diff_run "$WORK/order-icu.json" --method rows --memory-budget 100)
   echo "ICU-collated, $o order: $s s against a floor of $f s ($(ratio "$s" "$f")x), peak RSS $(( k / 1024 )) MB"
 fi

@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -157,6 +158,82 @@ private slots:
                  text.out.constData());
     }
 
+    // Given PostgreSQL on both sides, when diffed by checksums, then the JSON and the list are
+    // those of the row method but for the method and the time; on a pairing with SQLite,
+    // --method checksum is refused in one line naming why.
+    void shouldCompareByChecksumsAsByRows_data() { pairings(); }
+
+    void shouldCompareByChecksumsAsByRows()
+    {
+        QFETCH(QString, pairing);
+        QString error;
+        const QString ws = workspace(
+            pairing,
+            {QStringLiteral("UPDATE {t} SET price = 1.2 WHERE sku = 'A1'"),
+             QStringLiteral("DELETE FROM {t} WHERE sku = 'B2'"),
+             QStringLiteral("INSERT INTO {t} VALUES ('D4', 4, 4)")},
+            &error);
+        QVERIFY2(!ws.isEmpty(), qPrintable(error));
+        const QStringList args{QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                               QStringLiteral("f"), QStringLiteral("--json"), QStringLiteral("--list"),
+                               QStringLiteral("--method")};
+        const Run sums = cli(args + QStringList{QStringLiteral("checksum")});
+        if (pairing != u"pg->pg") {
+            QVERIFY2(oneErrorLine(sums, "--method checksum cannot compare it: checksums are computed by "
+                                        "PostgreSQL on both sides, and system '"),
+                     sums.err.constData());
+            return;
+        }
+        const Run rows = cli(args + QStringList{QStringLiteral("rows")});
+        QVERIFY2(sums.exitCode == 1 && rows.exitCode == 1, sums.err.constData());
+        auto comparable = [](const QByteArray &out) {
+            return QString::fromUtf8(out).remove(
+                QRegularExpression(QStringLiteral("\"elapsed_ms\":\\d+,\"method\":\"\\w+\",\"order\":\"\\w+\"")));
+        };
+        QVERIFY(sums.out.contains("\"method\":\"checksum\""));
+        QCOMPARE(comparable(sums.out), comparable(rows.out));
+        QVERIFY(comparable(sums.out).contains(QLatin1String("\"different\":1,\"missing_in_target\":1,\"missing_in_source\":1")));
+        QVERIFY(!comparable(sums.out).contains(QLatin1String("elapsed_ms")));
+        // The human form says how much was read.
+        const Run text = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                              QStringLiteral("f"), QStringLiteral("--method"), QStringLiteral("checksum")});
+        QVERIFY2(text.exitCode == 1 && text.out.contains(" key ranges, ") && text.out.contains(" rows read)"),
+                 text.out.constData());
+    }
+
+    // Given a source of a million rows on PostgreSQL at both ends, when diffed without a
+    // method, then auto compares by checksums, with the row method's counts.
+    void shouldPickChecksumsForLargeTables()
+    {
+        TestSystem source, target;
+        QString error;
+        QVERIFY2(testsupport::makePairing(QStringLiteral("pg->pg"), QStringLiteral("cli"), m_dir.path(), &source,
+                                          &target, &error),
+                 qPrintable(error));
+        const QString t = QStringLiteral("big%1").arg(++m_case);
+        const QStringList rows{
+            QStringLiteral("CREATE TABLE %1 (id integer PRIMARY KEY, n integer)").arg(t),
+            QStringLiteral("INSERT INTO %1 SELECT i, i % 7 FROM generate_series(1, 1000000) i").arg(t),
+            QStringLiteral("ANALYZE %1").arg(t)};
+        QVERIFY2(source.exec(rows, &error), qPrintable(error));
+        QVERIFY2(target.exec(rows + QStringList{QStringLiteral("UPDATE %1 SET n = -1 WHERE id % 100000 = 0").arg(t),
+                                                QStringLiteral("DELETE FROM %1 WHERE id = 77").arg(t)},
+                             &error),
+                 qPrintable(error));
+        const QString ws = testsupport::writeFile(
+            QDir(m_dir.path()), QStringLiteral("big%1.json").arg(m_case),
+            testsupport::workspaceJson(source, target, t, {QStringLiteral("id")}, {QStringLiteral("n")}));
+        const Run r = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                           QStringLiteral("f"), QStringLiteral("--json")});
+        QVERIFY2(r.exitCode == 1, r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value(u"method").toString(), QStringLiteral("checksum"));
+        QCOMPARE(o.value(u"in_sync").toInt(), 1000000 - 11);
+        QCOMPARE(o.value(u"different").toInt(), 10);
+        QCOMPARE(o.value(u"missing_in_target").toInt(), 1);
+        QCOMPARE(o.value(u"target_rows").toInt(), 999999);
+    }
+
     void shouldConfirmDifferencesAfterAWait_data() { pairings(); }
 
     // Given two records out of sync, one of them about to arrive, `diff --confirm` says why it
@@ -261,6 +338,24 @@ private slots:
             << QStringList{QStringLiteral("show"), QStringLiteral("--workspace"), QStringLiteral("w.json"),
                            QStringLiteral("--flow"), QStringLiteral("f")}
             << QByteArray("show: --key is required");
+        QTest::newRow("unknown method")
+            << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("w.json"),
+                           QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--method"), QStringLiteral("fast")}
+            << QByteArray("diff: --method must be rows, checksum or auto, got 'fast'");
+        QTest::newRow("range rows of zero")
+            << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("w.json"),
+                           QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--range-rows"), QStringLiteral("0")}
+            << QByteArray("diff: --range-rows must be a number of rows from 1 to 1000000, got '0'");
+        QTest::newRow("range rows with the row method")
+            << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("w.json"),
+                           QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--method"), QStringLiteral("rows"),
+                           QStringLiteral("--range-rows"), QStringLiteral("8")}
+            << QByteArray("diff: --range-rows applies to --method checksum (or auto), not rows");
+        QTest::newRow("an order with checksums")
+            << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("w.json"),
+                           QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--method"), QStringLiteral("checksum"),
+                           QStringLiteral("--order"), QStringLiteral("hash")}
+            << QByteArray("diff: --order applies to --method rows, not checksum");
         QTest::newRow("confirm-after without confirm")
             << QStringList{QStringLiteral("diff"), QStringLiteral("--workspace"), QStringLiteral("w.json"),
                            QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--confirm-after"), QStringLiteral("1")}
