@@ -11,6 +11,8 @@
 #include "metrics/MetricsText.h"
 #include "model/SyncError.h"
 #include "policy/PolicyRunner.h"
+#include "probe/ProbeMonitor.h"
+#include "probe/ProbeTable.h"
 #include "resolution/ResolutionService.h"
 #include "state/StateStore.h"
 
@@ -179,6 +181,45 @@ int WatchCommand::run(const QStringList &arguments)
         QObject::connect(&engine, &LiveEngine::flowRecovered, [say](const QString &flow) {
             say(QStringLiteral("flow '%1' recovered").arg(flow));
         });
+        // Tracer probes: each arrival with --events; a stall, and the end of one, as incidents.
+        ProbeMonitor &probes = engine.probes();
+        QObject::connect(&probes, &ProbeMonitor::arrived, [events, say, &probes](const QString &flow, qint64 lagMs) {
+            if (events)
+                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "probe",
+                                   ",\"lag_ms\":" + QByteArray::number(lagMs)));
+            if (probes.state(flow).history.size() == 1)
+                say(QStringLiteral("flow '%1': first probe arrived after %2 s").arg(flow).arg(double(lagMs) / 1000, 0, 'f', 2));
+        });
+        QHash<QString, bool> stalledFlows;
+        QObject::connect(&probes, &ProbeMonitor::stalled, [events, say, &stalledFlows](const QString &flow, qint64 waitedMs) {
+            stalledFlows.insert(flow, true);
+            if (events)
+                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "pipeline_stalled",
+                                   ",\"waited_ms\":" + QByteArray::number(waitedMs)));
+            say(QStringLiteral("flow '%1': pipeline stalled: the tracer probe has not arrived after %2 s")
+                    .arg(flow).arg(double(waitedMs) / 1000, 0, 'f', 1));
+        });
+        QObject::connect(&probes, &ProbeMonitor::arrived, [say, &stalledFlows](const QString &flow, qint64 lagMs) {
+            if (stalledFlows.take(flow))
+                say(QStringLiteral("flow '%1': pipeline moving again (probe arrived after %2 s)")
+                        .arg(flow).arg(double(lagMs) / 1000, 0, 'f', 1));
+        });
+        QObject::connect(&probes, &ProbeMonitor::failed, [events, say](const QString &flow, const QString &error) {
+            if (events)
+                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "probe_error",
+                                   ",\"error\":" + jsonString(error)));
+            say(QStringLiteral("flow '%1': tracer probe: %2 (retrying)").arg(flow, error));
+        });
+        QObject::connect(&probes, &ProbeMonitor::working, [say](const QString &flow) {
+            say(QStringLiteral("flow '%1': tracer probe works again").arg(flow));
+        });
+        for (const FlowSpec &f : ws.flows) {
+            if (f.probe)
+                say(QStringLiteral("flow '%1': tracer probe every %2 s: %3 (id '%4'), read back from %5 at the target")
+                        .arg(f.name).arg(f.probe->intervalSeconds)
+                        .arg(ProbeTable::writeStatement(ws.system(f.source.system)->kind, f.probe->sourceTable), f.probe->id,
+                             f.probe->targetTable.display()));
+        }
         QObject::connect(&policies, &PolicyRunner::halted, [events, say](const QString &flow, const QString &reason) {
             if (events)
                 printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "policy_halted",

@@ -7,6 +7,7 @@
 #include "PolicyCommand.h"
 #include "ResolveCommand.h"
 #include "FeedCommand.h"
+#include "ProbeCommand.h"
 #include "ShowCommand.h"
 #include "StatusCommand.h"
 #include "SlotsCommand.h"
@@ -38,6 +39,7 @@ const char usage[] =
     "  policy    the flows' conflict policies: status, resume after a halt (syncdesk-cli policy --help)\n"
     "  show      one record, field by field, three ways (syncdesk-cli show --help)\n"
     "  feed      print the trigger SQL of the notify feed (syncdesk-cli feed --help)\n"
+    "  probe     print the SQL of the flows' tracer probes (syncdesk-cli probe --help)\n"
     "  slots     list or drop the replication slots watch keeps (syncdesk-cli slots --help)\n"
     "  demo      create the demo systems and play their story (syncdesk-cli demo --help)\n"
     "\n"
@@ -112,6 +114,8 @@ int main(int argc, char *argv[])
         return PolicyCommand::run(args);
     if (command == u"feed")
         return FeedCommand::run(args);
+    if (command == u"probe")
+        return ProbeCommand::run(args);
     if (command == u"slots")
         return SlotsCommand::run(args);
     printError(QStringLiteral("unknown command '%1' (see syncdesk-cli --help)").arg(command));

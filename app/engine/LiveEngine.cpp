@@ -1,5 +1,7 @@
 #include "LiveEngine.h"
 
+#include "probe/ProbeMonitor.h"
+
 #include "DeskStatus.h"
 #include "DiffResult.h"
 #include "Reconciler.h"
@@ -62,7 +64,7 @@ QString reasonOf(const QString &system, const QString &error)
 LiveEngine::LiveEngine(Workspace workspace, Options options, QObject *parent)
     : QObject(parent), m_workspace(std::move(workspace)), m_options(options),
       m_flushTimer(new QTimer(this)), m_tickTimer(new QTimer(this)), m_verifyTimer(new QTimer(this)),
-      m_schemaTimer(new QTimer(this))
+      m_schemaTimer(new QTimer(this)), m_probes(std::make_unique<ProbeMonitor>(m_workspace, options.probePollMs))
 {
     m_flushTimer->setInterval(m_options.coalesceMs);
     m_tickTimer->setInterval(1000);
@@ -93,6 +95,7 @@ LiveEngine::~LiveEngine()
 bool LiveEngine::stop()
 {
     m_stopped = true;
+    m_probes->stop();
     m_storeRetryAtMs = 0; // the last chance: no pause
     flush();
     return !m_storeFailed;
@@ -126,6 +129,7 @@ void LiveEngine::start()
     m_tickTimer->start();
     m_verifyTimer->start();
     m_schemaTimer->start();
+    m_probes->start();
 }
 
 void LiveEngine::startFeeds()

@@ -19,6 +19,7 @@ class QTimer;
 namespace syncdesk {
 
 class ChangeFeed;
+class ProbeMonitor;
 class StateStore;
 struct DiffResult;
 
@@ -53,6 +54,7 @@ public:
         // Catalogue checks of every compared table and column: a rename or drop is found
         // while nothing changes, not at the next change.
         int schemaCheckIntervalMs = 10000;
+        int probePollMs = 250; // how often a tracer probe's target row is read
     };
 
     LiveEngine(Workspace workspace, Options options, QObject *parent = nullptr);
@@ -74,6 +76,8 @@ public:
     [[nodiscard]] bool isReady(const QString &flow) const { return m_ready.value(flow); }
     [[nodiscard]] QList<SystemHealth> systems() const;
     [[nodiscard]] qint64 eventsApplied() const { return m_eventsApplied; }
+    // The flows' tracer probes: started with the engine, stopped by stop().
+    [[nodiscard]] ProbeMonitor &probes() const { return *m_probes; }
     // What keeps `flow` from working now (its systems, or the state store); empty when nothing.
     [[nodiscard]] QString flowErrorText(const QString &flow) const;
     // Whether a table or column `flow` compares is gone: no events, no resolutions, until back.
@@ -216,6 +220,7 @@ private:
     QHash<QString, QHash<QString, qint64>> m_resolutionTotals; // flow → resolutions.* → count
     qint64 m_resolutionsReadMs = 0;
     qint64 m_auditSeq = 0; // the last audit entry followResolutions() looked at
+    std::unique_ptr<ProbeMonitor> m_probes;
 };
 
 } // namespace syncdesk

@@ -2,7 +2,10 @@
 
 #include "engine/LiveEngine.h"
 #include "policy/PolicyRunner.h"
+#include "probe/ProbeMonitor.h"
 #include "state/ActivityCounters.h"
+
+#include <QDateTime>
 
 namespace syncdesk {
 
@@ -168,6 +171,29 @@ QByteArray metricsText(const LiveEngine &engine, qint64 nowMs, const PolicyRunne
         Family f(out, "syncdesk_change_events_total", "counter",
                  "Change events applied (rate() gives events per second).");
         f.sample({}, QByteArray::number(engine.eventsApplied()));
+    }
+    {
+        // Tracer probes: the last trip from source to target, or while a probe is late, how
+        // late it is already; absent until the first probe arrives.
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        Family lag(out, "syncdesk_probe_lag_seconds", "gauge",
+                   "Tracer probe: seconds from its write at the source to its arrival at the target.");
+        for (const LiveFlow *flow : flows) {
+            const QString &name = flow->spec().name;
+            if (!engine.probes().has(name))
+                continue;
+            if (const std::optional<qint64> ms = engine.probes().state(name).currentLagMs(now))
+                lag.sample("flow=" + label(name), QByteArray::number(double(*ms) / 1000.0, 'f', 3));
+        }
+    }
+    {
+        Family f(out, "syncdesk_probe_stalled", "gauge",
+                 "1 while the flow's tracer probe is late past stall_after_seconds (the pipeline is stalled).");
+        for (const LiveFlow *flow : flows) {
+            const QString &name = flow->spec().name;
+            if (engine.probes().has(name))
+                f.sample("flow=" + label(name), engine.probes().state(name).stalled ? "1" : "0");
+        }
     }
     if (!policies)
         return out;

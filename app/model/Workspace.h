@@ -47,6 +47,21 @@ struct FlowSide
     QString updatedAt; // optional: a column whose value moves on every change (for polling)
 };
 
+// A tracer probe (README, "Tracer probes"): every intervalSeconds SyncDesk writes a fresh token
+// into the probe row `id` of a probe table at the flow's source; the flow's own pipeline
+// carries it to the probe table at the target, where its arrival is timed end to end. The
+// probe tables are not the flow's tables, so probe rows never count as business records.
+struct ProbeSpec
+{
+    TableRef sourceTable;
+    TableRef targetTable;
+    QString id;               // the probe row's key (default: the flow's name)
+    int intervalSeconds = 30; // a token written this often
+    // A token not arrived after this long means the pipeline is stalled (default: one
+    // interval, so that a pipeline that stops is alerted within two).
+    int stallAfterSeconds = 30;
+};
+
 enum class Direction { OneWay, TwoWay };
 // How a flow's conflicts and drift are settled (DESIGN.md, Policies): by a person, or by one of
 // the automatic rules that the live engine applies through the audited resolution path.
@@ -69,6 +84,7 @@ struct FlowSpec
     // "policy_mode": "dry-run": the policy's decisions are shown (events, console) and counted,
     // never carried out; the way to see what switching it on would do.
     bool policyDryRun = false;
+    std::optional<ProbeSpec> probe;
 
     [[nodiscard]] const FlowSide &side(bool sourceSide) const { return sourceSide ? source : target; }
 };

@@ -313,13 +313,62 @@ FlowSide readSide(const Reader &r, const QJsonObject &flow, const QString &sideN
     return side;
 }
 
+int wholeSeconds(const Reader &r, const QJsonObject &o, const QString &key, const QString &at, int fallback)
+{
+    if (!o.contains(key))
+        return fallback;
+    const QJsonValue v = o.value(key);
+    const double seconds = v.toDouble(-1);
+    if (!v.isDouble() || !(seconds >= 1 && seconds <= 86400) || seconds != std::floor(seconds))
+        r.fail(at + u'.' + key, QStringLiteral("must be a whole number of seconds between 1 and 86400"));
+    return int(seconds);
+}
+
+ProbeSpec readProbe(const Reader &r, const QJsonValue &v, const QString &at, const Workspace &ws,
+                    const FlowSpec &flow)
+{
+    const QJsonObject o = r.object(v, at);
+    r.onlyKeys(o, at, {QStringLiteral("table"), QStringLiteral("schema"), QStringLiteral("target_table"),
+                       QStringLiteral("target_schema"), QStringLiteral("id"),
+                       QStringLiteral("interval_seconds"), QStringLiteral("stall_after_seconds")});
+    for (const FlowSide *side : {&flow.source, &flow.target}) {
+        if (ws.system(side->system)->kind == SystemKind::Http)
+            r.fail(at, QStringLiteral("system '%1' is an HTTP system; probes are written and read on "
+                                      "PostgreSQL and SQLite systems")
+                           .arg(side->system));
+    }
+    ProbeSpec p;
+    p.sourceTable.name = r.string(o.value(u"table"), at + QStringLiteral(".table"));
+    p.sourceTable.schema = r.optionalString(o, QStringLiteral("schema"), at, QString());
+    p.targetTable.name = r.optionalString(o, QStringLiteral("target_table"), at, p.sourceTable.name);
+    p.targetTable.schema = r.optionalString(o, QStringLiteral("target_schema"), at, p.sourceTable.schema);
+    const bool pgSource = ws.system(flow.source.system)->kind == SystemKind::Postgres;
+    const bool pgTarget = ws.system(flow.target.system)->kind == SystemKind::Postgres;
+    r.name(p.sourceTable.name, at + QStringLiteral(".table"), QStringLiteral("probe table name"), pgSource);
+    r.name(p.sourceTable.schema, at + QStringLiteral(".schema"), QStringLiteral("probe schema name"), pgSource);
+    r.name(p.targetTable.name, at + QStringLiteral(".target_table"), QStringLiteral("probe table name"), pgTarget);
+    r.name(p.targetTable.schema, at + QStringLiteral(".target_schema"), QStringLiteral("probe schema name"), pgTarget);
+    for (const FlowSide *side : {&flow.source, &flow.target}) {
+        const TableRef &probe = side == &flow.source ? p.sourceTable : p.targetTable;
+        if (probe.name == side->table.name && probe.schema == side->table.schema)
+            r.fail(at, QStringLiteral("the probe table must not be the flow's own table '%1': probe "
+                                      "rows are never business records")
+                           .arg(side->table.display()));
+    }
+    p.id = r.optionalString(o, QStringLiteral("id"), at, flow.name);
+    p.intervalSeconds = wholeSeconds(r, o, QStringLiteral("interval_seconds"), at, 30);
+    p.stallAfterSeconds = wholeSeconds(r, o, QStringLiteral("stall_after_seconds"), at, p.intervalSeconds);
+    return p;
+}
+
 FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const Workspace &ws)
 {
     const QJsonObject o = r.object(v, at);
     r.onlyKeys(o, at, {QStringLiteral("name"), QStringLiteral("source"), QStringLiteral("target"),
                        QStringLiteral("key"), QStringLiteral("fields"), QStringLiteral("direction"),
                        QStringLiteral("sla_seconds"), QStringLiteral("policy"),
-                       QStringLiteral("policy_mode"), QStringLiteral("description")});
+                       QStringLiteral("policy_mode"), QStringLiteral("description"),
+                       QStringLiteral("probe")});
     FlowSpec f;
     f.name = r.string(o.value(u"name"), at + QStringLiteral(".name"));
     r.name(f.name, at + QStringLiteral(".name"), QStringLiteral("flow name"), false);
@@ -379,6 +428,8 @@ FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const
         r.fail(at + QStringLiteral(".policy_mode"),
                QStringLiteral("a dry run needs a policy other than manual to try"));
     f.policyDryRun = mode == u"dry-run";
+    if (o.contains(u"probe"))
+        f.probe = readProbe(r, o.value(u"probe"), at + QStringLiteral(".probe"), ws, f);
     return f;
 }
 

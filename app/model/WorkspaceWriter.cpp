@@ -71,6 +71,20 @@ QByteArray WorkspaceWriter::toJson(const Workspace &ws, const QString &path)
             {QStringLiteral("policy"), policyName(f.policy)}};
         if (f.policyDryRun)
             flow.insert(QStringLiteral("policy_mode"), QStringLiteral("dry-run"));
+        if (f.probe) {
+            const ProbeSpec &p = *f.probe;
+            QJsonObject probe{{QStringLiteral("table"), p.sourceTable.name},
+                              {QStringLiteral("id"), p.id},
+                              {QStringLiteral("interval_seconds"), p.intervalSeconds},
+                              {QStringLiteral("stall_after_seconds"), p.stallAfterSeconds}};
+            if (!p.sourceTable.schema.isEmpty())
+                probe.insert(QStringLiteral("schema"), p.sourceTable.schema);
+            if (p.targetTable.name != p.sourceTable.name)
+                probe.insert(QStringLiteral("target_table"), p.targetTable.name);
+            if (p.targetTable.schema != p.sourceTable.schema)
+                probe.insert(QStringLiteral("target_schema"), p.targetTable.schema);
+            flow.insert(QStringLiteral("probe"), probe);
+        }
         flows.append(flow);
     }
     QJsonObject root{{QStringLiteral("version"), 1}, {QStringLiteral("systems"), systems},
