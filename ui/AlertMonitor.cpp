@@ -34,6 +34,15 @@ AlertMonitor::Update AlertMonitor::update(const QList<FlowSnapshot> &flows, cons
                   QObject::tr("Flow %1 is past its SLA of %2 (oldest pending %3, p95 lag %4)")
                       .arg(f.name, durationText(f.slaMs), durationText(f.oldestPendingMs), durationText(f.lag5m.p95)));
     }
+    for (const FlowSnapshot &f : flows) {
+        // A stalled pipeline is news even while the flow is otherwise quiet and in sync.
+        if (f.probeStalled)
+            raise(QStringLiteral("stalled:") + f.name,
+                  QObject::tr("Flow %1: pipeline stalled: the tracer probe has not arrived for %2")
+                      .arg(f.name, durationText(f.probeLagMs.value_or(0))));
+        else if (!f.probeError.isEmpty())
+            raise(QStringLiteral("probe:") + f.name, QObject::tr("Flow %1: tracer probe: %2").arg(f.name, f.probeError));
+    }
     for (const Silence &q : silent)
         raise(QStringLiteral("silent:") + q.flow,
               QObject::tr("Flow %1 went silent: %2 changes this hour, usually about %3 an hour")

@@ -7,7 +7,8 @@
 
 namespace syncdesk::ui {
 
-// Turns snapshots into alert episodes: a flow past its SLA, a system that is down. An episode
+// Turns snapshots into alert episodes: a flow past its SLA, a system that is down, a pipeline
+// whose tracer probe stopped arriving. An episode
 // starts when the condition appears and ends when it clears, so an operator is told once per
 // episode, not every second.
 class AlertMonitor

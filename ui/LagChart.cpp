@@ -9,11 +9,13 @@ namespace syncdesk::ui {
 // The chart is handed to the view at construction: setChart() would release the view's
 // default chart to no owner.
 LagChart::LagChart(QWidget *parent)
-    : QChartView(new QChart, parent), m_p95(new QLineSeries), m_oldest(new QLineSeries), m_sla(new QLineSeries)
+    : QChartView(new QChart, parent), m_p95(new QLineSeries), m_oldest(new QLineSeries), m_sla(new QLineSeries),
+      m_probe(new QLineSeries)
 {
     m_p95->setName(tr("p95 arrival lag (s)"));
     m_oldest->setName(tr("oldest pending (s)"));
     m_sla->setName(tr("SLA (s)"));
+    m_probe->setName(tr("probe lag (s)"));
     QPen sla(Qt::DashLine);
     sla.setColor(QColor(0xd9, 0x30, 0x25));
     m_sla->setPen(sla);
@@ -21,13 +23,14 @@ LagChart::LagChart(QWidget *parent)
     c->addSeries(m_p95);
     c->addSeries(m_oldest);
     c->addSeries(m_sla);
+    c->addSeries(m_probe);
     auto *x = new QDateTimeAxis;
     x->setFormat(QStringLiteral("HH:mm:ss"));
     auto *y = new QValueAxis;
     y->setLabelFormat(QStringLiteral("%.0f"));
     c->addAxis(x, Qt::AlignBottom);
     c->addAxis(y, Qt::AlignLeft);
-    for (QLineSeries *s : {m_p95, m_oldest, m_sla}) {
+    for (QLineSeries *s : {m_p95, m_oldest, m_sla, m_probe}) {
         s->attachAxis(x);
         s->attachAxis(y);
     }
@@ -41,7 +44,7 @@ void LagChart::addSnapshot(const QList<FlowSnapshot> &flows, qint64 nowMs)
 {
     for (const FlowSnapshot &f : flows) {
         QList<Point> &h = m_history[f.name];
-        h.append({nowMs, f.lag5m.p95, f.oldestPendingMs, f.slaMs});
+        h.append({nowMs, f.lag5m.p95, f.oldestPendingMs, f.slaMs, f.probeLagMs});
         while (!h.isEmpty() && h.first().atMs < nowMs - 3600 * 1000)
             h.removeFirst();
     }
@@ -57,9 +60,13 @@ void LagChart::showFlow(const QString &flow)
 
 void LagChart::redraw()
 {
-    QList<QPointF> p95, oldest, sla;
+    QList<QPointF> p95, oldest, sla, probe;
     qreal top = 1;
     for (const Point &p : m_history.value(m_flow)) {
+        if (p.probe) {
+            probe << QPointF(p.atMs, *p.probe / 1000.0);
+            top = std::max(top, *p.probe / 1000.0);
+        }
         p95 << QPointF(p.atMs, p.p95 / 1000.0);
         oldest << QPointF(p.atMs, p.oldest / 1000.0);
         sla << QPointF(p.atMs, p.sla / 1000.0);
@@ -68,6 +75,9 @@ void LagChart::redraw()
     m_p95->replace(p95);
     m_oldest->replace(oldest);
     m_sla->replace(sla);
+    m_probe->replace(probe);
+    // Only flows with a probe have the line, and only they show it in the legend.
+    m_probe->setVisible(!probe.isEmpty());
     const auto axes = chart()->axes();
     for (QAbstractAxis *a : axes) {
         if (auto *x = qobject_cast<QDateTimeAxis *>(a); x && !p95.isEmpty())

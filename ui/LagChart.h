@@ -5,12 +5,15 @@
 #include <QChartView>
 #include <QHash>
 
+#include <optional>
+
 class QLineSeries;
 
 namespace syncdesk::ui {
 
 // p95 arrival lag and the oldest pending age over time for one flow, with its SLA as a line:
-// the flow's consistency window at a glance.
+// the flow's consistency window at a glance; and, for a flow with a tracer probe, the probe's
+// lag, which keeps moving while no business data does.
 class LagChart : public QChartView
 {
     Q_OBJECT
@@ -28,6 +31,7 @@ private:
         qint64 p95;
         qint64 oldest;
         qint64 sla;
+        std::optional<qint64> probe;
     };
     void redraw();
 
@@ -36,6 +40,7 @@ private:
     QLineSeries *m_p95;
     QLineSeries *m_oldest;
     QLineSeries *m_sla;
+    QLineSeries *m_probe;
 };
 
 } // namespace syncdesk::ui

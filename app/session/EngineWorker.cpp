@@ -2,6 +2,7 @@
 
 #include "model/Classify.h"
 #include "policy/PolicyRunner.h"
+#include "probe/ProbeMonitor.h"
 #include "model/SyncError.h"
 
 #include <QDateTime>
@@ -110,6 +111,13 @@ void EngineWorker::publish()
             s.policyApplied = count(PolicyResult::Outcome::Applied);
             s.policyWould = count(PolicyResult::Outcome::WouldApply);
             s.policyLeft = count(PolicyResult::Outcome::Manual);
+        }
+        if (m_engine->probes().has(s.name)) {
+            const ProbeState probe = m_engine->probes().state(s.name);
+            s.probe = true;
+            s.probeLagMs = probe.currentLagMs(now);
+            s.probeStalled = probe.stalled;
+            s.probeError = probe.error;
         }
         flows << s;
     }

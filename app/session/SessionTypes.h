@@ -10,6 +10,7 @@
 #include <QString>
 
 #include <array>
+#include <optional>
 
 namespace syncdesk {
 
@@ -35,6 +36,11 @@ struct FlowSnapshot
     qint64 policyApplied = 0;  // this run
     qint64 policyWould = 0;    // a dry run's decisions
     qint64 policyLeft = 0;     // left to a person (a field changed on both sides, …)
+    // The tracer probe, where the flow has one (ProbeMonitor).
+    bool probe = false;
+    std::optional<qint64> probeLagMs; // the last trip, or how late a late probe is already
+    bool probeStalled = false;
+    QString probeError;
 
     [[nodiscard]] qint64 outOfSync() const;
     // Past its SLA: a pending record older than the window, or arrivals that took longer.

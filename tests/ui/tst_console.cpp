@@ -1,5 +1,6 @@
 #include "ActivityPanel.h"
 #include "AuditView.h"
+#include "LagChart.h"
 #include "MainWindow.h"
 #include "TestSqlite.h"
 #include "dialogs/BulkResolveDialog.h"
@@ -28,6 +29,7 @@
 #include <QDateEdit>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QLineSeries>
 #include <QListWidget>
 #include <QSpinBox>
 #include <QElapsedTimer>
@@ -405,6 +407,67 @@ private slots:
                  qPrintable(w.bannerText()));
         QCOMPARE(stateOf(QStringLiteral("warehouse")), QStringLiteral("Connected"));
         QVERIFY2(longest < 1000, qPrintable(QStringLiteral("the window stopped answering for %1 ms").arg(longest)));
+    }
+
+    // Given a flow with a tracer probe whose pipeline (a trigger) carries it, the flows table
+    // tells the probe's trip and the lag chart draws it; when the pipeline stops while nothing
+    // else moves, the banner and the flow's state say it is stalled, until it moves again.
+    void shouldShowAStalledPipelineFromItsProbe()
+    {
+        const QString path = workspace();
+        const QString ddl = QStringLiteral("(id text PRIMARY KEY, token text NOT NULL, sent_at_ms bigint NOT NULL)");
+        QVERIFY(exec(m_src, QStringLiteral("CREATE TABLE probe ") + ddl));
+        QVERIFY(exec(m_src, QStringLiteral("CREATE TABLE probe_copy ") + ddl));
+        const QString pipe = QStringLiteral("CREATE TRIGGER pipe_%1 AFTER %1 ON probe BEGIN DELETE FROM probe_copy; "
+                                            "INSERT INTO probe_copy VALUES (new.id, new.token, new.sent_at_ms); END");
+        QVERIFY(exec(m_src, pipe.arg(QStringLiteral("INSERT"))));
+        QVERIFY(exec(m_src, pipe.arg(QStringLiteral("UPDATE"))));
+        // A second flow, from the warehouse file to itself under another system name: the probe
+        // table and its copy both live there, and the trigger is the pipeline.
+        Workspace ws = WorkspaceLoader::load(path);
+        ws.systems.append(ws.systems.first());
+        ws.systems.last().name = QStringLiteral("warehouse_copy");
+        ws.flows.append(ws.flows.first());
+        FlowSpec &probed = ws.flows.last();
+        probed.name = QStringLiteral("probed");
+        probed.target.system = QStringLiteral("warehouse_copy");
+        probed.direction = Direction::OneWay;
+        probed.probe = ProbeSpec{{QString(), QStringLiteral("probe")}, {QString(), QStringLiteral("probe_copy")},
+                                 QStringLiteral("desk"), 1, 1};
+        MainWindow w(ws, path);
+        QVERIFY(startLive(w));
+        const QAbstractItemModel *flows = w.findChild<QTableView *>(QStringLiteral("flows"))->model();
+        const auto cell = [flows](int column, int role = Qt::DisplayRole) {
+            for (int r = 0; r < flows->rowCount(); ++r)
+                if (flows->index(r, 0).data().toString() == u"probed")
+                    return flows->index(r, column).data(role).toString();
+            return QString();
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return cell(0, Qt::ToolTipRole).contains(QLatin1String("Tracer probe: source to target in")); }, 20000),
+                 qPrintable(cell(0, Qt::ToolTipRole)));
+        QCOMPARE(cell(ui::FlowsModel::StateColumn), QStringLiteral("live"));
+        w.findChild<QTableView *>(QStringLiteral("flows"))->selectRow(1);
+        auto *chart = w.findChild<ui::LagChart *>();
+        QVERIFY(chart);
+        QVERIFY2(QTest::qWaitFor([chart] {
+                     for (QAbstractSeries *s : chart->chart()->series())
+                         if (s->name().startsWith(QLatin1String("probe lag")) && s->isVisible()
+                             && static_cast<QLineSeries *>(s)->count() > 0)
+                             return true;
+                     return false;
+                 }, 10000),
+                 "no probe lag line in the chart");
+
+        QVERIFY(exec(m_src, QStringLiteral("DROP TRIGGER pipe_INSERT")));
+        QVERIFY(exec(m_src, QStringLiteral("DROP TRIGGER pipe_UPDATE")));
+        QVERIFY2(QTest::qWaitFor([&] { return w.bannerText().contains(QLatin1String("Flow probed: pipeline stalled")); }, 15000),
+                 qPrintable(w.bannerText()));
+        QCOMPARE(cell(ui::FlowsModel::StateColumn), QStringLiteral("pipeline stalled"));
+        QVERIFY(exec(m_src, pipe.arg(QStringLiteral("INSERT"))));
+        QVERIFY(exec(m_src, pipe.arg(QStringLiteral("UPDATE"))));
+        QVERIFY2(QTest::qWaitFor([&] { return !w.bannerText().contains(QLatin1String("pipeline stalled")); }, 15000),
+                 qPrintable(w.bannerText()));
+        QCOMPARE(cell(ui::FlowsModel::StateColumn), QStringLiteral("live"));
     }
 
     // Given an empty workspace, the editor adds two SQLite systems (Test connection lists their

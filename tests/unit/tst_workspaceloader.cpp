@@ -3,6 +3,7 @@
 #include "model/SyncError.h"
 #include "model/Workspace.h"
 #include "model/WorkspaceLoader.h"
+#include "model/WorkspaceWriter.h"
 
 #include "CliRun.h"
 
@@ -317,6 +318,23 @@ void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage_data()
     QTest::newRow("bad policy")
         << withFlow(flow(R"(["sku"])", R"(["model"])", R"(, "policy": "newest")"))
         << words({"$.flows[0].policy", "unknown policy 'newest'"}) << none;
+    QTest::newRow("probe on the flow's own table")
+        << withFlow(flow(R"(["sku"])", R"(["model"])", R"(, "probe": {"table": "devices"})"))
+        << words({"$.flows[0].probe", "must not be the flow's own table 'devices'"}) << none;
+    QTest::newRow("probe without a table")
+        << withFlow(flow(R"(["sku"])", R"(["model"])", R"(, "probe": {"id": "x"})"))
+        << words({"$.flows[0].probe.table", "must be a string"}) << none;
+    QTest::newRow("probe interval of zero")
+        << withFlow(flow(R"(["sku"])", R"(["model"])", R"(, "probe": {"table": "p", "interval_seconds": 0})"))
+        << words({"$.flows[0].probe.interval_seconds", "whole number of seconds"}) << none;
+    QTest::newRow("probe key misspelt")
+        << withFlow(flow(R"(["sku"])", R"(["model"])", R"(, "probe": {"table": "p", "every": 5})"))
+        << words({"$.flows[0].probe.every", "unknown key"}) << none;
+    QTest::newRow("probe on an HTTP system")
+        << workspace(R"({"name": "src", "kind": "http", "url": "http://127.0.0.1:1"},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})",
+                     flow(R"(["sku"])", R"(["model"])", R"(, "probe": {"table": "p"})"))
+        << words({"$.flows[0].probe", "system 'src' is an HTTP system"}) << none;
     QTest::newRow("duplicate flow name") << withFlow(flow() + ", " + flow())
                                          << words({"$.flows[1].name",
                                                    "duplicate flow name 'devices'"})
@@ -682,6 +700,33 @@ void WorkspaceLoaderTest::shouldReadExplicitFlowSettings()
     QCOMPARE(ws.flows[0].slaSeconds, 60);
     QCOMPARE(ws.flows[0].policy, Policy::SourceWins);
     QCOMPARE(ws.flows[1].policy, Policy::TargetWins);
+    QVERIFY(!ws.flows[0].probe);
+
+    // A probe: its defaults (target table as the source's, the flow's name as id, a 30 s
+    // interval, stalled after one interval), and each of them given.
+    const Workspace probed = WorkspaceLoader::parse(
+        withFlow(flow(R"(["sku"])", R"(["model"])", R"(, "probe": {"table": "syncdesk_probe"})") + ", "
+                 + flow(R"(["sku"])", R"(["model"])",
+                        R"(, "probe": {"table": "p", "schema": "ops", "target_table": "q", "id": "desk", "interval_seconds": 5, "stall_after_seconds": 20})")
+                       .replace(R"("name": "devices")", R"("name": "devices2")")),
+        kPath);
+    QVERIFY(probed.flows[0].probe);
+    QCOMPARE(probed.flows[0].probe->sourceTable.name, QStringLiteral("syncdesk_probe"));
+    QCOMPARE(probed.flows[0].probe->targetTable.name, QStringLiteral("syncdesk_probe"));
+    QCOMPARE(probed.flows[0].probe->id, QStringLiteral("devices"));
+    QCOMPARE(probed.flows[0].probe->intervalSeconds, 30);
+    QCOMPARE(probed.flows[0].probe->stallAfterSeconds, 30);
+    const ProbeSpec &p = *probed.flows[1].probe;
+    QCOMPARE(p.sourceTable.display(), QStringLiteral("ops.p"));
+    QCOMPARE(p.targetTable.display(), QStringLiteral("ops.q"));
+    QCOMPARE(p.id, QStringLiteral("desk"));
+    QCOMPARE(p.intervalSeconds, 5);
+    QCOMPARE(p.stallAfterSeconds, 20);
+    // Written back as read (the console's editor saves through WorkspaceWriter).
+    const Workspace again = WorkspaceLoader::parse(WorkspaceWriter::toJson(probed, kPath), kPath);
+    QCOMPARE(again.flows[1].probe->targetTable.display(), QStringLiteral("ops.q"));
+    QCOMPARE(again.flows[1].probe->stallAfterSeconds, 20);
+    QCOMPARE(again.flows[0].probe->id, QStringLiteral("devices"));
 }
 
 void WorkspaceLoaderTest::shouldAcceptKeysReservedForLaterParts()

@@ -46,6 +46,8 @@ QVariant FlowsModel::data(const QModelIndex &index, int role) const
                 return tr("retrying");
             if (f.comparison.running)
                 return comparisonText(f.comparison);
+            if (f.probeStalled)
+                return tr("pipeline stalled");
             return f.ready ? tr("live") : tr("waiting");
         }
     }
@@ -63,6 +65,8 @@ QVariant FlowsModel::data(const QModelIndex &index, int role) const
     if (role == Qt::ForegroundRole && f.breached()
         && (index.column() == NameColumn || index.column() == OldestColumn || index.column() == LagColumn))
         return StatusStyle::colour(RecordStatus::Late);
+    if (index.column() == StateColumn && f.probeStalled && role == Qt::ForegroundRole)
+        return StatusStyle::colour(RecordStatus::Conflict);
     if (index.column() == PolicyColumn && f.policyHalted) {
         if (role == Qt::ForegroundRole)
             return StatusStyle::colour(RecordStatus::Conflict);
@@ -83,10 +87,17 @@ QVariant FlowsModel::data(const QModelIndex &index, int role) const
             return tr("%1 → %2: %3 (retrying)").arg(f.source, f.target, f.error);
         if (!f.ready)
             return tr("%1 → %2: first comparison running").arg(f.source, f.target);
-        return tr("%1 → %2\np95 arrival lag over 5 min: %3 (%4 arrivals, %5% within the SLA of %6)%7")
+        QString probe;
+        if (f.probeStalled)
+            probe = tr("\nPipeline stalled: the tracer probe has not arrived for %1").arg(durationText(f.probeLagMs.value_or(0)));
+        else if (f.probe && f.probeLagMs)
+            probe = tr("\nTracer probe: source to target in %1").arg(durationText(*f.probeLagMs));
+        else if (f.probe)
+            probe = f.probeError.isEmpty() ? tr("\nTracer probe: none arrived yet") : tr("\nTracer probe: %1").arg(f.probeError);
+        return tr("%1 → %2\np95 arrival lag over 5 min: %3 (%4 arrivals, %5% within the SLA of %6)%7%8")
             .arg(f.source, f.target, durationText(f.lag5m.p95)).arg(f.lag5m.count)
             .arg(qRound(f.lag5m.withinSla * 100)).arg(durationText(f.slaMs))
-            .arg(f.breached() ? tr("\nPast its SLA") : QString());
+            .arg(f.breached() ? tr("\nPast its SLA") : QString(), probe);
     }
     if (role == Qt::TextAlignmentRole && index.column() != NameColumn && index.column() != StateColumn)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
