@@ -6,6 +6,7 @@
 #include "StatusTable.h"
 #include "TerminalScreen.h"
 #include "engine/DeskStatus.h"
+#include "engine/FirstComparisonCheck.h"
 #include "engine/LiveEngine.h"
 #include "metrics/MetricsServer.h"
 #include "metrics/MetricsText.h"
@@ -180,6 +181,30 @@ int WatchCommand::run(const QStringList &arguments)
         });
         QObject::connect(&engine, &LiveEngine::flowRecovered, [say](const QString &flow) {
             say(QStringLiteral("flow '%1' recovered").arg(flow));
+        });
+        // The first comparison's differences, read again after the flow's p99 lag.
+        FirstComparisonCheck &checks = engine.firstChecks();
+        QObject::connect(&checks, &FirstComparisonCheck::scheduled,
+                         [say](const QString &flow, qint64 outOfSync, qint64 waitMs, const QString &basis) {
+                             say(QStringLiteral("flow '%1': %2 record(s) out of sync at the first comparison; "
+                                                "reading them again in %3 s (%4)")
+                                     .arg(flow).arg(outOfSync).arg(double(waitMs) / 1000, 0, 'f', 1).arg(basis));
+                         });
+        QObject::connect(&checks, &FirstComparisonCheck::confirmed,
+                         [events, say](const QString &flow, const DiffResult::Confirmation &c) {
+                             if (events)
+                                 printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "first_comparison_checked",
+                                                    ",\"in_flight\":" + QByteArray::number(c.inFlight)
+                                                        + ",\"confirmed\":" + QByteArray::number(c.confirmed)
+                                                        + ",\"wait_ms\":" + QByteArray::number(c.waitedMs)
+                                                        + ",\"wait_basis\":" + jsonString(c.waitBasis)));
+                             say(QStringLiteral("flow '%1': of the records out of sync at the first comparison, %2 "
+                                                "were in flight and %3 are confirmed")
+                                     .arg(flow).arg(c.inFlight).arg(c.confirmed));
+                         });
+        QObject::connect(&checks, &FirstComparisonCheck::failed, [say](const QString &flow, const QString &error) {
+            say(QStringLiteral("flow '%1': the first comparison's differences could not be read again: %2")
+                    .arg(flow, error));
         });
         // Tracer probes: each arrival with --events; a stall, and the end of one, as incidents.
         ProbeMonitor &probes = engine.probes();

@@ -1,5 +1,6 @@
 #include "LiveEngine.h"
 
+#include "FirstComparisonCheck.h"
 #include "probe/ProbeMonitor.h"
 
 #include "DeskStatus.h"
@@ -64,7 +65,8 @@ QString reasonOf(const QString &system, const QString &error)
 LiveEngine::LiveEngine(Workspace workspace, Options options, QObject *parent)
     : QObject(parent), m_workspace(std::move(workspace)), m_options(options),
       m_flushTimer(new QTimer(this)), m_tickTimer(new QTimer(this)), m_verifyTimer(new QTimer(this)),
-      m_schemaTimer(new QTimer(this)), m_probes(std::make_unique<ProbeMonitor>(m_workspace, options.probePollMs))
+      m_schemaTimer(new QTimer(this)), m_probes(std::make_unique<ProbeMonitor>(m_workspace, options.probePollMs)),
+      m_firstChecks(new FirstComparisonCheck(this))
 {
     m_flushTimer->setInterval(m_options.coalesceMs);
     m_tickTimer->setInterval(1000);
@@ -392,6 +394,14 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             if (!events.isEmpty())
                 emit statusEvents(events);
             emit flowReady(name);
+            // What the first comparison found out of sync is read again after the flow's p99
+            // lag: a change on its way, or a difference confirmed.
+            QList<QByteArray> outOfSync;
+            slot.flow->records().forEach([&outOfSync](std::string_view key, const TrackedRecord &r) {
+                if (r.status != RecordStatus::InSync)
+                    outOfSync.append(QByteArray(key.data(), qsizetype(key.size())));
+            });
+            m_firstChecks->start(m_workspace, slot.flow->spec(), std::move(outOfSync));
         } else {
             if (slot.retypeCheck) {
                 // Records changed while it read moved on their own: not the retype's doing.

@@ -19,6 +19,7 @@ class QTimer;
 namespace syncdesk {
 
 class ChangeFeed;
+class FirstComparisonCheck;
 class ProbeMonitor;
 class StateStore;
 struct DiffResult;
@@ -78,6 +79,8 @@ public:
     [[nodiscard]] qint64 eventsApplied() const { return m_eventsApplied; }
     // The flows' tracer probes: started with the engine, stopped by stop().
     [[nodiscard]] ProbeMonitor &probes() const { return *m_probes; }
+    // The first comparison's records out of sync, read again after the flow's p99 lag.
+    [[nodiscard]] FirstComparisonCheck &firstChecks() const { return *m_firstChecks; }
     // What keeps `flow` from working now (its systems, or the state store); empty when nothing.
     [[nodiscard]] QString flowErrorText(const QString &flow) const;
     // Whether a table or column `flow` compares is gone: no events, no resolutions, until back.
@@ -221,6 +224,7 @@ private:
     qint64 m_resolutionsReadMs = 0;
     qint64 m_auditSeq = 0; // the last audit entry followResolutions() looked at
     std::unique_ptr<ProbeMonitor> m_probes;
+    FirstComparisonCheck *m_firstChecks;
 };
 
 } // namespace syncdesk

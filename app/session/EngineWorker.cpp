@@ -112,6 +112,7 @@ void EngineWorker::publish()
             s.policyWould = count(PolicyResult::Outcome::WouldApply);
             s.policyLeft = count(PolicyResult::Outcome::Manual);
         }
+        s.firstCheck = m_engine->firstChecks().state(s.name);
         if (m_engine->probes().has(s.name)) {
             const ProbeState probe = m_engine->probes().state(s.name);
             s.probe = true;

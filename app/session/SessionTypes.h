@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/FirstComparisonCheck.h"
 #include "engine/LagStats.h"
 #include "engine/LiveEngine.h"
 #include "model/RecordStatus.h"
@@ -41,6 +42,8 @@ struct FlowSnapshot
     std::optional<qint64> probeLagMs; // the last trip, or how late a late probe is already
     bool probeStalled = false;
     QString probeError;
+    // The first comparison's records out of sync, read again after the p99 lag.
+    std::optional<FirstComparisonCheck::State> firstCheck;
 
     [[nodiscard]] qint64 outOfSync() const;
     // Past its SLA: a pending record older than the window, or arrivals that took longer.

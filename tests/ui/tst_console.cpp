@@ -470,6 +470,25 @@ private slots:
         QCOMPARE(cell(ui::FlowsModel::StateColumn), QStringLiteral("live"));
     }
 
+    // Given records out of sync at the first comparison, the flow's tooltip says they are read
+    // again after the SLA (no lag measured yet), then which were in flight and which confirmed.
+    void shouldTellTheFirstComparisonsDifferencesApart()
+    {
+        const QString path = workspace();
+        QVERIFY(exec(m_dst, QStringLiteral("DELETE FROM devices WHERE sku IN ('B2', 'C3')")));
+        Workspace ws = WorkspaceLoader::load(path);
+        ws.flows.first().slaSeconds = 2;
+        MainWindow w(ws, path);
+        QVERIFY(startLive(w));
+        const QAbstractItemModel *flows = w.findChild<QTableView *>(QStringLiteral("flows"))->model();
+        const auto tip = [flows] { return flows->index(0, 0).data(Qt::ToolTipRole).toString(); };
+        QVERIFY2(QTest::qWaitFor([&] { return tip().contains(QLatin1String("First comparison: 2 out of sync; read again in")); }, 10000),
+                 qPrintable(tip()));
+        QVERIFY(exec(m_dst, QStringLiteral("INSERT INTO devices VALUES ('B2', 20, 'B', '1')")));
+        QVERIFY2(QTest::qWaitFor([&] { return tip().contains(QLatin1String("1 were in flight, 1 confirmed")); }, 15000),
+                 qPrintable(tip()));
+    }
+
     // Given an empty workspace, the editor adds two SQLite systems (Test connection lists their
     // tables), a flow with its key and fields picked from the source table's columns, and
     // writes a file that loads back as that workspace; a flow with no key is not saved.

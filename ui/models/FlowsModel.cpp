@@ -2,6 +2,7 @@
 
 #include "StatusStyle.h"
 
+#include <QDateTime>
 #include <QFont>
 #include <QLocale>
 #include <QStyle>
@@ -94,10 +95,10 @@ QVariant FlowsModel::data(const QModelIndex &index, int role) const
             probe = tr("\nTracer probe: source to target in %1").arg(durationText(*f.probeLagMs));
         else if (f.probe)
             probe = f.probeError.isEmpty() ? tr("\nTracer probe: none arrived yet") : tr("\nTracer probe: %1").arg(f.probeError);
-        return tr("%1 → %2\np95 arrival lag over 5 min: %3 (%4 arrivals, %5% within the SLA of %6)%7%8")
+        return tr("%1 → %2\np95 arrival lag over 5 min: %3 (%4 arrivals, %5% within the SLA of %6)%7%8%9")
             .arg(f.source, f.target, durationText(f.lag5m.p95)).arg(f.lag5m.count)
             .arg(qRound(f.lag5m.withinSla * 100)).arg(durationText(f.slaMs))
-            .arg(f.breached() ? tr("\nPast its SLA") : QString(), probe);
+            .arg(f.breached() ? tr("\nPast its SLA") : QString(), probe, firstCheckText(f));
     }
     if (role == Qt::TextAlignmentRole && index.column() != NameColumn && index.column() != StateColumn)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
@@ -140,6 +141,25 @@ QString policyText(const FlowSnapshot &f)
     if (f.policyDryRun)
         return FlowsModel::tr("%1: dry run, %2 would be resolved").arg(name).arg(f.policyWould);
     return FlowsModel::tr("%1: %2 resolved").arg(name).arg(f.policyApplied);
+}
+
+QString firstCheckText(const FlowSnapshot &f)
+{
+    if (!f.firstCheck || f.firstCheck->outOfSync == 0)
+        return {};
+    const FirstComparisonCheck::State &c = *f.firstCheck;
+    if (c.result)
+        return FlowsModel::tr("\nFirst comparison: %1 out of sync; read again after %2 (%3): %4 were in flight, "
+                              "%5 confirmed")
+            .arg(c.outOfSync).arg(durationText(c.result->waitedMs), c.basis).arg(c.result->inFlight)
+            .arg(c.result->confirmed);
+    if (!c.error.isEmpty())
+        return FlowsModel::tr("\nFirst comparison: %1 out of sync; could not be read again: %2").arg(c.outOfSync).arg(c.error);
+    if (c.dueMs > 0)
+        return FlowsModel::tr("\nFirst comparison: %1 out of sync; read again in %2 (%3) to tell those in flight")
+            .arg(c.outOfSync)
+            .arg(durationText(std::max<qint64>(0, c.dueMs - QDateTime::currentMSecsSinceEpoch())), c.basis);
+    return FlowsModel::tr("\nFirst comparison: %1 out of sync").arg(c.outOfSync);
 }
 
 QString comparisonText(const LiveEngine::Comparison &c)

@@ -10,6 +10,8 @@ namespace syncdesk::ui {
 [[nodiscard]] QString comparisonText(const LiveEngine::Comparison &c);
 // "source-wins: 12 resolved", "newest-wins: halted", …: the flow's policy and how it stands.
 [[nodiscard]] QString policyText(const FlowSnapshot &f);
+// The first comparison's differences and what reading them again after the p99 lag found.
+[[nodiscard]] QString firstCheckText(const FlowSnapshot &f);
 
 // One row per flow: out-of-sync counts by status, the oldest pending age and the p95 arrival
 // lag against the SLA. A flow past its SLA stands out (icon, bold, colour, tooltip).
