@@ -68,7 +68,7 @@ void FirstComparisonCheck::start(const Workspace &workspace, const FlowSpec &flo
                 s.result = c;
                 emit confirmed(name, c);
             });
-            readWatcher->setFuture(QtConcurrent::run([workspace, flow, keys, basis = w.basis] {
+            readWatcher->setFuture(QtConcurrent::run(&m_pool, [workspace, flow, keys, basis = w.basis] {
                 Outcome o;
                 o.result.flow = flow.name;
                 for (const QByteArray &k : keys) {
@@ -85,7 +85,7 @@ void FirstComparisonCheck::start(const Workspace &workspace, const FlowSpec &flo
             }));
         });
     });
-    waitWatcher->setFuture(QtConcurrent::run([workspace, flow] {
+    waitWatcher->setFuture(QtConcurrent::run(&m_pool, [workspace, flow] {
         Outcome o;
         std::tie(o.waitMs, o.basis) = DiffConfirmation(workspace, flow).wait();
         return o;

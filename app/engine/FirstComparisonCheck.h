@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QThreadPool>
 
 #include <optional>
 
@@ -16,13 +17,14 @@ namespace syncdesk {
 // records it found out of sync (pending, different, missing on a side, …) are read again on
 // both sides after the flow's measured p99 arrival lag (the SLA when none is measured).
 // In sync by then: the change was in flight; still out of sync: confirmed. The wait runs on the
-// engine's event loop, the reads on the thread pool, so the engine never waits on either.
+// engine's event loop, the reads on a thread of their own, so the engine never waits on
+// either.
 class FirstComparisonCheck : public QObject
 {
     Q_OBJECT
 
 public:
-    explicit FirstComparisonCheck(QObject *parent = nullptr) : QObject(parent) {}
+    explicit FirstComparisonCheck(QObject *parent = nullptr) : QObject(parent) { m_pool.setMaxThreadCount(1); }
 
     // Starts the check of `keys` (key JSON) of `flow`; a check of the flow still running is
     // forgotten. At most MaxKeys are read again (the rest count as confirmed unread).
@@ -50,6 +52,9 @@ signals:
     void failed(const QString &flow, const QString &error);
 
 private:
+    // Its own thread, not the pool comparisons run on: a re-read waiting on a hung system
+    // must not hold up a flow's comparison.
+    QThreadPool m_pool;
     QHash<QString, State> m_states;
     QHash<QString, int> m_generation; // a newer check of the flow voids an older one's answers
 };

@@ -59,6 +59,14 @@ class TestCliDiff : public QObject
                                        {QStringLiteral("price"), QStringLiteral("qty")}));
     }
 
+    // A target with one record of each kind out of sync: A1 different, B2 missing, D4 extra.
+    static QStringList oneOfEach()
+    {
+        return {QStringLiteral("UPDATE {t} SET price = 1.2 WHERE sku = 'A1'"),
+                QStringLiteral("DELETE FROM {t} WHERE sku = 'B2'"),
+                QStringLiteral("INSERT INTO {t} VALUES ('D4', 4, 4)")};
+    }
+
     static void pairings()
     {
         QTest::addColumn<QString>("pairing");
@@ -121,12 +129,7 @@ private slots:
     {
         QFETCH(QString, pairing);
         QString error;
-        const QString ws = workspace(
-            pairing,
-            {QStringLiteral("UPDATE {t} SET price = 1.2 WHERE sku = 'A1'"),
-             QStringLiteral("DELETE FROM {t} WHERE sku = 'B2'"),
-             QStringLiteral("INSERT INTO {t} VALUES ('D4', 4, 4)")},
-            &error);
+        const QString ws = workspace(pairing, oneOfEach(), &error);
         QVERIFY2(!ws.isEmpty(), qPrintable(error));
         const Run r = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws,
                            QStringLiteral("--flow"), QStringLiteral("f"), QStringLiteral("--json"),
@@ -167,12 +170,7 @@ private slots:
     {
         QFETCH(QString, pairing);
         QString error;
-        const QString ws = workspace(
-            pairing,
-            {QStringLiteral("UPDATE {t} SET price = 1.2 WHERE sku = 'A1'"),
-             QStringLiteral("DELETE FROM {t} WHERE sku = 'B2'"),
-             QStringLiteral("INSERT INTO {t} VALUES ('D4', 4, 4)")},
-            &error);
+        const QString ws = workspace(pairing, oneOfEach(), &error);
         QVERIFY2(!ws.isEmpty(), qPrintable(error));
         const QStringList args{QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
                                QStringLiteral("f"), QStringLiteral("--json"), QStringLiteral("--list"),

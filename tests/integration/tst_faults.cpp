@@ -112,24 +112,6 @@ class TestFaults : public QObject
         QVERIFY2(watch.unwantedErrLine().isEmpty(), qPrintable(watch.transcript()));
     }
 
-    // The watch's metrics page (started with --metrics 127.0.0.1:0), or empty.
-    static QByteArray metrics(Watch &watch)
-    {
-        const QRegularExpression where(QStringLiteral("metrics at http://127.0.0.1:(\\d+)/metrics"));
-        const auto match = where.match(watch.transcript());
-        if (!match.hasMatch())
-            return {};
-        QTcpSocket socket;
-        socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(match.captured(1).toInt()));
-        if (!socket.waitForConnected(5000))
-            return {};
-        socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
-        QByteArray response;
-        while (socket.waitForReadyRead(3000))
-            response += socket.readAll();
-        return response;
-    }
-
     // A flow whose tables move under it while changes flow (issue 18): the target table
     // renamed, then a source column dropped, each one stderr line naming it, the metric set,
     // no record events, a resolution refused with nothing written; back by itself, with the
@@ -160,7 +142,7 @@ class TestFaults : public QObject
         QVERIFY2(watch.errLine(changed).contains(QLatin1String("'dst'"))
                      && watch.errLine(changed).contains(QLatin1String("devices")),
                  qPrintable(watch.transcript()));
-        QVERIFY2(metrics(watch).contains("syncdesk_flow_schema_broken{flow=\"devices\"} 1"),
+        QVERIFY2(watch.metrics().contains("syncdesk_flow_schema_broken{flow=\"devices\"} 1"),
                  qPrintable(watch.transcript()));
 
         // A resolution on the broken flow: refused, one line naming the table, nothing audited.
@@ -200,7 +182,7 @@ class TestFaults : public QObject
         QVERIFY2(watch.waitForErr(QStringLiteral("flow 'devices' recovered"), 20000), qPrintable(watch.transcript()));
         QVERIFY2(watch.waitForStatuses({QStringLiteral("K1"), QStringLiteral("K2")}, QStringLiteral("pending")),
                  qPrintable(watch.transcript()));
-        QVERIFY2(metrics(watch).contains("syncdesk_flow_schema_broken{flow=\"devices\"} 0"),
+        QVERIFY2(watch.metrics().contains("syncdesk_flow_schema_broken{flow=\"devices\"} 0"),
                  qPrintable(watch.transcript()));
         const qsizetype back = watch.eventCount();
 
@@ -223,7 +205,7 @@ class TestFaults : public QObject
         QVERIFY2(run(postgres, src, touch(QStringLiteral("qty = 97"), QStringLiteral("K3")), &error),
                  qPrintable(error));
         QVERIFY2(watch.waitForStatus(QStringLiteral("K3"), QStringLiteral("pending")), qPrintable(watch.transcript()));
-        const QByteArray page = metrics(watch);
+        const QByteArray page = watch.metrics();
         QVERIFY2(page.contains("syncdesk_records{flow=\"devices\",status=\"in_sync\"} 17")
                      && page.contains("syncdesk_records{flow=\"devices\",status=\"pending\"} 3"),
                  page.constData());
@@ -251,7 +233,7 @@ class TestFaults : public QObject
         QVERIFY2(failure.isEmpty(), qPrintable(failure));
         QVERIFY2(watch.waitForErr(parted, 30000), qPrintable(watch.transcript()));
         QVERIFY2(watch.errLine(parted).contains(QLatin1String("qty")), qPrintable(watch.transcript()));
-        QVERIFY2(metrics(watch).contains("syncdesk_flow_schema_broken{flow=\"devices\"} 1"),
+        QVERIFY2(watch.metrics().contains("syncdesk_flow_schema_broken{flow=\"devices\"} 1"),
                  qPrintable(watch.transcript()));
         // The tables still read: the refusal comes from the engine's own word, in the store,
         // once the desk status there says so.

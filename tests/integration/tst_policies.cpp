@@ -121,7 +121,7 @@ private slots:
     void shouldSettleDriftAndConflictsBySourceOrTarget()
     {
         QFETCH(bool, postgres);
-        for (const QString policy : {QStringLiteral("source-wins"), QStringLiteral("target-wins")}) {
+        for (const QString &policy : {QStringLiteral("source-wins"), QStringLiteral("target-wins")}) {
             QString error;
             const Setup s = setUp(postgres, policy, &error);
             QVERIFY2(!s.ws.isEmpty(), qPrintable(error));
@@ -136,12 +136,12 @@ private slots:
             QVERIFY2(watch.waitForStatus(QStringLiteral("K2"), QStringLiteral("pending")), qPrintable(watch.transcript()));
             QVERIFY2(run(postgres, s.dst, testsupport::touch(QStringLiteral("model = 'DST'"), QStringLiteral("K2")), &error),
                      qPrintable(error));
-            for (const QString key : {QStringLiteral("K1"), QStringLiteral("K2")})
+            for (const QString &key : {QStringLiteral("K1"), QStringLiteral("K2")})
                 QTRY_VERIFY2_WITH_TIMEOUT(watch.sawStatus(key, QStringLiteral("in_sync")),
                                           qPrintable(watch.transcript()), 20000);
             // The decision's line comes once its batch's outcomes are audited, which may be
             // after the feed has shown the write.
-            for (const QString key : {QStringLiteral("K1"), QStringLiteral("K2")})
+            for (const QString &key : {QStringLiteral("K1"), QStringLiteral("K2")})
                 QTRY_VERIFY2_WITH_TIMEOUT(watch.saw(isDecision(key, QStringLiteral("applied"))),
                                           qPrintable(watch.transcript()), 10000);
             const bool sourceWins = policy == u"source-wins";

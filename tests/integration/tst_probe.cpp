@@ -1,7 +1,6 @@
 #include "WatchFixture.h"
 
 #include <QRegularExpression>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -54,23 +53,6 @@ class TestProbe : public QObject
         if (postgres)
             return {QStringLiteral("DROP TRIGGER pipe ON probe_src")};
         return {QStringLiteral("DROP TRIGGER pipe_i"), QStringLiteral("DROP TRIGGER pipe_u")};
-    }
-
-    static QByteArray metrics(WatchProcess &watch)
-    {
-        const QRegularExpression where(QStringLiteral("metrics at http://127.0.0.1:(\\d+)/metrics"));
-        const auto match = where.match(watch.transcript());
-        if (!match.hasMatch())
-            return {};
-        QTcpSocket socket;
-        socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(match.captured(1).toInt()));
-        if (!socket.waitForConnected(5000))
-            return {};
-        socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
-        QByteArray response;
-        while (socket.waitForReadyRead(3000))
-            response += socket.readAll();
-        return response;
     }
 
     static qint64 tsMs(const QJsonObject &event)
@@ -134,7 +116,7 @@ private slots:
         QVERIFY(watch.waitForErr(QStringLiteral("flow 'f': first probe arrived after"), 5000));
         QVERIFY2(watch.errLine(QStringLiteral("tracer probe every 2 s: INSERT INTO \"probe_src\"")).size() > 0,
                  qPrintable(watch.transcript()));
-        const QByteArray page = metrics(watch);
+        const QByteArray page = watch.metrics();
         QVERIFY2(QRegularExpression(QStringLiteral("syncdesk_probe_lag_seconds\\{flow=\"f\"\\} \\d+\\.\\d{3}"))
                      .match(QString::fromUtf8(page)).hasMatch(),
                  page.constData());
@@ -152,7 +134,7 @@ private slots:
         const qint64 alertedAfter = tsMs(*stall) - stoppedMs;
         QVERIFY2(alertedAfter <= 2 * intervalS * 1000 + 500, qPrintable(QString::number(alertedAfter)));
         QVERIFY(watch.waitForErr(QStringLiteral("flow 'f': pipeline stalled: the tracer probe has not arrived after"), 5000));
-        QTRY_VERIFY_WITH_TIMEOUT(metrics(watch).contains("syncdesk_probe_stalled{flow=\"f\"} 1"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(watch.metrics().contains("syncdesk_probe_stalled{flow=\"f\"} 1"), 5000);
 
         // 3. Someone copies the probe row by hand: reported within a second of its arrival,
         // with the trip it made.
@@ -171,7 +153,7 @@ private slots:
         QVERIFY2(system.exec(pipelineOn(postgres), &error), qPrintable(error));
         const qsizetype before = watch.eventCount();
         QVERIFY2(watch.waitFor(probe, 10000), qPrintable(watch.transcript()));
-        QTRY_VERIFY_WITH_TIMEOUT(metrics(watch).contains("syncdesk_probe_stalled{flow=\"f\"} 0"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(watch.metrics().contains("syncdesk_probe_stalled{flow=\"f\"} 0"), 5000);
         QVERIFY(watch.eventCount() > before);
         QCOMPARE(watch.errCount(QStringLiteral("pipeline stalled")), 1);
         QCOMPARE(watch.stop(), 0);

@@ -12,6 +12,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
+#include <QTcpSocket>
 #include <QStringList>
 
 #include <algorithm>
@@ -171,6 +173,24 @@ public:
         if (!m_errPartial.isEmpty())
             m_err << QString::fromUtf8(std::exchange(m_errPartial, {}));
         return m_exitCode.value_or(-1);
+    }
+    // The metrics page of a watch started with `--metrics 127.0.0.1:0` (the port it printed),
+    // the HTTP response whole; empty when there is none.
+    QByteArray metrics()
+    {
+        const QRegularExpression where(QStringLiteral("metrics at http://127.0.0.1:(\\d+)/metrics"));
+        const auto match = where.match(transcript());
+        if (!match.hasMatch())
+            return {};
+        QTcpSocket socket;
+        socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(match.captured(1).toInt()));
+        if (!socket.waitForConnected(5000))
+            return {};
+        socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        QByteArray response;
+        while (socket.waitForReadyRead(3000))
+            response += socket.readAll();
+        return response;
     }
     QString transcript()
     {

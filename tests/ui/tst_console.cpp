@@ -553,10 +553,18 @@ private slots:
         auto *keys2 = again.findChild<QListWidget *>(QStringLiteral("keys"));
         QVERIFY(QTest::qWaitFor([&] { return keys2->count() == 4; }, 10000));
         again.findChild<QSpinBox *>()->setValue(600);
+        // A tracer probe: its table at the source (the target's of the same name), every 10 s.
+        again.findChild<QLineEdit *>(QStringLiteral("probeTable"))->setText(QStringLiteral("syncdesk_probe"));
+        again.findChild<QSpinBox *>(QStringLiteral("probeInterval"))->setValue(10);
         QVERIFY2(again.save(), qPrintable(again.findChild<QLabel *>(QStringLiteral("message"))->text()));
         const Workspace resaved = WorkspaceLoader::load(path);
         QCOMPARE(resaved.flows[0].slaSeconds, 600);
         QCOMPARE(resaved.flows[0].fields[0].target, QStringLiteral("list_price"));
+        QVERIFY(resaved.flows[0].probe);
+        QCOMPARE(resaved.flows[0].probe->targetTable.name, QStringLiteral("syncdesk_probe"));
+        QCOMPARE(resaved.flows[0].probe->intervalSeconds, 10);
+        QCOMPARE(resaved.flows[0].probe->stallAfterSeconds, 10);
+        QCOMPARE(resaved.flows[0].probe->id, resaved.flows[0].name);
     }
 };
 

@@ -61,6 +61,7 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
       m_fields(new QListWidget(this)), m_sla(new QSpinBox(this)), m_direction(new QComboBox(this)),
       m_policy(new QComboBox(this)),
       m_policyDryRun(new QCheckBox(tr("Dry run: show what the policy would do, write nothing"), this)),
+      m_probeTable(new QLineEdit(this)), m_probeTarget(new QLineEdit(this)), m_probeInterval(new QSpinBox(this)),
       m_message(new QLabel(this))
 {
     setWindowTitle(tr("Workspace — %1").arg(m_path));
@@ -88,6 +89,14 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     m_sysPassword->setPlaceholderText(tr("stored in %1, never in the workspace").arg(PgPassFile::path()));
     m_sla->setRange(1, 7 * 24 * 3600);
     m_sla->setSuffix(tr(" s"));
+    m_probeTable->setObjectName(QStringLiteral("probeTable"));
+    m_probeTable->setPlaceholderText(tr("none (a probe table at the source, e.g. syncdesk_probe)"));
+    m_probeTarget->setObjectName(QStringLiteral("probeTarget"));
+    m_probeTarget->setPlaceholderText(tr("the same name"));
+    m_probeInterval->setObjectName(QStringLiteral("probeInterval"));
+    m_probeInterval->setRange(1, 86400);
+    m_probeInterval->setValue(30);
+    m_probeInterval->setSuffix(tr(" s"));
     m_direction->addItems({QStringLiteral("one-way"), QStringLiteral("two-way")});
     // In the enum's order: the index is the policy.
     for (Policy p : {Policy::Manual, Policy::SourceWins, Policy::TargetWins, Policy::NewestWins,
@@ -126,6 +135,9 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     ff->addRow(tr("&Direction:"), m_direction);
     ff->addRow(tr("&Policy:"), m_policy);
     ff->addRow(QString(), m_policyDryRun);
+    ff->addRow(tr("Tracer &probe table:"), m_probeTable);
+    ff->addRow(tr("  at the target:"), m_probeTarget);
+    ff->addRow(tr("  written every:"), m_probeInterval);
 
     m_forms->addWidget(new QLabel(tr("Select or add a system or a flow."), this));
     m_forms->addWidget(systemForm);
@@ -216,6 +228,9 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     for (QListWidget *l : {m_keys, m_fields})
         connect(l, &QListWidget::itemChanged, this, &WorkspaceEditor::storeFlow);
     connect(m_sla, &QSpinBox::valueChanged, this, &WorkspaceEditor::storeFlow);
+    connect(m_probeTable, &QLineEdit::textChanged, this, &WorkspaceEditor::storeFlow);
+    connect(m_probeTarget, &QLineEdit::textChanged, this, &WorkspaceEditor::storeFlow);
+    connect(m_probeInterval, &QSpinBox::valueChanged, this, &WorkspaceEditor::storeFlow);
     connect(m_policyDryRun, &QCheckBox::toggled, this, &WorkspaceEditor::storeFlow);
     // A dry run of "manual" would try nothing: the loader refuses it, so the box does too.
     connect(m_policy, &QComboBox::currentIndexChanged, this, [this](int index) {
@@ -313,6 +328,11 @@ void WorkspaceEditor::showFlow(int row)
     m_policy->setCurrentIndex(int(f.policy));
     m_policyDryRun->setChecked(f.policyDryRun);
     m_policyDryRun->setEnabled(f.policy != Policy::Manual);
+    m_probeTable->setText(f.probe ? f.probe->sourceTable.display() : QString());
+    m_probeTarget->setText(f.probe && f.probe->targetTable.display() != f.probe->sourceTable.display()
+                               ? f.probe->targetTable.display()
+                               : QString());
+    m_probeInterval->setValue(f.probe ? f.probe->intervalSeconds : 30);
     m_loading = false;
     m_forms->setCurrentIndex(2);
     loadColumns();
@@ -367,6 +387,22 @@ void WorkspaceEditor::storeFlow()
     f.direction = m_direction->currentIndex() == 1 ? Direction::TwoWay : Direction::OneWay;
     f.policy = Policy(m_policy->currentIndex());
     f.policyDryRun = f.policy != Policy::Manual && m_policyDryRun->isChecked();
+    const QString probeTable = m_probeTable->text().trimmed();
+    if (probeTable.isEmpty()) {
+        f.probe.reset();
+    } else {
+        ProbeSpec p = f.probe.value_or(ProbeSpec{});
+        if (p.id.isEmpty())
+            p.id = f.name;
+        // A stall threshold left at its default (one interval) follows the interval.
+        if (!f.probe || p.stallAfterSeconds == p.intervalSeconds)
+            p.stallAfterSeconds = m_probeInterval->value();
+        p.intervalSeconds = m_probeInterval->value();
+        p.sourceTable = tableFromText(probeTable);
+        const QString target = m_probeTarget->text().trimmed();
+        p.targetTable = target.isEmpty() ? p.sourceTable : tableFromText(target);
+        f.probe = p;
+    }
     if (m_flows->item(m_flow))
         m_flows->item(m_flow)->setText(f.name);
 }

@@ -68,6 +68,9 @@ private:
     QSpinBox *m_sla;
     QComboBox *m_direction, *m_policy;
     QCheckBox *m_policyDryRun;
+    // The flow's tracer probe: no table, no probe.
+    QLineEdit *m_probeTable, *m_probeTarget;
+    QSpinBox *m_probeInterval;
     QLabel *m_message;
     QFutureWatcher<Fallible<QList<TableRef>>> m_tablesWatcher;
     QFutureWatcher<Fallible<QStringList>> m_columnsWatcher;
