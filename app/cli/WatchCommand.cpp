@@ -22,6 +22,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QTimer>
 
 namespace syncdesk::cli {
@@ -208,26 +209,30 @@ int WatchCommand::run(const QStringList &arguments)
         });
         // Tracer probes: each arrival with --events; a stall, and the end of one, as incidents.
         ProbeMonitor &probes = engine.probes();
-        QObject::connect(&probes, &ProbeMonitor::arrived, [events, say, &probes](const QString &flow, qint64 lagMs) {
+        QSet<QString> probed; // flows whose first probe was announced
+        QObject::connect(&probes, &ProbeMonitor::arrived, [events, say, &probed](const QString &flow, qint64 lagMs) {
             if (events)
                 printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "probe",
                                    ",\"lag_ms\":" + QByteArray::number(lagMs)));
-            if (probes.state(flow).history.size() == 1)
+            if (!probed.contains(flow)) {
+                probed.insert(flow);
                 say(QStringLiteral("flow '%1': first probe arrived after %2 s").arg(flow).arg(double(lagMs) / 1000, 0, 'f', 2));
+            }
         });
-        QHash<QString, bool> stalledFlows;
-        QObject::connect(&probes, &ProbeMonitor::stalled, [events, say, &stalledFlows](const QString &flow, qint64 waitedMs) {
-            stalledFlows.insert(flow, true);
+        QObject::connect(&probes, &ProbeMonitor::stalled, [events, say](const QString &flow, qint64 waitedMs) {
             if (events)
                 printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "pipeline_stalled",
                                    ",\"waited_ms\":" + QByteArray::number(waitedMs)));
             say(QStringLiteral("flow '%1': pipeline stalled: the tracer probe has not arrived after %2 s")
                     .arg(flow).arg(double(waitedMs) / 1000, 0, 'f', 1));
         });
-        QObject::connect(&probes, &ProbeMonitor::arrived, [say, &stalledFlows](const QString &flow, qint64 lagMs) {
-            if (stalledFlows.take(flow))
-                say(QStringLiteral("flow '%1': pipeline moving again (probe arrived after %2 s)")
-                        .arg(flow).arg(double(lagMs) / 1000, 0, 'f', 1));
+        QObject::connect(&probes, &ProbeMonitor::resumed, [events, say, &probes](const QString &flow) {
+            const qint64 lagMs = probes.state(flow).lastLagMs.value_or(0);
+            if (events)
+                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "pipeline_resumed",
+                                   ",\"lag_ms\":" + QByteArray::number(lagMs)));
+            say(QStringLiteral("flow '%1': pipeline moving again (probe arrived after %2 s)")
+                    .arg(flow).arg(double(lagMs) / 1000, 0, 'f', 1));
         });
         QObject::connect(&probes, &ProbeMonitor::failed, [events, say](const QString &flow, const QString &error) {
             if (events)

@@ -2,7 +2,6 @@
 
 #include "PgConnection.h"
 #include "PgOutputColumns.h"
-#include "PostgresConnector.h"
 #include "model/RowEncoder.h"
 
 #include <algorithm>
@@ -30,16 +29,24 @@ PgKeyRanges::~PgKeyRanges() = default;
 
 void PgKeyRanges::open()
 {
-    // A statement over many ranges of a large table answers only when done; give it as long
-    // as a full scan may stay quiet.
+    // The whole-table pass (and a count of a table never analysed) answers only when done,
+    // which on a table of billions of rows is long after any silence limit a row scan uses:
+    // no limit here. TCP keepalives and tcp_user_timeout still give up on a host that is gone.
     m_conn = std::make_unique<PgConnection>(
         m_system.conninfo, QStringLiteral("system '%1' (postgres)").arg(m_system.name),
-        PgConnection::Options{m_system.name, PostgresConnector::ScanAnswerTimeoutMs, 0});
+        PgConnection::Options{m_system.name, 0, 0});
+    if (m_conn->serverVersion() < MinServerVersion)
+        return; // the reconciler refuses: the hash functions are not there
     // JIT would compile the checksum expression anew for each statement, for longer than the
     // statement takes to run.
     m_conn->exec("checksum", "SET statement_timeout TO 0; SET jit TO off", {}, PGRES_COMMAND_OK);
     // One snapshot for all of this side's statements, as one scan would read it.
     m_conn->exec("checksum", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}, PGRES_COMMAND_OK);
+}
+
+int PgKeyRanges::serverVersion() const
+{
+    return m_conn->serverVersion();
 }
 
 QByteArray PgKeyRanges::table() const
@@ -85,7 +92,9 @@ QByteArray PgKeyRanges::rowChecksum() const
         out += (out.isEmpty() ? "coalesce(" : " # coalesce(") + hash + ", "
                + QByteArray::number(nullHash(int(i))) + "::int8)";
     }
-    return out;
+    // Hashed once more before ranges sum them: two rows whose changes flip the same bits
+    // (one field's values swapped between them) would otherwise cancel out in the sum.
+    return "hashint8extended(" + out + ", 0)";
 }
 
 QByteArray PgKeyRanges::condition(const KeyRange &range, QList<QByteArray> &params) const

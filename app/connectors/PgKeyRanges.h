@@ -41,8 +41,9 @@ struct RangeSum
 //
 // A row's checksum is the XOR of one 64-bit hash per column (the key included), each with a
 // seed of its own, from the server's own hash functions (hashint8extended,
-// hash_numeric_extended, hashtextextended under the C collation); NULL has a constant of its
-// own. Two rows whose canonical values differ thus differ in checksum but for a 2^-64 chance.
+// hash_numeric_extended, hashtextextended under the C collation), NULL with a constant of its
+// own, hashed once more. Two rows whose canonical values differ thus differ in checksum but for
+// a 2^-64 chance, and differences in several rows do not cancel in a range's sum.
 class PgKeyRanges
 {
 public:
@@ -54,6 +55,9 @@ public:
     PgKeyRanges &operator=(const PgKeyRanges &) = delete;
 
     void open(); // throws SyncError
+    // PostgreSQL 11 brought the 64-bit hash functions the checksums use.
+    static constexpr int MinServerVersion = 110000;
+    [[nodiscard]] int serverVersion() const;
 
     // The planner's row count (pg_class.reltuples), or the table's count when it has none.
     [[nodiscard]] qint64 estimatedRows();

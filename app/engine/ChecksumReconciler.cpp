@@ -162,6 +162,13 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         s.ranges->open();
         return true;
     });
+    for (const Side &s : sides) {
+        if (s.ranges->serverVersion() < PgKeyRanges::MinServerVersion)
+            return refuse(QStringLiteral("system '%1' runs PostgreSQL %2, and the hash functions the "
+                                         "checksums use came with PostgreSQL 11")
+                              .arg(s.system->name)
+                              .arg(s.ranges->serverVersion() / 10000));
+    }
     const qint64 estimated = sides[0].ranges->estimatedRows();
     if (fallback && estimated < AutoMinRows)
         return std::nullopt;

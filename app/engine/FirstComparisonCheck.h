@@ -25,6 +25,8 @@ class FirstComparisonCheck : public QObject
 
 public:
     explicit FirstComparisonCheck(QObject *parent = nullptr) : QObject(parent) { m_pool.setMaxThreadCount(1); }
+    // Reads not started yet are dropped; one running is waited for (its answer timeouts bound it).
+    ~FirstComparisonCheck() override { m_pool.clear(); }
 
     // Starts the check of `keys` (key JSON) of `flow`; a check of the flow still running is
     // forgotten. At most MaxKeys are read again (the rest count as confirmed unread).

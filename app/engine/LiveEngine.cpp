@@ -97,9 +97,9 @@ LiveEngine::~LiveEngine()
 bool LiveEngine::stop()
 {
     m_stopped = true;
-    m_probes->stop();
     m_storeRetryAtMs = 0; // the last chance: no pause
     flush();
+    m_probes->stop(); // after the last write: a probe waiting on a hung system delays nothing
     return !m_storeFailed;
 }
 

@@ -5,8 +5,6 @@
 #include "probe/ProbeMonitor.h"
 #include "state/ActivityCounters.h"
 
-#include <QDateTime>
-
 namespace syncdesk {
 
 namespace {
@@ -175,14 +173,13 @@ QByteArray metricsText(const LiveEngine &engine, qint64 nowMs, const PolicyRunne
     {
         // Tracer probes: the last trip from source to target, or while a probe is late, how
         // late it is already; absent until the first probe arrives.
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
         Family lag(out, "syncdesk_probe_lag_seconds", "gauge",
                    "Tracer probe: seconds from its write at the source to its arrival at the target.");
         for (const LiveFlow *flow : flows) {
             const QString &name = flow->spec().name;
             if (!engine.probes().has(name))
                 continue;
-            if (const std::optional<qint64> ms = engine.probes().state(name).currentLagMs(now))
+            if (const std::optional<qint64> ms = engine.probes().state(name).currentLagMs(nowMs))
                 lag.sample("flow=" + label(name), QByteArray::number(double(*ms) / 1000.0, 'f', 3));
         }
     }

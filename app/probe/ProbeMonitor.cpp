@@ -26,16 +26,17 @@ ProbeMonitor::~ProbeMonitor()
 
 void ProbeMonitor::start()
 {
-    if (m_thread || m_states.isEmpty())
+    if (!m_probes.isEmpty() || m_states.isEmpty())
         return;
-    m_thread = new QThread;
-    m_thread->setObjectName(QStringLiteral("probes"));
     for (const FlowSpec &f : m_workspace.flows) {
         if (!f.probe)
             continue;
+        // A thread per probe: a system that hangs one probe's statements holds up no other.
+        auto *thread = new QThread;
+        thread->setObjectName(QStringLiteral("probe %1").arg(f.name));
         auto *probe = new TracerProbe(m_workspace, f, m_pollMs);
-        probe->moveToThread(m_thread);
-        connect(m_thread, &QThread::started, probe, &TracerProbe::start);
+        probe->moveToThread(thread);
+        connect(thread, &QThread::started, probe, &TracerProbe::start);
         connect(probe, &TracerProbe::sent, this, [this](const QString &flow, qint64 sentMs) {
             m_states[flow].lastSentMs = sentMs;
             emit sent(flow, sentMs);
@@ -46,8 +47,6 @@ void ProbeMonitor::start()
             const qint64 now = QDateTime::currentMSecsSinceEpoch();
             s.lastLagMs = lagMs;
             s.lastArrivalMs = now;
-            s.stalled = false;
-            s.pendingSinceMs = 0;
             s.history.append({now, lagMs});
             while (!s.history.isEmpty() && s.history.first().atMs < now - HistoryMs)
                 s.history.removeFirst();
@@ -59,6 +58,12 @@ void ProbeMonitor::start()
             s.pendingSinceMs = since;
             emit stalled(flow, waited);
         });
+        connect(probe, &TracerProbe::resumed, this, [this](const QString &flow) {
+            ProbeState &s = m_states[flow];
+            s.stalled = false;
+            s.pendingSinceMs = 0;
+            emit resumed(flow);
+        });
         connect(probe, &TracerProbe::failed, this, [this](const QString &flow, const QString &error) {
             m_states[flow].error = error;
             emit failed(flow, error);
@@ -67,23 +72,27 @@ void ProbeMonitor::start()
             m_states[flow].error.clear();
             emit working(flow);
         });
-        m_probes.append(probe);
+        m_probes.append({probe, thread});
+        thread->start();
     }
-    m_thread->start();
 }
 
 void ProbeMonitor::stop()
 {
-    if (!m_thread)
-        return;
-    // The probes stop (and close their connections) on their own thread, then go with it.
-    for (TracerProbe *p : std::as_const(m_probes))
-        QMetaObject::invokeMethod(p, [p] { p->stop(); delete p; }, Qt::BlockingQueuedConnection);
+    // Each probe stops (and closes its connections) on its own thread, then goes with it. All
+    // are told first, so that one waiting on a hung system delays the others' stop no further.
+    for (const auto &[probe, thread] : std::as_const(m_probes)) {
+        QMetaObject::invokeMethod(probe, [probe] {
+            probe->stop();
+            delete probe;
+            QThread::currentThread()->quit(); // after the probe is gone, not before it ran
+        });
+    }
+    for (const auto &[probe, thread] : std::as_const(m_probes)) {
+        thread->wait();
+        delete thread;
+    }
     m_probes.clear();
-    m_thread->quit();
-    m_thread->wait();
-    delete m_thread;
-    m_thread = nullptr;
 }
 
 } // namespace syncdesk

@@ -7,6 +7,7 @@
 #include <QObject>
 
 #include <optional>
+#include <utility>
 
 class QThread;
 
@@ -42,8 +43,8 @@ struct ProbeState
     }
 };
 
-// Every flow's tracer probe (the flows with "probe" in the workspace), on one thread of their
-// own so that a slow or hung system never holds the engine up. Lives on the thread that made
+// Every flow's tracer probe (the flows with "probe" in the workspace), each on a thread of its
+// own so that a slow or hung system never holds the engine, or another probe, up. Lives on the thread that made
 // it; the probes' reports arrive there as queued signals.
 class ProbeMonitor : public QObject
 {
@@ -64,6 +65,7 @@ signals:
     void sent(const QString &flow, qint64 sentMs);
     void arrived(const QString &flow, qint64 lagMs);
     void stalled(const QString &flow, qint64 waitedMs);
+    void resumed(const QString &flow); // a stall's end
     void failed(const QString &flow, const QString &error);
     void working(const QString &flow);
 
@@ -72,8 +74,8 @@ private:
 
     Workspace m_workspace;
     int m_pollMs;
-    QThread *m_thread = nullptr;
-    QList<TracerProbe *> m_probes; // owned by the thread's lifetime (deleted on stop)
+    // Each probe on a thread of its own; deleted on that thread by stop().
+    QList<std::pair<TracerProbe *, QThread *>> m_probes;
     QHash<QString, ProbeState> m_states;
 };
 

@@ -103,19 +103,26 @@ void TracerProbe::poll()
         m_retryAtMs = now + m_backoff.nextDelayMs();
     }
     report();
-    if (m_targetError.isEmpty() && row && row->token != m_lastToken) {
+    if (!m_targetError.isEmpty())
+        return; // nothing known of the target: an error, not a stall
+    const qint64 stallMs = qint64(m_spec.stallAfterSeconds) * 1000;
+    const auto late = [&] { return !m_pending.empty() && now - m_pending.front() >= stallMs; };
+    if (row && row->token != m_lastToken) {
         // The first token seen may be one of an earlier run: timed only if sent since start.
         if (!m_firstRead || row->sentMs >= m_startMs) {
             while (!m_pending.empty() && m_pending.front() <= row->sentMs)
                 m_pending.pop_front();
-            m_stalled = false;
             emit arrived(m_flow, row->sentMs, std::max<qint64>(0, now - row->sentMs));
+            // A backlog being caught up: the stall ends once no token in flight is late.
+            if (m_stalled && !late()) {
+                m_stalled = false;
+                emit resumed(m_flow);
+            }
         }
         m_lastToken = row->token;
     }
-    if (m_targetError.isEmpty())
-        m_firstRead = false;
-    if (!m_stalled && !m_pending.empty() && now - m_pending.front() >= qint64(m_spec.stallAfterSeconds) * 1000) {
+    m_firstRead = false;
+    if (!m_stalled && late()) {
         m_stalled = true;
         emit stalled(m_flow, m_pending.front(), now - m_pending.front());
     }

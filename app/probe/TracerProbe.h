@@ -36,6 +36,8 @@ signals:
     void arrived(const QString &flow, qint64 sentMs, qint64 lagMs);
     // Once per incident: the oldest token in flight, sent at `pendingSinceMs`, is this late.
     void stalled(const QString &flow, qint64 pendingSinceMs, qint64 waitedMs);
+    // The incident's end: a token arrived and none in flight is late any more.
+    void resumed(const QString &flow);
     // Writing or reading a probe failed (retried); `working` once both work again.
     void failed(const QString &flow, const QString &error);
     void working(const QString &flow);

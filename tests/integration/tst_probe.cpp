@@ -159,14 +159,17 @@ private slots:
         QCOMPARE(watch.stop(), 0);
     }
 
-    // Given a probe table that is missing at the source, when watched, then one line says so
-    // (retried), the flow itself works, and nothing crashes.
+    // Given a probe table that is missing at the target (the source's is written), when watched,
+    // then one line says so (retried), no stall is claimed (nothing is known of the target), the
+    // flow itself works, and nothing crashes.
     void shouldReportAProbeThatCannotBeWritten()
     {
         QString error;
         const QString path = QDir(m_dir.path()).absoluteFilePath(QStringLiteral("noprobe.db"));
         QVERIFY2(testsupport::sqliteExec(path, {QStringLiteral("CREATE TABLE items (k text PRIMARY KEY, v text)"),
-                                                QStringLiteral("CREATE TABLE items2 (k text PRIMARY KEY, v text)")},
+                                                QStringLiteral("CREATE TABLE items2 (k text PRIMARY KEY, v text)"),
+                                                QStringLiteral("CREATE TABLE probe_src (id text PRIMARY KEY, token text NOT NULL, "
+                                                               "sent_at_ms bigint NOT NULL)")},
                                          &error),
                  qPrintable(error));
         const QString ws = testsupport::writeFile(
@@ -174,19 +177,22 @@ private slots:
             "{\"version\": 1, \"systems\": [{\"name\": \"s\", \"kind\": \"sqlite\", \"path\": \"" + path.toUtf8()
                 + "\"}], \"flows\": [{\"name\": \"f\", \"source\": {\"system\": \"s\", \"table\": \"items\"}, "
                   "\"target\": {\"system\": \"s\", \"table\": \"items2\"}, \"key\": [\"k\"], \"fields\": [\"v\"], "
-                  "\"probe\": {\"table\": \"probe_src\", \"interval_seconds\": 1}}]}");
+                  "\"probe\": {\"table\": \"probe_src\", \"target_table\": \"probe_gone\", "
+                  "\"interval_seconds\": 1}}]}");
         WatchProcess watch;
         watch.start(ws);
         const std::optional<QJsonObject> e = watch.waitFor(
             [](const QJsonObject &o) { return o.value(u"event").toString() == u"probe_error"; }, 10000);
         QVERIFY2(e, qPrintable(watch.transcript()));
-        QVERIFY2(e->value(u"error").toString().contains(QLatin1String("probe table probe_src")),
+        QVERIFY2(e->value(u"error").toString().contains(QLatin1String("probe table probe_gone")),
                  qPrintable(watch.transcript()));
-        QVERIFY(watch.waitForErr(QStringLiteral("tracer probe: system 's' (sqlite), probe table probe_src"), 5000));
+        QVERIFY(watch.waitForErr(QStringLiteral("tracer probe: system 's' (sqlite), probe table probe_gone"), 5000));
         QVERIFY2(watch.waitReady(), qPrintable(watch.transcript())); // the flow itself is live
         // Once per incident, not per retry.
-        watch.observe(2500);
+        watch.observe(2500); // tokens written meanwhile are older than stall_after_seconds
         QCOMPARE(watch.errCount(QStringLiteral("tracer probe: ")), 1);
+        QVERIFY2(!watch.saw([](const QJsonObject &o) { return o.value(u"event").toString() == u"pipeline_stalled"; }),
+                 qPrintable(watch.transcript()));
         QCOMPARE(watch.stop(), 0);
     }
 };
