@@ -105,7 +105,9 @@ void TracerProbe::poll()
     report();
     if (!m_targetError.isEmpty())
         return; // nothing known of the target: an error, not a stall
-    const qint64 stallMs = qint64(m_spec.stallAfterSeconds) * 1000;
+    // Late at this read if it would be past stall_after before the next one: a stop is then
+    // alerted within interval + stall_after, not a read later.
+    const qint64 stallMs = qint64(m_spec.stallAfterSeconds) * 1000 - m_pollMs;
     const auto late = [&] { return !m_pending.empty() && now - m_pending.front() >= stallMs; };
     if (row && row->token != m_lastToken) {
         // The first token seen may be one of an earlier run: timed only if sent since start.
