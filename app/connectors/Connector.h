@@ -89,6 +89,10 @@ public:
     // The current rows of `keys`; keys with no row are left out. `request` as for scan().
     [[nodiscard]] virtual QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
                                                   const QList<KeyText> &keys) = 0;
+    // After a fetch(): a position in the system's log at or past every commit that fetch
+    // could see (PostgreSQL: the WAL insert position, taken after the read's snapshot). A
+    // change stream's commit past it is newer than what was read. 0: the system tells none.
+    [[nodiscard]] virtual quint64 lastReadHorizon() const { return 0; }
     // Locks the rows of `keys` (whether or not they exist) in a transaction of its own, one
     // after the other with the statement lockRow() sends for each, so nothing else changes
     // them until the lock commits or is dropped (which rolls back).

@@ -65,6 +65,17 @@ bool PgConnection::isUnavailable(PGconn *conn, const PGresult *result)
            || qstrcmp(state, "53300") == 0 || qstrcmp(state, "57014") == 0;
 }
 
+quint64 PgConnection::parseLsn(std::string_view lsn)
+{
+    const size_t slash = lsn.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == lsn.size())
+        return 0;
+    bool high = false, low = false;
+    const quint64 h = QByteArray(lsn.data(), qsizetype(slash)).toULongLong(&high, 16);
+    const quint64 l = QByteArray(lsn.data() + slash + 1, qsizetype(lsn.size() - slash - 1)).toULongLong(&low, 16);
+    return high && low && h <= 0xFFFFFFFFu && l <= 0xFFFFFFFFu ? (h << 32) | l : 0;
+}
+
 PgConnection::PgConnection(const QString &conninfo, QString where, Options options)
     : m_where(std::move(where)), m_options(std::move(options))
 {
@@ -81,8 +92,7 @@ PgConnection::PgConnection(const QString &conninfo, QString where, Options optio
     if (PQstatus(m_conn.get()) != CONNECTION_OK)
         throw SyncError(QStringLiteral("%1: cannot connect: %2").arg(m_where, lastError()),
                         SyncError::Kind::Unavailable, m_options.system);
-    QByteArray session = "SET DateStyle TO ISO; SET TimeZone TO 'UTC'; SET extra_float_digits TO 1; "
-                         "SET bytea_output TO 'hex'";
+    QByteArray session = OutputSettings;
     if (m_options.statementTimeoutMs > 0)
         session += "; SET statement_timeout TO " + QByteArray::number(m_options.statementTimeoutMs);
     exec("session", session, {}, PGRES_COMMAND_OK);

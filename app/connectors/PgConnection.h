@@ -8,6 +8,7 @@
 #include <QLoggingCategory>
 #include <QString>
 
+#include <string_view>
 #include <vector>
 
 Q_DECLARE_LOGGING_CATEGORY(lcPg)
@@ -76,6 +77,13 @@ public:
     [[nodiscard]] const QString &system() const { return m_options.system; }
     [[nodiscard]] int serverVersion() const { return PQserverVersion(m_conn.get()); }
 
+    // A pg_lsn's text ("16/B374D848") as a number; 0 for anything else.
+    [[nodiscard]] static quint64 parseLsn(std::string_view lsn);
+    // How every session prints values; the logical feed's row images must print them the
+    // same way as the reads they stand in for.
+    static constexpr const char *OutputSettings =
+        "SET DateStyle TO ISO; SET TimeZone TO 'UTC'; SET extra_float_digits TO 1; "
+        "SET bytea_output TO 'hex'";
     [[nodiscard]] static QString scrub(QString message, const char *password);
     // The keywords every connection of ours starts from (keepalives, timeouts, encoding), as
     // defaults that the workspace's conninfo may override. `info` must outlive the result.

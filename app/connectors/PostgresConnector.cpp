@@ -313,14 +313,28 @@ QList<EncodedRow> PostgresConnector::fetch(const ScanRequest &request, RowEncode
     }
     for (const ColumnInfo &f : resolved.fields)
         select += ", t." + m_conn->quoteIdentifier(f.name);
-    const QByteArray sql = "SELECT " + select + " FROM " + m_conn->quoteIdentifier(resolved.table.schema)
-                           + '.' + m_conn->quoteIdentifier(resolved.table.name) + " AS t JOIN unnest("
-                           + unnest + ") AS u(" + alias + ") ON " + on;
+    // One more row after the rows: the WAL insert position, evaluated after the statement's
+    // snapshot was taken, so at or past every commit the read saw ('' on a standby).
+    QByteArray nulls;
+    for (qsizetype c = 0; c < resolved.keys.size() + resolved.fields.size(); ++c)
+        nulls += "NULL, ";
+    const QByteArray sql = "SELECT " + select + ", NULL::text FROM "
+                           + m_conn->quoteIdentifier(resolved.table.schema) + '.'
+                           + m_conn->quoteIdentifier(resolved.table.name) + " AS t JOIN unnest("
+                           + unnest + ") AS u(" + alias + ") ON " + on + " UNION ALL SELECT " + nulls
+                           + "COALESCE((CASE WHEN pg_is_in_recovery() THEN NULL "
+                             "ELSE pg_current_wal_insert_lsn() END)::text, '')";
     const PgResultPtr r = m_conn->execPrepared("fetch", sql, params);
     const OutputColumns columns(resolved);
     std::vector<RawValue> values(columns.count());
     const size_t keyCount = size_t(resolved.keys.size());
+    const int horizonColumn = int(columns.count());
+    m_readHorizon = 0;
     for (int row = 0; row < PQntuples(r.get()); ++row) {
+        if (!PQgetisnull(r.get(), row, horizonColumn)) {
+            m_readHorizon = PgConnection::parseLsn(PQgetvalue(r.get(), row, horizonColumn));
+            continue;
+        }
         columns.read(r.get(), row, values);
         EncodedRow encoded;
         if (encoder.encodeRow(values.data(), values.data() + keyCount, encoded))

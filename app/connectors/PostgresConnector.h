@@ -42,9 +42,12 @@ public:
     // server may sort a large table before its first row.
     static constexpr int ScanAnswerTimeoutMs = 5 * 60 * 1000;
 
+    [[nodiscard]] quint64 lastReadHorizon() const override { return m_readHorizon; }
+
 private:
     [[nodiscard]] QString resolveSchema(const TableRef &table);
     std::unique_ptr<PgConnection> m_conn;
+    quint64 m_readHorizon = 0; // of the last fetch()
 };
 
 } // namespace syncdesk

@@ -1,6 +1,7 @@
 #include "FlowSides.h"
 
 #include "connectors/ConnectorFactory.h"
+#include "connectors/PgOutputColumns.h"
 #include "model/Canonical.h"
 #include "model/JsonText.h"
 #include "model/RowEncoder.h"
@@ -70,6 +71,7 @@ std::optional<QString> FlowSides::schemaChange()
 
 void FlowSides::close()
 {
+    forgetReads();
     m_connectors[0].reset();
     m_connectors[1].reset();
     m_encoder.reset();
@@ -221,27 +223,66 @@ void FlowSides::checkSchemaVersions()
 
 std::array<QHash<QByteArray, EncodedRow>, 2> FlowSides::fetch(const QList<KeyText> &keys)
 {
+    return fetch(std::array<QList<KeyText>, 2>{keys, keys});
+}
+
+std::array<QHash<QByteArray, EncodedRow>, 2> FlowSides::fetch(const std::array<QList<KeyText>, 2> &keys)
+{
     checkSchemaVersions();
     QList<EncodedRow> fetched[2];
-    if (m_sourceEncoder) {
+    if (m_sourceEncoder && !keys[0].isEmpty() && !keys[1].isEmpty()) {
         // Two PostgreSQL systems: both round trips at once (each side has its own connection
         // and encoder), which halves the time a change waits for its status.
         auto source = std::async(std::launch::async, [&] {
-            return m_connectors[0]->fetch(m_plan.source, *m_sourceEncoder, keys);
+            return m_connectors[0]->fetch(m_plan.source, *m_sourceEncoder, keys[0]);
         });
-        fetched[1] = m_connectors[1]->fetch(m_plan.target, *m_encoder, keys);
+        fetched[1] = m_connectors[1]->fetch(m_plan.target, *m_encoder, keys[1]);
         fetched[0] = source.get();
     } else {
         // SQLite connections belong to the thread that opened them: one after the other.
-        for (int i = 0; i < 2; ++i)
-            fetched[i] = m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, keys);
+        for (int i = 0; i < 2; ++i) {
+            if (!keys[size_t(i)].isEmpty())
+                fetched[i] = m_connectors[i]->fetch(m_plan.request(i == 0), *m_encoder, keys[size_t(i)]);
+        }
     }
     std::array<QHash<QByteArray, EncodedRow>, 2> rows;
     for (int i = 0; i < 2; ++i) {
+        if (keys[size_t(i)].isEmpty())
+            continue;
+        // Known only as far as every read of the side tells it.
+        const quint64 horizon = m_connectors[i]->lastReadHorizon();
+        m_horizonKnown[size_t(i)] = horizon != 0;
+        m_horizon[size_t(i)] = std::max(m_horizon[size_t(i)], horizon);
         for (EncodedRow &r : fetched[i])
             rows[size_t(i)].insert(r.keyJson, std::move(r));
     }
     return rows;
+}
+
+std::optional<EncodedRow> FlowSides::encodeImage(bool sourceSide, const KeyText &key,
+                                                 const QList<std::optional<QByteArray>> &fields)
+{
+    const ScanRequest &request = m_plan.request(sourceSide);
+    if (key.size() != request.keys.size() || fields.size() != request.fields.size())
+        return std::nullopt;
+    std::vector<QByteArray> keyUtf8;
+    keyUtf8.reserve(size_t(key.size()));
+    std::vector<RawValue> values;
+    values.reserve(size_t(key.size() + fields.size()));
+    for (const std::optional<QString> &k : key) {
+        if (!k)
+            return std::nullopt;
+        keyUtf8.push_back(k->toUtf8());
+        values.push_back(RawValue::text({keyUtf8.back().constData(), size_t(keyUtf8.back().size())}));
+    }
+    for (const std::optional<QByteArray> &f : fields)
+        values.push_back(f ? RawValue::text({f->constData(), size_t(f->size())}) : RawValue::null());
+    // The same adjustments as a read of the row (char(n) padding, bytea's \x).
+    OutputColumns(request).adjust(values);
+    EncodedRow row;
+    if (!m_encoder->encodeRow(values.data(), values.data() + key.size(), row))
+        return std::nullopt;
+    return row;
 }
 
 } // namespace syncdesk

@@ -50,6 +50,24 @@ public:
     // flow's tables since open() (see schemaChange()); called before each fetch().
     void checkSchemaVersions();
     [[nodiscard]] std::array<QHash<QByteArray, EncodedRow>, 2> fetch(const QList<KeyText> &keys);
+    // The same with keys of its own for each side (none: that side is not read).
+    [[nodiscard]] std::array<QHash<QByteArray, EncodedRow>, 2> fetch(const std::array<QList<KeyText>, 2> &keys);
+
+    // A change stream's row image (RowImage::Row: the plan's field values as the system prints
+    // them) encoded as a fetch() of that row would be; nullopt for a key of the wrong shape.
+    [[nodiscard]] std::optional<EncodedRow> encodeImage(bool sourceSide, const KeyText &key,
+                                                        const QList<std::optional<QByteArray>> &fields);
+    // Whether an image of a commit at `commitLsn` on that side is newer than everything
+    // fetch() read there since forgetReads(): only then may it stand in for a read, since a
+    // read past it would be undone by the older image. Nothing is trusted before a first read.
+    [[nodiscard]] bool imageTrusted(bool sourceSide, quint64 commitLsn) const
+    {
+        const size_t i = sourceSide ? 0 : 1;
+        return m_horizonKnown[i] && commitLsn > m_horizon[i];
+    }
+    // Rows were read elsewhere (a comparison's scan): until a fetch() of a side says how far
+    // its reads went, no image of it is trusted.
+    void forgetReads() { m_horizonKnown = {false, false}; }
 
     // The canonical JSON of a key given as text; throws SyncError for a key of the wrong shape.
     [[nodiscard]] QByteArray keyJson(const KeyText &key);
@@ -89,6 +107,9 @@ private:
     std::unique_ptr<Connector> m_connectors[2];
     std::unique_ptr<RowEncoder> m_encoder;
     std::unique_ptr<RowEncoder> m_sourceEncoder; // set when the source is fetched in parallel
+    // Per side: at or past every commit fetch() could have seen (Connector::lastReadHorizon()).
+    std::array<quint64, 2> m_horizon{};
+    std::array<bool, 2> m_horizonKnown{};
 };
 
 } // namespace syncdesk

@@ -456,20 +456,8 @@ void LiveEngine::onFeedChanges(ChangeFeed *feed, const QList<ChangeEvent> &event
                     || (!table.schema.isEmpty() && !e.table.schema.isEmpty()
                         && e.table.schema != table.schema))
                     continue;
-                KeyChange change;
-                change.side = source ? ChangeSide::Source : ChangeSide::Target;
-                change.changedAtMs = e.commitMs;
-                bool complete = true;
-                for (const ColumnPair &k : flow.spec().key) {
-                    const auto it = e.columns.constFind(k.name(source));
-                    if (it == e.columns.constEnd()) {
-                        complete = false;
-                        break;
-                    }
-                    change.key.append(*it);
-                }
-                if (complete)
-                    slot.queue.append(std::move(change));
+                if (std::optional<KeyChange> change = flow.keyChange(source, e))
+                    slot.queue.append(std::move(*change));
             }
         }
     }
@@ -571,6 +559,13 @@ void LiveEngine::flush()
         return;
     }
     const bool snapshots = !pending.snapshots.isEmpty();
+    // Under a stream of changes, one store transaction every StoreIntervalMs carries them all:
+    // the statuses are out already, and the feeds are told a position only once it is
+    // written (a crash meanwhile replays the changes). The periodic flush writes what waits.
+    if (!m_stopped && !snapshots && now - m_storeWrittenMs < StoreIntervalMs) {
+        keepUnsaved(std::move(pending));
+        return;
+    }
     try {
         m_store->apply(pending);
     } catch (const SyncError &e) {

@@ -208,6 +208,7 @@ private:
     qint64 m_storeRetryAtMs = 0; // a failed store is written again from then on
     int m_storeFailures = 0;     // in a row: the retry pause doubles
     qint64 m_storeWrittenMs = 0;
+    static constexpr qint64 StoreIntervalMs = 50; // at most one store write per this, while changes stream
     bool m_stopped = false;
     QSet<QString> m_lostSystems; // systems whose feed is disconnected
     struct Availability

@@ -66,6 +66,10 @@ void LiveFlow::setStatus(const QByteArray &keyJson, Tracked &t, std::optional<Re
     t.status = to;
     if (from == to)
         return;
+    if (to == RecordStatus::Pending || to == RecordStatus::Late)
+        m_waiting.insert(keyJson);
+    else
+        m_waiting.remove(keyJson);
     if (from)
         m_counts[size_t(*from)] = std::max<qint64>(0, m_counts[size_t(*from)] - 1);
     ++m_counts[size_t(to)];
@@ -105,6 +109,8 @@ void LiveFlow::load(RecordTable &&scanned, StateStore &store, qint64 nowMs,
 {
     m_records = std::move(scanned);
     m_counts.fill(0);
+    m_waiting.clear();
+    m_sides.forgetReads(); // the scan read rows on connections of its own
     // 1. The stored baselines onto the records both sides hold now. A stored key that neither
     // side holds any more is gone from both: nothing to keep.
     QSet<QByteArray> withRow; // keys whose baseline row is stored (field values included)
@@ -210,6 +216,54 @@ QList<KeyChange> LiveFlow::suspects(const RecordTable &scanned) const
     return out;
 }
 
+std::optional<KeyChange> LiveFlow::keyChange(bool sourceSide, const ChangeEvent &e) const
+{
+    KeyChange change;
+    change.side = sourceSide ? ChangeSide::Source : ChangeSide::Target;
+    change.changedAtMs = e.commitMs;
+    for (const ColumnPair &k : m_flow.key) {
+        const auto it = e.columns.constFind(k.name(sourceSide));
+        if (it == e.columns.constEnd())
+            return std::nullopt;
+        change.key.append(*it);
+    }
+    if (e.image == RowImage::Absent) {
+        change.image = RowImage::Absent;
+        change.commitLsn = e.commitLsn;
+    } else if (e.image == RowImage::Row && isOpen()) {
+        // The row as committed stands in for reading it if it holds every compared field as a
+        // read would print it. An unchanged TOAST value is left out of the stream; wal2json
+        // writes null for NaN and ±Infinity of float and numeric columns, so a null there is
+        // not known to be NULL; it writes bytea without the \x a read prints.
+        const QList<ColumnInfo> &fields = plan().request(sourceSide).fields;
+        change.fields.reserve(fields.size());
+        for (const ColumnInfo &f : fields) {
+            const auto it = e.columns.constFind(f.name);
+            if (it == e.columns.constEnd())
+                break;
+            if (!*it) {
+                static const QStringList integers = {QStringLiteral("smallint"), QStringLiteral("integer"),
+                                                     QStringLiteral("bigint"), QStringLiteral("oid")};
+                if (f.cls == FieldClass::Numeric && !integers.contains(f.typeName))
+                    break;
+                change.fields.append(std::nullopt);
+                continue;
+            }
+            QByteArray value = (*it)->toUtf8();
+            if (f.typeName == u"bytea" && !value.startsWith("\\x"))
+                value.prepend("\\x");
+            change.fields.append(std::move(value));
+        }
+        if (change.fields.size() == fields.size()) {
+            change.image = RowImage::Row;
+            change.commitLsn = e.commitLsn;
+        } else {
+            change.fields.clear();
+        }
+    }
+    return change;
+}
+
 void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<StatusEvent> &events,
                      StateChanges &changes, QList<KeyChange> *later)
 {
@@ -223,6 +277,8 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
         qint64 targetAt = -1;
         bool unknown = false;
         int rereads = 0;
+        // Per side, its latest change in the batch when that carries a trusted row image.
+        std::array<const KeyChange *, 2> image{};
     };
     QHash<QByteArray, Pending> byKey;
     QList<QByteArray> order;
@@ -244,13 +300,37 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             it->targetAt = std::max(it->targetAt, at);
         else
             it->unknown = true;
+        if (c.side != ChangeSide::Unknown) {
+            // Changes come in commit order: the side's last one is its row now, as far as
+            // the feed has told. An older image than a read already made would undo that read.
+            const bool source = c.side == ChangeSide::Source;
+            it->image[source ? 0 : 1] =
+                c.image != RowImage::None && m_sides.imageTrusted(source, c.commitLsn) ? &c : nullptr;
+        }
     }
 
-    // 2. Both sides' current rows for the whole batch: two round trips.
-    QList<KeyText> keys;
-    for (const QByteArray &k : order)
-        keys.append(byKey[k].key);
-    const std::array<QHash<QByteArray, EncodedRow>, 2> rows = m_sides.fetch(keys);
+    // 2. Both sides' current rows for the whole batch: at most two round trips. A side whose
+    // change carried its row is not read (unless a scan asked to read the record afresh).
+    std::array<QList<KeyText>, 2> toRead;
+    for (const QByteArray &k : order) {
+        Pending &p = byKey[k];
+        if (p.unknown)
+            p.image = {};
+        for (size_t i = 0; i < 2; ++i) {
+            if (!p.image[i])
+                toRead[i].append(p.key);
+        }
+    }
+    std::array<QHash<QByteArray, EncodedRow>, 2> rows = m_sides.fetch(toRead);
+    for (const QByteArray &k : order) {
+        const Pending &p = byKey[k];
+        for (size_t i = 0; i < 2; ++i) {
+            if (!p.image[i] || p.image[i]->image != RowImage::Row)
+                continue;
+            if (std::optional<EncodedRow> row = m_sides.encodeImage(i == 0, p.key, p.image[i]->fields))
+                rows[i].insert(k, std::move(*row));
+        }
+    }
 
     // 3. Reclassify each key against its baseline: whatever order the two sides' feeds
     // delivered in, a side that moved away from what both agreed on has changed.
@@ -273,14 +353,21 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
         // A side said to have moved that reads back as it was is not visible yet (PostgreSQL
         // sends a commit to logical decoding a moment before other sessions see it): the whole
         // record waits for it, so the other side's change is never judged alone.
-        const bool invisible = (sourceMoved && source == t.state.source)
-                               || (targetMoved && target == t.state.target);
+        // A side known from its image is as the commit left it, visible or not.
+        const bool invisible = (sourceMoved && !p.image[0] && source == t.state.source)
+                               || (targetMoved && !p.image[1] && target == t.state.target);
         if (invisible && later && p.rereads < MaxRereads) {
             for (const bool side : {true, false}) {
                 const qint64 at = side ? p.sourceAt : p.targetAt;
-                if (at >= 0)
-                    later->append({side ? ChangeSide::Source : ChangeSide::Target, p.key, at,
-                                   p.rereads + 1});
+                if (at < 0)
+                    continue;
+                KeyChange again{side ? ChangeSide::Source : ChangeSide::Target, p.key, at, p.rereads + 1};
+                if (const KeyChange *image = p.image[side ? 0 : 1]) {
+                    again.image = image->image;
+                    again.commitLsn = image->commitLsn;
+                    again.fields = image->fields;
+                }
+                later->append(std::move(again));
             }
             if (p.unknown)
                 later->append({ChangeSide::Unknown, p.key, 0, p.rereads + 1});
@@ -355,6 +442,7 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             m_counts[size_t(RecordStatus::InSync)] =
                 std::max<qint64>(0, m_counts[size_t(RecordStatus::InSync)] - 1);
             m_records.erase(view(keyJson));
+            m_waiting.remove(keyJson);
             changes.upserts.append(toStored(keyJson, t, baselineFields));
             ++m_rowsSinceSnapshot;
             continue;
@@ -370,20 +458,22 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
 
 void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
 {
-    m_records.forEach([&](std::string_view key, TrackedRecord &r) {
-        if (r.status != RecordStatus::Pending)
-            return;
-        Tracked t{r.state(), r.status};
+    // Only the records waiting for a side, not the whole table: this runs every second.
+    const QList<QByteArray> waiting = m_waiting.values();
+    for (const QByteArray &keyJson : waiting) {
+        TrackedRecord *r = m_records.find(view(keyJson));
+        if (!r || r->status != RecordStatus::Pending)
+            continue;
+        Tracked t{r->state(), r->status};
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
         if (status == t.status)
-            return;
-        const QByteArray keyJson(key.data(), qsizetype(key.size()));
+            continue;
         const qint64 age = pendingAgeMs(t.state, nowMs, m_flow.direction);
         if (status == RecordStatus::Late)
             m_ledger.turnedLate(keyJson, age, nowMs);
         setStatus(keyJson, t, t.status, status, age, nowMs, events);
-        r.status = t.status;
-    });
+        r->status = t.status;
+    }
     m_ledger.lateRecords(m_counts[size_t(RecordStatus::Late)], nowMs);
 }
 
@@ -400,10 +490,10 @@ QList<QByteArray> LiveFlow::keysWith(RecordStatus status) const
 qint64 LiveFlow::oldestPendingAgeMs(qint64 nowMs) const
 {
     qint64 oldest = 0;
-    m_records.forEach([&](std::string_view, const TrackedRecord &r) {
-        if (r.status == RecordStatus::Pending || r.status == RecordStatus::Late)
-            oldest = std::max(oldest, pendingAgeMs(r.state(), nowMs, m_flow.direction));
-    });
+    for (const QByteArray &keyJson : m_waiting) {
+        if (const TrackedRecord *r = m_records.find(view(keyJson)))
+            oldest = std::max(oldest, pendingAgeMs(r->state(), nowMs, m_flow.direction));
+    }
     return oldest;
 }
 

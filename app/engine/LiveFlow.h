@@ -6,6 +6,7 @@
 #include "LagStats.h"
 #include "RecordDetail.h"
 #include "RecordTable.h"
+#include "feeds/ChangeEvent.h"
 #include "model/RecordState.h"
 #include "model/RecordStatus.h"
 #include "model/Workspace.h"
@@ -34,10 +35,23 @@ enum class ChangeSide { Source, Target, Unknown };
 // "This key changed on that side at that commit time": what feeds and scans report.
 struct KeyChange
 {
+    KeyChange() = default;
+    KeyChange(ChangeSide side, KeyText key, qint64 changedAtMs = 0, int rereads = 0)
+        : side(side), key(std::move(key)), changedAtMs(changedAtMs), rereads(rereads)
+    {
+    }
+
     ChangeSide side = ChangeSide::Unknown;
     KeyText key;
     qint64 changedAtMs = 0; // commit time when the feed knows it, else when it was seen
     int rereads = 0;        // times it was read back before the change was visible
+    // The side's row as the change committed it, when the feed carried it (a logical feed):
+    // Row with `fields` (the plan's field values as the system prints them, nullopt for NULL),
+    // or Absent. It saves reading the row, unless a read of that side may already have seen
+    // a later commit (FlowSides::readHorizon()).
+    RowImage image = RowImage::None;
+    quint64 commitLsn = 0;
+    QList<std::optional<QByteArray>> fields;
 };
 
 // One status change of one record, as `watch --events` prints it.
@@ -83,6 +97,11 @@ public:
     // committed transaction to logical decoding a moment before other sessions can see it.
     void apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<StatusEvent> &events,
                StateChanges &changes, QList<KeyChange> *later = nullptr);
+
+    // What a feed's change of a row of this flow's table on one side says: its key (nullopt
+    // when a key column is missing) and, when the feed carried the row with every compared
+    // field (the flow open, so its columns are known), the row's image.
+    [[nodiscard]] std::optional<KeyChange> keyChange(bool sourceSide, const ChangeEvent &e) const;
 
     static constexpr int MaxRereads = 10;
     // Keys a verification scan (compare()) disagrees with the live state on, to be re-read
@@ -141,6 +160,9 @@ private:
     FlowSpec m_flow;
     FlowSides m_sides;
     RecordTable m_records; // keyed by the key's JSON, which is canonical
+    // The keys of the records pending or late (setStatus() keeps it): what tick() and the
+    // oldest pending age look at every second, instead of every record of the table.
+    QSet<QByteArray> m_waiting;
     std::array<qint64, 8> m_counts{};
     LagStats m_lags;
     FlowLedger m_ledger;

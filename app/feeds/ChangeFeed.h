@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Backoff.h"
+#include "ChangeEvent.h"
 #include "model/Workspace.h"
 
 #include <QHash>
@@ -14,27 +15,6 @@
 class QTimer;
 
 namespace syncdesk {
-
-// One row change a feed saw: the table, the columns it knows (at least the key), and when it
-// was committed (ms since the epoch; 0 when the feed cannot tell).
-struct ChangeEvent
-{
-    TableRef table;
-    QHash<QString, std::optional<QString>> columns;
-    qint64 commitMs = 0;
-
-    // A change known by its key columns' values only (what polling feeds see).
-    [[nodiscard]] static ChangeEvent ofKey(const TableRef &table, const QStringList &keyColumns,
-                                           const QList<std::optional<QString>> &values, qint64 commitMs)
-    {
-        ChangeEvent e;
-        e.table = table;
-        for (qsizetype i = 0; i < keyColumns.size(); ++i)
-            e.columns.insert(keyColumns[i], values.value(i));
-        e.commitMs = commitMs;
-        return e;
-    }
-};
 
 // The live change stream of one system. Feeds run on the engine's thread, driven by its event
 // loop; a feed whose system goes away reports it, retries with backoff and resumes.

@@ -1,15 +1,12 @@
 #include "PgLogicalFeed.h"
+#include "Wal2JsonMessage.h"
 
 #include "connectors/PgConnection.h"
 #include "model/Canonical.h"
-#include "model/JsonText.h"
 #include "model/SyncError.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QSocketNotifier>
@@ -45,12 +42,6 @@ quint64 pgNowMicros()
 {
     constexpr qint64 epochOffsetMs = 946684800000LL;
     return quint64((QDateTime::currentMSecsSinceEpoch() - epochOffsetMs) * 1000);
-}
-
-qint64 commitMs(const QJsonValue &timestamp)
-{
-    const QByteArray text = timestamp.toString().toUtf8();
-    return canonical::instantMs({text.constData(), size_t(text.size())}).value_or(0);
 }
 
 // wal2json's add-tables escapes its separators with a backslash.
@@ -111,10 +102,8 @@ QString PgLogicalFeed::slotName(const QString &workspacePath, const QString &sys
 
 quint64 PgLogicalFeed::parseLsn(const QString &lsn)
 {
-    const QStringList parts = lsn.split(u'/');
-    if (parts.size() != 2)
-        return 0;
-    return (parts[0].toULongLong(nullptr, 16) << 32) | parts[1].toULongLong(nullptr, 16);
+    const QByteArray text = lsn.toLatin1();
+    return PgConnection::parseLsn({text.constData(), size_t(text.size())});
 }
 
 QString PgLogicalFeed::formatLsn(quint64 lsn)
@@ -174,6 +163,11 @@ void PgLogicalFeed::connectAndStream()
     if (PQstatus(m_conn.get()) != CONNECTION_OK)
         throw SyncError(QStringLiteral("%1: cannot open a replication connection: %2")
                             .arg(where, lastError()));
+    // Row images stand in for reads of the same rows, so values must print as a read prints
+    // them (PgConnection's session); if the session cannot be set (SQL on a replication
+    // connection needs PostgreSQL 10), changes come without images and rows are read.
+    const PgResultPtr settings(PQexec(m_conn.get(), PgConnection::OutputSettings));
+    m_images = PQresultStatus(settings.get()) == PGRES_COMMAND_OK;
     QStringList tables;
     for (const TableRef &t : m_tables)
         tables << (t.schema == u"*" ? t.schema : wal2jsonName(t.schema)) + u'.' + wal2jsonName(t.name);
@@ -185,9 +179,9 @@ void PgLogicalFeed::connectAndStream()
                                + " LOGICAL 0/0 (\"format-version\" '2', \"include-timestamp\" "
                                  "'1', \"include-types\" '0', \"add-tables\" "
                                + '\'' + filter.toUtf8() + "')";
-    PQfreemem(slot);
     qCDebug(lcPg).noquote() << "feed" << command;
     const PgResultPtr r(PQexec(m_conn.get(), command.constData()));
+    PQfreemem(slot);
     if (PQresultStatus(r.get()) != PGRES_COPY_BOTH)
         throw SyncError(QStringLiteral("%1: START_REPLICATION failed: %2").arg(where, lastError()));
     PQsetnonblocking(m_conn.get(), 1);
@@ -253,18 +247,23 @@ void PgLogicalFeed::onReadable()
 
 void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
 {
-    const QJsonObject o = QJsonDocument::fromJson(QByteArray(data, length)).object();
-    const QString action = o.value(u"action").toString();
-    if (action == u"B") {
+    if (!Wal2JsonMessage::parse({data, size_t(length)}, m_message)) {
+        qCWarning(lcFeed).noquote() << system().name << "feed: a message that is not JSON, skipped";
+        return;
+    }
+    const Wal2JsonMessage &m = m_message;
+    if (m.action == 'B') {
         m_transaction.clear();
         m_inTransaction = true;
         return;
     }
-    if (action == u"C") {
+    if (m.action == 'C') {
         m_inTransaction = false;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         noteEvent(now);
         if (!m_transaction.isEmpty()) {
+            for (ChangeEvent &e : m_transaction)
+                e.commitLsn = walStart;
             if (m_confirmed >= m_emitted)
                 m_outstandingSinceMs = now;
             m_emitted = walStart;
@@ -276,23 +275,25 @@ void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
         m_transaction.clear();
         return;
     }
-    if (action != u"I" && action != u"U" && action != u"D")
+    if (m.action != 'I' && m.action != 'U' && m.action != 'D')
         return;
     ChangeEvent base;
-    base.table = {o.value(u"schema").toString(), o.value(u"table").toString()};
-    base.commitMs = commitMs(o.value(u"timestamp"));
+    base.table = {QString::fromStdString(m.schema), QString::fromStdString(m.table)};
+    base.commitMs = canonical::instantMs(m.timestamp).value_or(0);
     // The old key (identity) of updates and deletes, and the new row of inserts and updates:
-    // an update that changes the key touches two records.
+    // an update that changes the key touches two records. The new row is an image of the
+    // record; whatever followed the old key is gone from it (unless a later change says not).
     QList<ChangeEvent> found;
-    for (const char *part : {"identity", "columns"}) {
-        const QJsonArray columns = o.value(QLatin1String(part)).toArray();
-        if (columns.isEmpty())
+    for (const bool newRow : {false, true}) {
+        const std::vector<Wal2JsonMessage::Column> &columns = newRow ? m.columns : m.identity;
+        if (columns.empty())
             continue;
         ChangeEvent e = base;
-        for (const QJsonValue &c : columns) {
-            const QJsonObject col = c.toObject();
-            e.columns.insert(col.value(u"name").toString(), jsonScalarText(col.value(u"value")));
-        }
+        for (const Wal2JsonMessage::Column &c : columns)
+            e.columns.insert(QString::fromStdString(c.name),
+                             c.value ? std::optional<QString>(QString::fromStdString(*c.value)) : std::nullopt);
+        if (m_images)
+            e.image = newRow ? RowImage::Row : RowImage::Absent;
         found.append(std::move(e));
     }
     // Most updates keep their key: then the identity names the same record as the new row.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ChangeFeed.h"
+#include "Wal2JsonMessage.h"
 #include "connectors/PgHandles.h"
 
 #include <QList>
@@ -51,6 +52,7 @@ private:
     QSocketNotifier *m_notifier = nullptr;
     QTimer *m_statusTimer;
     QList<ChangeEvent> m_transaction;
+    Wal2JsonMessage m_message; // the one being read (kept: its buffers are reused)
     static constexpr qint64 OutstandingLimitMs = 5000;
     // Silence from the server for this long, though every status asks it to reply: it is
     // paused, hung or cut off. (A walsender busy decoding still answers between messages.)
@@ -60,6 +62,7 @@ private:
     quint64 m_confirmed = 0; // highest position the engine persisted
     quint64 m_reported = 0;
     quint64 m_emitted = 0;   // position of the last transaction handed to the engine
+    bool m_images = false;        // changes carry their rows (RowImage)
     bool m_inTransaction = false; // between a transaction's begin and commit messages
     qint64 m_outstandingSinceMs = 0; // when changes handed over began to wait for confirmation
 };

@@ -1,0 +1,130 @@
+// The floor of the live benchmark (live-bench.sh): a bare logical replication client that
+// does nothing but receive pgoutput messages. For every committed transaction that changed a
+// row it prints one line, the commit's time in seconds since the epoch, and flushes, so the
+// line is stamped on receipt exactly as `watch --events` lines are.
+//
+//   pgoutput_floor CONNINFO SLOT PUBLICATION
+//
+// The slot (plugin pgoutput) and the publication are made by the caller.
+#include <libpq-fe.h>
+
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+uint64_t readBigEndian(const char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v = (v << 8) | uint8_t(p[i]);
+    return v;
+}
+
+void writeBigEndian(char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; --i) {
+        p[i] = char(v & 0xFF);
+        v >>= 8;
+    }
+}
+
+constexpr int64_t PgEpochMicros = 946684800LL * 1000000; // 2000-01-01 in Unix microseconds
+
+int64_t nowPgMicros()
+{
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() - PgEpochMicros;
+}
+
+bool sendStatus(PGconn *conn, uint64_t lsn)
+{
+    char m[34];
+    m[0] = 'r';
+    writeBigEndian(m + 1, lsn);
+    writeBigEndian(m + 9, lsn);
+    writeBigEndian(m + 17, lsn);
+    writeBigEndian(m + 25, uint64_t(nowPgMicros()));
+    m[33] = 0;
+    return PQputCopyData(conn, m, sizeof m) > 0 && PQflush(conn) >= 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: pgoutput_floor CONNINFO SLOT PUBLICATION\n");
+        return 2;
+    }
+    const std::string conninfo = std::string(argv[1]) + " replication=database";
+    PGconn *conn = PQconnectdb(conninfo.c_str());
+    if (PQstatus(conn) != CONNECTION_OK) {
+        std::fprintf(stderr, "pgoutput_floor: %s", PQerrorMessage(conn));
+        return 1;
+    }
+    char *slot = PQescapeIdentifier(conn, argv[2], std::strlen(argv[2]));
+    char *publication = PQescapeLiteral(conn, argv[3], std::strlen(argv[3]));
+    const std::string start = std::string("START_REPLICATION SLOT ") + slot
+                              + " LOGICAL 0/0 (proto_version '1', publication_names " + publication + ")";
+    PQfreemem(slot);
+    PQfreemem(publication);
+    PGresult *r = PQexec(conn, start.c_str());
+    if (PQresultStatus(r) != PGRES_COPY_BOTH) {
+        std::fprintf(stderr, "pgoutput_floor: %s", PQerrorMessage(conn));
+        return 1;
+    }
+    PQclear(r);
+    PQsetnonblocking(conn, 1);
+    uint64_t received = 0;
+    bool rowsInTransaction = false;
+    auto lastStatus = std::chrono::steady_clock::now();
+    for (;;) {
+        pollfd fd{PQsocket(conn), POLLIN, 0};
+        poll(&fd, 1, 1000);
+        if (!PQconsumeInput(conn))
+            break;
+        for (;;) {
+            char *buffer = nullptr;
+            const int n = PQgetCopyData(conn, &buffer, 1);
+            if (n == 0)
+                break;
+            if (n < 0) {
+                std::fprintf(stderr, "pgoutput_floor: stream ended: %s", PQerrorMessage(conn));
+                return 1;
+            }
+            if (buffer[0] == 'w' && n > 25) {
+                const char *m = buffer + 25;
+                received = std::max(received, readBigEndian(buffer + 9));
+                if (m[0] == 'B') {
+                    rowsInTransaction = false;
+                } else if (m[0] == 'I' || m[0] == 'U' || m[0] == 'D') {
+                    rowsInTransaction = true;
+                } else if (m[0] == 'C' && n >= 25 + 26 && rowsInTransaction) {
+                    // Commit: flags (1), commit LSN (8), end LSN (8), commit time (8).
+                    const int64_t commit = int64_t(readBigEndian(m + 18)) + PgEpochMicros;
+                    std::printf("%lld.%06lld\n", (long long)(commit / 1000000), (long long)(commit % 1000000));
+                    std::fflush(stdout);
+                }
+            } else if (buffer[0] == 'k' && n >= 18) {
+                received = std::max(received, readBigEndian(buffer + 1));
+                if (buffer[17] && !sendStatus(conn, received))
+                    return 1;
+            }
+            PQfreemem(buffer);
+        }
+        if (std::chrono::steady_clock::now() - lastStatus > std::chrono::seconds(1)) {
+            if (!sendStatus(conn, received))
+                return 1;
+            lastStatus = std::chrono::steady_clock::now();
+        }
+    }
+    std::fprintf(stderr, "pgoutput_floor: %s", PQerrorMessage(conn));
+    return 1;
+}
