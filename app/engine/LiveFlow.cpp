@@ -312,25 +312,26 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
     // 2. Both sides' current rows for the whole batch: at most two round trips. A side whose
     // change carried its row is not read (unless a scan asked to read the record afresh).
     std::array<QList<KeyText>, 2> toRead;
+    std::array<QHash<QByteArray, EncodedRow>, 2> imaged;
     for (const QByteArray &k : order) {
         Pending &p = byKey[k];
         if (p.unknown)
             p.image = {};
         for (size_t i = 0; i < 2; ++i) {
+            if (p.image[i] && p.image[i]->image == RowImage::Row) {
+                std::optional<EncodedRow> row = m_sides.encodeImage(i == 0, p.key, p.image[i]->fields);
+                if (row)
+                    imaged[i].insert(k, std::move(*row));
+                else
+                    p.image[i] = nullptr; // not encodable as a read would be: read it
+            }
             if (!p.image[i])
                 toRead[i].append(p.key);
         }
     }
     std::array<QHash<QByteArray, EncodedRow>, 2> rows = m_sides.fetch(toRead);
-    for (const QByteArray &k : order) {
-        const Pending &p = byKey[k];
-        for (size_t i = 0; i < 2; ++i) {
-            if (!p.image[i] || p.image[i]->image != RowImage::Row)
-                continue;
-            if (std::optional<EncodedRow> row = m_sides.encodeImage(i == 0, p.key, p.image[i]->fields))
-                rows[i].insert(k, std::move(*row));
-        }
-    }
+    for (size_t i = 0; i < 2; ++i)
+        rows[i].insert(imaged[i]);
 
     // 3. Reclassify each key against its baseline: whatever order the two sides' feeds
     // delivered in, a side that moved away from what both agreed on has changed.

@@ -1,5 +1,4 @@
 #include "PgLogicalFeed.h"
-#include "Wal2JsonMessage.h"
 
 #include "connectors/PgConnection.h"
 #include "model/Canonical.h"
