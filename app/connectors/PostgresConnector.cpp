@@ -314,16 +314,20 @@ QList<EncodedRow> PostgresConnector::fetch(const ScanRequest &request, RowEncode
     for (const ColumnInfo &f : resolved.fields)
         select += ", t." + m_conn->quoteIdentifier(f.name);
     // One more row after the rows: the WAL insert position, evaluated after the statement's
-    // snapshot was taken, so at or past every commit the read saw ('' on a standby).
+    // snapshot was taken, so at or past every commit the read saw ('' on a standby, and no
+    // such row before PostgreSQL 10, which named the function otherwise).
     QByteArray nulls;
     for (qsizetype c = 0; c < resolved.keys.size() + resolved.fields.size(); ++c)
         nulls += "NULL, ";
+    const QByteArray horizon = m_conn->serverVersion() >= 100000
+                                   ? " UNION ALL SELECT " + nulls
+                                         + "COALESCE((CASE WHEN pg_is_in_recovery() THEN NULL "
+                                           "ELSE pg_current_wal_insert_lsn() END)::text, '')"
+                                   : QByteArray();
     const QByteArray sql = "SELECT " + select + ", NULL::text FROM "
                            + m_conn->quoteIdentifier(resolved.table.schema) + '.'
                            + m_conn->quoteIdentifier(resolved.table.name) + " AS t JOIN unnest("
-                           + unnest + ") AS u(" + alias + ") ON " + on + " UNION ALL SELECT " + nulls
-                           + "COALESCE((CASE WHEN pg_is_in_recovery() THEN NULL "
-                             "ELSE pg_current_wal_insert_lsn() END)::text, '')";
+                           + unnest + ") AS u(" + alias + ") ON " + on + horizon;
     const PgResultPtr r = m_conn->execPrepared("fetch", sql, params);
     const OutputColumns columns(resolved);
     std::vector<RawValue> values(columns.count());
