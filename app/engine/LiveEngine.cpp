@@ -26,6 +26,8 @@
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -90,8 +92,10 @@ LiveEngine::~LiveEngine()
         slot.cancel->store(true);
     for (QFutureWatcher<Compared> *w : findChildren<QFutureWatcher<Compared> *>())
         w->waitForFinished();
-    if (!m_stopped)
+    if (!m_stopped) {
+        m_stopped = true; // the last write: nothing deferred (LiveEngine::flush)
         flush();
+    }
 }
 
 bool LiveEngine::stop()
@@ -562,7 +566,12 @@ void LiveEngine::flush()
     // Under a stream of changes, one store transaction every StoreIntervalMs carries them all:
     // the statuses are out already, and the feeds are told a position only once it is
     // written (a crash meanwhile replays the changes). The periodic flush writes what waits.
-    if (!m_stopped && !snapshots && now - m_storeWrittenMs < StoreIntervalMs) {
+    // Not when a record turned into what a policy or a person acts on: they plan from the
+    // stored baselines, right after these events.
+    const bool actionable = std::any_of(events.cbegin(), events.cend(), [](const StatusEvent &e) {
+        return e.status == RecordStatus::Conflict || e.status == RecordStatus::TargetDrift;
+    });
+    if (!m_stopped && !snapshots && !actionable && now - m_storeWrittenMs < StoreIntervalMs) {
         keepUnsaved(std::move(pending));
         return;
     }

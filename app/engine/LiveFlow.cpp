@@ -333,6 +333,55 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
     for (size_t i = 0; i < 2; ++i)
         rows[i].insert(imaged[i]);
 
+    // An image is its side as one commit left it, and the other side was just read: perhaps
+    // past what the image knows (a later change on its way, already copied over). Harmless
+    // while the imaged side alone has moved from the agreement, or both agree: the later
+    // change only follows. Anything else (the other side moved, both moved, an imaged side on
+    // both) is judged on a fresh read of the imaged sides, so an image that fell behind never
+    // makes a conflict, nor hides one.
+    std::array<QList<KeyText>, 2> again;
+    std::array<QList<QByteArray>, 2> againJson;
+    for (const QByteArray &k : order) {
+        Pending &p = byKey[k];
+        if (!p.image[0] && !p.image[1])
+            continue;
+        const auto hashOf = [&rows, &k](size_t i) {
+            const auto it = rows[i].constFind(k);
+            return it != rows[i].constEnd() ? RowHash(it->hash) : RowHash();
+        };
+        const RowHash source = hashOf(0);
+        const RowHash target = hashOf(1);
+        if (source == target)
+            continue;
+        const TrackedRecord *found = m_records.find(view(k));
+        // A key not held is agreed absent on both sides.
+        const std::optional<RowHash> agreed = found ? found->state().baseline : std::optional<RowHash>(RowHash());
+        if (agreed) {
+            const bool sourceMoved = source != *agreed;
+            const bool targetMoved = target != *agreed;
+            const size_t leader = sourceMoved ? 0 : 1;
+            if (sourceMoved != targetMoved && p.image[leader] && !p.image[1 - leader])
+                continue;
+        }
+        for (size_t i = 0; i < 2; ++i) {
+            if (!p.image[i])
+                continue;
+            again[i].append(p.key);
+            againJson[i].append(k);
+            p.image[i] = nullptr;
+        }
+    }
+    if (!again[0].isEmpty() || !again[1].isEmpty()) {
+        std::array<QHash<QByteArray, EncodedRow>, 2> fresh = m_sides.fetch(again);
+        for (size_t i = 0; i < 2; ++i) {
+            for (const QByteArray &k : againJson[i]) {
+                rows[i].remove(k);
+                if (auto it = fresh[i].find(k); it != fresh[i].end())
+                    rows[i].insert(k, std::move(*it));
+            }
+        }
+    }
+
     // 3. Reclassify each key against its baseline: whatever order the two sides' feeds
     // delivered in, a side that moved away from what both agreed on has changed.
     for (const QByteArray &keyJson : order) {

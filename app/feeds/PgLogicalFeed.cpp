@@ -165,8 +165,10 @@ void PgLogicalFeed::connectAndStream()
     // Row images stand in for reads of the same rows, so values must print as a read prints
     // them (PgConnection's session); if the session cannot be set (SQL on a replication
     // connection needs PostgreSQL 10), changes come without images and rows are read.
+    // The stream is in the database's encoding; images are compared with UTF-8 reads.
     const PgResultPtr settings(PQexec(m_conn.get(), PgConnection::OutputSettings));
-    m_images = PQresultStatus(settings.get()) == PGRES_COMMAND_OK;
+    m_images = PQresultStatus(settings.get()) == PGRES_COMMAND_OK
+               && qstrcmp(PQparameterStatus(m_conn.get(), "server_encoding"), "UTF8") == 0;
     QStringList tables;
     for (const TableRef &t : m_tables)
         tables << (t.schema == u"*" ? t.schema : wal2jsonName(t.schema)) + u'.' + wal2jsonName(t.name);
@@ -247,7 +249,10 @@ void PgLogicalFeed::onReadable()
 void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
 {
     if (!Wal2JsonMessage::parse({data, size_t(length)}, m_message)) {
-        qCWarning(lcFeed).noquote() << system().name << "feed: a message that is not JSON, skipped";
+        // A change that cannot be read (a number past a double's range, text not in UTF-8):
+        // which record it touched is unknown, so the flows on this system compare again.
+        qCWarning(lcFeed).noquote() << system().name << "feed: a change could not be parsed; comparing again";
+        emit rescanNeeded();
         return;
     }
     const Wal2JsonMessage &m = m_message;

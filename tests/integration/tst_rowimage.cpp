@@ -362,6 +362,65 @@ private slots:
         QVERIFY(!live.state(key1)->source);
         QCOMPARE(live.status(key1), RecordStatus::Pending);
     }
+
+    // An image that fell behind the other side's read (the source moved twice, the second
+    // value already copied over) is read afresh before it could make a false conflict; one
+    // whose side alone moved from the agreement is used as it is.
+    void staleImagesNeverMakeConflicts()
+    {
+        QString error;
+        PG_EXEC(m_source.conninfo, QStringLiteral("DELETE FROM items"));
+        PG_EXEC(m_target.conninfo, QStringLiteral("DELETE FROM items"));
+        const QString base = QStringLiteral("INSERT INTO items (id, t, n, n2, f8, f4) VALUES (2, 'base', 1, 1, 1, 1)");
+        PG_EXEC(m_source.conninfo, base);
+        PG_EXEC(m_target.conninfo, base);
+        QTemporaryDir stateDir;
+        Workspace stateWs;
+        stateWs.state = stateDir.filePath(QStringLiteral("state.db"));
+        const auto store = StateStore::open(stateWs);
+        LiveFlow live(m_ws, m_ws.flows.first());
+        RecordTable scanned;
+        (void)LiveFlow::compare(m_ws, m_ws.flows.first(), scanned, {});
+        QList<StatusEvent> events;
+        StateChanges changes;
+        live.load(std::move(scanned), *store, 1000, events, changes);
+        live.open();
+        const QByteArray key2 = "[2]";
+        const KeyText key{QStringLiteral("2")};
+        // A read of both sides: from here on, the source's later commits are trusted.
+        QList<KeyChange> later;
+        live.apply({KeyChange(ChangeSide::Target, key, 1500)}, 1500, events, changes, &later);
+        QCOMPARE(live.status(key2), RecordStatus::InSync);
+
+        const auto eventSetting = [this](const QString &value) -> std::optional<ChangeEvent> {
+            for (const ChangeEvent &e : std::as_const(m_events))
+                if (e.columns.value(QStringLiteral("id")) == QStringLiteral("2")
+                    && e.columns.value(QStringLiteral("t")) == value)
+                    return e;
+            return std::nullopt;
+        };
+        PG_EXEC(m_source.conninfo, QStringLiteral("UPDATE items SET t = 'v1' WHERE id = 2"));
+        PG_EXEC(m_source.conninfo, QStringLiteral("UPDATE items SET t = 'v2' WHERE id = 2"));
+        PG_EXEC(m_target.conninfo, QStringLiteral("UPDATE items SET t = 'v2' WHERE id = 2"));
+        QTRY_VERIFY_WITH_TIMEOUT(eventSetting(QStringLiteral("v2")), 15000);
+        const std::optional<KeyChange> toV1 = live.keyChange(true, *eventSetting(QStringLiteral("v1")));
+        QCOMPARE(toV1->image, RowImage::Row);
+        events.clear();
+        live.apply({*toV1}, 2000, events, changes, &later);
+        for (const StatusEvent &e : std::as_const(events))
+            QVERIFY2(e.status != RecordStatus::Conflict, "a stale image made a conflict");
+        QCOMPARE(live.status(key2), RecordStatus::InSync); // both at v2, read afresh
+
+        // The source alone moves on: its image is used (a read would show the later v4).
+        PG_EXEC(m_source.conninfo, QStringLiteral("UPDATE items SET t = 'v3' WHERE id = 2"));
+        QTRY_VERIFY_WITH_TIMEOUT(eventSetting(QStringLiteral("v3")), 15000);
+        PG_EXEC(m_source.conninfo, QStringLiteral("UPDATE items SET t = 'v4' WHERE id = 2"));
+        const std::optional<KeyChange> toV3 = live.keyChange(true, *eventSetting(QStringLiteral("v3")));
+        live.apply({*toV3}, 3000, events, changes, &later);
+        QCOMPARE(live.status(key2), RecordStatus::Pending);
+        QCOMPARE(live.state(key2)->source,
+                 RowHash(live.sides().encodeImage(true, toV3->key, toV3->fields)->hash));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRowImage)
