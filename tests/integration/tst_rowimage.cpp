@@ -103,6 +103,27 @@ class TestRowImage : public QObject
         return out;
     }
 
+    // Both tables hold record `id` alone, in agreement; `live` has compared and loaded them
+    // (its state store at `statePath`) and is open.
+    void startAgreed(int id, LiveFlow &live, std::unique_ptr<StateStore> &store, const QString &statePath)
+    {
+        PG_EXEC(m_source.conninfo, QStringLiteral("DELETE FROM items"));
+        PG_EXEC(m_target.conninfo, QStringLiteral("DELETE FROM items"));
+        const QString base =
+            QStringLiteral("INSERT INTO items (id, t, n, n2, f8, f4) VALUES (%1, 'base', 1, 1, 1, 1)").arg(id);
+        PG_EXEC(m_source.conninfo, base);
+        PG_EXEC(m_target.conninfo, base);
+        Workspace stateWs;
+        stateWs.state = statePath;
+        store = StateStore::open(stateWs);
+        RecordTable scanned;
+        (void)LiveFlow::compare(m_ws, m_ws.flows.first(), scanned, {});
+        QList<StatusEvent> events;
+        StateChanges changes;
+        live.load(std::move(scanned), *store, 1000, events, changes);
+        live.open();
+    }
+
     void startFeed()
     {
         m_feed = std::make_unique<PgLogicalFeed>(m_source.spec(QStringLiteral("src")), m_slot,
@@ -271,23 +292,14 @@ private slots:
     // newer one stands in for the read (which would see a later commit still).
     void olderImagesNeverUndoReads()
     {
-        QString error;
-        PG_EXEC(m_source.conninfo, QStringLiteral("DELETE FROM items"));
-        PG_EXEC(m_target.conninfo, QStringLiteral("DELETE FROM items"));
-        const QString base = QStringLiteral("INSERT INTO items (id, t, n, n2, f8, f4) VALUES (1, 'base', 1, 1, 1, 1)");
-        PG_EXEC(m_source.conninfo, base);
-        PG_EXEC(m_target.conninfo, base);
         QTemporaryDir stateDir;
-        Workspace stateWs;
-        stateWs.state = stateDir.filePath(QStringLiteral("state.db"));
-        const auto store = StateStore::open(stateWs);
+        std::unique_ptr<StateStore> store;
         LiveFlow live(m_ws, m_ws.flows.first());
-        RecordTable scanned;
-        (void)LiveFlow::compare(m_ws, m_ws.flows.first(), scanned, {});
+        startAgreed(1, live, store, stateDir.filePath(QStringLiteral("state.db")));
+        if (QTest::currentTestFailed())
+            return;
         QList<StatusEvent> events;
         StateChanges changes;
-        live.load(std::move(scanned), *store, 1000, events, changes);
-        live.open();
         const QByteArray key1 = "[1]";
         const RowHash agreed = live.state(key1)->source;
         // From here on, only this test's changes.
@@ -368,23 +380,14 @@ private slots:
     // whose side alone moved from the agreement is used as it is.
     void staleImagesNeverMakeConflicts()
     {
-        QString error;
-        PG_EXEC(m_source.conninfo, QStringLiteral("DELETE FROM items"));
-        PG_EXEC(m_target.conninfo, QStringLiteral("DELETE FROM items"));
-        const QString base = QStringLiteral("INSERT INTO items (id, t, n, n2, f8, f4) VALUES (2, 'base', 1, 1, 1, 1)");
-        PG_EXEC(m_source.conninfo, base);
-        PG_EXEC(m_target.conninfo, base);
         QTemporaryDir stateDir;
-        Workspace stateWs;
-        stateWs.state = stateDir.filePath(QStringLiteral("state.db"));
-        const auto store = StateStore::open(stateWs);
+        std::unique_ptr<StateStore> store;
         LiveFlow live(m_ws, m_ws.flows.first());
-        RecordTable scanned;
-        (void)LiveFlow::compare(m_ws, m_ws.flows.first(), scanned, {});
+        startAgreed(2, live, store, stateDir.filePath(QStringLiteral("state.db")));
+        if (QTest::currentTestFailed())
+            return;
         QList<StatusEvent> events;
         StateChanges changes;
-        live.load(std::move(scanned), *store, 1000, events, changes);
-        live.open();
         const QByteArray key2 = "[2]";
         const KeyText key{QStringLiteral("2")};
         // A read of both sides: from here on, the source's later commits are trusted.
