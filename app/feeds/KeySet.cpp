@@ -31,8 +31,13 @@ QList<std::optional<QString>> KeySet::decode(const QByteArray &key)
             out.append(std::nullopt);
             continue;
         }
+        // A key cut short (never one encode() wrote) ends here rather than read past its end.
+        if (key.size() - i < 4)
+            break;
         const quint32 length = qFromLittleEndian<quint32>(key.constData() + i);
         i += 4;
+        if (key.size() - i < qsizetype(length))
+            break;
         out.append(QString::fromUtf8(key.constData() + i, qsizetype(length)));
         i += qsizetype(length);
     }
