@@ -48,7 +48,7 @@ struct KeyChange
     // The side's row as the change committed it, when the feed carried it (a logical feed):
     // Row with `fields` (the plan's field values as the system prints them, nullopt for NULL),
     // or Absent. It saves reading the row, unless a read of that side may already have seen
-    // a later commit (FlowSides::readHorizon()).
+    // a later commit (FlowSides::imageTrusted()).
     RowImage image = RowImage::None;
     quint64 commitLsn = 0;
     QList<std::optional<QByteArray>> fields;
