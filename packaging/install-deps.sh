@@ -16,6 +16,8 @@ packages=(
   # test and benchmark: a real PostgreSQL 15 with wal2json, SQLite tools, timing
   postgresql-15 postgresql-contrib postgresql-15-wal2json sqlite3 sqlite3-tools time moreutils gawk
   xvfb xauth poppler-utils fonts-dejavu-core
+  # test: third-party HTTP servers (json-server, pouchdb-server) come from npm, run by node
+  nodejs npm curl
 )
 
 sudo=""
@@ -25,3 +27,5 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "install-deps: ${#packages[@]} packages present"
+# The HTTP servers the tests run against, pinned, from the npm registry (tests/support/http-servers.sh).
+"$(dirname "$0")/../tests/support/http-servers.sh" install

@@ -1,5 +1,6 @@
 #include "ConnectorFactory.h"
 
+#include "HttpConnector.h"
 #include "PostgresConnector.h"
 #include "SqliteConnector.h"
 #include "model/SyncError.h"
@@ -11,11 +12,9 @@ std::unique_ptr<Connector> makeConnector(const SystemSpec &system)
     switch (system.kind) {
     case SystemKind::Postgres: return std::make_unique<PostgresConnector>(system);
     case SystemKind::Sqlite: return std::make_unique<SqliteConnector>(system);
-    case SystemKind::Http: break;
+    case SystemKind::Http: return std::make_unique<HttpConnector>(system);
     }
-    throw SyncError(QStringLiteral("system '%1' (http): this version of SyncDesk cannot scan HTTP "
-                                   "systems yet; compare PostgreSQL and SQLite systems")
-                        .arg(system.name));
+    throw SyncError(QStringLiteral("system '%1': unknown kind").arg(system.name));
 }
 
 } // namespace syncdesk

@@ -185,7 +185,8 @@ ChangeFeed *LiveEngine::makeFeed(const SystemSpec &system)
     }
     if (system.kind == SystemKind::Sqlite)
         return new SqlitePollingFeed(system, sqliteTables, m_options.pollIntervalMs, this);
-    return nullptr;
+    // An HTTP system without a way to ask for its changes: compared again at the poll interval.
+    return new RescanFeed(system, m_options.pollIntervalMs, this);
 }
 
 void LiveEngine::startFeed(ChangeFeed *feed)

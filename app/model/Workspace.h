@@ -1,5 +1,8 @@
 #pragma once
 
+#include "HttpSpec.h"
+
+#include <memory>
 #include <optional>
 
 #include <QList>
@@ -17,7 +20,8 @@ struct SystemSpec
     SystemKind kind = SystemKind::Sqlite;
     QString conninfo; // postgres: libpq connection string or URI, never with a password
     QString path;     // sqlite: absolute path (resolved against the workspace file)
-    QString url;      // http: base URL
+    QString url;      // http: base URL (base_url), ending without '/'
+    HttpSystemSpec http; // http: headers, pacing, TLS
     // How live changes are followed: "auto" (the best the system allows, reported), or for
     // PostgreSQL "logical" (logical decoding), "notify" (trigger + LISTEN/NOTIFY), "polling"
     // (the flow sides' updated_at columns), "rescan" (comparisons only); SQLite is polled.
@@ -27,8 +31,17 @@ struct SystemSpec
 // A table name kept as schema and name apart, so quoting never has to split on '.'.
 struct TableRef
 {
+    TableRef() = default;
+    TableRef(QString schemaName, QString tableName)
+        : schema(std::move(schemaName)), name(std::move(tableName))
+    {
+    }
+
     QString schema; // empty: the system's default (search_path for PostgreSQL, main for SQLite)
     QString name;
+    // A flow side on an HTTP system: how its records are listed and addressed (`name` is then
+    // the resource, for display). Shared, so that copies of the reference stay cheap.
+    std::shared_ptr<const HttpSideSpec> http;
     [[nodiscard]] QString display() const { return schema.isEmpty() ? name : schema + u'.' + name; }
 };
 

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSet>
+#include <QUrl>
 
 #include <libpq-fe.h>
 
@@ -238,6 +239,180 @@ QList<ColumnPair> columns(const Reader &r, const QJsonValue &v, const QString &a
     return out;
 }
 
+// A JSON pointer (RFC 6901) the file gives: "" or "/a/b".
+void jsonPointer(const Reader &r, const QString &value, const QString &at)
+{
+    if (!value.isEmpty() && !value.startsWith(u'/'))
+        r.fail(at, QStringLiteral("'%1' is not a JSON pointer (it is \"\" or starts with '/')").arg(value));
+    r.name(value, at, QStringLiteral("JSON pointer"), false);
+}
+
+int boundedInt(const Reader &r, const QJsonObject &o, const QString &key, const QString &at,
+               int fallback, int lowest, int highest)
+{
+    if (!o.contains(key))
+        return fallback;
+    const QJsonValue v = o.value(key);
+    const double d = v.toDouble(-1e300);
+    if (!v.isDouble() || d != std::floor(d) || d < lowest || d > highest)
+        r.fail(at + u'.' + key, QStringLiteral("must be a whole number between %1 and %2")
+                                    .arg(lowest).arg(highest));
+    return int(d);
+}
+
+void readHttpSystem(const Reader &r, const QJsonObject &o, const QString &at, const QDir &base,
+                    const QStringList &common, SystemSpec &s)
+{
+    r.onlyKeys(o, at, common + QStringList{QStringLiteral("base_url"), QStringLiteral("headers"),
+                                           QStringLiteral("max_requests_per_second"),
+                                           QStringLiteral("max_concurrent_requests"),
+                                           QStringLiteral("ca_file"), QStringLiteral("max_body_bytes"),
+                                           QStringLiteral("timeout_seconds")});
+    HttpSystemSpec &h = s.http;
+    h.raw = o;
+    const QString where = QStringLiteral("system '%1' (http)").arg(s.name);
+    s.url = r.string(o.value(u"base_url"), at + QStringLiteral(".base_url"));
+    const QUrl url(s.url, QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
+        r.fail(at + QStringLiteral(".base_url"),
+               QStringLiteral("%1: '%2' is not an http:// or https:// URL").arg(where, s.url));
+    if (!url.userInfo().isEmpty())
+        r.fail(at + QStringLiteral(".base_url"),
+               QStringLiteral("%1: the URL carries a user or password; secrets never live in the "
+                              "workspace file: use \"headers\" with {\"env\": NAME}").arg(where));
+    if (url.hasQuery() || url.hasFragment())
+        r.fail(at + QStringLiteral(".base_url"),
+               QStringLiteral("%1: the base URL must not carry a query or fragment (put them in the "
+                              "flow side's \"resource\")").arg(where));
+    while (s.url.endsWith(u'/'))
+        s.url.chop(1);
+    if (o.contains(u"headers")) {
+        const QJsonObject headers = r.object(o.value(u"headers"), at + QStringLiteral(".headers"));
+        for (auto it = headers.begin(); it != headers.end(); ++it) {
+            const QString hat = at + QStringLiteral(".headers.") + it.key();
+            HttpHeader header;
+            header.name = it.key();
+            static const QRegularExpression token(QStringLiteral("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"));
+            if (!token.match(header.name).hasMatch())
+                r.fail(hat, QStringLiteral("'%1' is not a valid header name").arg(header.name));
+            if (it.value().isString()) {
+                header.literal = it.value().toString();
+                r.name(header.literal, hat, QStringLiteral("header value"), false);
+            } else {
+                const QJsonObject v = r.object(it.value(), hat);
+                r.onlyKeys(v, hat, {QStringLiteral("env"), QStringLiteral("prefix")});
+                header.env = r.string(v.value(u"env"), hat + QStringLiteral(".env"));
+                if (v.contains(u"prefix")) {
+                    if (!v.value(u"prefix").isString())
+                        r.fail(hat + QStringLiteral(".prefix"), QStringLiteral("must be a string"));
+                    header.prefix = v.value(u"prefix").toString();
+                }
+            }
+            h.headers.append(header);
+        }
+    }
+    if (o.contains(u"max_requests_per_second")) {
+        const QJsonValue v = o.value(u"max_requests_per_second");
+        if (!v.isDouble() || !(v.toDouble() > 0 && v.toDouble() <= 10000))
+            r.fail(at + QStringLiteral(".max_requests_per_second"),
+                   QStringLiteral("must be a number above 0 and at most 10000"));
+        h.maxRequestsPerSecond = v.toDouble();
+    }
+    h.maxConcurrentRequests = boundedInt(r, o, QStringLiteral("max_concurrent_requests"), at, 4, 1, 64);
+    h.timeoutSeconds = boundedInt(r, o, QStringLiteral("timeout_seconds"), at, 30, 1, 3600);
+    h.maxBodyBytes = qint64(boundedInt(r, o, QStringLiteral("max_body_bytes"), at, 64 << 20, 1024,
+                                       1 << 30));
+    if (o.contains(u"ca_file")) {
+        h.caFile = QDir::cleanPath(base.absoluteFilePath(
+            r.string(o.value(u"ca_file"), at + QStringLiteral(".ca_file"))));
+        r.path(h.caFile, at + QStringLiteral(".ca_file"), QStringLiteral("the CA file path"));
+    }
+}
+
+void readHttpSide(const Reader &r, const QJsonObject &o, const QString &where, FlowSide &side)
+{
+    r.onlyKeys(o, where, {QStringLiteral("system"), QStringLiteral("resource"),
+                          QStringLiteral("records"), QStringLiteral("record"),
+                          QStringLiteral("item"), QStringLiteral("item_record"),
+                          QStringLiteral("page"), QStringLiteral("updated_at"),
+                          QStringLiteral("updated_since_param"), QStringLiteral("webhook")});
+    auto spec = std::make_shared<HttpSideSpec>();
+    HttpSideSpec &h = *spec;
+    side.table.http = spec;
+    h.raw = o;
+    h.resource = r.string(o.value(u"resource"), where + QStringLiteral(".resource"));
+    r.name(h.resource, where + QStringLiteral(".resource"), QStringLiteral("resource"), false);
+    while (h.resource.startsWith(u'/'))
+        h.resource.remove(0, 1);
+    side.table.name = h.resource;
+    for (const auto &[key, target] : {std::pair{QStringLiteral("records"), &h.records},
+                                      std::pair{QStringLiteral("record"), &h.record},
+                                      std::pair{QStringLiteral("item_record"), &h.itemRecord}}) {
+        if (!o.contains(key))
+            continue;
+        if (!o.value(key).isString())
+            r.fail(where + u'.' + key, QStringLiteral("must be a JSON pointer string"));
+        *target = o.value(key).toString();
+        jsonPointer(r, *target, where + u'.' + key);
+    }
+    h.item = r.optionalString(o, QStringLiteral("item"), where, QString());
+    r.name(h.item, where + QStringLiteral(".item"), QStringLiteral("item path"), false);
+    side.updatedAt = r.optionalString(o, QStringLiteral("updated_at"), where, QString());
+    h.updatedSinceParam = r.optionalString(o, QStringLiteral("updated_since_param"), where, QString());
+    if (!h.updatedSinceParam.isEmpty() && side.updatedAt.isEmpty())
+        r.fail(where + QStringLiteral(".updated_since_param"),
+               QStringLiteral("needs \"updated_at\": the member whose value the parameter filters on"));
+    if (o.contains(u"webhook"))
+        r.fail(where + QStringLiteral(".webhook"),
+               QStringLiteral("webhook receivers are not available in this version of SyncDesk; "
+                              "changes on an HTTP system are followed by polling "
+                              "(\"updated_since_param\") or by rescans"));
+    if (!o.contains(u"page"))
+        return;
+    const QString pat = where + QStringLiteral(".page");
+    const QJsonObject p = r.object(o.value(u"page"), pat);
+    HttpPaging &pg = h.page;
+    const QString style = r.optionalString(p, QStringLiteral("style"), pat, QStringLiteral("link"));
+    QStringList allowed{QStringLiteral("style")};
+    if (style == u"none") {
+        pg.style = HttpPaging::Style::None;
+    } else if (style == u"link") {
+        pg.style = HttpPaging::Style::Link;
+        allowed << QStringLiteral("size_param") << QStringLiteral("size");
+    } else if (style == u"page") {
+        pg.style = HttpPaging::Style::Page;
+        allowed << QStringLiteral("page_param") << QStringLiteral("size_param")
+                << QStringLiteral("size") << QStringLiteral("first_page");
+    } else if (style == u"offset") {
+        pg.style = HttpPaging::Style::Offset;
+        allowed << QStringLiteral("offset_param") << QStringLiteral("limit_param") << QStringLiteral("size");
+    } else if (style == u"cursor") {
+        pg.style = HttpPaging::Style::Cursor;
+        allowed << QStringLiteral("cursor_at") << QStringLiteral("cursor_param")
+                << QStringLiteral("size_param") << QStringLiteral("size");
+    } else {
+        r.fail(pat + QStringLiteral(".style"),
+               QStringLiteral("unknown page style '%1' (expected link, page, offset, cursor or none)")
+                   .arg(style));
+    }
+    r.onlyKeys(p, pat, allowed);
+    pg.pageParam = r.optionalString(p, QStringLiteral("page_param"), pat, pg.pageParam);
+    pg.sizeParamSet = p.contains(u"size_param");
+    pg.sizeParam = r.optionalString(p, QStringLiteral("size_param"), pat, pg.sizeParam);
+    pg.offsetParam = r.optionalString(p, QStringLiteral("offset_param"), pat, pg.offsetParam);
+    pg.limitParam = r.optionalString(p, QStringLiteral("limit_param"), pat, pg.limitParam);
+    pg.cursorParam = r.optionalString(p, QStringLiteral("cursor_param"), pat, pg.cursorParam);
+    pg.size = boundedInt(r, p, QStringLiteral("size"), pat, 100, 1, 100000);
+    pg.firstPage = boundedInt(r, p, QStringLiteral("first_page"), pat, 1, 0, 1);
+    if (pg.style == HttpPaging::Style::Cursor) {
+        if (!p.value(u"cursor_at").isString())
+            r.fail(pat + QStringLiteral(".cursor_at"),
+                   QStringLiteral("must be the JSON pointer to the next cursor in a page's body"));
+        pg.cursorAt = p.value(u"cursor_at").toString();
+        jsonPointer(r, pg.cursorAt, pat + QStringLiteral(".cursor_at"));
+    }
+}
+
 SystemSpec readSystem(const Reader &r, const QJsonValue &v, const QString &at, const QDir &base)
 {
     const QJsonObject o = r.object(v, at);
@@ -267,8 +442,7 @@ SystemSpec readSystem(const Reader &r, const QJsonValue &v, const QString &at, c
                    QStringLiteral("%1 %2 is a directory").arg(where, s.path));
     } else if (kind == u"http") {
         s.kind = SystemKind::Http;
-        r.onlyKeys(o, at, common + QStringList{QStringLiteral("url")});
-        s.url = r.string(o.value(u"url"), at + QStringLiteral(".url"));
+        readHttpSystem(r, o, at, base, common, s);
     } else {
         r.fail(at + QStringLiteral(".kind"),
                QStringLiteral("unknown kind '%1' (expected postgres, sqlite or http)").arg(kind));
@@ -277,6 +451,9 @@ SystemSpec readSystem(const Reader &r, const QJsonValue &v, const QString &at, c
     const QStringList feeds = s.kind == SystemKind::Postgres
                                   ? QStringList{QStringLiteral("auto"), QStringLiteral("logical"),
                                                 QStringLiteral("notify"), QStringLiteral("polling"),
+                                                QStringLiteral("rescan")}
+                                  : s.kind == SystemKind::Http
+                                  ? QStringList{QStringLiteral("auto"), QStringLiteral("polling"),
                                                 QStringLiteral("rescan")}
                                   : QStringList{QStringLiteral("auto"), QStringLiteral("polling")};
     if (!feeds.contains(s.feed))
@@ -291,14 +468,18 @@ FlowSide readSide(const Reader &r, const QJsonObject &flow, const QString &sideN
 {
     const QString where = at + u'.' + sideName;
     const QJsonObject o = r.object(flow.value(sideName), where);
-    r.onlyKeys(o, where, {QStringLiteral("system"), QStringLiteral("table"),
-                          QStringLiteral("schema"), QStringLiteral("updated_at")});
     FlowSide side;
     side.system = r.string(o.value(u"system"), where + QStringLiteral(".system"));
     if (!ws.system(side.system))
         r.fail(where + QStringLiteral(".system"),
                QStringLiteral("names system '%1', which is not defined in systems")
                    .arg(side.system));
+    if (ws.system(side.system)->kind == SystemKind::Http) {
+        readHttpSide(r, o, where, side);
+        return side;
+    }
+    r.onlyKeys(o, where, {QStringLiteral("system"), QStringLiteral("table"),
+                          QStringLiteral("schema"), QStringLiteral("updated_at")});
     side.table = tableRef(r, o, where);
     const bool postgres = ws.system(side.system)->kind == SystemKind::Postgres;
     const QString whose = QStringLiteral("flow '%1': %2").arg(flowName, sideName);
@@ -381,6 +562,13 @@ FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const
                     QStringLiteral("key column"));
     f.fields = columns(r, o.value(u"fields"), at + QStringLiteral(".fields"), false, names,
                        QStringLiteral("field"));
+    for (const bool source : {true, false}) {
+        const FlowSide &side = f.side(source);
+        if (ws.system(side.system)->kind == SystemKind::Http && f.key.size() > 1 && side.table.http->item.isEmpty())
+            r.fail(at + (source ? QStringLiteral(".source") : QStringLiteral(".target")),
+                   QStringLiteral("needs \"item\" (the record's path with a {member} for each key "
+                                  "member): the key has %1 members").arg(f.key.size()));
+    }
     for (qsizetype i = 0; i < f.fields.size(); ++i) {
         for (const ColumnPair &k : f.key) {
             if (k.source == f.fields[i].source || k.target == f.fields[i].target)

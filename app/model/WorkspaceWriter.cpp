@@ -30,6 +30,12 @@ QJsonValue column(const ColumnPair &c)
 
 QJsonObject side(const FlowSide &s)
 {
+    if (s.table.http) {
+        // HTTP sides are written back as they were read: the editor does not change them.
+        QJsonObject o = s.table.http->raw;
+        o.insert(QStringLiteral("system"), s.system);
+        return o;
+    }
     QJsonObject o{{QStringLiteral("system"), s.system}, {QStringLiteral("table"), s.table.display()}};
     if (!s.updatedAt.isEmpty())
         o.insert(QStringLiteral("updated_at"), s.updatedAt);
@@ -43,13 +49,15 @@ QByteArray WorkspaceWriter::toJson(const Workspace &ws, const QString &path)
     const QDir dir = QFileInfo(path).absoluteDir();
     QJsonArray systems;
     for (const SystemSpec &s : ws.systems) {
-        QJsonObject o{{QStringLiteral("name"), s.name}, {QStringLiteral("kind"), systemKindName(s.kind)}};
+        QJsonObject o = s.kind == SystemKind::Http ? s.http.raw : QJsonObject();
+        o.insert(QStringLiteral("name"), s.name);
+        o.insert(QStringLiteral("kind"), systemKindName(s.kind));
         if (s.kind == SystemKind::Postgres)
             o.insert(QStringLiteral("conninfo"), s.conninfo);
         else if (s.kind == SystemKind::Sqlite)
             o.insert(QStringLiteral("path"), relativeTo(dir, s.path));
         else
-            o.insert(QStringLiteral("url"), s.url);
+            o.insert(QStringLiteral("base_url"), s.url);
         if (!s.feed.isEmpty() && s.feed != u"auto")
             o.insert(QStringLiteral("feed"), s.feed);
         systems.append(o);

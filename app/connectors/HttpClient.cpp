@@ -1,0 +1,313 @@
+#include "HttpClient.h"
+
+#include "model/SyncError.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QEventLoop>
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QRandomGenerator>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QThread>
+
+#include <algorithm>
+
+namespace syncdesk {
+
+void HttpClient::Exchange::releaseSlot()
+{
+    if (gate)
+        gate->release();
+    gate = nullptr;
+}
+
+void HttpClient::Exchange::dropReply()
+{
+    if (reply) {
+        reply->disconnect();
+        if (!reply->isFinished())
+            reply->abort();
+        delete reply;
+    }
+    reply = nullptr;
+}
+
+HttpClient::Exchange::~Exchange()
+{
+    dropReply();
+    releaseSlot();
+}
+
+QByteArray HttpResponse::header(const QByteArray &name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+HttpClient::HttpClient(SystemSpec system)
+    : m_system(std::move(system)), m_base(m_system.url + u'/'),
+      m_gate(HttpGate::forSystem(m_system.name, m_system.http))
+{
+    if (!m_system.http.caFile.isEmpty()) {
+        if (!QFile::exists(m_system.http.caFile))
+            throw SyncError(QStringLiteral("%1: CA file %2 not found").arg(where(), m_system.http.caFile));
+        if (QSslCertificate::fromPath(m_system.http.caFile, QSsl::Pem).isEmpty())
+            throw SyncError(QStringLiteral("%1: CA file %2 holds no PEM certificate")
+                                .arg(where(), m_system.http.caFile));
+    }
+}
+
+HttpClient::~HttpClient()
+{
+    // A QObject is deleted on its own thread; when that thread is not this one, it is left to
+    // it (or to the process's end) rather than deleted from here.
+    if (m_manager && m_managerThread != QThread::currentThread())
+        m_manager.release()->deleteLater();
+}
+
+QString HttpClient::where() const
+{
+    return QStringLiteral("system '%1' (http)").arg(m_system.name);
+}
+
+QString HttpClient::describe(const QByteArray &method, const QUrl &url)
+{
+    QString path = url.path(QUrl::FullyEncoded);
+    if (path.isEmpty())
+        path = QStringLiteral("/");
+    if (url.hasQuery())
+        path += u'?' + url.query(QUrl::FullyEncoded);
+    return QString::fromLatin1(method) + u' ' + path;
+}
+
+QUrl HttpClient::resolve(const QString &pathAndQuery) const
+{
+    const QUrl relative(pathAndQuery, QUrl::TolerantMode);
+    return m_base.resolved(relative);
+}
+
+bool HttpClient::sameOrigin(const QUrl &url) const
+{
+    return url.scheme() == m_base.scheme() && url.host() == m_base.host()
+           && url.port(m_base.scheme() == u"https" ? 443 : 80)
+                  == m_base.port(m_base.scheme() == u"https" ? 443 : 80);
+}
+
+QNetworkAccessManager &HttpClient::manager()
+{
+    if (!m_manager || m_managerThread != QThread::currentThread()) {
+        if (m_manager)
+            m_manager.release()->deleteLater();
+        m_manager = std::make_unique<QNetworkAccessManager>();
+        m_manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        m_managerThread = QThread::currentThread();
+    }
+    return *m_manager;
+}
+
+std::unique_ptr<HttpClient::Exchange> HttpClient::start(const QByteArray &method, const QUrl &url,
+                                                        const QByteArray &body, bool notFoundIsAnswer,
+                                                        QList<QPair<QByteArray, QByteArray>> extraHeaders)
+{
+    if (!sameOrigin(url))
+        throw SyncError(QStringLiteral("%1: %2: the URL leaves the base URL's host (%3); refused")
+                            .arg(where(), describe(method, url), url.host()));
+    auto exchange = std::make_unique<Exchange>();
+    exchange->method = method;
+    exchange->url = url;
+    exchange->body = body;
+    exchange->notFoundIsAnswer = notFoundIsAnswer;
+    exchange->extraHeaders = std::move(extraHeaders);
+    send(*exchange);
+    return exchange;
+}
+
+void HttpClient::send(Exchange &ex)
+{
+    QNetworkRequest request(ex.url);
+    request.setRawHeader("Accept", "application/json");
+    request.setRawHeader("User-Agent", "SyncDesk/" + QCoreApplication::applicationVersion().toUtf8());
+    if (!ex.body.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    for (const HttpHeader &h : m_system.http.headers) {
+        QByteArray value = h.literal.toUtf8();
+        if (!h.env.isEmpty()) {
+            if (!qEnvironmentVariableIsSet(h.env.toLocal8Bit().constData()))
+                throw SyncError(QStringLiteral("%1: header %2 takes its value from the environment "
+                                               "variable %3, which is not set")
+                                    .arg(where(), h.name, h.env));
+            value = h.prefix.toUtf8() + qgetenv(h.env.toLocal8Bit().constData());
+        }
+        request.setRawHeader(h.name.toUtf8(), value);
+    }
+    for (const auto &[name, value] : ex.extraHeaders)
+        request.setRawHeader(name, value);
+    request.setTransferTimeout(m_system.http.timeoutSeconds * 1000);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    if (!m_system.http.caFile.isEmpty() && ex.url.scheme() == u"https") {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.addCaCertificates(QSslCertificate::fromPath(m_system.http.caFile, QSsl::Pem));
+        request.setSslConfiguration(tls);
+    }
+
+    m_gate->acquire();
+    ex.gate = m_gate.get();
+    ex.oversized = false;
+    QNetworkAccessManager &nam = manager();
+    ex.reply = ex.method == "GET" ? nam.get(request)
+                                  : nam.sendCustomRequest(request, ex.method, ex.body);
+    const qint64 limit = m_system.http.maxBodyBytes;
+    QNetworkReply *reply = ex.reply;
+    Exchange *exp = &ex;
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, exp, limit] {
+        const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
+        if (length.isValid() && length.toLongLong() > limit) {
+            exp->oversized = true;
+            reply->abort();
+        }
+    });
+    QObject::connect(reply, &QNetworkReply::downloadProgress, reply, [reply, exp, limit](qint64 received, qint64) {
+        if (received > limit) {
+            exp->oversized = true;
+            reply->abort();
+        }
+    });
+}
+
+namespace {
+
+bool idempotent(const QByteArray &method)
+{
+    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE"
+           || method == "OPTIONS";
+}
+
+// Seconds the server asked to wait: a number or an HTTP date; nullopt when it said nothing usable.
+std::optional<qint64> retryAfterSeconds(const QByteArray &value)
+{
+    const QByteArray v = value.trimmed();
+    if (v.isEmpty())
+        return std::nullopt;
+    bool ok = false;
+    const qint64 seconds = v.toLongLong(&ok);
+    if (ok)
+        return seconds < 0 ? std::nullopt : std::optional<qint64>(seconds);
+    const QDateTime when = QDateTime::fromString(QString::fromLatin1(v), Qt::RFC2822Date);
+    if (!when.isValid())
+        return std::nullopt;
+    return std::max<qint64>(0, QDateTime::currentDateTimeUtc().secsTo(when));
+}
+
+} // namespace
+
+HttpResponse HttpClient::wait(Exchange &ex)
+{
+    for (;;) {
+        if (!ex.reply->isFinished()) {
+            QEventLoop loop;
+            QObject::connect(ex.reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+            loop.exec();
+        }
+        ex.releaseSlot();
+        QNetworkReply *reply = ex.reply;
+        const QString what = QStringLiteral("%1: %2").arg(where(), describe(ex.method, ex.url));
+        if (ex.oversized)
+            throw SyncError(QStringLiteral("%1: the response is larger than %2 bytes "
+                                           "(max_body_bytes); refused")
+                                .arg(what).arg(m_system.http.maxBodyBytes));
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QNetworkReply::NetworkError error = reply->error();
+        const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+
+        // What to do with this answer: take it, follow it, retry it or fail.
+        std::optional<qint64> waitMs;
+        QString problem;
+        bool transient = false;
+        if (status >= 300 && status < 400 && status != 304) {
+            const QByteArray location = reply->rawHeader("Location");
+            const QUrl next = ex.url.resolved(QUrl(QString::fromUtf8(location)));
+            if (location.isEmpty())
+                throw SyncError(QStringLiteral("%1: HTTP %2 redirect without a Location").arg(what).arg(status));
+            if (!sameOrigin(next))
+                throw SyncError(QStringLiteral("%1: redirected to another host (%2); refused, so the "
+                                               "system's headers never reach another server")
+                                    .arg(what, next.host()));
+            if (++ex.redirects > 5)
+                throw SyncError(QStringLiteral("%1: more than 5 redirects").arg(what));
+            if (status == 303)
+                ex.method = "GET", ex.body.clear();
+            ex.url = next;
+            ex.dropReply();
+            send(ex);
+            continue;
+        }
+        const bool answer = (status >= 200 && status < 300) || (status == 404 && ex.notFoundIsAnswer);
+        // Qt also sets an error for statuses it knows (404 is ContentNotFoundError); only the
+        // codes below 200 say the transfer itself failed (a connection dropped, a timeout).
+        const bool transferFailed = error != QNetworkReply::NoError && int(error) < 200;
+        if (answer && !transferFailed) {
+            HttpResponse r;
+            r.status = status;
+            r.url = ex.url;
+            r.body = reply->readAll();
+            r.headers = reply->rawHeaderPairs();
+            ex.dropReply();
+            return r;
+        }
+        if (answer) {
+            // A 2xx whose transfer failed: a body cut short or a dropped connection.
+            problem = QStringLiteral("the response was cut short (%1)").arg(reply->errorString());
+            transient = idempotent(ex.method);
+        } else if (status == 429 || status == 503) {
+            problem = QStringLiteral("HTTP %1 %2").arg(status).arg(reason);
+            const std::optional<qint64> after = retryAfterSeconds(reply->rawHeader("Retry-After"));
+            if (after && *after > MaxRetryAfterSeconds)
+                throw SyncError(QStringLiteral("%1: %2: the server asks to wait %3 s (Retry-After), "
+                                               "longer than %4 s; try again later")
+                                    .arg(what, problem).arg(*after).arg(MaxRetryAfterSeconds),
+                                SyncError::Kind::Unavailable, m_system.name);
+            if (after)
+                waitMs = *after * 1000;
+            transient = true; // the server refused before doing anything: safe for any method
+        } else if (status == 502 || status == 504 || (status == 0 && error != QNetworkReply::NoError)) {
+            problem = status ? QStringLiteral("HTTP %1 %2").arg(status).arg(reason) : reply->errorString();
+            transient = idempotent(ex.method);
+        } else {
+            problem = QStringLiteral("HTTP %1 %2").arg(status).arg(reason);
+            throw SyncError(QStringLiteral("%1: %2").arg(what, problem),
+                            status >= 500 ? SyncError::Kind::Unavailable : SyncError::Kind::Other,
+                            m_system.name);
+        }
+        if (!transient || ex.attempt >= MaxRetries)
+            throw SyncError(QStringLiteral("%1: %2%3").arg(what, problem,
+                                                           ex.attempt ? QStringLiteral(" (after %1 retries)").arg(ex.attempt)
+                                                                      : QString()),
+                            SyncError::Kind::Unavailable, m_system.name);
+        if (!waitMs) {
+            // Exponential back-off with full jitter: retries from many clients spread out.
+            const qint64 cap = std::min<qint64>(8000, 250ll << ex.attempt);
+            waitMs = 50 + qint64(QRandomGenerator::global()->bounded(quint32(cap)));
+        }
+        ++ex.attempt;
+        ++m_retries;
+        // Held on the gate: every request to this system waits, not only this one.
+        m_gate->holdUntil(HttpGate::Clock::now() + std::chrono::milliseconds(*waitMs));
+        ex.dropReply();
+        send(ex);
+    }
+}
+
+HttpResponse HttpClient::get(const QUrl &url, bool notFoundIsAnswer)
+{
+    const std::unique_ptr<Exchange> exchange = start("GET", url, {}, notFoundIsAnswer);
+    return wait(*exchange);
+}
+
+} // namespace syncdesk

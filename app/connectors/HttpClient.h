@@ -1,0 +1,112 @@
+#pragma once
+
+#include "HttpGate.h"
+#include "model/Workspace.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QUrl>
+
+#include <memory>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QThread;
+
+namespace syncdesk {
+
+struct HttpResponse
+{
+    int status = 0;
+    QUrl url; // where the body came from (after same-origin redirects)
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    [[nodiscard]] QByteArray header(const QByteArray &name) const;
+};
+
+// One HTTP system's requests, through Qt Network, answered synchronously on the calling
+// thread (a connector's worker thread: a local event loop runs while a reply is awaited; never
+// the UI thread). What it does for every request:
+//  - the system's headers, secrets read from the environment at send time, never logged;
+//  - the system's gate (pacing, concurrency cap, Retry-After held for all its requests);
+//  - retries of 429, 502/503/504 and network failures with exponential back-off and full
+//    jitter (Retry-After honoured, up to a cap), then one error naming what failed;
+//  - redirects followed only within the base URL's origin: another host is refused, so a
+//    header meant for one server never reaches another;
+//  - a body past max_body_bytes is cut off and refused, never read whole into memory.
+// Errors are SyncError with the system's name, the method and URL path, and the problem.
+class HttpClient
+{
+public:
+    explicit HttpClient(SystemSpec system);
+    ~HttpClient();
+    HttpClient(const HttpClient &) = delete;
+    HttpClient &operator=(const HttpClient &) = delete;
+
+    // `pathAndQuery` under base_url ("customers?_page=1"); an absolute URL is taken as it is
+    // and must share base_url's origin.
+    [[nodiscard]] QUrl resolve(const QString &pathAndQuery) const;
+    [[nodiscard]] bool sameOrigin(const QUrl &url) const;
+
+    // A request started now and finished by wait(): the caller may parse one page while the
+    // next one travels. Statuses 2xx are answers; so is 404 when `notFoundIsAnswer`; the rest
+    // are retried or thrown.
+    class Exchange
+    {
+    public:
+        Exchange() = default;
+        ~Exchange(); // aborts a reply not waited for
+        Exchange(const Exchange &) = delete;
+        Exchange &operator=(const Exchange &) = delete;
+
+    private:
+        friend class HttpClient;
+        void releaseSlot();
+        void dropReply();
+
+        QByteArray method;
+        QUrl url;
+        QByteArray body;
+        bool notFoundIsAnswer = false;
+        QList<QPair<QByteArray, QByteArray>> extraHeaders;
+        QNetworkReply *reply = nullptr;
+        HttpGate *gate = nullptr; // set while the exchange holds one of the gate's slots
+        bool oversized = false;
+        int attempt = 0;
+        int redirects = 0;
+    };
+    [[nodiscard]] std::unique_ptr<Exchange> start(const QByteArray &method, const QUrl &url,
+                                                  const QByteArray &body = {},
+                                                  bool notFoundIsAnswer = false,
+                                                  QList<QPair<QByteArray, QByteArray>> extraHeaders = {});
+    [[nodiscard]] HttpResponse wait(Exchange &exchange);
+
+    [[nodiscard]] HttpResponse get(const QUrl &url, bool notFoundIsAnswer = false);
+
+    // "GET /customers?_page=2": how messages name a request (never a header).
+    [[nodiscard]] static QString describe(const QByteArray &method, const QUrl &url);
+    // "system 'crm' (http)"
+    [[nodiscard]] QString where() const;
+
+    [[nodiscard]] const SystemSpec &system() const { return m_system; }
+    // Retries so far, for the systems panel and tests.
+    [[nodiscard]] int retries() const { return m_retries; }
+
+    // How many times a request is retried before it fails, and the longest Retry-After obeyed.
+    static constexpr int MaxRetries = 6;
+    static constexpr int MaxRetryAfterSeconds = 120;
+
+private:
+    QNetworkAccessManager &manager();
+    void send(Exchange &exchange);
+
+    SystemSpec m_system;
+    QUrl m_base;
+    std::shared_ptr<HttpGate> m_gate;
+    std::unique_ptr<QNetworkAccessManager> m_manager;
+    QThread *m_managerThread = nullptr;
+    int m_retries = 0;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,398 @@
+#include "HttpConnector.h"
+
+#include "BatchQueue.h"
+#include "HttpRecords.h"
+#include "model/RowEncoder.h"
+#include "model/ScanBatch.h"
+#include "model/SyncError.h"
+
+#include <QRegularExpression>
+#include <QSet>
+#include <QUrlQuery>
+
+#include <algorithm>
+#include <deque>
+
+namespace syncdesk {
+
+namespace {
+
+std::vector<std::string> memberNames(const ScanRequest &request)
+{
+    std::vector<std::string> names;
+    for (const ColumnInfo &c : request.keys)
+        names.push_back(c.name.toStdString());
+    for (const ColumnInfo &c : request.fields)
+        names.push_back(c.name.toStdString());
+    return names;
+}
+
+QUrl withParam(QUrl url, const QString &name, const QString &value)
+{
+    QUrlQuery query(url);
+    query.removeAllQueryItems(name);
+    query.addQueryItem(name, QString::fromLatin1(QUrl::toPercentEncoding(value)));
+    url.setQuery(query.query(QUrl::FullyEncoded), QUrl::StrictMode);
+    return url;
+}
+
+// Reads one record's key and field members into `values` (texts kept in `storage`); throws
+// naming the record when a key member is missing or null: such a record names nothing.
+void readRecord(const HttpRecords &records, size_t i, const std::vector<std::string> &names,
+                qsizetype keyCount, std::vector<RawValue> &values, std::vector<std::string> &storage,
+                const QString &where)
+{
+    for (size_t c = 0; c < names.size(); ++c) {
+        const nlohmann::json *member = records.member(i, names[c]);
+        values[c] = HttpRecords::raw(member, storage[c]);
+        if (qsizetype(c) < keyCount && values[c].kind == RawValue::Kind::Null)
+            throw SyncError(QStringLiteral("%1: record %2 has %3 key member '%4'")
+                                .arg(where)
+                                .arg(i)
+                                .arg(member ? QStringLiteral("a null") : QStringLiteral("no"))
+                                .arg(QString::fromStdString(names[c])));
+    }
+}
+
+[[noreturn]] void keyNotOfClass(const HttpRecords &records, size_t i, const ScanRequest &request,
+                                const QString &where)
+{
+    for (const ColumnInfo &k : request.keys) {
+        const nlohmann::json *m = records.member(i, k.name.toStdString());
+        if (m && m->is_number() != (k.cls == FieldClass::Numeric))
+            throw SyncError(QStringLiteral("%1: record %2's key member '%3' is %4, but the flow "
+                                           "compares that key as %5")
+                                .arg(where)
+                                .arg(i)
+                                .arg(k.name, HttpRecords::typeName(*m),
+                                     k.cls == FieldClass::Numeric ? QStringLiteral("a number")
+                                                                  : QStringLiteral("text")));
+    }
+    throw SyncError(QStringLiteral("%1: record %2's key cannot be read as the flow's key type")
+                        .arg(where)
+                        .arg(i));
+}
+
+// The class a column's JSON values suggest: numbers compare by value, booleans as booleans,
+// anything else (strings, objects, a mix) as text; the other side's type may refine it.
+ColumnInfo inferColumn(const HttpRecords &records, const QString &name)
+{
+    ColumnInfo info;
+    info.name = name;
+    info.byteOrdered = false;
+    bool numbers = true, booleans = true, any = false;
+    const std::string member = name.toStdString();
+    for (size_t i = 0; i < records.size(); ++i) {
+        const nlohmann::json *v = records.member(i, member);
+        if (!v || v->is_null())
+            continue;
+        any = true;
+        numbers = numbers && v->is_number();
+        booleans = booleans && v->is_boolean();
+    }
+    if (any && numbers) {
+        info.cls = FieldClass::Numeric;
+        info.typeName = QStringLiteral("json number");
+    } else if (any && booleans) {
+        info.cls = FieldClass::Boolean;
+        info.typeName = QStringLiteral("json boolean");
+    } else {
+        info.cls = FieldClass::Text;
+        info.typeName = any ? QStringLiteral("json") : QStringLiteral("json (no value seen)");
+    }
+    return info;
+}
+
+} // namespace
+
+HttpConnector::HttpConnector(SystemSpec system) : Connector(system), m_client(std::move(system)) {}
+
+HttpConnector::~HttpConnector() = default;
+
+void HttpConnector::open()
+{
+    // Nothing to hold open: each request finds its connection (Qt Network keeps them alive).
+}
+
+const HttpSideSpec &HttpConnector::side(const TableRef &table) const
+{
+    if (!table.http)
+        throw SyncError(QStringLiteral("%1: '%2' is not an HTTP resource of this system")
+                            .arg(where(), table.display()));
+    return *table.http;
+}
+
+QString HttpConnector::messagePrefix(const QByteArray &method, const QUrl &url) const
+{
+    return QStringLiteral("%1: %2").arg(where(), HttpClient::describe(method, url));
+}
+
+QUrl HttpConnector::firstPage(const HttpSideSpec &s) const
+{
+    QUrl url = m_client.resolve(s.resource);
+    const HttpPaging &p = s.page;
+    switch (p.style) {
+    case HttpPaging::Style::None: break;
+    case HttpPaging::Style::Link:
+    case HttpPaging::Style::Cursor:
+        if (p.sizeParamSet)
+            url = withParam(url, p.sizeParam, QString::number(p.size));
+        break;
+    case HttpPaging::Style::Page:
+        url = withParam(url, p.pageParam, QString::number(p.firstPage));
+        url = withParam(url, p.sizeParam, QString::number(p.size));
+        break;
+    case HttpPaging::Style::Offset:
+        url = withParam(url, p.offsetParam, QStringLiteral("0"));
+        url = withParam(url, p.limitParam, QString::number(p.size));
+        break;
+    }
+    return url;
+}
+
+QUrl HttpConnector::nextLink(const QByteArray &linkHeader, const QUrl &base)
+{
+    // Link: <u1>; rel="first", <u2>; rel="next"; several headers arrive joined by ", ".
+    const QString header = QString::fromUtf8(linkHeader);
+    qsizetype pos = 0;
+    while (pos < header.size()) {
+        const qsizetype open = header.indexOf(u'<', pos);
+        if (open < 0)
+            break;
+        const qsizetype close = header.indexOf(u'>', open);
+        if (close < 0)
+            break;
+        const QString target = header.mid(open + 1, close - open - 1);
+        qsizetype end = header.indexOf(u'<', close);
+        // Parameters run to the next link (a comma inside a quoted value is not a separator,
+        // and URLs cannot start before a '<').
+        const QString params = header.mid(close + 1, end < 0 ? -1 : end - close - 1);
+        static const QRegularExpression rel(QStringLiteral("^\\s*;.*?rel\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;,]+))"),
+                                            QRegularExpression::CaseInsensitiveOption);
+        const QRegularExpressionMatch m = rel.match(params);
+        if (m.hasMatch()) {
+            const QString rels = m.captured(1).isEmpty() ? m.captured(2) : m.captured(1);
+            if (rels.split(u' ', Qt::SkipEmptyParts).contains(QStringLiteral("next"), Qt::CaseInsensitive))
+                return base.resolved(QUrl(target));
+        }
+        pos = end < 0 ? header.size() : end;
+    }
+    return {};
+}
+
+QUrl HttpConnector::itemUrl(const HttpSideSpec &s, const QStringList &keyNames, const KeyText &key) const
+{
+    QString path = s.item;
+    if (path.isEmpty()) {
+        path = s.resource.section(u'?', 0, 0);
+        while (path.endsWith(u'/'))
+            path.chop(1);
+        path += QStringLiteral("/{key}");
+    }
+    for (qsizetype i = 0; i < keyNames.size() && i < key.size(); ++i) {
+        const QString value = QString::fromLatin1(QUrl::toPercentEncoding(key[i].value_or(QString())));
+        path.replace(u'{' + keyNames[i] + u'}', value);
+        if (keyNames.size() == 1)
+            path.replace(QStringLiteral("{key}"), value);
+    }
+    return m_client.resolve(path);
+}
+
+QList<ColumnInfo> HttpConnector::describe(const TableRef &table, const QStringList &columns)
+{
+    const HttpSideSpec &s = side(table);
+    const QUrl url = firstPage(s);
+    const HttpResponse response = m_client.get(url);
+    const QString at = messagePrefix("GET", url);
+    const HttpRecords records(response.body, s.records, s.record, at);
+    QList<ColumnInfo> out;
+    for (const QString &name : columns) {
+        ColumnInfo info = inferColumn(records, name);
+        // A member that no record of a non-empty first page has is most likely misspelt; a
+        // member left out only where it is null still shows up in some record.
+        if (records.size() > 0 && info.typeName.endsWith(QLatin1String("(no value seen)"))) {
+            bool present = false;
+            for (size_t i = 0; i < records.size() && !present; ++i)
+                present = records.member(i, name.toStdString()) != nullptr;
+            if (!present)
+                throw SyncError(QStringLiteral("%1: no record of the first page has a member '%2' "
+                                               "(members seen: %3)")
+                                    .arg(at, name, records.memberNames().join(QStringLiteral(", "))));
+        }
+        out.append(info);
+    }
+    return out;
+}
+
+QStringList HttpConnector::columns(const TableRef &table)
+{
+    const HttpSideSpec &s = side(table);
+    const QUrl url = firstPage(s);
+    const HttpResponse response = m_client.get(url);
+    return HttpRecords(response.body, s.records, s.record, messagePrefix("GET", url)).memberNames();
+}
+
+ScanStats HttpConnector::scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue)
+{
+    const HttpSideSpec &s = side(request.table);
+    const HttpPaging &p = s.page;
+    const std::vector<std::string> names = memberNames(request);
+    const qsizetype keyCount = request.keys.size();
+    std::vector<RawValue> values(names.size());
+    std::vector<std::string> storage(names.size());
+    ScanStats stats;
+    std::unique_ptr<ScanBatch> batch = queue.emptyBatch();
+
+    QUrl url = firstPage(s);
+    QSet<QString> visited{url.toString()};
+    qint64 offset = 0;
+    int page = p.firstPage;
+    std::unique_ptr<HttpClient::Exchange> exchange = m_client.start("GET", url);
+    // Starts the request for `next` now, so it travels while this page is parsed.
+    auto follow = [&](const QUrl &next) {
+        if (!visited.contains(next.toString())) {
+            visited.insert(next.toString());
+            url = next;
+            exchange = m_client.start("GET", next);
+            return;
+        }
+        throw SyncError(QStringLiteral("%1: the next page is %2 again, a page already read; the "
+                                       "paging never ends")
+                            .arg(messagePrefix("GET", url), HttpClient::describe("GET", next)));
+    };
+    while (exchange) {
+        if (queue.cancelled())
+            return stats;
+        const QUrl current = url;
+        const HttpResponse response = m_client.wait(*exchange);
+        exchange.reset();
+        const QString at = messagePrefix("GET", current);
+        // Where the next page's address is known before the body is read, ask for it now.
+        if (p.style == HttpPaging::Style::Link) {
+            const QUrl next = nextLink(response.header("Link"), response.url);
+            if (!next.isEmpty()) {
+                if (!m_client.sameOrigin(next))
+                    throw SyncError(QStringLiteral("%1: the next page link leads to another host (%2); "
+                                                   "refused").arg(at, next.host()));
+                follow(next);
+            }
+        } else if (p.style == HttpPaging::Style::Page) {
+            follow(withParam(current, p.pageParam, QString::number(++page)));
+        }
+        const HttpRecords records(response.body, s.records, s.record, at);
+        for (size_t i = 0; i < records.size(); ++i) {
+            readRecord(records, i, names, keyCount, values, storage, at);
+            if (!encoder.append(values.data(), values.data() + keyCount, *batch))
+                keyNotOfClass(records, i, request, at);
+            ++stats.rows;
+            if (batch->size() >= BatchRows) {
+                if (!queue.push(std::move(batch)))
+                    return stats;
+                batch = queue.emptyBatch();
+            }
+        }
+        // An empty page ends the pages (a short one does not: servers cap the page size).
+        if (records.size() == 0 && p.style != HttpPaging::Style::Link) {
+            exchange.reset();
+            break;
+        }
+        if (p.style == HttpPaging::Style::Offset) {
+            offset += qint64(records.size());
+            follow(withParam(current, p.offsetParam, QString::number(offset)));
+        } else if (p.style == HttpPaging::Style::Cursor) {
+            const nlohmann::json *cursor = nullptr;
+            try {
+                const nlohmann::json::json_pointer pointer(p.cursorAt.toStdString());
+                if (records.document().contains(pointer))
+                    cursor = &records.document().at(pointer);
+            } catch (const nlohmann::json::exception &) {
+            }
+            if (cursor && !cursor->is_null() && !(cursor->is_string() && cursor->get_ref<const std::string &>().empty())) {
+                std::string text;
+                const RawValue v = HttpRecords::raw(cursor, text);
+                const QString value = v.kind == RawValue::Kind::Integer
+                                          ? QString::number(v.integer)
+                                          : QString::fromUtf8(v.bytes.data(), qsizetype(v.bytes.size()));
+                follow(withParam(current, p.cursorParam, value));
+            }
+        }
+    }
+    if (batch->size() > 0)
+        (void)queue.push(std::move(batch));
+    return stats;
+}
+
+QList<EncodedRow> HttpConnector::fetch(const ScanRequest &request, RowEncoder &encoder,
+                                       const QList<KeyText> &keys)
+{
+    const HttpSideSpec &s = side(request.table);
+    QStringList keyNames;
+    for (const ColumnInfo &k : request.keys)
+        keyNames << k.name;
+    const std::vector<std::string> names = memberNames(request);
+    std::vector<RawValue> values(names.size());
+    std::vector<std::string> storage(names.size());
+    QList<EncodedRow> rows;
+    // A few item reads travel at once (within the system's concurrency cap).
+    const qsizetype window = std::min(8, m_client.system().http.maxConcurrentRequests);
+    std::deque<std::pair<QUrl, std::unique_ptr<HttpClient::Exchange>>> inFlight;
+    qsizetype nextKey = 0;
+    std::deque<std::string> requested; // the encoded keys of the reads in flight, in order
+    while (nextKey < keys.size() || !inFlight.empty()) {
+        while (nextKey < keys.size() && qsizetype(inFlight.size()) < window) {
+            const KeyText &key = keys[nextKey++];
+            std::vector<QByteArray> texts;
+            std::vector<RawValue> keyValues;
+            for (const std::optional<QString> &part : key)
+                texts.push_back(part.value_or(QString()).toUtf8());
+            for (const QByteArray &t : texts)
+                keyValues.push_back(RawValue::text({t.constData(), size_t(t.size())}));
+            std::string encodedKey;
+            QByteArray keyJson;
+            if (!encoder.encodeKey(keyValues.data(), encodedKey, keyJson))
+                encodedKey.clear(); // cannot match any record: its item is read and refused
+            requested.push_back(std::move(encodedKey));
+            const QUrl url = itemUrl(s, keyNames, key);
+            inFlight.emplace_back(url, m_client.start("GET", url, {}, true));
+        }
+        auto [url, exchange] = std::move(inFlight.front());
+        inFlight.pop_front();
+        const HttpResponse response = m_client.wait(*exchange);
+        if (response.status == 404) {
+            requested.pop_front();
+            continue; // no such record
+        }
+        const QString at = messagePrefix("GET", url);
+        const HttpRecords record = HttpRecords::single(response.body, s.itemRecord, at);
+        readRecord(record, 0, names, request.keys.size(), values, storage, at);
+        EncodedRow encoded;
+        if (!encoder.encodeRow(values.data(), values.data() + request.keys.size(), encoded))
+            keyNotOfClass(record, 0, request, at);
+        // The item path must lead to the record asked for: a wrong "item" template would
+        // otherwise pair one record's key with another's values.
+        if (encoded.key != requested.front())
+            throw SyncError(QStringLiteral("%1: the response holds the record %2, not the one asked "
+                                           "for; check the flow side's \"item\" path")
+                                .arg(at, QString::fromUtf8(encoded.keyJson)));
+        requested.pop_front();
+        rows.append(std::move(encoded));
+    }
+    return rows;
+}
+
+std::unique_ptr<RowLock> HttpConnector::lockRows(const ScanRequest &request, RowEncoder &, const QList<KeyText> &)
+{
+    throw SyncError(QStringLiteral("%1: resolving onto an HTTP system is not available in this "
+                                   "version of SyncDesk; nothing was written to %2")
+                        .arg(where(), request.table.display()));
+}
+
+QList<BoundStatement> HttpConnector::writeStatements(const ScanRequest &request, const KeyText &, bool,
+                                                     const std::optional<QList<FieldText>> &)
+{
+    throw SyncError(QStringLiteral("%1: resolving onto an HTTP system is not available in this "
+                                   "version of SyncDesk; nothing was written to %2")
+                        .arg(where(), request.table.display()));
+}
+
+} // namespace syncdesk

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "Connector.h"
+#include "HttpClient.h"
+
+#include <QUrl>
+
+namespace syncdesk {
+
+class HttpRecords;
+
+// An HTTP JSON API (DESIGN.md, "HTTP JSON systems"; README, "HTTP systems"). A flow side is a
+// list endpoint read page by page; a record is addressed by its item path for live reads.
+// APIs list records in no order the merge could rely on, so scans say so (orderCost() is
+// Sort) and the comparison pairs keys by hash, spilling to disk past its memory budget: the
+// answer is exact whatever order the pages come in, with bounded memory.
+class HttpConnector final : public Connector
+{
+public:
+    explicit HttpConnector(SystemSpec system);
+    ~HttpConnector() override;
+
+    void open() override;
+    [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table, const QStringList &columns) override;
+    ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
+    [[nodiscard]] OrderCost orderCost(const ScanRequest &) override { return OrderCost::Sort; }
+    [[nodiscard]] QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
+                                          const QList<KeyText> &keys) override;
+    [[nodiscard]] std::unique_ptr<RowLock> lockRows(const ScanRequest &request, RowEncoder &encoder,
+                                                    const QList<KeyText> &keys) override;
+    [[nodiscard]] QList<BoundStatement> writeStatements(const ScanRequest &request, const KeyText &key,
+                                                        bool exists,
+                                                        const std::optional<QList<FieldText>> &values) override;
+    // An API has no catalog: the editor names resources itself.
+    [[nodiscard]] QList<TableRef> tables() override { return {}; }
+    // The members of the first page's records.
+    [[nodiscard]] QStringList columns(const TableRef &table) override;
+    [[nodiscard]] TableRef qualified(const TableRef &table) override { return table; }
+
+    // The first page's URL of a side, and the page after `current` given its response and
+    // records (nullopt: that was the last page). Public for tests of the paging styles.
+    [[nodiscard]] QUrl firstPage(const HttpSideSpec &side) const;
+    // A record's own URL, from the item template and the key's texts.
+    [[nodiscard]] QUrl itemUrl(const HttpSideSpec &side, const QStringList &keyNames,
+                               const KeyText &key) const;
+
+    // The URL in a Link header's rel="next" (RFC 8288), resolved against `base`; empty if none.
+    [[nodiscard]] static QUrl nextLink(const QByteArray &linkHeader, const QUrl &base);
+
+    [[nodiscard]] HttpClient &client() { return m_client; }
+
+private:
+    [[nodiscard]] const HttpSideSpec &side(const TableRef &table) const;
+    [[nodiscard]] QString messagePrefix(const QByteArray &method, const QUrl &url) const;
+
+    HttpClient m_client;
+};
+
+} // namespace syncdesk

@@ -1,0 +1,514 @@
+// HTTP systems against real third-party servers (json-server, pouchdb-server, installed from
+// npm by tests/support/http-servers.sh) in every pairing, and against a fault-injecting server
+// of our own for paging styles, throttling and bad input.
+#include "CliRun.h"
+#include "HttpServers.h"
+#include "TestPostgres.h"
+#include "TestSqlite.h"
+
+#include "connectors/BatchQueue.h"
+#include "connectors/HttpConnector.h"
+#include "model/SyncError.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrlQuery>
+
+using namespace syncdesk;
+using namespace testsupport;
+
+namespace {
+
+constexpr int Records = 300;
+
+QJsonObject customer(int id)
+{
+    return {{QStringLiteral("id"), id},
+            {QStringLiteral("name"), QStringLiteral("Customer %1").arg(id)},
+            {QStringLiteral("price"), id * 1.25},
+            {QStringLiteral("active"), id % 3 != 0},
+            {QStringLiteral("address"), QJsonObject{{QStringLiteral("city"), QStringLiteral("City %1").arg(id % 7)}}}};
+}
+
+QJsonObject diffJson(const CliRun &run)
+{
+    return QJsonDocument::fromJson(run.out).object();
+}
+
+QStringList listed(const QJsonObject &result)
+{
+    QStringList out;
+    for (const QJsonValue &r : result.value(u"records").toArray()) {
+        const QJsonObject o = r.toObject();
+        out << QStringLiteral("%1:%2").arg(o.value(u"key").toArray().at(0).toVariant().toString(),
+                                           o.value(u"status").toString());
+    }
+    out.sort();
+    return out;
+}
+
+} // namespace
+
+class TestHttpConnector : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void everyPairingComparesExactly();
+    void showReadsOneRecordByItsPath();
+    void resolvingOntoAnApiIsRefused();
+    void pageAndCursorStylesReadEveryPage();
+    void retryAfterIsHonouredForEveryRequest();
+    void secretHeadersComeFromTheEnvironmentAndNeverShow();
+    void badInputGivesOneClearError_data();
+    void badInputGivesOneClearError();
+    void nextLinkFollowsRfc8288();
+
+private:
+    QString workspace(const QJsonArray &systems, const QJsonArray &flows);
+    CliRun diff(const QString &ws, const QString &flow);
+
+    QTemporaryDir m_dir;
+    ThirdPartyServer m_jsonServer;
+    ThirdPartyServer m_pouch;
+    QString m_pg;
+    QString m_sqlite;
+};
+
+void TestHttpConnector::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // json-server: 300 customers. The others differ from it in known places.
+    QJsonArray customers;
+    for (int id = 1; id <= Records; ++id)
+        customers.append(customer(id));
+    const QString db = writeFile(QDir(m_dir.path()), QStringLiteral("db.json"),
+                                 QJsonDocument(QJsonObject{{QStringLiteral("customers"), customers}}).toJson());
+    QString error;
+    QVERIFY2(m_jsonServer.start(ThirdPartyServer::Kind::JsonServer, db, &error), qPrintable(error));
+    QVERIFY2(m_pouch.start(ThirdPartyServer::Kind::PouchDb, QString(), &error), qPrintable(error));
+
+    // pouchdb: every customer but 11, with 5's name changed; documents keyed by their id.
+    QCOMPARE(httpRequest("PUT", m_pouch.baseUrl() + QStringLiteral("/crm")), 201);
+    QJsonArray docs;
+    for (int id = 1; id <= Records; ++id) {
+        if (id == 11)
+            continue;
+        QJsonObject doc = customer(id);
+        doc.insert(QStringLiteral("_id"), QString::number(id));
+        if (id == 5)
+            doc.insert(QStringLiteral("name"), QStringLiteral("Renamed in the CRM"));
+        docs.append(doc);
+    }
+    QCOMPARE(httpRequest("POST", m_pouch.baseUrl() + QStringLiteral("/crm/_bulk_docs"),
+                         QJsonDocument(QJsonObject{{QStringLiteral("docs"), docs}}).toJson()),
+             201);
+
+    // PostgreSQL: every customer, 7's price changed, 300 missing, an extra 301.
+    QVERIFY2(createDatabase(QStringLiteral("syncdesk_http"), &m_pg, &error), qPrintable(error));
+    PG_EXEC(m_pg, QStringLiteral("CREATE TABLE customers (id integer PRIMARY KEY, name text, "
+                                 "price numeric(10,2), active boolean, city text);"
+                                 "INSERT INTO customers SELECT i, 'Customer ' || i, i * 1.25, "
+                                 "i % 3 <> 0, 'City ' || (i % 7) FROM generate_series(1, 299) i;"
+                                 "UPDATE customers SET price = 0.5 WHERE id = 7;"
+                                 "INSERT INTO customers VALUES (301, 'Extra', 1, true, 'City 0');"));
+    // SQLite: every customer, 2 deactivated.
+    m_sqlite = m_dir.filePath(QStringLiteral("shop.db"));
+    QStringList statements{QStringLiteral("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, "
+                                          "price REAL, active BOOLEAN, city TEXT)")};
+    for (int id = 1; id <= Records; ++id)
+        statements << QStringLiteral("INSERT INTO customers VALUES (%1, 'Customer %1', %2, %3, 'City %4')")
+                          .arg(id)
+                          .arg(id * 1.25)
+                          .arg(id == 2 ? 0 : (id % 3 != 0 ? 1 : 0))
+                          .arg(id % 7);
+    QVERIFY2(sqliteExec(m_sqlite, statements, &error), qPrintable(error));
+}
+
+QString TestHttpConnector::workspace(const QJsonArray &systems, const QJsonArray &flows)
+{
+    static int n = 0;
+    return writeFile(QDir(m_dir.path()), QStringLiteral("ws%1.json").arg(++n),
+                     QJsonDocument(QJsonObject{{QStringLiteral("version"), 1},
+                                               {QStringLiteral("systems"), systems},
+                                               {QStringLiteral("flows"), flows}})
+                         .toJson());
+}
+
+CliRun TestHttpConnector::diff(const QString &ws, const QString &flow)
+{
+    return runCli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                   flow, QStringLiteral("--json"), QStringLiteral("--list")});
+}
+
+namespace {
+
+QJsonObject crmSide()
+{
+    // json-server pages with an RFC 8288 Link header once _page is asked for.
+    return {{QStringLiteral("system"), QStringLiteral("crm")},
+            {QStringLiteral("resource"), QStringLiteral("customers?_page=1&_limit=70")}};
+}
+
+QJsonObject couchSide()
+{
+    // CouchDB's _all_docs, paged by skip/limit; each row carries its document under "doc".
+    return {{QStringLiteral("system"), QStringLiteral("couch")},
+            {QStringLiteral("resource"), QStringLiteral("crm/_all_docs?include_docs=true")},
+            {QStringLiteral("records"), QStringLiteral("/rows")},
+            {QStringLiteral("record"), QStringLiteral("/doc")},
+            {QStringLiteral("item"), QStringLiteral("crm/{id}")},
+            {QStringLiteral("page"), QJsonObject{{QStringLiteral("style"), QStringLiteral("offset")},
+                                                 {QStringLiteral("offset_param"), QStringLiteral("skip")},
+                                                 {QStringLiteral("limit_param"), QStringLiteral("limit")},
+                                                 {QStringLiteral("size"), 64}}}};
+}
+
+QJsonObject flow(const QString &name, const QJsonObject &source, const QJsonObject &target,
+                 const QJsonArray &fields)
+{
+    return {{QStringLiteral("name"), name},
+            {QStringLiteral("source"), source},
+            {QStringLiteral("target"), target},
+            {QStringLiteral("key"), QJsonArray{QStringLiteral("id")}},
+            {QStringLiteral("fields"), fields}};
+}
+
+QJsonObject tableSide(const QString &system)
+{
+    return {{QStringLiteral("system"), system}, {QStringLiteral("table"), QStringLiteral("customers")}};
+}
+
+} // namespace
+
+void TestHttpConnector::everyPairingComparesExactly()
+{
+    const QJsonArray systems{
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("crm")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), m_jsonServer.baseUrl()}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("couch")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), m_pouch.baseUrl()}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("pg")}, {QStringLiteral("kind"), QStringLiteral("postgres")},
+                    {QStringLiteral("conninfo"), m_pg}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                    {QStringLiteral("path"), m_sqlite}}};
+    const QJsonArray fields{QStringLiteral("name"), QStringLiteral("price"), QStringLiteral("active"),
+                            QJsonObject{{QStringLiteral("source"), QStringLiteral("/address/city")},
+                                        {QStringLiteral("target"), QStringLiteral("city")}}};
+    const QJsonArray httpFields{QStringLiteral("name"), QStringLiteral("price"), QStringLiteral("active"),
+                                QStringLiteral("/address/city")};
+    QJsonObject couchFirst = couchSide();
+    const QString ws = workspace(systems, {flow(QStringLiteral("crm-pg"), crmSide(), tableSide(QStringLiteral("pg")), fields),
+                                           flow(QStringLiteral("crm-lite"), crmSide(), tableSide(QStringLiteral("lite")), fields),
+                                           flow(QStringLiteral("crm-couch"), crmSide(), couchSide(), httpFields),
+                                           flow(QStringLiteral("couch-pg"), couchFirst, tableSide(QStringLiteral("pg")), fields)});
+
+    struct Expect
+    {
+        QString flow;
+        int source, target, inSync;
+        QStringList records;
+    };
+    const QList<Expect> cases{
+        {QStringLiteral("crm-pg"), 300, 300, 298,
+         {QStringLiteral("300:missing_in_target"), QStringLiteral("301:missing_in_source"), QStringLiteral("7:different")}},
+        {QStringLiteral("crm-lite"), 300, 300, 299, {QStringLiteral("2:different")}},
+        {QStringLiteral("crm-couch"), 300, 299, 298, {QStringLiteral("11:missing_in_target"), QStringLiteral("5:different")}},
+        {QStringLiteral("couch-pg"), 299, 300, 296,
+         {QStringLiteral("11:missing_in_source"), QStringLiteral("300:missing_in_target"),
+          QStringLiteral("301:missing_in_source"), QStringLiteral("5:different"), QStringLiteral("7:different")}},
+    };
+    for (const Expect &e : cases) {
+        const CliRun run = diff(ws, e.flow);
+        QVERIFY2(run.exitCode == 1, qPrintable(e.flow + u' ' + QString::fromUtf8(run.err)));
+        const QJsonObject result = diffJson(run);
+        QCOMPARE(result.value(u"source_rows").toInt(), e.source);
+        QCOMPARE(result.value(u"target_rows").toInt(), e.target);
+        QCOMPARE(result.value(u"in_sync").toInt(), e.inSync);
+        QCOMPARE(listed(result), e.records);
+    }
+}
+
+void TestHttpConnector::showReadsOneRecordByItsPath()
+{
+    const QJsonArray systems{
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("crm")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), m_jsonServer.baseUrl()}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("couch")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), m_pouch.baseUrl()}}};
+    const QString ws = workspace(systems, {flow(QStringLiteral("f"), crmSide(), couchSide(),
+                                                {QStringLiteral("name"), QStringLiteral("price")})});
+    const CliRun run = runCli({QStringLiteral("show"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                               QStringLiteral("f"), QStringLiteral("--key"), QStringLiteral("5")});
+    QVERIFY2(run.exitCode == 1, run.err.constData()); // 1: the record is not in sync
+    QVERIFY2(run.out.contains("\"Customer 5\"") && run.out.contains("\"Renamed in the CRM\""), run.out.constData());
+    const CliRun gone = runCli({QStringLiteral("show"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                                QStringLiteral("f"), QStringLiteral("--key"), QStringLiteral("11")});
+    QVERIFY2(gone.exitCode == 1 && gone.out.contains("missing_in_target"), (gone.out + gone.err).constData());
+}
+
+void TestHttpConnector::resolvingOntoAnApiIsRefused()
+{
+    const QJsonArray systems{
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("crm")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), m_jsonServer.baseUrl()}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("couch")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), m_pouch.baseUrl()}}};
+    const QString ws = workspace(systems, {flow(QStringLiteral("f"), crmSide(), couchSide(), {QStringLiteral("name")})});
+    const CliRun run = runCli({QStringLiteral("resolve"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                               QStringLiteral("f"), QStringLiteral("--key"), QStringLiteral("5"),
+                               QStringLiteral("--take"), QStringLiteral("source"), QStringLiteral("--reason"),
+                               QStringLiteral("test")});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("not available") && run.err.contains("nothing was written"), run.err.constData());
+    QByteArray doc;
+    QCOMPARE(httpRequest("GET", m_pouch.baseUrl() + QStringLiteral("/crm/5"), {}, &doc), 200);
+    QVERIFY(doc.contains("Renamed in the CRM"));
+}
+
+namespace {
+
+// Serves `total` records with ids 1..total, at most `cap` per page whatever is asked.
+QByteArray pageOf(int from, int count, int total)
+{
+    QJsonArray items;
+    for (int id = from; id < from + count && id <= total; ++id)
+        items.append(QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("v"), QStringLiteral("v%1").arg(id)}});
+    return QJsonDocument(items).toJson(QJsonDocument::Compact);
+}
+
+int queryInt(const QByteArray &target, const QByteArray &name, int fallback)
+{
+    const QUrlQuery q(QUrl(QString::fromLatin1(target)));
+    return q.hasQueryItem(QString::fromLatin1(name)) ? q.queryItemValue(QString::fromLatin1(name)).toInt() : fallback;
+}
+
+ScanStats scanAll(HttpConnector &connector, const TableRef &table, QString *error)
+{
+    ScanRequest request;
+    request.table = table;
+    request.ordered = false;
+    QList<ColumnInfo> cols = connector.describe(table, {QStringLiteral("id"), QStringLiteral("v")});
+    request.keys = {cols[0]};
+    request.fields = {cols[1]};
+    RowEncoder encoder({cols[0].cls}, {cols[1].cls}, false);
+    BatchQueue queue(1000);
+    try {
+        ScanStats stats = connector.scan(request, encoder, queue);
+        queue.finish();
+        return stats;
+    } catch (const SyncError &e) {
+        *error = e.message();
+        return {};
+    }
+}
+
+SystemSpec httpSystem(const QString &url)
+{
+    SystemSpec s;
+    s.name = QStringLiteral("api");
+    s.kind = SystemKind::Http;
+    s.url = url;
+    return s;
+}
+
+TableRef resource(const QString &path, HttpPaging paging, const QString &records = {})
+{
+    auto spec = std::make_shared<HttpSideSpec>();
+    spec->resource = path;
+    spec->page = paging;
+    spec->records = records;
+    TableRef t(QString(), path);
+    t.http = spec;
+    return t;
+}
+
+} // namespace
+
+void TestHttpConnector::pageAndCursorStylesReadEveryPage()
+{
+    static constexpr int Total = 23;
+    static constexpr int Cap = 4; // the server gives fewer than asked: a short page is not the last
+    FaultServer server([](const FaultServer::Request &r) {
+        if (r.target.startsWith("/paged")) {
+            const int page = queryInt(r.target, "p", 1);
+            const int size = std::min(Cap, queryInt(r.target, "n", 10));
+            return FaultServer::json(200, pageOf((page - 1) * size + 1, size, Total));
+        }
+        if (r.target.startsWith("/offset")) {
+            const int offset = queryInt(r.target, "skip", 0);
+            return FaultServer::json(200, pageOf(offset + 1, std::min(Cap, queryInt(r.target, "take", 10)), Total));
+        }
+        // Cursor: {"data": [...], "next": "<id to start from>"} and no "next" on the last page.
+        const int from = queryInt(r.target, "after", 1);
+        QJsonObject body{{QStringLiteral("data"), QJsonDocument::fromJson(pageOf(from, Cap, Total)).array()}};
+        if (from + Cap <= Total)
+            body.insert(QStringLiteral("next"), QString::number(from + Cap));
+        return FaultServer::json(200, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    });
+    HttpConnector connector(httpSystem(server.baseUrl()));
+    QString error;
+
+    HttpPaging page;
+    page.style = HttpPaging::Style::Page;
+    page.pageParam = QStringLiteral("p");
+    page.sizeParam = QStringLiteral("n");
+    page.size = Cap; // page numbers count the server's pages
+    QCOMPARE(scanAll(connector, resource(QStringLiteral("paged"), page), &error).rows, qint64(Total));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    HttpPaging offset;
+    offset.style = HttpPaging::Style::Offset;
+    offset.offsetParam = QStringLiteral("skip");
+    offset.limitParam = QStringLiteral("take");
+    offset.size = 10; // asks for 10, gets 4: the next offset follows what came, not what was asked
+    QCOMPARE(scanAll(connector, resource(QStringLiteral("offset"), offset), &error).rows, qint64(Total));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    HttpPaging cursor;
+    cursor.style = HttpPaging::Style::Cursor;
+    cursor.cursorAt = QStringLiteral("/next");
+    cursor.cursorParam = QStringLiteral("after");
+    QCOMPARE(scanAll(connector, resource(QStringLiteral("cursor"), cursor, QStringLiteral("/data")), &error).rows,
+             qint64(Total));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestHttpConnector::retryAfterIsHonouredForEveryRequest()
+{
+    // The first two requests are refused with 429 and Retry-After: 1; then pages come.
+    std::atomic<int> refusals{2};
+    FaultServer server([&refusals](const FaultServer::Request &r) {
+        if (refusals.fetch_sub(1) > 0)
+            return FaultServer::json(429, "{}", "Retry-After: 1\r\n");
+        const int page = queryInt(r.target, "page", 1);
+        return FaultServer::json(200, pageOf((page - 1) * 5 + 1, 5, 12));
+    });
+    HttpPaging paging;
+    paging.style = HttpPaging::Style::Page;
+    paging.size = 5;
+    HttpConnector connector(httpSystem(server.baseUrl()));
+    QElapsedTimer timer;
+    timer.start();
+    QString error;
+    QCOMPARE(scanAll(connector, resource(QStringLiteral("items"), paging), &error).rows, qint64(12));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY2(timer.elapsed() >= 1900, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(connector.client().retries(), 2);
+}
+
+void TestHttpConnector::secretHeadersComeFromTheEnvironmentAndNeverShow()
+{
+    const QByteArray secret = "s3cr3t-t0ken-value";
+    FaultServer server([secret](const FaultServer::Request &r) {
+        if (r.header("Authorization") != "Bearer " + secret)
+            return FaultServer::json(401, "{\"error\":\"no\"}");
+        return FaultServer::json(200, pageOf(1, 3, 3));
+    });
+    const QJsonArray systems{
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("api")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), server.baseUrl()},
+                    {QStringLiteral("headers"),
+                     QJsonObject{{QStringLiteral("Authorization"),
+                                  QJsonObject{{QStringLiteral("env"), QStringLiteral("SYNCDESK_TEST_TOKEN")},
+                                              {QStringLiteral("prefix"), QStringLiteral("Bearer ")}}}}}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                    {QStringLiteral("path"), m_sqlite}}};
+    QJsonObject api{{QStringLiteral("system"), QStringLiteral("api")}, {QStringLiteral("resource"), QStringLiteral("items")},
+                    {QStringLiteral("page"), QJsonObject{{QStringLiteral("style"), QStringLiteral("none")}}}};
+    const QString ws = workspace(systems, {flow(QStringLiteral("f"), api, tableSide(QStringLiteral("lite")), {})});
+
+    qunsetenv("SYNCDESK_TEST_TOKEN");
+    CliRun run = diff(ws, QStringLiteral("f"));
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("SYNCDESK_TEST_TOKEN") && run.err.contains("not set"), run.err.constData());
+
+    qputenv("SYNCDESK_TEST_TOKEN", "wrong-" + secret);
+    run = diff(ws, QStringLiteral("f"));
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("HTTP 401") && run.err.contains("GET /items"), run.err.constData());
+    QVERIFY(!run.err.contains(secret) && !run.out.contains(secret));
+
+    qputenv("SYNCDESK_TEST_TOKEN", secret);
+    run = diff(ws, QStringLiteral("f"));
+    QVERIFY2(run.exitCode == 1, run.err.constData()); // 3 records against the shop's 300
+    QCOMPARE(diffJson(run).value(u"in_sync").toInt(), 3);
+    QVERIFY(!run.err.contains(secret) && !run.out.contains(secret));
+    qunsetenv("SYNCDESK_TEST_TOKEN");
+}
+
+void TestHttpConnector::badInputGivesOneClearError_data()
+{
+    QTest::addColumn<QByteArray>("response");
+    QTest::addColumn<QString>("records");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("malformed JSON") << FaultServer::json(200, "[{\"id\": 1,") << QString() << QByteArray("not valid JSON");
+    QTest::newRow("missing records pointer") << FaultServer::json(200, "{\"items\": []}") << QStringLiteral("/data")
+                                             << QByteArray("records pointer '/data' names nothing");
+    QTest::newRow("records not an array") << FaultServer::json(200, "{\"data\": {}}") << QStringLiteral("/data")
+                                          << QByteArray("names an object, not an array");
+    QTest::newRow("record not an object") << FaultServer::json(200, "[{\"id\":1,\"v\":\"a\"}, 7]") << QString()
+                                          << QByteArray("record 1 is a number, not an object");
+    QTest::newRow("key member missing") << FaultServer::json(200, "[{\"id\":1,\"v\":\"a\"}, {\"v\":\"b\"}]") << QString()
+                                        << QByteArray("record 1 has no key member 'id'");
+    QTest::newRow("redirect to another host")
+        << QByteArray("HTTP/1.1 302 Found\r\nLocation: http://elsewhere.invalid/items\r\nContent-Length: 0\r\n"
+                      "Connection: close\r\n\r\n")
+        << QString() << QByteArray("redirected to another host (elsewhere.invalid)");
+    QTest::newRow("oversized body") << FaultServer::json(200, "[" + QByteArray(4096, ' ') + "]") << QString()
+                                    << QByteArray("larger than 2048 bytes");
+    QTest::newRow("body cut short")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n"
+                      "Connection: close\r\n\r\n[{\"id\": 1, \"v\": \"a\"}")
+        << QString() << QByteArray("GET /items");
+}
+
+void TestHttpConnector::badInputGivesOneClearError()
+{
+    QFETCH(QByteArray, response);
+    QFETCH(QString, records);
+    QFETCH(QByteArray, expected);
+    FaultServer server([response](const FaultServer::Request &r) {
+        if (r.target.startsWith("/items"))
+            return response;
+        return FaultServer::json(200, pageOf(1, 2, 2));
+    });
+    const QJsonArray systems{
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("api")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), server.baseUrl()}, {QStringLiteral("max_body_bytes"), 2048},
+                    {QStringLiteral("timeout_seconds"), 5}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("good")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), server.baseUrl()}}};
+    QJsonObject bad{{QStringLiteral("system"), QStringLiteral("api")}, {QStringLiteral("resource"), QStringLiteral("items")},
+                    {QStringLiteral("page"), QJsonObject{{QStringLiteral("style"), QStringLiteral("none")}}}};
+    if (!records.isEmpty())
+        bad.insert(QStringLiteral("records"), records);
+    const QJsonObject good{{QStringLiteral("system"), QStringLiteral("good")}, {QStringLiteral("resource"), QStringLiteral("ok")},
+                           {QStringLiteral("page"), QJsonObject{{QStringLiteral("style"), QStringLiteral("none")}}}};
+    const QString ws = workspace(systems, {flow(QStringLiteral("f"), bad, good, {QStringLiteral("v")})});
+    const CliRun run = diff(ws, QStringLiteral("f"));
+    QCOMPARE(run.exitCode, 2);
+    const QByteArray err = run.err.trimmed();
+    QVERIFY2(!err.contains('\n'), err.constData()); // one line
+    QVERIFY2(err.contains("system 'api' (http)") && err.contains("/items") && err.contains(expected), err.constData());
+    QVERIFY2(run.out.isEmpty(), run.out.constData()); // no half result
+}
+
+void TestHttpConnector::nextLinkFollowsRfc8288()
+{
+    const QUrl base(QStringLiteral("http://h:1/c?_page=1"));
+    QCOMPARE(HttpConnector::nextLink("<http://h:1/c?_page=1>; rel=\"first\", <http://h:1/c?_page=2>; rel=\"next\"", base),
+             QUrl(QStringLiteral("http://h:1/c?_page=2")));
+    QCOMPARE(HttpConnector::nextLink("</c?p=3>; title=\"a, b\"; rel=next", base), QUrl(QStringLiteral("http://h:1/c?p=3")));
+    QCOMPARE(HttpConnector::nextLink("<http://h:1/c?p=9>; rel=\"prev last\"", base), QUrl());
+    QCOMPARE(HttpConnector::nextLink("<http://h:1/c?p=4>; rel=\"last next\"", base), QUrl(QStringLiteral("http://h:1/c?p=4")));
+    QCOMPARE(HttpConnector::nextLink("", base), QUrl());
+}
+
+QTEST_GUILESS_MAIN(TestHttpConnector)
+#include "tst_httpconnector.moc"
