@@ -4,7 +4,6 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QEventLoop>
 #include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -15,8 +14,26 @@
 #include <QThread>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
 namespace syncdesk {
+
+struct HttpClient::Flight
+{
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finished = false;
+    // Filled on the network thread when the reply finishes.
+    int status = 0;
+    int error = 0;
+    QString errorString;
+    QString reason;
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    bool oversized = false;
+    QNetworkReply *reply = nullptr; // network thread only
+};
 
 void HttpClient::Exchange::releaseSlot()
 {
@@ -25,20 +42,27 @@ void HttpClient::Exchange::releaseSlot()
     gate = nullptr;
 }
 
-void HttpClient::Exchange::dropReply()
+void HttpClient::Exchange::abandon()
 {
-    if (reply) {
-        reply->disconnect();
-        if (!reply->isFinished())
-            reply->abort();
-        delete reply;
+    if (flight && network) {
+        bool finished = false;
+        {
+            const std::lock_guard lock(flight->mutex);
+            finished = flight->finished;
+        }
+        if (!finished) {
+            QMetaObject::invokeMethod(network, [f = flight] {
+                if (f->reply)
+                    f->reply->abort(); // its finished() still runs and frees it
+            });
+        }
     }
-    reply = nullptr;
+    flight.reset();
 }
 
 HttpClient::Exchange::~Exchange()
 {
-    dropReply();
+    abandon();
     releaseSlot();
 }
 
@@ -53,8 +77,19 @@ QByteArray HttpResponse::header(const QByteArray &name) const
 
 HttpClient::HttpClient(SystemSpec system)
     : m_system(std::move(system)), m_base(m_system.url + u'/'),
-      m_gate(HttpGate::forSystem(m_system.name, m_system.http))
+      m_gate(HttpGate::forSystem(m_system.name, m_system.http)), m_thread(std::make_unique<QThread>())
 {
+    m_thread->setObjectName(QStringLiteral("http:") + m_system.name);
+    m_context = new QObject;
+    m_context->moveToThread(m_thread.get());
+    m_thread->start();
+    QMetaObject::invokeMethod(
+        m_context,
+        [this] {
+            m_manager = new QNetworkAccessManager(m_context);
+            m_manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        },
+        Qt::BlockingQueuedConnection);
     if (!m_system.http.caFile.isEmpty()) {
         if (!QFile::exists(m_system.http.caFile))
             throw SyncError(QStringLiteral("%1: CA file %2 not found").arg(where(), m_system.http.caFile));
@@ -66,10 +101,10 @@ HttpClient::HttpClient(SystemSpec system)
 
 HttpClient::~HttpClient()
 {
-    // A QObject is deleted on its own thread; when that thread is not this one, it is left to
-    // it (or to the process's end) rather than deleted from here.
-    if (m_manager && m_managerThread != QThread::currentThread())
-        m_manager.release()->deleteLater();
+    // Replies still open are aborted with their manager, on the thread they live in.
+    QMetaObject::invokeMethod(m_context, [this] { delete m_context; }, Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
 }
 
 QString HttpClient::where() const
@@ -98,18 +133,6 @@ bool HttpClient::sameOrigin(const QUrl &url) const
     return url.scheme() == m_base.scheme() && url.host() == m_base.host()
            && url.port(m_base.scheme() == u"https" ? 443 : 80)
                   == m_base.port(m_base.scheme() == u"https" ? 443 : 80);
-}
-
-QNetworkAccessManager &HttpClient::manager()
-{
-    if (!m_manager || m_managerThread != QThread::currentThread()) {
-        if (m_manager)
-            m_manager.release()->deleteLater();
-        m_manager = std::make_unique<QNetworkAccessManager>();
-        m_manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-        m_managerThread = QThread::currentThread();
-    }
-    return *m_manager;
 }
 
 std::unique_ptr<HttpClient::Exchange> HttpClient::start(const QByteArray &method, const QUrl &url,
@@ -159,25 +182,50 @@ void HttpClient::send(Exchange &ex)
 
     m_gate->acquire();
     ex.gate = m_gate.get();
-    ex.oversized = false;
-    QNetworkAccessManager &nam = manager();
-    ex.reply = ex.method == "GET" ? nam.get(request)
-                                  : nam.sendCustomRequest(request, ex.method, ex.body);
+    ex.network = m_context;
+    auto flight = std::make_shared<Flight>();
+    ex.flight = flight;
     const qint64 limit = m_system.http.maxBodyBytes;
-    QNetworkReply *reply = ex.reply;
-    Exchange *exp = &ex;
-    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, exp, limit] {
-        const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
-        if (length.isValid() && length.toLongLong() > limit) {
-            exp->oversized = true;
+    QNetworkAccessManager *nam = m_manager;
+    QMetaObject::invokeMethod(m_context, [nam, flight, request, method = ex.method, body = ex.body, limit] {
+        QNetworkReply *reply = method == "GET" ? nam->get(request)
+                                               : nam->sendCustomRequest(request, method, body);
+        flight->reply = reply;
+        auto tooBig = [reply, flight] {
+            {
+                const std::lock_guard lock(flight->mutex);
+                flight->oversized = true;
+            }
             reply->abort();
-        }
-    });
-    QObject::connect(reply, &QNetworkReply::downloadProgress, reply, [reply, exp, limit](qint64 received, qint64) {
-        if (received > limit) {
-            exp->oversized = true;
-            reply->abort();
-        }
+        };
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, limit, tooBig] {
+            const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
+            if (length.isValid() && length.toLongLong() > limit)
+                tooBig();
+        });
+        QObject::connect(reply, &QNetworkReply::downloadProgress, reply, [limit, tooBig](qint64 received, qint64) {
+            if (received > limit)
+                tooBig();
+        });
+        QObject::connect(reply, &QNetworkReply::finished, reply, [reply, flight] {
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+            QByteArray bytes = reply->isOpen() ? reply->readAll() : QByteArray(); // closed once aborted
+            const auto headers = reply->rawHeaderPairs();
+            {
+                const std::lock_guard lock(flight->mutex);
+                flight->status = status;
+                flight->reason = reason;
+                flight->error = int(reply->error());
+                flight->errorString = reply->errorString();
+                flight->body = std::move(bytes);
+                flight->headers = headers;
+                flight->reply = nullptr;
+                flight->finished = true;
+            }
+            flight->done.notify_all();
+            reply->deleteLater();
+        });
     });
 }
 
@@ -210,28 +258,30 @@ std::optional<qint64> retryAfterSeconds(const QByteArray &value)
 HttpResponse HttpClient::wait(Exchange &ex)
 {
     for (;;) {
-        if (!ex.reply->isFinished()) {
-            QEventLoop loop;
-            QObject::connect(ex.reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-            loop.exec();
+        {
+            std::unique_lock lock(ex.flight->mutex);
+            ex.flight->done.wait(lock, [&] { return ex.flight->finished; });
         }
         ex.releaseSlot();
-        QNetworkReply *reply = ex.reply;
+        const std::shared_ptr<Flight> f = std::exchange(ex.flight, nullptr);
         const QString what = QStringLiteral("%1: %2").arg(where(), describe(ex.method, ex.url));
-        if (ex.oversized)
+        if (f->oversized)
             throw SyncError(QStringLiteral("%1: the response is larger than %2 bytes "
                                            "(max_body_bytes); refused")
                                 .arg(what).arg(m_system.http.maxBodyBytes));
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QNetworkReply::NetworkError error = reply->error();
-        const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+        HttpResponse r;
+        r.status = f->status;
+        r.url = ex.url;
+        r.headers = std::move(f->headers);
+        const int status = f->status;
+        const int error = f->error;
 
         // What to do with this answer: take it, follow it, retry it or fail.
         std::optional<qint64> waitMs;
         QString problem;
         bool transient = false;
         if (status >= 300 && status < 400 && status != 304) {
-            const QByteArray location = reply->rawHeader("Location");
+            const QByteArray location = r.header("Location");
             const QUrl next = ex.url.resolved(QUrl(QString::fromUtf8(location)));
             if (location.isEmpty())
                 throw SyncError(QStringLiteral("%1: HTTP %2 redirect without a Location").arg(what).arg(status));
@@ -244,30 +294,24 @@ HttpResponse HttpClient::wait(Exchange &ex)
             if (status == 303)
                 ex.method = "GET", ex.body.clear();
             ex.url = next;
-            ex.dropReply();
             send(ex);
             continue;
         }
         const bool answer = (status >= 200 && status < 300) || (status == 404 && ex.notFoundIsAnswer);
         // Qt also sets an error for statuses it knows (404 is ContentNotFoundError); only the
         // codes below 200 say the transfer itself failed (a connection dropped, a timeout).
-        const bool transferFailed = error != QNetworkReply::NoError && int(error) < 200;
+        const bool transferFailed = error != QNetworkReply::NoError && error < 200;
         if (answer && !transferFailed) {
-            HttpResponse r;
-            r.status = status;
-            r.url = ex.url;
-            r.body = reply->readAll();
-            r.headers = reply->rawHeaderPairs();
-            ex.dropReply();
+            r.body = std::move(f->body);
             return r;
         }
         if (answer) {
             // A 2xx whose transfer failed: a body cut short or a dropped connection.
-            problem = QStringLiteral("the response was cut short (%1)").arg(reply->errorString());
+            problem = QStringLiteral("the response was cut short (%1)").arg(f->errorString);
             transient = idempotent(ex.method);
         } else if (status == 429 || status == 503) {
-            problem = QStringLiteral("HTTP %1 %2").arg(status).arg(reason);
-            const std::optional<qint64> after = retryAfterSeconds(reply->rawHeader("Retry-After"));
+            problem = QStringLiteral("HTTP %1 %2").arg(status).arg(f->reason);
+            const std::optional<qint64> after = retryAfterSeconds(r.header("Retry-After"));
             if (after && *after > MaxRetryAfterSeconds)
                 throw SyncError(QStringLiteral("%1: %2: the server asks to wait %3 s (Retry-After), "
                                                "longer than %4 s; try again later")
@@ -276,11 +320,11 @@ HttpResponse HttpClient::wait(Exchange &ex)
             if (after)
                 waitMs = *after * 1000;
             transient = true; // the server refused before doing anything: safe for any method
-        } else if (status == 502 || status == 504 || (status == 0 && error != QNetworkReply::NoError)) {
-            problem = status ? QStringLiteral("HTTP %1 %2").arg(status).arg(reason) : reply->errorString();
+        } else if (status == 502 || status == 504 || (status == 0 && transferFailed)) {
+            problem = status ? QStringLiteral("HTTP %1 %2").arg(status).arg(f->reason) : f->errorString;
             transient = idempotent(ex.method);
         } else {
-            problem = QStringLiteral("HTTP %1 %2").arg(status).arg(reason);
+            problem = QStringLiteral("HTTP %1 %2").arg(status).arg(f->reason);
             throw SyncError(QStringLiteral("%1: %2").arg(what, problem),
                             status >= 500 ? SyncError::Kind::Unavailable : SyncError::Kind::Other,
                             m_system.name);
@@ -299,7 +343,6 @@ HttpResponse HttpClient::wait(Exchange &ex)
         ++m_retries;
         // Held on the gate: every request to this system waits, not only this one.
         m_gate->holdUntil(HttpGate::Clock::now() + std::chrono::milliseconds(*waitMs));
-        ex.dropReply();
         send(ex);
     }
 }

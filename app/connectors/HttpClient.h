@@ -25,9 +25,10 @@ struct HttpResponse
     [[nodiscard]] QByteArray header(const QByteArray &name) const;
 };
 
-// One HTTP system's requests, through Qt Network, answered synchronously on the calling
-// thread (a connector's worker thread: a local event loop runs while a reply is awaited; never
-// the UI thread). What it does for every request:
+// One HTTP system's requests, through Qt Network, answered synchronously to the calling thread.
+// The network work runs on a thread of the client's own (Qt Network needs an event loop); the
+// caller only blocks, like a database call, so no event of its thread (a timer of the live
+// engine, say) ever runs in the middle of a request. What it does for every request:
 //  - the system's headers, secrets read from the environment at send time, never logged;
 //  - the system's gate (pacing, concurrency cap, Retry-After held for all its requests);
 //  - retries of 429, 502/503/504 and network failures with exponential back-off and full
@@ -52,27 +53,29 @@ public:
     // A request started now and finished by wait(): the caller may parse one page while the
     // next one travels. Statuses 2xx are answers; so is 404 when `notFoundIsAnswer`; the rest
     // are retried or thrown.
+    // What the network thread learns of one request, handed to the caller when it is done.
+    struct Flight;
     class Exchange
     {
     public:
         Exchange() = default;
-        ~Exchange(); // aborts a reply not waited for
+        ~Exchange(); // aborts a request not waited for
         Exchange(const Exchange &) = delete;
         Exchange &operator=(const Exchange &) = delete;
 
     private:
         friend class HttpClient;
         void releaseSlot();
-        void dropReply();
+        void abandon(); // aborts the request in flight, if any
 
         QByteArray method;
         QUrl url;
         QByteArray body;
         bool notFoundIsAnswer = false;
         QList<QPair<QByteArray, QByteArray>> extraHeaders;
-        QNetworkReply *reply = nullptr;
-        HttpGate *gate = nullptr; // set while the exchange holds one of the gate's slots
-        bool oversized = false;
+        std::shared_ptr<Flight> flight;
+        QObject *network = nullptr; // the client's network thread's context
+        HttpGate *gate = nullptr;   // set while the exchange holds one of the gate's slots
         int attempt = 0;
         int redirects = 0;
     };
@@ -98,14 +101,14 @@ public:
     static constexpr int MaxRetryAfterSeconds = 120;
 
 private:
-    QNetworkAccessManager &manager();
     void send(Exchange &exchange);
 
     SystemSpec m_system;
     QUrl m_base;
     std::shared_ptr<HttpGate> m_gate;
-    std::unique_ptr<QNetworkAccessManager> m_manager;
-    QThread *m_managerThread = nullptr;
+    std::unique_ptr<QThread> m_thread;
+    QObject *m_context = nullptr;                 // lives in m_thread
+    QNetworkAccessManager *m_manager = nullptr;   // lives in m_thread, child of m_context
     int m_retries = 0;
 };
 

@@ -55,6 +55,7 @@ bool ThirdPartyServer::start(Kind kind, const QString &dataFile, QString *error)
     else
         args << QStringLiteral("--in-memory");
     m_process.setProcessChannelMode(QProcess::MergedChannels);
+    m_process.setWorkingDirectory(m_workDir.path());
     m_process.start(bin, args);
     if (!m_process.waitForStarted(10000)) {
         *error = QStringLiteral("%1 did not start: %2").arg(bin, m_process.errorString());

@@ -5,6 +5,7 @@
 #include <QMutex>
 #include <QProcess>
 #include <QString>
+#include <QTemporaryDir>
 #include <QThread>
 
 #include <functional>
@@ -33,6 +34,7 @@ public:
 
 private:
     QProcess m_process;
+    QTemporaryDir m_workDir; // pouchdb-server writes its config and log where it runs
     int m_port = 0;
 };
 
