@@ -27,7 +27,9 @@ std::vector<std::string> memberNames(const ScanRequest &request)
     return names;
 }
 
-QUrl withParam(QUrl url, const QString &name, const QString &value)
+} // namespace
+
+QUrl HttpConnector::withParam(QUrl url, const QString &name, const QString &value)
 {
     QUrlQuery query(url);
     query.removeAllQueryItems(name);
@@ -35,6 +37,8 @@ QUrl withParam(QUrl url, const QString &name, const QString &value)
     url.setQuery(query.query(QUrl::FullyEncoded), QUrl::StrictMode);
     return url;
 }
+
+namespace {
 
 // Reads one record's key and field members into `values` (texts kept in `storage`); throws
 // naming the record when a key member is missing or null: such a record names nothing.
@@ -232,18 +236,10 @@ QStringList HttpConnector::columns(const TableRef &table)
     return HttpRecords(response.body, s.records, s.record, messagePrefix("GET", url)).memberNames();
 }
 
-ScanStats HttpConnector::scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue)
+void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const PageReader &reader)
 {
-    const HttpSideSpec &s = side(request.table);
     const HttpPaging &p = s.page;
-    const std::vector<std::string> names = memberNames(request);
-    const qsizetype keyCount = request.keys.size();
-    std::vector<RawValue> values(names.size());
-    std::vector<std::string> storage(names.size());
-    ScanStats stats;
-    std::unique_ptr<ScanBatch> batch = queue.emptyBatch();
-
-    QUrl url = firstPage(s);
+    QUrl url = first;
     QSet<QString> visited{url.toString()};
     qint64 offset = 0;
     int page = p.firstPage;
@@ -261,8 +257,6 @@ ScanStats HttpConnector::scan(const ScanRequest &request, RowEncoder &encoder, B
                             .arg(messagePrefix("GET", url), HttpClient::describe("GET", next)));
     };
     while (exchange) {
-        if (queue.cancelled())
-            return stats;
         const QUrl current = url;
         const HttpResponse response = m_client.wait(*exchange);
         exchange.reset();
@@ -280,17 +274,8 @@ ScanStats HttpConnector::scan(const ScanRequest &request, RowEncoder &encoder, B
             follow(withParam(current, p.pageParam, QString::number(++page)));
         }
         const HttpRecords records(response.body, s.records, s.record, at);
-        for (size_t i = 0; i < records.size(); ++i) {
-            readRecord(records, i, names, keyCount, values, storage, at);
-            if (!encoder.append(values.data(), values.data() + keyCount, *batch))
-                keyNotOfClass(records, i, request, at);
-            ++stats.rows;
-            if (batch->size() >= BatchRows) {
-                if (!queue.push(std::move(batch)))
-                    return stats;
-                batch = queue.emptyBatch();
-            }
-        }
+        if (!reader(records, at))
+            return;
         // An empty page ends the pages (a short one does not: servers cap the page size).
         if (records.size() == 0 && p.style != HttpPaging::Style::Link) {
             exchange.reset();
@@ -307,17 +292,50 @@ ScanStats HttpConnector::scan(const ScanRequest &request, RowEncoder &encoder, B
                     cursor = &records.document().at(pointer);
             } catch (const nlohmann::json::exception &) {
             }
-            if (cursor && !cursor->is_null() && !(cursor->is_string() && cursor->get_ref<const std::string &>().empty())) {
-                std::string text;
-                const RawValue v = HttpRecords::raw(cursor, text);
-                const QString value = v.kind == RawValue::Kind::Integer
-                                          ? QString::number(v.integer)
-                                          : QString::fromUtf8(v.bytes.data(), qsizetype(v.bytes.size()));
-                follow(withParam(current, p.cursorParam, value));
-            }
+            if (cursor && !cursor->is_null() && !(cursor->is_string() && cursor->get_ref<const std::string &>().empty()))
+                follow(withParam(current, p.cursorParam, memberText(cursor)));
         }
     }
-    if (batch->size() > 0)
+}
+
+QString HttpConnector::memberText(const nlohmann::json *value)
+{
+    std::string storage;
+    const RawValue v = HttpRecords::raw(value, storage);
+    switch (v.kind) {
+    case RawValue::Kind::Null: return {};
+    case RawValue::Kind::Integer: return QString::number(v.integer);
+    default: return QString::fromUtf8(v.bytes.data(), qsizetype(v.bytes.size()));
+    }
+}
+
+ScanStats HttpConnector::scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue)
+{
+    const HttpSideSpec &s = side(request.table);
+    const std::vector<std::string> names = memberNames(request);
+    const qsizetype keyCount = request.keys.size();
+    std::vector<RawValue> values(names.size());
+    std::vector<std::string> storage(names.size());
+    ScanStats stats;
+    std::unique_ptr<ScanBatch> batch = queue.emptyBatch();
+    bool cancelled = false;
+    readPages(s, firstPage(s), [&](const HttpRecords &records, const QString &at) {
+        for (size_t i = 0; i < records.size(); ++i) {
+            readRecord(records, i, names, keyCount, values, storage, at);
+            if (!encoder.append(values.data(), values.data() + keyCount, *batch))
+                keyNotOfClass(records, i, request, at);
+            ++stats.rows;
+            if (batch->size() >= BatchRows) {
+                if (!queue.push(std::move(batch))) {
+                    cancelled = true;
+                    return false;
+                }
+                batch = queue.emptyBatch();
+            }
+        }
+        return !queue.cancelled();
+    });
+    if (!cancelled && batch->size() > 0)
         (void)queue.push(std::move(batch));
     return stats;
 }

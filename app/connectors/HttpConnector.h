@@ -5,6 +5,10 @@
 
 #include <QUrl>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <functional>
+
 namespace syncdesk {
 
 class HttpRecords;
@@ -49,8 +53,17 @@ public:
 
     [[nodiscard]] HttpClient &client() { return m_client; }
 
-private:
+    // Reads the list pages from `first` on, handing each page's records to `reader` (with the
+    // request's name for messages) until the last page, or until `reader` returns false.
+    using PageReader = std::function<bool(const HttpRecords &records, const QString &at)>;
+    void readPages(const HttpSideSpec &side, const QUrl &first, const PageReader &reader);
+    // `url` with query parameter `name` set to `value` (any earlier value replaced).
+    [[nodiscard]] static QUrl withParam(QUrl url, const QString &name, const QString &value);
+    // A member's value as URL parameter text (a string as is, a number as printed).
+    [[nodiscard]] static QString memberText(const nlohmann::json *value);
     [[nodiscard]] const HttpSideSpec &side(const TableRef &table) const;
+
+private:
     [[nodiscard]] QString messagePrefix(const QByteArray &method, const QUrl &url) const;
 
     HttpClient m_client;

@@ -6,6 +6,7 @@
 #include "DeskStatus.h"
 #include "DiffResult.h"
 #include "Reconciler.h"
+#include "feeds/HttpPollingFeed.h"
 #include "feeds/PgFeedMode.h"
 #include "feeds/PgLogicalFeed.h"
 #include "feeds/PgNotifyFeed.h"
@@ -185,7 +186,24 @@ ChangeFeed *LiveEngine::makeFeed(const SystemSpec &system)
     }
     if (system.kind == SystemKind::Sqlite)
         return new SqlitePollingFeed(system, sqliteTables, m_options.pollIntervalMs, this);
-    // An HTTP system without a way to ask for its changes: compared again at the poll interval.
+    // An HTTP system is polled for records changed since a mark when every side on it says
+    // how to ask; otherwise it is compared again at the poll interval.
+    QList<HttpPollingFeed::Table> httpTables;
+    bool sincePollable = system.feed != u"rescan";
+    for (const FlowSpec &f : m_workspace.flows) {
+        for (const bool source : {true, false}) {
+            const FlowSide &side = f.side(source);
+            if (side.system != system.name)
+                continue;
+            QStringList keys;
+            for (const ColumnPair &k : f.key)
+                keys << k.name(source);
+            sincePollable = sincePollable && side.table.http && !side.table.http->updatedSinceParam.isEmpty();
+            httpTables.append({side.table, keys, side.updatedAt});
+        }
+    }
+    if (sincePollable)
+        return new HttpPollingFeed(system, httpTables, m_options.pollIntervalMs, this);
     return new RescanFeed(system, m_options.pollIntervalMs, this);
 }
 

@@ -733,6 +733,12 @@ Workspace WorkspaceLoader::parse(const QByteArray &json, const QString &path)
         for (const bool source : {true, false}) {
             const FlowSide &side = ws.flows[i].side(source);
             const SystemSpec *system = ws.system(side.system);
+            if (system->kind == SystemKind::Http && system->feed == u"polling"
+                && side.table.http->updatedSinceParam.isEmpty())
+                r.fail(QStringLiteral("$.flows[%1].%2").arg(i).arg(source ? QStringLiteral("source")
+                                                                          : QStringLiteral("target")),
+                       QStringLiteral("needs \"updated_at\" and \"updated_since_param\": system '%1' "
+                                      "is followed by polling").arg(system->name));
             if (system->kind == SystemKind::Postgres && system->feed == u"polling"
                 && side.updatedAt.isEmpty())
                 r.fail(QStringLiteral("$.flows[%1].%2").arg(i).arg(source ? QStringLiteral("source")

@@ -8,9 +8,14 @@
 
 #include "connectors/BatchQueue.h"
 #include "connectors/HttpConnector.h"
+#include "feeds/HttpPollingFeed.h"
 #include "model/SyncError.h"
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -68,6 +73,8 @@ private slots:
     void badInputGivesOneClearError_data();
     void badInputGivesOneClearError();
     void nextLinkFollowsRfc8288();
+    void pollingReportsEachChangeOnce();
+    void watchReportsAnApiChangeWithinOnePoll();
 
 private:
     QString workspace(const QJsonArray &systems, const QJsonArray &flows);
@@ -508,6 +515,137 @@ void TestHttpConnector::nextLinkFollowsRfc8288()
     QCOMPARE(HttpConnector::nextLink("<http://h:1/c?p=9>; rel=\"prev last\"", base), QUrl());
     QCOMPARE(HttpConnector::nextLink("<http://h:1/c?p=4>; rel=\"last next\"", base), QUrl(QStringLiteral("http://h:1/c?p=4")));
     QCOMPARE(HttpConnector::nextLink("", base), QUrl());
+}
+
+void TestHttpConnector::pollingReportsEachChangeOnce()
+{
+    // Records with times; the server honours since= as an inclusive bound, like json-server's _gte.
+    QMutex mutex;
+    QJsonArray records{QJsonObject{{QStringLiteral("id"), 1}, {QStringLiteral("v"), QStringLiteral("a")}, {QStringLiteral("t"), QStringLiteral("2026-01-01T00:00:01Z")}},
+                       QJsonObject{{QStringLiteral("id"), 2}, {QStringLiteral("v"), QStringLiteral("b")}, {QStringLiteral("t"), QStringLiteral("2026-01-01T00:00:03Z")}}};
+    FaultServer server([&](const FaultServer::Request &r) {
+        const QMutexLocker lock(&mutex);
+        const QUrlQuery q(QUrl(QString::fromLatin1(r.target)));
+        const QString since = q.queryItemValue(QStringLiteral("since"), QUrl::FullyDecoded);
+        QJsonArray out;
+        for (const QJsonValue &v : records) {
+            if (since.isEmpty() || v[u"t"].toString() >= since)
+                out.append(v);
+        }
+        return FaultServer::json(200, QJsonDocument(out).toJson(QJsonDocument::Compact));
+    });
+    HttpConnector connector(httpSystem(server.baseUrl()));
+    HttpPaging none;
+    none.style = HttpPaging::Style::None;
+    TableRef table = resource(QStringLiteral("items"), none);
+    auto spec = std::make_shared<HttpSideSpec>(*table.http);
+    spec->updatedSinceParam = QStringLiteral("since");
+    table.http = spec;
+    const QList<HttpPollingFeed::Table> tables{{table, {QStringLiteral("id")}, QStringLiteral("t")}};
+
+    // No mark: the first poll learns it and reports nothing.
+    HttpPollingFeed::Result r = HttpPollingFeed::pollOnce(connector, tables, {});
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QVERIFY(r.events.isEmpty());
+    QCOMPARE(server.requests().last().target, QByteArray("/items"));
+    // Nothing changed: the record at the mark comes back (inclusive bound) and is not news.
+    r = HttpPollingFeed::pollOnce(connector, tables, r.marks);
+    QVERIFY(r.events.isEmpty());
+    QVERIFY(server.requests().last().target.contains("since=2026-01-01T00%3A00%3A03Z"));
+    {
+        // Record 1 changes at the mark's very second; record 3 arrives later.
+        const QMutexLocker lock(&mutex);
+        records[0] = QJsonObject{{QStringLiteral("id"), 1}, {QStringLiteral("v"), QStringLiteral("a2")}, {QStringLiteral("t"), QStringLiteral("2026-01-01T00:00:03Z")}};
+        records.append(QJsonObject{{QStringLiteral("id"), 3}, {QStringLiteral("v"), QStringLiteral("c")}, {QStringLiteral("t"), QStringLiteral("2026-01-01T00:00:05Z")}});
+    }
+    r = HttpPollingFeed::pollOnce(connector, tables, r.marks);
+    QCOMPARE(r.events.size(), 2);
+    QCOMPARE(r.events[0].columns.value(QStringLiteral("id")), std::optional<QString>(QStringLiteral("1")));
+    QCOMPARE(r.events[1].columns.value(QStringLiteral("id")), std::optional<QString>(QStringLiteral("3")));
+    QCOMPARE(r.events[1].commitMs, QDateTime::fromString(QStringLiteral("2026-01-01T00:00:05Z"), Qt::ISODate).toMSecsSinceEpoch());
+    // Kept and restored as a position: nothing is reported twice after a restart.
+    const QString position = PollMark::position(r.marks);
+    r = HttpPollingFeed::pollOnce(connector, tables, PollMark::fromPosition(position));
+    QVERIFY(r.events.isEmpty());
+}
+
+void TestHttpConnector::watchReportsAnApiChangeWithinOnePoll()
+{
+    // json-server's own filter: updated_at_gte compares ISO-8601 UTC times as text.
+    QJsonArray items;
+    for (int id = 1; id <= 40; ++id)
+        items.append(QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("name"), QStringLiteral("n%1").arg(id)},
+                                 {QStringLiteral("updated_at"), QStringLiteral("2026-01-01T00:00:00.000Z")}});
+    QTemporaryDir dir;
+    const QString db = writeFile(QDir(dir.path()), QStringLiteral("db.json"),
+                                 QJsonDocument(QJsonObject{{QStringLiteral("items"), items}}).toJson());
+    ThirdPartyServer api;
+    QString error;
+    QVERIFY2(api.start(ThirdPartyServer::Kind::JsonServer, db, &error), qPrintable(error));
+    const QString lite = dir.filePath(QStringLiteral("t.db"));
+    QStringList statements{QStringLiteral("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)")};
+    for (int id = 1; id <= 40; ++id)
+        statements << QStringLiteral("INSERT INTO items VALUES (%1, 'n%1')").arg(id);
+    QVERIFY2(sqliteExec(lite, statements, &error), qPrintable(error));
+    const QJsonArray systems{
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("api")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                    {QStringLiteral("base_url"), api.baseUrl()}, {QStringLiteral("feed"), QStringLiteral("polling")}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                    {QStringLiteral("path"), lite}}};
+    const QJsonObject source{{QStringLiteral("system"), QStringLiteral("api")},
+                             {QStringLiteral("resource"), QStringLiteral("items?_page=1&_limit=15")},
+                             {QStringLiteral("updated_at"), QStringLiteral("updated_at")},
+                             {QStringLiteral("updated_since_param"), QStringLiteral("updated_at_gte")}};
+    QJsonObject f = flow(QStringLiteral("items"), source,
+                         {{QStringLiteral("system"), QStringLiteral("lite")}, {QStringLiteral("table"), QStringLiteral("items")}},
+                         {QStringLiteral("name")});
+    const QString ws = writeFile(QDir(dir.path()), QStringLiteral("ws.json"),
+                                 QJsonDocument(QJsonObject{{QStringLiteral("version"), 1},
+                                                           {QStringLiteral("systems"), systems},
+                                                           {QStringLiteral("flows"), QJsonArray{f}}})
+                                     .toJson());
+    QProcess watch;
+    watch.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), ws,
+                                                   QStringLiteral("--events")});
+    QVERIFY(watch.waitForStarted(10000));
+    QByteArray out;
+    auto waitFor = [&](const QByteArray &needle, int ms) {
+        const QDeadlineTimer deadline(ms);
+        while (!out.contains(needle) && !deadline.hasExpired() && watch.state() == QProcess::Running) {
+            watch.waitForReadyRead(100);
+            out += watch.readAllStandardOutput();
+        }
+        return out.contains(needle);
+    };
+    QVERIFY2(waitFor("\"event\":\"ready\"", 30000), (out + watch.readAllStandardError()).constData());
+    // The feed learns its mark at its first poll; an edit after that must show within one
+    // poll interval (1 s by default) plus 1 s.
+    // The edit must come after the feed learnt its mark: wait until the state store keeps it.
+    const QString state = dir.filePath(QStringLiteral("ws.state.db"));
+    auto markKept = [&] {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("mark"));
+        db.setDatabaseName(state);
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        bool kept = false;
+        if (db.open()) {
+            QSqlQuery q(db);
+            kept = q.exec(QStringLiteral("SELECT position FROM feed_positions WHERE system = 'api'")) && q.next()
+                   && q.value(0).toString().contains(QLatin1String("2026-01-01T00:00:00.000Z"));
+        }
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("mark"));
+        return kept;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(markKept(), 15000);
+    QElapsedTimer sinceEdit;
+    sinceEdit.start();
+    const QByteArray now = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8();
+    QCOMPARE(httpRequest("PATCH", api.baseUrl() + QStringLiteral("/items/7"),
+                         "{\"name\":\"edited\",\"updated_at\":\"" + now + "\"}"),
+             200);
+    QVERIFY2(waitFor("\"key\":[7],\"status\":\"pending\"", 5000), out.constData());
+    QVERIFY2(sinceEdit.elapsed() <= 2000, qPrintable(QString::number(sinceEdit.elapsed())));
+    QCOMPARE(testsupport::stopGracefully(watch), 0);
 }
 
 QTEST_GUILESS_MAIN(TestHttpConnector)
