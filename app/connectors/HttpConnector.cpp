@@ -228,6 +228,12 @@ QList<ColumnInfo> HttpConnector::describe(const TableRef &table, const QStringLi
     return out;
 }
 
+QList<TableRef> HttpConnector::tables()
+{
+    (void)m_client.get(m_client.resolve(QString()), true);
+    return {};
+}
+
 QStringList HttpConnector::columns(const TableRef &table)
 {
     const HttpSideSpec &s = side(table);

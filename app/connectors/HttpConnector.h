@@ -35,8 +35,9 @@ public:
     [[nodiscard]] QList<BoundStatement> writeStatements(const ScanRequest &request, const KeyText &key,
                                                         bool exists,
                                                         const std::optional<QList<FieldText>> &values) override;
-    // An API has no catalog: the editor names resources itself.
-    [[nodiscard]] QList<TableRef> tables() override { return {}; }
+    // An API has no catalog (the editor names resources itself): asks the base URL once, so
+    // "Test connection" says whether the API answers (404 counts: the server is there).
+    [[nodiscard]] QList<TableRef> tables() override;
     // The members of the first page's records.
     [[nodiscard]] QStringList columns(const TableRef &table) override;
     [[nodiscard]] TableRef qualified(const TableRef &table) override { return table; }

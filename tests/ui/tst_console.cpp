@@ -2,6 +2,7 @@
 #include "AuditView.h"
 #include "LagChart.h"
 #include "MainWindow.h"
+#include "HttpServers.h"
 #include "TestSqlite.h"
 #include "dialogs/BulkResolveDialog.h"
 #include "dialogs/ResolveDialog.h"
@@ -492,6 +493,59 @@ private slots:
     // Given an empty workspace, the editor adds two SQLite systems (Test connection lists their
     // tables), a flow with its key and fields picked from the source table's columns, and
     // writes a file that loads back as that workspace; a flow with no key is not saved.
+    void shouldCreateAnHttpSystemInTheEditor()
+    {
+        // An API listing customers: the editor reaches it and lists a resource's members.
+        testsupport::FaultServer api([](const testsupport::FaultServer::Request &r) {
+            if (r.target.startsWith("/customers"))
+                return testsupport::FaultServer::json(
+                    200, R"([{"id": 1, "name": "Ana", "address": {"city": "Porto"}}, {"id": 2, "name": "Bo"}])");
+            return testsupport::FaultServer::json(404, "{}");
+        });
+        workspace();
+        const QString path = m_dir.filePath(QStringLiteral("edited-http.json"));
+        ui::WorkspaceEditor editor(Workspace{}, path);
+        editor.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&editor));
+        QSignalSpy probed(&editor, &ui::WorkspaceEditor::probed);
+        auto *name = editor.findChild<QLineEdit *>(QStringLiteral("systemName"));
+        auto *target = editor.findChild<QLineEdit *>(QStringLiteral("systemTarget"));
+        auto *kind = editor.findChild<QComboBox *>(QStringLiteral("systemKind"));
+        QTest::mouseClick(editor.findChild<QPushButton *>(QStringLiteral("addSystem")), Qt::LeftButton);
+        kind->setCurrentText(QStringLiteral("http"));
+        name->setText(QStringLiteral("crm"));
+        target->setText(api.baseUrl() + u'/');
+        QTest::mouseClick(editor.findChild<QPushButton *>(QStringLiteral("testConnection")), Qt::LeftButton);
+        QVERIFY(probed.wait(10000));
+        QVERIFY2(editor.findChild<QLabel *>(QStringLiteral("testResult"))->text().contains(QLatin1String("the API answers")),
+                 qPrintable(editor.findChild<QLabel *>(QStringLiteral("testResult"))->text()));
+        QTest::mouseClick(editor.findChild<QPushButton *>(QStringLiteral("addSystem")), Qt::LeftButton);
+        kind->setCurrentText(QStringLiteral("sqlite"));
+        name->setText(QStringLiteral("sales"));
+        target->setText(m_dst);
+        QMetaObject::invokeMethod(target, "editingFinished");
+        QTest::mouseClick(editor.findChild<QPushButton *>(QStringLiteral("addFlow")), Qt::LeftButton);
+        editor.findChild<QComboBox *>(QStringLiteral("sourceSystem"))->setCurrentText(QStringLiteral("crm"));
+        editor.findChild<QComboBox *>(QStringLiteral("targetSystem"))->setCurrentText(QStringLiteral("sales"));
+        editor.findChild<QComboBox *>(QStringLiteral("targetTable"))->setCurrentText(QStringLiteral("devices"));
+        editor.findChild<QComboBox *>(QStringLiteral("sourceTable"))->setCurrentText(QStringLiteral("customers"));
+        auto *keys = editor.findChild<QListWidget *>(QStringLiteral("keys"));
+        QVERIFY(QTest::qWaitFor([&] { return keys->count() == 3; }, 10000)); // address, id, name
+        keys->findItems(QStringLiteral("id"), Qt::MatchExactly).first()->setCheckState(Qt::Checked);
+        editor.findChild<QListWidget *>(QStringLiteral("fields"))
+            ->findItems(QStringLiteral("name"), Qt::MatchExactly).first()->setCheckState(Qt::Checked);
+        QVERIFY2(editor.save(), qPrintable(editor.findChild<QLabel *>(QStringLiteral("message"))->text()));
+
+        // Saved as an HTTP system and side, never turned into SQLite.
+        const Workspace saved = WorkspaceLoader::load(path);
+        QCOMPARE(saved.systems[0].kind, SystemKind::Http);
+        QCOMPARE(saved.systems[0].url, api.baseUrl());
+        QVERIFY(saved.flows[0].source.table.http);
+        QCOMPARE(saved.flows[0].source.table.http->resource, QStringLiteral("customers"));
+        QCOMPARE(saved.flows[0].key.first().source, QStringLiteral("id"));
+        QCOMPARE(saved.flows[0].fields.first().source, QStringLiteral("name"));
+    }
+
     void shouldWriteAValidWorkspaceFromTheEditor()
     {
         workspace(); // the two SQLite files

@@ -39,6 +39,7 @@ private slots:
     void shouldApplyDefaultsForOptionalFlowSettings();
     void shouldReadExplicitFlowSettings();
     void shouldAcceptKeysReservedForLaterParts();
+    void shouldReadTheContractsHttpSystemAndWriteItBack();
     void shouldAcceptOneMemberNameInSeveralObjects();
     void shouldAcceptPostgresNamesUpTo63Bytes();
     void shouldAcceptLongNamesWherePostgresDoesNotReadThem();
@@ -330,11 +331,66 @@ void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage_data()
     QTest::newRow("probe key misspelt")
         << withFlow(flow(R"(["sku"])", R"(["model"])", R"(, "probe": {"table": "p", "every": 5})"))
         << words({"$.flows[0].probe.every", "unknown key"}) << none;
+    const QByteArray httpSystems = R"({"name": "src", "kind": "http", "base_url": "http://127.0.0.1:1"},
+                                      {"name": "dst", "kind": "sqlite", "path": "sales.db"})";
+    auto httpFlow = [](const QByteArray &sourceExtra, const QByteArray &key = R"(["sku"])",
+                       const QByteArray &flowExtra = {}) {
+        return R"({"name": "devices", "source": {"system": "src", "resource": "devices")" + sourceExtra
+               + R"(}, "target": {"system": "dst", "table": "devices"}, "key": )" + key
+               + R"(, "fields": ["model"])" + flowExtra + "}";
+    };
     QTest::newRow("probe on an HTTP system")
-        << workspace(R"({"name": "src", "kind": "http", "url": "http://127.0.0.1:1"},
-                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})",
-                     flow(R"(["sku"])", R"(["model"])", R"(, "probe": {"table": "p"})"))
+        << workspace(httpSystems, httpFlow({}, R"(["sku"])", R"(, "probe": {"table": "p"})"))
         << words({"$.flows[0].probe", "system 'src' is an HTTP system"}) << none;
+    QTest::newRow("http without base_url")
+        << workspace(R"({"name": "src", "kind": "http", "url": "http://127.0.0.1:1"},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
+        << words({"$.systems[0].url", "unknown key"}) << none;
+    QTest::newRow("http base_url with a password")
+        << workspace(R"({"name": "src", "kind": "http", "base_url": "https://ana:hunter2@crm.example"},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
+        << words({"$.systems[0].base_url", "secrets never live in the workspace file"})
+        << words({"hunter2"});
+    QTest::newRow("http base_url not http")
+        << workspace(R"({"name": "src", "kind": "http", "base_url": "ftp://crm.example"},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
+        << words({"$.systems[0].base_url", "not an http:// or https:// URL"}) << none;
+    QTest::newRow("http header neither text nor env")
+        << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "headers": {"Authorization": {"file": "x"}}},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
+        << words({"$.systems[0].headers.Authorization.file", "unknown key"}) << none;
+    QTest::newRow("http rate of zero")
+        << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "max_requests_per_second": 0},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
+        << words({"$.systems[0].max_requests_per_second", "above 0"}) << none;
+    QTest::newRow("http side with a table")
+        << workspace(httpSystems, httpFlow(R"(, "table": "devices")"))
+        << words({"$.flows[0].source.table", "unknown key"}) << none;
+    QTest::newRow("http records not a pointer")
+        << workspace(httpSystems, httpFlow(R"(, "records": "data")"))
+        << words({"$.flows[0].source.records", "not a JSON pointer"}) << none;
+    QTest::newRow("http unknown page style")
+        << workspace(httpSystems, httpFlow(R"(, "page": {"style": "infinite"})"))
+        << words({"$.flows[0].source.page.style", "unknown page style 'infinite'"}) << none;
+    QTest::newRow("http page key of another style")
+        << workspace(httpSystems, httpFlow(R"(, "page": {"style": "link", "page_param": "p"})"))
+        << words({"$.flows[0].source.page.page_param", "unknown key"}) << none;
+    QTest::newRow("http cursor without cursor_at")
+        << workspace(httpSystems, httpFlow(R"(, "page": {"style": "cursor"})"))
+        << words({"$.flows[0].source.page.cursor_at", "JSON pointer to the next cursor"}) << none;
+    QTest::newRow("http since without updated_at")
+        << workspace(httpSystems, httpFlow(R"(, "updated_since_param": "since")"))
+        << words({"$.flows[0].source.updated_since_param", "needs \"updated_at\""}) << none;
+    QTest::newRow("http webhook not yet built")
+        << workspace(httpSystems, httpFlow(R"(, "webhook": {"listen": "127.0.0.1:8088"})"))
+        << words({"$.flows[0].source.webhook", "not available in this version"}) << none;
+    QTest::newRow("http composite key without item")
+        << workspace(httpSystems, httpFlow({}, R"(["sku", "site"])"))
+        << words({"$.flows[0].source", "needs \"item\""}) << none;
+    QTest::newRow("http polled without updated_since_param")
+        << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "feed": "polling"},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
+        << words({"$.flows[0].source", "updated_since_param"}) << none;
     QTest::newRow("duplicate flow name") << withFlow(flow() + ", " + flow())
                                          << words({"$.flows[1].name",
                                                    "duplicate flow name 'devices'"})
@@ -727,6 +783,51 @@ void WorkspaceLoaderTest::shouldReadExplicitFlowSettings()
     QCOMPARE(again.flows[1].probe->targetTable.display(), QStringLiteral("ops.q"));
     QCOMPARE(again.flows[1].probe->stallAfterSeconds, 20);
     QCOMPARE(again.flows[0].probe->id, QStringLiteral("devices"));
+}
+
+void WorkspaceLoaderTest::shouldReadTheContractsHttpSystemAndWriteItBack()
+{
+    // Given the Contract's HTTP system and side shapes
+    const QByteArray json = R"({"version": 1,
+        "systems": [{"name": "crm", "kind": "http", "base_url": "http://127.0.0.1:3000/",
+                     "headers": {"Authorization": {"env": "CRM_TOKEN", "prefix": "Bearer "},
+                                 "Accept-Language": "en"},
+                     "max_requests_per_second": 20},
+                    {"name": "dst", "kind": "sqlite", "path": "s.db"}],
+        "flows": [{"name": "customers",
+                   "source": {"system": "crm", "resource": "customers", "records": "/data",
+                              "page": {"style": "page", "page_param": "p", "size_param": "n", "size": 50},
+                              "updated_at": "updated_at", "updated_since_param": "updated_at_gte"},
+                   "target": {"system": "dst", "table": "customers"},
+                   "key": ["id"], "fields": ["name", {"source": "/address/city", "target": "city"}]}]})";
+    const Workspace ws = WorkspaceLoader::parse(json, kPath);
+
+    // Then every setting is read as written, secrets only as the variable's name
+    const SystemSpec &crm = ws.systems[0];
+    QCOMPARE(crm.kind, SystemKind::Http);
+    QCOMPARE(crm.url, QStringLiteral("http://127.0.0.1:3000"));
+    QCOMPARE(crm.http.maxRequestsPerSecond, 20.0);
+    QCOMPARE(crm.http.headers.size(), 2);
+    const HttpHeader &auth = crm.http.headers[0].name == u"Authorization" ? crm.http.headers[0] : crm.http.headers[1];
+    QCOMPARE(auth.env, QStringLiteral("CRM_TOKEN"));
+    QCOMPARE(auth.prefix, QStringLiteral("Bearer "));
+    const FlowSide &side = ws.flows[0].source;
+    QVERIFY(side.table.http);
+    QCOMPARE(side.table.http->resource, QStringLiteral("customers"));
+    QCOMPARE(side.table.http->records, QStringLiteral("/data"));
+    QCOMPARE(side.table.http->page.style, HttpPaging::Style::Page);
+    QCOMPARE(side.table.http->page.pageParam, QStringLiteral("p"));
+    QCOMPARE(side.table.http->page.size, 50);
+    QCOMPARE(side.table.http->updatedSinceParam, QStringLiteral("updated_at_gte"));
+    QCOMPARE(side.updatedAt, QStringLiteral("updated_at"));
+    QCOMPARE(ws.flows[0].fields[1].source, QStringLiteral("/address/city"));
+
+    // And the editor's writer keeps them all
+    const Workspace again = WorkspaceLoader::parse(WorkspaceWriter::toJson(ws, kPath), kPath);
+    QCOMPARE(again.systems[0].http.headers.size(), 2);
+    QCOMPARE(again.systems[0].http.maxRequestsPerSecond, 20.0);
+    QCOMPARE(again.flows[0].source.table.http->page.pageParam, QStringLiteral("p"));
+    QCOMPARE(again.flows[0].source.table.http->updatedSinceParam, QStringLiteral("updated_at_gte"));
 }
 
 void WorkspaceLoaderTest::shouldAcceptKeysReservedForLaterParts()

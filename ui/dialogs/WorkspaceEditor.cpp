@@ -83,6 +83,7 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
 
     m_sysKind->addItem(QStringLiteral("postgres"));
     m_sysKind->addItem(QStringLiteral("sqlite"));
+    m_sysKind->addItem(QStringLiteral("http"));
     for (const char *f : {"auto", "logical", "notify", "polling", "rescan"})
         m_sysFeed->addItem(QString::fromLatin1(f));
     m_sysPassword->setEchoMode(QLineEdit::Password);
@@ -109,7 +110,7 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     auto *sf = new QFormLayout(systemForm);
     sf->addRow(tr("&Name:"), m_sysName);
     sf->addRow(tr("&Kind:"), m_sysKind);
-    sf->addRow(tr("Conninfo / &path:"), m_sysTarget);
+    sf->addRow(tr("Conninfo / &path / base URL:"), m_sysTarget);
     sf->addRow(tr("Pass&word:"), m_sysPassword);
     sf->addRow(tr("&Feed:"), m_sysFeed);
     auto *test = new QPushButton(tr("&Test connection"), systemForm);
@@ -243,6 +244,9 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
         const auto r = m_tablesWatcher.result();
         if (!r.value) {
             m_sysResult->setText(tr("Cannot connect: %1").arg(r.error));
+        } else if (m_system >= 0 && m_ws.systems[m_system].kind == SystemKind::Http) {
+            m_sysResult->setText(tr("Connected: the API answers. Name a resource in a flow to see "
+                                    "its records' members."));
         } else {
             QStringList names;
             for (const TableRef &t : *r.value)
@@ -302,7 +306,9 @@ void WorkspaceEditor::showSystem(int row)
     const SystemSpec &s = m_ws.systems[row];
     m_sysName->setText(s.name);
     m_sysKind->setCurrentText(systemKindName(s.kind));
-    m_sysTarget->setText(s.kind == SystemKind::Postgres ? s.conninfo : s.path);
+    m_sysTarget->setText(s.kind == SystemKind::Postgres ? s.conninfo
+                         : s.kind == SystemKind::Http   ? s.url
+                                                        : s.path);
     m_sysFeed->setCurrentText(s.feed);
     m_sysPassword->clear();
     m_sysResult->clear();
@@ -345,8 +351,12 @@ void WorkspaceEditor::storeSystem()
     SystemSpec &s = m_ws.systems[m_system];
     const QString oldName = s.name;
     s.name = m_sysName->text().trimmed();
-    s.kind = m_sysKind->currentText() == u"postgres" ? SystemKind::Postgres : SystemKind::Sqlite;
-    (s.kind == SystemKind::Postgres ? s.conninfo : s.path) = m_sysTarget->text().trimmed();
+    const QString kind = m_sysKind->currentText();
+    s.kind = kind == u"postgres" ? SystemKind::Postgres : kind == u"http" ? SystemKind::Http : SystemKind::Sqlite;
+    (s.kind == SystemKind::Postgres ? s.conninfo : s.kind == SystemKind::Http ? s.url : s.path) =
+        m_sysTarget->text().trimmed();
+    while (s.kind == SystemKind::Http && s.url.endsWith(u'/'))
+        s.url.chop(1);
     if (s.kind == SystemKind::Sqlite && !s.path.isEmpty())
         s.path = QFileInfo(QFileInfo(m_path).absoluteDir(), s.path).absoluteFilePath();
     s.feed = m_sysFeed->currentText();
@@ -358,6 +368,21 @@ void WorkspaceEditor::storeSystem()
         m_systems->item(m_system)->setText(s.name);
 }
 
+TableRef WorkspaceEditor::sideTable(const FlowSide &side, const QString &text) const
+{
+    const SystemSpec *system = m_ws.system(side.system);
+    if (!system || system->kind != SystemKind::Http)
+        return tableFromText(text);
+    // An HTTP side keeps its paging and pointers (written back as read); the text is its resource.
+    auto spec = side.table.http ? std::make_shared<HttpSideSpec>(*side.table.http)
+                                : std::make_shared<HttpSideSpec>();
+    spec->resource = text;
+    spec->raw.insert(QStringLiteral("resource"), text);
+    TableRef t(QString(), text);
+    t.http = spec;
+    return t;
+}
+
 void WorkspaceEditor::storeFlow()
 {
     if (m_loading || m_flow < 0)
@@ -366,8 +391,8 @@ void WorkspaceEditor::storeFlow()
     f.name = m_flowName->text().trimmed();
     f.source.system = m_srcSystem->currentText();
     f.target.system = m_dstSystem->currentText();
-    f.source.table = tableFromText(m_srcTable->currentText().trimmed());
-    f.target.table = tableFromText(m_dstTable->currentText().trimmed());
+    f.source.table = sideTable(f.source, m_srcTable->currentText().trimmed());
+    f.target.table = sideTable(f.target, m_dstTable->currentText().trimmed());
     if (m_keys->count() > 0) {
         // A column keeps the target name it was mapped to; a new one maps to its own name.
         QHash<QString, QString> targets;

@@ -38,6 +38,8 @@ private:
     void showSystem(int row);
     void showFlow(int row);
     void storeSystem();
+    // A flow side's table as the editor's text names it (an HTTP side: its resource).
+    [[nodiscard]] TableRef sideTable(const FlowSide &side, const QString &text) const;
     void storeFlow();
     void testConnection();
     void loadColumns();
