@@ -202,9 +202,12 @@ ChangeFeed *LiveEngine::makeFeed(const SystemSpec &system)
             httpTables.append({side.table, keys, side.updatedAt});
         }
     }
+    // An API is asked at most once a second: each poll is a request per resource (and a
+    // rescan one per page), where a database's poll is a cheap local query.
+    const int interval = std::max(1000, m_options.pollIntervalMs);
     if (sincePollable)
-        return new HttpPollingFeed(system, httpTables, m_options.pollIntervalMs, this);
-    return new RescanFeed(system, m_options.pollIntervalMs, this);
+        return new HttpPollingFeed(system, httpTables, interval, this);
+    return new RescanFeed(system, interval, this);
 }
 
 void LiveEngine::startFeed(ChangeFeed *feed)
