@@ -47,7 +47,7 @@ void readRecord(const HttpRecords &records, size_t i, const std::vector<std::str
                 const QString &where)
 {
     for (size_t c = 0; c < names.size(); ++c) {
-        const nlohmann::json *member = records.member(i, names[c]);
+        const std::optional<HttpRecords::Value> member = records.member(i, names[c]);
         values[c] = HttpRecords::raw(member, storage[c]);
         if (qsizetype(c) < keyCount && values[c].kind == RawValue::Kind::Null)
             throw SyncError(QStringLiteral("%1: record %2 has %3 key member '%4'")
@@ -62,8 +62,8 @@ void readRecord(const HttpRecords &records, size_t i, const std::vector<std::str
                                 const QString &where)
 {
     for (const ColumnInfo &k : request.keys) {
-        const nlohmann::json *m = records.member(i, k.name.toStdString());
-        if (m && m->is_number() != (k.cls == FieldClass::Numeric))
+        const std::optional<HttpRecords::Value> m = records.member(i, k.name.toStdString());
+        if (m && HttpRecords::isNumber(*m) != (k.cls == FieldClass::Numeric))
             throw SyncError(QStringLiteral("%1: record %2's key member '%3' is %4, but the flow "
                                            "compares that key as %5")
                                 .arg(where)
@@ -87,12 +87,12 @@ ColumnInfo inferColumn(const HttpRecords &records, const QString &name)
     bool numbers = true, booleans = true, any = false;
     const std::string member = name.toStdString();
     for (size_t i = 0; i < records.size(); ++i) {
-        const nlohmann::json *v = records.member(i, member);
+        const std::optional<HttpRecords::Value> v = records.member(i, member);
         if (!v || v->is_null())
             continue;
         any = true;
-        numbers = numbers && v->is_number();
-        booleans = booleans && v->is_boolean();
+        numbers = numbers && HttpRecords::isNumber(*v);
+        booleans = booleans && v->is_bool();
     }
     if (any && numbers) {
         info.cls = FieldClass::Numeric;
@@ -208,7 +208,7 @@ QList<ColumnInfo> HttpConnector::describe(const TableRef &table, const QStringLi
     const QUrl url = firstPage(s);
     const HttpResponse response = m_client.get(url);
     const QString at = messagePrefix("GET", url);
-    const HttpRecords records(response.body, s.records, s.record, at);
+    const HttpRecords records(m_parser, response.body, s.records, s.record, at);
     QList<ColumnInfo> out;
     for (const QString &name : columns) {
         ColumnInfo info = inferColumn(records, name);
@@ -217,7 +217,7 @@ QList<ColumnInfo> HttpConnector::describe(const TableRef &table, const QStringLi
         if (records.size() > 0 && info.typeName.endsWith(QLatin1String("(no value seen)"))) {
             bool present = false;
             for (size_t i = 0; i < records.size() && !present; ++i)
-                present = records.member(i, name.toStdString()) != nullptr;
+                present = records.member(i, name.toStdString()).has_value();
             if (!present)
                 throw SyncError(QStringLiteral("%1: no record of the first page has a member '%2' "
                                                "(members seen: %3)")
@@ -239,7 +239,7 @@ QStringList HttpConnector::columns(const TableRef &table)
     const HttpSideSpec &s = side(table);
     const QUrl url = firstPage(s);
     const HttpResponse response = m_client.get(url);
-    return HttpRecords(response.body, s.records, s.record, messagePrefix("GET", url)).memberNames();
+    return HttpRecords(m_parser, response.body, s.records, s.record, messagePrefix("GET", url)).memberNames();
 }
 
 void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const PageReader &reader)
@@ -279,7 +279,7 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
         } else if (p.style == HttpPaging::Style::Page) {
             follow(withParam(current, p.pageParam, QString::number(++page)));
         }
-        const HttpRecords records(response.body, s.records, s.record, at);
+        const HttpRecords records(m_parser, response.body, s.records, s.record, at);
         if (!reader(records, at))
             return;
         // An empty page ends the pages (a short one does not: servers cap the page size).
@@ -291,20 +291,15 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
             offset += qint64(records.size());
             follow(withParam(current, p.offsetParam, QString::number(offset)));
         } else if (p.style == HttpPaging::Style::Cursor) {
-            const nlohmann::json *cursor = nullptr;
-            try {
-                const nlohmann::json::json_pointer pointer(p.cursorAt.toStdString());
-                if (records.document().contains(pointer))
-                    cursor = &records.document().at(pointer);
-            } catch (const nlohmann::json::exception &) {
-            }
-            if (cursor && !cursor->is_null() && !(cursor->is_string() && cursor->get_ref<const std::string &>().empty()))
-                follow(withParam(current, p.cursorParam, memberText(cursor)));
+            const std::optional<HttpRecords::Value> cursor = HttpRecords::at(records.document(), p.cursorAt.toStdString());
+            const QString next = memberText(cursor);
+            if (!next.isEmpty())
+                follow(withParam(current, p.cursorParam, next));
         }
     }
 }
 
-QString HttpConnector::memberText(const nlohmann::json *value)
+QString HttpConnector::memberText(const std::optional<HttpRecords::Value> &value)
 {
     std::string storage;
     const RawValue v = HttpRecords::raw(value, storage);
@@ -387,7 +382,7 @@ QList<EncodedRow> HttpConnector::fetch(const ScanRequest &request, RowEncoder &e
             continue; // no such record
         }
         const QString at = messagePrefix("GET", url);
-        const HttpRecords record = HttpRecords::single(response.body, s.itemRecord, at);
+        const HttpRecords record = HttpRecords::single(m_parser, response.body, s.itemRecord, at);
         readRecord(record, 0, names, request.keys.size(), values, storage, at);
         EncodedRow encoded;
         if (!encoder.encodeRow(values.data(), values.data() + request.keys.size(), encoded))

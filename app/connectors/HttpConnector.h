@@ -2,16 +2,13 @@
 
 #include "Connector.h"
 #include "HttpClient.h"
+#include "HttpRecords.h"
 
 #include <QUrl>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include <functional>
 
 namespace syncdesk {
-
-class HttpRecords;
 
 // An HTTP JSON API (DESIGN.md, "HTTP JSON systems"; README, "HTTP systems"). A flow side is a
 // list endpoint read page by page; a record is addressed by its item path for live reads.
@@ -61,13 +58,14 @@ public:
     // `url` with query parameter `name` set to `value` (any earlier value replaced).
     [[nodiscard]] static QUrl withParam(QUrl url, const QString &name, const QString &value);
     // A member's value as URL parameter text (a string as is, a number as printed).
-    [[nodiscard]] static QString memberText(const nlohmann::json *value);
+    [[nodiscard]] static QString memberText(const std::optional<HttpRecords::Value> &value);
     [[nodiscard]] const HttpSideSpec &side(const TableRef &table) const;
 
 private:
     [[nodiscard]] QString messagePrefix(const QByteArray &method, const QUrl &url) const;
 
     HttpClient m_client;
+    simdjson::dom::parser m_parser; // reused page after page (see HttpRecords)
 };
 
 } // namespace syncdesk

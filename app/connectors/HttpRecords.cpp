@@ -2,144 +2,177 @@
 
 #include "model/SyncError.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QSet>
+
+#include <charconv>
 
 namespace syncdesk {
 
+using simdjson::dom::element_type;
+
 namespace {
 
-nlohmann::json parse(const QByteArray &body, const QString &where)
+// The value as T where its type was checked first, so the conversion cannot fail.
+template <typename T>
+T valueAs(simdjson::dom::element value)
 {
-    try {
-        return nlohmann::json::parse(body.constBegin(), body.constEnd());
-    } catch (const nlohmann::json::parse_error &e) {
-        // The parser's own words name the byte and what it expected; no body text is quoted.
-        throw SyncError(QStringLiteral("%1: the response is not valid JSON (at byte %2 of %3)")
-                            .arg(where).arg(e.byte).arg(body.size()));
-    }
-}
-
-const nlohmann::json *at(const nlohmann::json &from, const std::string &pointer)
-{
-    if (pointer.empty())
-        return &from;
-    try {
-        const nlohmann::json::json_pointer p(pointer);
-        if (!from.contains(p))
-            return nullptr;
-        return &from.at(p);
-    } catch (const nlohmann::json::exception &) {
-        return nullptr; // a pointer through a non-object, or an array index that is not a number
-    }
+    T out{};
+    [[maybe_unused]] const simdjson::error_code error = value.get(out);
+    return out;
 }
 
 } // namespace
 
-HttpRecords::HttpRecords(const QByteArray &body, const QString &recordsAt, const QString &recordAt,
-                         const QString &where)
-    : m_document(parse(body, where))
+HttpRecords::HttpRecords(simdjson::dom::parser &parser, const QByteArray &body, const QString &where)
 {
-    collect(recordsAt, recordAt, where);
+    // realloc_if_needed: simdjson reads past the end, so the body is copied into its padded buffer.
+    const simdjson::error_code error =
+        parser.parse(reinterpret_cast<const uint8_t *>(body.constData()), size_t(body.size()), true)
+            .get(m_document);
+    if (error)
+        throw SyncError(QStringLiteral("%1: the response is not valid JSON (%2, in %3 bytes)")
+                            .arg(where, QString::fromUtf8(simdjson::error_message(error)))
+                            .arg(body.size()));
 }
 
-HttpRecords HttpRecords::single(const QByteArray &body, const QString &recordAt, const QString &where)
+HttpRecords::HttpRecords(simdjson::dom::parser &parser, const QByteArray &body, const QString &recordsAt,
+                         const QString &recordAt, const QString &where)
+    : HttpRecords(parser, body, where)
 {
-    HttpRecords r;
-    r.m_document = parse(body, where);
-    const nlohmann::json *record = at(r.m_document, recordAt.toStdString());
-    if (!record)
-        throw SyncError(QStringLiteral("%1: the record pointer '%2' names nothing in the response")
-                            .arg(where, recordAt));
-    if (!record->is_object())
-        throw SyncError(QStringLiteral("%1: the record is %2, not an object").arg(where, typeName(*record)));
-    r.m_records.push_back(record);
-    return r;
-}
-
-void HttpRecords::collect(const QString &recordsAt, const QString &recordAt, const QString &where)
-{
-    const nlohmann::json *list = at(m_document, recordsAt.toStdString());
+    const std::optional<Value> list = at(m_document, recordsAt.toStdString());
     if (!list)
         throw SyncError(QStringLiteral("%1: the records pointer '%2' names nothing in the response")
                             .arg(where, recordsAt));
-    if (!list->is_array())
+    if (list->type() != element_type::ARRAY)
         throw SyncError(QStringLiteral("%1: the records pointer '%2' names %3, not an array")
                             .arg(where, recordsAt.isEmpty() ? QStringLiteral("\"\" (the body)") : recordsAt,
                                  typeName(*list)));
-    m_records.reserve(list->size());
+    const auto array = valueAs<simdjson::dom::array>(*list);
+    m_records.reserve(array.size());
     const std::string inner = recordAt.toStdString();
     size_t i = 0;
-    for (const nlohmann::json &element : *list) {
-        const nlohmann::json *record = at(element, inner);
-        if (!record || !record->is_object())
+    for (const Value element : array) {
+        const std::optional<Value> record = at(element, inner);
+        if (!record || record->type() != element_type::OBJECT)
             throw SyncError(QStringLiteral("%1: record %2 is %3, not an object")
                                 .arg(where)
                                 .arg(i)
                                 .arg(record ? typeName(*record)
                                             : QStringLiteral("missing (record pointer '%1')").arg(recordAt)));
-        m_records.push_back(record);
+        m_records.push_back(*record);
         ++i;
     }
 }
 
-const nlohmann::json *HttpRecords::member(size_t i, const std::string &name) const
+HttpRecords HttpRecords::single(simdjson::dom::parser &parser, const QByteArray &body,
+                                const QString &recordAt, const QString &where)
 {
-    const nlohmann::json &record = *m_records[i];
-    if (!name.empty() && name.front() == '/')
-        return at(record, name);
-    const auto it = record.find(name);
-    return it == record.end() ? nullptr : &*it;
+    HttpRecords r(parser, body, where);
+    const std::optional<Value> record = at(r.m_document, recordAt.toStdString());
+    if (!record)
+        throw SyncError(QStringLiteral("%1: the record pointer '%2' names nothing in the response")
+                            .arg(where, recordAt));
+    if (record->type() != element_type::OBJECT)
+        throw SyncError(QStringLiteral("%1: the record is %2, not an object").arg(where, typeName(*record)));
+    r.m_records.push_back(*record);
+    return r;
 }
 
-RawValue HttpRecords::raw(const nlohmann::json *value, std::string &storage)
+std::optional<HttpRecords::Value> HttpRecords::at(Value from, std::string_view pointer)
+{
+    if (pointer.empty())
+        return from;
+    Value found;
+    if (from.at_pointer(pointer).get(found))
+        return std::nullopt;
+    return found;
+}
+
+std::optional<HttpRecords::Value> HttpRecords::member(size_t i, std::string_view name) const
+{
+    if (!name.empty() && name.front() == '/')
+        return at(m_records[i], name);
+    const auto record = valueAs<simdjson::dom::object>(m_records[i]); // checked when read
+    Value found;
+    if (record.at_key(name).get(found))
+        return std::nullopt;
+    return found;
+}
+
+bool HttpRecords::isNumber(Value value)
+{
+    const element_type t = value.type();
+    return t == element_type::INT64 || t == element_type::UINT64 || t == element_type::DOUBLE;
+}
+
+std::string HttpRecords::canonicalJson(Value value)
+{
+    const element_type t = value.type();
+    if (t != element_type::OBJECT && t != element_type::ARRAY)
+        return simdjson::minify(value);
+    // nlohmann keeps objects' members sorted: the canonical order, whatever the server's.
+    return nlohmann::json::parse(simdjson::minify(value)).dump(-1, ' ', false,
+                                                               nlohmann::json::error_handler_t::replace);
+}
+
+RawValue HttpRecords::raw(const std::optional<Value> &value, std::string &storage)
 {
     if (!value)
         return RawValue::null();
     switch (value->type()) {
-    case nlohmann::json::value_t::null:
-    case nlohmann::json::value_t::discarded:
+    case element_type::NULL_VALUE:
         return RawValue::null();
-    case nlohmann::json::value_t::string: {
-        const std::string &s = value->get_ref<const std::string &>();
-        return RawValue::text(s);
+    case element_type::STRING: {
+        return RawValue::text(valueAs<std::string_view>(*value));
     }
-    case nlohmann::json::value_t::boolean:
-        return RawValue::text(value->get<bool>() ? "true" : "false");
-    case nlohmann::json::value_t::number_integer:
-        return RawValue::ofInteger(value->get<qint64>());
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float:
-    case nlohmann::json::value_t::object:
-    case nlohmann::json::value_t::array:
-    case nlohmann::json::value_t::binary:
-        storage = value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    case element_type::BOOL: {
+        return RawValue::text(valueAs<bool>(*value) ? "true" : "false");
+    }
+    case element_type::INT64: {
+        return RawValue::ofInteger(valueAs<int64_t>(*value));
+    }
+    case element_type::UINT64: {
+        storage = std::to_string(valueAs<uint64_t>(*value));
+        return RawValue::text(storage);
+    }
+    case element_type::DOUBLE: {
+        char buffer[32];
+        const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, valueAs<double>(*value));
+        storage.assign(buffer, ec == std::errc() ? end : buffer);
+        return RawValue::text(storage);
+    }
+    case element_type::OBJECT:
+    case element_type::ARRAY:
+        storage = canonicalJson(*value);
         return RawValue::text(storage);
     }
     return RawValue::null();
 }
 
-QString HttpRecords::typeName(const nlohmann::json &value)
+QString HttpRecords::typeName(Value value)
 {
     switch (value.type()) {
-    case nlohmann::json::value_t::null: return QStringLiteral("null");
-    case nlohmann::json::value_t::string: return QStringLiteral("a string");
-    case nlohmann::json::value_t::boolean: return QStringLiteral("a boolean");
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float: return QStringLiteral("a number");
-    case nlohmann::json::value_t::object: return QStringLiteral("an object");
-    case nlohmann::json::value_t::array: return QStringLiteral("an array");
-    default: return QStringLiteral("not a JSON value");
+    case element_type::NULL_VALUE: return QStringLiteral("null");
+    case element_type::STRING: return QStringLiteral("a string");
+    case element_type::BOOL: return QStringLiteral("a boolean");
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: return QStringLiteral("a number");
+    case element_type::OBJECT: return QStringLiteral("an object");
+    case element_type::ARRAY: return QStringLiteral("an array");
     }
+    return QStringLiteral("not a JSON value");
 }
 
 QStringList HttpRecords::memberNames() const
 {
     QStringList names;
     QSet<QString> seen;
-    for (const nlohmann::json *record : m_records) {
-        for (auto it = record->begin(); it != record->end(); ++it) {
-            const QString name = QString::fromStdString(it.key());
+    for (const Value record : m_records) {
+        for (const simdjson::dom::key_value_pair member : valueAs<simdjson::dom::object>(record)) {
+            const QString name = QString::fromUtf8(member.key.data(), qsizetype(member.key.size()));
             if (!seen.contains(name)) {
                 seen.insert(name);
                 names << name;

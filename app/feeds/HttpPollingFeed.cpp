@@ -29,14 +29,16 @@ int compareAt(const QVariant &a, const QVariant &b)
     return QString::compare(a.toString(), b.toString());
 }
 
-QVariant atOf(const nlohmann::json *value)
+QVariant atOf(const std::optional<HttpRecords::Value> &value)
 {
     if (!value || value->is_null())
         return {};
-    if (value->is_number_integer())
-        return QVariant(value->get<qint64>());
-    if (value->is_number())
-        return QVariant(value->get<double>());
+    int64_t integer = 0;
+    if (!value->get(integer))
+        return QVariant(qint64(integer));
+    double real = 0;
+    if (HttpRecords::isNumber(*value) && !value->get(real))
+        return QVariant(real);
     return QVariant(HttpConnector::memberText(value));
 }
 
@@ -129,14 +131,14 @@ HttpPollingFeed::Result HttpPollingFeed::pollOnce(HttpConnector &connector, cons
                     Seen s;
                     s.at = when;
                     for (const QString &k : t.keyNames) {
-                        const nlohmann::json *m = records.member(i, k.toStdString());
+                        const std::optional<HttpRecords::Value> m = records.member(i, k.toStdString());
                         if (!m || m->is_null())
                             throw SyncError(QStringLiteral("%1: record %2 has no key member '%3'")
                                                 .arg(at).arg(i).arg(k));
                         s.keyText.append(HttpConnector::memberText(m));
                         s.key += s.keyText.back()->toUtf8() + '\0';
                     }
-                    const std::string dump = records.record(i).dump();
+                    const std::string dump = simdjson::minify(records.record(i));
                     s.fingerprint = XXH3_64bits(dump.data(), dump.size());
                     seen.push_back(std::move(s));
                 }
