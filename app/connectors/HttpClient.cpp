@@ -24,7 +24,6 @@ struct HttpClient::Flight
     std::mutex mutex;
     std::condition_variable done;
     bool finished = false;
-    bool headersReady = false; // status and headers known (set before finished)
     // Filled on the network thread when the reply finishes.
     int status = 0;
     int error = 0;
@@ -199,19 +198,10 @@ void HttpClient::send(Exchange &ex)
             }
             reply->abort();
         };
-        QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, limit, tooBig, flight] {
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, limit, tooBig] {
             const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
-            if (length.isValid() && length.toLongLong() > limit) {
+            if (length.isValid() && length.toLongLong() > limit)
                 tooBig();
-                return;
-            }
-            {
-                const std::lock_guard lock(flight->mutex);
-                flight->status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                flight->headers = reply->rawHeaderPairs();
-                flight->headersReady = true;
-            }
-            flight->done.notify_all();
         });
         QObject::connect(reply, &QNetworkReply::downloadProgress, reply, [limit, tooBig](qint64 received, qint64) {
             if (received > limit)
@@ -231,7 +221,6 @@ void HttpClient::send(Exchange &ex)
                 flight->body = std::move(bytes);
                 flight->headers = headers;
                 flight->reply = nullptr;
-                flight->headersReady = true;
                 flight->finished = true;
             }
             flight->done.notify_all();
@@ -356,19 +345,6 @@ HttpResponse HttpClient::wait(Exchange &ex)
         m_gate->holdUntil(HttpGate::Clock::now() + std::chrono::milliseconds(*waitMs));
         send(ex);
     }
-}
-
-HttpResponse HttpClient::headers(Exchange &ex)
-{
-    HttpResponse r;
-    r.url = ex.url;
-    if (!ex.flight)
-        return r;
-    std::unique_lock lock(ex.flight->mutex);
-    ex.flight->done.wait(lock, [&] { return ex.flight->headersReady; });
-    r.status = ex.flight->status;
-    r.headers = ex.flight->headers;
-    return r;
 }
 
 HttpResponse HttpClient::get(const QUrl &url, bool notFoundIsAnswer)

@@ -84,10 +84,6 @@ public:
                                                   bool notFoundIsAnswer = false,
                                                   QList<QPair<QByteArray, QByteArray>> extraHeaders = {});
     [[nodiscard]] HttpResponse wait(Exchange &exchange);
-    // The status and headers of an exchange's first answer, as soon as they arrive (the body
-    // may still be on its way; the answer may still be one wait() retries or follows): a list
-    // reader asks for the next page while this one's body travels. Status 0: no answer.
-    [[nodiscard]] HttpResponse headers(Exchange &exchange);
 
     [[nodiscard]] HttpResponse get(const QUrl &url, bool notFoundIsAnswer = false);
 
