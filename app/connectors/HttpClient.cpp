@@ -14,6 +14,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <utility>
 #include <condition_variable>
 #include <mutex>
 
@@ -33,14 +34,18 @@ struct HttpClient::Flight
     QList<QPair<QByteArray, QByteArray>> headers;
     bool oversized = false;
     QNetworkReply *reply = nullptr; // network thread only
-};
+    // The gate slot this request holds. It goes back when the reply finishes, on the network
+    // thread, whatever its caller is doing meanwhile (blocked on a full queue, waiting for
+    // another slot): a slot never waits on a caller, so callers can never wait on each other.
+    std::shared_ptr<HttpGate> gate;
 
-void HttpClient::Exchange::releaseSlot()
-{
-    if (gate)
-        gate->release();
-    gate = nullptr;
-}
+    void releaseSlot()
+    {
+        if (const std::shared_ptr<HttpGate> g = std::exchange(gate, nullptr))
+            g->release();
+    }
+    ~Flight() { releaseSlot(); } // a reply dropped without finishing (its manager went)
+};
 
 void HttpClient::Exchange::abandon()
 {
@@ -63,7 +68,6 @@ void HttpClient::Exchange::abandon()
 HttpClient::Exchange::~Exchange()
 {
     abandon();
-    releaseSlot();
 }
 
 QByteArray HttpResponse::header(const QByteArray &name) const
@@ -79,6 +83,14 @@ HttpClient::HttpClient(SystemSpec system)
     : m_system(std::move(system)), m_base(m_system.url + u'/'),
       m_gate(HttpGate::forSystem(m_system.name, m_system.http)), m_thread(std::make_unique<QThread>())
 {
+    // Checked before the thread starts: a constructor that throws runs no destructor.
+    if (!m_system.http.caFile.isEmpty()) {
+        if (!QFile::exists(m_system.http.caFile))
+            throw SyncError(QStringLiteral("%1: CA file %2 not found").arg(where(), m_system.http.caFile));
+        if (QSslCertificate::fromPath(m_system.http.caFile, QSsl::Pem).isEmpty())
+            throw SyncError(QStringLiteral("%1: CA file %2 holds no PEM certificate")
+                                .arg(where(), m_system.http.caFile));
+    }
     m_thread->setObjectName(QStringLiteral("http:") + m_system.name);
     m_context = new QObject;
     m_context->moveToThread(m_thread.get());
@@ -90,13 +102,6 @@ HttpClient::HttpClient(SystemSpec system)
             m_manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
         },
         Qt::BlockingQueuedConnection);
-    if (!m_system.http.caFile.isEmpty()) {
-        if (!QFile::exists(m_system.http.caFile))
-            throw SyncError(QStringLiteral("%1: CA file %2 not found").arg(where(), m_system.http.caFile));
-        if (QSslCertificate::fromPath(m_system.http.caFile, QSsl::Pem).isEmpty())
-            throw SyncError(QStringLiteral("%1: CA file %2 holds no PEM certificate")
-                                .arg(where(), m_system.http.caFile));
-    }
 }
 
 HttpClient::~HttpClient()
@@ -181,9 +186,9 @@ void HttpClient::send(Exchange &ex)
     }
 
     m_gate->acquire();
-    ex.gate = m_gate.get();
     ex.network = m_context;
     auto flight = std::make_shared<Flight>();
+    flight->gate = m_gate;
     ex.flight = flight;
     const qint64 limit = m_system.http.maxBodyBytes;
     QNetworkAccessManager *nam = m_manager;
@@ -222,6 +227,7 @@ void HttpClient::send(Exchange &ex)
                 flight->headers = headers;
                 flight->reply = nullptr;
                 flight->finished = true;
+                flight->releaseSlot();
             }
             flight->done.notify_all();
             reply->deleteLater();
@@ -262,7 +268,6 @@ HttpResponse HttpClient::wait(Exchange &ex)
             std::unique_lock lock(ex.flight->mutex);
             ex.flight->done.wait(lock, [&] { return ex.flight->finished; });
         }
-        ex.releaseSlot();
         const std::shared_ptr<Flight> f = std::exchange(ex.flight, nullptr);
         const QString what = QStringLiteral("%1: %2").arg(where(), describe(ex.method, ex.url));
         if (f->oversized)

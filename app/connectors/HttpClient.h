@@ -65,7 +65,6 @@ public:
 
     private:
         friend class HttpClient;
-        void releaseSlot();
         void abandon(); // aborts the request in flight, if any
 
         QByteArray method;
@@ -75,7 +74,6 @@ public:
         QList<QPair<QByteArray, QByteArray>> extraHeaders;
         std::shared_ptr<Flight> flight;
         QObject *network = nullptr; // the client's network thread's context
-        HttpGate *gate = nullptr;   // set while the exchange holds one of the gate's slots
         int attempt = 0;
         int redirects = 0;
     };

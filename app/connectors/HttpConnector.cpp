@@ -10,6 +10,8 @@
 #include <QSet>
 #include <QUrlQuery>
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <deque>
 
@@ -247,6 +249,7 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
     const HttpPaging &p = s.page;
     QUrl url = first;
     QSet<QString> visited{url.toString()};
+    quint64 lastBody = 0;
     qint64 offset = 0;
     int page = p.firstPage;
     std::unique_ptr<HttpClient::Exchange> exchange = m_client.start("GET", url);
@@ -255,7 +258,9 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
         if (!visited.contains(next.toString())) {
             visited.insert(next.toString());
             url = next;
-            exchange = m_client.start("GET", next);
+            // Past the first page, a 404 of page-numbered lists is their end (servers such as
+            // Django REST framework answer an out-of-range page that way).
+            exchange = m_client.start("GET", next, {}, p.style == HttpPaging::Style::Page);
             return;
         }
         throw SyncError(QStringLiteral("%1: the next page is %2 again, a page already read; the "
@@ -279,11 +284,26 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
         } else if (p.style == HttpPaging::Style::Page) {
             follow(withParam(current, p.pageParam, QString::number(++page)));
         }
+        if (response.status == 404) {
+            exchange.reset();
+            break;
+        }
+        // A server that ignores the paging parameters sends the same page again and again.
+        const quint64 bodyHash = XXH3_64bits(response.body.constData(), size_t(response.body.size()));
+        if (p.style != HttpPaging::Style::None && p.style != HttpPaging::Style::Link && bodyHash == lastBody
+            && !response.body.isEmpty())
+            throw SyncError(QStringLiteral("%1: the server sent the previous page again; it does not "
+                                           "seem to page by '%2' (check the side's \"page\")")
+                                .arg(at, p.style == HttpPaging::Style::Page     ? p.pageParam
+                                         : p.style == HttpPaging::Style::Offset ? p.offsetParam
+                                                                                : p.cursorParam));
+        lastBody = bodyHash;
         const HttpRecords records(m_parser, response.body, s.records, s.record, at);
         if (!reader(records, at))
             return;
-        // An empty page ends the pages (a short one does not: servers cap the page size).
-        if (records.size() == 0 && p.style != HttpPaging::Style::Link) {
+        // An empty page ends page-numbered and offset lists (a short one does not: servers cap
+        // the page size); links and cursors end where the server gives no next one.
+        if (records.size() == 0 && (p.style == HttpPaging::Style::Page || p.style == HttpPaging::Style::Offset)) {
             exchange.reset();
             break;
         }

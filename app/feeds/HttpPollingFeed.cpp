@@ -6,6 +6,7 @@
 #include "model/SyncError.h"
 
 #include <QDateTime>
+#include <QThreadPool>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -53,10 +54,26 @@ HttpPollingFeed::HttpPollingFeed(SystemSpec system, QList<Table> tables, int int
     connect(&m_watcher, &QFutureWatcher<Result>::finished, this, &HttpPollingFeed::polled);
 }
 
+namespace {
+
+// The HTTP polls of the whole process: a few threads, apart from the comparisons' pool.
+QThreadPool &pollPool()
+{
+    static QThreadPool *pool = [] {
+        auto *p = new QThreadPool; // never destroyed: the process's end does not wait on a poll
+        p->setMaxThreadCount(4);
+        return p;
+    }();
+    return *pool;
+}
+
+} // namespace
+
 HttpPollingFeed::~HttpPollingFeed()
 {
-    m_stopping = true;
-    m_watcher.waitForFinished(); // the poll uses the connector, which goes with this feed
+    // The poll holds its own references to the connector and the flag; its result is dropped.
+    m_cancelled->store(true);
+    m_watcher.disconnect(this);
 }
 
 void HttpPollingFeed::resume(const QString &position)
@@ -72,17 +89,18 @@ void HttpPollingFeed::start()
 
 void HttpPollingFeed::poll()
 {
-    if (m_watcher.isRunning())
+    if (m_polling)
         return; // a slow API: the next poll starts when this one is done
-    m_watcher.setFuture(QtConcurrent::run([connector = m_connector, tables = m_tables, marks = m_marks] {
-        return pollOnce(*connector, tables, marks);
+    m_polling = true;
+    m_watcher.setFuture(QtConcurrent::run(&pollPool(), [connector = m_connector, tables = m_tables,
+                                                         marks = m_marks, cancelled = m_cancelled] {
+        return pollOnce(*connector, tables, marks, cancelled.get());
     }));
 }
 
 void HttpPollingFeed::polled()
 {
-    if (m_stopping)
-        return;
+    m_polling = false;
     Result r = m_watcher.result();
     if (!r.error.isEmpty()) {
         m_timer->stop();
@@ -100,7 +118,8 @@ void HttpPollingFeed::polled()
 }
 
 HttpPollingFeed::Result HttpPollingFeed::pollOnce(HttpConnector &connector, const QList<Table> &tables,
-                                                  QHash<QString, PollMark> marks)
+                                                  QHash<QString, PollMark> marks,
+                                                  const std::atomic<bool> *cancelled)
 {
     Result result;
     try {
@@ -142,8 +161,12 @@ HttpPollingFeed::Result HttpPollingFeed::pollOnce(HttpConnector &connector, cons
                     s.fingerprint = XXH3_64bits(dump.data(), dump.size());
                     seen.push_back(std::move(s));
                 }
-                return true;
+                return !(cancelled && cancelled->load());
             });
+            if (cancelled && cancelled->load()) {
+                result.error = QStringLiteral("cancelled");
+                return result;
+            }
             // Oldest first, so the mark ends at the newest time (PollMark's rule).
             std::stable_sort(seen.begin(), seen.end(),
                              [](const Seen &a, const Seen &b) { return compareAt(a.at, b.at) < 0; });
@@ -161,6 +184,10 @@ HttpPollingFeed::Result HttpPollingFeed::pollOnce(HttpConnector &connector, cons
         }
     } catch (const SyncError &e) {
         result.error = e.message();
+        return result;
+    } catch (const std::exception &e) { // never into the engine's thread, which would end it
+        result.error = QStringLiteral("system '%1' (http): polling failed: %2")
+                           .arg(connector.system().name, QString::fromUtf8(e.what()));
         return result;
     }
     result.marks = std::move(marks);

@@ -6,6 +6,8 @@
 #include <QFutureWatcher>
 #include <QHash>
 
+#include <atomic>
+
 #include <memory>
 
 class QTimer;
@@ -23,7 +25,9 @@ class HttpConnector;
 // covers that moment). Deleted records leave no trace in such a list: the engine's periodic
 // verification comparisons find them.
 //
-// Polls run on the thread pool: the engine's thread only receives their results.
+// Polls run on a pool of their own (never the comparisons' pool, which would hold them up for a
+// whole comparison): the engine's thread only receives their results. A feed that goes away
+// does not wait for its poll; the poll sees the cancel flag at its next page and stops.
 class HttpPollingFeed final : public ChangeFeed
 {
     Q_OBJECT
@@ -52,7 +56,8 @@ public:
 
     // One poll of `tables` from `marks`, as run on the pool (public for tests).
     [[nodiscard]] static Result pollOnce(HttpConnector &connector, const QList<Table> &tables,
-                                         QHash<QString, PollMark> marks);
+                                         QHash<QString, PollMark> marks,
+                                         const std::atomic<bool> *cancelled = nullptr);
 
 protected:
     void retry() override { start(); }
@@ -66,7 +71,8 @@ private:
     std::shared_ptr<HttpConnector> m_connector; // one poll at a time uses it
     QTimer *m_timer;
     QFutureWatcher<Result> m_watcher;
-    bool m_stopping = false;
+    std::shared_ptr<std::atomic<bool>> m_cancelled = std::make_shared<std::atomic<bool>>(false);
+    bool m_polling = false; // from poll() until polled(): one poll at a time
 };
 
 } // namespace syncdesk

@@ -273,13 +273,14 @@ void readHttpSystem(const Reader &r, const QJsonObject &o, const QString &at, co
     const QString where = QStringLiteral("system '%1' (http)").arg(s.name);
     s.url = r.string(o.value(u"base_url"), at + QStringLiteral(".base_url"));
     const QUrl url(s.url, QUrl::StrictMode);
-    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
-        r.fail(at + QStringLiteral(".base_url"),
-               QStringLiteral("%1: '%2' is not an http:// or https:// URL").arg(where, s.url));
-    if (!url.userInfo().isEmpty())
+    // The user-info check comes first, and no message repeats the URL: it may hold a password.
+    if (!QUrl(s.url, QUrl::TolerantMode).userInfo().isEmpty() || s.url.contains(u'@'))
         r.fail(at + QStringLiteral(".base_url"),
                QStringLiteral("%1: the URL carries a user or password; secrets never live in the "
                               "workspace file: use \"headers\" with {\"env\": NAME}").arg(where));
+    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
+        r.fail(at + QStringLiteral(".base_url"),
+               QStringLiteral("%1: not an http:// or https:// URL with a host").arg(where));
     if (url.hasQuery() || url.hasFragment())
         r.fail(at + QStringLiteral(".base_url"),
                QStringLiteral("%1: the base URL must not carry a query or fragment (put them in the "
@@ -357,6 +358,9 @@ void readHttpSide(const Reader &r, const QJsonObject &o, const QString &where, F
     }
     h.item = r.optionalString(o, QStringLiteral("item"), where, QString());
     r.name(h.item, where + QStringLiteral(".item"), QStringLiteral("item path"), false);
+    // Relative to base_url like the resource: a leading '/' would drop the base URL's path.
+    while (h.item.startsWith(u'/'))
+        h.item.remove(0, 1);
     side.updatedAt = r.optionalString(o, QStringLiteral("updated_at"), where, QString());
     h.updatedSinceParam = r.optionalString(o, QStringLiteral("updated_since_param"), where, QString());
     if (!h.updatedSinceParam.isEmpty() && side.updatedAt.isEmpty())
@@ -542,6 +546,14 @@ ProbeSpec readProbe(const Reader &r, const QJsonValue &v, const QString &at, con
     return p;
 }
 
+QString keyNames(const FlowSpec &f, bool source)
+{
+    QStringList names;
+    for (const ColumnPair &k : f.key)
+        names << k.name(source);
+    return names.join(QStringLiteral(", "));
+}
+
 FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const Workspace &ws)
 {
     const QJsonObject o = r.object(v, at);
@@ -564,7 +576,22 @@ FlowSpec readFlow(const Reader &r, const QJsonValue &v, const QString &at, const
                        QStringLiteral("field"));
     for (const bool source : {true, false}) {
         const FlowSide &side = f.side(source);
-        if (ws.system(side.system)->kind == SystemKind::Http && f.key.size() > 1 && side.table.http->item.isEmpty())
+        if (ws.system(side.system)->kind != SystemKind::Http)
+            continue;
+        // Every {placeholder} of an item path must name a key member: a misspelt one would stay
+        // in the path as text, and every live read would find no record.
+        static const QRegularExpression placeholder(QStringLiteral("\\{([^{}]*)\\}"));
+        for (auto it = placeholder.globalMatch(side.table.http->item); it.hasNext();) {
+            const QString name = it.next().captured(1);
+            bool known = name == u"key" && f.key.size() == 1;
+            for (const ColumnPair &k : f.key)
+                known = known || k.name(source) == name;
+            if (!known)
+                r.fail(at + (source ? QStringLiteral(".source.item") : QStringLiteral(".target.item")),
+                       QStringLiteral("{%1} names no key member (the key is %2)")
+                           .arg(name, keyNames(f, source)));
+        }
+        if (f.key.size() > 1 && side.table.http->item.isEmpty())
             r.fail(at + (source ? QStringLiteral(".source") : QStringLiteral(".target")),
                    QStringLiteral("needs \"item\" (the record's path with a {member} for each key "
                                   "member): the key has %1 members").arg(f.key.size()));

@@ -23,6 +23,9 @@
 #include <QTest>
 #include <QUrlQuery>
 
+#include <atomic>
+#include <thread>
+
 using namespace syncdesk;
 using namespace testsupport;
 
@@ -68,6 +71,9 @@ private slots:
     void showReadsOneRecordByItsPath();
     void resolvingOntoAnApiIsRefused();
     void pageAndCursorStylesReadEveryPage();
+    void pageNumbersEndAtA404();
+    void oneRequestAtATimeNeverDeadlocks();
+    void concurrentItemReadsShareTheGateWithoutDeadlock();
     void retryAfterIsHonouredForEveryRequest();
     void secretHeadersComeFromTheEnvironmentAndNeverShow();
     void badInputGivesOneClearError_data();
@@ -351,11 +357,16 @@ void TestHttpConnector::pageAndCursorStylesReadEveryPage()
             const int offset = queryInt(r.target, "skip", 0);
             return FaultServer::json(200, pageOf(offset + 1, std::min(Cap, queryInt(r.target, "take", 10)), Total));
         }
-        // Cursor: {"data": [...], "next": "<id to start from>"} and no "next" on the last page.
-        const int from = queryInt(r.target, "after", 1);
-        QJsonObject body{{QStringLiteral("data"), QJsonDocument::fromJson(pageOf(from, Cap, Total)).array()}};
-        if (from + Cap <= Total)
-            body.insert(QStringLiteral("next"), QString::number(from + Cap));
+        if (r.target.startsWith("/same")) // ignores its page parameter
+            return FaultServer::json(200, pageOf(1, Cap, Total));
+        // Cursor: {"data": [...], "next": <page>} and no "next" on the last page; page 1 is
+        // empty but goes on (APIs that filter after paging do that).
+        const int index = queryInt(r.target, "after", 0);
+        const int from = (index == 0 ? 0 : index - 1) * Cap + 1;
+        QJsonObject body{{QStringLiteral("data"), index == 1 ? QJsonArray()
+                                                             : QJsonDocument::fromJson(pageOf(from, Cap, Total)).array()}};
+        if (index == 1 || from + Cap <= Total)
+            body.insert(QStringLiteral("next"), index + 1);
         return FaultServer::json(200, QJsonDocument(body).toJson(QJsonDocument::Compact));
     });
     HttpConnector connector(httpSystem(server.baseUrl()));
@@ -384,6 +395,54 @@ void TestHttpConnector::pageAndCursorStylesReadEveryPage()
     QCOMPARE(scanAll(connector, resource(QStringLiteral("cursor"), cursor, QStringLiteral("/data")), &error).rows,
              qint64(Total));
     QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    // A server that ignores the page parameter would be read forever: refused at once.
+    (void)scanAll(connector, resource(QStringLiteral("same"), page), &error);
+    QVERIFY2(error.contains(QLatin1String("sent the previous page again")), qPrintable(error));
+}
+
+void TestHttpConnector::pageNumbersEndAtA404()
+{
+    // Django REST framework's way: a page past the last is 404 "Invalid page."
+    FaultServer server([](const FaultServer::Request &r) {
+        const int page = queryInt(r.target, "page", 1);
+        if (page > 3)
+            return FaultServer::json(404, R"({"detail": "Invalid page."})");
+        return FaultServer::json(200, pageOf((page - 1) * 5 + 1, 5, 100));
+    });
+    HttpPaging paging;
+    paging.style = HttpPaging::Style::Page;
+    paging.size = 5;
+    HttpConnector connector(httpSystem(server.baseUrl()));
+    QString error;
+    QCOMPARE(scanAll(connector, resource(QStringLiteral("items"), paging), &error).rows, qint64(15));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestHttpConnector::oneRequestAtATimeNeverDeadlocks()
+{
+    // Both sides on one system allowed one request at a time, each with more records than the
+    // comparison's queues hold: a side blocked on its full queue must not keep the only slot
+    // from the side the comparison waits for.
+    static constexpr int Total = 60000, Page = 5000;
+    FaultServer server([](const FaultServer::Request &r) {
+        const int page = queryInt(r.target, "page", 1);
+        return FaultServer::json(200, pageOf((page - 1) * Page + 1, Page, Total));
+    });
+    const QJsonArray systems{QJsonObject{{QStringLiteral("name"), QStringLiteral("api")},
+                                         {QStringLiteral("kind"), QStringLiteral("http")},
+                                         {QStringLiteral("base_url"), server.baseUrl()},
+                                         {QStringLiteral("max_concurrent_requests"), 1}}};
+    auto side = [](const QString &resource) {
+        return QJsonObject{{QStringLiteral("system"), QStringLiteral("api")}, {QStringLiteral("resource"), resource},
+                           {QStringLiteral("page"), QJsonObject{{QStringLiteral("style"), QStringLiteral("page")},
+                                                                {QStringLiteral("size"), Page}}}};
+    };
+    const QString ws = workspace(systems, {flow(QStringLiteral("f"), side(QStringLiteral("a")), side(QStringLiteral("b")),
+                                                {QStringLiteral("v")})});
+    const CliRun run = diff(ws, QStringLiteral("f"));
+    QVERIFY2(run.exitCode == 0, (run.out + run.err).constData());
+    QCOMPARE(diffJson(run).value(u"in_sync").toInt(), Total);
 }
 
 void TestHttpConnector::retryAfterIsHonouredForEveryRequest()
@@ -646,6 +705,47 @@ void TestHttpConnector::watchReportsAnApiChangeWithinOnePoll()
     QVERIFY2(waitFor("\"key\":[7],\"status\":\"pending\"", 5000), out.constData());
     QVERIFY2(sinceEdit.elapsed() <= 2000, qPrintable(QString::number(sinceEdit.elapsed())));
     QCOMPARE(testsupport::stopGracefully(watch), 0);
+}
+
+void TestHttpConnector::concurrentItemReadsShareTheGateWithoutDeadlock()
+{
+    // Two threads read items of one system at once (the engine and a detail view, say), which
+    // allows 2 requests at a time, 20 a second: each gets one slot, then wants another. Slots
+    // go back when replies finish, not when their reader gets to them, so both go on.
+    FaultServer server([](const FaultServer::Request &r) {
+        const int id = r.target.mid(r.target.lastIndexOf('/') + 1).toInt();
+        return FaultServer::json(200, QJsonDocument(QJsonObject{{QStringLiteral("id"), id},
+                                                                {QStringLiteral("v"), QStringLiteral("v%1").arg(id)}})
+                                          .toJson(QJsonDocument::Compact));
+    });
+    SystemSpec system = httpSystem(server.baseUrl());
+    system.http.maxConcurrentRequests = 2;
+    system.http.maxRequestsPerSecond = 20;
+    HttpPaging none;
+    none.style = HttpPaging::Style::None;
+    const TableRef table = resource(QStringLiteral("items"), none);
+    ScanRequest request;
+    request.table = table;
+    request.keys = {ColumnInfo{QStringLiteral("id"), QString(), FieldClass::Numeric}};
+    request.fields = {ColumnInfo{QStringLiteral("v"), QString(), FieldClass::Text}};
+    auto done = std::make_shared<std::atomic<int>>(0);
+    auto rows = std::make_shared<std::atomic<int>>(0);
+    for (int t = 0; t < 2; ++t) {
+        std::thread([system, request, done, rows, t] {
+            HttpConnector connector(system);
+            RowEncoder encoder({FieldClass::Numeric}, {FieldClass::Text}, true);
+            QList<KeyText> keys;
+            for (int i = 1; i <= 4; ++i)
+                keys.append({QString::number(t * 10 + i)});
+            try {
+                *rows += int(connector.fetch(request, encoder, keys).size());
+            } catch (...) {
+            }
+            ++*done;
+        }).detach(); // a deadlock must fail the test, not hang it in a join
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(done->load(), 2, 20000);
+    QCOMPARE(rows->load(), 8);
 }
 
 QTEST_GUILESS_MAIN(TestHttpConnector)

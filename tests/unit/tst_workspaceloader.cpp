@@ -384,6 +384,9 @@ void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage_data()
     QTest::newRow("http webhook not yet built")
         << workspace(httpSystems, httpFlow(R"(, "webhook": {"listen": "127.0.0.1:8088"})"))
         << words({"$.flows[0].source.webhook", "not available in this version"}) << none;
+    QTest::newRow("http item placeholder misspelt")
+        << workspace(httpSystems, httpFlow(R"(, "item": "devices/{SKU}")"))
+        << words({"$.flows[0].source.item", "{SKU} names no key member (the key is sku)"}) << none;
     QTest::newRow("http composite key without item")
         << workspace(httpSystems, httpFlow({}, R"(["sku", "site"])"))
         << words({"$.flows[0].source", "needs \"item\""}) << none;
