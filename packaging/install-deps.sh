@@ -17,7 +17,7 @@ packages=(
   postgresql-15 postgresql-contrib postgresql-15-wal2json sqlite3 sqlite3-tools time moreutils gawk
   xvfb xauth poppler-utils fonts-dejavu-core
   # test: third-party HTTP servers (json-server, pouchdb-server) come from npm, run by node
-  nodejs npm curl
+  nodejs curl
 )
 
 sudo=""
@@ -26,6 +26,11 @@ if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-echo "install-deps: ${#packages[@]} packages present"
+# Debian's npm, unless the node already installed brings its own (NodeSource's nodejs does, and
+# conflicts with Debian's npm package).
+if ! command -v npm >/dev/null; then
+  $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+echo "install-deps: ${#packages[@]} packages present, npm $(npm --version)"
 # The HTTP servers the tests run against, pinned, from the npm registry (tests/support/http-servers.sh).
 "$(dirname "$0")/../tests/support/http-servers.sh" install

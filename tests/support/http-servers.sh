@@ -22,9 +22,9 @@ install)
     exit 0
   fi
   mkdir -p "$dir"
-  # pouchdb-server runs --in-memory in the tests, so the native LevelDB build npm would skip
-  # without approval is not needed.
-  npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "${want[@]}" >/dev/null
+  # No install scripts: pouchdb-server runs --in-memory in the tests, so its native LevelDB
+  # and SQLite builds (which would fetch node headers from the internet) are not needed.
+  npm install --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error "${want[@]}" >/dev/null
   installed json-server 0.17.4 && installed pouchdb-server 4.2.0 || {
     echo "http-servers: npm install did not leave the pinned versions in $dir" >&2; exit 1; }
   echo "http-servers: installed ${want[*]} into $dir"
