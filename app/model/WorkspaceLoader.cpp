@@ -297,6 +297,15 @@ void readHttpSystem(const Reader &r, const QJsonObject &o, const QString &at, co
             if (!token.match(header.name).hasMatch())
                 r.fail(hat, QStringLiteral("'%1' is not a valid header name").arg(header.name));
             if (it.value().isString()) {
+                // A header that carries credentials takes them from the environment: a
+                // literal would put the secret in the file (the message never repeats it).
+                static const QRegularExpression secret(
+                    QStringLiteral("auth|token|key|secret|password|cookie|session|signature"),
+                    QRegularExpression::CaseInsensitiveOption);
+                if (secret.match(header.name).hasMatch())
+                    r.fail(hat, QStringLiteral("header %1 carries credentials: give it as {\"env\": "
+                                               "NAME, \"prefix\": …}, never as text in the file")
+                                    .arg(header.name));
                 header.literal = it.value().toString();
                 r.name(header.literal, hat, QStringLiteral("header value"), false);
             } else {

@@ -704,6 +704,29 @@ void TestHttpConnector::watchReportsAnApiChangeWithinOnePoll()
              200);
     QVERIFY2(waitFor("\"key\":[7],\"status\":\"pending\"", 5000), out.constData());
     QVERIFY2(sinceEdit.elapsed() <= 2000, qPrintable(QString::number(sinceEdit.elapsed())));
+
+    // The API goes away: shown once as unavailable and retried; back with the same data, it is
+    // reported back and its changes flow again, from the kept mark.
+    QByteArray err;
+    auto waitForErr = [&](const QByteArray &needle, int ms) {
+        const QDeadlineTimer deadline(ms);
+        while (!err.contains(needle) && !deadline.hasExpired() && watch.state() == QProcess::Running) {
+            watch.waitForReadyRead(100);
+            err += watch.readAllStandardError();
+            out += watch.readAllStandardOutput();
+        }
+        return err.contains(needle);
+    };
+    api.stop();
+    QVERIFY2(waitForErr("system 'api' unavailable", 60000), err.constData());
+    QVERIFY2(api.restart(&error), qPrintable(error));
+    QVERIFY2(waitForErr("system 'api' back", 60000), err.constData());
+    const QByteArray later = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8();
+    QCOMPARE(httpRequest("PATCH", api.baseUrl() + QStringLiteral("/items/9"),
+                         "{\"name\":\"after the outage\",\"updated_at\":\"" + later + "\"}"),
+             200);
+    QVERIFY2(waitFor("\"key\":[9],\"status\":\"pending\"", 10000), out.constData());
+    QCOMPARE(err.count("system 'api' unavailable"), 1);
     QCOMPARE(testsupport::stopGracefully(watch), 0);
 }
 

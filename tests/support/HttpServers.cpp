@@ -28,6 +28,11 @@ int freePort()
 
 ThirdPartyServer::~ThirdPartyServer()
 {
+    stop();
+}
+
+void ThirdPartyServer::stop()
+{
     if (m_process.state() != QProcess::NotRunning) {
         m_process.terminate();
         if (!m_process.waitForFinished(5000)) {
@@ -39,26 +44,36 @@ ThirdPartyServer::~ThirdPartyServer()
 
 bool ThirdPartyServer::start(Kind kind, const QString &dataFile, QString *error)
 {
-    const QString bin = httpServersDir() + (kind == Kind::JsonServer
-                                                ? QStringLiteral("/node_modules/.bin/json-server")
-                                                : QStringLiteral("/node_modules/.bin/pouchdb-server"));
-    if (!QFile::exists(bin)) {
+    m_bin = httpServersDir() + (kind == Kind::JsonServer ? QStringLiteral("/node_modules/.bin/json-server")
+                                                         : QStringLiteral("/node_modules/.bin/pouchdb-server"));
+    if (!QFile::exists(m_bin)) {
         *error = QStringLiteral("%1 is not installed; run tests/support/http-servers.sh install "
-                                "(packaging/install-deps.sh does)").arg(bin);
+                                "(packaging/install-deps.sh does)").arg(m_bin);
         return false;
     }
     m_port = freePort();
-    QStringList args{QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
-                     QString::number(m_port)};
+    m_args = QStringList{QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
+                         QString::number(m_port)};
     if (kind == Kind::JsonServer)
-        args << QStringLiteral("--quiet") << dataFile;
+        m_args << QStringLiteral("--quiet") << dataFile;
     else
-        args << QStringLiteral("--in-memory");
+        m_args << QStringLiteral("--in-memory");
+    return launch(error);
+}
+
+bool ThirdPartyServer::restart(QString *error)
+{
+    stop();
+    return launch(error);
+}
+
+bool ThirdPartyServer::launch(QString *error)
+{
     m_process.setProcessChannelMode(QProcess::MergedChannels);
     m_process.setWorkingDirectory(m_workDir.path());
-    m_process.start(bin, args);
+    m_process.start(m_bin, m_args);
     if (!m_process.waitForStarted(10000)) {
-        *error = QStringLiteral("%1 did not start: %2").arg(bin, m_process.errorString());
+        *error = QStringLiteral("%1 did not start: %2").arg(m_bin, m_process.errorString());
         return false;
     }
     // Ready when it answers a request (node takes a second or two to load).
@@ -67,12 +82,12 @@ bool ThirdPartyServer::start(Kind kind, const QString &dataFile, QString *error)
         if (httpRequest("GET", baseUrl() + u'/') > 0)
             return true;
         if (m_process.state() == QProcess::NotRunning) {
-            *error = QStringLiteral("%1 exited: %2").arg(bin, QString::fromUtf8(m_process.readAll()));
+            *error = QStringLiteral("%1 exited: %2").arg(m_bin, QString::fromUtf8(m_process.readAll()));
             return false;
         }
         m_process.waitForReadyRead(200); // a bounded wait for the server, not a sleep on a guess
     }
-    *error = QStringLiteral("%1 did not answer on port %2 within 30 s").arg(bin).arg(m_port);
+    *error = QStringLiteral("%1 did not answer on port %2 within 30 s").arg(m_bin).arg(m_port);
     return false;
 }
 

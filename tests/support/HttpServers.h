@@ -31,8 +31,15 @@ public:
     bool start(Kind kind, const QString &dataFile, QString *error);
     [[nodiscard]] QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_port); }
     [[nodiscard]] int port() const { return m_port; }
+    // Stops it (an outage), and starts it again on the same port with the same data.
+    void stop();
+    bool restart(QString *error);
 
 private:
+    bool launch(QString *error);
+
+    QString m_bin;
+    QStringList m_args;
     QProcess m_process;
     QTemporaryDir m_workDir; // pouchdb-server writes its config and log where it runs
     int m_port = 0;

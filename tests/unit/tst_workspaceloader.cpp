@@ -359,6 +359,11 @@ void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage_data()
         << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "headers": {"Authorization": {"file": "x"}}},
                         {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
         << words({"$.systems[0].headers.Authorization.file", "unknown key"}) << none;
+    QTest::newRow("http secret header as text")
+        << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "headers": {"X-Api-Key": "hunter2-key"}},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
+        << words({"$.systems[0].headers.X-Api-Key", "carries credentials", "{\"env\""})
+        << words({"hunter2-key"});
     QTest::newRow("http rate of zero")
         << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "max_requests_per_second": 0},
                         {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
