@@ -202,12 +202,12 @@ ChangeFeed *LiveEngine::makeFeed(const SystemSpec &system)
             httpTables.append({side.table, keys, side.updatedAt});
         }
     }
-    // An API is asked at most once a second: each poll is a request per resource (and a
-    // rescan one per page), where a database's poll is a cheap local query.
-    const int interval = std::max(1000, m_options.pollIntervalMs);
+    // An API is polled at most once a second (a request per resource, where a database's poll
+    // is a cheap local query); without a way to ask for changes it is compared again as often
+    // as a PostgreSQL system in rescan mode, since each comparison reads every page.
     if (sincePollable)
-        return new HttpPollingFeed(system, httpTables, interval, this);
-    return new RescanFeed(system, interval, this);
+        return new HttpPollingFeed(system, httpTables, std::max(1000, m_options.pollIntervalMs), this);
+    return new RescanFeed(system, std::min(m_options.verifyIntervalMs, 60000), this);
 }
 
 void LiveEngine::startFeed(ChangeFeed *feed)
