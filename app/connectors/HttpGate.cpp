@@ -65,10 +65,4 @@ void HttpGate::holdUntil(Clock::time_point until)
     m_changed.notify_all();
 }
 
-HttpGate::Clock::time_point HttpGate::heldUntil() const
-{
-    const std::lock_guard lock(m_mutex);
-    return m_heldUntil;
-}
-
 } // namespace syncdesk

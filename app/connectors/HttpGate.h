@@ -31,8 +31,6 @@ public:
     void release();
     // No request starts before `until` (the server said Retry-After).
     void holdUntil(Clock::time_point until);
-    // When requests may start again, if the server asked to wait (for the systems panel).
-    [[nodiscard]] Clock::time_point heldUntil() const;
 
 private:
     mutable std::mutex m_mutex;

@@ -84,6 +84,8 @@ private slots:
 
 private:
     QString workspace(const QJsonArray &systems, const QJsonArray &flows);
+    // The two third-party APIs as systems "crm" (json-server) and "couch" (pouchdb-server).
+    [[nodiscard]] QJsonArray apiSystems() const;
     CliRun diff(const QString &ws, const QString &flow);
 
     QTemporaryDir m_dir;
@@ -153,6 +155,14 @@ QString TestHttpConnector::workspace(const QJsonArray &systems, const QJsonArray
                          .toJson());
 }
 
+QJsonArray TestHttpConnector::apiSystems() const
+{
+    return {QJsonObject{{QStringLiteral("name"), QStringLiteral("crm")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                        {QStringLiteral("base_url"), m_jsonServer.baseUrl()}},
+            QJsonObject{{QStringLiteral("name"), QStringLiteral("couch")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                        {QStringLiteral("base_url"), m_pouch.baseUrl()}}};
+}
+
 CliRun TestHttpConnector::diff(const QString &ws, const QString &flow)
 {
     return runCli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
@@ -201,15 +211,11 @@ QJsonObject tableSide(const QString &system)
 
 void TestHttpConnector::everyPairingComparesExactly()
 {
-    const QJsonArray systems{
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("crm")}, {QStringLiteral("kind"), QStringLiteral("http")},
-                    {QStringLiteral("base_url"), m_jsonServer.baseUrl()}},
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("couch")}, {QStringLiteral("kind"), QStringLiteral("http")},
-                    {QStringLiteral("base_url"), m_pouch.baseUrl()}},
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("pg")}, {QStringLiteral("kind"), QStringLiteral("postgres")},
-                    {QStringLiteral("conninfo"), m_pg}},
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
-                    {QStringLiteral("path"), m_sqlite}}};
+    QJsonArray systems = apiSystems();
+    systems.append(QJsonObject{{QStringLiteral("name"), QStringLiteral("pg")}, {QStringLiteral("kind"), QStringLiteral("postgres")},
+                               {QStringLiteral("conninfo"), m_pg}});
+    systems.append(QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                               {QStringLiteral("path"), m_sqlite}});
     const QJsonArray fields{QStringLiteral("name"), QStringLiteral("price"), QStringLiteral("active"),
                             QJsonObject{{QStringLiteral("source"), QStringLiteral("/address/city")},
                                         {QStringLiteral("target"), QStringLiteral("city")}}};
@@ -249,11 +255,7 @@ void TestHttpConnector::everyPairingComparesExactly()
 
 void TestHttpConnector::showReadsOneRecordByItsPath()
 {
-    const QJsonArray systems{
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("crm")}, {QStringLiteral("kind"), QStringLiteral("http")},
-                    {QStringLiteral("base_url"), m_jsonServer.baseUrl()}},
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("couch")}, {QStringLiteral("kind"), QStringLiteral("http")},
-                    {QStringLiteral("base_url"), m_pouch.baseUrl()}}};
+    const QJsonArray systems = apiSystems();
     const QString ws = workspace(systems, {flow(QStringLiteral("f"), crmSide(), couchSide(),
                                                 {QStringLiteral("name"), QStringLiteral("price")})});
     const CliRun run = runCli({QStringLiteral("show"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
@@ -267,11 +269,7 @@ void TestHttpConnector::showReadsOneRecordByItsPath()
 
 void TestHttpConnector::resolvingOntoAnApiIsRefused()
 {
-    const QJsonArray systems{
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("crm")}, {QStringLiteral("kind"), QStringLiteral("http")},
-                    {QStringLiteral("base_url"), m_jsonServer.baseUrl()}},
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("couch")}, {QStringLiteral("kind"), QStringLiteral("http")},
-                    {QStringLiteral("base_url"), m_pouch.baseUrl()}}};
+    const QJsonArray systems = apiSystems();
     const QString ws = workspace(systems, {flow(QStringLiteral("f"), crmSide(), couchSide(), {QStringLiteral("name")})});
     const CliRun run = runCli({QStringLiteral("resolve"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
                                QStringLiteral("f"), QStringLiteral("--key"), QStringLiteral("5"),
