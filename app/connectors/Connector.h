@@ -58,6 +58,9 @@ public:
     virtual void write(qsizetype i, const std::optional<QList<FieldText>> &values) = 0;
     void write(const std::optional<QList<FieldText>> &values) { write(0, values); }
     virtual void commit() = 0;
+    // False where a commit cannot be rolled back with the others once sent (an API's writes):
+    // such locks are committed first, while the others can still be rolled back.
+    [[nodiscard]] virtual bool transactional() const { return true; }
 };
 
 // One connected system. A connector is used from one thread at a time (its worker thread);
@@ -109,6 +112,10 @@ public:
     [[nodiscard]] virtual QList<BoundStatement> writeStatements(const ScanRequest &request,
                                                                 const KeyText &key, bool exists,
                                                                 const std::optional<QList<FieldText>> &values) = 0;
+
+    // What a preview and the audit entry must say about how this system's writes are guarded,
+    // beyond the lock (an API without a condition the server checks: "unconditional …").
+    [[nodiscard]] virtual QString writeNote(const ScanRequest &request) { Q_UNUSED(request) return {}; }
 
     // Makes the row of `key` hold `values` (canonical texts in field order; nullopt: no row),
     // in one transaction, only if it still hashes to `expected` (nullopt: absent). Returns

@@ -328,6 +328,11 @@ HttpResponse HttpClient::wait(Exchange &ex)
         } else if (status == 502 || status == 504 || (status == 0 && transferFailed)) {
             problem = status ? QStringLiteral("HTTP %1 %2").arg(status).arg(f->reason) : f->errorString;
             transient = idempotent(ex.method);
+        } else if (status == 409 || status == 412) {
+            // A conditional write the server refused: the record is no longer what was read.
+            throw SyncError(QStringLiteral("%1: HTTP %2 %3: the record changed since it was read")
+                                .arg(what).arg(status).arg(f->reason),
+                            SyncError::Kind::Changed, m_system.name);
         } else {
             problem = QStringLiteral("HTTP %1 %2").arg(status).arg(f->reason);
             throw SyncError(QStringLiteral("%1: %2").arg(what, problem),

@@ -2,6 +2,7 @@
 
 #include "BatchQueue.h"
 #include "HttpRecords.h"
+#include "HttpRowLock.h"
 #include "model/RowEncoder.h"
 #include "model/ScanBatch.h"
 #include "model/SyncError.h"
@@ -361,6 +362,43 @@ ScanStats HttpConnector::scan(const ScanRequest &request, RowEncoder &encoder, B
     return stats;
 }
 
+std::string HttpConnector::encodedKey(RowEncoder &encoder, const KeyText &key)
+{
+    std::vector<QByteArray> texts;
+    std::vector<RawValue> keyValues;
+    for (const std::optional<QString> &part : key)
+        texts.push_back(part.value_or(QString()).toUtf8());
+    for (const QByteArray &t : texts)
+        keyValues.push_back(RawValue::text({t.constData(), size_t(t.size())}));
+    std::string encoded;
+    QByteArray keyJson;
+    if (!encoder.encodeKey(keyValues.data(), encoded, keyJson))
+        encoded.clear(); // cannot match any record: its item is read and refused
+    return encoded;
+}
+
+EncodedRow HttpConnector::encodeItem(const ScanRequest &request, RowEncoder &encoder, const HttpResponse &response,
+                                     const QUrl &url, const std::string &requestedKey)
+{
+    const HttpSideSpec &s = side(request.table);
+    const std::vector<std::string> names = memberNames(request);
+    std::vector<RawValue> values(names.size());
+    std::vector<std::string> storage(names.size());
+    const QString at = messagePrefix("GET", url);
+    const HttpRecords record = HttpRecords::single(m_parser, response.body, s.itemRecord, at);
+    readRecord(record, 0, names, request.keys.size(), values, storage, at);
+    EncodedRow encoded;
+    if (!encoder.encodeRow(values.data(), values.data() + request.keys.size(), encoded))
+        keyNotOfClass(record, 0, request, at);
+    // The item path must lead to the record asked for: a wrong "item" template would
+    // otherwise pair one record's key with another's values.
+    if (encoded.key != requestedKey)
+        throw SyncError(QStringLiteral("%1: the response holds the record %2, not the one asked "
+                                       "for; check the flow side's \"item\" path")
+                            .arg(at, QString::fromUtf8(encoded.keyJson)));
+    return encoded;
+}
+
 QList<EncodedRow> HttpConnector::fetch(const ScanRequest &request, RowEncoder &encoder,
                                        const QList<KeyText> &keys)
 {
@@ -368,9 +406,6 @@ QList<EncodedRow> HttpConnector::fetch(const ScanRequest &request, RowEncoder &e
     QStringList keyNames;
     for (const ColumnInfo &k : request.keys)
         keyNames << k.name;
-    const std::vector<std::string> names = memberNames(request);
-    std::vector<RawValue> values(names.size());
-    std::vector<std::string> storage(names.size());
     QList<EncodedRow> rows;
     // A few item reads travel at once (within the system's concurrency cap).
     const qsizetype window = std::min(8, m_client.system().http.maxConcurrentRequests);
@@ -380,58 +415,124 @@ QList<EncodedRow> HttpConnector::fetch(const ScanRequest &request, RowEncoder &e
     while (nextKey < keys.size() || !inFlight.empty()) {
         while (nextKey < keys.size() && qsizetype(inFlight.size()) < window) {
             const KeyText &key = keys[nextKey++];
-            std::vector<QByteArray> texts;
-            std::vector<RawValue> keyValues;
-            for (const std::optional<QString> &part : key)
-                texts.push_back(part.value_or(QString()).toUtf8());
-            for (const QByteArray &t : texts)
-                keyValues.push_back(RawValue::text({t.constData(), size_t(t.size())}));
-            std::string encodedKey;
-            QByteArray keyJson;
-            if (!encoder.encodeKey(keyValues.data(), encodedKey, keyJson))
-                encodedKey.clear(); // cannot match any record: its item is read and refused
-            requested.push_back(std::move(encodedKey));
+            requested.push_back(encodedKey(encoder, key));
             const QUrl url = itemUrl(s, keyNames, key);
             inFlight.emplace_back(url, m_client.start("GET", url, {}, true));
         }
         auto [url, exchange] = std::move(inFlight.front());
         inFlight.pop_front();
         const HttpResponse response = m_client.wait(*exchange);
-        if (response.status == 404) {
-            requested.pop_front();
-            continue; // no such record
-        }
-        const QString at = messagePrefix("GET", url);
-        const HttpRecords record = HttpRecords::single(m_parser, response.body, s.itemRecord, at);
-        readRecord(record, 0, names, request.keys.size(), values, storage, at);
-        EncodedRow encoded;
-        if (!encoder.encodeRow(values.data(), values.data() + request.keys.size(), encoded))
-            keyNotOfClass(record, 0, request, at);
-        // The item path must lead to the record asked for: a wrong "item" template would
-        // otherwise pair one record's key with another's values.
-        if (encoded.key != requested.front())
-            throw SyncError(QStringLiteral("%1: the response holds the record %2, not the one asked "
-                                           "for; check the flow side's \"item\" path")
-                                .arg(at, QString::fromUtf8(encoded.keyJson)));
+        const std::string wanted = std::move(requested.front());
         requested.pop_front();
-        rows.append(std::move(encoded));
+        if (response.status == 404)
+            continue; // no such record
+        rows.append(encodeItem(request, encoder, response, url, wanted));
     }
     return rows;
 }
 
-std::unique_ptr<RowLock> HttpConnector::lockRows(const ScanRequest &request, RowEncoder &, const QList<KeyText> &)
+HttpItemRead HttpConnector::readItem(const ScanRequest &request, RowEncoder &encoder, const KeyText &key)
 {
-    throw SyncError(QStringLiteral("%1: resolving onto an HTTP system is not available in this "
-                                   "version of SyncDesk; nothing was written to %2")
-                        .arg(where(), request.table.display()));
+    const HttpSideSpec &s = side(request.table);
+    QStringList keyNames;
+    for (const ColumnInfo &k : request.keys)
+        keyNames << k.name;
+    const QUrl url = itemUrl(s, keyNames, key);
+    HttpResponse response = m_client.get(url, true);
+    HttpItemRead read;
+    if (response.status == 404)
+        return read;
+    read.exists = true;
+    read.row = encodeItem(request, encoder, response, url, encodedKey(encoder, key));
+    read.etag = response.header("ETag");
+    read.body = std::move(response.body);
+    return read;
 }
 
-QList<BoundStatement> HttpConnector::writeStatements(const ScanRequest &request, const KeyText &, bool,
-                                                     const std::optional<QList<FieldText>> &)
+HttpRecordWriter HttpConnector::writer(const ScanRequest &request, const KeyText &key) const
 {
-    throw SyncError(QStringLiteral("%1: resolving onto an HTTP system is not available in this "
-                                   "version of SyncDesk; nothing was written to %2")
-                        .arg(where(), request.table.display()));
+    const HttpSideSpec &s = side(request.table);
+    QStringList keyNames;
+    for (const ColumnInfo &k : request.keys)
+        keyNames << k.name;
+    const QUrl item = itemUrl(s, keyNames, key);
+    // New records are POSTed to the collection their item URLs live in.
+    QUrl collection = item;
+    QString path = collection.path();
+    while (path.endsWith(u'/'))
+        path.chop(1);
+    collection.setPath(path.left(path.lastIndexOf(u'/')));
+    collection.setQuery(QString());
+    return HttpRecordWriter(s, request, item, collection,
+                            QStringLiteral("%1: %2").arg(where(), HttpClient::describe("GET", item)));
+}
+
+bool HttpConnector::conditional(const HttpWrite &write, bool exists)
+{
+    switch (write.condition) {
+    case HttpWrite::Condition::None: return false;
+    case HttpWrite::Condition::Etag:
+    case HttpWrite::Condition::Version: return exists || write.create == HttpWrite::Create::Put;
+    }
+    return false;
+}
+
+QString HttpConnector::writeNote(const ScanRequest &request)
+{
+    const HttpWrite &w = side(request.table).write;
+    switch (w.condition) {
+    case HttpWrite::Condition::None:
+        return QStringLiteral("unconditional write: this API checks no condition (write.condition "
+                              "\"none\"), so the record is read again just before the write and the "
+                              "write is refused if it changed; a change in the moment between that read "
+                              "and the write would be overwritten");
+    case HttpWrite::Condition::Etag:
+        return QStringLiteral("conditional write: If-Match with the record's ETag as read under the "
+                              "lock; the server refuses it (412) if the record changed%1")
+            .arg(w.create == HttpWrite::Create::Post ? QStringLiteral(" (a new record is POSTed "
+                                                                      "unconditionally, after checking it is still absent)")
+                                                     : QString());
+    case HttpWrite::Condition::Version:
+        return QStringLiteral("conditional write: the record's '%1' as read under the lock is sent "
+                              "back; the server refuses it (409 or 412) if the record changed%2")
+            .arg(w.version, w.create == HttpWrite::Create::Post
+                                ? QStringLiteral(" (a new record is POSTed unconditionally, after "
+                                                 "checking it is still absent)")
+                                : QString());
+    }
+    return {};
+}
+
+std::unique_ptr<RowLock> HttpConnector::lockRows(const ScanRequest &request, RowEncoder &encoder,
+                                                 const QList<KeyText> &keys)
+{
+    return std::make_unique<HttpRowLock>(*this, request, encoder, keys);
+}
+
+QList<BoundStatement> HttpConnector::writeStatements(const ScanRequest &request, const KeyText &key, bool exists,
+                                                     const std::optional<QList<FieldText>> &values)
+{
+    // The record is read now, so the request shown is the one that would be sent with what the
+    // server holds now (its body for a PUT, its ETag or version); the write reads it again.
+    Q_UNUSED(exists)
+    const HttpSideSpec &s = side(request.table);
+    QStringList keyNames;
+    for (const ColumnInfo &k : request.keys)
+        keyNames << k.name;
+    const QUrl item = itemUrl(s, keyNames, key);
+    HttpResponse response = m_client.get(item, true);
+    HttpItemRead current;
+    current.exists = response.status != 404;
+    current.etag = response.header("ETag");
+    current.body = std::move(response.body);
+    const HttpWriteRequest write = writer(request, key).request(current, key, values);
+    QList<BoundStatement> out;
+    if (!conditional(s.write, current.exists))
+        out.append({QStringLiteral("GET %1   (read again just before the write; refused if it changed)")
+                        .arg(item.toDisplayString(QUrl::RemoveUserInfo)),
+                    {}});
+    out.append({write.text(), {}});
+    return out;
 }
 
 } // namespace syncdesk

@@ -2,6 +2,7 @@
 
 #include "Connector.h"
 #include "HttpClient.h"
+#include "HttpRecordWriter.h"
 #include "HttpRecords.h"
 
 #include <QUrl>
@@ -32,6 +33,13 @@ public:
     [[nodiscard]] QList<BoundStatement> writeStatements(const ScanRequest &request, const KeyText &key,
                                                         bool exists,
                                                         const std::optional<QList<FieldText>> &values) override;
+    [[nodiscard]] QString writeNote(const ScanRequest &request) override;
+    // One record read for a write: its row as the flow encodes it, its body and its ETag.
+    [[nodiscard]] HttpItemRead readItem(const ScanRequest &request, RowEncoder &encoder, const KeyText &key);
+    // How a record of `request`'s side is written (the request's lifetime must cover it).
+    [[nodiscard]] HttpRecordWriter writer(const ScanRequest &request, const KeyText &key) const;
+    // Whether the server itself checks a write's condition (else it is read again before).
+    [[nodiscard]] static bool conditional(const HttpWrite &write, bool exists);
     // An API has no catalog (the editor names resources itself): asks the base URL once, so
     // "Test connection" says whether the API answers (404 counts: the server is there).
     [[nodiscard]] QList<TableRef> tables() override;
@@ -62,6 +70,11 @@ public:
     [[nodiscard]] const HttpSideSpec &side(const TableRef &table) const;
 
 private:
+    // An item response's record, encoded, checked to be the record of `requestedKey`.
+    [[nodiscard]] EncodedRow encodeItem(const ScanRequest &request, RowEncoder &encoder,
+                                        const HttpResponse &response, const QUrl &url,
+                                        const std::string &requestedKey);
+    [[nodiscard]] static std::string encodedKey(RowEncoder &encoder, const KeyText &key);
     [[nodiscard]] QString messagePrefix(const QByteArray &method, const QUrl &url) const;
 
     HttpClient m_client;

@@ -181,6 +181,11 @@ std::unique_ptr<RowLock> FlowSides::lockRows(bool sourceSide, const QList<KeyTex
     return m_connectors[sourceSide ? 0 : 1]->lockRows(m_plan.request(sourceSide), *m_encoder, keys);
 }
 
+QString FlowSides::writeNote(bool sourceSide)
+{
+    return m_connectors[sourceSide ? 0 : 1]->writeNote(m_plan.request(sourceSide));
+}
+
 QList<BoundStatement> FlowSides::writeStatements(bool sourceSide, const KeyText &key, bool exists,
                                                 const std::optional<QList<FieldText>> &values)
 {

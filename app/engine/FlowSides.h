@@ -90,6 +90,8 @@ public:
     // Several records' rows on one side under one lock (a policy's batch).
     [[nodiscard]] std::unique_ptr<RowLock> lockRows(bool sourceSide, const QList<KeyText> &keys);
     // The statements that lock and then write it (Connector::writeStatements): the preview.
+    // What the preview and the audit must say about how the side's writes are guarded.
+    [[nodiscard]] QString writeNote(bool sourceSide);
     [[nodiscard]] QList<BoundStatement> writeStatements(bool sourceSide, const KeyText &key,
                                                         bool exists,
                                                         const std::optional<QList<FieldText>> &values);

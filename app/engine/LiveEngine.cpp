@@ -7,6 +7,7 @@
 #include "DiffResult.h"
 #include "Reconciler.h"
 #include "feeds/HttpPollingFeed.h"
+#include "feeds/HttpWebhookFeed.h"
 #include "feeds/PgFeedMode.h"
 #include "feeds/PgLogicalFeed.h"
 #include "feeds/PgNotifyFeed.h"
@@ -144,7 +145,29 @@ void LiveEngine::startFeeds()
     for (const SystemSpec &system : m_workspace.systems) {
         if (ChangeFeed *feed = makeFeed(system))
             startFeed(feed);
+        // Pushed changes arrive beside the system's own feed, which catches lost deliveries.
+        if (ChangeFeed *hooks = makeWebhookFeed(system))
+            startFeed(hooks);
     }
+}
+
+ChangeFeed *LiveEngine::makeWebhookFeed(const SystemSpec &system)
+{
+    if (system.kind != SystemKind::Http)
+        return nullptr;
+    QList<HttpWebhookFeed::Table> tables;
+    for (const FlowSpec &f : m_workspace.flows) {
+        for (const bool source : {true, false}) {
+            const FlowSide &side = f.side(source);
+            if (side.system != system.name || !side.table.http || !side.table.http->webhook)
+                continue;
+            QStringList keys;
+            for (const ColumnPair &k : f.key)
+                keys << k.name(source);
+            tables.append({side.table, keys, side.updatedAt});
+        }
+    }
+    return tables.isEmpty() ? nullptr : new HttpWebhookFeed(system, tables, this);
 }
 
 ChangeFeed *LiveEngine::makeFeed(const SystemSpec &system)
@@ -907,8 +930,20 @@ QList<SystemHealth> LiveEngine::systems() const
     QList<SystemHealth> out;
     for (const ChangeFeed *feed : m_feeds) {
         const Availability a = m_availability.value(feed->system().name);
-        out.append({feed->system().name, feed->mode(), feed->isConnected() && !a.down,
-                    a.down ? a.error : feed->lastError(), feed->lastEventMs(), feed->nextRetryMs()});
+        const SystemHealth h{feed->system().name, feed->mode(), feed->isConnected() && !a.down,
+                             a.down ? a.error : feed->lastError(), feed->lastEventMs(), feed->nextRetryMs()};
+        // One row per system: an API's webhook receiver runs beside its polling feed.
+        auto same = std::find_if(out.begin(), out.end(), [&](const SystemHealth &s) { return s.name == h.name; });
+        if (same == out.end()) {
+            out.append(h);
+            continue;
+        }
+        same->feedMode += QStringLiteral(" + ") + h.feedMode;
+        if (same->connected && !h.connected)
+            same->error = h.error;
+        same->connected = same->connected && h.connected;
+        same->lastEventMs = std::max(same->lastEventMs, h.lastEventMs);
+        same->nextRetryMs = std::max(same->nextRetryMs, h.nextRetryMs);
     }
     if (m_store) {
         SystemHealth store;

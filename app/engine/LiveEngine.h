@@ -156,6 +156,8 @@ private:
     void startFeeds();
     // The feed `system` gets now (for "auto", what the server allows); nullptr: no flow uses it.
     [[nodiscard]] ChangeFeed *makeFeed(const SystemSpec &system);
+    // The receiver of an HTTP system's webhooks, when a side on it has one.
+    [[nodiscard]] ChangeFeed *makeWebhookFeed(const SystemSpec &system);
     void startFeed(ChangeFeed *feed);
     // An "auto" system back after an outage: a better (or the only possible) feed replaces the
     // old one.

@@ -4,6 +4,8 @@
 #include <QList>
 #include <QString>
 
+#include <optional>
+
 namespace syncdesk {
 
 // One request header of an HTTP system. A secret is never in the workspace file: the value is
@@ -45,6 +47,42 @@ struct HttpPaging
     bool sizeParamSet = false;
 };
 
+// How a record of a flow side is written when a resolution changes it (README, "Resolving onto
+// an API"). Writes are conditional where the API can check a condition itself; where it
+// cannot, the record is read again just before the write, and the write is said to be
+// unconditional in the preview and the audit entry.
+struct HttpWrite
+{
+    enum class Update { Patch, Put };  // PATCH the compared members, or PUT the whole record
+    enum class Create { Post, Put };   // POST to the resource, or PUT at the record's own URL
+    enum class Condition { None, Etag, Version };
+    Update update = Update::Patch;
+    Create create = Create::Post;
+    // Etag: If-Match with the ETag of the record's GET (If-None-Match: * on a PUT create).
+    // Version: the `version` member as read is sent back in the body (CouchDB's _rev), and on
+    // DELETE as query parameter `versionParam` (or If-Match when none is named); the server
+    // refuses a stale one (412 or 409).
+    Condition condition = Condition::None;
+    QString version;
+    QString versionParam;
+};
+
+// A webhook receiver for a flow side (DESIGN.md, "HTTP JSON systems"; README, "Webhooks"):
+// where it listens, how deliveries are signed, and the bounds that keep a flood harmless.
+struct HttpWebhook
+{
+    enum class Scheme { StandardWebhooks, GitHub };
+    QString host;                 // the address listened on ("127.0.0.1")
+    quint16 port = 0;
+    QString path;                 // "/hooks/crm"
+    QString secretEnv;            // the variable holding the signing secret
+    Scheme scheme = Scheme::StandardWebhooks;
+    QString record;               // JSON pointer to the changed record in a delivery's body
+    int toleranceSeconds = 300;   // how far a delivery's timestamp may be from now
+    qint64 maxBodyBytes = 1 << 20;
+    int maxConnections = 16;
+};
+
 // The HTTP half of a flow side: where its records are and how to read and address them.
 struct HttpSideSpec
 {
@@ -55,6 +93,8 @@ struct HttpSideSpec
     QString itemRecord;     // JSON pointer to the record in an item's body ("" = the body)
     QString updatedSinceParam;
     HttpPaging page;
+    HttpWrite write;
+    std::optional<HttpWebhook> webhook;
     QJsonObject raw;        // the side as written, kept for the workspace editor
 };
 

@@ -13,7 +13,9 @@ class SyncError : public std::runtime_error
 public:
     // Unavailable: the system did not answer (down, hung, busy); it is retried, and reported
     // as the system's incident rather than as a fault of every flow that uses it.
-    enum class Kind { Other, Unavailable };
+    // Changed: a write the system refused because the record changed since it was read (an
+    // API's 412 or 409): a resolution is then refused, not failed.
+    enum class Kind { Other, Unavailable, Changed };
 
     explicit SyncError(const QString &message, Kind kind = Kind::Other, QString system = {})
         : std::runtime_error(message.toStdString()), m_message(message), m_kind(kind),
@@ -22,6 +24,7 @@ public:
     }
     [[nodiscard]] const QString &message() const noexcept { return m_message; }
     [[nodiscard]] bool unavailable() const noexcept { return m_kind == Kind::Unavailable; }
+    [[nodiscard]] bool changed() const noexcept { return m_kind == Kind::Changed; }
     // The workspace system that failed; empty when not a system's (the state store, a file).
     [[nodiscard]] const QString &system() const noexcept { return m_system; }
 

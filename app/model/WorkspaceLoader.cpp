@@ -339,13 +339,113 @@ void readHttpSystem(const Reader &r, const QJsonObject &o, const QString &at, co
     }
 }
 
+// How resolutions write a side's records (HttpWrite): each choice named, none guessed.
+void readHttpWrite(const Reader &r, const QJsonValue &v, const QString &at, HttpWrite &w)
+{
+    const QJsonObject o = r.object(v, at);
+    r.onlyKeys(o, at, {QStringLiteral("update"), QStringLiteral("create"), QStringLiteral("condition"),
+                       QStringLiteral("version"), QStringLiteral("version_param")});
+    const QString update = r.optionalString(o, QStringLiteral("update"), at, QStringLiteral("patch"));
+    if (update == u"patch")
+        w.update = HttpWrite::Update::Patch;
+    else if (update == u"put")
+        w.update = HttpWrite::Update::Put;
+    else
+        r.fail(at + QStringLiteral(".update"),
+               QStringLiteral("unknown update method '%1' (expected patch or put)").arg(update));
+    const QString create = r.optionalString(o, QStringLiteral("create"), at, QStringLiteral("post"));
+    if (create == u"post")
+        w.create = HttpWrite::Create::Post;
+    else if (create == u"put")
+        w.create = HttpWrite::Create::Put;
+    else
+        r.fail(at + QStringLiteral(".create"),
+               QStringLiteral("unknown create method '%1' (expected post or put)").arg(create));
+    const QString condition = r.optionalString(o, QStringLiteral("condition"), at, QStringLiteral("none"));
+    if (condition == u"none")
+        w.condition = HttpWrite::Condition::None;
+    else if (condition == u"etag")
+        w.condition = HttpWrite::Condition::Etag;
+    else if (condition == u"version")
+        w.condition = HttpWrite::Condition::Version;
+    else
+        r.fail(at + QStringLiteral(".condition"),
+               QStringLiteral("unknown condition '%1' (expected none, etag or version)").arg(condition));
+    w.version = r.optionalString(o, QStringLiteral("version"), at, QString());
+    w.versionParam = r.optionalString(o, QStringLiteral("version_param"), at, QString());
+    if (w.condition == HttpWrite::Condition::Version && w.version.isEmpty())
+        r.fail(at + QStringLiteral(".version"),
+               QStringLiteral("condition \"version\" needs the member the server checks (CouchDB: \"_rev\")"));
+    if (w.condition != HttpWrite::Condition::Version && (!w.version.isEmpty() || !w.versionParam.isEmpty()))
+        r.fail(at + (w.version.isEmpty() ? QStringLiteral(".version_param") : QStringLiteral(".version")),
+               QStringLiteral("is used only with \"condition\": \"version\""));
+    r.name(w.version, at + QStringLiteral(".version"), QStringLiteral("version member name"), false);
+    if (w.version.startsWith(u'/'))
+        r.fail(at + QStringLiteral(".version"),
+               QStringLiteral("must name a member of the record itself, not a JSON pointer"));
+}
+
+// A side's webhook receiver. The secret can only come from the environment: a literal one
+// would sit in a file that is shared and versioned.
+HttpWebhook readWebhook(const Reader &r, const QJsonValue &v, const QString &at)
+{
+    const QJsonObject o = r.object(v, at);
+    r.onlyKeys(o, at, {QStringLiteral("listen"), QStringLiteral("path"), QStringLiteral("secret"),
+                       QStringLiteral("scheme"), QStringLiteral("record"), QStringLiteral("tolerance_seconds"),
+                       QStringLiteral("max_body_bytes"), QStringLiteral("max_connections")});
+    HttpWebhook w;
+    const QString listen = r.string(o.value(u"listen"), at + QStringLiteral(".listen"));
+    const qsizetype colon = listen.lastIndexOf(u':');
+    bool portOk = false;
+    const uint port = colon > 0 ? listen.mid(colon + 1).toUInt(&portOk) : 0;
+    w.host = colon > 0 ? listen.left(colon) : QString();
+    if (w.host.startsWith(u'[') && w.host.endsWith(u']'))
+        w.host = w.host.mid(1, w.host.size() - 2);
+    static const QRegularExpression ipv4(QStringLiteral("^(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}$"));
+    static const QRegularExpression ipv6(QStringLiteral("^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$"));
+    const bool address = ipv4.match(w.host).hasMatch() || ipv6.match(w.host).hasMatch();
+    if (!portOk || port == 0 || port > 65535 || !address)
+        r.fail(at + QStringLiteral(".listen"),
+               QStringLiteral("must be an IP address and port, such as \"127.0.0.1:8088\""));
+    w.port = quint16(port);
+    w.path = r.string(o.value(u"path"), at + QStringLiteral(".path"));
+    r.name(w.path, at + QStringLiteral(".path"), QStringLiteral("webhook path"), false);
+    if (!w.path.startsWith(u'/') || w.path.contains(u'?') || w.path.contains(u' '))
+        r.fail(at + QStringLiteral(".path"), QStringLiteral("must be a URL path starting with '/', such as \"/hooks/crm\""));
+    const QJsonValue secret = o.value(u"secret");
+    if (!secret.isObject())
+        r.fail(at + QStringLiteral(".secret"),
+               QStringLiteral("must be {\"env\": NAME}: the signing secret is read from the environment, "
+                              "never written in the file"));
+    r.onlyKeys(secret.toObject(), at + QStringLiteral(".secret"), {QStringLiteral("env")});
+    w.secretEnv = r.string(secret.toObject().value(u"env"), at + QStringLiteral(".secret.env"));
+    r.name(w.secretEnv, at + QStringLiteral(".secret.env"), QStringLiteral("environment variable name"), false);
+    const QString scheme = r.optionalString(o, QStringLiteral("scheme"), at, QStringLiteral("standard-webhooks"));
+    if (scheme == u"standard-webhooks")
+        w.scheme = HttpWebhook::Scheme::StandardWebhooks;
+    else if (scheme == u"github")
+        w.scheme = HttpWebhook::Scheme::GitHub;
+    else
+        r.fail(at + QStringLiteral(".scheme"),
+               QStringLiteral("unknown scheme '%1' (expected standard-webhooks or github)").arg(scheme));
+    // Standard Webhooks puts the payload's object under "data"; GitHub names it per event.
+    w.record = r.optionalString(o, QStringLiteral("record"), at,
+                                w.scheme == HttpWebhook::Scheme::StandardWebhooks ? QStringLiteral("/data") : QString());
+    jsonPointer(r, w.record, at + QStringLiteral(".record"));
+    w.toleranceSeconds = boundedInt(r, o, QStringLiteral("tolerance_seconds"), at, 300, 1, 3600);
+    w.maxBodyBytes = boundedInt(r, o, QStringLiteral("max_body_bytes"), at, 1 << 20, 256, 64 << 20);
+    w.maxConnections = boundedInt(r, o, QStringLiteral("max_connections"), at, 16, 1, 1024);
+    return w;
+}
+
 void readHttpSide(const Reader &r, const QJsonObject &o, const QString &where, FlowSide &side)
 {
     r.onlyKeys(o, where, {QStringLiteral("system"), QStringLiteral("resource"),
                           QStringLiteral("records"), QStringLiteral("record"),
                           QStringLiteral("item"), QStringLiteral("item_record"),
                           QStringLiteral("page"), QStringLiteral("updated_at"),
-                          QStringLiteral("updated_since_param"), QStringLiteral("webhook")});
+                          QStringLiteral("updated_since_param"), QStringLiteral("webhook"),
+                          QStringLiteral("write")});
     auto spec = std::make_shared<HttpSideSpec>();
     HttpSideSpec &h = *spec;
     side.table.http = spec;
@@ -376,10 +476,9 @@ void readHttpSide(const Reader &r, const QJsonObject &o, const QString &where, F
         r.fail(where + QStringLiteral(".updated_since_param"),
                QStringLiteral("needs \"updated_at\": the member whose value the parameter filters on"));
     if (o.contains(u"webhook"))
-        r.fail(where + QStringLiteral(".webhook"),
-               QStringLiteral("webhook receivers are not available in this version of SyncDesk; "
-                              "changes on an HTTP system are followed by polling "
-                              "(\"updated_since_param\") or by rescans"));
+        h.webhook = readWebhook(r, o.value(u"webhook"), where + QStringLiteral(".webhook"));
+    if (o.contains(u"write"))
+        readHttpWrite(r, o.value(u"write"), where + QStringLiteral(".write"), h.write);
     if (!o.contains(u"page"))
         return;
     const QString pat = where + QStringLiteral(".page");

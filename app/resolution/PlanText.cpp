@@ -84,6 +84,8 @@ QString planText(const ResolutionPlan &plan)
         }
         out += QStringLiteral("%1: written only if it still hashes to %2\n")
                    .arg(sideTitle(*s), s->expected ? rowHashText(s->expected) : QStringLiteral("null (no row)"));
+        if (!s->note.isEmpty())
+            out += QStringLiteral("  (%1)\n").arg(s->note);
         for (const BoundStatement &st : s->statements)
             out += QStringLiteral("  ") + statementText(st) + u'\n';
     }
@@ -114,7 +116,8 @@ QJsonObject planJson(const ResolutionPlan &plan)
                                                                                : QJsonValue()},
                                  {QStringLiteral("write"), s->write},
                                  {QStringLiteral("after"), rowJson(plan.seen, s->values)},
-                                 {QStringLiteral("statements"), statements}});
+                                 {QStringLiteral("statements"), statements},
+                                 {QStringLiteral("note"), s->note.isEmpty() ? QJsonValue() : QJsonValue(s->note)}});
     }
     QJsonObject o{{QStringLiteral("flow"), plan.seen.flow},
                   {QStringLiteral("key"), QJsonDocument::fromJson(plan.seen.keyJson).array()},

@@ -54,6 +54,9 @@ struct SidePlan
     std::optional<QList<FieldText>> values;
     bool write = false;
     QList<BoundStatement> statements; // empty when nothing is written
+    // How the write is guarded beyond the lock, where the system says so (an API without a
+    // condition: "unconditional write: …"); shown in the preview and kept in the audit entry.
+    QString note;
 };
 
 // A resolution worked out against the record as read now: the preview, and what apply()

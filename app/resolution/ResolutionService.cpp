@@ -151,7 +151,10 @@ QJsonValue sideJson(const RecordDetail &d, bool source)
 
 QJsonObject plannedJson(const RecordDetail &d, const SidePlan &s)
 {
-    return {{QStringLiteral("write"), s.write}, {QStringLiteral("values"), valuesJson(d, s.values)}};
+    QJsonObject o{{QStringLiteral("write"), s.write}, {QStringLiteral("values"), valuesJson(d, s.values)}};
+    if (!s.note.isEmpty())
+        o.insert(QStringLiteral("note"), s.note);
+    return o;
 }
 
 RowHash hashFromText(const QString &text)
@@ -223,8 +226,10 @@ SidePlan ResolutionService::sidePlan(FlowSides &flow, const ResolutionPlan &plan
     s.values = values;
     const Row now = rowOf(plan.seen, sourceSide);
     s.write = now != values;
-    if (s.write)
+    if (s.write) {
         s.statements = flow.writeStatements(sourceSide, plan.key, now.has_value(), values);
+        s.note = flow.writeNote(sourceSide);
+    }
     return s;
 }
 
@@ -550,16 +555,24 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
                     wrote[s->sourceSide ? 0 : 1] = true;
                 }
             }
-            for (const SidePlan *s : {&plan.source, &plan.target}) {
-                if (wrote[s->sourceSide ? 0 : 1]) {
-                    locks[s->sourceSide ? 0 : 1]->commit();
-                    committed << sideName(s->sourceSide);
+            // A side whose commit cannot be rolled back (an API's) goes first: should it be
+            // refused, the other side is still only locked, and rolls back.
+            for (const bool transactional : {false, true}) {
+                for (const SidePlan *s : {&plan.source, &plan.target}) {
+                    const auto &lock = locks[s->sourceSide ? 0 : 1];
+                    if (wrote[s->sourceSide ? 0 : 1] && lock->transactional() == transactional) {
+                        lock->commit();
+                        committed << sideName(s->sourceSide);
+                    }
                 }
             }
             result.outcome = ResolveResult::Outcome::Applied;
         }
     } catch (const SyncError &e) {
-        result.outcome = ResolveResult::Outcome::Failed;
+        // An API that refused a conditional write because the record moved: refused, like a
+        // record found changed under a database lock, when nothing else was written.
+        result.outcome = e.changed() && committed.isEmpty() ? ResolveResult::Outcome::Refused
+                                                            : ResolveResult::Outcome::Failed;
         result.error = committed.isEmpty()
                            ? e.message()
                            : QStringLiteral("the %1 was written, then the other side failed: %2; "
@@ -658,8 +671,11 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
     bool oneFlow = true;
     for (const ResolutionPlan &p : plans)
         oneFlow = oneFlow && p.seen.flow == flowName;
-    if (oneSqliteFile || !oneFlow || plans.size() == 1) {
-        // One SQLite file cannot hold two locks: one record at a time, as a person's would go.
+    const bool api = (systems[0] && systems[0]->kind == SystemKind::Http)
+                     || (systems[1] && systems[1]->kind == SystemKind::Http);
+    if (oneSqliteFile || api || !oneFlow || plans.size() == 1) {
+        // One SQLite file cannot hold two locks, and an API's writes cannot be rolled back
+        // with a batch's: one record at a time, as a person's would go.
         QList<ResolveResult> out;
         for (qsizetype i = 0; i < plans.size(); ++i)
             out << apply(plans[i], reasons.value(i), operatorName);

@@ -12,6 +12,8 @@
 #include "model/SyncError.h"
 
 #include <QDeadlineTimer>
+#include <QMessageAuthenticationCode>
+#include <QProcessEnvironment>
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QSqlDatabase>
@@ -59,6 +61,15 @@ QStringList listed(const QJsonObject &result)
     return out;
 }
 
+SystemSpec httpSystem(const QString &url)
+{
+    SystemSpec s;
+    s.name = QStringLiteral("api");
+    s.kind = SystemKind::Http;
+    s.url = url;
+    return s;
+}
+
 } // namespace
 
 class TestHttpConnector : public QObject
@@ -69,7 +80,10 @@ private slots:
     void initTestCase();
     void everyPairingComparesExactly();
     void showReadsOneRecordByItsPath();
-    void resolvingOntoAnApiIsRefused();
+    void resolvingOntoJsonServerWritesAndAudits();
+    void couchDbRevisionsMakeWritesConditional();
+    void aRecordChangedAfterItsReadIsNeverOverwritten();
+    void aRefusedConditionalWriteExitsThree();
     void pageAndCursorStylesReadEveryPage();
     void pageNumbersEndAtA404();
     void oneRequestAtATimeNeverDeadlocks();
@@ -81,6 +95,7 @@ private slots:
     void nextLinkFollowsRfc8288();
     void pollingReportsEachChangeOnce();
     void watchReportsAnApiChangeWithinOnePoll();
+    void webhooksReportSignedChangesOnly();
 
 private:
     QString workspace(const QJsonArray &systems, const QJsonArray &flows);
@@ -267,19 +282,289 @@ void TestHttpConnector::showReadsOneRecordByItsPath()
     QVERIFY2(gone.exitCode == 1 && gone.out.contains("missing_in_target"), (gone.out + gone.err).constData());
 }
 
-void TestHttpConnector::resolvingOntoAnApiIsRefused()
+namespace {
+
+// A SQLite file of customers 1..9 and 11, 7's price changed, 10 absent; what the API sides of
+// the resolution tests are made to hold.
+QString resolutionSource(const QDir &dir, const QString &file, QString *error)
 {
-    const QJsonArray systems = apiSystems();
-    const QString ws = workspace(systems, {flow(QStringLiteral("f"), crmSide(), couchSide(), {QStringLiteral("name")})});
-    const CliRun run = runCli({QStringLiteral("resolve"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
-                               QStringLiteral("f"), QStringLiteral("--key"), QStringLiteral("5"),
-                               QStringLiteral("--take"), QStringLiteral("source"), QStringLiteral("--reason"),
-                               QStringLiteral("test")});
-    QCOMPARE(run.exitCode, 2);
-    QVERIFY2(run.err.contains("not available") && run.err.contains("nothing was written"), run.err.constData());
-    QByteArray doc;
-    QCOMPARE(httpRequest("GET", m_pouch.baseUrl() + QStringLiteral("/crm/5"), {}, &doc), 200);
-    QVERIFY(doc.contains("Renamed in the CRM"));
+    const QString path = dir.filePath(file);
+    QStringList statements{QStringLiteral("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, "
+                                          "price REAL, active BOOLEAN, city TEXT)")};
+    for (int id : {1, 2, 3, 4, 5, 6, 7, 8, 9, 11})
+        statements << QStringLiteral("INSERT INTO customers VALUES (%1, 'Customer %1', %2, %3, 'City %4')")
+                          .arg(id)
+                          .arg(id == 7 ? 0.5 : id * 1.25)
+                          .arg(id % 3 != 0 ? 1 : 0)
+                          .arg(id % 7);
+    return sqliteExec(path, statements, error) ? path : QString();
+}
+
+CliRun resolve(const QString &ws, const QString &flowName, int key, const QStringList &extra = {})
+{
+    return runCli(QStringList{QStringLiteral("resolve"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
+                              flowName, QStringLiteral("--key"), QString::number(key), QStringLiteral("--take"),
+                              QStringLiteral("source")}
+                  + extra);
+}
+
+QJsonObject getJson(const QString &url, int *status)
+{
+    QByteArray body;
+    *status = httpRequest("GET", url, {}, &body);
+    return QJsonDocument::fromJson(body).object();
+}
+
+const QJsonArray &resolvedFields()
+{
+    static const QJsonArray fields{QStringLiteral("name"), QStringLiteral("price"), QStringLiteral("active"),
+                                   QJsonObject{{QStringLiteral("source"), QStringLiteral("city")},
+                                               {QStringLiteral("target"), QStringLiteral("/address/city")}}};
+    return fields;
+}
+
+} // namespace
+
+void TestHttpConnector::resolvingOntoJsonServerWritesAndAudits()
+{
+    // A json-server of this test's own: 1..10 as customer(), so 7 differs, 10 is extra, 11 missing.
+    QJsonArray customers;
+    for (int id = 1; id <= 10; ++id)
+        customers.append(customer(id));
+    const QString db = writeFile(QDir(m_dir.path()), QStringLiteral("resolve-db.json"),
+                                 QJsonDocument(QJsonObject{{QStringLiteral("customers"), customers}}).toJson());
+    ThirdPartyServer api;
+    QString error;
+    QVERIFY2(api.start(ThirdPartyServer::Kind::JsonServer, db, &error), qPrintable(error));
+    const QString lite = resolutionSource(QDir(m_dir.path()), QStringLiteral("desk-%1.db").arg(QLatin1String(QTest::currentTestFunction())), &error);
+    QVERIFY2(!lite.isEmpty(), qPrintable(error));
+    const QString ws = workspace(
+        {QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                     {QStringLiteral("path"), lite}},
+         QJsonObject{{QStringLiteral("name"), QStringLiteral("crm")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                     {QStringLiteral("base_url"), api.baseUrl()}}},
+        {flow(QStringLiteral("f"), tableSide(QStringLiteral("lite")),
+              {{QStringLiteral("system"), QStringLiteral("crm")}, {QStringLiteral("resource"), QStringLiteral("customers")}},
+              resolvedFields())});
+    const CliRun before = diff(ws, QStringLiteral("f"));
+    QCOMPARE(listed(diffJson(before)), (QStringList{QStringLiteral("10:missing_in_source"), QStringLiteral("11:missing_in_target"),
+                                                    QStringLiteral("7:different")}));
+
+    // The preview: the re-read, then the exact request; said to be unconditional.
+    const CliRun preview = resolve(ws, QStringLiteral("f"), 7, {QStringLiteral("--preview")});
+    QVERIFY2(preview.exitCode == 0, preview.err.constData());
+    const QString url = api.baseUrl() + QStringLiteral("/customers/7");
+    QVERIFY2(preview.out.contains((QStringLiteral("GET ") + url).toUtf8()) && preview.out.contains((QStringLiteral("PATCH ") + url).toUtf8())
+                 && preview.out.contains("\"price\":0.5") && preview.out.contains("unconditional write"),
+             preview.out.constData());
+    int status = 0;
+    QCOMPARE(getJson(url, &status).value(u"price").toDouble(), 8.75); // a preview writes nothing
+
+    const QStringList reason{QStringLiteral("--reason"), QStringLiteral("the desk's price is right")};
+    for (int key : {7, 11, 10}) {
+        const CliRun run = resolve(ws, QStringLiteral("f"), key, reason);
+        QVERIFY2(run.exitCode == 0, qPrintable(QString::number(key) + u' ' + QString::fromUtf8(run.err)));
+    }
+    // PATCHed: the price changed, members the flow does not compare kept.
+    const QJsonObject seven = getJson(url, &status);
+    QCOMPARE(status, 200);
+    QCOMPARE(seven.value(u"price").toDouble(), 0.5);
+    QCOMPARE(seven.value(u"name").toString(), QStringLiteral("Customer 7"));
+    QCOMPARE(seven.value(u"address").toObject().value(u"city").toString(), QStringLiteral("City 0"));
+    // POSTed with its key and nested member, typed as JSON.
+    const QJsonObject eleven = getJson(api.baseUrl() + QStringLiteral("/customers/11"), &status);
+    QCOMPARE(status, 200);
+    QVERIFY(eleven.value(u"id").isDouble() && eleven.value(u"active").isBool());
+    QCOMPARE(eleven.value(u"address").toObject().value(u"city").toString(), QStringLiteral("City 4"));
+    (void)getJson(api.baseUrl() + QStringLiteral("/customers/10"), &status);
+    QCOMPARE(status, 404); // DELETEd
+    QCOMPARE(diff(ws, QStringLiteral("f")).exitCode, 0);
+
+    // The audit entry says the write was unconditional, and that it was applied.
+    bool intentNoted = false, applied = false;
+    for (const QJsonObject &e : auditEntries(ws)) {
+        if (e.value(u"key").toArray().at(0).toVariant().toString() != u"7")
+            continue;
+        if (e.value(u"type").toString() == u"intent")
+            intentNoted = e.value(u"planned").toObject().value(u"target").toObject().value(u"note").toString().startsWith(
+                u"unconditional write");
+        if (e.value(u"type").toString() == u"outcome")
+            applied = e.value(u"outcome").toString() == u"applied";
+    }
+    QVERIFY(intentNoted);
+    QVERIFY(applied);
+}
+
+void TestHttpConnector::couchDbRevisionsMakeWritesConditional()
+{
+    // A CouchDB database of 1..10 as customer(), written back by PUT with the _rev read.
+    QCOMPARE(httpRequest("PUT", m_pouch.baseUrl() + QStringLiteral("/resolved")), 201);
+    QJsonArray docs;
+    for (int id = 1; id <= 10; ++id) {
+        QJsonObject doc = customer(id);
+        doc.insert(QStringLiteral("_id"), QString::number(id));
+        docs.append(doc);
+    }
+    QCOMPARE(httpRequest("POST", m_pouch.baseUrl() + QStringLiteral("/resolved/_bulk_docs"),
+                         QJsonDocument(QJsonObject{{QStringLiteral("docs"), docs}}).toJson()),
+             201);
+    QString error;
+    const QString lite = resolutionSource(QDir(m_dir.path()), QStringLiteral("desk-%1.db").arg(QLatin1String(QTest::currentTestFunction())), &error);
+    QVERIFY2(!lite.isEmpty(), qPrintable(error));
+    QJsonObject couch = couchSide();
+    couch.insert(QStringLiteral("resource"), QStringLiteral("resolved/_all_docs?include_docs=true"));
+    couch.insert(QStringLiteral("item"), QStringLiteral("resolved/{id}"));
+    couch.insert(QStringLiteral("write"), QJsonObject{{QStringLiteral("update"), QStringLiteral("put")},
+                                                      {QStringLiteral("create"), QStringLiteral("put")},
+                                                      {QStringLiteral("condition"), QStringLiteral("version")},
+                                                      {QStringLiteral("version"), QStringLiteral("_rev")},
+                                                      {QStringLiteral("version_param"), QStringLiteral("rev")}});
+    const QString ws = workspace(
+        {QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                     {QStringLiteral("path"), lite}},
+         apiSystems().at(1)},
+        {flow(QStringLiteral("f"), tableSide(QStringLiteral("lite")), couch, resolvedFields())});
+
+    int status = 0;
+    const QString url = m_pouch.baseUrl() + QStringLiteral("/resolved/7");
+    const QString rev = getJson(url, &status).value(u"_rev").toString();
+    const CliRun preview = resolve(ws, QStringLiteral("f"), 7, {QStringLiteral("--preview")});
+    QVERIFY2(preview.exitCode == 0 && preview.out.contains((QStringLiteral("PUT ") + url).toUtf8())
+                 && preview.out.contains((QStringLiteral("\"_rev\":\"") + rev + u'"').toUtf8())
+                 && preview.out.contains("conditional write") && !preview.out.contains("unconditional"),
+             (preview.out + preview.err).constData());
+
+    const QStringList reason{QStringLiteral("--reason"), QStringLiteral("the desk is right")};
+    for (int key : {7, 11, 10}) {
+        const CliRun run = resolve(ws, QStringLiteral("f"), key, reason);
+        QVERIFY2(run.exitCode == 0, qPrintable(QString::number(key) + u' ' + QString::fromUtf8(run.err)));
+    }
+    const QJsonObject seven = getJson(url, &status);
+    QCOMPARE(seven.value(u"price").toDouble(), 0.5);
+    QVERIFY(seven.value(u"_rev").toString() != rev); // a new revision, on top of the one read
+    QCOMPARE(seven.value(u"address").toObject().value(u"city").toString(), QStringLiteral("City 0"));
+    QCOMPARE(getJson(m_pouch.baseUrl() + QStringLiteral("/resolved/11"), &status).value(u"name").toString(),
+             QStringLiteral("Customer 11"));
+    (void)getJson(m_pouch.baseUrl() + QStringLiteral("/resolved/10"), &status);
+    QCOMPARE(status, 404); // deleted with ?rev=
+    QCOMPARE(diff(ws, QStringLiteral("f")).exitCode, 0);
+}
+
+void TestHttpConnector::aRecordChangedAfterItsReadIsNeverOverwritten()
+{
+    // Between the resolution's read and its write, a person edits the record on the API. With
+    // a condition (CouchDB's _rev) the server refuses the write; without one (json-server) the
+    // read again just before the write sees the edit. Either way it is kept.
+    struct Case
+    {
+        QString name, base, resource, item, edited;
+        HttpWrite write;
+    };
+    HttpWrite couchWrite;
+    couchWrite.update = HttpWrite::Update::Put;
+    couchWrite.condition = HttpWrite::Condition::Version;
+    couchWrite.version = QStringLiteral("_rev");
+    const QList<Case> cases{
+        {QStringLiteral("json-server"), m_jsonServer.baseUrl(), QStringLiteral("customers"),
+         QStringLiteral("customers/{id}"), QStringLiteral("/customers/3"), HttpWrite{}},
+        {QStringLiteral("pouchdb"), m_pouch.baseUrl(), QStringLiteral("crm/_all_docs?include_docs=true"),
+         QStringLiteral("crm/{id}"), QStringLiteral("/crm/3"), couchWrite}};
+    for (const Case &c : cases) {
+        HttpConnector connector(httpSystem(c.base));
+        auto spec = std::make_shared<HttpSideSpec>();
+        spec->resource = c.resource;
+        spec->item = c.item;
+        spec->write = c.write;
+        if (c.name == u"pouchdb") {
+            spec->records = QStringLiteral("/rows");
+            spec->record = QStringLiteral("/doc");
+            spec->page.style = HttpPaging::Style::None;
+        }
+        TableRef table(QString(), c.resource);
+        table.http = spec;
+        ScanRequest request;
+        request.table = table;
+        const QList<ColumnInfo> cols = connector.describe(table, {QStringLiteral("id"), QStringLiteral("name")});
+        request.keys = {cols[0]};
+        request.fields = {cols[1]};
+        RowEncoder encoder({cols[0].cls}, {cols[1].cls}, false);
+        const KeyText key{QStringLiteral("3")};
+
+        std::unique_ptr<RowLock> lock = connector.lockRow(request, encoder, key);
+        QVERIFY2(lock->row().has_value(), qPrintable(c.name));
+        // The person's edit, with the revision it read itself.
+        int status = 0;
+        QJsonObject edited = getJson(c.base + c.edited, &status);
+        edited.insert(QStringLiteral("name"), QStringLiteral("Edited by a person"));
+        const QByteArray method = c.name == u"pouchdb" ? "PUT" : "PATCH";
+        QVERIFY(httpRequest(method, c.base + c.edited, QJsonDocument(edited).toJson()) / 100 == 2);
+
+        lock->write(QList<FieldText>{QByteArray("Resolved by the desk")});
+        try {
+            lock->commit();
+            QFAIL(qPrintable(c.name + QStringLiteral(": the write went through over the person's edit")));
+        } catch (const SyncError &e) {
+            QVERIFY2(e.changed(), qPrintable(e.message()));
+            QVERIFY2(e.message().contains(u"changed since it was read"), qPrintable(e.message()));
+        }
+        QCOMPARE(getJson(c.base + c.edited, &status).value(u"name").toString(), QStringLiteral("Edited by a person"));
+    }
+}
+
+void TestHttpConnector::aRefusedConditionalWriteExitsThree()
+{
+    // An API with strong ETags that refuses every write with 412, as one does when the record
+    // changed after the ETag was read; and, once switched, one whose ETags are weak.
+    std::atomic<bool> weak{false};
+    FaultServer server([&weak](const FaultServer::Request &r) {
+        if (r.method == "GET" && r.target.startsWith("/items/1"))
+            return FaultServer::json(200, R"({"id":1,"v":"api"})",
+                                     weak ? "ETag: W/\"e1\"\r\n" : "ETag: \"e1\"\r\n");
+        if (r.method == "GET")
+            return FaultServer::json(200, R"([{"id":1,"v":"api"}])");
+        return FaultServer::json(412, R"({"error":"precondition failed"})");
+    });
+    QString error;
+    const QString lite = m_dir.filePath(QStringLiteral("items.db"));
+    QVERIFY2(sqliteExec(lite, {QStringLiteral("CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)"),
+                               QStringLiteral("INSERT INTO items VALUES (1, 'desk')")},
+                        &error),
+             qPrintable(error));
+    const QString ws = workspace(
+        {QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                     {QStringLiteral("path"), lite}},
+         QJsonObject{{QStringLiteral("name"), QStringLiteral("api")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                     {QStringLiteral("base_url"), server.baseUrl()}}},
+        {QJsonObject{{QStringLiteral("name"), QStringLiteral("f")},
+                     {QStringLiteral("source"), QJsonObject{{QStringLiteral("system"), QStringLiteral("lite")},
+                                                            {QStringLiteral("table"), QStringLiteral("items")}}},
+                     {QStringLiteral("target"),
+                      QJsonObject{{QStringLiteral("system"), QStringLiteral("api")},
+                                  {QStringLiteral("resource"), QStringLiteral("items")},
+                                  {QStringLiteral("page"), QJsonObject{{QStringLiteral("style"), QStringLiteral("none")}}},
+                                  {QStringLiteral("write"), QJsonObject{{QStringLiteral("condition"), QStringLiteral("etag")}}}}},
+                     {QStringLiteral("key"), QJsonArray{QStringLiteral("id")}},
+                     {QStringLiteral("fields"), QJsonArray{QStringLiteral("v")}}}});
+    const QStringList reason{QStringLiteral("--reason"), QStringLiteral("the desk is right")};
+    const CliRun refused = resolve(ws, QStringLiteral("f"), 1, reason);
+    QVERIFY2(refused.exitCode == 3, (refused.out + refused.err).constData());
+    QVERIFY2(refused.err.contains("412") && refused.err.contains("changed"), refused.err.constData());
+    bool conditioned = false;
+    for (const FaultServer::Request &r : server.requests())
+        conditioned = conditioned || (r.method == "PATCH" && r.header("If-Match") == "\"e1\"");
+    QVERIFY(conditioned);
+    bool refusedAudited = false;
+    for (const QJsonObject &e : auditEntries(ws))
+        refusedAudited = refusedAudited || (e.value(u"type").toString() == u"outcome" && e.value(u"outcome").toString() == u"refused");
+    QVERIFY(refusedAudited);
+
+    // A weak ETag never matches If-Match: refused before anything is sent, saying why.
+    weak = true;
+    const qsizetype sent = server.requests().size();
+    const CliRun weakRun = resolve(ws, QStringLiteral("f"), 1, reason);
+    QVERIFY2(weakRun.exitCode == 2 && weakRun.err.contains("weak"), (weakRun.out + weakRun.err).constData());
+    for (qsizetype i = sent; i < server.requests().size(); ++i)
+        QVERIFY(server.requests().at(i).method == "GET");
 }
 
 namespace {
@@ -317,15 +602,6 @@ ScanStats scanAll(HttpConnector &connector, const TableRef &table, QString *erro
         *error = e.message();
         return {};
     }
-}
-
-SystemSpec httpSystem(const QString &url)
-{
-    SystemSpec s;
-    s.name = QStringLiteral("api");
-    s.kind = SystemKind::Http;
-    s.url = url;
-    return s;
 }
 
 TableRef resource(const QString &path, HttpPaging paging, const QString &records = {})
@@ -767,6 +1043,114 @@ void TestHttpConnector::concurrentItemReadsShareTheGateWithoutDeadlock()
     }
     QTRY_COMPARE_WITH_TIMEOUT(done->load(), 2, 20000);
     QCOMPARE(rows->load(), 8);
+}
+
+
+namespace {
+
+// A Standard Webhooks delivery of `body`, signed with `key` (the secret's bytes).
+QList<QPair<QByteArray, QByteArray>> signedHeaders(const QByteArray &key, const QByteArray &id, qint64 timestamp,
+                                                   const QByteArray &body)
+{
+    const QByteArray ts = QByteArray::number(timestamp);
+    const QByteArray mac = QMessageAuthenticationCode::hash(id + '.' + ts + '.' + body, key, QCryptographicHash::Sha256);
+    return {{"webhook-id", id}, {"webhook-timestamp", ts}, {"webhook-signature", "v1," + mac.toBase64()}};
+}
+
+} // namespace
+
+void TestHttpConnector::webhooksReportSignedChangesOnly()
+{
+    // json-server holds the records; it pushes nothing itself, so the deliveries are sent as a
+    // sender would, after each edit. No updated_since_param: without webhooks, the API would
+    // only be compared again every minute.
+    QJsonArray items;
+    for (int id = 1; id <= 20; ++id)
+        items.append(QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("name"), QStringLiteral("n%1").arg(id)}});
+    QTemporaryDir dir;
+    const QString db = writeFile(QDir(dir.path()), QStringLiteral("db.json"),
+                                 QJsonDocument(QJsonObject{{QStringLiteral("items"), items}}).toJson());
+    ThirdPartyServer api;
+    QString error;
+    QVERIFY2(api.start(ThirdPartyServer::Kind::JsonServer, db, &error), qPrintable(error));
+    const QString lite = dir.filePath(QStringLiteral("t.db"));
+    QStringList statements{QStringLiteral("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)")};
+    for (int id = 1; id <= 20; ++id)
+        statements << QStringLiteral("INSERT INTO items VALUES (%1, 'n%1')").arg(id);
+    QVERIFY2(sqliteExec(lite, statements, &error), qPrintable(error));
+    const int port = freePort();
+    const QString hook = QStringLiteral("http://127.0.0.1:%1/hooks/items").arg(port);
+    const QJsonObject source{{QStringLiteral("system"), QStringLiteral("api")},
+                             {QStringLiteral("resource"), QStringLiteral("items")},
+                             {QStringLiteral("webhook"),
+                              QJsonObject{{QStringLiteral("listen"), QStringLiteral("127.0.0.1:%1").arg(port)},
+                                          {QStringLiteral("path"), QStringLiteral("/hooks/items")},
+                                          {QStringLiteral("secret"), QJsonObject{{QStringLiteral("env"), QStringLiteral("ITEMS_HOOK_SECRET")}}},
+                                          {QStringLiteral("max_body_bytes"), 4096}}}};
+    const QString ws = writeFile(
+        QDir(dir.path()), QStringLiteral("ws.json"),
+        QJsonDocument(QJsonObject{
+                          {QStringLiteral("version"), 1},
+                          {QStringLiteral("systems"),
+                           QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("api")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                                                  {QStringLiteral("base_url"), api.baseUrl()}},
+                                      QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                                                  {QStringLiteral("path"), lite}}}},
+                          {QStringLiteral("flows"),
+                           QJsonArray{flow(QStringLiteral("items"), source,
+                                           {{QStringLiteral("system"), QStringLiteral("lite")}, {QStringLiteral("table"), QStringLiteral("items")}},
+                                           {QStringLiteral("name")})}}})
+            .toJson());
+    const QByteArray key = "a webhook key of thirty-two byte";
+    QProcess watch;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("ITEMS_HOOK_SECRET"), QStringLiteral("whsec_") + QString::fromLatin1(key.toBase64()));
+    watch.setProcessEnvironment(env);
+    watch.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), ws,
+                                                   QStringLiteral("--events")});
+    QVERIFY(watch.waitForStarted(10000));
+    QByteArray out;
+    auto waitFor = [&](const QByteArray &needle, int ms) {
+        const QDeadlineTimer deadline(ms);
+        while (!out.contains(needle) && !deadline.hasExpired() && watch.state() == QProcess::Running) {
+            watch.waitForReadyRead(50);
+            out += watch.readAllStandardOutput();
+        }
+        return out.contains(needle);
+    };
+    QVERIFY2(waitFor("\"event\":\"ready\"", 30000), (out + watch.readAllStandardError()).constData());
+    auto delivery = [](int id) { return QByteArray(R"({"type":"item.updated","data":{"id":)") + QByteArray::number(id) + "}}"; };
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+
+    // Record 8 changes, but none of these deliveries may say so.
+    QCOMPARE(httpRequest("PATCH", api.baseUrl() + QStringLiteral("/items/8"), R"({"name":"edited"})"), 200);
+    const QByteArray body8 = delivery(8);
+    QByteArray reply;
+    QCOMPARE(httpRequest("POST", hook, body8, &reply), 401); // unsigned
+    QVERIFY(reply.contains("unsigned"));
+    QCOMPARE(httpRequest("POST", hook, body8, nullptr, signedHeaders("another key of thirty-two bytes!", "m1", now, body8)), 401);
+    QCOMPARE(httpRequest("POST", hook, body8, nullptr, signedHeaders(key, "m2", now - 600, body8)), 401); // stale
+    QCOMPARE(httpRequest("POST", hook, delivery(9), nullptr, signedHeaders(key, "m3", now, body8)), 401); // body swapped
+    QCOMPARE(httpRequest("POST", hook, QByteArray(5000, ' ') + body8, nullptr,
+                         signedHeaders(key, "m4", now, QByteArray(5000, ' ') + body8)),
+             413);
+    QCOMPARE(httpRequest("GET", hook), 405);
+    QCOMPARE(httpRequest("POST", QStringLiteral("http://127.0.0.1:%1/elsewhere").arg(port), body8), 404);
+
+    // Record 7 changes and a signed delivery says so: pending within moments of its receipt.
+    QCOMPARE(httpRequest("PATCH", api.baseUrl() + QStringLiteral("/items/7"), R"({"name":"edited"})"), 200);
+    const QByteArray body7 = delivery(7);
+    const auto headers7 = signedHeaders(key, "m5", QDateTime::currentSecsSinceEpoch(), body7);
+    QElapsedTimer sinceDelivery;
+    sinceDelivery.start();
+    QCOMPARE(httpRequest("POST", hook, body7, nullptr, headers7), 204);
+    QVERIFY2(waitFor("\"key\":[7],\"status\":\"pending\"", 5000), out.constData());
+    QVERIFY2(sinceDelivery.elapsed() <= 1000, qPrintable(QString::number(sinceDelivery.elapsed())));
+    // The refused deliveries came first and changed nothing.
+    QVERIFY2(!out.contains("\"key\":[8]"), out.constData());
+    // The same delivery again is a replay: refused.
+    QCOMPARE(httpRequest("POST", hook, body7, nullptr, headers7), 409);
+    QCOMPARE(testsupport::stopGracefully(watch), 0);
 }
 
 QTEST_GUILESS_MAIN(TestHttpConnector)

@@ -90,20 +90,7 @@ class TestPolicies : public QObject
         return watch.waitFor(isDecision(key, outcome), timeoutMs);
     }
 
-    static QList<QJsonObject> auditEntries(const QString &ws)
-    {
-        const testsupport::CliRun r = testsupport::runCli(
-            {QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--workspace"), ws,
-             QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--out"),
-             ws + QStringLiteral(".audit.json")});
-        QFile f(ws + QStringLiteral(".audit.json"));
-        QList<QJsonObject> out;
-        if (r.exitCode != 0 || !f.open(QIODevice::ReadOnly))
-            return out;
-        for (const QJsonValue &v : QJsonDocument::fromJson(f.readAll()).array())
-            out << v.toObject();
-        return out;
-    }
+    static QList<QJsonObject> auditEntries(const QString &ws) { return testsupport::auditEntries(ws); }
 
 private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }

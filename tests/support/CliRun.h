@@ -1,6 +1,11 @@
 #pragma once
 
 #include <QByteArray>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QList>
 #include <QProcess>
 #include <QStringList>
 
@@ -39,6 +44,21 @@ inline CliRun runCli(const QStringList &args)
         return {};
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
             p.readAllStandardError()};
+}
+
+// The workspace's audit log as `audit export --format json` writes it (empty if that fails).
+inline QList<QJsonObject> auditEntries(const QString &ws)
+{
+    const QString file = ws + QStringLiteral(".audit.json");
+    const CliRun r = runCli({QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--workspace"), ws,
+                             QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--out"), file});
+    QFile f(file);
+    QList<QJsonObject> out;
+    if (r.exitCode != 0 || !f.open(QIODevice::ReadOnly))
+        return out;
+    for (const QJsonValue &v : QJsonDocument::fromJson(f.readAll()).array())
+        out << v.toObject();
+    return out;
 }
 
 } // namespace testsupport

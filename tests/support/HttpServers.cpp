@@ -91,11 +91,14 @@ bool ThirdPartyServer::launch(QString *error)
     return false;
 }
 
-int httpRequest(const QByteArray &method, const QString &url, const QByteArray &body, QByteArray *response)
+int httpRequest(const QByteArray &method, const QString &url, const QByteArray &body, QByteArray *response,
+                const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     QNetworkAccessManager nam;
     QNetworkRequest request{QUrl(url)};
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    for (const auto &[name, value] : headers)
+        request.setRawHeader(name, value);
     request.setTransferTimeout(10000);
     QNetworkReply *reply = nam.sendCustomRequest(request, method, body);
     QEventLoop loop;

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QMutex>
+#include <QPair>
 #include <QProcess>
 #include <QString>
 #include <QTemporaryDir>
@@ -50,7 +51,7 @@ int freePort();
 
 // One request, answered synchronously: the status (0 when there was no answer) and the body.
 int httpRequest(const QByteArray &method, const QString &url, const QByteArray &body = {},
-                QByteArray *response = nullptr);
+                QByteArray *response = nullptr, const QList<QPair<QByteArray, QByteArray>> &headers = {});
 
 // A raw HTTP/1.1 server on its own thread whose answers a test writes byte for byte: pages,
 // 429 storms, bodies cut short, malformed JSON, redirects. Each connection gets one answer and

@@ -386,9 +386,33 @@ void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage_data()
     QTest::newRow("http since without updated_at")
         << workspace(httpSystems, httpFlow(R"(, "updated_since_param": "since")"))
         << words({"$.flows[0].source.updated_since_param", "needs \"updated_at\""}) << none;
-    QTest::newRow("http webhook not yet built")
+    QTest::newRow("http write unknown update")
+        << workspace(httpSystems, httpFlow(R"(, "write": {"update": "post"})"))
+        << words({"$.flows[0].source.write.update", "unknown update method 'post'"}) << none;
+    QTest::newRow("http write version without member")
+        << workspace(httpSystems, httpFlow(R"(, "write": {"condition": "version"})"))
+        << words({"$.flows[0].source.write.version", "needs the member the server checks"}) << none;
+    QTest::newRow("http write version member without condition")
+        << workspace(httpSystems, httpFlow(R"(, "write": {"version": "_rev"})"))
+        << words({"$.flows[0].source.write.version", "only with \"condition\": \"version\""}) << none;
+    QTest::newRow("http write unknown key")
+        << workspace(httpSystems, httpFlow(R"(, "write": {"conditon": "etag"})"))
+        << words({"$.flows[0].source.write", "conditon"}) << none;
+    QTest::newRow("http webhook without path")
         << workspace(httpSystems, httpFlow(R"(, "webhook": {"listen": "127.0.0.1:8088"})"))
-        << words({"$.flows[0].source.webhook", "not available in this version"}) << none;
+        << words({"$.flows[0].source.webhook.path", "must be a string"}) << none;
+    QTest::newRow("http webhook literal secret")
+        << workspace(httpSystems, httpFlow(R"(, "webhook": {"listen": "127.0.0.1:8088", "path": "/h", "secret": "whsec_abc"})"))
+        << words({"$.flows[0].source.webhook.secret", "read from the environment"}) << none;
+    QTest::newRow("http webhook listen not an address")
+        << workspace(httpSystems, httpFlow(R"(, "webhook": {"listen": "crm.example:8088", "path": "/h", "secret": {"env": "S"}})"))
+        << words({"$.flows[0].source.webhook.listen", "IP address and port"}) << none;
+    QTest::newRow("http webhook unknown scheme")
+        << workspace(httpSystems, httpFlow(R"(, "webhook": {"listen": "127.0.0.1:8088", "path": "/h", "secret": {"env": "S"}, "scheme": "svix"})"))
+        << words({"$.flows[0].source.webhook.scheme", "unknown scheme 'svix'"}) << none;
+    QTest::newRow("http webhook path without slash")
+        << workspace(httpSystems, httpFlow(R"(, "webhook": {"listen": "127.0.0.1:8088", "path": "hooks", "secret": {"env": "S"}})"))
+        << words({"$.flows[0].source.webhook.path", "starting with '/'"}) << none;
     QTest::newRow("http item placeholder misspelt")
         << workspace(httpSystems, httpFlow(R"(, "item": "devices/{SKU}")"))
         << words({"$.flows[0].source.item", "{SKU} names no key member (the key is sku)"}) << none;
