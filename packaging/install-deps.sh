@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config
-  qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-httpserver-dev qtkeychain-qt6-dev
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-httpserver-dev qt6-websockets-dev qtkeychain-qt6-dev
   libqt6opengl6-dev libxkbcommon-dev libgl-dev   # Qt Charts' CMake config needs these
   libpq-dev libxxhash-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libsimdjson-dev
   # the Debian package: icons, man pages, and the checks its CI test runs

@@ -1,6 +1,7 @@
 // syncdesk: the operations console.
 #include "MainWindow.h"
 #include "demo/DemoCluster.h"
+#include "demo/DemoPortalApi.h"
 #include "demo/DemoSimulator.h"
 #include "demo/DemoWorld.h"
 #include "dialogs/WorkspaceEditor.h"
@@ -110,6 +111,7 @@ int main(int argc, char *argv[])
     // The demo: its files in a folder of their own, its story played on a thread of its own.
     // Declared first, so the cluster stops after the simulator and the window are gone.
     syncdesk::DemoCluster cluster;
+    syncdesk::DemoPortalApi portalApi; // stopped before the cluster it reads
     QTemporaryDir demoTemp;
     QThread demoThread;
     syncdesk::DemoSimulator *simulator = nullptr;
@@ -130,6 +132,7 @@ int main(int argc, char *argv[])
                 QApplication::restoreOverrideCursor();
                 place.pgPort = cluster.port();
             }
+            place.portalApiPort = portalApi.start(place);
             path = syncdesk::DemoWorld::create(place);
         } catch (const syncdesk::SyncError &e) {
             QApplication::restoreOverrideCursor();

@@ -4,6 +4,7 @@
 #include "ExitCode.h"
 #include "SignalWatcher.h"
 #include "demo/DemoCluster.h"
+#include "demo/DemoPortalApi.h"
 #include "demo/DemoSimulator.h"
 #include "demo/DemoWorld.h"
 #include "model/SyncError.h"
@@ -19,7 +20,8 @@ int DemoCommand::run(const QStringList &arguments)
     CommandLine cl(QStringLiteral("demo"),
                    QStringLiteral(
                        "Creates the demo in DIR: a warehouse, a sales tool and a client portal "
-                       "(SQLite files, or databases with --on postgres) and\ndemo.json, then plays the story: the warehouse sells, "
+                       "(SQLite files, or databases with --on postgres;\nthe portal served as an HTTP API on "
+                       "127.0.0.1) and demo.json, then plays the story: the warehouse sells, "
                        "regrades and reprices devices every second; a batch\nsync copies its "
                        "changes every --batch-seconds; salespeople edit prices by hand; some "
                        "batches\nfail silently. Watch it with `syncdesk DIR/demo.json` or "
@@ -60,6 +62,7 @@ int DemoCommand::run(const QStringList &arguments)
     SignalWatcher signals_;
     QObject::connect(&signals_, &SignalWatcher::stopRequested, [] { QCoreApplication::exit(0); });
     DemoCluster cluster; // stopped and removed after the simulator
+    DemoPortalApi portalApi; // stopped before the cluster it reads
     try {
         DemoPlace place{p.value(QStringLiteral("out"))};
         if (on == QLatin1String("postgres")) {
@@ -69,7 +72,9 @@ int DemoCommand::run(const QStringList &arguments)
                                     "which the workspace names as its passfile\n")
                          .arg(place.pgPort).arg(place.dir).toUtf8());
         }
+        place.portalApiPort = portalApi.start(place);
         const QString workspace = DemoWorld::create(place);
+        printOut(QStringLiteral("demo portal API: http://127.0.0.1:%1/catalog\n").arg(place.portalApiPort).toUtf8());
         printOut(QStringLiteral("demo workspace: %1\n").arg(workspace).toUtf8());
         DemoSimulator::Options options;
         options.batchSeconds = batch;

@@ -20,6 +20,13 @@
 
 namespace syncdesk {
 
+namespace {
+
+// HttpClient::limitWaitsOnThisThread(): the calling thread's limit, <0 for none.
+thread_local qint64 t_waitLimitMs = -1;
+
+} // namespace
+
 struct HttpClient::Flight
 {
     std::mutex mutex;
@@ -185,7 +192,16 @@ void HttpClient::send(Exchange &ex)
         request.setSslConfiguration(tls);
     }
 
+    if (t_waitLimitMs >= 0) {
+        QString why;
+        const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(m_gate->heldFor(&why)).count();
+        if (held > t_waitLimitMs)
+            throw SyncError(QStringLiteral("%1: %2: requests wait another %3 s (%4); tried again later")
+                                .arg(where(), describe(ex.method, ex.url)).arg((held + 999) / 1000).arg(why),
+                            SyncError::Kind::Unavailable, m_system.name);
+    }
     m_gate->acquire();
+    ex.sentAt = HttpGate::Clock::now();
     ex.network = m_context;
     auto flight = std::make_shared<Flight>();
     flight->gate = m_gate;
@@ -235,6 +251,11 @@ void HttpClient::send(Exchange &ex)
     });
 }
 
+void HttpClient::limitWaitsOnThisThread(qint64 ms)
+{
+    t_waitLimitMs = ms;
+}
+
 namespace {
 
 bool idempotent(const QByteArray &method)
@@ -269,7 +290,10 @@ HttpResponse HttpClient::wait(Exchange &ex)
             ex.flight->done.wait(lock, [&] { return ex.flight->finished; });
         }
         const std::shared_ptr<Flight> f = std::exchange(ex.flight, nullptr);
-        const QString what = QStringLiteral("%1: %2").arg(where(), describe(ex.method, ex.url));
+        const QString request = describe(ex.method, ex.url);
+        const QString what = QStringLiteral("%1: %2").arg(where(), request);
+        m_gate->noteAnswer(request, f->status, f->errorString,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(HttpGate::Clock::now() - ex.sentAt).count());
         if (f->oversized)
             throw SyncError(QStringLiteral("%1: the response is larger than %2 bytes "
                                            "(max_body_bytes); refused")
@@ -322,8 +346,10 @@ HttpResponse HttpClient::wait(Exchange &ex)
                                                "longer than %4 s; try again later")
                                     .arg(what, problem).arg(*after).arg(MaxRetryAfterSeconds),
                                 SyncError::Kind::Unavailable, m_system.name);
-            if (after)
+            if (after) {
                 waitMs = *after * 1000;
+                problem += QStringLiteral(" (Retry-After %1 s)").arg(*after);
+            }
             transient = true; // the server refused before doing anything: safe for any method
         } else if (status == 502 || status == 504 || (status == 0 && transferFailed)) {
             problem = status ? QStringLiteral("HTTP %1 %2").arg(status).arg(f->reason) : f->errorString;
@@ -352,7 +378,9 @@ HttpResponse HttpClient::wait(Exchange &ex)
         ++ex.attempt;
         ++m_retries;
         // Held on the gate: every request to this system waits, not only this one.
-        m_gate->holdUntil(HttpGate::Clock::now() + std::chrono::milliseconds(*waitMs));
+        m_gate->holdUntil(HttpGate::Clock::now() + std::chrono::milliseconds(*waitMs),
+                          QStringLiteral("%1 to %2; retry %3 of %4")
+                              .arg(problem, request).arg(ex.attempt).arg(MaxRetries));
         send(ex);
     }
 }

@@ -76,6 +76,7 @@ public:
         QObject *network = nullptr; // the client's network thread's context
         int attempt = 0;
         int redirects = 0;
+        HttpGate::Clock::time_point sentAt; // of the latest try, for the systems panel
     };
     [[nodiscard]] std::unique_ptr<Exchange> start(const QByteArray &method, const QUrl &url,
                                                   const QByteArray &body = {},
@@ -93,6 +94,13 @@ public:
     [[nodiscard]] const SystemSpec &system() const { return m_system; }
     // Retries so far, for the systems panel and tests.
     [[nodiscard]] int retries() const { return m_retries; }
+
+    // Requests made on the calling thread from now on wait at most `ms` for the system's
+    // Retry-After or back-off (<0: as long as it takes, the default); past it they fail at
+    // once as unavailable, leaving the gate held for the others. The live engine sets it on
+    // its thread, where a throttled API must not stop every other flow's updates; comparisons
+    // and resolutions, on threads of their own, still wait.
+    static void limitWaitsOnThisThread(qint64 ms);
 
     // How many times a request is retried before it fails, and the longest Retry-After obeyed.
     static constexpr int MaxRetries = 6;

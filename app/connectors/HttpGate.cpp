@@ -1,19 +1,43 @@
 #include "HttpGate.h"
 
+#include <QDateTime>
 #include <QHash>
 
 #include <algorithm>
 
 namespace syncdesk {
 
+namespace {
+
+// Gates live as long as the process: a system's hold and last answer outlive the connectors
+// that made them (a flow closed after a failure), and the panel shows them.
+struct Registry
+{
+    std::mutex mutex;
+    QHash<QString, std::shared_ptr<HttpGate>> gates;
+};
+
+// By name and limits: a workspace reloaded with other limits gets a gate of its own.
+QString keyOf(const QString &name, const HttpSystemSpec &spec)
+{
+    return QStringLiteral("%1\n%2\n%3").arg(name).arg(spec.maxRequestsPerSecond).arg(spec.maxConcurrentRequests);
+}
+
+Registry &registry()
+{
+    static Registry r;
+    return r;
+}
+
+} // namespace
+
 std::shared_ptr<HttpGate> HttpGate::forSystem(const QString &name, const HttpSystemSpec &spec)
 {
-    static std::mutex mutex;
-    static QHash<QString, std::weak_ptr<HttpGate>> gates;
-    const std::lock_guard lock(mutex);
-    // Keyed by the settings too: a workspace reloaded with other limits gets a gate of its own.
-    const QString key = QStringLiteral("%1\n%2\n%3").arg(name).arg(spec.maxRequestsPerSecond).arg(spec.maxConcurrentRequests);
-    if (std::shared_ptr<HttpGate> gate = gates.value(key).lock())
+    Registry &r = registry();
+    auto &gates = r.gates;
+    const std::lock_guard lock(r.mutex);
+    const QString key = keyOf(name, spec);
+    if (std::shared_ptr<HttpGate> gate = gates.value(key))
         return gate;
     auto gate = std::make_shared<HttpGate>(spec.maxRequestsPerSecond, spec.maxConcurrentRequests);
     gates.insert(key, gate);
@@ -25,7 +49,7 @@ HttpGate::HttpGate(double requestsPerSecond, int maxConcurrent)
                      ? std::chrono::duration_cast<Clock::duration>(
                            std::chrono::duration<double>(1.0 / requestsPerSecond))
                      : Clock::duration::zero()),
-      m_maxConcurrent(std::max(1, maxConcurrent))
+      m_maxConcurrent(std::max(1, maxConcurrent)), m_requestsPerSecond(std::max(0.0, requestsPerSecond))
 {
 }
 
@@ -40,10 +64,12 @@ void HttpGate::acquire()
             m_nextStart = now + m_interval;
             return;
         }
+        ++m_waiting;
         if (m_running >= m_maxConcurrent)
             m_changed.wait(lock);
         else
             m_changed.wait_until(lock, start);
+        --m_waiting;
     }
 }
 
@@ -56,13 +82,67 @@ void HttpGate::release()
     m_changed.notify_all();
 }
 
-void HttpGate::holdUntil(Clock::time_point until)
+void HttpGate::holdUntil(Clock::time_point until, const QString &why)
 {
     {
         const std::lock_guard lock(m_mutex);
-        m_heldUntil = std::max(m_heldUntil, until);
+        if (until > m_heldUntil) {
+            m_heldUntil = until;
+            m_traffic.heldBecause = why;
+            m_traffic.heldUntilMs = QDateTime::currentMSecsSinceEpoch()
+                                    + std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        }
     }
     m_changed.notify_all();
+}
+
+HttpGate::Clock::duration HttpGate::heldFor(QString *why) const
+{
+    const std::lock_guard lock(m_mutex);
+    const Clock::duration left = m_heldUntil - Clock::now();
+    if (left <= Clock::duration::zero())
+        return Clock::duration::zero();
+    if (why)
+        *why = m_traffic.heldBecause;
+    return left;
+}
+
+void HttpGate::noteAnswer(const QString &request, int status, const QString &problem, qint64 elapsedMs)
+{
+    const std::lock_guard lock(m_mutex);
+    m_traffic.lastRequest = request;
+    m_traffic.lastStatus = status;
+    m_traffic.lastProblem = status ? QString() : problem;
+    m_traffic.lastAtMs = QDateTime::currentMSecsSinceEpoch();
+    m_traffic.lastElapsedMs = elapsedMs;
+    ++m_traffic.answers;
+    m_traffic.throttled += status == 429 || status == 503;
+}
+
+HttpGate::Traffic HttpGate::traffic() const
+{
+    const std::lock_guard lock(m_mutex);
+    Traffic t = m_traffic;
+    t.requestsPerSecond = m_requestsPerSecond;
+    t.maxConcurrent = m_maxConcurrent;
+    t.running = m_running;
+    t.waiting = m_waiting;
+    if (m_heldUntil <= Clock::now())
+        t.heldUntilMs = 0, t.heldBecause.clear();
+    return t;
+}
+
+std::optional<HttpGate::Traffic> HttpGate::trafficOf(const QString &name, const HttpSystemSpec &spec)
+{
+    std::shared_ptr<HttpGate> gate;
+    {
+        Registry &r = registry();
+        const std::lock_guard lock(r.mutex);
+        gate = r.gates.value(keyOf(name, spec));
+    }
+    if (!gate)
+        return std::nullopt;
+    return gate->traffic();
 }
 
 } // namespace syncdesk

@@ -5,6 +5,7 @@
 #include <QString>
 
 #include <chrono>
+#include <optional>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -29,8 +30,36 @@ public:
     // Blocks until a request may start; pair with release().
     void acquire();
     void release();
-    // No request starts before `until` (the server said Retry-After).
-    void holdUntil(Clock::time_point until);
+    // No request starts before `until` (the server said Retry-After, or a back-off after a
+    // failure); `why` says which, for the systems panel.
+    void holdUntil(Clock::time_point until, const QString &why = {});
+    // How much longer requests are held (zero when they are not), and why.
+    [[nodiscard]] Clock::duration heldFor(QString *why = nullptr) const;
+
+    // What the systems panel shows of an API: its limits, its last answer, and whether its
+    // requests are held back.
+    struct Traffic
+    {
+        double requestsPerSecond = 0; // 0: unpaced
+        int maxConcurrent = 0;
+        int running = 0;
+        int waiting = 0;                 // requests queued at the gate
+        QString lastRequest;             // "GET /customers?_page=2" (never a header)
+        int lastStatus = 0;              // 0: no HTTP answer (the network failed)
+        QString lastProblem;             // the network's error when there was no answer
+        qint64 lastAtMs = 0;             // wall clock, ms since the epoch
+        qint64 lastElapsedMs = 0;
+        qint64 heldUntilMs = 0;          // wall clock; 0 or past: not held
+        QString heldBecause;
+        quint64 answers = 0;
+        quint64 throttled = 0;           // 429 and 503 answers
+    };
+    // One answer (status 0: none, `problem` says why) to a request sent `elapsedMs` ago.
+    void noteAnswer(const QString &request, int status, const QString &problem, qint64 elapsedMs);
+    [[nodiscard]] Traffic traffic() const;
+    // The traffic of the system named `name` with these limits in this process, if a request
+    // was ever made to it.
+    [[nodiscard]] static std::optional<Traffic> trafficOf(const QString &name, const HttpSystemSpec &spec);
 
 private:
     mutable std::mutex m_mutex;
@@ -40,6 +69,9 @@ private:
     int m_running = 0;
     Clock::time_point m_nextStart{};
     Clock::time_point m_heldUntil{};
+    double m_requestsPerSecond;
+    int m_waiting = 0;
+    Traffic m_traffic;
 };
 
 // acquire() … release() as a scope.

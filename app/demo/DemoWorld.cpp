@@ -74,6 +74,8 @@ QSqlDatabase DemoWorld::open(const DemoPlace &place, const QString &system, cons
 QString DemoWorld::create(const DemoPlace &place)
 {
     const QString &dir = place.dir;
+    if (place.portalApiPort == 0)
+        throw SyncError(QStringLiteral("demo: the portal's API is not running"));
     if (!QDir().mkpath(dir))
         throw SyncError(QStringLiteral("demo: cannot create the folder %1").arg(dir));
     static const char *const models[] = {"iPhone 13 128GB", "iPhone 14 256GB", "Galaxy S22", "Pixel 7",
@@ -109,7 +111,7 @@ QString DemoWorld::create(const DemoPlace &place)
     if (!ws.open(QIODevice::WriteOnly | QIODevice::Truncate))
         throw SyncError(QStringLiteral("demo: cannot write %1").arg(path));
     // The systems: SQLite files beside the workspace, or the cluster's databases (no password
-    // here: libpq reads it from the demo's pgpass file).
+    // here: libpq reads it from the demo's pgpass file); the portal through its API.
     const auto system = [&](const char *name) {
         QJsonObject o{{QStringLiteral("name"), QLatin1String(name)}};
         if (place.postgres()) {
@@ -122,6 +124,12 @@ QString DemoWorld::create(const DemoPlace &place)
         }
         return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
     };
+    const QString portal = QString::fromUtf8(
+        QJsonDocument(QJsonObject{{QStringLiteral("name"), QStringLiteral("portal")},
+                                  {QStringLiteral("kind"), QStringLiteral("http")},
+                                  {QStringLiteral("base_url"), QStringLiteral("http://127.0.0.1:%1").arg(place.portalApiPort)},
+                                  {QStringLiteral("max_requests_per_second"), 50}})
+            .toJson(QJsonDocument::Compact));
     ws.write(QStringLiteral(R"({"version": 1,
  "systems": [
    %1,
@@ -137,11 +145,13 @@ QString DemoWorld::create(const DemoPlace &place)
     "direction": "one-way", "sla_seconds": 45, "policy": "manual"},
    {"name": "portal",
     "source": {"system": "warehouse", "table": "devices", "updated_at": "updated_at"},
-    "target": {"system": "portal", "table": "catalog", "updated_at": "updated_at"},
+    "target": {"system": "portal", "resource": "catalog?_limit=100",
+               "updated_at": "updated_at", "updated_since_param": "updated_at_gte",
+               "write": {"condition": "etag"}},
     "key": ["sku"],
     "fields": ["model", "grade", "price_cents"],
     "direction": "one-way", "sla_seconds": 90, "policy": "manual"}]}
-)").arg(system("warehouse"), system("sales"), system("portal")).toUtf8());
+)").arg(system("warehouse"), system("sales"), portal).toUtf8());
     return path;
 }
 

@@ -6,6 +6,7 @@
 #include "DeskStatus.h"
 #include "DiffResult.h"
 #include "Reconciler.h"
+#include "connectors/HttpClient.h"
 #include "feeds/HttpPollingFeed.h"
 #include "feeds/HttpWebhookFeed.h"
 #include "feeds/PgFeedMode.h"
@@ -119,6 +120,9 @@ QList<const LiveFlow *> LiveEngine::flows() const
 
 void LiveEngine::start()
 {
+    // Reads on this thread (opening flows, a flush's records) skip an API that asks to wait:
+    // the system shows as throttled and is retried, while the other flows go on.
+    HttpClient::limitWaitsOnThisThread(1000);
     m_store = StateStore::open(m_workspace);
     m_flows.reserve(size_t(m_workspace.flows.size()));
     for (const FlowSpec &f : m_workspace.flows) {
@@ -925,13 +929,45 @@ void LiveEngine::updateSystem(const QString &system)
     }
 }
 
+namespace {
+
+// An API's limits and last answer, as the systems panel shows them.
+void describeTraffic(SystemHealth &h, const HttpSystemSpec &spec)
+{
+    h.isHttp = true;
+    const std::optional<HttpGate::Traffic> t = HttpGate::trafficOf(h.name, spec);
+    const double rate = t ? t->requestsPerSecond : spec.maxRequestsPerSecond;
+    h.limits = (rate > 0 ? QStringLiteral("at most %1 requests/s").arg(rate) : QStringLiteral("unpaced"))
+               + QStringLiteral(", %1 at once").arg(t ? t->maxConcurrent : spec.maxConcurrentRequests);
+    if (!t)
+        return;
+    if (t->waiting > 0)
+        h.limits += QStringLiteral("; %1 running, %2 waiting").arg(t->running).arg(t->waiting);
+    if (t->answers > 0) {
+        h.lastResponse = t->lastStatus > 0 ? QStringLiteral("%1 %2, %3 ms").arg(t->lastStatus).arg(t->lastRequest).arg(t->lastElapsedMs)
+                                           : QStringLiteral("no answer to %1: %2").arg(t->lastRequest, t->lastProblem);
+        h.lastResponseMs = t->lastAtMs;
+    }
+    h.heldUntilMs = t->heldUntilMs;
+    h.heldBecause = t->heldBecause;
+    h.throttling = t->heldUntilMs > 0 && (t->lastStatus == 429 || t->lastStatus == 503);
+    h.throttled = t->throttled;
+}
+
+} // namespace
+
 QList<SystemHealth> LiveEngine::systems() const
 {
     QList<SystemHealth> out;
     for (const ChangeFeed *feed : m_feeds) {
         const Availability a = m_availability.value(feed->system().name);
-        const SystemHealth h{feed->system().name, feed->mode(), feed->isConnected() && !a.down,
-                             a.down ? a.error : feed->lastError(), feed->lastEventMs(), feed->nextRetryMs()};
+        SystemHealth h;
+        h.name = feed->system().name;
+        h.feedMode = feed->mode();
+        h.connected = feed->isConnected() && !a.down;
+        h.error = a.down ? a.error : feed->lastError();
+        h.lastEventMs = feed->lastEventMs();
+        h.nextRetryMs = feed->nextRetryMs();
         // One row per system: an API's webhook receiver runs beside its polling feed.
         auto same = std::find_if(out.begin(), out.end(), [&](const SystemHealth &s) { return s.name == h.name; });
         if (same == out.end()) {
@@ -945,6 +981,9 @@ QList<SystemHealth> LiveEngine::systems() const
         same->lastEventMs = std::max(same->lastEventMs, h.lastEventMs);
         same->nextRetryMs = std::max(same->nextRetryMs, h.nextRetryMs);
     }
+    for (SystemHealth &h : out)
+        if (const SystemSpec *spec = m_workspace.system(h.name); spec && spec->kind == SystemKind::Http)
+            describeTraffic(h, spec->http);
     if (m_store) {
         SystemHealth store;
         store.name = QStringLiteral("state store");

@@ -35,6 +35,15 @@ struct SystemHealth
     qint64 lastEventMs = 0;
     qint64 nextRetryMs = 0;
     bool isStateStore = false;
+    // An HTTP system's traffic, from the gate all its requests in this process pass.
+    bool isHttp = false;
+    QString lastResponse;     // "200 GET /catalog?_page=2, 12 ms", or why there was no answer
+    qint64 lastResponseMs = 0;
+    qint64 heldUntilMs = 0;   // its requests wait until then (Retry-After, or a back-off)
+    QString heldBecause;
+    bool throttling = false;  // held because the server answered 429 or 503
+    QString limits;           // its pacing and concurrency, and what waits at the gate
+    quint64 throttled = 0;    // 429 and 503 answers so far
 };
 
 // The live engine: for every flow, a first full comparison, then change feeds keep every

@@ -159,6 +159,39 @@ private slots:
         watch.start(QStringLiteral(SYNCDESK_CLI_PATH),
                     {QStringLiteral("watch"), QStringLiteral("--workspace"), ws, QStringLiteral("--events")});
         QVERIFY(watch.waitForStarted());
+
+        // The portal is an HTTP API: while the story plays, a record the warehouse changed is
+        // resolved onto it, by a conditional PATCH (If-Match with the ETag read under the lock).
+        const QJsonObject portalSystem = [&] {
+            QFile f(ws);
+            return f.open(QIODevice::ReadOnly)
+                       ? QJsonDocument::fromJson(f.readAll()).object().value(u"systems").toArray().at(2).toObject()
+                       : QJsonObject();
+        }();
+        QCOMPARE(portalSystem.value(u"kind").toString(), QStringLiteral("http"));
+        QString portalKey;
+        QVERIFY2(QTest::qWaitFor([&] {
+            const auto diff = testsupport::runCli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws,
+                                                   QStringLiteral("--flow"), QStringLiteral("portal"),
+                                                   QStringLiteral("--list"), QStringLiteral("--json")});
+            const QJsonArray records = QJsonDocument::fromJson(diff.out).object().value(u"records").toArray();
+            if (!records.isEmpty())
+                portalKey = records.first().toObject().value(u"key").toArray().first().toString();
+            return !portalKey.isEmpty();
+        }, 40000), "the warehouse changed no portal field");
+        const auto onApi = testsupport::runCli({QStringLiteral("resolve"), QStringLiteral("--workspace"), ws,
+                                                QStringLiteral("--flow"), QStringLiteral("portal"),
+                                                QStringLiteral("--key"), portalKey, QStringLiteral("--take"),
+                                                QStringLiteral("source"), QStringLiteral("--reason"),
+                                                QStringLiteral("publish the warehouse's record")});
+        // 3: the batch or the warehouse changed the record between the compare and the lock.
+        QVERIFY2(onApi.exitCode == 0 || onApi.exitCode == 3, onApi.err.constData());
+        const QList<QJsonObject> entries = testsupport::auditEntries(ws);
+        QVERIFY(!entries.isEmpty());
+        QVERIFY2(entries.first().value(u"planned").toObject().value(u"target").toObject().value(u"note")
+                     .toString().contains(QStringLiteral("If-Match")),
+                 QJsonDocument(entries.first()).toJson().constData());
+
         QVERIFY(demo.waitForFinished(120000));
         QTest::qWait(3000); // the last batch's changes reach the engine
         ::kill(pid_t(watch.processId()), SIGTERM);
@@ -166,12 +199,14 @@ private slots:
         QCOMPARE(watch.exitCode(), 0);
 
         QHash<QString, QString> last; // flow|key → status
-        int cleared = 0;
+        int cleared = 0, clearedOnApi = 0;
         QString conflictKey;
         bool late = false;
         for (const StatusLine &l : statusLines(watch.readAllStandardOutput())) {
-            if (l.status == u"in_sync" && (last.value(l.id) == u"pending" || last.value(l.id) == u"late"))
+            if (l.status == u"in_sync" && (last.value(l.id) == u"pending" || last.value(l.id) == u"late")) {
                 ++cleared;
+                clearedOnApi += l.event.value(u"flow").toString() == u"portal"; // seen by polling the API
+            }
             if (l.status == u"late")
                 late = true;
             if (l.status == u"conflict" && l.event.value(u"flow").toString() == u"devices")
@@ -179,6 +214,7 @@ private slots:
             last.insert(l.id, l.status);
         }
         QVERIFY2(cleared >= 10, qPrintable(QStringLiteral("only %1 pending records cleared at a batch").arg(cleared)));
+        QVERIFY2(clearedOnApi >= 3, qPrintable(QStringLiteral("only %1 portal records cleared").arg(clearedOnApi)));
         QVERIFY2(late, "no record went late");
         QVERIFY2(!conflictKey.isEmpty(), "no conflict");
 

@@ -38,6 +38,8 @@
 #include <QTimer>
 #include <QTest>
 
+#include <atomic>
+
 using namespace syncdesk;
 using syncdesk::ui::MainWindow;
 using syncdesk::ui::RecordsModel;
@@ -408,6 +410,56 @@ private slots:
                  qPrintable(w.bannerText()));
         QCOMPARE(stateOf(QStringLiteral("warehouse")), QStringLiteral("Connected"));
         QVERIFY2(longest < 1000, qPrintable(QStringLiteral("the window stopped answering for %1 ms").arg(longest)));
+    }
+
+    // Given an API that answers 429 with Retry-After, then the systems panel says the API is
+    // throttled and for how long, with why and its limits in the tooltip; once it answers,
+    // the panel shows its last response and the flow goes live.
+    void shouldShowAnApisThrottlingAndLastResponse()
+    {
+        std::atomic<bool> throttle{true};
+        testsupport::FaultServer api([&throttle](const testsupport::FaultServer::Request &r) {
+            if (throttle)
+                return testsupport::FaultServer::json(429, "{}", "Retry-After: 3\r\n");
+            if (r.target.startsWith("/devices"))
+                return testsupport::FaultServer::json(200, R"([{"sku": "A1", "price": 10, "grade": "A"},
+                    {"sku": "B2", "price": 20, "grade": "B"}, {"sku": "C3", "price": 30, "grade": "C"}])");
+            return testsupport::FaultServer::json(404, "{}");
+        });
+        workspace(); // the target's SQLite file
+        const QByteArray json = QStringLiteral(R"({"version": 1, "systems": [
+              {"name": "shop", "kind": "http", "base_url": "%1", "max_requests_per_second": 20},
+              {"name": "sales", "kind": "sqlite", "path": "%2"}],
+            "flows": [{"name": "devices",
+              "source": {"system": "shop", "resource": "devices"},
+              "target": {"system": "sales", "table": "devices"},
+              "key": ["sku"], "fields": ["price", "grade"]}]})").arg(api.baseUrl(), m_dst).toUtf8();
+        const QString path = testsupport::writeFile(QDir(m_dir.path()), QStringLiteral("api-ws%1.json").arg(m_case), json);
+        MainWindow w(WorkspaceLoader::load(path), path);
+        QSignalSpy live(&w, &MainWindow::allFlowsLive);
+        w.show();
+        w.start();
+        const QAbstractItemModel *systems = w.findChild<QTableView *>(QStringLiteral("systems"))->model();
+        const auto cell = [systems](const QString &name, int column, int role = Qt::DisplayRole) {
+            for (int r = 0; r < systems->rowCount(); ++r)
+                if (systems->index(r, 0).data().toString() == name)
+                    return systems->index(r, column).data(role).toString();
+            return QString();
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return cell(QStringLiteral("shop"), 1).startsWith(QLatin1String("Throttled, waiting")); }, 15000),
+                 qPrintable(cell(QStringLiteral("shop"), 1)));
+        const QString tip = cell(QStringLiteral("shop"), 1, Qt::ToolTipRole);
+        QVERIFY2(tip.contains(QLatin1String("HTTP 429")) && tip.contains(QLatin1String("Retry-After 3 s"))
+                     && tip.contains(QLatin1String("at most 20 requests/s, 4 at once")),
+                 qPrintable(tip));
+        QVERIFY2(cell(QStringLiteral("shop"), 4).startsWith(QLatin1String("429 GET /devices")), qPrintable(cell(QStringLiteral("shop"), 4)));
+        QCOMPARE(cell(QStringLiteral("sales"), 4), QString()); // a database has no HTTP responses
+
+        throttle = false;
+        QVERIFY(live.wait(30000));
+        QVERIFY2(QTest::qWaitFor([&] { return cell(QStringLiteral("shop"), 4).startsWith(QLatin1String("200 GET /devices")); }, 10000),
+                 qPrintable(cell(QStringLiteral("shop"), 4)));
+        QVERIFY(!cell(QStringLiteral("shop"), 1).startsWith(QLatin1String("Throttled")));
     }
 
     // Given a flow with a tracer probe whose pipeline (a trigger) carries it, the flows table

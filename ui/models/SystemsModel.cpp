@@ -25,6 +25,8 @@ QVariant SystemsModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case NameColumn: return s.name;
         case StateColumn:
+            if (s.throttling && s.heldUntilMs > m_now)
+                return tr("Throttled, waiting %1").arg(durationText(s.heldUntilMs - m_now));
             if (s.connected)
                 return tr("Connected");
             return s.nextRetryMs > m_now ? tr("Retrying in %1").arg(durationText(s.nextRetryMs - m_now))
@@ -32,12 +34,31 @@ QVariant SystemsModel::data(const QModelIndex &index, int role) const
         case FeedColumn: return s.feedMode;
         case LastEventColumn:
             return s.lastEventMs > 0 ? tr("%1 ago").arg(durationText(m_now - s.lastEventMs)) : tr("none yet");
+        case LastResponseColumn:
+            if (!s.isHttp)
+                return QString();
+            return s.lastResponseMs > 0 ? tr("%1 (%2 ago)").arg(s.lastResponse, durationText(m_now - s.lastResponseMs))
+                                        : tr("no request yet");
         }
     }
-    if (role == Qt::DecorationRole && index.column() == StateColumn)
+    if (role == Qt::DecorationRole && index.column() == StateColumn) {
+        if (s.throttling && s.heldUntilMs > m_now)
+            return StatusStyle::icon(RecordStatus::Pending);
         return StatusStyle::icon(s.connected ? RecordStatus::InSync : RecordStatus::Conflict);
-    if (role == Qt::ToolTipRole && !s.error.isEmpty())
-        return s.error;
+    }
+    if (role == Qt::ToolTipRole) {
+        QStringList lines;
+        if (!s.error.isEmpty())
+            lines << s.error;
+        if (s.heldUntilMs > m_now && !s.heldBecause.isEmpty())
+            lines << tr("Requests wait: %1").arg(s.heldBecause);
+        if (s.isHttp) {
+            lines << tr("Limits: %1").arg(s.limits);
+            if (s.throttled > 0)
+                lines << tr("Throttled by the server %n time(s) (429 or 503)", nullptr, int(s.throttled));
+        }
+        return lines.isEmpty() ? QVariant() : QVariant(lines.join(u'\n'));
+    }
     return {};
 }
 
@@ -45,7 +66,7 @@ QVariant SystemsModel::headerData(int section, Qt::Orientation orientation, int 
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
-    static const char *const names[] = {"System", "State", "Feed", "Last change"};
+    static const char *const names[] = {"System", "State", "Feed", "Last change", "Last response"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

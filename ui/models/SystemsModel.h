@@ -6,14 +6,15 @@
 
 namespace syncdesk::ui {
 
-// One row per connected system: connected / retrying (with the error and the next retry),
-// its feed mode and when it last reported a change.
+// One row per connected system: connected / throttled / retrying (with the error and the next
+// retry), its feed mode, when it last reported a change, and for an API its last response,
+// with its limits and why its requests wait in the tooltip.
 class SystemsModel : public QAbstractTableModel
 {
     Q_OBJECT
 
 public:
-    enum Column { NameColumn, StateColumn, FeedColumn, LastEventColumn, ColumnCount };
+    enum Column { NameColumn, StateColumn, FeedColumn, LastEventColumn, LastResponseColumn, ColumnCount };
 
     using QAbstractTableModel::QAbstractTableModel;
 
