@@ -16,6 +16,9 @@ packages=(
   # test and benchmark: a real PostgreSQL 15 with wal2json, SQLite tools, timing
   postgresql-15 postgresql-contrib postgresql-15-wal2json sqlite3 sqlite3-tools time moreutils gawk
   xvfb xauth poppler-utils fonts-dejavu-core
+  # test: the console's secrets in a real desktop keychain (a private D-Bus session running
+  # gnome-keyring's Secret Service, which QtKeychain reaches through libsecret)
+  dbus gnome-keyring libsecret-1-0
   # test: third-party HTTP servers (json-server, pouchdb-server) come from npm, run by node
   nodejs curl
 )

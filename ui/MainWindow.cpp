@@ -12,6 +12,7 @@
 #include "models/FlowsModel.h"
 #include "models/RecordsModel.h"
 #include "models/SystemsModel.h"
+#include "session/KeychainSecrets.h"
 #include "session/EngineHost.h"
 #include "session/RecordService.h"
 
@@ -331,7 +332,21 @@ void MainWindow::buildActions()
 
 void MainWindow::start()
 {
-    m_engine->start();
+    // Secrets in the desktop keychain are read first, so the engine's first requests carry
+    // them; one that cannot be read leaves its system failing with the keychain's reason.
+    const QStringList entries = KeychainSecrets::entries(m_workspace);
+    if (entries.isEmpty()) {
+        m_engine->start();
+        return;
+    }
+    auto *keychain = new KeychainSecrets(this);
+    connect(keychain, &KeychainSecrets::loaded, this, [this, keychain](const QStringList &problems) {
+        keychain->deleteLater();
+        if (!problems.isEmpty())
+            statusBar()->showMessage(tr("Not read from the desktop keychain: %1").arg(problems.join(QStringLiteral("; "))));
+        m_engine->start();
+    });
+    keychain->read(entries);
 }
 
 QString MainWindow::bannerText() const

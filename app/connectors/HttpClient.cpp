@@ -1,5 +1,7 @@
 #include "HttpClient.h"
 
+#include "SecretCache.h"
+
 #include "model/SyncError.h"
 
 #include <QCoreApplication>
@@ -173,12 +175,12 @@ void HttpClient::send(Exchange &ex)
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     for (const HttpHeader &h : m_system.http.headers) {
         QByteArray value = h.literal.toUtf8();
-        if (!h.env.isEmpty()) {
-            if (!qEnvironmentVariableIsSet(h.env.toLocal8Bit().constData()))
-                throw SyncError(QStringLiteral("%1: header %2 takes its value from the environment "
-                                               "variable %3, which is not set")
-                                    .arg(where(), h.name, h.env));
-            value = h.prefix.toUtf8() + qgetenv(h.env.toLocal8Bit().constData());
+        if (!h.env.isEmpty() || !h.keychain.isEmpty()) {
+            const std::optional<QByteArray> secret = SecretCache::resolve(h.keychain, h.env);
+            if (!secret)
+                throw SyncError(QStringLiteral("%1: header %2 takes its value from %3")
+                                    .arg(where(), h.name, SecretCache::missing(h.keychain, h.env)));
+            value = h.prefix.toUtf8() + *secret;
         }
         request.setRawHeader(h.name.toUtf8(), value);
     }

@@ -187,6 +187,14 @@ QUrl HttpConnector::nextLink(const QByteArray &linkHeader, const QUrl &base)
     return {};
 }
 
+QUrl HttpConnector::itemUrl(const ScanRequest &request, const KeyText &key) const
+{
+    QStringList keyNames;
+    for (const ColumnInfo &k : request.keys)
+        keyNames << k.name;
+    return itemUrl(side(request.table), keyNames, key);
+}
+
 QUrl HttpConnector::itemUrl(const HttpSideSpec &s, const QStringList &keyNames, const KeyText &key) const
 {
     QString path = s.item;
@@ -402,10 +410,6 @@ EncodedRow HttpConnector::encodeItem(const ScanRequest &request, RowEncoder &enc
 QList<EncodedRow> HttpConnector::fetch(const ScanRequest &request, RowEncoder &encoder,
                                        const QList<KeyText> &keys)
 {
-    const HttpSideSpec &s = side(request.table);
-    QStringList keyNames;
-    for (const ColumnInfo &k : request.keys)
-        keyNames << k.name;
     QList<EncodedRow> rows;
     // A few item reads travel at once (within the system's concurrency cap).
     const qsizetype window = std::min(8, m_client.system().http.maxConcurrentRequests);
@@ -416,7 +420,7 @@ QList<EncodedRow> HttpConnector::fetch(const ScanRequest &request, RowEncoder &e
         while (nextKey < keys.size() && qsizetype(inFlight.size()) < window) {
             const KeyText &key = keys[nextKey++];
             requested.push_back(encodedKey(encoder, key));
-            const QUrl url = itemUrl(s, keyNames, key);
+            const QUrl url = itemUrl(request, key);
             inFlight.emplace_back(url, m_client.start("GET", url, {}, true));
         }
         auto [url, exchange] = std::move(inFlight.front());
@@ -433,11 +437,7 @@ QList<EncodedRow> HttpConnector::fetch(const ScanRequest &request, RowEncoder &e
 
 HttpItemRead HttpConnector::readItem(const ScanRequest &request, RowEncoder &encoder, const KeyText &key)
 {
-    const HttpSideSpec &s = side(request.table);
-    QStringList keyNames;
-    for (const ColumnInfo &k : request.keys)
-        keyNames << k.name;
-    const QUrl url = itemUrl(s, keyNames, key);
+    const QUrl url = itemUrl(request, key);
     HttpResponse response = m_client.get(url, true);
     HttpItemRead read;
     if (response.status == 404)
@@ -452,10 +452,7 @@ HttpItemRead HttpConnector::readItem(const ScanRequest &request, RowEncoder &enc
 HttpRecordWriter HttpConnector::writer(const ScanRequest &request, const KeyText &key) const
 {
     const HttpSideSpec &s = side(request.table);
-    QStringList keyNames;
-    for (const ColumnInfo &k : request.keys)
-        keyNames << k.name;
-    const QUrl item = itemUrl(s, keyNames, key);
+    const QUrl item = itemUrl(request, key);
     // New records are POSTed to the collection their item URLs live in.
     QUrl collection = item;
     QString path = collection.path();
@@ -516,10 +513,7 @@ QList<BoundStatement> HttpConnector::writeStatements(const ScanRequest &request,
     // server holds now (its body for a PUT, its ETag or version); the write reads it again.
     Q_UNUSED(exists)
     const HttpSideSpec &s = side(request.table);
-    QStringList keyNames;
-    for (const ColumnInfo &k : request.keys)
-        keyNames << k.name;
-    const QUrl item = itemUrl(s, keyNames, key);
+    const QUrl item = itemUrl(request, key);
     HttpResponse response = m_client.get(item, true);
     HttpItemRead current;
     current.exists = response.status != 404;

@@ -53,6 +53,8 @@ public:
     // A record's own URL, from the item template and the key's texts.
     [[nodiscard]] QUrl itemUrl(const HttpSideSpec &side, const QStringList &keyNames,
                                const KeyText &key) const;
+    // The same for a scan request's side and key members.
+    [[nodiscard]] QUrl itemUrl(const ScanRequest &request, const KeyText &key) const;
 
     // The URL in a Link header's rel="next" (RFC 8288), resolved against `base`; empty if none.
     [[nodiscard]] static QUrl nextLink(const QByteArray &linkHeader, const QUrl &base);

@@ -1,5 +1,7 @@
 #include "HttpWebhookFeed.h"
 
+#include "connectors/SecretCache.h"
+
 #include "model/Canonical.h"
 #include "model/SyncError.h"
 
@@ -83,7 +85,8 @@ void HttpWebhookFeed::start()
                 if (e->listen == listen && e->hook.path == hook.path)
                     endpoint = e;
             if (endpoint) {
-                if (endpoint->hook.secretEnv != hook.secretEnv || endpoint->hook.scheme != hook.scheme
+                if (endpoint->hook.secretEnv != hook.secretEnv || endpoint->hook.secretKeychain != hook.secretKeychain
+                    || endpoint->hook.scheme != hook.scheme
                     || endpoint->hook.record != hook.record)
                     throw SyncError(QStringLiteral("two flow sides receive webhooks at %1%2 with different "
                                                    "secrets, schemes or record pointers; give each its own path")
@@ -91,15 +94,14 @@ void HttpWebhookFeed::start()
                 endpoint->tables.append(t);
                 continue;
             }
-            if (!qEnvironmentVariableIsSet(hook.secretEnv.toLocal8Bit().constData()))
-                throw SyncError(QStringLiteral("the webhook at %1%2 takes its secret from the environment "
-                                               "variable %3, which is not set; no delivery is accepted")
-                                    .arg(listen, hook.path, hook.secretEnv));
+            const std::optional<QByteArray> secret = SecretCache::resolve(hook.secretKeychain, hook.secretEnv);
+            if (!secret)
+                throw SyncError(QStringLiteral("the webhook at %1%2 takes its secret from %3; no delivery is accepted")
+                                    .arg(listen, hook.path, SecretCache::missing(hook.secretKeychain, hook.secretEnv)));
             endpoint = std::make_shared<Endpoint>();
             endpoint->listen = listen;
             endpoint->hook = hook;
-            endpoint->verifier = std::make_unique<WebhookVerifier>(
-                hook.scheme, qgetenv(hook.secretEnv.toLocal8Bit().constData()), hook.toleranceSeconds);
+            endpoint->verifier = std::make_unique<WebhookVerifier>(hook.scheme, *secret, hook.toleranceSeconds);
             endpoint->tables.append(t);
             m_endpoints.append(endpoint);
         }

@@ -15,8 +15,10 @@ struct HttpHeader
 {
     QString name;
     QString literal;
-    QString env;    // non-empty: the value comes from this environment variable
-    QString prefix; // put before the variable's value ("Bearer ")
+    QString env;      // non-empty: the value comes from this environment variable
+    QString keychain; // non-empty: from this desktop keychain entry, which the console reads
+                      // (SecretCache); `env`, when also given, serves processes that read none
+    QString prefix;   // put before the secret ("Bearer ")
 };
 
 // The HTTP half of a system (DESIGN.md, "HTTP JSON systems").
@@ -76,6 +78,7 @@ struct HttpWebhook
     quint16 port = 0;
     QString path;                 // "/hooks/crm"
     QString secretEnv;            // the variable holding the signing secret
+    QString secretKeychain;       // or the desktop keychain entry (see HttpHeader::keychain)
     Scheme scheme = Scheme::StandardWebhooks;
     QString record;               // JSON pointer to the changed record in a delivery's body
     int toleranceSeconds = 300;   // how far a delivery's timestamp may be from now

@@ -310,8 +310,16 @@ void readHttpSystem(const Reader &r, const QJsonObject &o, const QString &at, co
                 r.name(header.literal, hat, QStringLiteral("header value"), false);
             } else {
                 const QJsonObject v = r.object(it.value(), hat);
-                r.onlyKeys(v, hat, {QStringLiteral("env"), QStringLiteral("prefix")});
-                header.env = r.string(v.value(u"env"), hat + QStringLiteral(".env"));
+                r.onlyKeys(v, hat, {QStringLiteral("env"), QStringLiteral("keychain"), QStringLiteral("prefix")});
+                if (!v.contains(u"env") && !v.contains(u"keychain"))
+                    r.fail(hat, QStringLiteral("needs \"env\" (an environment variable) or \"keychain\" "
+                                               "(a desktop keychain entry) for its value"));
+                if (v.contains(u"env"))
+                    header.env = r.string(v.value(u"env"), hat + QStringLiteral(".env"));
+                if (v.contains(u"keychain")) {
+                    header.keychain = r.string(v.value(u"keychain"), hat + QStringLiteral(".keychain"));
+                    r.name(header.keychain, hat + QStringLiteral(".keychain"), QStringLiteral("keychain entry"), false);
+                }
                 if (v.contains(u"prefix")) {
                     if (!v.value(u"prefix").isString())
                         r.fail(hat + QStringLiteral(".prefix"), QStringLiteral("must be a string"));
@@ -413,13 +421,20 @@ HttpWebhook readWebhook(const Reader &r, const QJsonValue &v, const QString &at)
     if (!w.path.startsWith(u'/') || w.path.contains(u'?') || w.path.contains(u' '))
         r.fail(at + QStringLiteral(".path"), QStringLiteral("must be a URL path starting with '/', such as \"/hooks/crm\""));
     const QJsonValue secret = o.value(u"secret");
-    if (!secret.isObject())
+    const QJsonObject so = secret.toObject();
+    if (!secret.isObject() || (!so.contains(u"env") && !so.contains(u"keychain")))
         r.fail(at + QStringLiteral(".secret"),
-               QStringLiteral("must be {\"env\": NAME}: the signing secret is read from the environment, "
-                              "never written in the file"));
-    r.onlyKeys(secret.toObject(), at + QStringLiteral(".secret"), {QStringLiteral("env")});
-    w.secretEnv = r.string(secret.toObject().value(u"env"), at + QStringLiteral(".secret.env"));
-    r.name(w.secretEnv, at + QStringLiteral(".secret.env"), QStringLiteral("environment variable name"), false);
+               QStringLiteral("must be {\"env\": NAME} or {\"keychain\": ENTRY}: the signing secret is read "
+                              "from the environment or the desktop keychain, never written in the file"));
+    r.onlyKeys(so, at + QStringLiteral(".secret"), {QStringLiteral("env"), QStringLiteral("keychain")});
+    if (so.contains(u"env")) {
+        w.secretEnv = r.string(so.value(u"env"), at + QStringLiteral(".secret.env"));
+        r.name(w.secretEnv, at + QStringLiteral(".secret.env"), QStringLiteral("environment variable name"), false);
+    }
+    if (so.contains(u"keychain")) {
+        w.secretKeychain = r.string(so.value(u"keychain"), at + QStringLiteral(".secret.keychain"));
+        r.name(w.secretKeychain, at + QStringLiteral(".secret.keychain"), QStringLiteral("keychain entry"), false);
+    }
     const QString scheme = r.optionalString(o, QStringLiteral("scheme"), at, QStringLiteral("standard-webhooks"));
     if (scheme == u"standard-webhooks")
         w.scheme = HttpWebhook::Scheme::StandardWebhooks;

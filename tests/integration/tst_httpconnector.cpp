@@ -8,6 +8,7 @@
 
 #include "connectors/BatchQueue.h"
 #include "connectors/HttpConnector.h"
+#include "connectors/SecretCache.h"
 #include "feeds/HttpPollingFeed.h"
 #include "model/SyncError.h"
 
@@ -90,6 +91,7 @@ private slots:
     void concurrentItemReadsShareTheGateWithoutDeadlock();
     void retryAfterIsHonouredForEveryRequest();
     void secretHeadersComeFromTheEnvironmentAndNeverShow();
+    void keychainHeadersTakeTheConsolesSecretOrTheEnvFallback();
     void badInputGivesOneClearError_data();
     void badInputGivesOneClearError();
     void nextLinkFollowsRfc8288();
@@ -782,6 +784,63 @@ void TestHttpConnector::secretHeadersComeFromTheEnvironmentAndNeverShow()
     qunsetenv("SYNCDESK_TEST_TOKEN");
 }
 
+void TestHttpConnector::keychainHeadersTakeTheConsolesSecretOrTheEnvFallback()
+{
+    // A header whose value is a desktop keychain entry: the console reads the entry into
+    // SecretCache; a process that read none (syncdesk-cli) uses the "env" fallback, or says
+    // plainly why it has no value. The secret never shows in a message.
+    const QByteArray secret = "k3ych41n-t0ken";
+    FaultServer server([secret](const FaultServer::Request &r) {
+        if (r.header("X-Api-Key") != "Key " + secret)
+            return FaultServer::json(401, "{\"error\":\"no\"}");
+        return FaultServer::json(200, pageOf(1, 3, 3));
+    });
+    HttpPaging none;
+    none.style = HttpPaging::Style::None;
+    const QString entry = QStringLiteral("api/X-Api-Key");
+    // The records read with the header taking `env` as its fallback, or -1 and the error.
+    auto read = [&](const QString &env, QString *error) -> qint64 {
+        SystemSpec system = httpSystem(server.baseUrl());
+        HttpHeader h;
+        h.name = QStringLiteral("X-Api-Key");
+        h.keychain = entry;
+        h.env = env;
+        h.prefix = QStringLiteral("Key ");
+        system.http.headers = {h};
+        try {
+            HttpConnector connector(system);
+            const qint64 rows = scanAll(connector, resource(QStringLiteral("items"), none), error).rows;
+            return error->isEmpty() ? rows : -1;
+        } catch (const SyncError &e) {
+            *error = e.message();
+            return -1;
+        }
+    };
+    QString error;
+    SecretCache::remove(entry);
+    QCOMPARE(read({}, &error), qint64(-1));
+    QVERIFY2(error.contains(QLatin1String("keychain entry 'api/X-Api-Key'")) && error.contains(QLatin1String("\"env\" fallback")),
+             qPrintable(error));
+
+    error.clear();
+    SecretCache::putFailure(entry, QStringLiteral("Cannot create an item in a locked collection"));
+    QCOMPARE(read({}, &error), qint64(-1));
+    QVERIFY2(error.contains(QLatin1String("could not be read: Cannot create an item in a locked collection")),
+             qPrintable(error));
+
+    error.clear();
+    SecretCache::put(entry, secret);
+    QCOMPARE(read({}, &error), qint64(3));
+
+    SecretCache::remove(entry);
+    qputenv("SYNCDESK_TEST_KEY", secret);
+    QCOMPARE(read(QStringLiteral("SYNCDESK_TEST_KEY"), &error), qint64(3));
+    qunsetenv("SYNCDESK_TEST_KEY");
+    QCOMPARE(read(QStringLiteral("SYNCDESK_TEST_KEY"), &error), qint64(-1));
+    QVERIFY2(error.contains(QLatin1String("SYNCDESK_TEST_KEY, which is not set")) && !error.contains(QLatin1String(secret)),
+             qPrintable(error));
+}
+
 void TestHttpConnector::badInputGivesOneClearError_data()
 {
     QTest::addColumn<QByteArray>("response");
@@ -941,16 +1000,11 @@ void TestHttpConnector::watchReportsAnApiChangeWithinOnePoll()
     watch.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), ws,
                                                    QStringLiteral("--events")});
     QVERIFY(watch.waitForStarted(10000));
-    QByteArray out;
-    auto waitFor = [&](const QByteArray &needle, int ms) {
-        const QDeadlineTimer deadline(ms);
-        while (!out.contains(needle) && !deadline.hasExpired() && watch.state() == QProcess::Running) {
-            watch.waitForReadyRead(100);
-            out += watch.readAllStandardOutput();
-        }
-        return out.contains(needle);
-    };
-    QVERIFY2(waitFor("\"event\":\"ready\"", 30000), (out + watch.readAllStandardError()).constData());
+    testsupport::ProcessOutput output{watch, {}, {}};
+    QByteArray &out = output.out;
+    QByteArray &err = output.err;
+    const auto waitFor = [&output](const QByteArray &needle, int ms) { return output.waitOut(needle, ms); };
+    QVERIFY2(waitFor("\"event\":\"ready\"", 30000), (out + err).constData());
     // The feed learns its mark at its first poll; an edit after that must show within one
     // poll interval (1 s by default) plus 1 s.
     // The edit must come after the feed learnt its mark: wait until the state store keeps it.
@@ -981,16 +1035,7 @@ void TestHttpConnector::watchReportsAnApiChangeWithinOnePoll()
 
     // The API goes away: shown once as unavailable and retried; back with the same data, it is
     // reported back and its changes flow again, from the kept mark.
-    QByteArray err;
-    auto waitForErr = [&](const QByteArray &needle, int ms) {
-        const QDeadlineTimer deadline(ms);
-        while (!err.contains(needle) && !deadline.hasExpired() && watch.state() == QProcess::Running) {
-            watch.waitForReadyRead(100);
-            err += watch.readAllStandardError();
-            out += watch.readAllStandardOutput();
-        }
-        return err.contains(needle);
-    };
+    const auto waitForErr = [&output](const QByteArray &needle, int ms) { return output.waitErr(needle, ms); };
     api.stop();
     QVERIFY2(waitForErr("system 'api' unavailable", 60000), err.constData());
     QVERIFY2(api.restart(&error), qPrintable(error));
@@ -1109,16 +1154,11 @@ void TestHttpConnector::webhooksReportSignedChangesOnly()
     watch.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), ws,
                                                    QStringLiteral("--events")});
     QVERIFY(watch.waitForStarted(10000));
-    QByteArray out;
-    auto waitFor = [&](const QByteArray &needle, int ms) {
-        const QDeadlineTimer deadline(ms);
-        while (!out.contains(needle) && !deadline.hasExpired() && watch.state() == QProcess::Running) {
-            watch.waitForReadyRead(50);
-            out += watch.readAllStandardOutput();
-        }
-        return out.contains(needle);
-    };
-    QVERIFY2(waitFor("\"event\":\"ready\"", 30000), (out + watch.readAllStandardError()).constData());
+    testsupport::ProcessOutput output{watch, {}, {}};
+    QByteArray &out = output.out;
+    QByteArray &err = output.err;
+    const auto waitFor = [&output](const QByteArray &needle, int ms) { return output.waitOut(needle, ms); };
+    QVERIFY2(waitFor("\"event\":\"ready\"", 30000), (out + err).constData());
     auto delivery = [](int id) { return QByteArray(R"({"type":"item.updated","data":{"id":)") + QByteArray::number(id) + "}}"; };
     const qint64 now = QDateTime::currentSecsSinceEpoch();
 

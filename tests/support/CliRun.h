@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QDeadlineTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -35,6 +36,30 @@ inline int stopGracefully(QProcess &process, int timeoutMs = 15000)
     }
     return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
 }
+
+// What a running process (a `watch`) has written so far, read on demand: wait for a text on
+// either stream while collecting both.
+struct ProcessOutput
+{
+    QProcess &process;
+    QByteArray out;
+    QByteArray err;
+
+    bool waitOut(const QByteArray &needle, int timeoutMs) { return waitIn(out, needle, timeoutMs); }
+    bool waitErr(const QByteArray &needle, int timeoutMs) { return waitIn(err, needle, timeoutMs); }
+
+private:
+    bool waitIn(const QByteArray &stream, const QByteArray &needle, int timeoutMs)
+    {
+        const QDeadlineTimer deadline(timeoutMs);
+        while (!stream.contains(needle) && !deadline.hasExpired() && process.state() == QProcess::Running) {
+            process.waitForReadyRead(50);
+            out += process.readAllStandardOutput();
+            err += process.readAllStandardError();
+        }
+        return stream.contains(needle);
+    }
+};
 
 inline CliRun runCli(const QStringList &args)
 {

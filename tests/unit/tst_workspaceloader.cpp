@@ -359,6 +359,17 @@ void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage_data()
         << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "headers": {"Authorization": {"file": "x"}}},
                         {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
         << words({"$.systems[0].headers.Authorization.file", "unknown key"}) << none;
+    QTest::newRow("http header secret from nowhere")
+        << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "headers": {"Authorization": {"prefix": "Bearer "}}},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
+        << words({"$.systems[0].headers.Authorization", "needs \"env\"", "\"keychain\""}) << none;
+    QTest::newRow("http header keychain entry empty")
+        << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "headers": {"Authorization": {"keychain": ""}}},
+                        {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
+        << words({"$.systems[0].headers.Authorization.keychain"}) << none;
+    QTest::newRow("http webhook secret from nowhere")
+        << workspace(httpSystems, httpFlow(R"(, "webhook": {"listen": "127.0.0.1:8088", "path": "/h", "secret": {}})"))
+        << words({"$.flows[0].source.webhook.secret", "{\"keychain\": ENTRY}"}) << none;
     QTest::newRow("http secret header as text")
         << workspace(R"({"name": "src", "kind": "http", "base_url": "http://h", "headers": {"X-Api-Key": "hunter2-key"}},
                         {"name": "dst", "kind": "sqlite", "path": "sales.db"})", httpFlow({}))
@@ -823,6 +834,7 @@ void WorkspaceLoaderTest::shouldReadTheContractsHttpSystemAndWriteItBack()
     const QByteArray json = R"({"version": 1,
         "systems": [{"name": "crm", "kind": "http", "base_url": "http://127.0.0.1:3000/",
                      "headers": {"Authorization": {"env": "CRM_TOKEN", "prefix": "Bearer "},
+                                 "X-Api-Key": {"keychain": "crm/X-Api-Key"},
                                  "Accept-Language": "en"},
                      "max_requests_per_second": 20},
                     {"name": "dst", "kind": "sqlite", "path": "s.db"}],
@@ -839,10 +851,18 @@ void WorkspaceLoaderTest::shouldReadTheContractsHttpSystemAndWriteItBack()
     QCOMPARE(crm.kind, SystemKind::Http);
     QCOMPARE(crm.url, QStringLiteral("http://127.0.0.1:3000"));
     QCOMPARE(crm.http.maxRequestsPerSecond, 20.0);
-    QCOMPARE(crm.http.headers.size(), 2);
-    const HttpHeader &auth = crm.http.headers[0].name == u"Authorization" ? crm.http.headers[0] : crm.http.headers[1];
+    QCOMPARE(crm.http.headers.size(), 3);
+    const auto header = [](const SystemSpec &s, const QString &name) {
+        for (const HttpHeader &h : s.http.headers)
+            if (h.name == name)
+                return h;
+        return HttpHeader{};
+    };
+    const HttpHeader auth = header(crm, QStringLiteral("Authorization"));
     QCOMPARE(auth.env, QStringLiteral("CRM_TOKEN"));
     QCOMPARE(auth.prefix, QStringLiteral("Bearer "));
+    QCOMPARE(header(crm, QStringLiteral("X-Api-Key")).keychain, QStringLiteral("crm/X-Api-Key"));
+    QVERIFY(header(crm, QStringLiteral("X-Api-Key")).env.isEmpty());
     const FlowSide &side = ws.flows[0].source;
     QVERIFY(side.table.http);
     QCOMPARE(side.table.http->resource, QStringLiteral("customers"));
@@ -856,7 +876,8 @@ void WorkspaceLoaderTest::shouldReadTheContractsHttpSystemAndWriteItBack()
 
     // And the editor's writer keeps them all
     const Workspace again = WorkspaceLoader::parse(WorkspaceWriter::toJson(ws, kPath), kPath);
-    QCOMPARE(again.systems[0].http.headers.size(), 2);
+    QCOMPARE(again.systems[0].http.headers.size(), 3);
+    QCOMPARE(header(again.systems[0], QStringLiteral("X-Api-Key")).keychain, QStringLiteral("crm/X-Api-Key"));
     QCOMPARE(again.systems[0].http.maxRequestsPerSecond, 20.0);
     QCOMPARE(again.flows[0].source.table.http->page.pageParam, QStringLiteral("p"));
     QCOMPARE(again.flows[0].source.table.http->updatedSinceParam, QStringLiteral("updated_at_gte"));

@@ -11,6 +11,7 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHash>
+#include <QJsonObject>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -55,7 +56,7 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     : QDialog(parent), m_ws(std::move(workspace)), m_path(std::move(path)),
       m_systems(new QListWidget(this)), m_flows(new QListWidget(this)), m_forms(new QStackedWidget(this)),
       m_sysName(new QLineEdit(this)), m_sysKind(new QComboBox(this)), m_sysTarget(new QLineEdit(this)),
-      m_sysPassword(new QLineEdit(this)), m_sysFeed(new QComboBox(this)), m_sysResult(new QLabel(this)),
+      m_sysPassword(new QLineEdit(this)), m_sysSecretHeader(new QLineEdit(this)), m_sysFeed(new QComboBox(this)), m_sysResult(new QLabel(this)),
       m_flowName(new QLineEdit(this)), m_srcSystem(new QComboBox(this)), m_dstSystem(new QComboBox(this)),
       m_srcTable(new QComboBox(this)), m_dstTable(new QComboBox(this)), m_keys(new QListWidget(this)),
       m_fields(new QListWidget(this)), m_sla(new QSpinBox(this)), m_direction(new QComboBox(this)),
@@ -87,7 +88,12 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     for (const char *f : {"auto", "logical", "notify", "polling", "rescan"})
         m_sysFeed->addItem(QString::fromLatin1(f));
     m_sysPassword->setEchoMode(QLineEdit::Password);
-    m_sysPassword->setPlaceholderText(tr("stored in %1, never in the workspace").arg(PgPassFile::path()));
+    m_sysPassword->setObjectName(QStringLiteral("systemPassword"));
+    m_sysPassword->setPlaceholderText(tr("database: stored in %1; API token: in the desktop keychain; "
+                                         "never in the workspace").arg(PgPassFile::path()));
+    m_sysSecretHeader->setObjectName(QStringLiteral("secretHeader"));
+    m_sysSecretHeader->setText(QStringLiteral("Authorization: Bearer "));
+    m_sysSecretHeader->setToolTip(tr("The header an API's token is sent in, and what goes before the token"));
     m_sla->setRange(1, 7 * 24 * 3600);
     m_sla->setSuffix(tr(" s"));
     m_probeTable->setObjectName(QStringLiteral("probeTable"));
@@ -111,7 +117,8 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
     sf->addRow(tr("&Name:"), m_sysName);
     sf->addRow(tr("&Kind:"), m_sysKind);
     sf->addRow(tr("Conninfo / &path / base URL:"), m_sysTarget);
-    sf->addRow(tr("Pass&word:"), m_sysPassword);
+    sf->addRow(tr("Pass&word / API token:"), m_sysPassword);
+    sf->addRow(tr("API token &header:"), m_sysSecretHeader);
     sf->addRow(tr("&Feed:"), m_sysFeed);
     auto *test = new QPushButton(tr("&Test connection"), systemForm);
     test->setObjectName(QStringLiteral("testConnection"));
@@ -242,11 +249,18 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
 
     connect(&m_tablesWatcher, &QFutureWatcherBase::finished, this, [this] {
         const auto r = m_tablesWatcher.result();
+        const QString entry = std::exchange(m_testedEntry, QString());
+        if (!entry.isEmpty())
+            m_secrets.tested(entry, r.value.has_value());
         if (!r.value) {
-            m_sysResult->setText(tr("Cannot connect: %1").arg(r.error));
+            m_sysResult->setText(entry.isEmpty() ? tr("Cannot connect: %1").arg(r.error)
+                                                 : tr("Cannot connect: %1\nThe token is not kept.").arg(r.error));
         } else if (m_system >= 0 && m_ws.systems[m_system].kind == SystemKind::Http) {
             m_sysResult->setText(tr("Connected: the API answers. Name a resource in a flow to see "
-                                    "its records' members."));
+                                    "its records' members.")
+                                 + (entry.isEmpty() ? QString()
+                                                    : tr("\nThe token goes to the desktop keychain (entry '%1') "
+                                                         "when you save.").arg(entry)));
         } else {
             QStringList names;
             for (const TableRef &t : *r.value)
@@ -311,6 +325,10 @@ void WorkspaceEditor::showSystem(int row)
                                                         : s.path);
     m_sysFeed->setCurrentText(s.feed);
     m_sysPassword->clear();
+    m_sysSecretHeader->setText(QStringLiteral("Authorization: Bearer "));
+    for (const HttpHeader &h : s.http.headers)
+        if (!h.keychain.isEmpty())
+            m_sysSecretHeader->setText(h.name + QStringLiteral(": ") + h.prefix);
     m_sysResult->clear();
     m_loading = false;
     m_forms->setCurrentIndex(1);
@@ -447,8 +465,41 @@ void WorkspaceEditor::testConnection()
             return;
         }
     }
+    if (s.kind == SystemKind::Http && !m_sysPassword->text().isEmpty())
+        tryApiToken(m_ws.systems[m_system]);
     m_sysResult->setText(tr("Connecting…"));
-    m_tablesWatcher.setFuture(SystemProbe::tables(s));
+    m_tablesWatcher.setFuture(SystemProbe::tables(m_ws.systems[m_system]));
+}
+
+void WorkspaceEditor::tryApiToken(SystemSpec &s)
+{
+    // "Authorization: Bearer " → the header's name and the text before the token.
+    const QString header = m_sysSecretHeader->text();
+    const qsizetype colon = header.indexOf(u':');
+    const QString name = (colon < 0 ? header : header.left(colon)).trimmed();
+    QString prefix = colon < 0 ? QString() : header.mid(colon + 1);
+    if (prefix.startsWith(u' '))
+        prefix.remove(0, 1);
+    const QString entry = s.name + u'/' + name;
+    m_secrets.tryOut(entry, m_sysPassword->text().toUtf8());
+    m_sysPassword->clear();
+    m_testedEntry = entry;
+    s.http.headers.removeIf([&](const HttpHeader &h) { return h.name.compare(name, Qt::CaseInsensitive) == 0; });
+    HttpHeader h;
+    h.name = name;
+    h.keychain = entry;
+    h.prefix = prefix;
+    s.http.headers.append(h);
+    // The file is written from the system's JSON as read: the header goes there too.
+    QJsonObject headers = s.http.raw.value(u"headers").toObject();
+    for (const QString &k : headers.keys())
+        if (k.compare(name, Qt::CaseInsensitive) == 0)
+            headers.remove(k);
+    QJsonObject value{{QStringLiteral("keychain"), entry}};
+    if (!prefix.isEmpty())
+        value.insert(QStringLiteral("prefix"), prefix);
+    headers.insert(name, value);
+    s.http.raw.insert(QStringLiteral("headers"), headers);
 }
 
 void WorkspaceEditor::loadColumns()
@@ -486,6 +537,20 @@ bool WorkspaceEditor::save()
 {
     storeSystem();
     storeFlow();
+    if (!m_sysPassword->text().isEmpty() && m_system >= 0 && m_ws.systems[m_system].kind == SystemKind::Http) {
+        m_message->setText(tr("Not saved: press Test connection first, so the API token is kept only "
+                              "once the API accepts it."));
+        return false;
+    }
+    if (const QStringList untested = m_secrets.untested(); !untested.isEmpty()) {
+        m_message->setText(tr("Not saved: the test of %1 has not answered yet.").arg(untested.join(QStringLiteral(", "))));
+        return false;
+    }
+    // The secrets first: a workspace naming a keychain entry that was never stored would fail.
+    if (const QString refused = m_secrets.store(); !refused.isEmpty()) {
+        m_message->setText(tr("Not saved: %1").arg(refused));
+        return false;
+    }
     try {
         WorkspaceWriter::save(m_ws, m_path);
     } catch (const SyncError &e) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/Workspace.h"
+#include "session/PendingSecrets.h"
 #include "session/SystemProbe.h"
 
 #include <QDialog>
@@ -18,8 +19,10 @@ namespace syncdesk::ui {
 
 // Systems and flows of a workspace, edited and saved to its file. Test connection lists a
 // system's tables; a flow's tables and columns are picked from what the systems have. A
-// PostgreSQL password goes to libpq's password file, never into the workspace. The file is
-// written only when it loads back as a valid workspace.
+// PostgreSQL password goes to libpq's password file, an API's token to the desktop keychain
+// (once Test connection saw the API accept it, when the workspace is saved), never into the
+// workspace, which names the keychain entry. The file is written only when it loads back as a
+// valid workspace.
 class WorkspaceEditor : public QDialog
 {
     Q_OBJECT
@@ -42,6 +45,8 @@ private:
     [[nodiscard]] TableRef sideTable(const FlowSide &side, const QString &text) const;
     void storeFlow();
     void testConnection();
+    // An API system's secret header, from the typed token: tried out now, kept on save.
+    void tryApiToken(SystemSpec &system);
     void loadColumns();
     void refreshLists();
 
@@ -59,6 +64,7 @@ private:
     QComboBox *m_sysKind;
     QLineEdit *m_sysTarget; // conninfo or path
     QLineEdit *m_sysPassword;
+    QLineEdit *m_sysSecretHeader; // an API's "Name: prefix" for its token
     QComboBox *m_sysFeed;
     QLabel *m_sysResult;
     // Flow form.
@@ -75,6 +81,8 @@ private:
     QSpinBox *m_probeInterval;
     QLabel *m_message;
     QFutureWatcher<Fallible<QList<TableRef>>> m_tablesWatcher;
+    PendingSecrets m_secrets;
+    QString m_testedEntry; // the keychain entry the running Test connection tries out
     QFutureWatcher<Fallible<QStringList>> m_columnsWatcher;
 };
 

@@ -1,0 +1,171 @@
+#include "HttpServers.h"
+#include "MainWindow.h"
+#include "TestSqlite.h"
+#include "connectors/SecretCache.h"
+#include "dialogs/WorkspaceEditor.h"
+#include "model/WorkspaceLoader.h"
+#include "session/KeychainSecrets.h"
+
+#include <QApplication>
+#include <QEventLoop>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QComboBox>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <qt6keychain/keychain.h>
+
+using namespace syncdesk;
+
+// An API's token kept in a real desktop keychain (gnome-keyring's Secret Service on a private
+// D-Bus session: tests/support/with-keyring.sh), offscreen: the workspace editor stores it only
+// once Test connection saw the API accept it and the workspace is saved, never in the file, and
+// the console reads it back when it opens the workspace.
+class TestKeychain : public QObject
+{
+    Q_OBJECT
+
+    static constexpr const char *Token = "tok-3f9a77c1-keychain";
+
+    QTemporaryDir m_dir;
+
+    // What the keychain holds under `entry`: the value, or nullopt (with why, for messages).
+    static std::optional<QString> stored(const QString &entry, QString *why = nullptr)
+    {
+        QKeychain::ReadPasswordJob job{QString::fromLatin1(KeychainSecrets::Service)};
+        job.setAutoDelete(false);
+        job.setKey(entry);
+        QSignalSpy done(&job, &QKeychain::Job::finished);
+        job.start();
+        if (!done.wait(15000))
+            return std::nullopt;
+        if (why)
+            *why = job.errorString();
+        return job.error() == QKeychain::NoError ? std::optional<QString>(job.textData()) : std::nullopt;
+    }
+
+    // An API that answers only with the right token.
+    static testsupport::FaultServer::Handler api()
+    {
+        return [](const testsupport::FaultServer::Request &r) {
+            if (r.header("Authorization") != QByteArray("Bearer ") + Token)
+                return testsupport::FaultServer::json(401, R"({"error":"unauthorized"})");
+            return testsupport::FaultServer::json(200, R"([{"sku": "A1", "price": 10}, {"sku": "B2", "price": 20}])");
+        };
+    }
+
+    // The editor with one HTTP system `name` at `url`, the token typed, tested; the test's answer.
+    static QString typeAndTest(ui::WorkspaceEditor &editor, const QString &name, const QString &url, const QString &token)
+    {
+        auto *add = editor.findChild<QPushButton *>(QStringLiteral("addSystem"));
+        if (editor.findChild<QLineEdit *>(QStringLiteral("systemName"))->text() != name) {
+            QTest::mouseClick(add, Qt::LeftButton);
+            editor.findChild<QComboBox *>(QStringLiteral("systemKind"))->setCurrentText(QStringLiteral("http"));
+            editor.findChild<QLineEdit *>(QStringLiteral("systemName"))->setText(name);
+            editor.findChild<QLineEdit *>(QStringLiteral("systemTarget"))->setText(url);
+        }
+        editor.findChild<QLineEdit *>(QStringLiteral("systemPassword"))->setText(token);
+        QSignalSpy probed(&editor, &ui::WorkspaceEditor::probed);
+        QTest::mouseClick(editor.findChild<QPushButton *>(QStringLiteral("testConnection")), Qt::LeftButton);
+        if (!probed.wait(15000))
+            return QStringLiteral("(no answer)");
+        return editor.findChild<QLabel *>(QStringLiteral("testResult"))->text();
+    }
+
+private slots:
+    // Given the editor, a wrong token is refused by the API and kept nowhere; the right one
+    // is tested, still not stored until Save, then stored in the keychain under the entry the
+    // workspace names, and the file holds no token.
+    void shouldStoreATestedTokenOnlyWhenSaved()
+    {
+        testsupport::FaultServer server(api());
+        const QString path = m_dir.filePath(QStringLiteral("crm.json"));
+        ui::WorkspaceEditor editor(Workspace{}, path);
+        editor.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&editor));
+
+        QString answer = typeAndTest(editor, QStringLiteral("crm"), server.baseUrl(), QStringLiteral("wrong-token"));
+        QVERIFY2(answer.contains(QLatin1String("HTTP 401")) && answer.contains(QLatin1String("not kept")), qPrintable(answer));
+        QVERIFY(!SecretCache::value(QStringLiteral("crm/Authorization")));
+
+        answer = typeAndTest(editor, QStringLiteral("crm"), server.baseUrl(), QString::fromLatin1(Token));
+        QVERIFY2(answer.contains(QLatin1String("the API answers")) && answer.contains(QLatin1String("crm/Authorization")),
+                 qPrintable(answer));
+        QString why;
+        QVERIFY2(!stored(QStringLiteral("crm/Authorization"), &why), "stored before the workspace was saved");
+        QVERIFY2(editor.save(), qPrintable(editor.findChild<QLabel *>(QStringLiteral("message"))->text()));
+
+        QCOMPARE(stored(QStringLiteral("crm/Authorization"), &why).value_or(why), QString::fromLatin1(Token));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        QVERIFY2(!text.contains(Token) && text.contains("\"keychain\": \"crm/Authorization\""), text.constData());
+        const Workspace saved = WorkspaceLoader::load(path);
+        QCOMPARE(saved.systems[0].http.headers.size(), 1);
+        QCOMPARE(saved.systems[0].http.headers[0].prefix, QStringLiteral("Bearer "));
+    }
+
+    // Given a token tested but the editor closed without saving, then nothing is stored and
+    // this process holds no trace of it.
+    void shouldForgetATokenThatIsNotSaved()
+    {
+        testsupport::FaultServer server(api());
+        {
+            ui::WorkspaceEditor editor(Workspace{}, m_dir.filePath(QStringLiteral("shop.json")));
+            editor.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&editor));
+            const QString answer = typeAndTest(editor, QStringLiteral("shop"), server.baseUrl(), QString::fromLatin1(Token));
+            QVERIFY2(answer.contains(QLatin1String("the API answers")), qPrintable(answer));
+            QVERIFY(SecretCache::value(QStringLiteral("shop/Authorization")));
+            // an untested token is refused too
+            editor.findChild<QLineEdit *>(QStringLiteral("systemPassword"))->setText(QStringLiteral("typed-but-not-tested"));
+            QVERIFY(!editor.save());
+            QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("shop.json"))));
+        }
+        QVERIFY(!SecretCache::value(QStringLiteral("shop/Authorization")));
+        QString why;
+        QVERIFY(!stored(QStringLiteral("shop/Authorization"), &why));
+        QVERIFY2(why.contains(QLatin1String("not found"), Qt::CaseInsensitive), qPrintable(why));
+    }
+
+    // Given a workspace whose API header names the keychain entry, when the console opens it,
+    // then it reads the token from the keychain and the flow goes live against the API.
+    void shouldReadTheTokenWhenTheConsoleOpens()
+    {
+        testsupport::FaultServer server(api());
+        QVERIFY(KeychainSecrets::write(QStringLiteral("erp/Authorization"), Token).isEmpty());
+        SecretCache::remove(QStringLiteral("erp/Authorization")); // as in a console just started
+        const QString db = m_dir.filePath(QStringLiteral("sales.db"));
+        QString error;
+        QVERIFY2(testsupport::sqliteExec(db, {QStringLiteral("CREATE TABLE items (sku text PRIMARY KEY, price numeric)"),
+                                              QStringLiteral("INSERT INTO items VALUES ('A1', 10), ('B2', 20)")},
+                                         &error),
+                 qPrintable(error));
+        const QByteArray json = QStringLiteral(R"({"version": 1, "systems": [
+              {"name": "erp", "kind": "http", "base_url": "%1",
+               "headers": {"Authorization": {"keychain": "erp/Authorization", "prefix": "Bearer "}}},
+              {"name": "sales", "kind": "sqlite", "path": "%2"}],
+            "flows": [{"name": "items", "source": {"system": "erp", "resource": "items"},
+              "target": {"system": "sales", "table": "items"}, "key": ["sku"], "fields": ["price"]}]})")
+                                   .arg(server.baseUrl(), db).toUtf8();
+        const QString path = testsupport::writeFile(QDir(m_dir.path()), QStringLiteral("erp.json"), json);
+        ui::MainWindow w(WorkspaceLoader::load(path), path);
+        QSignalSpy live(&w, &ui::MainWindow::allFlowsLive);
+        w.show();
+        w.start();
+        QVERIFY2(live.wait(30000), qPrintable(w.bannerText()));
+        QCOMPARE(SecretCache::value(QStringLiteral("erp/Authorization")).value_or(QByteArray()), QByteArray(Token));
+        bool authorised = false;
+        for (const auto &r : server.requests())
+            authorised = authorised || r.header("Authorization") == QByteArray("Bearer ") + Token;
+        QVERIFY(authorised);
+    }
+};
+
+QTEST_MAIN(TestKeychain)
+#include "tst_keychain.moc"
