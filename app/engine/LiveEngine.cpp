@@ -7,6 +7,7 @@
 #include "DiffResult.h"
 #include "Reconciler.h"
 #include "connectors/HttpClient.h"
+#include "feeds/HttpChangesFeed.h"
 #include "feeds/HttpPollingFeed.h"
 #include "feeds/HttpWebhookFeed.h"
 #include "feeds/PgFeedMode.h"
@@ -216,7 +217,9 @@ ChangeFeed *LiveEngine::makeFeed(const SystemSpec &system)
     // An HTTP system is polled for records changed since a mark when every side on it says
     // how to ask; otherwise it is compared again at the poll interval.
     QList<HttpPollingFeed::Table> httpTables;
+    QList<HttpChangesFeed::Table> changesTables;
     bool sincePollable = system.feed != u"rescan";
+    bool followsChanges = system.feed == u"auto";
     for (const FlowSpec &f : m_workspace.flows) {
         for (const bool source : {true, false}) {
             const FlowSide &side = f.side(source);
@@ -226,9 +229,14 @@ ChangeFeed *LiveEngine::makeFeed(const SystemSpec &system)
             for (const ColumnPair &k : f.key)
                 keys << k.name(source);
             sincePollable = sincePollable && side.table.http && !side.table.http->updatedSinceParam.isEmpty();
+            followsChanges = followsChanges && side.table.http && !side.table.http->changes.isEmpty();
             httpTables.append({side.table, keys, side.updatedAt});
+            changesTables.append({side.table, keys});
         }
     }
+    // A changes feed tells deletions too: the best an API offers, when every side has one.
+    if (followsChanges && !changesTables.isEmpty())
+        return new HttpChangesFeed(system, changesTables, std::max(1000, m_options.pollIntervalMs), this);
     // An API is polled at most once a second (a request per resource, where a database's poll
     // is a cheap local query); without a way to ask for changes it is compared again as often
     // as a PostgreSQL system in rescan mode, since each comparison reads every page.

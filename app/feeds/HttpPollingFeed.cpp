@@ -54,10 +54,7 @@ HttpPollingFeed::HttpPollingFeed(SystemSpec system, QList<Table> tables, int int
     connect(&m_watcher, &QFutureWatcher<Result>::finished, this, &HttpPollingFeed::polled);
 }
 
-namespace {
-
-// The HTTP polls of the whole process: a few threads, apart from the comparisons' pool.
-QThreadPool &pollPool()
+QThreadPool &HttpPollingFeed::pool()
 {
     static QThreadPool *pool = [] {
         auto *p = new QThreadPool; // never destroyed: the process's end does not wait on a poll
@@ -66,8 +63,6 @@ QThreadPool &pollPool()
     }();
     return *pool;
 }
-
-} // namespace
 
 HttpPollingFeed::~HttpPollingFeed()
 {
@@ -92,7 +87,7 @@ void HttpPollingFeed::poll()
     if (m_polling)
         return; // a slow API: the next poll starts when this one is done
     m_polling = true;
-    m_watcher.setFuture(QtConcurrent::run(&pollPool(), [connector = m_connector, tables = m_tables,
+    m_watcher.setFuture(QtConcurrent::run(&pool(), [connector = m_connector, tables = m_tables,
                                                          marks = m_marks, cancelled = m_cancelled] {
         return pollOnce(*connector, tables, marks, cancelled.get());
     }));

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+class QThreadPool;
 class QTimer;
 
 namespace syncdesk {
@@ -53,6 +54,9 @@ public:
     [[nodiscard]] QString mode() const override { return QStringLiteral("polling (updated_since)"); }
     [[nodiscard]] QString positionKind() const override { return QStringLiteral("polling"); }
     void resume(const QString &position) override;
+
+    // The threads of the process's HTTP polls, apart from the comparisons' pool.
+    [[nodiscard]] static QThreadPool &pool();
 
     // One poll of `tables` from `marks`, as run on the pool (public for tests).
     [[nodiscard]] static Result pollOnce(HttpConnector &connector, const QList<Table> &tables,

@@ -95,6 +95,7 @@ struct HttpSideSpec
     QString item;           // a record's own path, with {member} placeholders for key members
     QString itemRecord;     // JSON pointer to the record in an item's body ("" = the body)
     QString updatedSinceParam;
+    QString changes;        // a CouchDB-style _changes path: live changes (deletes too) by sequence
     HttpPaging page;
     HttpWrite write;
     std::optional<HttpWebhook> webhook;

@@ -460,7 +460,7 @@ void readHttpSide(const Reader &r, const QJsonObject &o, const QString &where, F
                           QStringLiteral("item"), QStringLiteral("item_record"),
                           QStringLiteral("page"), QStringLiteral("updated_at"),
                           QStringLiteral("updated_since_param"), QStringLiteral("webhook"),
-                          QStringLiteral("write")});
+                          QStringLiteral("write"), QStringLiteral("changes")});
     auto spec = std::make_shared<HttpSideSpec>();
     HttpSideSpec &h = *spec;
     side.table.http = spec;
@@ -490,6 +490,10 @@ void readHttpSide(const Reader &r, const QJsonObject &o, const QString &where, F
     if (!h.updatedSinceParam.isEmpty() && side.updatedAt.isEmpty())
         r.fail(where + QStringLiteral(".updated_since_param"),
                QStringLiteral("needs \"updated_at\": the member whose value the parameter filters on"));
+    h.changes = r.optionalString(o, QStringLiteral("changes"), where, QString());
+    r.name(h.changes, where + QStringLiteral(".changes"), QStringLiteral("changes path"), false);
+    while (h.changes.startsWith(u'/'))
+        h.changes.remove(0, 1);
     if (o.contains(u"webhook"))
         h.webhook = readWebhook(r, o.value(u"webhook"), where + QStringLiteral(".webhook"));
     if (o.contains(u"write"))
@@ -883,6 +887,12 @@ Workspace WorkspaceLoader::parse(const QByteArray &json, const QString &path)
         for (const bool source : {true, false}) {
             const FlowSide &side = ws.flows[i].side(source);
             const SystemSpec *system = ws.system(side.system);
+            // A change names one document id, which is the record's key.
+            if (system->kind == SystemKind::Http && !side.table.http->changes.isEmpty()
+                && ws.flows[i].key.size() != 1)
+                r.fail(QStringLiteral("$.flows[%1].%2.changes").arg(i).arg(source ? QStringLiteral("source")
+                                                                                  : QStringLiteral("target")),
+                       QStringLiteral("needs a key of one member: each change names one document id"));
             if (system->kind == SystemKind::Http && system->feed == u"polling"
                 && side.table.http->updatedSinceParam.isEmpty())
                 r.fail(QStringLiteral("$.flows[%1].%2").arg(i).arg(source ? QStringLiteral("source")

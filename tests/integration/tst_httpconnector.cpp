@@ -97,6 +97,7 @@ private slots:
     void nextLinkFollowsRfc8288();
     void pollingReportsEachChangeOnce();
     void watchReportsAnApiChangeWithinOnePoll();
+    void couchChangesFeedReportsEditsAndDeletes();
     void webhooksReportSignedChangesOnly();
 
 private:
@@ -1046,6 +1047,88 @@ void TestHttpConnector::watchReportsAnApiChangeWithinOnePoll()
              200);
     QVERIFY2(waitFor("\"key\":[9],\"status\":\"pending\"", 10000), out.constData());
     QCOMPARE(err.count("system 'api' unavailable"), 1);
+    QCOMPARE(testsupport::stopGracefully(watch), 0);
+}
+
+void TestHttpConnector::couchChangesFeedReportsEditsAndDeletes()
+{
+    // Given a CouchDB database followed through its _changes feed (pouchdb-server), against a
+    // SQLite desk that agrees with it on 1..6
+    const QString db = QStringLiteral("live");
+    QCOMPARE(httpRequest("PUT", m_pouch.baseUrl() + u'/' + db), 201);
+    QJsonArray docs;
+    QStringList rows{QStringLiteral("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")};
+    for (int id = 1; id <= 6; ++id) {
+        docs.append(QJsonObject{{QStringLiteral("_id"), QString::number(id)}, {QStringLiteral("id"), id},
+                                {QStringLiteral("name"), QStringLiteral("n%1").arg(id)}});
+        rows << QStringLiteral("INSERT INTO customers VALUES (%1, 'n%1')").arg(id);
+    }
+    QCOMPARE(httpRequest("POST", m_pouch.baseUrl() + u'/' + db + QStringLiteral("/_bulk_docs"),
+                         QJsonDocument(QJsonObject{{QStringLiteral("docs"), docs}}).toJson()),
+             201);
+    QTemporaryDir dir;
+    QString error;
+    const QString lite = dir.filePath(QStringLiteral("desk.db"));
+    QVERIFY2(sqliteExec(lite, rows, &error), qPrintable(error));
+    QJsonObject couch = couchSide();
+    couch.insert(QStringLiteral("resource"), db + QStringLiteral("/_all_docs?include_docs=true"));
+    couch.insert(QStringLiteral("item"), db + QStringLiteral("/{id}"));
+    couch.insert(QStringLiteral("changes"), db + QStringLiteral("/_changes"));
+    const QString ws = writeFile(QDir(dir.path()), QStringLiteral("ws.json"),
+                                 QJsonDocument(QJsonObject{
+                                                   {QStringLiteral("version"), 1},
+                                                   {QStringLiteral("systems"),
+                                                    QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")},
+                                                                           {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                                                                           {QStringLiteral("path"), lite}},
+                                                               apiSystems().at(1)}},
+                                                   {QStringLiteral("flows"),
+                                                    QJsonArray{flow(QStringLiteral("f"), tableSide(QStringLiteral("lite")), couch,
+                                                                    {QStringLiteral("name")})}}})
+                                     .toJson());
+    QProcess watch;
+    watch.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), ws,
+                                                   QStringLiteral("--events")});
+    QVERIFY(watch.waitForStarted(10000));
+    testsupport::ProcessOutput output{watch, {}, {}};
+    QVERIFY2(output.waitOut("\"event\":\"ready\"", 30000), (output.out + output.err).constData());
+    // The feed learns where the database is before anything changes.
+    const QString state = dir.filePath(QStringLiteral("ws.state.db"));
+    auto sequenceKept = [&] {
+        QSqlDatabase s = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("seq"));
+        s.setDatabaseName(state);
+        s.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        bool kept = false;
+        if (s.open()) {
+            QSqlQuery q(s);
+            kept = q.exec(QStringLiteral("SELECT position FROM feed_positions WHERE system = 'couch'")) && q.next()
+                   && q.value(0).toString().contains(db + QStringLiteral("/_changes"));
+        }
+        s = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("seq"));
+        return kept;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(sequenceKept(), 15000);
+
+    // When a document is edited, then deleted, then each is reported within a poll and a
+    // second: a rescan would take a minute, and only the changes feed names a deletion.
+    int status = 0;
+    const QString three = m_pouch.baseUrl() + u'/' + db + QStringLiteral("/3");
+    QJsonObject doc = getJson(three, &status);
+    doc.insert(QStringLiteral("name"), QStringLiteral("edited in the database"));
+    QElapsedTimer sinceEdit;
+    sinceEdit.start();
+    QCOMPARE(httpRequest("PUT", three, QJsonDocument(doc).toJson()), 201);
+    QVERIFY2(output.waitOut("\"key\":[3],\"status\":\"target_drift\"", 5000), output.out.constData());
+    QVERIFY2(sinceEdit.elapsed() <= 2000, qPrintable(QString::number(sinceEdit.elapsed())));
+
+    const QString four = m_pouch.baseUrl() + u'/' + db + QStringLiteral("/4");
+    const QString rev = getJson(four, &status).value(u"_rev").toString();
+    sinceEdit.restart();
+    QCOMPARE(httpRequest("DELETE", four + QStringLiteral("?rev=") + rev), 200);
+    // The target left the agreed record: drift (a deletion is the target's change like any other).
+    QVERIFY2(output.waitOut("\"key\":[4],\"status\":\"target_drift\"", 5000), output.out.constData());
+    QVERIFY2(sinceEdit.elapsed() <= 2000, qPrintable(QString::number(sinceEdit.elapsed())));
     QCOMPARE(testsupport::stopGracefully(watch), 0);
 }
 

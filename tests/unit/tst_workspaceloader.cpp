@@ -339,6 +339,9 @@ void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage_data()
                + R"(}, "target": {"system": "dst", "table": "devices"}, "key": )" + key
                + R"(, "fields": ["model"])" + flowExtra + "}";
     };
+    QTest::newRow("http changes feed with a composite key")
+        << workspace(httpSystems, httpFlow(R"(, "changes": "db/_changes", "item": "db/{sku}/{site}")", R"(["sku", "site"])"))
+        << words({"$.flows[0].source.changes", "key of one member"}) << none;
     QTest::newRow("probe on an HTTP system")
         << workspace(httpSystems, httpFlow({}, R"(["sku"])", R"(, "probe": {"table": "p"})"))
         << words({"$.flows[0].probe", "system 'src' is an HTTP system"}) << none;
