@@ -1,6 +1,19 @@
 #include "AuditVerifier.h"
 
+#include <algorithm>
+
 namespace syncdesk {
+
+void ChainVerifier::expectEntry(qint64 seq, const QByteArray &hash)
+{
+    m_expected.insert(seq, hash);
+    m_expectedMax = std::max(m_expectedMax, seq);
+}
+
+void ChainVerifier::expectHead(const QByteArray &hash)
+{
+    m_expectedHead = hash;
+}
 
 bool ChainVerifier::add(const AuditRow &row)
 {
@@ -27,12 +40,42 @@ bool ChainVerifier::add(const AuditRow &row)
     m_previous = row.hash;
     ++m_check.entries;
     m_check.headHash = m_previous;
+    if (const auto it = m_expected.constFind(row.seq); it != m_expected.cend()) {
+        if (*it != row.hash && m_check.anchored) {
+            m_check.anchored = false;
+            m_check.anchorProblem = QStringLiteral("entry %1 is not the entry written down (hash %2 then, %3 now): "
+                                                   "the log was rewritten from there on and chained again")
+                                        .arg(row.seq)
+                                        .arg(QString::fromLatin1(*it), QString::fromLatin1(row.hash));
+        } else if (*it == row.hash) {
+            m_check.anchorSeq = std::max(m_check.anchorSeq, row.seq);
+        }
+    }
+    if (!m_expectedHead.isEmpty() && row.hash == m_expectedHead)
+        m_headSeq = row.seq;
     return true;
 }
 
 ChainCheck ChainVerifier::result() const
 {
-    return m_check;
+    ChainCheck c = m_check;
+    if (!c.intact || !c.anchored)
+        return c;
+    if (m_expectedMax > c.entries) {
+        c.anchored = false;
+        c.anchorProblem = QStringLiteral("entry %1 was written down, but the log ends at entry %2: its last "
+                                         "entries were deleted")
+                              .arg(m_expectedMax)
+                              .arg(c.entries);
+    } else if (!m_expectedHead.isEmpty() && m_headSeq == 0) {
+        c.anchored = false;
+        c.anchorProblem = QStringLiteral("the head written down (%1) is no entry of this log: the log was "
+                                         "rewritten and chained again, or cut short before it")
+                              .arg(QString::fromLatin1(m_expectedHead));
+    } else if (m_headSeq > 0) {
+        c.anchorSeq = std::max(c.anchorSeq, m_headSeq);
+    }
+    return c;
 }
 
 QString chainStatusText(const ChainCheck &c)
@@ -62,9 +105,13 @@ ChainCheck verifyChain(const QList<AuditRow> &rows)
 
 ChainCheck verifyStoredChain(StateStore &store)
 {
-    ChainVerifier v;
-    store.forEachAuditRow([&v](const AuditRow &row) { return v.add(row); });
-    return v.result();
+    return verifyStoredChain(store, ChainVerifier{});
+}
+
+ChainCheck verifyStoredChain(StateStore &store, ChainVerifier verifier)
+{
+    store.forEachAuditRow([&verifier](const AuditRow &row) { return verifier.add(row); });
+    return verifier.result();
 }
 
 } // namespace syncdesk

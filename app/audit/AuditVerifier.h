@@ -2,6 +2,7 @@
 
 #include "state/StateStore.h"
 
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -15,12 +16,22 @@ struct ChainCheck
     QByteArray headHash;  // the last entry's hash: worth writing down elsewhere
     qint64 badSeq = 0;    // the first entry that does not check out
     QString problem;
+    // Against what was written down outside the log (ChainVerifier::expect*): whether the
+    // log still holds it, and if not why. A chain that recomputes cleanly can still fail this:
+    // rewritten and chained again, or cut short.
+    bool anchored = true;
+    QString anchorProblem;
+    qint64 anchorSeq = 0; // the newest anchor found (an expected head: where it is)
 };
 
 // Checks the chain one entry at a time, so a log of millions never sits in memory.
 class ChainVerifier
 {
 public:
+    // Entry `seq` must still hash to `hash` (an entry listed in an exported report).
+    void expectEntry(qint64 seq, const QByteArray &hash);
+    // `hash` must be some entry's hash (a head written down earlier; the log may have grown).
+    void expectHead(const QByteArray &hash);
     // False once an entry does not check out (then result() names it).
     bool add(const AuditRow &row);
     [[nodiscard]] ChainCheck result() const;
@@ -28,6 +39,10 @@ public:
 private:
     ChainCheck m_check;
     QByteArray m_previous = QByteArray(64, '0');
+    QHash<qint64, QByteArray> m_expected;
+    qint64 m_expectedMax = 0;
+    QByteArray m_expectedHead;
+    qint64 m_headSeq = 0;
 };
 
 // Walks the log in sequence order: every entry must carry the next number, point at the hash
@@ -38,6 +53,8 @@ private:
 
 // The same over a whole stored log, read one row at a time.
 [[nodiscard]] ChainCheck verifyStoredChain(StateStore &store);
+// The same, with what was written down outside the log (the verifier's expectations).
+[[nodiscard]] ChainCheck verifyStoredChain(StateStore &store, ChainVerifier verifier);
 
 // The chain's state as a report states it on every page: intact with its head hash (the value
 // an auditor writes down), or broken at the first bad entry with the last hash that checked out.

@@ -2,6 +2,12 @@
 
 #include <QStringList>
 
+class QCommandLineParser;
+
+namespace syncdesk {
+class StateStore;
+}
+
 namespace syncdesk::cli {
 
 // `syncdesk-cli audit verify|export --workspace W …`
@@ -9,6 +15,10 @@ class AuditCommand
 {
 public:
     [[nodiscard]] static int run(const QStringList &arguments);
+
+private:
+    // The chain, and what was written down outside it (--expect-head, --against).
+    [[nodiscard]] static int verify(const QCommandLineParser &p, StateStore &store);
 };
 
 } // namespace syncdesk::cli

@@ -319,14 +319,37 @@ int WatchCommand::run(const QStringList &arguments)
             QCoreApplication::quit();
         };
         QObject::connect(&stopSignals, &SignalWatcher::stopRequested, stop);
+        std::unique_ptr<StateStore> store;
         try {
             // A resolve killed between its steps left an intent open: close it now.
-            const auto store = StateStore::open(ws);
+            store = StateStore::open(ws);
             if (const int closed = ResolutionService(ws, *store).closeOpenIntents())
                 printError(QStringLiteral("closed %1 interrupted resolution(s) in the audit log").arg(closed));
         } catch (const SyncError &e) {
             printError(QStringLiteral("cannot check interrupted resolutions yet: %1").arg(e.message()));
         }
+        // The audit log's head, told to the journal whenever it moved (checked every minute):
+        // a record outside the writers' reach, which `audit verify --expect-head` checks the
+        // log against, so a log rewritten and chained again, or cut short, is caught.
+        QTimer anchors;
+        qint64 anchoredSeq = -1;
+        const auto anchorHead = [&store, &anchoredSeq, &ws] {
+            try {
+                if (!store)
+                    store = StateStore::open(ws); // it was away at the start
+                const AuditRow head = store->auditHead();
+                if (head.seq == anchoredSeq || head.seq == 0)
+                    return;
+                anchoredSeq = head.seq;
+                printError(QStringLiteral("audit head: entry %1, hash %2").arg(head.seq).arg(QString::fromLatin1(head.hash)));
+            } catch (const SyncError &) {
+                // the store is away: the engine says so; the next minute tries again
+            }
+        };
+        anchors.setInterval(60000);
+        QObject::connect(&anchors, &QTimer::timeout, anchorHead);
+        anchors.start();
+        anchorHead();
         if (table) {
             if (drawInPlace) {
                 screen = std::make_unique<TerminalScreen>();

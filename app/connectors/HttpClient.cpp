@@ -194,15 +194,18 @@ void HttpClient::send(Exchange &ex)
         request.setSslConfiguration(tls);
     }
 
-    if (t_waitLimitMs >= 0) {
+    std::optional<HttpGate::Clock::time_point> deadline;
+    if (t_waitLimitMs >= 0)
+        deadline = HttpGate::Clock::now() + std::chrono::milliseconds(t_waitLimitMs);
+    if (!m_gate->acquire(deadline)) {
         QString why;
         const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(m_gate->heldFor(&why)).count();
-        if (held > t_waitLimitMs)
-            throw SyncError(QStringLiteral("%1: %2: requests wait another %3 s (%4); tried again later")
-                                .arg(where(), describe(ex.method, ex.url)).arg((held + 999) / 1000).arg(why),
-                            SyncError::Kind::Unavailable, m_system.name);
+        throw SyncError(held > 0 ? QStringLiteral("%1: %2: requests wait another %3 s (%4); tried again later")
+                                       .arg(where(), describe(ex.method, ex.url), QString::number((held + 999) / 1000), why)
+                                 : QStringLiteral("%1: %2: every connection to it is busy; tried again later")
+                                       .arg(where(), describe(ex.method, ex.url)),
+                        SyncError::Kind::Unavailable, m_system.name);
     }
-    m_gate->acquire();
     ex.sentAt = HttpGate::Clock::now();
     ex.network = m_context;
     auto flight = std::make_shared<Flight>();
@@ -299,7 +302,7 @@ HttpResponse HttpClient::wait(Exchange &ex)
         if (f->oversized)
             throw SyncError(QStringLiteral("%1: the response is larger than %2 bytes "
                                            "(max_body_bytes); refused")
-                                .arg(what).arg(m_system.http.maxBodyBytes));
+                                .arg(what, QString::number(m_system.http.maxBodyBytes)));
         HttpResponse r;
         r.status = f->status;
         r.url = ex.url;
@@ -315,7 +318,7 @@ HttpResponse HttpClient::wait(Exchange &ex)
             const QByteArray location = r.header("Location");
             const QUrl next = ex.url.resolved(QUrl(QString::fromUtf8(location)));
             if (location.isEmpty())
-                throw SyncError(QStringLiteral("%1: HTTP %2 redirect without a Location").arg(what).arg(status));
+                throw SyncError(QStringLiteral("%1: HTTP %2 redirect without a Location").arg(what, QString::number(status)));
             if (!sameOrigin(next))
                 throw SyncError(QStringLiteral("%1: redirected to another host (%2); refused, so the "
                                                "system's headers never reach another server")
@@ -346,7 +349,7 @@ HttpResponse HttpClient::wait(Exchange &ex)
             if (after && *after > MaxRetryAfterSeconds)
                 throw SyncError(QStringLiteral("%1: %2: the server asks to wait %3 s (Retry-After), "
                                                "longer than %4 s; try again later")
-                                    .arg(what, problem).arg(*after).arg(MaxRetryAfterSeconds),
+                                    .arg(what, problem, QString::number(*after), QString::number(MaxRetryAfterSeconds)),
                                 SyncError::Kind::Unavailable, m_system.name);
             if (after) {
                 waitMs = *after * 1000;
@@ -359,7 +362,7 @@ HttpResponse HttpClient::wait(Exchange &ex)
         } else if (status == 409 || status == 412) {
             // A conditional write the server refused: the record is no longer what was read.
             throw SyncError(QStringLiteral("%1: HTTP %2 %3: the record changed since it was read")
-                                .arg(what).arg(status).arg(f->reason),
+                                .arg(what, QString::number(status), f->reason),
                             SyncError::Kind::Changed, m_system.name);
         } else {
             problem = QStringLiteral("HTTP %1 %2").arg(status).arg(f->reason);
@@ -382,7 +385,7 @@ HttpResponse HttpClient::wait(Exchange &ex)
         // Held on the gate: every request to this system waits, not only this one.
         m_gate->holdUntil(HttpGate::Clock::now() + std::chrono::milliseconds(*waitMs),
                           QStringLiteral("%1 to %2; retry %3 of %4")
-                              .arg(problem, request).arg(ex.attempt).arg(MaxRetries));
+                              .arg(problem, request, QString::number(ex.attempt), QString::number(MaxRetries)));
         send(ex);
     }
 }

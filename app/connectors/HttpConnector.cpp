@@ -54,10 +54,9 @@ void readRecord(const HttpRecords &records, size_t i, const std::vector<std::str
         values[c] = HttpRecords::raw(member, storage[c]);
         if (qsizetype(c) < keyCount && values[c].kind == RawValue::Kind::Null)
             throw SyncError(QStringLiteral("%1: record %2 has %3 key member '%4'")
-                                .arg(where)
-                                .arg(i)
-                                .arg(member ? QStringLiteral("a null") : QStringLiteral("no"))
-                                .arg(QString::fromStdString(names[c])));
+                                .arg(where, QString::number(i),
+                                     member ? QStringLiteral("a null") : QStringLiteral("no"),
+                                     QString::fromStdString(names[c])));
     }
 }
 
@@ -69,15 +68,12 @@ void readRecord(const HttpRecords &records, size_t i, const std::vector<std::str
         if (m && HttpRecords::isNumber(*m) != (k.cls == FieldClass::Numeric))
             throw SyncError(QStringLiteral("%1: record %2's key member '%3' is %4, but the flow "
                                            "compares that key as %5")
-                                .arg(where)
-                                .arg(i)
-                                .arg(k.name, HttpRecords::typeName(*m),
+                                .arg(where, QString::number(i), k.name, HttpRecords::typeName(*m),
                                      k.cls == FieldClass::Numeric ? QStringLiteral("a number")
                                                                   : QStringLiteral("text")));
     }
     throw SyncError(QStringLiteral("%1: record %2's key cannot be read as the flow's key type")
-                        .arg(where)
-                        .arg(i));
+                        .arg(where, QString::number(i)));
 }
 
 // The class a column's JSON values suggest: numbers compare by value, booleans as booleans,

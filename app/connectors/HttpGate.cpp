@@ -53,7 +53,7 @@ HttpGate::HttpGate(double requestsPerSecond, int maxConcurrent)
 {
 }
 
-void HttpGate::acquire()
+bool HttpGate::acquire(std::optional<Clock::time_point> deadline)
 {
     std::unique_lock lock(m_mutex);
     for (;;) {
@@ -62,13 +62,18 @@ void HttpGate::acquire()
         if (m_running < m_maxConcurrent && start <= now) {
             ++m_running;
             m_nextStart = now + m_interval;
-            return;
+            return true;
         }
+        // A hold that ends past the deadline (it only ever grows) is not waited for at all.
+        if (deadline && (now >= *deadline || m_heldUntil > *deadline))
+            return false;
         ++m_waiting;
-        if (m_running >= m_maxConcurrent)
-            m_changed.wait(lock);
+        if (m_running < m_maxConcurrent)
+            m_changed.wait_until(lock, deadline ? std::min(start, *deadline) : start);
+        else if (deadline)
+            m_changed.wait_until(lock, *deadline);
         else
-            m_changed.wait_until(lock, start);
+            m_changed.wait(lock);
         --m_waiting;
     }
 }

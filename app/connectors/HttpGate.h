@@ -27,8 +27,9 @@ public:
 
     HttpGate(double requestsPerSecond, int maxConcurrent);
 
-    // Blocks until a request may start; pair with release().
-    void acquire();
+    // Blocks until a request may start; pair with release(). With a deadline, gives up (false,
+    // nothing to release) rather than wait past it, for a slot or for a hold.
+    bool acquire(std::optional<Clock::time_point> deadline = std::nullopt);
     void release();
     // No request starts before `until` (the server said Retry-After, or a back-off after a
     // failure); `why` says which, for the systems panel.

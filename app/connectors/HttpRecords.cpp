@@ -33,8 +33,8 @@ HttpRecords::HttpRecords(simdjson::dom::parser &parser, const QByteArray &body, 
             .get(m_document);
     if (error)
         throw SyncError(QStringLiteral("%1: the response is not valid JSON (%2, in %3 bytes)")
-                            .arg(where, QString::fromUtf8(simdjson::error_message(error)))
-                            .arg(body.size()));
+                            .arg(where, QString::fromUtf8(simdjson::error_message(error)),
+                                 QString::number(body.size())));
 }
 
 HttpRecords::HttpRecords(simdjson::dom::parser &parser, const QByteArray &body, const QString &recordsAt,
@@ -57,9 +57,8 @@ HttpRecords::HttpRecords(simdjson::dom::parser &parser, const QByteArray &body, 
         const std::optional<Value> record = at(element, inner);
         if (!record || record->type() != element_type::OBJECT)
             throw SyncError(QStringLiteral("%1: record %2 is %3, not an object")
-                                .arg(where)
-                                .arg(i)
-                                .arg(record ? typeName(*record)
+                                .arg(where, QString::number(i),
+                                     record ? typeName(*record)
                                             : QStringLiteral("missing (record pointer '%1')").arg(recordAt)));
         m_records.push_back(*record);
         ++i;

@@ -124,9 +124,15 @@ std::optional<QJsonObject> DemoPortalStore::record(const QString &sku, bool forW
 
 void DemoPortalStore::begin()
 {
-    // SQLite: take the write lock now, not at the first write, so the read that checks a
-    // condition and the write are one step for everyone else too.
-    exec(m_place.postgres() ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"));
+    // The write lock now, not at the first write: the read that checks a condition and the
+    // write are one step for everyone else, and updated_at is stamped under it, so stamps rise
+    // in commit order (the simulator's batch takes the same lock) and polls never skip one.
+    if (m_place.postgres()) {
+        exec(QStringLiteral("BEGIN"));
+        exec(QStringLiteral("LOCK TABLE catalog IN SHARE ROW EXCLUSIVE MODE"));
+    } else {
+        exec(QStringLiteral("BEGIN IMMEDIATE"));
+    }
 }
 
 void DemoPortalStore::commit()

@@ -120,7 +120,20 @@ void DemoSimulator::batch()
     }
     QSqlDatabase sales = db(QStringLiteral("sales")), portal = db(QStringLiteral("portal"));
     sales.transaction();
-    portal.transaction();
+    // The portal's writers (this batch and its API) take its write lock before they stamp
+    // updated_at, so stamps rise in commit order and a poll's updated_at_gte never skips one.
+    QSqlQuery lock(portal);
+    for (const QString &sql : m_place.postgres()
+                                  ? QStringList{QStringLiteral("BEGIN"),
+                                                QStringLiteral("LOCK TABLE catalog IN SHARE ROW EXCLUSIVE MODE")}
+                                  : QStringList{QStringLiteral("BEGIN IMMEDIATE")})
+        if (!lock.exec(sql)) {
+            emit happened(tr("batch %1 could not lock the portal: %2").arg(m_batches).arg(lock.lastError().text()));
+            sales.rollback();
+            if (m_place.postgres())
+                lock.exec(QStringLiteral("ROLLBACK"));
+            return;
+        }
     QSqlQuery toSales(sales), toPortal(portal);
     toSales.prepare(QStringLiteral("UPDATE listings SET title = ?, grade = ?, status = ?, list_price_cents = ?, stock = ?, "
                                    "updated_at = ? WHERE sku = ? AND hand_edited = 0"));
@@ -143,7 +156,7 @@ void DemoSimulator::batch()
         ++copied;
     }
     sales.commit();
-    portal.commit();
+    lock.exec(QStringLiteral("COMMIT"));
     m_unsynced.clear();
     emit happened(tr("batch %1 copied %2 warehouse change(s); %3 hand-edited listing(s) left alone")
                       .arg(m_batches).arg(copied).arg(leftAlone));

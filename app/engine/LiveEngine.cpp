@@ -952,7 +952,7 @@ void describeTraffic(SystemHealth &h, const HttpSystemSpec &spec)
     if (t->waiting > 0)
         h.limits += QStringLiteral("; %1 running, %2 waiting").arg(t->running).arg(t->waiting);
     if (t->answers > 0) {
-        h.lastResponse = t->lastStatus > 0 ? QStringLiteral("%1 %2, %3 ms").arg(t->lastStatus).arg(t->lastRequest).arg(t->lastElapsedMs)
+        h.lastResponse = t->lastStatus > 0 ? QStringLiteral("%1 %2, %3 ms").arg(QString::number(t->lastStatus), t->lastRequest, QString::number(t->lastElapsedMs))
                                            : QStringLiteral("no answer to %1: %2").arg(t->lastRequest, t->lastProblem);
         h.lastResponseMs = t->lastAtMs;
     }

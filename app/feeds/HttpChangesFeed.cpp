@@ -119,7 +119,7 @@ HttpChangesFeed::Result HttpChangesFeed::pollOnce(HttpConnector &connector, cons
                 const QJsonObject body = QJsonDocument::fromJson(response.body, &error).object();
                 if (error.error != QJsonParseError::NoError)
                     throw SyncError(QStringLiteral("%1: malformed JSON at byte %2: %3")
-                                        .arg(where).arg(error.offset).arg(error.errorString()));
+                                        .arg(where, QString::number(error.offset), error.errorString()));
                 if (!body.contains(u"last_seq") || !body.value(u"results").isArray())
                     throw SyncError(QStringLiteral("%1: not a changes feed (no \"results\" array and \"last_seq\")")
                                         .arg(where));

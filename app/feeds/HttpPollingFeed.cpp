@@ -141,14 +141,14 @@ HttpPollingFeed::Result HttpPollingFeed::pollOnce(HttpConnector &connector, cons
                     if (!when.isValid())
                         throw SyncError(QStringLiteral("%1: record %2 has no \"%3\" value; polling "
                                                        "needs it on every record")
-                                            .arg(at).arg(i).arg(t.updatedAt));
+                                            .arg(at, QString::number(i), t.updatedAt));
                     Seen s;
                     s.at = when;
                     for (const QString &k : t.keyNames) {
                         const std::optional<HttpRecords::Value> m = records.member(i, k.toStdString());
                         if (!m || m->is_null())
                             throw SyncError(QStringLiteral("%1: record %2 has no key member '%3'")
-                                                .arg(at).arg(i).arg(k));
+                                                .arg(at, QString::number(i), k));
                         s.keyText.append(HttpConnector::memberText(m));
                         s.key += s.keyText.back()->toUtf8() + '\0';
                     }

@@ -5,6 +5,8 @@
 #include <QEventLoop>
 #include <QTimer>
 
+#include <memory>
+
 #include <qt6keychain/keychain.h>
 
 namespace syncdesk {
@@ -52,24 +54,34 @@ void KeychainSecrets::read(const QStringList &entries)
 
 QString KeychainSecrets::write(const QString &entry, const QByteArray &value, int timeoutMs)
 {
-    QKeychain::WritePasswordJob job{QString::fromLatin1(Service)};
-    job.setAutoDelete(false);
-    job.setKey(entry);
-    job.setTextData(QString::fromUtf8(value));
+    // On the heap, deleting itself when done: a keychain slower than the timeout still finishes
+    // its job, on an object that lives until then.
+    auto *job = new QKeychain::WritePasswordJob(QString::fromLatin1(Service));
+    job->setAutoDelete(true);
+    job->setKey(entry);
+    job->setTextData(QString::fromUtf8(value));
+    struct Answer
+    {
+        bool finished = false;
+        QString error;
+    };
+    const auto answer = std::make_shared<Answer>();
     QEventLoop loop;
-    bool finished = false;
-    connect(&job, &QKeychain::Job::finished, &loop, [&] {
-        finished = true;
+    QObject::connect(job, &QKeychain::Job::finished, &loop, [answer, &loop](QKeychain::Job *j) {
+        answer->finished = true;
+        if (j->error() != QKeychain::NoError)
+            answer->error = j->errorString();
         loop.quit();
     });
     QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    job.start();
-    if (!finished)
-        loop.exec();
-    if (!finished)
+    job->start();
+    // No clicks meanwhile: a dialog waiting here cannot be closed or saved a second time.
+    if (!answer->finished)
+        loop.exec(QEventLoop::ExcludeUserInputEvents);
+    if (!answer->finished)
         return tr("the desktop keychain did not answer within %1 s").arg(timeoutMs / 1000);
-    if (job.error() != QKeychain::NoError)
-        return job.errorString();
+    if (!answer->error.isEmpty())
+        return answer->error;
     SecretCache::put(entry, value);
     return {};
 }

@@ -1,6 +1,8 @@
 #include "SystemProbe.h"
 
 #include "connectors/ConnectorFactory.h"
+#include "connectors/HttpClient.h"
+#include "connectors/HttpConnector.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -25,6 +27,23 @@ QFuture<Fallible<T>> withConnector(const SystemSpec &system, F ask)
 QFuture<Fallible<QList<TableRef>>> SystemProbe::tables(const SystemSpec &system)
 {
     return withConnector<QList<TableRef>>(system, [](Connector &c) { return c.tables(); });
+}
+
+QFuture<Fallible<QString>> SystemProbe::accepts(const SystemSpec &system, const std::optional<TableRef> &resource)
+{
+    return QtConcurrent::run([system, resource] {
+        return fallible<QString>([&] {
+            HttpConnector connector(system);
+            if (resource) {
+                const QStringList members = connector.columns(*resource);
+                return QStringLiteral("GET %1 answered with records of %2 member(s)")
+                    .arg(resource->http ? resource->http->resource : resource->display(), QString::number(members.size()));
+            }
+            const QUrl base = connector.client().resolve(QString());
+            (void)connector.client().get(base);
+            return QStringLiteral("GET %1 answered").arg(base.path().isEmpty() ? QStringLiteral("/") : base.path());
+        });
+    });
 }
 
 QFuture<Fallible<QStringList>> SystemProbe::columns(const SystemSpec &system, const TableRef &table)

@@ -373,6 +373,17 @@ qint64 StateStore::lastAuditSeq()
     return rows.isEmpty() ? 0 : rows.first().value(0).toLongLong();
 }
 
+AuditRow StateStore::auditHead()
+{
+    const auto rows = query(QStringLiteral("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+    AuditRow head;
+    if (!rows.isEmpty()) {
+        head.seq = rows.first().value(0).toLongLong();
+        head.hash = rows.first().value(1).toString().toUtf8();
+    }
+    return head;
+}
+
 QList<AuditRow> StateStore::auditRows(qint64 fromSeq)
 {
     QList<AuditRow> out;

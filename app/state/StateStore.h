@@ -183,6 +183,8 @@ public:
     QList<AuditRow> appendAudits(const QList<QJsonObject> &entries, const QList<ActivityCount> &counts = {});
     // The last entry's sequence number (0 for an empty log).
     [[nodiscard]] qint64 lastAuditSeq();
+    // The last entry's number and hash (seq 0: an empty log); its entry is not read.
+    [[nodiscard]] AuditRow auditHead();
     // The log in sequence order, from `fromSeq` on.
     [[nodiscard]] QList<AuditRow> auditRows(qint64 fromSeq = 1);
     // The same, one row at a time, without holding the log in memory; stops when `f` says no.

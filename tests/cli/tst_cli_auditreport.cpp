@@ -10,6 +10,9 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -143,6 +146,129 @@ private slots:
         QVERIFY(html.contains(QString::fromLatin1(m_head)));
         QVERIFY(html.contains(m_longReason.toHtmlEscaped()));
         QVERIFY(!html.contains(QLatin1String("src=")) && !html.contains(QLatin1String("<link")));
+    }
+
+    // Given a log whose head was written down (verify's output) and exported as JSON, CSV and
+    // HTML, when it grows, it still matches all of them; when entry 10 is rewritten and the
+    // chain recomputed after it, or its last entries are deleted, plain verify still says
+    // intact (nothing inside the log can tell), but --expect-head and --against say it is not
+    // as written down (exit 4). Bad anchors are refused with exit 2.
+    void shouldTellARewrittenOrCutLogFromWhatWasWrittenDown()
+    {
+        const QDir dir(m_dir.path());
+        const QString ws = testsupport::writeFile(dir, QStringLiteral("anchored.json"),
+                                                  R"({"version": 1, "systems": [], "flows": []})");
+        const QString state = dir.filePath(QStringLiteral("anchored.state.db"));
+        auto append = [&](int from, int to) {
+            const auto store = StateStore::open(WorkspaceLoader::load(ws));
+            for (int i = from; i <= to; ++i)
+                // Outcomes: an intent without one would be closed by watch (an interrupted resolution).
+                store->appendAudit({{QStringLiteral("type"), QStringLiteral("outcome")},
+                                    {QStringLiteral("id"), QStringLiteral("a%1").arg(i)},
+                                    {QStringLiteral("reason"), QStringLiteral("entry %1, with \"quotes\", commas\nand a line break").arg(i)}});
+        };
+        auto verify = [&](const QStringList &extra) {
+            return runCli(QStringList{QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--workspace"), ws}
+                          + extra);
+        };
+        append(1, 20);
+        const auto first = verify({});
+        QCOMPARE(first.exitCode, 0);
+        const QString head = QString::fromUtf8(first.out).section(QStringLiteral("head "), 1).trimmed();
+        QCOMPARE(head.size(), 64);
+        // The agent tells its journal the head, where no writer of the log can reach it.
+        QProcess watch;
+        watch.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), ws,
+                                                       QStringLiteral("--events")});
+        QVERIFY(watch.waitForStarted(10000));
+        testsupport::ProcessOutput journal{watch, {}, {}};
+        QVERIFY2(journal.waitErr(QStringLiteral("audit head: entry 20, hash %1").arg(head).toUtf8(), 20000),
+                 journal.err.constData());
+        QCOMPARE(testsupport::stopGracefully(watch), 0);
+
+        QStringList reports;
+        for (const char *format : {"json", "csv", "html"}) {
+            reports << dir.filePath(QStringLiteral("anchored-report.%1").arg(QLatin1String(format)));
+            const auto exported = runCli({QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--workspace"), ws,
+                                          QStringLiteral("--format"), QLatin1String(format), QStringLiteral("--out"),
+                                          reports.last()});
+            QVERIFY2(exported.exitCode == 0, exported.err.constData());
+        }
+        append(21, 25);
+        auto r = verify({QStringLiteral("--expect-head"), head});
+        QVERIFY2(r.exitCode == 0 && r.out.contains("up to entry 20; 5 entries were added since"), r.out.constData());
+        for (const QString &report : reports) {
+            r = verify({QStringLiteral("--against"), report});
+            QVERIFY2(r.exitCode == 0 && r.out.contains("up to entry 20"), qPrintable(report + QString::fromUtf8(r.out + r.err)));
+        }
+
+        // Rewritten from entry 10 on, and chained again: every hash from there is recomputed.
+        const QString connection = QStringLiteral("tamper");
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+            db.setDatabaseName(state);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("SELECT seq, entry, prev_hash FROM audit_log WHERE seq >= 10 ORDER BY seq")));
+            QList<std::pair<qint64, QByteArray>> rows;
+            while (q.next())
+                rows.append({q.value(0).toLongLong(), q.value(1).toString().toUtf8()});
+            QSqlQuery before(db);
+            QVERIFY(before.exec(QStringLiteral("SELECT hash FROM audit_log WHERE seq = 9")) && before.next());
+            QByteArray previous = before.value(0).toString().toUtf8();
+            rows.first().second.replace("entry 10", "entry 10 (quietly changed)");
+            for (const auto &[seq, entry] : rows) {
+                const QByteArray hash = StateStore::chainHash(previous, entry);
+                QSqlQuery u(db);
+                u.prepare(QStringLiteral("UPDATE audit_log SET entry = ?, prev_hash = ?, hash = ? WHERE seq = ?"));
+                u.addBindValue(QString::fromUtf8(entry));
+                u.addBindValue(QString::fromUtf8(previous));
+                u.addBindValue(QString::fromUtf8(hash));
+                u.addBindValue(seq);
+                QVERIFY2(u.exec(), qPrintable(u.lastError().text()));
+                previous = hash;
+            }
+        }
+        QSqlDatabase::removeDatabase(connection);
+        QCOMPARE(verify({}).exitCode, 0); // the gap these options close
+        r = verify({QStringLiteral("--expect-head"), head});
+        QVERIFY2(r.exitCode == 4 && r.out.contains("no entry of this log"), r.out.constData());
+        for (const QString &report : reports) {
+            r = verify({QStringLiteral("--against"), report});
+            QVERIFY2(r.exitCode == 4 && r.out.contains("NOT as written down"), qPrintable(report + QString::fromUtf8(r.out)));
+        }
+
+        // A fresh log, cut short: its last 10 entries deleted.
+        QFile::remove(state);
+        append(1, 25);
+        const QString cutHead = QString::fromUtf8(verify({}).out).section(QStringLiteral("head "), 1).trimmed();
+        const QString cutReport = dir.filePath(QStringLiteral("cut.json"));
+        QCOMPARE(runCli({QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--workspace"), ws,
+                         QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--out"), cutReport})
+                     .exitCode,
+                 0);
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+            db.setDatabaseName(state);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("DELETE FROM audit_log WHERE seq > 15")));
+        }
+        QSqlDatabase::removeDatabase(connection);
+        QCOMPARE(verify({}).exitCode, 0);
+        r = verify({QStringLiteral("--expect-head"), cutHead});
+        QVERIFY2(r.exitCode == 4 && r.out.contains("NOT as written down"), r.out.constData());
+        r = verify({QStringLiteral("--against"), cutReport});
+        QVERIFY2(r.exitCode == 4 && r.out.contains("the log ends at entry 15"), r.out.constData());
+
+        // Anchors that are not anchors.
+        r = verify({QStringLiteral("--expect-head"), QStringLiteral("abc")});
+        QVERIFY2(r.exitCode == 2 && r.err.contains("64 hex digits"), r.err.constData());
+        const QString pdf = testsupport::writeFile(dir, QStringLiteral("report.pdf"), "%PDF-1.4\n...");
+        r = verify({QStringLiteral("--against"), pdf});
+        QVERIFY2(r.exitCode == 2 && r.err.contains("is a PDF") && r.err.contains("--expect-head"), r.err.constData());
+        r = verify({QStringLiteral("--against"), dir.filePath(QStringLiteral("nowhere.json"))});
+        QVERIFY2(r.exitCode == 2 && r.err.contains("cannot read the report"), r.err.constData());
     }
 };
 

@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QComboBox>
 #include <QSignalSpy>
@@ -91,16 +92,17 @@ private slots:
 
         QString answer = typeAndTest(editor, QStringLiteral("crm"), server.baseUrl(), QStringLiteral("wrong-token"));
         QVERIFY2(answer.contains(QLatin1String("HTTP 401")) && answer.contains(QLatin1String("not kept")), qPrintable(answer));
-        QVERIFY(!SecretCache::value(QStringLiteral("crm/Authorization")));
 
         answer = typeAndTest(editor, QStringLiteral("crm"), server.baseUrl(), QString::fromLatin1(Token));
-        QVERIFY2(answer.contains(QLatin1String("the API answers")) && answer.contains(QLatin1String("crm/Authorization")),
+        QVERIFY2(answer.contains(QLatin1String("accepted the token")) && answer.contains(QLatin1String("crm/Authorization")),
                  qPrintable(answer));
         QString why;
         QVERIFY2(!stored(QStringLiteral("crm/Authorization"), &why), "stored before the workspace was saved");
+        QVERIFY2(!SecretCache::value(QStringLiteral("crm/Authorization")), "handed to this process before it was saved");
         QVERIFY2(editor.save(), qPrintable(editor.findChild<QLabel *>(QStringLiteral("message"))->text()));
 
         QCOMPARE(stored(QStringLiteral("crm/Authorization"), &why).value_or(why), QString::fromLatin1(Token));
+        QCOMPARE(SecretCache::value(QStringLiteral("crm/Authorization")).value_or(QByteArray()), QByteArray(Token));
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QByteArray text = file.readAll();
@@ -110,27 +112,60 @@ private slots:
         QCOMPARE(saved.systems[0].http.headers[0].prefix, QStringLiteral("Bearer "));
     }
 
-    // Given a token tested but the editor closed without saving, then nothing is stored and
-    // this process holds no trace of it.
-    void shouldForgetATokenThatIsNotSaved()
+    // Given a workspace whose shop API lists devices only for the token (its home page answers
+    // anyone) and whose header took the token from SHOP_TOKEN: a wrong token is refused by the
+    // page the flow reads; the right one, tested but not saved, is stored nowhere; tested and
+    // saved, the header names the keychain entry and keeps SHOP_TOKEN as the CLI's fallback.
+    void shouldTestTheTokenOnTheFlowsResourceAndStoreOnlyWhenSaved()
     {
-        testsupport::FaultServer server(api());
+        testsupport::FaultServer server([](const testsupport::FaultServer::Request &r) {
+            if (!r.target.startsWith("/devices"))
+                return testsupport::FaultServer::json(200, R"({"welcome": "shop"})");
+            if (r.header("Authorization") != QByteArray("Bearer ") + Token)
+                return testsupport::FaultServer::json(401, R"({"error":"unauthorized"})");
+            return testsupport::FaultServer::json(200, R"([{"sku": "A1", "price": 10}])");
+        });
+        const QString path = m_dir.filePath(QStringLiteral("shop.json"));
+        const QByteArray json = QStringLiteral(R"({"version": 1, "systems": [
+              {"name": "shop", "kind": "http", "base_url": "%1",
+               "headers": {"Authorization": {"env": "SHOP_TOKEN", "prefix": "Bearer "}}},
+              {"name": "sales", "kind": "sqlite", "path": "sales.db"}],
+            "flows": [{"name": "devices", "source": {"system": "shop", "resource": "devices"},
+              "target": {"system": "sales", "table": "devices"}, "key": ["sku"], "fields": ["price"]}]})")
+                                   .arg(server.baseUrl()).toUtf8();
+        const Workspace ws = WorkspaceLoader::parse(json, path);
+        const auto edit = [&] {
+            auto editor = std::make_unique<ui::WorkspaceEditor>(ws, path);
+            editor->show();
+            editor->findChild<QListWidget *>(QStringLiteral("systems"))->setCurrentRow(0);
+            return editor;
+        };
         {
-            ui::WorkspaceEditor editor(Workspace{}, m_dir.filePath(QStringLiteral("shop.json")));
-            editor.show();
-            QVERIFY(QTest::qWaitForWindowExposed(&editor));
-            const QString answer = typeAndTest(editor, QStringLiteral("shop"), server.baseUrl(), QString::fromLatin1(Token));
-            QVERIFY2(answer.contains(QLatin1String("the API answers")), qPrintable(answer));
-            QVERIFY(SecretCache::value(QStringLiteral("shop/Authorization")));
+            const auto editor = edit();
+            QString answer = typeAndTest(*editor, QStringLiteral("shop"), server.baseUrl(), QStringLiteral("wrong"));
+            QVERIFY2(answer.contains(QLatin1String("HTTP 401")) && answer.contains(QLatin1String("GET /devices")),
+                     qPrintable(answer));
+            answer = typeAndTest(*editor, QStringLiteral("shop"), server.baseUrl(), QString::fromLatin1(Token));
+            QVERIFY2(answer.contains(QLatin1String("accepted the token")), qPrintable(answer));
             // an untested token is refused too
-            editor.findChild<QLineEdit *>(QStringLiteral("systemPassword"))->setText(QStringLiteral("typed-but-not-tested"));
-            QVERIFY(!editor.save());
-            QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("shop.json"))));
-        }
+            editor->findChild<QLineEdit *>(QStringLiteral("systemPassword"))->setText(QStringLiteral("typed-not-tested"));
+            QVERIFY(!editor->save());
+            QVERIFY(!QFile::exists(path));
+        } // closed without saving
         QVERIFY(!SecretCache::value(QStringLiteral("shop/Authorization")));
         QString why;
         QVERIFY(!stored(QStringLiteral("shop/Authorization"), &why));
         QVERIFY2(why.contains(QLatin1String("not found"), Qt::CaseInsensitive), qPrintable(why));
+
+        const auto editor = edit();
+        const QString answer = typeAndTest(*editor, QStringLiteral("shop"), server.baseUrl(), QString::fromLatin1(Token));
+        QVERIFY2(answer.contains(QLatin1String("accepted the token")), qPrintable(answer));
+        QVERIFY2(editor->save(), qPrintable(editor->findChild<QLabel *>(QStringLiteral("message"))->text()));
+        QCOMPARE(stored(QStringLiteral("shop/Authorization"), &why).value_or(why), QString::fromLatin1(Token));
+        const HttpHeader header = WorkspaceLoader::load(path).systems[0].http.headers.value(0);
+        QCOMPARE(header.keychain, QStringLiteral("shop/Authorization"));
+        QCOMPARE(header.env, QStringLiteral("SHOP_TOKEN"));
+        QCOMPARE(header.prefix, QStringLiteral("Bearer "));
     }
 
     // Given a workspace whose API header names the keychain entry, when the console opens it,

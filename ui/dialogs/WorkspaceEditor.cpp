@@ -2,6 +2,7 @@
 
 #include "connectors/PgPassFile.h"
 #include "model/SyncError.h"
+#include "model/WorkspaceLoader.h"
 #include "model/WorkspaceWriter.h"
 
 #include <QCheckBox>
@@ -249,18 +250,11 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
 
     connect(&m_tablesWatcher, &QFutureWatcherBase::finished, this, [this] {
         const auto r = m_tablesWatcher.result();
-        const QString entry = std::exchange(m_testedEntry, QString());
-        if (!entry.isEmpty())
-            m_secrets.tested(entry, r.value.has_value());
         if (!r.value) {
-            m_sysResult->setText(entry.isEmpty() ? tr("Cannot connect: %1").arg(r.error)
-                                                 : tr("Cannot connect: %1\nThe token is not kept.").arg(r.error));
+            m_sysResult->setText(tr("Cannot connect: %1").arg(r.error));
         } else if (m_system >= 0 && m_ws.systems[m_system].kind == SystemKind::Http) {
             m_sysResult->setText(tr("Connected: the API answers. Name a resource in a flow to see "
-                                    "its records' members.")
-                                 + (entry.isEmpty() ? QString()
-                                                    : tr("\nThe token goes to the desktop keychain (entry '%1') "
-                                                         "when you save.").arg(entry)));
+                                    "its records' members."));
         } else {
             QStringList names;
             for (const TableRef &t : *r.value)
@@ -270,6 +264,7 @@ WorkspaceEditor::WorkspaceEditor(Workspace workspace, QString path, QWidget *par
         }
         emit probed();
     });
+    connect(&m_tokenWatcher, &QFutureWatcherBase::finished, this, &WorkspaceEditor::tokenTested);
     connect(&m_columnsWatcher, &QFutureWatcherBase::finished, this, [this] {
         const auto r = m_columnsWatcher.result();
         if (m_flow < 0)
@@ -465,41 +460,84 @@ void WorkspaceEditor::testConnection()
             return;
         }
     }
-    if (s.kind == SystemKind::Http && !m_sysPassword->text().isEmpty())
-        tryApiToken(m_ws.systems[m_system]);
+    if (s.kind == SystemKind::Http && !m_sysPassword->text().isEmpty()) {
+        tryApiToken(s);
+        return;
+    }
     m_sysResult->setText(tr("Connecting…"));
-    m_tablesWatcher.setFuture(SystemProbe::tables(m_ws.systems[m_system]));
+    m_tablesWatcher.setFuture(SystemProbe::tables(s));
 }
 
-void WorkspaceEditor::tryApiToken(SystemSpec &s)
+void WorkspaceEditor::tryApiToken(const SystemSpec &s)
 {
     // "Authorization: Bearer " → the header's name and the text before the token.
     const QString header = m_sysSecretHeader->text();
     const qsizetype colon = header.indexOf(u':');
-    const QString name = (colon < 0 ? header : header.left(colon)).trimmed();
-    QString prefix = colon < 0 ? QString() : header.mid(colon + 1);
-    if (prefix.startsWith(u' '))
-        prefix.remove(0, 1);
-    const QString entry = s.name + u'/' + name;
-    m_secrets.tryOut(entry, m_sysPassword->text().toUtf8());
+    TokenTrial trial;
+    trial.system = s.name;
+    trial.header.name = (colon < 0 ? header : header.left(colon)).trimmed();
+    trial.header.prefix = colon < 0 ? QString() : header.mid(colon + 1);
+    if (trial.header.prefix.startsWith(u' '))
+        trial.header.prefix.remove(0, 1);
+    trial.header.keychain = s.name + u'/' + trial.header.name;
+    trial.token = m_sysPassword->text().toUtf8();
     m_sysPassword->clear();
-    m_testedEntry = entry;
-    s.http.headers.removeIf([&](const HttpHeader &h) { return h.name.compare(name, Qt::CaseInsensitive) == 0; });
-    HttpHeader h;
-    h.name = name;
-    h.keychain = entry;
-    h.prefix = prefix;
-    s.http.headers.append(h);
-    // The file is written from the system's JSON as read: the header goes there too.
-    QJsonObject headers = s.http.raw.value(u"headers").toObject();
+    // Tried on a copy of the system with the token as the header's value: nothing of it goes
+    // into the workspace, the process's secrets or a running engine before the API accepts it.
+    SystemSpec copy = s;
+    copy.http.headers.removeIf([&](const HttpHeader &h) { return h.name.compare(trial.header.name, Qt::CaseInsensitive) == 0; });
+    HttpHeader tried;
+    tried.name = trial.header.name;
+    tried.literal = trial.header.prefix + QString::fromUtf8(trial.token);
+    copy.http.headers.append(tried);
+    std::optional<TableRef> resource;
+    for (const FlowSpec &f : m_ws.flows)
+        for (const FlowSide *side : {&f.source, &f.target})
+            if (!resource && side->system == s.name && side->table.http && !side->table.http->resource.isEmpty())
+                resource = side->table;
+    m_trial = trial;
+    m_sysResult->setText(tr("Trying the token…"));
+    m_tokenWatcher.setFuture(SystemProbe::accepts(copy, resource));
+}
+
+void WorkspaceEditor::tokenTested()
+{
+    const std::optional<TokenTrial> trial = std::exchange(m_trial, std::nullopt);
+    const auto r = m_tokenWatcher.result();
+    emit probed();
+    if (!trial)
+        return;
+    if (!r.value) {
+        m_sysResult->setText(tr("Refused: %1\nThe token is not kept.").arg(r.error));
+        return;
+    }
+    const auto system = std::find_if(m_ws.systems.begin(), m_ws.systems.end(),
+                                     [&](const SystemSpec &s) { return s.name == trial->system; });
+    if (system == m_ws.systems.end())
+        return; // renamed or removed meanwhile: test again
+    m_secrets.accept(trial->header.keychain, trial->token);
+    // The header names the entry; an environment variable it named stays as the fallback that
+    // syncdesk-cli (which reads no keychain) uses.
+    HttpHeader header = trial->header;
+    QJsonObject headers = system->http.raw.value(u"headers").toObject();
+    for (const HttpHeader &h : std::as_const(system->http.headers))
+        if (h.name.compare(header.name, Qt::CaseInsensitive) == 0 && !h.env.isEmpty())
+            header.env = h.env;
+    system->http.headers.removeIf([&](const HttpHeader &h) { return h.name.compare(header.name, Qt::CaseInsensitive) == 0; });
+    system->http.headers.append(header);
     for (const QString &k : headers.keys())
-        if (k.compare(name, Qt::CaseInsensitive) == 0)
+        if (k.compare(header.name, Qt::CaseInsensitive) == 0)
             headers.remove(k);
-    QJsonObject value{{QStringLiteral("keychain"), entry}};
-    if (!prefix.isEmpty())
-        value.insert(QStringLiteral("prefix"), prefix);
-    headers.insert(name, value);
-    s.http.raw.insert(QStringLiteral("headers"), headers);
+    QJsonObject value{{QStringLiteral("keychain"), header.keychain}};
+    if (!header.env.isEmpty())
+        value.insert(QStringLiteral("env"), header.env);
+    if (!header.prefix.isEmpty())
+        value.insert(QStringLiteral("prefix"), header.prefix);
+    headers.insert(header.name, value);
+    system->http.raw.insert(QStringLiteral("headers"), headers);
+    m_sysResult->setText(tr("Connected: the API accepted the token (%1). It goes to the desktop keychain "
+                            "(entry '%2') when you save.")
+                             .arg(*r.value, header.keychain));
 }
 
 void WorkspaceEditor::loadColumns()
@@ -542,11 +580,18 @@ bool WorkspaceEditor::save()
                               "once the API accepts it."));
         return false;
     }
-    if (const QStringList untested = m_secrets.untested(); !untested.isEmpty()) {
-        m_message->setText(tr("Not saved: the test of %1 has not answered yet.").arg(untested.join(QStringLiteral(", "))));
+    if (m_tokenWatcher.isRunning()) {
+        m_message->setText(tr("Not saved: the API has not answered the token's test yet."));
         return false;
     }
-    // The secrets first: a workspace naming a keychain entry that was never stored would fail.
+    // The file must be valid before a secret is stored for it: a workspace refused afterwards
+    // would leave a stored token nothing names.
+    try {
+        (void)WorkspaceLoader::parse(WorkspaceWriter::toJson(m_ws, m_path), m_path);
+    } catch (const SyncError &e) {
+        m_message->setText(e.message());
+        return false;
+    }
     if (const QString refused = m_secrets.store(); !refused.isEmpty()) {
         m_message->setText(tr("Not saved: %1").arg(refused));
         return false;

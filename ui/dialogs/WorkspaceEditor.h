@@ -45,8 +45,10 @@ private:
     [[nodiscard]] TableRef sideTable(const FlowSide &side, const QString &text) const;
     void storeFlow();
     void testConnection();
-    // An API system's secret header, from the typed token: tried out now, kept on save.
-    void tryApiToken(SystemSpec &system);
+    // An API system's typed token: tried on a copy of the system; kept (memory until save)
+    // and named by the system's header only once the API accepted it.
+    void tryApiToken(const SystemSpec &system);
+    void tokenTested();
     void loadColumns();
     void refreshLists();
 
@@ -82,7 +84,15 @@ private:
     QLabel *m_message;
     QFutureWatcher<Fallible<QList<TableRef>>> m_tablesWatcher;
     PendingSecrets m_secrets;
-    QString m_testedEntry; // the keychain entry the running Test connection tries out
+    // The token the running test tries: for which system, in which header, under which entry.
+    struct TokenTrial
+    {
+        QString system;
+        HttpHeader header; // its keychain entry and prefix; the token itself apart
+        QByteArray token;
+    };
+    std::optional<TokenTrial> m_trial;
+    QFutureWatcher<Fallible<QString>> m_tokenWatcher;
     QFutureWatcher<Fallible<QStringList>> m_columnsWatcher;
 };
 
