@@ -50,6 +50,28 @@ QByteArray WorkspaceWriter::toJson(const Workspace &ws, const QString &path)
     QJsonArray systems;
     for (const SystemSpec &s : ws.systems) {
         QJsonObject o = s.kind == SystemKind::Http ? s.http.raw : QJsonObject();
+        if (s.kind == SystemKind::Http) {
+            // The headers as they are now (the editor may have named a keychain entry), the
+            // rest of the system as it was read.
+            QJsonObject headers;
+            for (const HttpHeader &h : s.http.headers) {
+                if (h.env.isEmpty() && h.keychain.isEmpty()) {
+                    headers.insert(h.name, h.literal);
+                    continue;
+                }
+                QJsonObject v;
+                if (!h.keychain.isEmpty())
+                    v.insert(QStringLiteral("keychain"), h.keychain);
+                if (!h.env.isEmpty())
+                    v.insert(QStringLiteral("env"), h.env);
+                if (!h.prefix.isEmpty())
+                    v.insert(QStringLiteral("prefix"), h.prefix);
+                headers.insert(h.name, v);
+            }
+            o.remove(QStringLiteral("headers"));
+            if (!headers.isEmpty())
+                o.insert(QStringLiteral("headers"), headers);
+        }
         o.insert(QStringLiteral("name"), s.name);
         o.insert(QStringLiteral("kind"), systemKindName(s.kind));
         if (s.kind == SystemKind::Postgres)

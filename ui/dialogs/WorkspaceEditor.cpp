@@ -12,7 +12,6 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHash>
-#include <QJsonObject>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -518,23 +517,13 @@ void WorkspaceEditor::tokenTested()
     m_secrets.accept(trial->header.keychain, trial->token);
     // The header names the entry; an environment variable it named stays as the fallback that
     // syncdesk-cli (which reads no keychain) uses.
+    // (WorkspaceWriter writes the headers from this list.)
     HttpHeader header = trial->header;
-    QJsonObject headers = system->http.raw.value(u"headers").toObject();
     for (const HttpHeader &h : std::as_const(system->http.headers))
         if (h.name.compare(header.name, Qt::CaseInsensitive) == 0 && !h.env.isEmpty())
             header.env = h.env;
     system->http.headers.removeIf([&](const HttpHeader &h) { return h.name.compare(header.name, Qt::CaseInsensitive) == 0; });
     system->http.headers.append(header);
-    for (const QString &k : headers.keys())
-        if (k.compare(header.name, Qt::CaseInsensitive) == 0)
-            headers.remove(k);
-    QJsonObject value{{QStringLiteral("keychain"), header.keychain}};
-    if (!header.env.isEmpty())
-        value.insert(QStringLiteral("env"), header.env);
-    if (!header.prefix.isEmpty())
-        value.insert(QStringLiteral("prefix"), header.prefix);
-    headers.insert(header.name, value);
-    system->http.raw.insert(QStringLiteral("headers"), headers);
     m_sysResult->setText(tr("Connected: the API accepted the token (%1). It goes to the desktop keychain "
                             "(entry '%2') when you save.")
                              .arg(*r.value, header.keychain));
