@@ -94,8 +94,6 @@ void HttpGate::holdUntil(Clock::time_point until, const QString &why)
         if (until > m_heldUntil) {
             m_heldUntil = until;
             m_traffic.heldBecause = why;
-            m_traffic.heldUntilMs = QDateTime::currentMSecsSinceEpoch()
-                                    + std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
         }
     }
     m_changed.notify_all();
@@ -132,8 +130,13 @@ HttpGate::Traffic HttpGate::traffic() const
     t.maxConcurrent = m_maxConcurrent;
     t.running = m_running;
     t.waiting = m_waiting;
-    if (m_heldUntil <= Clock::now())
-        t.heldUntilMs = 0, t.heldBecause.clear();
+    // The hold in wall-clock time, from the steady one the gate keeps.
+    const Clock::time_point now = Clock::now();
+    if (m_heldUntil > now)
+        t.heldUntilMs = QDateTime::currentMSecsSinceEpoch()
+                        + std::chrono::duration_cast<std::chrono::milliseconds>(m_heldUntil - now).count();
+    else
+        t.heldBecause.clear();
     return t;
 }
 
