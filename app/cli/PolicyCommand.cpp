@@ -92,8 +92,8 @@ int PolicyCommand::run(const QStringList &arguments)
         return ExitOk;
     } catch (const SyncError &e) {
         printError(QStringLiteral("policy: %1").arg(e.message()));
+        return e.notAllowed() ? ExitNotAllowed : ExitFailure;
     }
-    return ExitFailure;
 }
 
 } // namespace syncdesk::cli

@@ -127,15 +127,16 @@ int runBulk(const QCommandLineParser &p, const Workspace &ws, StateStore &store,
         return ExitOk;
     }
     const BulkResult r = bulk.apply(rule, keys, request.reason, request.operatorName);
-    printOut(QStringLiteral("%1 of %2 record(s) applied, %3 refused (changed meanwhile)\n")
-                 .arg(r.applied).arg(keys.size()).arg(r.refused).toUtf8());
+    printOut(QStringLiteral("%1 of %2 record(s) applied, %3 refused (changed meanwhile), %4 left "
+                            "alone (claimed by another operator)\n")
+                 .arg(r.applied).arg(keys.size()).arg(r.refused).arg(r.claimed).toUtf8());
     if (r.stopped) {
         printError(QStringLiteral("resolve: stopped: %1; the records before it are resolved and "
                                   "audited, the rest untouched")
                        .arg(r.error));
-        return ExitFailure;
+        return r.notAllowed ? ExitNotAllowed : ExitFailure;
     }
-    return r.refused > 0 ? ExitRefused : ExitOk;
+    return r.refused > 0 ? ExitRefused : r.claimed > 0 ? ExitNotAllowed : ExitOk;
 }
 
 } // namespace
@@ -157,7 +158,8 @@ int ResolveCommand::run(const QStringList &arguments)
                        "(every matching record)\nWith --preview nothing is written: the "
                        "statements each system would run are printed.\n\n"
                        "Exit status: 0 applied, 3 refused because the record changed (bulk: some "
-                       "were), 2 bad input or failure."));
+                       "were), 5 not allowed\n(claimed by another operator, bulk: some were; or the "
+                       "state store's role forbids it), 2 bad input or failure."));
     QCommandLineParser &p = cl.parser();
     cl.addWorkspaceOptions();
     p.addOption({QStringLiteral("flow"), QStringLiteral("Name of the flow."), QStringLiteral("name")});
@@ -297,8 +299,8 @@ int ResolveCommand::run(const QStringList &arguments)
         return printResult(plan, service.apply(plan, reason, request.operatorName));
     } catch (const SyncError &e) {
         printError(QStringLiteral("resolve: %1").arg(e.message()));
+        return e.notAllowed() ? ExitNotAllowed : ExitFailure;
     }
-    return ExitFailure;
 }
 
 } // namespace syncdesk::cli

@@ -5,6 +5,8 @@
 #include "AuditCommand.h"
 #include "ReportCommand.h"
 #include "PolicyCommand.h"
+#include "ClaimCommand.h"
+#include "TeamCommand.h"
 #include "ResolveCommand.h"
 #include "FeedCommand.h"
 #include "ProbeCommand.h"
@@ -37,6 +39,8 @@ const char usage[] =
     "  audit     verify or export the audit log (syncdesk-cli audit --help)\n"
     "  report    the consistency-window (SLA) report (syncdesk-cli report --help)\n"
     "  policy    the flows' conflict policies: status, resume after a halt (syncdesk-cli policy --help)\n"
+    "  claim     claim a record so nobody else resolves it; release, break, list (syncdesk-cli claim --help)\n"
+    "  team      set up a team's PostgreSQL state store and its roles (syncdesk-cli team --help)\n"
     "  show      one record, field by field, three ways (syncdesk-cli show --help)\n"
     "  feed      print the trigger SQL of the notify feed (syncdesk-cli feed --help)\n"
     "  probe     print the SQL of the flows' tracer probes (syncdesk-cli probe --help)\n"
@@ -47,7 +51,8 @@ const char usage[] =
     "  -h, --help     this text\n"
     "  -v, --version  the version\n"
     "\n"
-    "Exit status: 0 success / in sync, 1 differences found, 2 bad input or failure.\n"
+    "Exit status: 0 success / in sync, 1 differences found, 2 bad input or failure, 3 refused (the\n"
+    "record changed), 4 audit chain broken, 5 not allowed (claimed by another, or the role forbids).\n"
     "Passwords never go in a workspace file: use ~/.pgpass, a service file or PGPASSWORD.\n";
 
 } // namespace
@@ -112,6 +117,10 @@ int main(int argc, char *argv[])
         return ReportCommand::run(args);
     if (command == u"policy")
         return PolicyCommand::run(args);
+    if (command == u"claim")
+        return ClaimCommand::run(args);
+    if (command == u"team")
+        return TeamCommand::run(args);
     if (command == u"feed")
         return FeedCommand::run(args);
     if (command == u"probe")

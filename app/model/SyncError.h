@@ -15,7 +15,9 @@ public:
     // as the system's incident rather than as a fault of every flow that uses it.
     // Changed: a write the system refused because the record changed since it was read (an
     // API's 412 or 409): a resolution is then refused, not failed.
-    enum class Kind { Other, Unavailable, Changed };
+    // NotAllowed: the action is someone else's to take: the record is claimed by another
+    // operator, or the state store's role does not permit it (PostgreSQL's 42501).
+    enum class Kind { Other, Unavailable, Changed, NotAllowed };
 
     explicit SyncError(const QString &message, Kind kind = Kind::Other, QString system = {})
         : std::runtime_error(message.toStdString()), m_message(message), m_kind(kind),
@@ -25,6 +27,7 @@ public:
     [[nodiscard]] const QString &message() const noexcept { return m_message; }
     [[nodiscard]] bool unavailable() const noexcept { return m_kind == Kind::Unavailable; }
     [[nodiscard]] bool changed() const noexcept { return m_kind == Kind::Changed; }
+    [[nodiscard]] bool notAllowed() const noexcept { return m_kind == Kind::NotAllowed; }
     // The workspace system that failed; empty when not a system's (the state store, a file).
     [[nodiscard]] const QString &system() const noexcept { return m_system; }
 

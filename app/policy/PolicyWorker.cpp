@@ -6,6 +6,7 @@
 #include "resolution/ResolutionService.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QTimeZone>
 #include <QDebug>
 #include <QJsonObject>
@@ -132,6 +133,10 @@ void PolicyWorker::runBatch(const QList<PolicyJob> &jobs)
     const QString operatorName = requests.first().operatorName;
     try {
         const QList<ResolutionService::Planned> planned = service().planMany(jobs.first().flow, requests);
+        // A record a person has claimed is theirs: the policy leaves it to them.
+        QHash<QByteArray, Claim> claimed;
+        for (const Claim &c : store().claims(jobs.first().flow))
+            claimed.insert(c.keyJson, c);
         QList<ResolutionPlan> plans;
         QStringList reasons;
         QList<qsizetype> applying;
@@ -141,6 +146,11 @@ void PolicyWorker::runBatch(const QList<PolicyJob> &jobs)
                 // A merge that cannot be made (a field changed on both sides, …) is a person's.
                 r.outcome = Outcome::Manual;
                 r.detail = planned[i].error;
+                continue;
+            }
+            if (const auto c = claimed.constFind(jobs[i].keyJson); c != claimed.cend()) {
+                r.outcome = Outcome::Manual;
+                r.detail = c->text();
                 continue;
             }
             const ResolutionPlan &plan = *planned[i].plan;

@@ -98,6 +98,12 @@ BulkResult BulkResolution::apply(const BulkRule &rule, const QList<BulkRecord> &
         try {
             ResolutionPlan plan = m_service.plan(request);
             plan.bulk = bulk;
+            // Another operator's claimed record is theirs: left alone, counted.
+            const std::optional<Claim> claim = m_store.claim(rule.flow, plan.seen.keyJson);
+            if (claim && claim->operatorName != (operatorName.isEmpty() ? osUser() : operatorName)) {
+                ++result.claimed;
+                continue;
+            }
             const ResolveResult r = m_service.apply(plan, reason, operatorName);
             if (r.outcome == ResolveResult::Outcome::Failed) {
                 result.stopped = true;
@@ -108,6 +114,7 @@ BulkResult BulkResolution::apply(const BulkRule &rule, const QList<BulkRecord> &
         } catch (const SyncError &e) {
             // Reading the record failed before anything was audited or written for it.
             result.stopped = true;
+            result.notAllowed = e.notAllowed();
             result.error = e.message();
             return result;
         }

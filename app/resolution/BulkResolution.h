@@ -41,7 +41,9 @@ struct BulkResult
 {
     int applied = 0;
     int refused = 0; // changed meanwhile: untouched, audited, left for a closer look
+    int claimed = 0; // claimed by another operator: untouched, theirs to resolve
     bool stopped = false;
+    bool notAllowed = false; // stopped because the state store's role forbids resolving
     QString error; // why it stopped: the first system failure, naming the record
 };
 

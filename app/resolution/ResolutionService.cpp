@@ -203,6 +203,11 @@ ResolutionService::ResolutionService(const Workspace &workspace, StateStore &sto
 
 ResolutionService::~ResolutionService() = default;
 
+QByteArray ResolutionService::keyJson(const QString &flowName, const KeyText &key)
+{
+    return flow(flowName).keyJson(key);
+}
+
 FlowSides &ResolutionService::flow(const QString &name)
 {
     auto it = m_flows.find(name);
@@ -505,8 +510,16 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
     result.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
 
     // (1) The intent: what the operator saw and what they decided.
+    // Under the log's lock, a claim by anyone else refuses it with nothing written.
     const QJsonObject intent = intentEntry(plan, reason, operatorName, result.id);
-    result.intentSeq = m_store.appendAudit(intent).seq;
+    result.intentSeq = m_store
+                           .appendAudits({intent}, {},
+                                         [&] {
+                                             m_store.refuseClaimedByOthers(plan.seen.flow, plan.seen.keyJson,
+                                                                           intent.value(u"operator").toString());
+                                         })
+                           .first()
+                           .seq;
 
     // (2) Both sides locked, source then target, each checked under its lock, then the sides
     // that differ from the decision written and committed. Two desks resolving one record
@@ -694,7 +707,10 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
         results[i].id = QUuid::createUuid().toString(QUuid::WithoutBraces);
         intents << intentEntry(plans[i], reasons.value(i), operatorName, results[i].id);
     }
-    const QList<AuditRow> intentRows = m_store.appendAudits(intents);
+    const QList<AuditRow> intentRows = m_store.appendAudits(intents, {}, [&] {
+        for (const ResolutionPlan &p : plans)
+            m_store.refuseClaimedByOthers(p.seen.flow, p.seen.keyJson, operatorName);
+    });
     for (qsizetype i = 0; i < n; ++i)
         results[i].intentSeq = intentRows[i].seq;
 

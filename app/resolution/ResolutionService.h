@@ -66,6 +66,9 @@ public:
     // transaction. A failure of the lock or the write fails the batch, each audited.
     [[nodiscard]] QList<ResolveResult> applyMany(const QList<ResolutionPlan> &plans, const QStringList &reasons,
                                                  const QString &operatorName);
+    // A record's key as the state store keys it (typed as the flow's key columns are).
+    [[nodiscard]] QByteArray keyJson(const QString &flow, const KeyText &key);
+
     // plan() then apply(), closing intents left open by an interrupted run first.
     [[nodiscard]] ResolveResult resolve(const ResolveRequest &request);
 

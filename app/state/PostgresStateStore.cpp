@@ -1,6 +1,7 @@
 #include "PostgresStateStore.h"
 
 #include "connectors/PgConnection.h"
+#include "model/SyncError.h"
 
 namespace syncdesk {
 
@@ -30,6 +31,9 @@ QList<QByteArray> texts(const QVariantList &params)
     return out;
 }
 
+// The advisory lock that serialises audit appends and claims across desks: "SyncDesk" in ASCII.
+constexpr qint64 AuditLogLockKey = 0x53796e634465736bLL;
+
 } // namespace
 
 PostgresStateStore::PostgresStateStore(const QString &uri) : m_uri(uri)
@@ -55,14 +59,30 @@ PgConnection &PostgresStateStore::connection()
     return *m_conn;
 }
 
+PgResultPtr PostgresStateStore::run(const QString &sql, const QVariantList &params, ExecStatusType expected)
+{
+    PgConnection &conn = connection();
+    try {
+        return conn.exec("state", numbered(sql), texts(params), expected);
+    } catch (const SyncError &e) {
+        if (!e.notAllowed())
+            throw;
+        // The team's roles decide (`team setup`): say whose role it is and who can change it.
+        throw SyncError(QStringLiteral("the state store's login '%1' may not do this: its syncdesk_* role does "
+                                       "not allow it; an admin can give another with `syncdesk-cli team grant` (%2)")
+                            .arg(QString::fromUtf8(PQuser(conn.handle())), e.message()),
+                        SyncError::Kind::NotAllowed);
+    }
+}
+
 void PostgresStateStore::exec(const QString &sql, const QVariantList &params)
 {
-    const PgResultPtr r = connection().exec("state", numbered(sql), texts(params), PGRES_COMMAND_OK);
+    const PgResultPtr r = run(sql, params, PGRES_COMMAND_OK);
 }
 
 QList<QVariantList> PostgresStateStore::query(const QString &sql, const QVariantList &params)
 {
-    const PgResultPtr r = connection().exec("state", numbered(sql), texts(params));
+    const PgResultPtr r = run(sql, params, PGRES_TUPLES_OK);
     QList<QVariantList> rows;
     for (int i = 0; i < PQntuples(r.get()); ++i) {
         QVariantList row;
@@ -95,7 +115,27 @@ void PostgresStateStore::lockSchema()
 void PostgresStateStore::lockAuditLog()
 {
     // Two desks appending at once would both read the same head: one waits for the other.
-    exec(QStringLiteral("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"), {});
+    // An advisory lock, not LOCK TABLE: that would need UPDATE or DELETE on the log, which no
+    // role but its owner holds (the log is append-only for everyone else).
+    query(QStringLiteral("SELECT pg_advisory_xact_lock(?)"), {AuditLogLockKey});
+}
+
+bool PostgresStateStore::hasTable(const QString &name)
+{
+    const auto rows = query(QStringLiteral("SELECT to_regclass(?) IS NOT NULL"), {name});
+    return !rows.isEmpty() && rows.first().value(0).toString() == u"t";
+}
+
+QString PostgresStateStore::databaseUser()
+{
+    const auto rows = query(QStringLiteral("SELECT current_user"), {});
+    return rows.isEmpty() ? QString() : rows.first().value(0).toString();
+}
+
+qint64 PostgresStateStore::nowMs()
+{
+    const auto rows = query(QStringLiteral("SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint"), {});
+    return rows.isEmpty() ? StateStore::nowMs() : rows.first().value(0).toLongLong();
 }
 
 void PostgresStateStore::rollback() noexcept

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "StateStore.h"
+#include "connectors/PgHandles.h"
 
 #include <QString>
 
@@ -25,8 +26,15 @@ protected:
     void rollback() noexcept override;
     void lockAuditLog() override;
     void lockSchema() override;
+    bool hasTable(const QString &name) override;
+    QString databaseUser() override;
+
+public:
+    qint64 nowMs() override;
 
 private:
+    // One statement; a refusal by the store's roles named as such.
+    PgResultPtr run(const QString &sql, const QVariantList &params, ExecStatusType expected);
     // The connection, opened again if the last one was lost (outside a transaction).
     PgConnection &connection();
 

@@ -157,4 +157,11 @@ void SqliteStateStore::rollback() noexcept
     q.exec(QStringLiteral("ROLLBACK"));
 }
 
+bool SqliteStateStore::hasTable(const QString &name)
+{
+    const auto rows = query(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"),
+                            {name});
+    return !rows.isEmpty() && rows.first().value(0).toInt() > 0;
+}
+
 } // namespace syncdesk

@@ -21,6 +21,7 @@ protected:
     void begin() override;
     void commit() override;
     void rollback() noexcept override;
+    bool hasTable(const QString &name) override;
     void forEachRow(const QString &sql, const QVariantList &params,
                     const std::function<bool(const QVariantList &)> &f) override;
 

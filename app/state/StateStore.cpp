@@ -51,9 +51,28 @@ QList<std::pair<int, QStringList>> StateStore::migrations()
 
 void StateStore::migrate()
 {
-    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS syncdesk_schema (version INTEGER NOT NULL)"));
-    if (schemaVersion() >= migrations().constLast().first)
+    const int newest = migrations().constLast().first;
+    if (hasTable(QStringLiteral("syncdesk_schema")) && schemaVersion() >= newest)
         return;
+    try {
+        exec(QStringLiteral("CREATE TABLE IF NOT EXISTS syncdesk_schema (version INTEGER NOT NULL)"));
+        runMigrations();
+    } catch (const SyncError &e) {
+        // A team's desks connect as roles that may not change the schema: say who can.
+        if (!e.notAllowed())
+            throw;
+        throw SyncError(QStringLiteral("the state store's schema is at version %1 and this build needs %2, "
+                                       "which its role may not create: have its owner run `syncdesk-cli "
+                                       "team setup --state URI` (%3)")
+                            .arg(hasTable(QStringLiteral("syncdesk_schema")) ? schemaVersion() : 0)
+                            .arg(newest)
+                            .arg(e.message()),
+                        SyncError::Kind::NotAllowed);
+    }
+}
+
+void StateStore::runMigrations()
+{
     for (const auto &[version, statements] : migrations()) {
         begin();
         try {
@@ -338,11 +357,32 @@ AuditRow StateStore::appendAudit(const QJsonObject &entry, const QList<ActivityC
 
 QList<AuditRow> StateStore::appendAudits(const QList<QJsonObject> &entries, const QList<ActivityCount> &counts)
 {
-    QList<AuditRow> rows;
-    rows.reserve(entries.size());
+    return appendAudits(entries, counts, {});
+}
+
+QList<AuditRow> StateStore::appendAudits(const QList<QJsonObject> &entries, const QList<ActivityCount> &counts,
+                                         const std::function<void()> &underLock)
+{
     begin();
     try {
         lockAuditLog();
+        if (underLock)
+            underLock();
+        QList<AuditRow> rows = appendLocked(entries);
+        addCounts(counts);
+        commit();
+        return rows;
+    } catch (...) {
+        rollback();
+        throw;
+    }
+}
+
+QList<AuditRow> StateStore::appendLocked(const QList<QJsonObject> &entries)
+{
+    QList<AuditRow> rows;
+    rows.reserve(entries.size());
+    {
         const auto last = query(QStringLiteral("SELECT seq, hash FROM audit_log ORDER BY seq DESC "
                                                "LIMIT 1"));
         qint64 seq = last.isEmpty() ? 0 : last.first().value(0).toLongLong();
@@ -358,11 +398,6 @@ QList<AuditRow> StateStore::appendAudits(const QList<QJsonObject> &entries, cons
                  {row.seq, QString::fromUtf8(row.entry), QString::fromUtf8(row.prevHash),
                   QString::fromUtf8(row.hash)});
         }
-        addCounts(counts);
-        commit();
-    } catch (...) {
-        rollback();
-        throw;
     }
     return rows;
 }

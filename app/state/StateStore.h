@@ -81,6 +81,22 @@ struct PolicyState
     QString changedBy;
 };
 
+// An operator's hold on one record (resources/sql/state/006_claims.sql): while it lasts, a
+// resolution of the record by anyone else is refused.
+struct Claim
+{
+    QString flow;
+    QByteArray keyJson;
+    QString operatorName;
+    QString osUser;
+    QString host;
+    QString dbUser; // the state store's role that took it; empty in an SQLite store
+    qint64 claimedAtMs = 0;
+    qint64 expiresAtMs = 0;
+    // "claimed by Ana since 10:42 (until 11:12)", in local time.
+    [[nodiscard]] QString text() const;
+};
+
 // The hour an instant falls in, as activity rows are keyed.
 [[nodiscard]] inline qint64 hourStartOf(qint64 ms)
 {
@@ -181,6 +197,33 @@ public:
     AuditRow appendAudit(const QJsonObject &entry, const QList<ActivityCount> &counts = {});
     // Several entries chained in order, in one transaction with `counts` (a policy's batch).
     QList<AuditRow> appendAudits(const QList<QJsonObject> &entries, const QList<ActivityCount> &counts = {});
+    // The same with `underLock` run first, in the transaction and under the log's lock (which
+    // claims take too): a check that throws there appends nothing.
+    QList<AuditRow> appendAudits(const QList<QJsonObject> &entries, const QList<ActivityCount> &counts,
+                                 const std::function<void()> &underLock);
+
+    // The store's clock: the server's for a team's PostgreSQL, so every desk agrees on when a
+    // claim lapses.
+    [[nodiscard]] virtual qint64 nowMs();
+    // The claim that holds a record now, if any (a lapsed one holds nothing).
+    [[nodiscard]] std::optional<Claim> claim(const QString &flow, const QByteArray &keyJson);
+    // The claims that hold now, of `flow` (empty: every flow), by flow and key.
+    [[nodiscard]] QList<Claim> claims(const QString &flow = {});
+    // Claims a record for `who` (operator, os_user, host) for `forMs` from now, or renews that
+    // operator's claim (its start kept). Throws SyncError (NotAllowed) naming the holder when
+    // another operator's claim holds it.
+    Claim takeClaim(const QString &flow, const QByteArray &keyJson, const QJsonObject &who, qint64 forMs);
+    // Drops the operator's own claim; false when the record was not claimed. Throws SyncError
+    // (NotAllowed) when another operator's claim holds it: only breakClaim() ends that.
+    bool releaseClaim(const QString &flow, const QByteArray &keyJson, const QString &operatorName);
+    // Ends whoever's claim holds a record, audited in the same transaction (type "claim", event
+    // "broken", with `who` and `reason`). Returns the claim ended; nullopt when none held. In a
+    // team's store only syncdesk_admin may (row-level security): others get NotAllowed.
+    std::optional<Claim> breakClaim(const QString &flow, const QByteArray &keyJson, const QJsonObject &who,
+                                    const QString &reason);
+    // Throws SyncError (NotAllowed) when a claim of anyone but `operatorName` holds the record.
+    void refuseClaimedByOthers(const QString &flow, const QByteArray &keyJson, const QString &operatorName);
+
     // The last entry's sequence number (0 for an empty log).
     [[nodiscard]] qint64 lastAuditSeq();
     // The last entry's number and hash (seq 0: an empty log); its entry is not read.
@@ -219,6 +262,17 @@ protected:
     // Serialises migrations across connections, inside begin() (SQLite's BEGIN IMMEDIATE
     // already holds the write lock).
     virtual void lockSchema() {}
+    // Whether the store has a table of that name (asked before creating one, which a team's
+    // read-only roles may not).
+    [[nodiscard]] virtual bool hasTable(const QString &name) = 0;
+    // The role this connection acts as; empty where there are none (SQLite).
+    [[nodiscard]] virtual QString databaseUser() { return {}; }
+
+private:
+    void runMigrations();
+    // Chains entries onto the log; the caller holds a transaction and the log's lock.
+    QList<AuditRow> appendLocked(const QList<QJsonObject> &entries);
+    [[nodiscard]] std::optional<Claim> claimRow(const QString &flow, const QByteArray &keyJson);
 };
 
 } // namespace syncdesk

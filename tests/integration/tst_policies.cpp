@@ -157,6 +157,34 @@ private slots:
         }
     }
 
+    // A record an operator has claimed is theirs: the policy leaves it, and acts on the rest.
+    void shouldLeaveAClaimedRecordToItsOperator()
+    {
+        QString error;
+        const Setup s = setUp(false, QStringLiteral("source-wins"), &error);
+        QVERIFY2(!s.ws.isEmpty(), qPrintable(error));
+        const auto claimed = testsupport::runCli({QStringLiteral("claim"), QStringLiteral("--workspace"), s.ws,
+                                                  QStringLiteral("--flow"), QStringLiteral("devices"),
+                                                  QStringLiteral("--key"), QStringLiteral("K3"),
+                                                  QStringLiteral("--operator"), QStringLiteral("Ana")});
+        QVERIFY2(claimed.exitCode == 0, claimed.err.constData());
+        Watch watch;
+        watch.start(s.ws);
+        QVERIFY2(watch.waitReady(), qPrintable(watch.transcript()));
+        for (const char *key : {"K2", "K3"})
+            QVERIFY2(run(false, s.dst, testsupport::touch(QStringLiteral("qty = 999"), QLatin1String(key)), &error),
+                     qPrintable(error));
+        QTRY_VERIFY2_WITH_TIMEOUT(watch.saw([](const QJsonObject &o) {
+                                      return isDecision(QStringLiteral("K3"), QStringLiteral("manual"))(o)
+                                             && o.value(u"detail").toString().contains(QStringLiteral("claimed by Ana"));
+                                  }),
+                                  qPrintable(watch.transcript()), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(watch.saw(isDecision(QStringLiteral("K2"), QStringLiteral("applied"))),
+                                  qPrintable(watch.transcript()), 20000);
+        QCOMPARE(value(false, s.dst, QStringLiteral("SELECT qty FROM devices WHERE sku = 'K3'")), QStringLiteral("999"));
+        QCOMPARE(watch.stop(), 0);
+    }
+
     // newest-wins: the side that changed last wins a conflict.
     void shouldLetTheNewestChangeWin()
     {

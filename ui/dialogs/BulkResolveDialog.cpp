@@ -140,6 +140,10 @@ void BulkResolveDialog::applyAll()
             else if (r.value->stopped)
                 m_message->setText(tr("Stopped: %1. %2 applied, %3 refused before it; the rest untouched.")
                                        .arg(r.value->error).arg(r.value->applied).arg(r.value->refused));
+            else if (r.value->claimed > 0)
+                m_message->setText(tr("%1 applied, %2 refused because they changed meanwhile, %3 left alone: "
+                                      "claimed by another operator.")
+                                       .arg(r.value->applied).arg(r.value->refused).arg(r.value->claimed));
             else
                 m_message->setText(tr("%1 applied, %2 refused because they changed meanwhile (audited; look at them again).")
                                        .arg(r.value->applied).arg(r.value->refused));
