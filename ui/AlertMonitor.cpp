@@ -21,6 +21,14 @@ AlertMonitor::Update AlertMonitor::update(const QList<FlowSnapshot> &flows, cons
         if (s.connected)
             continue;
         const QString why = s.error.isEmpty() ? QObject::tr("retrying") : s.error;
+        if (s.isStateStore && s.refused) {
+            raise(QStringLiteral("refused:") + s.name,
+                  QObject::tr("This console's login may not keep the live engine's state in the team's store, "
+                              "so what it sees lives in memory only: %1. A team runs agents for that "
+                              "(syncdesk-cli watch with a syncdesk_agent login).")
+                      .arg(s.error));
+            continue;
+        }
         raise(QStringLiteral("down:") + s.name,
               s.isStateStore ? QObject::tr("The state store is unavailable: %1 (changes are kept in memory "
                                            "and written once it is back)").arg(why)

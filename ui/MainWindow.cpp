@@ -68,7 +68,7 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
       m_service(std::make_unique<RecordService>(m_workspace)),
       m_engine(std::make_unique<EngineHost>(m_workspace)), m_records(new RecordsModel(this)),
       m_flows(new FlowsModel(this)), m_systems(new SystemsModel(this)), m_clock(new QTimer(this)),
-      m_settings(new QSettings(this)),
+      m_settings(new QSettings(this)), m_claimsClock(new QTimer(this)), m_role(new QLabel(this)),
       m_activity(m_settings, QString::number(qHash(QFileInfo(workspacePath).absoluteFilePath()), 16))
 {
     setWindowTitle(tr("SyncDesk — %1").arg(workspacePath));
@@ -182,6 +182,8 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     statusBar()->addPermanentWidget(m_compareCancel);
     m_counts = new QLabel(this);
     statusBar()->addPermanentWidget(m_counts);
+    m_role->setObjectName(QStringLiteral("role"));
+    statusBar()->addPermanentWidget(m_role);
     statusBar()->showMessage(tr("Comparing…"));
 
     connect(m_engine.get(), &EngineHost::flowRecords, m_records, &RecordsModel::setFlowRecords);
@@ -223,6 +225,16 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     connect(m_activityPanel, &ActivityPanel::exported, this, reportExport);
     connect(m_clock, &QTimer::timeout, this, [this] { m_records->setNow(QDateTime::currentMSecsSinceEpoch()); });
     m_clock->start(1000);
+    // A colleague's claim shows within seconds, without anyone reloading.
+    connect(&m_claimsWatcher, &QFutureWatcherBase::finished, this, &MainWindow::onClaims);
+    connect(m_claimsClock, &QTimer::timeout, this, &MainWindow::refreshClaims);
+    m_claimsClock->start(3000);
+    // Keys and statuses are read whole: sized to their content (sampled, for a million rows).
+    m_recordsView->horizontalHeader()->setResizeContentsPrecision(1000);
+    connect(m_engine.get(), &EngineHost::flowRecords, this, [this] {
+        for (const int column : {int(RecordsModel::KeyColumn), int(RecordsModel::StatusColumn)})
+            m_recordsView->resizeColumnToContents(column);
+    });
 
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
         m_tray = new QSystemTrayIcon(StatusStyle::icon(RecordStatus::InSync), this);
@@ -280,10 +292,16 @@ void MainWindow::buildActions()
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu *record = menuBar()->addMenu(tr("&Record"));
-    QAction *resolve = record->addAction(tr("&Resolve…"), this, [this] { resolveCurrent(); });
-    resolve->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
-    QAction *bulk = record->addAction(tr("Resolve &all matching…"), this, [this] { resolveAllMatching(); });
-    bulk->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_resolveAction = record->addAction(tr("&Resolve…"), this, [this] { resolveCurrent(); });
+    m_resolveAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_bulkAction = record->addAction(tr("Resolve &all matching…"), this, [this] { resolveAllMatching(); });
+    m_bulkAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_claimAction = record->addAction(tr("&Claim"), this, [this] { claimSelected(false); });
+    m_claimAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    m_claimAction->setToolTip(tr("Hold the selected records for 30 minutes: nobody else resolves them meanwhile"));
+    m_releaseAction = record->addAction(tr("Re&lease claim"), this, [this] { claimSelected(true); });
+    m_releaseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    record->setToolTipsVisible(true);
     QAction *find = record->addAction(tr("&Find by key"), this, [this] {
         m_tabs->setCurrentIndex(0);
         m_keyFilter->setFocus();
@@ -334,6 +352,7 @@ void MainWindow::start()
 {
     // Secrets in the desktop keychain are read first, so the engine's first requests carry
     // them; one that cannot be read leaves its system failing with the keychain's reason.
+    refreshClaims();
     const QStringList entries = KeychainSecrets::entries(m_workspace);
     if (entries.isEmpty()) {
         m_engine->start();
@@ -437,8 +456,87 @@ void MainWindow::onSnapshot(const QList<FlowSnapshot> &flows, const QList<System
 void MainWindow::onCurrentRecord()
 {
     const int row = m_recordsView->currentIndex().row();
-    if (row >= 0)
+    if (row >= 0) {
         m_detail->showRecord(m_records->flowAt(row), m_records->keyAt(row));
+        m_detail->setClaim(m_records->claimAt(row));
+    }
+}
+
+void MainWindow::refreshClaims()
+{
+    if (!m_claimsWatcher.isRunning())
+        m_claimsWatcher.setFuture(m_service->claims());
+}
+
+void MainWindow::onClaims()
+{
+    const auto r = m_claimsWatcher.result();
+    if (!r.value) {
+        // The store being away is the systems panel's and the banner's to say; here, only
+        // that claims are not known.
+        m_role->setToolTip(tr("Claims unknown: %1").arg(r.error));
+        return;
+    }
+    m_records->setClaims(r.value->claims);
+    if (const int row = m_recordsView->currentIndex().row(); row >= 0)
+        m_detail->setClaim(m_records->claimAt(row));
+    m_permissions = r.value->permissions;
+    applyPermissions();
+}
+
+void MainWindow::applyPermissions()
+{
+    const StorePermissions &p = m_permissions;
+    const QString role = p.roleText();
+    m_role->setText(role.isEmpty() ? QString() : tr("Store login: %1").arg(role));
+    m_role->setToolTip(role.isEmpty() ? QString()
+                                      : tr("What this login may do is decided by the team's PostgreSQL "
+                                           "(syncdesk-cli team grant)"));
+    const QString denied = tr("The state store's login %1 may not do this").arg(p.login);
+    for (const auto &[action, allowed] : {std::pair{m_resolveAction, p.resolve}, {m_bulkAction, p.resolve},
+                                          {m_claimAction, p.claim}, {m_releaseAction, p.claim}}) {
+        action->setEnabled(allowed);
+        action->setStatusTip(allowed ? QString() : denied);
+    }
+}
+
+void MainWindow::claimSelected(bool release)
+{
+    QModelIndexList rows = m_recordsView->selectionModel()->selectedRows();
+    if (rows.isEmpty() && m_recordsView->currentIndex().isValid())
+        rows << m_recordsView->currentIndex();
+    if (rows.isEmpty()) {
+        statusBar()->showMessage(tr("Select the records to claim"), 5000);
+        return;
+    }
+    if (m_claimWatcher.isRunning())
+        return;
+    const QString flow = m_records->flowAt(rows.first().row());
+    QList<QByteArray> keys;
+    for (const QModelIndex &i : rows) {
+        if (m_records->flowAt(i.row()) != flow) {
+            QMessageBox::information(this, tr("Claim"), tr("The selection mixes flows: claim one flow's records at a time."));
+            return;
+        }
+        keys << m_records->keyAt(i.row());
+    }
+    disconnect(&m_claimWatcher, nullptr, this, nullptr);
+    connect(&m_claimWatcher, &QFutureWatcherBase::finished, this, [this, release, flow] {
+        const auto r = m_claimWatcher.result();
+        if (!r.value) {
+            QMessageBox::warning(this, release ? tr("Release claim") : tr("Claim"), r.error);
+        } else {
+            statusBar()->showMessage((release ? tr("%1 record(s) of %2 released") : tr("%1 record(s) of %2 claimed for 30 minutes"))
+                                         .arg(r.value->done)
+                                         .arg(flow),
+                                     10000);
+            if (!r.value->refused.isEmpty())
+                QMessageBox::information(this, release ? tr("Release claim") : tr("Claim"),
+                                         tr("Left as they are:\n%1").arg(r.value->refused.join(u'\n')));
+        }
+        refreshClaims();
+    });
+    m_claimWatcher.setFuture(m_service->claim(flow, keys, m_operator, release));
 }
 
 QWidget *MainWindow::resolveAllMatching()

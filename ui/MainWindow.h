@@ -2,8 +2,10 @@
 
 #include "AlertMonitor.h"
 #include "session/FlowActivity.h"
+#include "session/RecordService.h"
 #include "model/Workspace.h"
 
+#include <QFutureWatcher>
 #include <QMainWindow>
 #include <QModelIndexList>
 
@@ -60,6 +62,11 @@ public:
     QWidget *resolveCurrent();
     // Opens the bulk resolution for the selected flow and the status filter.
     QWidget *resolveAllMatching();
+    // Claims (or releases) the selected records for the operator.
+    void claimSelected(bool release);
+    // Asks the store for its claims and permissions now (also every few seconds).
+    void refreshClaims();
+    [[nodiscard]] const StorePermissions &permissions() const { return m_permissions; }
 
 signals:
     // Every flow's first comparison is done: the window shows the whole picture.
@@ -80,6 +87,9 @@ private:
     void onCurrentRecord();
     QWidget *resolveSelected(const QModelIndexList &rows);
     void styleBanner();
+    void onClaims();
+    // What the store's login may not do is disabled, and says why.
+    void applyPermissions();
     // The flow the Flow menu acts on: the selected one.
     [[nodiscard]] QString selectedFlow() const;
     void showComparison(const QList<FlowSnapshot> &flows);
@@ -114,6 +124,16 @@ private:
     QSettings *m_settings;
     FlowActivity m_activity;
     QString m_operator;
+    // Claims and the store's permissions, asked every few seconds.
+    QTimer *m_claimsClock;
+    QFutureWatcher<Fallible<RecordService::Claims>> m_claimsWatcher;
+    QFutureWatcher<Fallible<RecordService::ClaimOutcome>> m_claimWatcher;
+    StorePermissions m_permissions;
+    QLabel *m_role;
+    QAction *m_resolveAction = nullptr;
+    QAction *m_bulkAction = nullptr;
+    QAction *m_claimAction = nullptr;
+    QAction *m_releaseAction = nullptr;
     bool m_allLive = false;
 };
 

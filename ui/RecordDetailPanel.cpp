@@ -25,6 +25,7 @@ QString timeText(qint64 ms)
 
 RecordDetailPanel::RecordDetailPanel(const RecordService &service, QWidget *parent)
     : QWidget(parent), m_service(service), m_title(new QLabel(tr("Select a record"), this)),
+      m_claim(new QLabel(this)),
       m_fields(new QTableWidget(0, 5, this)), m_history(new QListWidget(this)), m_ledger(new QListWidget(this))
 {
     m_title->setWordWrap(true);
@@ -35,6 +36,9 @@ RecordDetailPanel::RecordDetailPanel(const RecordService &service, QWidget *pare
     m_fields->setEditTriggers(QAbstractItemView::NoEditTriggers);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_title);
+    m_claim->setObjectName(QStringLiteral("claim"));
+    m_claim->hide();
+    layout->addWidget(m_claim);
     layout->addWidget(m_fields, 2);
     layout->addWidget(new QLabel(tr("This key in every flow (ledger)"), this));
     layout->addWidget(m_ledger, 1);
@@ -142,6 +146,16 @@ void RecordDetailPanel::readLedger()
         request.flow = f.name;
         request.key = key;
         watcher->setFuture(m_service.plan(request));
+    }
+}
+
+void RecordDetailPanel::setClaim(const std::optional<Claim> &claim)
+{
+    m_claim->setVisible(claim.has_value());
+    if (claim) {
+        QString text = claim->text();
+        text[0] = text[0].toUpper();
+        m_claim->setText(tr("%1, on %2").arg(text, claim->host));
     }
 }
 

@@ -22,6 +22,8 @@ public:
     explicit RecordDetailPanel(const RecordService &service, QWidget *parent = nullptr);
 
     void showRecord(const QString &flow, const QByteArray &keyJson);
+    // Who holds the shown record, if anyone ("Claimed by Ana since 10:42").
+    void setClaim(const std::optional<Claim> &claim);
     [[nodiscard]] QString flow() const { return m_flow; }
     [[nodiscard]] QByteArray keyJson() const { return m_key; }
 
@@ -35,6 +37,7 @@ private:
     QString m_flow;
     QByteArray m_key;
     QLabel *m_title;
+    QLabel *m_claim;
     QTableWidget *m_fields;
     QListWidget *m_history;
     QListWidget *m_ledger; // the same key in every flow that compares it

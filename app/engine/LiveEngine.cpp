@@ -427,7 +427,7 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
                 slot.flow->load(std::move(*records), *m_store, nowMs(), events, changes);
             } catch (const SyncError &e) {
                 // The state store's incident, not the flow's: compared again once it answers.
-                storeLost(e.message());
+                storeLost(e);
                 slot.failed = true;
                 slot.error = e.message();
                 slot.failures = std::min(slot.failures + 1, 6);
@@ -443,7 +443,7 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             } catch (const SyncError &e) {
                 // Kept and written with the next batch once the store is back; the flow is live.
                 m_unsaved.append(std::move(changes));
-                storeLost(e.message());
+                storeLost(e);
             }
             // Every baseline as one snapshot when that is worth it, written at the next
             // flush: the flow is live meanwhile, and rows written later override it.
@@ -636,7 +636,7 @@ void LiveEngine::flush()
         m_store->apply(pending);
     } catch (const SyncError &e) {
         keepUnsaved(std::move(pending));
-        storeLost(e.message());
+        storeLost(e);
         return; // nothing confirmed: the feeds will replay
     }
     m_unsavedCompacted = 0;
@@ -721,9 +721,10 @@ void LiveEngine::keepUnsaved(StateChanges &&pending)
     }
 }
 
-void LiveEngine::storeLost(const QString &error)
+void LiveEngine::storeLost(const SyncError &error)
 {
-    m_storeError = error;
+    m_storeError = error.message();
+    m_storeRefused = error.notAllowed();
     // Tried again after a pause that grows to 5 s: soon enough to write within seconds of its
     // return, rare enough not to hold up the feeds (a hung store takes its timeout).
     m_storeFailures = std::min(m_storeFailures + 1, 4);
@@ -743,7 +744,7 @@ void LiveEngine::followResolutions()
     try {
         rows = m_store->auditRows(m_auditSeq + 1);
     } catch (const SyncError &e) {
-        storeLost(e.message());
+        storeLost(e);
         return;
     }
     for (const AuditRow &row : rows) {
@@ -781,7 +782,7 @@ void LiveEngine::refreshResolutionTotals(qint64 nowMs)
             m_resolutionTotals.insert(f.name, totals);
         }
     } catch (const SyncError &e) {
-        storeLost(e.message());
+        storeLost(e);
     }
 }
 
@@ -998,6 +999,7 @@ QList<SystemHealth> LiveEngine::systems() const
         store.feedMode = isStateUri(m_workspace.state) ? QStringLiteral("postgres") : QStringLiteral("sqlite");
         store.connected = !m_storeFailed;
         store.error = m_storeError;
+        store.refused = m_storeFailed && m_storeRefused;
         store.lastEventMs = m_storeWrittenMs;
         store.nextRetryMs = m_storeFailed ? m_storeRetryAtMs : 0;
         store.isStateStore = true;

@@ -35,6 +35,7 @@ struct SystemHealth
     qint64 lastEventMs = 0;
     qint64 nextRetryMs = 0;
     bool isStateStore = false;
+    bool refused = false; // not down: its roles forbid what is asked (a team's store)
     // An HTTP system's traffic, from the gate all its requests in this process pass.
     bool isHttp = false;
     QString lastResponse;     // "200 GET /catalog?_page=2, 12 ms", or why there was no answer
@@ -181,7 +182,7 @@ private:
                        const QString &position);
     void tick();
     // The state store refused a read or write: one incident until a write succeeds again.
-    void storeLost(const QString &error);
+    void storeLost(const SyncError &error);
     // Holds a batch the store did not take, to be written with the next one.
     void keepUnsaved(StateChanges &&pending);
     void checkSchemas();
@@ -215,6 +216,7 @@ private:
     StateChanges m_unsaved; // a batch whose write failed, written with the next one
     qsizetype m_unsavedCompacted = 0; // its upserts after the last compact()
     bool m_storeFailed = false;
+    bool m_storeRefused = false; // the store's roles forbid this login the engine's writes
     QString m_storeError;
     qint64 m_storeRetryAtMs = 0; // a failed store is written again from then on
     int m_storeFailures = 0;     // in a row: the retry pause doubles

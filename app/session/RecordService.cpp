@@ -5,6 +5,8 @@
 #include "state/StateStore.h"
 
 #include <QDateTime>
+#include <QHostInfo>
+#include <QJsonObject>
 #include <climits>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -144,6 +146,42 @@ QFuture<Fallible<RecordService::Activity>> RecordService::activity(const QString
         if (!ws.flow(flow))
             throw SyncError(QStringLiteral("no flow named '%1'").arg(flow));
         return Activity{store.activityCounts(flow, fromMs, toMs), store.activityTotals(flow)};
+    });
+}
+
+QFuture<Fallible<RecordService::Claims>> RecordService::claims() const
+{
+    return onPool<Claims>(m_workspace, [](const Workspace &, StateStore &store) {
+        return Claims{store.claims(), store.permissions()};
+    });
+}
+
+QFuture<Fallible<RecordService::ClaimOutcome>> RecordService::claim(const QString &flow,
+                                                                    const QList<QByteArray> &keyJsons,
+                                                                    const QString &operatorName, bool release,
+                                                                    int minutes) const
+{
+    return onPool<ClaimOutcome>(m_workspace, [=](const Workspace &, StateStore &store) {
+        const QString who = operatorName.isEmpty() ? osUser() : operatorName;
+        const QJsonObject by{{QStringLiteral("operator"), who},
+                             {QStringLiteral("os_user"), osUser()},
+                             {QStringLiteral("host"), QHostInfo::localHostName()}};
+        ClaimOutcome out;
+        for (const QByteArray &key : keyJsons) {
+            try {
+                if (release)
+                    store.releaseClaim(flow, key, who);
+                else
+                    store.takeClaim(flow, key, by, qint64(minutes) * 60 * 1000);
+                ++out.done;
+            } catch (const SyncError &e) {
+                // Someone else's record is theirs; anything else (the store, a role) stops here.
+                if (!e.notAllowed())
+                    throw;
+                out.refused << e.message();
+            }
+        }
+        return out;
     });
 }
 

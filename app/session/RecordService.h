@@ -66,6 +66,25 @@ public:
     [[nodiscard]] QFuture<Fallible<bool>> exportSla(const QString &format, const SlaRequest &request,
                                                     const QString &path) const;
 
+    // The claims that hold now, and what the store's login may do: the console asks every
+    // few seconds, so a colleague's claim shows without anyone reloading.
+    struct Claims
+    {
+        QList<Claim> claims;
+        StorePermissions permissions;
+    };
+    [[nodiscard]] QFuture<Fallible<Claims>> claims() const;
+    // Claims (or renews, for `minutes`) or releases records of one flow for the operator. A
+    // record held by someone else is left as it is and named in `refused`.
+    struct ClaimOutcome
+    {
+        int done = 0;
+        QStringList refused; // one line per record: why
+    };
+    [[nodiscard]] QFuture<Fallible<ClaimOutcome>> claim(const QString &flow, const QList<QByteArray> &keyJsons,
+                                                        const QString &operatorName, bool release,
+                                                        int minutes = 30) const;
+
     [[nodiscard]] const Workspace &workspace() const { return m_workspace; }
 
 private:

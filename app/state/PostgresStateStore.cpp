@@ -132,6 +132,32 @@ QString PostgresStateStore::databaseUser()
     return rows.isEmpty() ? QString() : rows.first().value(0).toString();
 }
 
+StorePermissions PostgresStateStore::permissions()
+{
+    // Asked of PostgreSQL itself, so it is what the grants say whoever set them. Breaking a
+    // claim is row-level security's: the table's owner or a member of syncdesk_admin.
+    const auto rows = query(QStringLiteral(
+        "SELECT current_user, has_table_privilege('audit_log', 'INSERT') AND has_table_privilege('baselines', 'UPDATE'), "
+        "has_table_privilege('claims', 'INSERT') AND has_table_privilege('claims', 'DELETE'), "
+        "(SELECT c.relowner = r.oid OR r.rolsuper OR NOT c.relrowsecurity FROM pg_class c, pg_roles r "
+        " WHERE c.oid = 'claims'::regclass AND r.rolname = current_user) "
+        "OR (EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'syncdesk_admin') "
+        "    AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = 'syncdesk_admin'), 'MEMBER')), "
+        "has_table_privilege('policy_state', 'UPDATE'), has_table_privilege('desk_status', 'UPDATE')"), {});
+    StorePermissions p;
+    if (rows.isEmpty())
+        return p;
+    const QVariantList &r = rows.first();
+    const auto yes = [&r](int i) { return r.value(i).toString() == u"t"; };
+    p.login = r.value(0).toString();
+    p.resolve = yes(1);
+    p.claim = yes(2) && p.resolve;
+    p.breakClaims = yes(3) && yes(2);
+    p.resumePolicies = yes(4) && p.resolve;
+    p.runEngine = yes(5);
+    return p;
+}
+
 qint64 PostgresStateStore::nowMs()
 {
     const auto rows = query(QStringLiteral("SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint"), {});

@@ -31,6 +31,7 @@ protected:
 
 public:
     qint64 nowMs() override;
+    StorePermissions permissions() override;
 
 private:
     // One statement; a refusal by the store's roles named as such.

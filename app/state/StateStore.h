@@ -97,6 +97,19 @@ struct Claim
     [[nodiscard]] QString text() const;
 };
 
+// What the store's login may do (a team's roles, resources: TeamSetup.h); everything in an
+// SQLite store. The console disables what is not allowed; PostgreSQL refuses it anyway.
+struct StorePermissions
+{
+    QString login; // the database login; empty for SQLite
+    bool resolve = true;        // append to the audit log, write baselines
+    bool claim = true;          // take and release one's own claims
+    bool breakClaims = true;    // end anyone's claim
+    bool resumePolicies = true; // write a policy's state
+    bool runEngine = true;      // write the live engine's state (positions, statuses)
+    [[nodiscard]] QString roleText() const;
+};
+
 // The hour an instant falls in, as activity rows are keyed.
 [[nodiscard]] inline qint64 hourStartOf(qint64 ms)
 {
@@ -221,6 +234,8 @@ public:
     // team's store only syncdesk_admin may (row-level security): others get NotAllowed.
     std::optional<Claim> breakClaim(const QString &flow, const QByteArray &keyJson, const QJsonObject &who,
                                     const QString &reason);
+    // What this store's login may do.
+    [[nodiscard]] virtual StorePermissions permissions() { return {}; }
     // Throws SyncError (NotAllowed) when a claim of anyone but `operatorName` holds the record.
     void refuseClaimedByOthers(const QString &flow, const QByteArray &keyJson, const QString &operatorName);
 

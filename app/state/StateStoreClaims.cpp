@@ -59,6 +59,17 @@ QString Claim::text() const
         .arg(operatorName, clockText(claimedAtMs), clockText(expiresAtMs));
 }
 
+QString StorePermissions::roleText() const
+{
+    if (login.isEmpty())
+        return {};
+    const QString can = breakClaims && runEngine ? QStringLiteral("admin")
+                        : runEngine              ? QStringLiteral("agent")
+                        : resolve                ? QStringLiteral("resolver")
+                                                 : QStringLiteral("read only");
+    return QStringLiteral("%1 (%2)").arg(login, can);
+}
+
 qint64 StateStore::nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();

@@ -106,6 +106,13 @@ QVariant RecordsModel::data(const QModelIndex &index, int role) const
                                                                   : it->summary.targetChangedAtMs);
         }
         case SinceColumn: return timeText(r.sinceMs);
+        case ClaimColumn: {
+            const auto it = m_claims.constFind(rowNumber);
+            return it == m_claims.cend() ? QString()
+                                         : tr("%1 since %2").arg(it->operatorName,
+                                                                 QDateTime::fromMSecsSinceEpoch(it->claimedAtMs)
+                                                                     .toString(QStringLiteral("HH:mm")));
+        }
         }
         break;
     case Qt::DecorationRole:
@@ -119,6 +126,12 @@ QVariant RecordsModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == LagColumn)
             return tr("Out of sync since this long; for a pending record, the sync lag so far");
+        if (index.column() == ClaimColumn) {
+            const auto it = m_claims.constFind(rowNumber);
+            return it == m_claims.cend() ? tr("Nobody has claimed this record")
+                                         : tr("%1, on %2 (%3)\nOnly they resolve it until they release it or it lapses")
+                                               .arg(it->text(), it->host, it->osUser);
+        }
         if (index.column() == ChangedColumn) {
             const auto it = m_summaries.constFind(m_visible[size_t(index.row())]);
             return tr("%1\nThe fields that differ now, and which side moved each (read when on screen)")
@@ -146,6 +159,7 @@ QVariant RecordsModel::headerData(int section, Qt::Orientation orientation, int 
     case SourceChangedColumn: return tr("Source changed");
     case TargetChangedColumn: return tr("Target changed");
     case SinceColumn: return tr("Out of sync since");
+    case ClaimColumn: return tr("Claimed by");
     }
     return {};
 }
@@ -452,6 +466,41 @@ void RecordsModel::expireSummaries()
 RecordStatus RecordsModel::statusAt(int row) const
 {
     return row >= 0 && row < int(m_visible.size()) ? statusOf(m_visible[size_t(row)]) : RecordStatus::InSync;
+}
+
+void RecordsModel::setClaims(const QList<Claim> &claims)
+{
+    QHash<quint32, Claim> byRow;
+    for (const Claim &c : claims) {
+        const qsizetype flow = m_flows.indexOf(c.flow);
+        if (flow < 0)
+            continue;
+        // A claimed record in sync has no row: nothing to show.
+        const quint32 row = find(quint16(flow), std::string_view(c.keyJson.constData(), size_t(c.keyJson.size())));
+        if (row != npos)
+            byRow.insert(row, c);
+    }
+    const auto same = [](const Claim &a, const Claim &b) {
+        return a.operatorName == b.operatorName && a.claimedAtMs == b.claimedAtMs && a.expiresAtMs == b.expiresAtMs;
+    };
+    bool changed = byRow.size() != m_claims.size();
+    for (auto it = byRow.cbegin(); !changed && it != byRow.cend(); ++it) {
+        const auto old = m_claims.constFind(it.key());
+        changed = old == m_claims.cend() || !same(*old, *it);
+    }
+    if (!changed)
+        return;
+    m_claims = std::move(byRow);
+    if (!m_visible.empty())
+        emit dataChanged(index(0, ClaimColumn), index(int(m_visible.size()) - 1, ClaimColumn));
+}
+
+std::optional<Claim> RecordsModel::claimAt(int row) const
+{
+    if (row < 0 || size_t(row) >= m_visible.size())
+        return std::nullopt;
+    const auto it = m_claims.constFind(m_visible[size_t(row)]);
+    return it == m_claims.cend() ? std::nullopt : std::optional<Claim>(*it);
 }
 
 } // namespace syncdesk::ui

@@ -3,6 +3,7 @@
 #include "engine/RecordDetail.h"
 #include "model/KeyTable.h"
 #include "session/SessionTypes.h"
+#include "state/StateStore.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -30,7 +31,7 @@ class RecordsModel : public QAbstractTableModel
 public:
     enum Column {
         FlowColumn, KeyColumn, StatusColumn, LagColumn, ChangedColumn, SourceChangedColumn,
-        TargetChangedColumn, SinceColumn, ColumnCount
+        TargetChangedColumn, SinceColumn, ClaimColumn, ColumnCount
     };
     enum Role { FlowRole = Qt::UserRole + 1, KeyJsonRole, StatusRole };
 
@@ -45,7 +46,7 @@ public:
     [[nodiscard]] static bool sortable(int column)
     {
         return column >= 0 && column < ColumnCount && column != ChangedColumn
-               && column != SourceChangedColumn && column != TargetChangedColumn;
+               && column != SourceChangedColumn && column != TargetChangedColumn && column != ClaimColumn;
     }
     [[nodiscard]] int sortColumn() const { return m_sortColumn; }
     [[nodiscard]] Qt::SortOrder sortOrder() const { return m_sortOrder; }
@@ -86,6 +87,10 @@ public:
     [[nodiscard]] QString flowAt(int row) const;
     [[nodiscard]] QByteArray keyAt(int row) const;
     [[nodiscard]] RecordStatus statusAt(int row) const;
+
+    // The claims that hold now (every flow's): shown in the "Claimed by" column.
+    void setClaims(const QList<Claim> &claims);
+    [[nodiscard]] std::optional<Claim> claimAt(int row) const;
 
 private:
     // 16 bytes; with its key in the table's arena, the table's index and the two orders that is
@@ -132,6 +137,7 @@ private:
         bool fresh = true;
     };
     QHash<quint32, Cached> m_summaries;
+    QHash<quint32, Claim> m_claims; // by row number
     QStringList m_flows;
     QList<StatusEvent> m_pending;
     QTimer *m_coalesce;

@@ -1,0 +1,166 @@
+#include "CliRun.h"
+#include "MainWindow.h"
+#include "RecordDetailPanel.h"
+#include "TestPostgres.h"
+#include "TestSqlite.h"
+#include "model/WorkspaceLoader.h"
+#include "models/RecordsModel.h"
+#include "state/TeamSetup.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QLabel>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace syncdesk;
+using syncdesk::ui::MainWindow;
+using syncdesk::ui::RecordsModel;
+
+// Two consoles of one team, offscreen, on a shared PostgreSQL state store: a resolver's claim
+// shows live in a colleague's console, and a viewer's console disables what PostgreSQL would
+// refuse it.
+class TestTeamConsole : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_address; // 127.0.0.1:PORT
+    QString m_src, m_dst;
+
+    QString store(const QString &login) const
+    {
+        return QStringLiteral("postgresql://%1@%2/team_console").arg(login, m_address);
+    }
+
+    // The same systems; the state store reached as `login`.
+    QString workspace(const QString &login)
+    {
+        const QByteArray json = QStringLiteral(R"({"version": 1, "state": "%3", "systems": [
+              {"name": "warehouse", "kind": "sqlite", "path": "%1"},
+              {"name": "sales", "kind": "sqlite", "path": "%2"}],
+            "flows": [{"name": "devices",
+              "source": {"system": "warehouse", "table": "devices"},
+              "target": {"system": "sales", "table": "devices"},
+              "key": ["sku"], "fields": ["price"], "direction": "one-way", "sla_seconds": 300}]})")
+                                    .arg(m_src, m_dst, store(login))
+                                    .toUtf8();
+        return testsupport::writeFile(QDir(m_dir.path()), login + QStringLiteral(".json"), json);
+    }
+
+    static int rowOf(const RecordsModel &m, const QByteArray &key)
+    {
+        for (int r = 0; r < m.rowCount(); ++r)
+            if (m.keyAt(r) == key)
+                return r;
+        return -1;
+    }
+
+    static bool startLive(MainWindow &w)
+    {
+        QSignalSpy live(&w, &MainWindow::allFlowsLive);
+        w.show();
+        w.start();
+        return live.wait(30000);
+    }
+
+    static QAction *action(MainWindow &w, const QString &text)
+    {
+        for (QAction *a : w.findChildren<QAction *>())
+            if (a->text() == text)
+                return a;
+        return nullptr;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_dir.isValid());
+        QString error, owner;
+        QVERIFY2(testsupport::createDatabase(QStringLiteral("team_console"), &owner, &error), qPrintable(error));
+        const QString fixture = testsupport::fixtureConninfo(&error);
+        const auto port = QRegularExpression(QStringLiteral("port=(\\d+)")).match(fixture);
+        QVERIFY(port.hasMatch());
+        m_address = QStringLiteral("127.0.0.1:") + port.captured(1);
+        for (const char *login : {"ana", "vic"})
+            PG_EXEC(fixture, QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') "
+                                            "THEN CREATE ROLE %1 LOGIN; END IF; END $$")
+                                 .arg(QLatin1String(login)));
+        TeamSetup::run(store(QStringLiteral("postgres")));
+        TeamSetup::grant(store(QStringLiteral("postgres")), QStringLiteral("ana"), QStringLiteral("resolver"));
+        TeamSetup::grant(store(QStringLiteral("postgres")), QStringLiteral("vic"), QStringLiteral("viewer"));
+        m_src = m_dir.filePath(QStringLiteral("src.db"));
+        m_dst = m_dir.filePath(QStringLiteral("dst.db"));
+        const QString ddl = QStringLiteral("CREATE TABLE devices (sku text PRIMARY KEY, price numeric)");
+        QVERIFY2(testsupport::sqliteExec(m_src, {ddl, QStringLiteral("INSERT INTO devices VALUES ('A1', 1), ('B2', 2)")},
+                                         &error),
+                 qPrintable(error));
+        QVERIFY2(testsupport::sqliteExec(m_dst, {ddl, QStringLiteral("INSERT INTO devices VALUES ('A1', 1), ('B2', 99)")},
+                                         &error),
+                 qPrintable(error));
+    }
+
+    // Given Ana's console and Vic's, when Ana claims B2, then Vic's console shows "Ana since
+    // HH:MM" within seconds; Vic, a viewer, finds Resolve and Claim disabled and his login's
+    // role named; Ana releases and the claim goes from both.
+    void shouldShowAColleaguesClaimAndDisableWhatTheRoleCannotDo()
+    {
+        QSettings().setValue(QStringLiteral("operator"), QStringLiteral("Ana"));
+        MainWindow ana(WorkspaceLoader::load(workspace(QStringLiteral("ana"))), QStringLiteral("ana.json"));
+        QVERIFY(startLive(ana));
+        QSettings().setValue(QStringLiteral("operator"), QStringLiteral("Vic"));
+        MainWindow vic(WorkspaceLoader::load(workspace(QStringLiteral("vic"))), QStringLiteral("vic.json"));
+        QVERIFY(startLive(vic));
+
+        const QByteArray key("[\"B2\"]");
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(*ana.records(), key) >= 0, 20000);
+        const int row = rowOf(*ana.records(), key);
+        ana.recordsView()->setCurrentIndex(ana.records()->index(row, 0));
+        QTRY_VERIFY_WITH_TIMEOUT(ana.permissions().login == u"ana", 10000);
+        QVERIFY(ana.permissions().claim);
+        ana.claimSelected(false);
+
+        // Vic's console: the claim, by polling the shared store.
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(*vic.records(), key) >= 0, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(vic.records()->claimAt(rowOf(*vic.records(), key)).has_value(), 10000);
+        const int vicRow = rowOf(*vic.records(), key);
+        QCOMPARE(vic.records()->claimAt(vicRow)->operatorName, QStringLiteral("Ana"));
+        QVERIFY(vic.records()->data(vic.records()->index(vicRow, RecordsModel::ClaimColumn)).toString().startsWith(u"Ana since"));
+        vic.recordsView()->setCurrentIndex(vic.records()->index(vicRow, 0));
+        auto *claimLabel = vic.findChild<QLabel *>(QStringLiteral("claim"));
+        QVERIFY(claimLabel);
+        QTRY_VERIFY_WITH_TIMEOUT(claimLabel->text().startsWith(u"Claimed by Ana since"), 10000);
+
+        // A viewer: PostgreSQL would refuse, so the console does not offer.
+        QTRY_VERIFY_WITH_TIMEOUT(vic.permissions().login == u"vic", 10000);
+        QVERIFY(!vic.permissions().resolve);
+        QVERIFY(!action(vic, QStringLiteral("&Resolve…"))->isEnabled());
+        QVERIFY(!action(vic, QStringLiteral("&Claim"))->isEnabled());
+        QVERIFY(action(ana, QStringLiteral("&Resolve…"))->isEnabled());
+        QVERIFY(vic.findChild<QLabel *>(QStringLiteral("role"))->text().contains(u"vic (read only)"));
+
+        // A console runs its own engine, whose state only an agent's login may keep: it says so,
+        // rather than calling the store down.
+        QTRY_VERIFY_WITH_TIMEOUT(vic.bannerText().contains(u"may not keep the live engine's state"), 10000);
+        QVERIFY2(!vic.bannerText().contains(u"unavailable"), qPrintable(vic.bannerText()));
+        ana.claimSelected(true);
+        QTRY_VERIFY_WITH_TIMEOUT(!vic.records()->claimAt(rowOf(*vic.records(), key)).has_value(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!claimLabel->isVisible(), 5000);
+    }
+};
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    app.setOrganizationName(QStringLiteral("SyncDeskTests"));
+    TestTeamConsole test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_teamconsole.moc"
