@@ -80,11 +80,8 @@ RecordDetailPanel::RecordDetailPanel(const RecordService &service, QWidget *pare
         const auto r = m_historyWatcher.result();
         if (!r.value)
             return;
-        const QJsonArray key = QJsonDocument::fromJson(m_key).array();
-        for (const AuditEntry &a : r.value->entries) {
+        for (const AuditEntry &a : *r.value) {
             const QJsonObject &e = a.entry;
-            if (e.value(u"key").toArray() != key)
-                continue;
             const bool intent = e.value(u"type").toString() == u"intent";
             m_history->addItem(intent ? tr("#%1 %2 %3 by %4: %5").arg(a.seq).arg(e.value(u"at").toString(),
                                             e.value(u"choice").toString(), e.value(u"operator").toString(),
@@ -104,9 +101,7 @@ void RecordDetailPanel::showRecord(const QString &flow, const QByteArray &keyJso
     r.flow = flow;
     r.key = LiveFlow::keyText(keyJson);
     m_readWatcher.setFuture(m_service.plan(r));
-    AuditFilter f;
-    f.flow = flow;
-    m_historyWatcher.setFuture(m_service.auditLog(f));
+    m_historyWatcher.setFuture(m_service.recordHistory(flow, keyJson));
     readLedger();
 }
 

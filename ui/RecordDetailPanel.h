@@ -43,7 +43,7 @@ private:
     QListWidget *m_ledger; // the same key in every flow that compares it
     QList<QFutureWatcher<Fallible<ResolutionPlan>> *> m_ledgerWatchers;
     QFutureWatcher<Fallible<ResolutionPlan>> m_readWatcher;
-    QFutureWatcher<Fallible<RecordService::AuditLog>> m_historyWatcher;
+    QFutureWatcher<Fallible<QList<AuditEntry>>> m_historyWatcher;
 };
 
 } // namespace syncdesk::ui

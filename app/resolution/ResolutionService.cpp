@@ -386,7 +386,8 @@ ResolutionPlan ResolutionService::planUndo(const QString &id)
     QJsonObject intent, outcome;
     QHash<QString, QString> undoneBy; // resolution id → the applied undo's id
     QHash<QString, QString> undoOf;   // an undo's id → what it reverts
-    for (const AuditRow &row : m_store.auditRows()) {
+    // The resolution's entries and its undos', by index: never the whole log.
+    for (const AuditRow &row : m_store.auditRowsOfResolution(id)) {
         const QJsonObject e = QJsonDocument::fromJson(row.entry).object();
         const QString eid = e.value(u"id").toString();
         if (e.value(u"type").toString() == u"intent") {
@@ -841,17 +842,14 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
 
 int ResolutionService::closeOpenIntents()
 {
+    // The store keeps the intents without an outcome apart: none of the log is read for them.
     QHash<QString, QJsonObject> open;
     QStringList order;
-    for (const AuditRow &row : m_store.auditRows()) {
+    for (const AuditRow &row : m_store.openIntentRows()) {
         const QJsonObject e = QJsonDocument::fromJson(row.entry).object();
         const QString id = e.value(u"id").toString();
-        if (e.value(u"type").toString() == u"intent") {
-            open.insert(id, e);
-            order << id;
-        } else if (e.value(u"type").toString() == u"outcome") {
-            open.remove(id);
-        }
+        open.insert(id, e);
+        order << id;
     }
     int closed = 0;
     const QString thisHost = QHostInfo::localHostName();

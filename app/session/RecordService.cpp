@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QHostInfo>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <climits>
 #include <QtConcurrent/QtConcurrentRun>
@@ -116,6 +117,17 @@ QFuture<Fallible<RecordService::AuditLog>> RecordService::auditLog(const AuditFi
         log.entries = selectAuditEntries(store, filter);
         log.chain = verifyStoredChain(store);
         return log;
+    });
+}
+
+QFuture<Fallible<QList<AuditEntry>>> RecordService::recordHistory(const QString &flow,
+                                                                  const QByteArray &keyJson) const
+{
+    return onPool<QList<AuditEntry>>(m_workspace, [flow, keyJson](const Workspace &, StateStore &store) {
+        QList<AuditEntry> out;
+        for (const AuditRow &row : store.auditRowsOfRecord(flow, keyJson))
+            out.append({row.seq, row.hash, QJsonDocument::fromJson(row.entry).object()});
+        return out;
     });
 }
 

@@ -49,6 +49,9 @@ public:
         ChainCheck chain;
     };
     [[nodiscard]] QFuture<Fallible<AuditLog>> auditLog(const AuditFilter &filter) const;
+    // One record's entries, read by the log's index (a click on a record, however long the log).
+    [[nodiscard]] QFuture<Fallible<QList<AuditEntry>>> recordHistory(const QString &flow,
+                                                                     const QByteArray &keyJson) const;
     // Writes a report; the future reports progress (entries written, of the range's end) and
     // can be cancelled, which leaves no file behind.
     [[nodiscard]] QFuture<Fallible<qint64>> exportAudit(const QString &format, const AuditFilter &filter,

@@ -85,6 +85,8 @@ void StateStore::runMigrations()
             }
             for (const QString &sql : statements)
                 exec(sql);
+            if (version == 7)
+                backfillAuditIndex();
             exec(QStringLiteral("DELETE FROM syncdesk_schema"));
             exec(QStringLiteral("INSERT INTO syncdesk_schema (version) VALUES (?)"), {version});
             commit();
@@ -394,9 +396,17 @@ QList<AuditRow> StateStore::appendLocked(const QList<QJsonObject> &entries)
             row.prevHash = prevHash;
             row.hash = chainHash(row.prevHash, row.entry);
             prevHash = row.hash;
-            exec(QStringLiteral("INSERT INTO audit_log (seq, entry, prev_hash, hash) VALUES (?, ?, ?, ?)"),
+            const AuditColumns c = auditColumns(entry);
+            exec(QStringLiteral("INSERT INTO audit_log (seq, entry, prev_hash, hash, flow, record_key, "
+                                "entry_type, resolution_id, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                  {row.seq, QString::fromUtf8(row.entry), QString::fromUtf8(row.prevHash),
-                  QString::fromUtf8(row.hash)});
+                  QString::fromUtf8(row.hash), c.flow, c.recordKey, c.type, c.resolutionId, c.undoes});
+            // An intent is open until its outcome is in the log.
+            if (c.type == QStringLiteral("intent") && !c.resolutionId.isNull())
+                exec(QStringLiteral("INSERT INTO open_intents (resolution_id, seq) VALUES (?, ?)"),
+                     {c.resolutionId, row.seq});
+            else if (c.type == QStringLiteral("outcome") && !c.resolutionId.isNull())
+                exec(QStringLiteral("DELETE FROM open_intents WHERE resolution_id = ?"), {c.resolutionId});
         }
     }
     return rows;

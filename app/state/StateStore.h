@@ -243,6 +243,22 @@ public:
     [[nodiscard]] qint64 lastAuditSeq();
     // The last entry's number and hash (seq 0: an empty log); its entry is not read.
     [[nodiscard]] AuditRow auditHead();
+    // A record's entries (intents, outcomes, claims broken, …) in order, through the log's
+    // index on (flow, key): a record's history without reading the log. `keyJson` in any
+    // JSON spelling of the key.
+    [[nodiscard]] QList<AuditRow> auditRowsOfRecord(const QString &flow, const QByteArray &keyJson);
+    // The entries of resolution `id` and of the undos that name it (their intents and
+    // outcomes), in order.
+    [[nodiscard]] QList<AuditRow> auditRowsOfResolution(const QString &id);
+    // The intents that have no outcome yet, in order.
+    [[nodiscard]] QList<AuditRow> openIntentRows();
+    // The index columns an entry is stored with (resources/sql/state/007_audit_index.sql).
+    struct AuditColumns
+    {
+        QVariant flow, recordKey, type, resolutionId, undoes; // null where the entry has none
+    };
+    [[nodiscard]] static AuditColumns auditColumns(const QJsonObject &entry);
+
     // The log in sequence order, from `fromSeq` on.
     [[nodiscard]] QList<AuditRow> auditRows(qint64 fromSeq = 1);
     // The same, one row at a time, without holding the log in memory; stops when `f` says no.
@@ -285,6 +301,8 @@ protected:
 
 private:
     void runMigrations();
+    // Fills version 7's index columns and open intents for the rows written before it.
+    void backfillAuditIndex();
     // Chains entries onto the log; the caller holds a transaction and the log's lock.
     QList<AuditRow> appendLocked(const QList<QJsonObject> &entries);
     [[nodiscard]] std::optional<Claim> claimRow(const QString &flow, const QByteArray &keyJson);

@@ -13,7 +13,7 @@ const QStringList Tables{
     QStringLiteral("syncdesk_schema"),  QStringLiteral("baselines"),       QStringLiteral("feed_positions"),
     QStringLiteral("audit_log"),        QStringLiteral("baseline_snapshots"), QStringLiteral("desk_status"),
     QStringLiteral("activity_counts"),  QStringLiteral("activity_peaks"),  QStringLiteral("sla_breaches"),
-    QStringLiteral("policy_state"),     QStringLiteral("claims")};
+    QStringLiteral("policy_state"),     QStringLiteral("claims"),          QStringLiteral("open_intents")};
 
 // The server's clock in ms, as claims keep it.
 const QString NowMs = QStringLiteral("floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint");
@@ -32,6 +32,7 @@ QStringList grants()
         // for every role but its owner), the record's baseline, its count, and claims.
         QStringLiteral("GRANT INSERT ON audit_log TO syncdesk_resolver"),
         QStringLiteral("GRANT INSERT, UPDATE, DELETE ON baselines, claims TO syncdesk_resolver"),
+        QStringLiteral("GRANT INSERT, DELETE ON open_intents TO syncdesk_resolver"),
         QStringLiteral("GRANT INSERT, UPDATE ON activity_counts TO syncdesk_resolver"),
         // The live engine's own state.
         QStringLiteral("GRANT INSERT, UPDATE, DELETE ON feed_positions, baseline_snapshots, desk_status, "

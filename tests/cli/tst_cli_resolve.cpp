@@ -232,7 +232,7 @@ private slots:
         QTest::newRow("one inserted")
             << QStringList{QStringLiteral("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 2"),
                            QStringLiteral("UPDATE audit_log SET seq = seq - 99 WHERE seq >= 102"),
-                           QStringLiteral("INSERT INTO audit_log VALUES (2, '{}', 'x', 'y')")}
+                           QStringLiteral("INSERT INTO audit_log (seq, entry, prev_hash, hash) VALUES (2, '{}', 'x', 'y')")}
             << QByteArray("broken at entry 2: entry 2 does not follow entry 1");
     }
 

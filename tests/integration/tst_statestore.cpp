@@ -8,6 +8,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QRandomGenerator>
@@ -207,6 +209,69 @@ private slots:
         QCOMPARE(store->schemaVersion(), newest);
         QVERIFY(store->baselines(QStringLiteral("f")).isEmpty());
         QVERIFY(!store->feedPosition(QStringLiteral("src/logical")).has_value());
+    }
+
+    void shouldIndexAnOlderAuditLogWhenMigrating_data() { backends(); }
+
+    // Given a log written before version 7 (a resolution, its undo, an intent left open), when
+    // the store opens, then the migration indexes every entry: a record's history, a
+    // resolution with its undo and the open intent are read by index.
+    void shouldIndexAnOlderAuditLogWhenMigrating()
+    {
+        QFETCH(QString, backend);
+        Workspace ws;
+        QString conninfo, path, error;
+        QVERIFY2(freshState(&ws, &conninfo, &path, &error), qPrintable(error));
+        {
+            auto store = open(ws, &error);
+            QVERIFY2(store, qPrintable(error));
+            const auto entry = [](const char *type, const char *id, const char *key) {
+                return QJsonObject{{QStringLiteral("type"), QLatin1String(type)}, {QStringLiteral("id"), QLatin1String(id)},
+                                   {QStringLiteral("flow"), QStringLiteral("f")},
+                                   {QStringLiteral("key"), QJsonArray{QLatin1String(key)}}};
+            };
+            QJsonObject undo = entry("intent", "r3", "K1");
+            undo.insert(QStringLiteral("undoes"), QStringLiteral("r1"));
+            store->appendAudits({entry("intent", "r1", "K1"), entry("outcome", "r1", "K1"), entry("intent", "r2", "K2"),
+                                 undo, entry("outcome", "r3", "K1"),
+                                 QJsonObject{{QStringLiteral("type"), QStringLiteral("policy")},
+                                             {QStringLiteral("flow"), QStringLiteral("f")}}});
+        }
+        // Back to version 6: no index columns, no open intents.
+        const QStringList down{QStringLiteral("DROP INDEX audit_log_record"), QStringLiteral("DROP INDEX audit_log_resolution"),
+                               QStringLiteral("DROP INDEX audit_log_undoes"),
+                               QStringLiteral("ALTER TABLE audit_log DROP COLUMN flow"),
+                               QStringLiteral("ALTER TABLE audit_log DROP COLUMN record_key"),
+                               QStringLiteral("ALTER TABLE audit_log DROP COLUMN entry_type"),
+                               QStringLiteral("ALTER TABLE audit_log DROP COLUMN resolution_id"),
+                               QStringLiteral("ALTER TABLE audit_log DROP COLUMN undoes"),
+                               QStringLiteral("DROP TABLE open_intents"),
+                               QStringLiteral("UPDATE syncdesk_schema SET version = 6")};
+        if (backend == u"sqlite")
+            QVERIFY2(testsupport::sqliteExec(path, down, &error), qPrintable(error));
+        else
+            QVERIFY2(testsupport::pgExec(conninfo, down.join(u';'), &error), qPrintable(error));
+
+        auto store = open(ws, &error);
+        QVERIFY2(store, qPrintable(error));
+        QCOMPARE(store->schemaVersion(), StateStore::migrations().constLast().first);
+        const auto seqs = [](const QList<AuditRow> &rows) {
+            QList<qint64> out;
+            for (const AuditRow &r : rows)
+                out << r.seq;
+            return out;
+        };
+        QCOMPARE(seqs(store->auditRowsOfRecord(QStringLiteral("f"), "[ \"K1\" ]")), (QList<qint64>{1, 2, 4, 5}));
+        QCOMPARE(seqs(store->auditRowsOfRecord(QStringLiteral("f"), "[\"K2\"]")), (QList<qint64>{3}));
+        QCOMPARE(seqs(store->auditRowsOfResolution(QStringLiteral("r1"))), (QList<qint64>{1, 2, 4, 5}));
+        QCOMPARE(seqs(store->openIntentRows()), (QList<qint64>{3}));
+        // Appends keep them: r2's outcome closes it.
+        store->appendAudit(QJsonObject{{QStringLiteral("type"), QStringLiteral("outcome")},
+                                       {QStringLiteral("id"), QStringLiteral("r2")},
+                                       {QStringLiteral("flow"), QStringLiteral("f")},
+                                       {QStringLiteral("key"), QJsonArray{QStringLiteral("K2")}}});
+        QVERIFY(store->openIntentRows().isEmpty());
+        QCOMPARE(seqs(store->auditRowsOfRecord(QStringLiteral("f"), "[\"K2\"]")), (QList<qint64>{3, 7}));
     }
 
     void shouldOpenTwiceIdempotently_data() { backends(); }
