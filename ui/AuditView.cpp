@@ -20,8 +20,12 @@ namespace syncdesk::ui {
 AuditView::AuditView(const RecordService &service, QString operatorName, QWidget *parent)
     : QWidget(parent), m_service(service), m_operator(std::move(operatorName)), m_model(new AuditModel(this)),
       m_table(new QTableView(this)), m_flow(new QComboBox(this)), m_operatorFilter(new QLineEdit(this)),
-      m_chain(new QLabel(this)), m_format(new QComboBox(this))
+      m_chain(new QLabel(this)), m_older(new QPushButton(tr("Load &older entries"), this)), m_format(new QComboBox(this))
 {
+    m_older->setObjectName(QStringLiteral("loadOlder"));
+    m_older->setEnabled(false);
+    m_older->setToolTip(tr("The view reads the log a page at a time, newest first"));
+    connect(m_older, &QPushButton::clicked, this, &AuditView::loadOlder);
     m_chain->setObjectName(QStringLiteral("chain"));
     m_chain->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_flow->addItem(tr("All flows"), QString());
@@ -51,6 +55,7 @@ AuditView::AuditView(const RecordService &service, QString operatorName, QWidget
     bar->addWidget(m_flow);
     bar->addWidget(m_operatorFilter);
     bar->addWidget(refreshButton);
+    bar->addWidget(m_older);
     bar->addStretch();
     bar->addWidget(undoButton);
     bar->addWidget(m_format);
@@ -65,13 +70,24 @@ AuditView::AuditView(const RecordService &service, QString operatorName, QWidget
         if (!r.value) {
             m_chain->setText(tr("Cannot read the audit log: %1").arg(r.error));
         } else {
-            m_model->setEntries(r.value->entries);
+            QList<AuditEntry> entries = r.value->entries;
+            if (m_loadingOlder) { // an older page goes before what is shown
+                for (int i = 0; i < m_model->rowCount(); ++i)
+                    entries.append(*m_model->entryAt(i));
+            }
+            m_model->setEntries(entries);
+            m_olderFrom = r.value->olderFrom;
+            m_older->setEnabled(m_olderFrom > 0);
             const ChainCheck &c = r.value->chain;
-            m_chain->setText(c.intact ? tr("Chain verified: %1 entries, head hash %2")
-                                            .arg(c.entries).arg(QString::fromLatin1(c.headHash))
-                                      : tr("Chain BROKEN at entry %1: %2").arg(c.badSeq).arg(c.problem));
-            m_chain->setStyleSheet(c.intact ? QString() : QStringLiteral("color: #d93025; font-weight: bold"));
+            const bool good = c.intact && c.anchored;
+            m_chain->setText(!c.intact   ? tr("Chain BROKEN at entry %1: %2").arg(c.badSeq).arg(c.problem)
+                             : !c.anchored ? tr("Chain NOT the one verified before: %1").arg(c.anchorProblem)
+                                           : tr("Chain verified: %1 entries, head hash %2")
+                                                 .arg(c.entries)
+                                                 .arg(QString::fromLatin1(c.headHash)));
+            m_chain->setStyleSheet(good ? QString() : QStringLiteral("color: #d93025; font-weight: bold"));
         }
+        m_loadingOlder = false;
         emit loaded();
     });
     connect(&m_exportWatcher, &QFutureWatcherBase::finished, this, [this] {
@@ -103,7 +119,16 @@ QString AuditView::chainText() const
 
 void AuditView::refresh()
 {
+    m_loadingOlder = false;
     m_loadWatcher.setFuture(m_service.auditLog(filter()));
+}
+
+void AuditView::loadOlder()
+{
+    if (m_olderFrom <= 0 || m_loadWatcher.isRunning())
+        return;
+    m_loadingOlder = true;
+    m_loadWatcher.setFuture(m_service.auditLog(filter(), m_olderFrom));
 }
 
 void AuditView::exportTo(const QString &format, const QString &path)

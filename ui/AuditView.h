@@ -10,6 +10,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QProgressDialog;
+class QPushButton;
 class QTableView;
 
 namespace syncdesk::ui {
@@ -25,6 +26,8 @@ public:
     AuditView(const RecordService &service, QString operatorName, QWidget *parent = nullptr);
 
     void refresh();
+    // The page before the oldest shown (the view shows the newest entries first).
+    void loadOlder();
     // Writes a report without asking where (the Export… action asks, then calls this).
     void exportTo(const QString &format, const QString &path);
     void exportInteractively();
@@ -48,6 +51,9 @@ private:
     QComboBox *m_flow;
     QLineEdit *m_operatorFilter;
     QLabel *m_chain;
+    QPushButton *m_older;
+    qint64 m_olderFrom = 0;
+    bool m_loadingOlder = false;
     QComboBox *m_format;
     QFutureWatcher<Fallible<RecordService::AuditLog>> m_loadWatcher;
     QFutureWatcher<Fallible<qint64>> m_exportWatcher;

@@ -249,6 +249,63 @@ QList<AuditEntry> selectAuditEntries(StateStore &store, const AuditFilter &filte
     return out;
 }
 
+AuditPage selectAuditPage(StateStore &store, const AuditFilter &filter, qint64 beforeSeq, int limit)
+{
+    constexpr int Chunk = 2000;
+    AuditPage page;
+    QList<AuditEntry> newestFirst;
+    QHash<QString, bool> byOperator; // resolution id → whether its intent is the operator's
+    const auto operatorsResolution = [&](const QString &id) {
+        const auto it = byOperator.constFind(id);
+        if (it != byOperator.cend())
+            return *it;
+        bool theirs = false;
+        for (const AuditRow &r : store.auditRowsOfResolution(id)) {
+            const QJsonObject e = QJsonDocument::fromJson(r.entry).object();
+            if (e.value(u"type").toString() == u"intent" && e.value(u"id").toString() == id)
+                theirs = e.value(u"operator").toString() == filter.operatorName;
+        }
+        byOperator.insert(id, theirs);
+        return theirs;
+    };
+    qint64 before = beforeSeq;
+    while (newestFirst.size() < limit) {
+        const QList<AuditRow> rows = store.auditRowsBefore(filter.flow, before, Chunk);
+        for (const AuditRow &row : rows) {
+            before = row.seq;
+            const QJsonObject e = QJsonDocument::fromJson(row.entry).object();
+            if (filter.from.isValid() || filter.to.isValid()) {
+                const QDateTime at = QDateTime::fromString(e.value(u"at").toString(), Qt::ISODateWithMs);
+                if ((filter.from.isValid() && at < filter.from) || (filter.to.isValid() && at > filter.to))
+                    continue;
+            }
+            if (!filter.operatorName.isEmpty()) {
+                // As selectAuditEntries: an intent of theirs and the outcome of one.
+                const QString type = e.value(u"type").toString();
+                const QString id = e.value(u"id").toString();
+                if (type == u"intent") {
+                    if (e.value(u"operator").toString() != filter.operatorName)
+                        continue;
+                } else if (type != u"outcome" || !operatorsResolution(id)) {
+                    continue;
+                }
+            }
+            newestFirst.append({row.seq, row.hash, e});
+            if (newestFirst.size() == limit)
+                break;
+        }
+        if (rows.size() < Chunk && newestFirst.size() < limit) {
+            before = 0; // the start of the log
+            break;
+        }
+    }
+    page.olderFrom = before > 1 ? before : 0;
+    page.entries.reserve(newestFirst.size());
+    for (auto it = newestFirst.crbegin(); it != newestFirst.crend(); ++it)
+        page.entries.append(*it);
+    return page;
+}
+
 QByteArray auditCsv(const QList<AuditEntry> &entries)
 {
     QByteArray csv = "seq,at,type,id,flow,key,choice,outcome,operator,os_user,host,reason,"

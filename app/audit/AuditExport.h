@@ -34,6 +34,16 @@ struct AuditEntry
 // The entries of the log that pass `filter`, in order.
 [[nodiscard]] QList<AuditEntry> selectAuditEntries(StateStore &store, const AuditFilter &filter);
 
+// One page of them for a viewer: up to `limit` of the newest entries before `beforeSeq` (0: the
+// end) that pass `filter`, in order, read backwards by index in chunks rather than whole.
+// `olderFrom` is where the next page starts (0: the log's start was reached).
+struct AuditPage
+{
+    QList<AuditEntry> entries;
+    qint64 olderFrom = 0;
+};
+[[nodiscard]] AuditPage selectAuditPage(StateStore &store, const AuditFilter &filter, qint64 beforeSeq, int limit);
+
 // The four export formats. CSV follows RFC 4180 with spreadsheet formula injection defused;
 // JSON is an array of the entries (with seq and hash); HTML and PDF are a report for an
 // auditor: a cover (title, period, filters, generation time, the chain's status and head hash,

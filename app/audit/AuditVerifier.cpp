@@ -15,6 +15,13 @@ void ChainVerifier::expectHead(const QByteArray &hash)
     m_expectedHead = hash;
 }
 
+void ChainVerifier::resumeAfter(qint64 seq, const QByteArray &hash)
+{
+    m_check.entries = seq;
+    m_previous = hash;
+    m_check.headHash = hash;
+}
+
 bool ChainVerifier::add(const AuditRow &row)
 {
     if (!m_check.intact)
@@ -112,6 +119,39 @@ ChainCheck verifyStoredChain(StateStore &store, ChainVerifier verifier)
 {
     store.forEachAuditRow([&verifier](const AuditRow &row) { return verifier.add(row); });
     return verifier.result();
+}
+
+ChainCheck VerifiedChain::check(StateStore &store)
+{
+    const std::lock_guard lock(m_mutex);
+    ChainVerifier verifier;
+    if (m_seq > 0) {
+        const AuditRow then = store.auditHashAt(m_seq);
+        if (then.seq == 0 || then.hash != m_hash) {
+            // Verified once, different now: whatever the chain says of itself, it is not the
+            // log this desk checked. Kept, so it says so on every check from now on.
+            ChainCheck c = verifyStoredChain(store);
+            c.anchored = false;
+            c.anchorSeq = 0;
+            c.anchorProblem = then.seq == 0
+                                  ? QStringLiteral("entry %1, verified earlier by this console, is gone: the "
+                                                   "log's last entries were deleted")
+                                        .arg(m_seq)
+                                  : QStringLiteral("entry %1 is not the entry verified earlier by this console "
+                                                   "(hash %2 then, %3 now): the log was rewritten and chained again")
+                                        .arg(m_seq)
+                                        .arg(QString::fromLatin1(m_hash), QString::fromLatin1(then.hash));
+            return c;
+        }
+        verifier.resumeAfter(m_seq, m_hash);
+    }
+    store.forEachAuditRow([&verifier](const AuditRow &row) { return verifier.add(row); }, m_seq + 1);
+    const ChainCheck c = verifier.result();
+    if (c.intact && c.entries > 0) {
+        m_seq = c.entries;
+        m_hash = c.headHash;
+    }
+    return c;
 }
 
 } // namespace syncdesk

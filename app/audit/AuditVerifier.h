@@ -6,6 +6,8 @@
 #include <QList>
 #include <QString>
 
+#include <mutex>
+
 namespace syncdesk {
 
 // What recomputing the audit chain found.
@@ -32,6 +34,9 @@ public:
     void expectEntry(qint64 seq, const QByteArray &hash);
     // `hash` must be some entry's hash (a head written down earlier; the log may have grown).
     void expectHead(const QByteArray &hash);
+    // Starts after entry `seq`, whose hash is `hash` (verified earlier): the next entry must
+    // be seq + 1 and follow it.
+    void resumeAfter(qint64 seq, const QByteArray &hash);
     // False once an entry does not check out (then result() names it).
     bool add(const AuditRow &row);
     [[nodiscard]] ChainCheck result() const;
@@ -55,6 +60,22 @@ private:
 [[nodiscard]] ChainCheck verifyStoredChain(StateStore &store);
 // The same, with what was written down outside the log (the verifier's expectations).
 [[nodiscard]] ChainCheck verifyStoredChain(StateStore &store, ChainVerifier verifier);
+
+// What one process has already verified of a store's chain. A later check reads only the
+// entries after it, once it has seen that the last one verified still carries the same hash:
+// changing any earlier entry and chaining again would have changed that hash, and cutting the
+// log short would have removed it. So a console with years of history checks in the time its
+// new entries take. Thread-safe; one per workspace.
+class VerifiedChain
+{
+public:
+    [[nodiscard]] ChainCheck check(StateStore &store);
+
+private:
+    std::mutex m_mutex;
+    qint64 m_seq = 0;
+    QByteArray m_hash;
+};
 
 // The chain's state as a report states it on every page: intact with its head hash (the value
 // an auditor writes down), or broken at the first bad entry with the last hash that checked out.

@@ -110,12 +110,16 @@ QFuture<Fallible<BulkResult>> RecordService::bulkApply(const BulkRule &rule, con
     });
 }
 
-QFuture<Fallible<RecordService::AuditLog>> RecordService::auditLog(const AuditFilter &filter) const
+QFuture<Fallible<RecordService::AuditLog>> RecordService::auditLog(const AuditFilter &filter, qint64 beforeSeq,
+                                                                   int limit) const
 {
-    return onPool<AuditLog>(m_workspace, [filter](const Workspace &, StateStore &store) {
+    return onPool<AuditLog>(m_workspace, [filter, beforeSeq, limit, verified = m_verified](const Workspace &,
+                                                                                          StateStore &store) {
         AuditLog log;
-        log.entries = selectAuditEntries(store, filter);
-        log.chain = verifyStoredChain(store);
+        AuditPage page = selectAuditPage(store, filter, beforeSeq, limit);
+        log.entries = std::move(page.entries);
+        log.olderFrom = page.olderFrom;
+        log.chain = verified->check(store);
         return log;
     });
 }

@@ -2,6 +2,7 @@
 
 #include "Fallible.h"
 #include "audit/AuditExport.h"
+#include "audit/AuditVerifier.h"
 #include "audit/SlaExport.h"
 #include "resolution/BulkResolution.h"
 #include "resolution/ResolutionPlan.h"
@@ -10,6 +11,8 @@
 
 #include <QFuture>
 #include <QString>
+
+#include <memory>
 
 namespace syncdesk {
 
@@ -43,12 +46,18 @@ public:
     [[nodiscard]] QFuture<Fallible<BulkResult>> bulkApply(const BulkRule &rule, const QList<BulkRecord> &keys,
                                                           const QString &reason, const QString &operatorName) const;
 
+    // A page of the log for the audit view: the newest `limit` entries before `beforeSeq` (0:
+    // the end) that pass the filter, and the chain checked from where this console last
+    // verified it (VerifiedChain), so neither grows with the log.
     struct AuditLog
     {
         QList<AuditEntry> entries;
         ChainCheck chain;
+        qint64 olderFrom = 0; // where the next older page starts; 0: none
     };
-    [[nodiscard]] QFuture<Fallible<AuditLog>> auditLog(const AuditFilter &filter) const;
+    static constexpr int AuditPageSize = 5000;
+    [[nodiscard]] QFuture<Fallible<AuditLog>> auditLog(const AuditFilter &filter, qint64 beforeSeq = 0,
+                                                       int limit = AuditPageSize) const;
     // One record's entries, read by the log's index (a click on a record, however long the log).
     [[nodiscard]] QFuture<Fallible<QList<AuditEntry>>> recordHistory(const QString &flow,
                                                                      const QByteArray &keyJson) const;
@@ -92,6 +101,7 @@ public:
 
 private:
     Workspace m_workspace;
+    std::shared_ptr<VerifiedChain> m_verified = std::make_shared<VerifiedChain>();
 };
 
 } // namespace syncdesk

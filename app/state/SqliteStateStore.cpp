@@ -120,14 +120,15 @@ void SqliteStateStore::forEachRow(const QString &sql, const QVariantList &params
     }
 }
 
-void SqliteStateStore::forEachAuditRow(const std::function<bool(const AuditRow &)> &f)
+void SqliteStateStore::forEachAuditRow(const std::function<bool(const AuditRow &)> &f, qint64 fromSeq)
 {
     sqlite3 *handle = SqliteConnector::nativeHandle(QSqlDatabase::database(m_connection, false));
-    static const char sql[] = "SELECT seq, entry, prev_hash, hash FROM audit_log ORDER BY seq";
+    static const char sql[] = "SELECT seq, entry, prev_hash, hash FROM audit_log WHERE seq >= ? ORDER BY seq";
     sqlite3_stmt *raw = nullptr;
     if (sqlite3_prepare_v2(handle, sql, -1, &raw, nullptr) != SQLITE_OK)
         throw SyncError(QStringLiteral("state store %1: %2").arg(m_path, QString::fromUtf8(sqlite3_errmsg(handle))));
     const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
+    sqlite3_bind_int64(raw, 1, fromSeq);
     auto text = [raw](int i) {
         const auto *p = reinterpret_cast<const char *>(sqlite3_column_text(raw, i));
         return QByteArray(p, sqlite3_column_bytes(raw, i));

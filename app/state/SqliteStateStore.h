@@ -27,7 +27,8 @@ protected:
 
 public:
     // Straight from SQLite's UTF-8: a million entries, without a UTF-16 round trip each.
-    void forEachAuditRow(const std::function<bool(const AuditRow &)> &f) override;
+    using StateStore::forEachAuditRow;
+    void forEachAuditRow(const std::function<bool(const AuditRow &)> &f, qint64 fromSeq) override;
 
 private:
     QString m_path;

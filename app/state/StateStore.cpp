@@ -449,9 +449,20 @@ void StateStore::forEachRow(const QString &sql, const QVariantList &params,
     }
 }
 
-void StateStore::forEachAuditRow(const std::function<bool(const AuditRow &)> &f)
+AuditRow StateStore::auditHashAt(qint64 seq)
 {
-    forEachRow(QStringLiteral("SELECT seq, entry, prev_hash, hash FROM audit_log ORDER BY seq"), {},
+    const auto rows = query(QStringLiteral("SELECT seq, hash FROM audit_log WHERE seq = ?"), {seq});
+    AuditRow row;
+    if (!rows.isEmpty()) {
+        row.seq = rows.first().value(0).toLongLong();
+        row.hash = rows.first().value(1).toString().toUtf8();
+    }
+    return row;
+}
+
+void StateStore::forEachAuditRow(const std::function<bool(const AuditRow &)> &f, qint64 fromSeq)
+{
+    forEachRow(QStringLiteral("SELECT seq, entry, prev_hash, hash FROM audit_log WHERE seq >= ? ORDER BY seq"), {fromSeq},
                [&](const QVariantList &r) {
                    return f({r.value(0).toLongLong(), r.value(1).toString().toUtf8(),
                              r.value(2).toString().toUtf8(), r.value(3).toString().toUtf8()});

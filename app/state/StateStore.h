@@ -250,6 +250,9 @@ public:
     // The entries of resolution `id` and of the undos that name it (their intents and
     // outcomes), in order.
     [[nodiscard]] QList<AuditRow> auditRowsOfResolution(const QString &id);
+    // Up to `limit` entries before `beforeSeq` (0: the end), newest first, of `flow` (empty:
+    // every flow), by index: the audit view's pages.
+    [[nodiscard]] QList<AuditRow> auditRowsBefore(const QString &flow, qint64 beforeSeq, int limit);
     // The intents that have no outcome yet, in order.
     [[nodiscard]] QList<AuditRow> openIntentRows();
     // The index columns an entry is stored with (resources/sql/state/007_audit_index.sql).
@@ -262,7 +265,10 @@ public:
     // The log in sequence order, from `fromSeq` on.
     [[nodiscard]] QList<AuditRow> auditRows(qint64 fromSeq = 1);
     // The same, one row at a time, without holding the log in memory; stops when `f` says no.
-    virtual void forEachAuditRow(const std::function<bool(const AuditRow &)> &f);
+    void forEachAuditRow(const std::function<bool(const AuditRow &)> &f) { forEachAuditRow(f, 1); }
+    virtual void forEachAuditRow(const std::function<bool(const AuditRow &)> &f, qint64 fromSeq);
+    // One entry's number and hash (its entry not read); seq 0 when there is no such entry.
+    [[nodiscard]] AuditRow auditHashAt(qint64 seq);
     // SHA-256(prev_hash ‖ entry) in lowercase hex: the chain's one definition.
     [[nodiscard]] static QByteArray chainHash(const QByteArray &prevHash, const QByteArray &entry);
     [[nodiscard]] static QByteArray canonicalJson(const QJsonObject &entry);

@@ -8,6 +8,8 @@
 #include <QJsonDocument>
 #include <QSet>
 
+#include <limits>
+
 namespace syncdesk {
 
 namespace {
@@ -110,6 +112,22 @@ QList<AuditRow> StateStore::auditRowsOfResolution(const QString &id)
                                            {undo}))
             out << auditRowOf(r);
     std::sort(out.begin(), out.end(), [](const AuditRow &a, const AuditRow &b) { return a.seq < b.seq; });
+    return out;
+}
+
+QList<AuditRow> StateStore::auditRowsBefore(const QString &flow, qint64 beforeSeq, int limit)
+{
+    QString sql = QStringLiteral("SELECT %1 FROM audit_log WHERE seq < ?").arg(RowColumns);
+    QVariantList params{beforeSeq > 0 ? beforeSeq : std::numeric_limits<qint64>::max()};
+    if (!flow.isEmpty()) {
+        sql += QStringLiteral(" AND flow = ?");
+        params << flow;
+    }
+    sql += QStringLiteral(" ORDER BY seq DESC LIMIT ?");
+    params << limit;
+    QList<AuditRow> out;
+    for (const QVariantList &r : query(sql, params))
+        out << auditRowOf(r);
     return out;
 }
 

@@ -239,6 +239,7 @@ private slots:
         }
         // Back to version 6: no index columns, no open intents.
         const QStringList down{QStringLiteral("DROP INDEX audit_log_record"), QStringLiteral("DROP INDEX audit_log_resolution"),
+                               QStringLiteral("DROP INDEX audit_log_flow"),
                                QStringLiteral("DROP INDEX audit_log_undoes"),
                                QStringLiteral("ALTER TABLE audit_log DROP COLUMN flow"),
                                QStringLiteral("ALTER TABLE audit_log DROP COLUMN record_key"),

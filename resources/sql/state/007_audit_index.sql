@@ -10,6 +10,7 @@ ALTER TABLE audit_log ADD COLUMN undoes TEXT;          -- an undo's intent: the 
 CREATE INDEX IF NOT EXISTS audit_log_record ON audit_log (flow, record_key, seq);
 CREATE INDEX IF NOT EXISTS audit_log_resolution ON audit_log (resolution_id);
 CREATE INDEX IF NOT EXISTS audit_log_undoes ON audit_log (undoes);
+CREATE INDEX IF NOT EXISTS audit_log_flow ON audit_log (flow, seq);
 
 -- Intents without an outcome yet (a resolution under way, or one killed between its steps),
 -- so that closing them at the next start reads these rows, not the log.
