@@ -35,6 +35,51 @@ class TestRecordsModel : public QObject
     }
 
 private slots:
+    // Given a desk where 60,000 records fell out of sync and came back over time, when the
+    // rows back in sync outnumber the rest, then the model drops them: what is shown, the
+    // selection, claims and summaries stay as they were, and memory follows the records
+    // out of sync rather than every record ever seen.
+    void shouldFreeRowsThatCameBackInSync()
+    {
+        RecordsModel m(nullptr, 10);
+        QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const qint64 now = 1'800'000'000'000;
+        m.setNow(now);
+        m.setFlowRecords(records(QStringLiteral("devices"), 60'000, now));
+        QCOMPARE(m.rowCount(), 60'000);
+        // Keep SKU 59,999 out of sync and claimed; select it.
+        const QByteArray keptKey = key(59'999);
+        Claim c;
+        c.flow = QStringLiteral("devices");
+        c.keyJson = keptKey;
+        c.operatorName = QStringLiteral("Ana");
+        c.claimedAtMs = now;
+        c.expiresAtMs = now + 60'000;
+        m.setClaims({c});
+        int keptRow = -1;
+        for (int r = 0; r < m.rowCount() && keptRow < 0; ++r)
+            if (m.keyAt(r) == keptKey)
+                keptRow = r;
+        QVERIFY(keptRow >= 0);
+        const QPersistentModelIndex selected = m.index(keptRow, RecordsModel::KeyColumn);
+        QList<StatusEvent> back;
+        for (int i = 0; i < 59'999; ++i)
+            back.append({now, QStringLiteral("devices"), key(i), RecordStatus::InSync, 0});
+        back.append({now, QStringLiteral("devices"), key(70'000), RecordStatus::Pending, 5});
+        m.addEvents(back);
+        m.flushPending();
+        QCOMPARE(m.rowCount(), 2);
+        QCOMPARE(m.storedRows(), 2);
+        QVERIFY(selected.isValid());
+        QCOMPARE(m.keyAt(selected.row()), keptKey);
+        QCOMPARE(m.claimAt(selected.row())->operatorName, QStringLiteral("Ana"));
+        // A record that comes back out of sync after its row was dropped gets a new one.
+        m.addEvents({{now, QStringLiteral("devices"), key(7), RecordStatus::Conflict, 0}});
+        m.flushPending();
+        QCOMPARE(m.rowCount(), 3);
+        QCOMPARE(m.keyAt(selected.row()), keptKey);
+    }
+
     // Given a loaded model under the tester, when random batches of status changes arrive
     // (new records, records back in sync, status moves) with filters and sorts changing in
     // between, then the tester finds nothing wrong and the rows match the truth.

@@ -323,6 +323,48 @@ void RecordsModel::flushPending()
     refilter();
 }
 
+void RecordsModel::compactRows(std::vector<quint32> &rowsOf)
+{
+    // Rows back in sync stay in the table (a record that falls out again keeps its number),
+    // until they are most of it: a desk open for weeks sees every record pass through once.
+    const size_t total = size_t(m_rows.size());
+    const size_t dead = total - size_t(m_alive);
+    if (dead < CompactAfterDeadRows || dead < size_t(m_alive))
+        return;
+    std::vector<quint32> renumbered(total, npos);
+    KeyTable<Row> kept;
+    size_t keyBytes = 0;
+    for (quint32 i = 0; i < quint32(total); ++i)
+        if (alive(i))
+            keyBytes += m_rows.keyAt(i).size();
+    kept.reserve(size_t(m_alive) + size_t(m_alive) / 8, keyBytes + keyBytes / 8);
+    for (quint32 i = 0; i < quint32(total); ++i) {
+        if (!alive(i))
+            continue;
+        kept.appendUnindexed(m_rows.keyAt(i)) = m_rows.valueAt(i);
+        renumbered[i] = quint32(kept.size() - 1);
+    }
+    kept.reindex();
+    m_rows = std::move(kept);
+    m_rowKeyBytes = keyBytes;
+    for (quint32 &r : m_order)
+        r = renumbered[r];
+    for (quint32 &r : rowsOf)
+        r = r == quint32(-1) ? r : renumbered[r];
+    QHash<quint32, Cached> summaries;
+    for (auto it = m_summaries.cbegin(); it != m_summaries.cend(); ++it)
+        if (renumbered[it.key()] != npos)
+            summaries.insert(renumbered[it.key()], it.value());
+    m_summaries = std::move(summaries);
+    QHash<quint32, Claim> claims;
+    for (auto it = m_claims.cbegin(); it != m_claims.cend(); ++it)
+        if (renumbered[it.key()] != npos)
+            claims.insert(renumbered[it.key()], it.value());
+    m_claims = std::move(claims);
+    std::vector<quint32>().swap(m_kept);
+    std::vector<bool>().swap(m_isTouched);
+}
+
 void RecordsModel::refilter()
 {
     emit layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
@@ -331,6 +373,7 @@ void RecordsModel::refilter()
     rowsOf.reserve(size_t(persistent.size()));
     for (const QModelIndex &i : persistent)
         rowsOf.push_back(i.row() < int(m_visible.size()) ? m_visible[size_t(i.row())] : quint32(-1));
+    compactRows(rowsOf);
 
     if (m_flowShown.empty() && !m_statusMask && m_keyFilter.empty()) {
         m_visible = m_order; // no filter: a copy, not a million checks

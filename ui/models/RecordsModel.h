@@ -84,6 +84,8 @@ public:
     void expireSummaries();
 
     [[nodiscard]] qint64 totalRecords() const { return m_alive; }
+    // Rows held, in sync or not (rows back in sync are dropped once they are most of them).
+    [[nodiscard]] qint64 storedRows() const { return m_rows.size(); }
     [[nodiscard]] QString flowAt(int row) const;
     [[nodiscard]] QByteArray keyAt(int row) const;
     [[nodiscard]] RecordStatus statusAt(int row) const;
@@ -116,6 +118,11 @@ private:
     quint32 upsert(quint16 flow, const QByteArray &key, RecordStatus status, qint64 sinceMs);
     // Rebuilds m_visible from m_order under one layout change, keeping persistent indexes.
     void refilter();
+    // Drops the rows back in sync once they outnumber the rest (and CompactAfterDeadRows),
+    // renumbering the others; `rowsOf` (row numbers held for persistent indexes) with them.
+    void compactRows(std::vector<quint32> &rowsOf);
+    static constexpr size_t CompactAfterDeadRows = 50000;
+
     void resort();
 
     static constexpr quint32 npos = 0xffffffffu;
