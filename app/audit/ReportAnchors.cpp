@@ -50,6 +50,11 @@ QList<QList<QByteArray>> csvRecords(const QByteArray &text)
 
 } // namespace
 
+QByteArray ReportAnchors::headHistoryLine(const QDateTime &at, qint64 seq, const QByteArray &hash)
+{
+    return at.toUTC().toString(Qt::ISODate).toLatin1() + '\t' + QByteArray::number(seq) + '\t' + hash + '\n';
+}
+
 bool ReportAnchors::isHash(const QByteArray &text)
 {
     static const QRegularExpression hex(QStringLiteral("^[0-9a-f]{64}$"));
@@ -72,6 +77,22 @@ QList<std::pair<qint64, QByteArray>> ReportAnchors::read(const QString &path)
             throw fail(QStringLiteral("has no sequence number and entry hash at entry %1").arg(at + 1));
         anchors.append({seq, hash});
     };
+    if (text.startsWith(QByteArray(HeadHistoryHeader).trimmed())) {
+        // Every head the agent saw: each must still be that entry of the log.
+        const QList<QByteArray> lines = text.split('\n');
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            const QByteArray line = lines[i].trimmed();
+            if (line.isEmpty())
+                continue;
+            const QList<QByteArray> fields = line.split('\t');
+            if (fields.size() != 3)
+                throw fail(QStringLiteral("has a line that is not \"time<TAB>entry<TAB>hash\" (line %1)").arg(i + 1));
+            add(fields[1].toLongLong(), fields[2], i - 1);
+        }
+        if (anchors.isEmpty())
+            throw fail(QStringLiteral("lists no heads yet, so it vouches for nothing"));
+        return anchors;
+    }
     if (start.startsWith("%PDF"))
         throw fail(QStringLiteral("is a PDF, whose text syncdesk-cli cannot read back: verify against the "
                                   "report's JSON, CSV or HTML export, or pass the head hash its footer shows "
@@ -117,7 +138,8 @@ QList<std::pair<qint64, QByteArray>> ReportAnchors::read(const QString &path)
         if (!last.captured(2).isEmpty())
             add(last.captured(1).toLongLong(), last.captured(2).toLatin1(), 0);
     } else {
-        throw fail(QStringLiteral("is not a SyncDesk audit report (a JSON, CSV or HTML export)"));
+        throw fail(QStringLiteral("is not a SyncDesk audit report (a JSON, CSV or HTML export, or a head-hash "
+                                  "history of `watch --anchor-file`)"));
     }
     if (anchors.isEmpty())
         throw fail(QStringLiteral("lists no entries, so it vouches for nothing"));

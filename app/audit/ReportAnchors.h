@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QList>
 #include <QString>
 
@@ -19,6 +20,11 @@ class ReportAnchors
 public:
     [[nodiscard]] static QList<std::pair<qint64, QByteArray>> read(const QString &path);
     [[nodiscard]] static bool isHash(const QByteArray &text);
+
+    // A head-hash history (`watch --anchor-file`): this header, then one line per head seen,
+    // "2026-12-03T06:00:00Z<TAB>SEQ<TAB>HASH". read() takes such a file too.
+    static constexpr char HeadHistoryHeader[] = "# syncdesk audit heads: time, entry, hash\n";
+    [[nodiscard]] static QByteArray headHistoryLine(const QDateTime &at, qint64 seq, const QByteArray &hash);
 };
 
 } // namespace syncdesk

@@ -73,7 +73,7 @@ int AuditCommand::run(const QStringList &arguments)
                        "when intact,\notherwise exit 4 and the first bad entry. A log rewritten and "
                        "chained again, or cut short,\nstill recomputes: --expect-head (a head hash "
                        "written down earlier, on a report's footer or in\nthe agent's journal) and "
-                       "--against (an exported JSON, CSV or HTML report) check that the log\nstill "
+                       "--against (an exported JSON, CSV or HTML report, or watch --anchor-file's head history)\ncheck that the log still "
                        "holds what was written down: exit 4 when it does not. export writes "
                        "the entries (ISO 8601 times,\n--from/--to inclusive) as RFC 4180 CSV with "
                        "formula injection defused, a JSON array,\nor an HTML or PDF report for "

@@ -1,6 +1,7 @@
 #include "WatchCommand.h"
 
 #include "CommandLine.h"
+#include "audit/ReportAnchors.h"
 #include "ExitCode.h"
 #include "SignalWatcher.h"
 #include "StatusTable.h"
@@ -23,6 +24,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSet>
+#include <QFile>
 #include <QTimer>
 
 namespace syncdesk::cli {
@@ -80,6 +82,11 @@ int WatchCommand::run(const QStringList &arguments)
                  QStringLiteral("The live table even when standard output is not a terminal: a "
                                 "frame every 5 seconds, without colours (as the headless demo "
                                 "shows it). On a terminal it is the default.")});
+    p.addOption({QStringLiteral("anchor-file"),
+                 QStringLiteral("Also append the audit log's head to FILE whenever it moved (checked every "
+                                "minute): a head-hash history to keep where the log's writers cannot "
+                                "reach, for `audit verify --against FILE`."),
+                 QStringLiteral("file")});
     p.addOption({QStringLiteral("verify-interval"),
                  QStringLiteral("Seconds between verification scans (default 600)."),
                  QStringLiteral("seconds"), QStringLiteral("600")});
@@ -89,6 +96,17 @@ int WatchCommand::run(const QStringList &arguments)
     const std::optional<int> verifySeconds = cl.seconds(QStringLiteral("verify-interval"));
     if (!verifySeconds)
         return ExitFailure;
+    const QString anchorFile = p.value(QStringLiteral("anchor-file"));
+    if (!anchorFile.isEmpty()) {
+        // Refused now rather than found unwritable an hour in; a new file gets its header.
+        QFile f(anchorFile);
+        const bool fresh = !f.exists() || f.size() == 0;
+        if (!f.open(QIODevice::Append | QIODevice::Text)
+            || (fresh && f.write(ReportAnchors::HeadHistoryHeader) < 0)) {
+            printError(QStringLiteral("watch: cannot append to the anchor file %1: %2").arg(anchorFile, f.errorString()));
+            return ExitFailure;
+        }
+    }
     bool ok = false;
     QHostAddress metricsHost;
     quint16 metricsPort = 0;
@@ -333,7 +351,7 @@ int WatchCommand::run(const QStringList &arguments)
         // log against, so a log rewritten and chained again, or cut short, is caught.
         QTimer anchors;
         qint64 anchoredSeq = -1;
-        const auto anchorHead = [&store, &anchoredSeq, &ws] {
+        const auto anchorHead = [&store, &anchoredSeq, &ws, &anchorFile] {
             try {
                 if (!store)
                     store = StateStore::open(ws); // it was away at the start
@@ -342,6 +360,13 @@ int WatchCommand::run(const QStringList &arguments)
                     return;
                 anchoredSeq = head.seq;
                 printError(QStringLiteral("audit head: entry %1, hash %2").arg(head.seq).arg(QString::fromLatin1(head.hash)));
+                if (!anchorFile.isEmpty()) {
+                    QFile f(anchorFile);
+                    const QByteArray line = ReportAnchors::headHistoryLine(QDateTime::currentDateTimeUtc(), head.seq,
+                                                                          head.hash);
+                    if (!f.open(QIODevice::Append | QIODevice::Text) || f.write(line) != line.size() || !f.flush())
+                        printError(QStringLiteral("cannot append the audit head to %1: %2").arg(anchorFile, f.errorString()));
+                }
             } catch (const SyncError &) {
                 // the store is away: the engine says so; the next minute tries again
             }

@@ -177,16 +177,21 @@ private slots:
         const QString head = QString::fromUtf8(first.out).section(QStringLiteral("head "), 1).trimmed();
         QCOMPARE(head.size(), 64);
         // The agent tells its journal the head, where no writer of the log can reach it.
+        // ...and a head-hash history file, kept where the log's writers cannot reach.
+        const QString heads = dir.filePath(QStringLiteral("heads.tsv"));
         QProcess watch;
         watch.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), ws,
-                                                       QStringLiteral("--events")});
+                                                       QStringLiteral("--events"), QStringLiteral("--anchor-file"), heads});
         QVERIFY(watch.waitForStarted(10000));
         testsupport::ProcessOutput journal{watch, {}, {}};
         QVERIFY2(journal.waitErr(QStringLiteral("audit head: entry 20, hash %1").arg(head).toUtf8(), 20000),
                  journal.err.constData());
         QCOMPARE(testsupport::stopGracefully(watch), 0);
 
-        QStringList reports;
+        QFile history(heads);
+        QVERIFY(history.open(QIODevice::ReadOnly));
+        QVERIFY2(history.readAll().endsWith(QStringLiteral("\t20\t%1\n").arg(head).toUtf8()), qPrintable(heads));
+        QStringList reports{heads};
         for (const char *format : {"json", "csv", "html"}) {
             reports << dir.filePath(QStringLiteral("anchored-report.%1").arg(QLatin1String(format)));
             const auto exported = runCli({QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--workspace"), ws,
