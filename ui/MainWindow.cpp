@@ -541,6 +541,10 @@ void MainWindow::claimSelected(bool release)
 
 QWidget *MainWindow::resolveAllMatching()
 {
+    if (!m_permissions.resolve) {
+        statusBar()->showMessage(tr("The state store's login %1 may not resolve").arg(m_permissions.login), 10000);
+        return nullptr;
+    }
     const QString flow = selectedFlow();
     const int status = m_statusFilter->currentData().toInt();
     if (flow.isEmpty() || status < 0) {
@@ -564,6 +568,10 @@ void MainWindow::selectFirstRecord()
 
 QWidget *MainWindow::resolveCurrent()
 {
+    if (!m_permissions.resolve) { // a double click reaches here without the menu's action
+        statusBar()->showMessage(tr("The state store's login %1 may not resolve").arg(m_permissions.login), 10000);
+        return nullptr;
+    }
     const QModelIndexList selected = m_recordsView->selectionModel()->selectedRows();
     if (selected.size() > 1)
         return resolveSelected(selected);

@@ -71,6 +71,13 @@ int PolicyCommand::run(const QStringList &arguments)
             printError(QStringLiteral("policy resume: the policy of flow '%1' is not halted").arg(flow));
             return ExitFailure;
         }
+        // Asked first: the entry below must not record a resume the store then refuses.
+        if (const StorePermissions allowed = store->permissions(); !allowed.resumePolicies) {
+            printError(QStringLiteral("policy resume: the state store's login '%1' may not resume policies "
+                                      "(syncdesk_admin may); nothing was written")
+                           .arg(allowed.login));
+            return ExitNotAllowed;
+        }
         const QString who = p.value(QStringLiteral("operator")).isEmpty() ? osUser()
                                                                           : p.value(QStringLiteral("operator"));
         const qint64 now = QDateTime::currentMSecsSinceEpoch();

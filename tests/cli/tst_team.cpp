@@ -240,6 +240,19 @@ private slots:
                  QStringLiteral("0"));
         const Run verify = as(QStringLiteral("vic"), {QStringLiteral("audit"), QStringLiteral("verify")});
         QVERIFY2(verify.exitCode == 0, verify.err.constData());
+        // Resuming a halted policy is an admin's: a resolver is refused before anything is audited.
+        PG_EXEC(m_owner, QStringLiteral("INSERT INTO policy_state VALUES ('f', 1, 'guard', 0, 'policy:source-wins') "
+                                        "ON CONFLICT (flow) DO UPDATE SET halted = 1"));
+        const qint64 entries = auditEntries();
+        const Run resume = as(QStringLiteral("bob"), {QStringLiteral("policy"), QStringLiteral("resume"),
+                                                      QStringLiteral("--flow"), QStringLiteral("f")});
+        QCOMPARE(resume.exitCode, 5);
+        QVERIFY2(resume.err.contains("may not resume policies"), resume.err.constData());
+        QCOMPARE(auditEntries(), entries);
+        const Run adminResumes = as(QStringLiteral("adam"), {QStringLiteral("policy"), QStringLiteral("resume"),
+                                                             QStringLiteral("--flow"), QStringLiteral("f")});
+        QVERIFY2(adminResumes.exitCode == 0, adminResumes.err.constData());
+        QCOMPARE(auditEntries(), entries + 1);
         // An auditor reads and verifies, and resolves nothing either.
         QCOMPARE(resolve(QStringLiteral("audrey"), QStringLiteral("K5"), QStringLiteral("Audrey")).exitCode, 5);
     }
