@@ -6,6 +6,7 @@
 #include "RecordDetailPanel.h"
 #include "RecordSummaryLoader.h"
 #include "StatusStyle.h"
+#include "connectors/PgConnection.h"
 #include "dialogs/BulkResolveDialog.h"
 #include "dialogs/ResolveDialog.h"
 #include "dialogs/WorkspaceEditor.h"
@@ -164,6 +165,21 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     systemsDock->setObjectName(QStringLiteral("systemsDock"));
     systemsDock->setWidget(m_systemsView);
     addDockWidget(Qt::LeftDockWidgetArea, systemsDock);
+    m_systemsView->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_systemsView, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        const QModelIndex i = m_systemsView->indexAt(at);
+        const QString system = i.isValid() ? m_systems->index(i.row(), 0).data().toString() : QString();
+        if (passwordTarget(system).isEmpty())
+            return;
+        QMenu menu(this);
+        menu.addAction(tr("Store password in the keychain…"), this, [this, system] { askPassword(system); });
+        menu.exec(m_systemsView->viewport()->mapToGlobal(at));
+    });
+    connect(this, &MainWindow::passwordStored, this, [this](bool ok, const QString &message) {
+        statusBar()->showMessage(message, 10000);
+        if (!ok)
+            notice(QMessageBox::Warning, tr("PostgreSQL password"), message);
+    });
 
     // A running comparison (first or verification) of a flow: its progress and a Cancel.
     m_compareBar = new QProgressBar(this);
@@ -352,10 +368,12 @@ void MainWindow::start()
 {
     // Secrets in the desktop keychain are read first, so the engine's first requests carry
     // them; one that cannot be read leaves its system failing with the keychain's reason.
-    refreshClaims();
+    // PostgreSQL passwords stored there are optional: without one, libpq's password file serves.
     const QStringList entries = KeychainSecrets::entries(m_workspace);
-    if (entries.isEmpty()) {
+    const QStringList passwords = KeychainSecrets::passwordEntries(m_workspace);
+    if (entries.isEmpty() && passwords.isEmpty()) {
         m_engine->start();
+        refreshClaims();
         return;
     }
     auto *keychain = new KeychainSecrets(this);
@@ -364,8 +382,54 @@ void MainWindow::start()
         if (!problems.isEmpty())
             statusBar()->showMessage(tr("Not read from the desktop keychain: %1").arg(problems.join(QStringLiteral("; "))));
         m_engine->start();
+        refreshClaims();
     });
-    keychain->read(entries);
+    keychain->read(entries, passwords);
+}
+
+QString MainWindow::passwordTarget(const QString &system) const
+{
+    if (system == u"state store")
+        return isStateUri(m_workspace.state) ? m_workspace.state : QString();
+    const SystemSpec *spec = m_workspace.system(system);
+    return spec && spec->kind == SystemKind::Postgres ? spec->conninfo : QString();
+}
+
+void MainWindow::storePassword(const QString &system, const QByteArray &password)
+{
+    const QString conninfo = passwordTarget(system);
+    if (conninfo.isEmpty()) {
+        emit passwordStored(false, tr("%1 is not a PostgreSQL system").arg(system));
+        return;
+    }
+    // Tested first, on the pool: only a password the server accepts is stored.
+    auto *watcher = new QFutureWatcher<Fallible<bool>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, system, conninfo, password] {
+        watcher->deleteLater();
+        const auto r = watcher->result();
+        if (!r.value) {
+            emit passwordStored(false, tr("Not stored: %1 refused it: %2").arg(system, r.error));
+            return;
+        }
+        const QString error = KeychainSecrets::write(PgConnection::passwordEntry(conninfo), password);
+        emit passwordStored(error.isEmpty(), error.isEmpty()
+                                                 ? tr("Password of %1 tested and stored in the desktop keychain").arg(system)
+                                                 : tr("Tested, but the desktop keychain did not store it: %1").arg(error));
+    });
+    watcher->setFuture(RecordService::testPassword(conninfo, password));
+}
+
+void MainWindow::askPassword(const QString &system)
+{
+    bool ok = false;
+    const QString password = QInputDialog::getText(this, tr("PostgreSQL password"),
+                                                   tr("Password for %1 (tested before it is stored in the desktop "
+                                                      "keychain; agents keep using the password file):")
+                                                       .arg(system),
+                                                   QLineEdit::Password, {}, &ok);
+    if (!ok || password.isEmpty())
+        return; // cancelled: nothing stored
+    storePassword(system, password.toUtf8());
 }
 
 QString MainWindow::bannerText() const
@@ -462,6 +526,16 @@ void MainWindow::onCurrentRecord()
     }
 }
 
+void MainWindow::notice(QMessageBox::Icon icon, const QString &title, const QString &text)
+{
+    // Window-modal and not waited on: an answer arriving in the background never stops the
+    // event loop (nor a test driving the window).
+    auto *box = new QMessageBox(icon, title, text, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("notice"));
+    box->open();
+}
+
 void MainWindow::refreshClaims()
 {
     if (!m_claimsWatcher.isRunning())
@@ -524,15 +598,15 @@ void MainWindow::claimSelected(bool release)
     connect(&m_claimWatcher, &QFutureWatcherBase::finished, this, [this, release, flow] {
         const auto r = m_claimWatcher.result();
         if (!r.value) {
-            QMessageBox::warning(this, release ? tr("Release claim") : tr("Claim"), r.error);
+            notice(QMessageBox::Warning, release ? tr("Release claim") : tr("Claim"), r.error);
         } else {
             statusBar()->showMessage((release ? tr("%1 record(s) of %2 released") : tr("%1 record(s) of %2 claimed for 30 minutes"))
                                          .arg(r.value->done)
                                          .arg(flow),
                                      10000);
             if (!r.value->refused.isEmpty())
-                QMessageBox::information(this, release ? tr("Release claim") : tr("Claim"),
-                                         tr("Left as they are:\n%1").arg(r.value->refused.join(u'\n')));
+                notice(QMessageBox::Information, release ? tr("Release claim") : tr("Claim"),
+                       tr("Left as they are:\n%1").arg(r.value->refused.join(u'\n')));
         }
         refreshClaims();
     });

@@ -7,6 +7,7 @@
 
 #include <QFutureWatcher>
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QModelIndexList>
 
 #include <memory>
@@ -67,6 +68,9 @@ public:
     // Asks the store for its claims and permissions now (also every few seconds).
     void refreshClaims();
     [[nodiscard]] const StorePermissions &permissions() const { return m_permissions; }
+    // Tests `password` on PostgreSQL system `system` (or "state store") and, if the server
+    // takes it, stores it in the desktop keychain; passwordStored() tells how it went.
+    void storePassword(const QString &system, const QByteArray &password);
 
 signals:
     // Every flow's first comparison is done: the window shows the whole picture.
@@ -75,6 +79,7 @@ signals:
     void workspaceSaved(const QString &path);
     // The operator chose another workspace (File ▸ Open…, Open recent).
     void openRequested(const QString &path);
+    void passwordStored(bool ok, const QString &message);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -88,6 +93,10 @@ private:
     QWidget *resolveSelected(const QModelIndexList &rows);
     void styleBanner();
     void onClaims();
+    void notice(QMessageBox::Icon icon, const QString &title, const QString &text);
+    // The conninfo (or URI) of a PostgreSQL system or the state store; empty for others.
+    [[nodiscard]] QString passwordTarget(const QString &system) const;
+    void askPassword(const QString &system);
     // What the store's login may not do is disabled, and says why.
     void applyPermissions();
     // The flow the Flow menu acts on: the selected one.

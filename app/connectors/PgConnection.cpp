@@ -1,5 +1,6 @@
 #include "PgConnection.h"
 
+#include "SecretCache.h"
 #include "model/SyncError.h"
 
 #include <QElapsedTimer>
@@ -31,7 +32,8 @@ QString PgConnection::scrub(QString message, const char *password)
 }
 
 void PgConnection::defaultKeywords(const QByteArray &info, std::vector<const char *> &keys,
-                                   std::vector<const char *> &values)
+                                   std::vector<const char *> &values, QByteArray &password,
+                                   const std::optional<QByteArray> &explicitPassword)
 {
     // Keywords given before "dbname" are defaults the connection string may override; those
     // after it win. A connect timeout keeps an unreachable host from hanging a scan for ever;
@@ -44,6 +46,14 @@ void PgConnection::defaultKeywords(const QByteArray &info, std::vector<const cha
                              "keepalives_count", "tcp_user_timeout", "dbname",
                              "fallback_application_name", "client_encoding"});
     values.insert(values.end(), {"1", "10", "5", "3", "30000", info.constData(), "syncdesk", "UTF8"});
+    // A workspace never holds a password (the loader refuses one), so this one cannot clash.
+    const std::optional<QByteArray> stored =
+        explicitPassword ? explicitPassword : SecretCache::value(passwordEntry(QString::fromUtf8(info)));
+    if (stored) {
+        password = *stored;
+        keys.push_back("password");
+        values.push_back(password.constData());
+    }
 }
 
 void PgConnection::quietNotices(PGconn *conn)
@@ -82,7 +92,8 @@ PgConnection::PgConnection(const QString &conninfo, QString where, Options optio
     const QByteArray info = conninfo.toUtf8();
     std::vector<const char *> keys;
     std::vector<const char *> values;
-    defaultKeywords(info, keys, values);
+    QByteArray password;
+    defaultKeywords(info, keys, values, password, m_options.password);
     keys.push_back(nullptr);
     values.push_back(nullptr);
     m_conn.reset(PQconnectdbParams(keys.data(), values.data(), 1));

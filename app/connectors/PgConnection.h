@@ -8,6 +8,8 @@
 #include <QLoggingCategory>
 #include <QString>
 
+#include <optional>
+
 #include <string_view>
 #include <vector>
 
@@ -34,6 +36,10 @@ public:
         // The server's own statement_timeout (0: the server's default). Kept below the answer
         // timeout so that a live server's error (a lock wait, say) is the one reported.
         int statementTimeoutMs = 0;
+        // A password to try instead of the keychain's (a password being tested before it is
+        // stored); without one, the desktop keychain's (SecretCache), else libpq's own
+        // (~/.pgpass, PGPASSWORD).
+        std::optional<QByteArray> password;
     };
     static constexpr int DefaultAnswerTimeoutMs = 15000;
     static constexpr int ReadStatementTimeoutMs = 10000;
@@ -86,9 +92,18 @@ public:
         "SET bytea_output TO 'hex'";
     [[nodiscard]] static QString scrub(QString message, const char *password);
     // The keywords every connection of ours starts from (keepalives, timeouts, encoding), as
-    // defaults that the workspace's conninfo may override. `info` must outlive the result.
+    // defaults that the workspace's conninfo may override, and the password the console read
+    // from the desktop keychain for this conninfo, if any (else libpq finds its own: the
+    // password file, PGPASSWORD). `info` and `password` must outlive the result.
     static void defaultKeywords(const QByteArray &info, std::vector<const char *> &keys,
-                                std::vector<const char *> &values);
+                                std::vector<const char *> &values, QByteArray &password,
+                                const std::optional<QByteArray> &explicitPassword = std::nullopt);
+    // The desktop keychain entry that holds the password of a conninfo or URI, exactly as the
+    // workspace writes it.
+    [[nodiscard]] static QString passwordEntry(const QString &conninfo)
+    {
+        return QStringLiteral("postgres:") + conninfo;
+    }
     // Routes the server's NOTICEs (and errors sent while idle) to the log, not to stderr.
     static void quietNotices(PGconn *conn);
     // Whether a failed result, or the connection's state, says the server is not answering.

@@ -154,7 +154,8 @@ void PgLogicalFeed::connectAndStream()
     const QByteArray info = system().conninfo.toUtf8();
     std::vector<const char *> keys;
     std::vector<const char *> values;
-    PgConnection::defaultKeywords(info, keys, values);
+    QByteArray password;
+    PgConnection::defaultKeywords(info, keys, values, password);
     keys.insert(keys.end(), {"replication", "fallback_application_name", nullptr});
     values.insert(values.end(), {"database", "syncdesk-feed", nullptr});
     m_conn.reset(PQconnectdbParams(keys.data(), values.data(), 1));

@@ -1,5 +1,6 @@
 #include "KeychainSecrets.h"
 
+#include "connectors/PgConnection.h"
 #include "connectors/SecretCache.h"
 
 #include <QEventLoop>
@@ -26,22 +27,37 @@ QStringList KeychainSecrets::entries(const Workspace &workspace)
     return out;
 }
 
-void KeychainSecrets::read(const QStringList &entries)
+QStringList KeychainSecrets::passwordEntries(const Workspace &workspace)
 {
-    m_waiting = int(entries.size());
+    QStringList out;
+    for (const SystemSpec &s : workspace.systems)
+        if (s.kind == SystemKind::Postgres)
+            out << PgConnection::passwordEntry(s.conninfo);
+    if (isStateUri(workspace.state))
+        out << PgConnection::passwordEntry(workspace.state);
+    out.removeDuplicates();
+    return out;
+}
+
+void KeychainSecrets::read(const QStringList &entries, const QStringList &optional)
+{
+    QStringList all = entries + optional;
+    all.removeDuplicates();
+    m_waiting = int(all.size());
     m_problems.clear();
-    if (entries.isEmpty()) {
+    if (all.isEmpty()) {
         QTimer::singleShot(0, this, [this] { emit loaded({}); });
         return;
     }
-    for (const QString &entry : entries) {
+    for (const QString &entry : std::as_const(all)) {
         auto *job = new QKeychain::ReadPasswordJob(QString::fromLatin1(Service), this);
         job->setKey(entry);
-        connect(job, &QKeychain::Job::finished, this, [this, entry](QKeychain::Job *j) {
+        const bool required = entries.contains(entry);
+        connect(job, &QKeychain::Job::finished, this, [this, entry, required](QKeychain::Job *j) {
             auto *read = static_cast<QKeychain::ReadPasswordJob *>(j);
             if (read->error() == QKeychain::NoError) {
                 SecretCache::put(entry, read->textData().toUtf8());
-            } else {
+            } else if (required) {
                 SecretCache::putFailure(entry, read->errorString());
                 m_problems << tr("keychain entry '%1': %2").arg(entry, read->errorString());
             }

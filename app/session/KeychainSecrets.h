@@ -22,11 +22,15 @@ public:
 
     // The keychain entries a workspace names: header values and webhook secrets.
     [[nodiscard]] static QStringList entries(const Workspace &workspace);
+    // The entries that may hold the passwords of its PostgreSQL systems and state store
+    // (PgConnection::passwordEntry): read when there, else libpq's password file serves.
+    [[nodiscard]] static QStringList passwordEntries(const Workspace &workspace);
 
     // Reads every entry (at once, asynchronously) into SecretCache; one that cannot be read is
     // kept there as a failure with the keychain's reason, which the system's error then
-    // names. loaded() follows when all have answered.
-    void read(const QStringList &entries);
+    // names. `optional` entries that cannot be read are left out quietly (no keychain, or
+    // nothing stored: the password file serves). loaded() follows when all have answered.
+    void read(const QStringList &entries, const QStringList &optional = {});
 
     // Stores `value` under `entry`, waiting for the keychain's answer (at most `timeoutMs`,
     // events still served). Returns the keychain's error, or empty when stored.

@@ -1,5 +1,6 @@
 #include "RecordService.h"
 
+#include "connectors/PgConnection.h"
 #include "engine/FlowSides.h"
 #include "model/SyncError.h"
 #include "state/StateStore.h"
@@ -162,6 +163,18 @@ QFuture<Fallible<RecordService::Activity>> RecordService::activity(const QString
         if (!ws.flow(flow))
             throw SyncError(QStringLiteral("no flow named '%1'").arg(flow));
         return Activity{store.activityCounts(flow, fromMs, toMs), store.activityTotals(flow)};
+    });
+}
+
+QFuture<Fallible<bool>> RecordService::testPassword(const QString &conninfo, const QByteArray &password)
+{
+    return QtConcurrent::run([conninfo, password] {
+        return fallible<bool>([&] {
+            PgConnection::Options options;
+            options.password = password;
+            PgConnection conn(conninfo, QStringLiteral("PostgreSQL"), options);
+            return true;
+        });
     });
 }
 

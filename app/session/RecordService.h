@@ -97,6 +97,10 @@ public:
                                                         const QString &operatorName, bool release,
                                                         int minutes = 30) const;
 
+    // Whether PostgreSQL accepts `password` for `conninfo` (one connection, then closed):
+    // the console stores only a password that works.
+    [[nodiscard]] static QFuture<Fallible<bool>> testPassword(const QString &conninfo, const QByteArray &password);
+
     [[nodiscard]] const Workspace &workspace() const { return m_workspace; }
 
 private:

@@ -119,7 +119,8 @@ fsync = off                 # fast, and still durable across an immediate stop (
 full_page_writes = off
 shared_buffers = 128MB
 CONF
-  printf 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n' > "$data/pg_hba.conf"
+  # One login needs its password (the console's keychain tests); everyone else is trusted.
+  printf 'local all all trust\nhost all syncdesk_pw 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n' > "$data/pg_hba.conf"
   for attempt in 1 2 3 4 5 6 7 8; do
     port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi   # taken

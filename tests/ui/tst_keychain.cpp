@@ -1,6 +1,8 @@
 #include "HttpServers.h"
 #include "MainWindow.h"
+#include "TestPostgres.h"
 #include "TestSqlite.h"
+#include "connectors/PgConnection.h"
 #include "connectors/SecretCache.h"
 #include "dialogs/WorkspaceEditor.h"
 #include "model/WorkspaceLoader.h"
@@ -13,6 +15,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QComboBox>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -199,6 +202,65 @@ private slots:
         for (const auto &r : server.requests())
             authorised = authorised || r.header("Authorization") == QByteArray("Bearer ") + Token;
         QVERIFY(authorised);
+    }
+
+    // Given a PostgreSQL login that needs a password and no password file, a wrong password is
+    // refused by the server and stored nowhere; the right one is tested and stored; a console
+    // opened afterwards connects with it from the keychain alone.
+    void shouldTestAPostgresPasswordAndConnectWithItFromTheKeychain()
+    {
+        QString error;
+        const QString server = testsupport::fixtureConninfo(&error);
+        QVERIFY2(!server.isEmpty(), qPrintable(error));
+        PG_EXEC(server, QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'syncdesk_pw') "
+                                       "THEN CREATE ROLE syncdesk_pw LOGIN; END IF; END $$; "
+                                       "ALTER ROLE syncdesk_pw PASSWORD 'right-pw-7'"));
+        QString src;
+        QVERIFY2(testsupport::createDatabase(QStringLiteral("keychain_src"), &src, &error), qPrintable(error));
+        PG_EXEC(src, QStringLiteral("CREATE TABLE items (sku text PRIMARY KEY, price numeric); "
+                                    "INSERT INTO items VALUES ('A1', 10); GRANT SELECT ON items TO syncdesk_pw"));
+        qputenv("PGPASSFILE", m_dir.filePath(QStringLiteral("no-such-pgpass")).toUtf8());
+        qunsetenv("PGPASSWORD");
+        const QString port = QRegularExpression(QStringLiteral("port=(\\d+)")).match(server).captured(1);
+        const QString conninfo = QStringLiteral("host=127.0.0.1 port=%1 user=syncdesk_pw dbname=keychain_src").arg(port);
+        const QString db = m_dir.filePath(QStringLiteral("pw-sales.db"));
+        QVERIFY2(testsupport::sqliteExec(db, {QStringLiteral("CREATE TABLE items (sku text PRIMARY KEY, price numeric)"),
+                                              QStringLiteral("INSERT INTO items VALUES ('A1', 10)")},
+                                         &error),
+                 qPrintable(error));
+        const QByteArray json = QStringLiteral(R"({"version": 1, "systems": [
+              {"name": "warehouse", "kind": "postgres", "conninfo": "%1"},
+              {"name": "sales", "kind": "sqlite", "path": "%2"}],
+            "flows": [{"name": "items", "source": {"system": "warehouse", "table": "items"},
+              "target": {"system": "sales", "table": "items"}, "key": ["sku"], "fields": ["price"]}]})")
+                                   .arg(conninfo, db).toUtf8();
+        const QString path = testsupport::writeFile(QDir(m_dir.path()), QStringLiteral("pw.json"), json);
+        const QString entry = PgConnection::passwordEntry(conninfo);
+
+        ui::MainWindow w(WorkspaceLoader::load(path), path);
+        QSignalSpy told(&w, &ui::MainWindow::passwordStored);
+        w.storePassword(QStringLiteral("warehouse"), "wrong-pw");
+        QVERIFY(told.wait(15000));
+        QCOMPARE(told.last().at(0).toBool(), false);
+        QVERIFY2(told.last().at(1).toString().contains(u"password authentication failed"),
+                 qPrintable(told.last().at(1).toString()));
+        QVERIFY(!told.last().at(1).toString().contains(u"wrong-pw"));
+        QVERIFY(!stored(entry));
+        w.storePassword(QStringLiteral("warehouse"), "right-pw-7");
+        QVERIFY(told.wait(15000));
+        QVERIFY2(told.last().at(0).toBool(), qPrintable(told.last().at(1).toString()));
+        QCOMPARE(stored(entry).value_or(QString()), QStringLiteral("right-pw-7"));
+
+        SecretCache::remove(entry); // a console opened afresh reads it from the keychain
+        ui::MainWindow fresh(WorkspaceLoader::load(path), path);
+        QSignalSpy live(&fresh, &ui::MainWindow::allFlowsLive);
+        fresh.show();
+        fresh.start();
+        QVERIFY2(live.wait(30000), qPrintable(fresh.bannerText()));
+        // The workspace file holds no password.
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(!file.readAll().contains("right-pw-7"));
     }
 };
 
