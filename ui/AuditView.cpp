@@ -39,7 +39,11 @@ AuditView::AuditView(const RecordService &service, QString operatorName, QWidget
     auto *exportButton = new QPushButton(tr("E&xport…"), this);
     auto *undoButton = new QPushButton(tr("&Undo resolution…"), this);
     undoButton->setToolTip(tr("Put back what the selected resolution overwrote, as a new audited resolution"));
-    connect(refreshButton, &QPushButton::clicked, this, &AuditView::refresh);
+    refreshButton->setToolTip(tr("Read the newest entries again and recompute the whole chain"));
+    connect(refreshButton, &QPushButton::clicked, this, [this] {
+        m_loadingOlder = false;
+        m_loadWatcher.setFuture(m_service.auditLog(filter(), 0, RecordService::AuditPageSize, true));
+    });
     connect(exportButton, &QPushButton::clicked, this, &AuditView::exportInteractively);
     connect(undoButton, &QPushButton::clicked, this, &AuditView::undoSelected);
     connect(m_flow, &QComboBox::currentIndexChanged, this, &AuditView::refresh);

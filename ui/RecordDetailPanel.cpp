@@ -82,12 +82,22 @@ RecordDetailPanel::RecordDetailPanel(const RecordService &service, QWidget *pare
             return;
         for (const AuditEntry &a : *r.value) {
             const QJsonObject &e = a.entry;
-            const bool intent = e.value(u"type").toString() == u"intent";
-            m_history->addItem(intent ? tr("#%1 %2 %3 by %4: %5").arg(a.seq).arg(e.value(u"at").toString(),
-                                            e.value(u"choice").toString(), e.value(u"operator").toString(),
-                                            e.value(u"reason").toString())
-                                      : tr("#%1 %2 outcome %3 %4").arg(a.seq).arg(e.value(u"at").toString(),
-                                            e.value(u"outcome").toString(), e.value(u"error").toString()));
+            const QString type = e.value(u"type").toString();
+            const QString at = e.value(u"at").toString();
+            if (type == u"intent")
+                m_history->addItem(tr("#%1 %2 %3 by %4: %5").arg(a.seq).arg(at, e.value(u"choice").toString(),
+                                                                         e.value(u"operator").toString(),
+                                                                         e.value(u"reason").toString()));
+            else if (type == u"outcome")
+                m_history->addItem(tr("#%1 %2 outcome %3 %4").arg(a.seq).arg(at, e.value(u"outcome").toString(),
+                                                                          e.value(u"error").toString()));
+            else if (type == u"claim")
+                m_history->addItem(tr("#%1 %2 claim of %3 %4 by %5: %6")
+                                       .arg(a.seq)
+                                       .arg(at, e.value(u"claimed_by").toString(), e.value(u"event").toString(),
+                                            e.value(u"operator").toString(), e.value(u"reason").toString()));
+            else
+                m_history->addItem(tr("#%1 %2 %3").arg(a.seq).arg(at, type));
         }
     });
 }

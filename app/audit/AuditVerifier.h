@@ -69,7 +69,9 @@ private:
 class VerifiedChain
 {
 public:
-    [[nodiscard]] ChainCheck check(StateStore &store);
+    // `full`: from the first entry again (an edit that left the hashes alone, anywhere before
+    // the point, shows only so); then the point moves to its end.
+    [[nodiscard]] ChainCheck check(StateStore &store, bool full = false);
 
 private:
     std::mutex m_mutex;

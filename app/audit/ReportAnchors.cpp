@@ -85,6 +85,10 @@ QList<std::pair<qint64, QByteArray>> ReportAnchors::read(const QString &path)
             if (line.isEmpty())
                 continue;
             const QList<QByteArray> fields = line.split('\t');
+            // A last line cut short (the agent stopped mid-write) vouches for nothing, and
+            // spoils nothing before it.
+            if (i == lines.size() - 1 && !text.endsWith('\n') && (fields.size() != 3 || !isHash(fields[2])))
+                continue;
             if (fields.size() != 3)
                 throw fail(QStringLiteral("has a line that is not \"time<TAB>entry<TAB>hash\" (line %1)").arg(i + 1));
             add(fields[1].toLongLong(), fields[2], i - 1);

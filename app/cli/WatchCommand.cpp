@@ -358,15 +358,18 @@ int WatchCommand::run(const QStringList &arguments)
                 const AuditRow head = store->auditHead();
                 if (head.seq == anchoredSeq || head.seq == 0)
                     return;
-                anchoredSeq = head.seq;
                 printError(QStringLiteral("audit head: entry %1, hash %2").arg(head.seq).arg(QString::fromLatin1(head.hash)));
                 if (!anchorFile.isEmpty()) {
                     QFile f(anchorFile);
                     const QByteArray line = ReportAnchors::headHistoryLine(QDateTime::currentDateTimeUtc(), head.seq,
                                                                           head.hash);
-                    if (!f.open(QIODevice::Append | QIODevice::Text) || f.write(line) != line.size() || !f.flush())
+                    if (!f.open(QIODevice::Append | QIODevice::Text) || f.write(line) != line.size() || !f.flush()) {
+                        // Not marked as anchored: the next minute tries again.
                         printError(QStringLiteral("cannot append the audit head to %1: %2").arg(anchorFile, f.errorString()));
+                        return;
+                    }
                 }
+                anchoredSeq = head.seq;
             } catch (const SyncError &) {
                 // the store is away: the engine says so; the next minute tries again
             }

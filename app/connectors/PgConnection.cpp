@@ -238,8 +238,7 @@ void PgConnection::check(const char *component, const PgResultPtr &result,
                              state ? QStringLiteral(" (SQLSTATE %1)").arg(QString::fromUtf8(state))
                                    : QString(),
                              scrub(message, PQpass(m_conn.get()))),
-                    isUnavailable(m_conn.get(), result.get())  ? SyncError::Kind::Unavailable
-                    : state && qstrcmp(state, "42501") == 0 ? SyncError::Kind::NotAllowed // a role's grants
+                    isUnavailable(m_conn.get(), result.get()) ? SyncError::Kind::Unavailable
                                                               : SyncError::Kind::Other,
                     m_options.system);
 }

@@ -17,7 +17,8 @@ public:
     // API's 412 or 409): a resolution is then refused, not failed.
     // NotAllowed: the action is someone else's to take: the record is claimed by another
     // operator, or the state store's role does not permit it (PostgreSQL's 42501).
-    enum class Kind { Other, Unavailable, Changed, NotAllowed };
+    // Claimed: NotAllowed because another operator's claim holds the record.
+    enum class Kind { Other, Unavailable, Changed, NotAllowed, Claimed };
 
     explicit SyncError(const QString &message, Kind kind = Kind::Other, QString system = {})
         : std::runtime_error(message.toStdString()), m_message(message), m_kind(kind),
@@ -27,7 +28,8 @@ public:
     [[nodiscard]] const QString &message() const noexcept { return m_message; }
     [[nodiscard]] bool unavailable() const noexcept { return m_kind == Kind::Unavailable; }
     [[nodiscard]] bool changed() const noexcept { return m_kind == Kind::Changed; }
-    [[nodiscard]] bool notAllowed() const noexcept { return m_kind == Kind::NotAllowed; }
+    [[nodiscard]] bool notAllowed() const noexcept { return m_kind == Kind::NotAllowed || m_kind == Kind::Claimed; }
+    [[nodiscard]] bool claimed() const noexcept { return m_kind == Kind::Claimed; }
     // The workspace system that failed; empty when not a system's (the state store, a file).
     [[nodiscard]] const QString &system() const noexcept { return m_system; }
 

@@ -98,13 +98,17 @@ BulkResult BulkResolution::apply(const BulkRule &rule, const QList<BulkRecord> &
         try {
             ResolutionPlan plan = m_service.plan(request);
             plan.bulk = bulk;
-            // Another operator's claimed record is theirs: left alone, counted.
-            const std::optional<Claim> claim = m_store.claim(rule.flow, plan.seen.keyJson);
-            if (claim && claim->operatorName != (operatorName.isEmpty() ? osUser() : operatorName)) {
+            ResolveResult r;
+            try {
+                r = m_service.apply(plan, reason, operatorName);
+            } catch (const SyncError &e) {
+                // Another operator's claimed record is theirs (checked under the log's lock,
+                // before anything is written): left alone, counted.
+                if (!e.claimed())
+                    throw;
                 ++result.claimed;
                 continue;
             }
-            const ResolveResult r = m_service.apply(plan, reason, operatorName);
             if (r.outcome == ResolveResult::Outcome::Failed) {
                 result.stopped = true;
                 result.error = QStringLiteral("record %1: %2").arg(QString::fromUtf8(plan.seen.keyJson), r.error);

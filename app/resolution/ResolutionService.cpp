@@ -709,8 +709,9 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
         intents << intentEntry(plans[i], reasons.value(i), operatorName, results[i].id);
     }
     const QList<AuditRow> intentRows = m_store.appendAudits(intents, {}, [&] {
-        for (const ResolutionPlan &p : plans)
-            m_store.refuseClaimedByOthers(p.seen.flow, p.seen.keyJson, operatorName);
+        for (qsizetype i = 0; i < n; ++i)
+            m_store.refuseClaimedByOthers(plans[i].seen.flow, plans[i].seen.keyJson,
+                                          intents[i].value(u"operator").toString());
     });
     for (qsizetype i = 0; i < n; ++i)
         results[i].intentSeq = intentRows[i].seq;

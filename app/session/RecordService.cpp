@@ -112,15 +112,15 @@ QFuture<Fallible<BulkResult>> RecordService::bulkApply(const BulkRule &rule, con
 }
 
 QFuture<Fallible<RecordService::AuditLog>> RecordService::auditLog(const AuditFilter &filter, qint64 beforeSeq,
-                                                                   int limit) const
+                                                                   int limit, bool fullCheck) const
 {
-    return onPool<AuditLog>(m_workspace, [filter, beforeSeq, limit, verified = m_verified](const Workspace &,
-                                                                                          StateStore &store) {
+    return onPool<AuditLog>(m_workspace, [filter, beforeSeq, limit, fullCheck,
+                                          verified = m_verified](const Workspace &, StateStore &store) {
         AuditLog log;
         AuditPage page = selectAuditPage(store, filter, beforeSeq, limit);
         log.entries = std::move(page.entries);
         log.olderFrom = page.olderFrom;
-        log.chain = verified->check(store);
+        log.chain = verified->check(store, fullCheck);
         return log;
     });
 }

@@ -56,8 +56,9 @@ public:
         qint64 olderFrom = 0; // where the next older page starts; 0: none
     };
     static constexpr int AuditPageSize = 5000;
+    // `fullCheck`: the whole chain recomputed (the view's Refresh), not only what is new.
     [[nodiscard]] QFuture<Fallible<AuditLog>> auditLog(const AuditFilter &filter, qint64 beforeSeq = 0,
-                                                       int limit = AuditPageSize) const;
+                                                       int limit = AuditPageSize, bool fullCheck = false) const;
     // One record's entries, read by the log's index (a click on a record, however long the log).
     [[nodiscard]] QFuture<Fallible<QList<AuditEntry>>> recordHistory(const QString &flow,
                                                                      const QByteArray &keyJson) const;

@@ -31,9 +31,6 @@ QList<QByteArray> texts(const QVariantList &params)
     return out;
 }
 
-// The advisory lock that serialises audit appends and claims across desks: "SyncDesk" in ASCII.
-constexpr qint64 AuditLogLockKey = 0x53796e634465736bLL;
-
 } // namespace
 
 PostgresStateStore::PostgresStateStore(const QString &uri) : m_uri(uri)
@@ -65,7 +62,9 @@ PgResultPtr PostgresStateStore::run(const QString &sql, const QVariantList &para
     try {
         return conn.exec("state", numbered(sql), texts(params), expected);
     } catch (const SyncError &e) {
-        if (!e.notAllowed())
+        // 42501 from the state store is the team's roles speaking; from a business system it is
+        // that system's own grants, a failure like any other (so not mapped in PgConnection).
+        if (!e.message().contains(QLatin1String("(SQLSTATE 42501)")))
             throw;
         // The team's roles decide (`team setup`): say whose role it is and who can change it.
         throw SyncError(QStringLiteral("the state store's login '%1' may not do this: its syncdesk_* role does "
@@ -115,9 +114,10 @@ void PostgresStateStore::lockSchema()
 void PostgresStateStore::lockAuditLog()
 {
     // Two desks appending at once would both read the same head: one waits for the other.
-    // An advisory lock, not LOCK TABLE: that would need UPDATE or DELETE on the log, which no
-    // role but its owner holds (the log is append-only for everyone else).
-    query(QStringLiteral("SELECT pg_advisory_xact_lock(?)"), {AuditLogLockKey});
+    // Not the log itself, which would need UPDATE or DELETE on it (it is append-only for every
+    // role but its owner), nor an advisory lock, which any login (a viewer) could hold to stall
+    // the desk: open_intents, which only roles that append may lock this way.
+    exec(QStringLiteral("LOCK TABLE open_intents IN SHARE ROW EXCLUSIVE MODE"), {});
 }
 
 bool PostgresStateStore::hasTable(const QString &name)
@@ -136,14 +136,19 @@ StorePermissions PostgresStateStore::permissions()
 {
     // Asked of PostgreSQL itself, so it is what the grants say whoever set them. Breaking a
     // claim is row-level security's: the table's owner or a member of syncdesk_admin.
-    const auto rows = query(QStringLiteral(
-        "SELECT current_user, has_table_privilege('audit_log', 'INSERT') AND has_table_privilege('baselines', 'UPDATE'), "
-        "has_table_privilege('claims', 'INSERT') AND has_table_privilege('claims', 'DELETE'), "
-        "(SELECT c.relowner = r.oid OR r.rolsuper OR NOT c.relrowsecurity FROM pg_class c, pg_roles r "
-        " WHERE c.oid = 'claims'::regclass AND r.rolname = current_user) "
-        "OR (EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'syncdesk_admin') "
-        "    AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = 'syncdesk_admin'), 'MEMBER')), "
-        "has_table_privilege('policy_state', 'UPDATE'), has_table_privilege('desk_status', 'UPDATE')"), {});
+    // Whether row-level security lets this login past its limits on a table: its owner, a
+    // superuser, none in force, or a member of syncdesk_admin.
+    const QString unlimited = QStringLiteral(
+        "((SELECT c.relowner = r.oid OR r.rolsuper OR NOT c.relrowsecurity FROM pg_class c, pg_roles r "
+        "  WHERE c.oid = '%1'::regclass AND r.rolname = current_user) "
+        " OR (EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'syncdesk_admin') "
+        "     AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = 'syncdesk_admin'), 'MEMBER')))");
+    const auto rows = query(
+        QStringLiteral("SELECT current_user, has_table_privilege('audit_log', 'INSERT') AND has_table_privilege('baselines', "
+                       "'UPDATE'), has_table_privilege('claims', 'INSERT') AND has_table_privilege('claims', 'DELETE'), %1, "
+                       "has_table_privilege('policy_state', 'UPDATE') AND %2, has_table_privilege('desk_status', 'UPDATE')")
+            .arg(unlimited.arg(QStringLiteral("claims")), unlimited.arg(QStringLiteral("policy_state"))),
+        {});
     StorePermissions p;
     if (rows.isEmpty())
         return p;

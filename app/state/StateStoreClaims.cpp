@@ -116,7 +116,7 @@ void StateStore::refuseClaimedByOthers(const QString &flow, const QByteArray &ke
         throw SyncError(QStringLiteral("%1 is %2: only they can resolve it, or release it "
                                        "(an admin can break the claim)")
                             .arg(recordText(flow, keyJson), c->text()),
-                        SyncError::Kind::NotAllowed);
+                        SyncError::Kind::Claimed);
 }
 
 Claim StateStore::takeClaim(const QString &flow, const QByteArray &keyJson, const QJsonObject &who, qint64 forMs)

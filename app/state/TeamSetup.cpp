@@ -32,6 +32,7 @@ QStringList grants()
         // for every role but its owner), the record's baseline, its count, and claims.
         QStringLiteral("GRANT INSERT ON audit_log TO syncdesk_resolver"),
         QStringLiteral("GRANT INSERT, UPDATE, DELETE ON baselines, claims TO syncdesk_resolver"),
+        // DELETE also lets a resolver lock open_intents, the lock every append takes.
         QStringLiteral("GRANT INSERT, DELETE ON open_intents TO syncdesk_resolver"),
         QStringLiteral("GRANT INSERT, UPDATE ON activity_counts TO syncdesk_resolver"),
         // The live engine's own state.
@@ -53,6 +54,18 @@ QStringList grants()
         QStringLiteral("CREATE POLICY syncdesk_claims_release ON claims FOR DELETE TO syncdesk_resolver "
                        "USING (db_user = current_user OR expires_at <= %1)")
             .arg(NowMs),
+        // A policy's state: an agent halts one; only an admin resumes it.
+        QStringLiteral("ALTER TABLE policy_state ENABLE ROW LEVEL SECURITY"),
+        QStringLiteral("DROP POLICY IF EXISTS syncdesk_policy_read ON policy_state"),
+        QStringLiteral("CREATE POLICY syncdesk_policy_read ON policy_state FOR SELECT USING (true)"),
+        QStringLiteral("DROP POLICY IF EXISTS syncdesk_policy_halt ON policy_state"),
+        QStringLiteral("CREATE POLICY syncdesk_policy_halt ON policy_state FOR INSERT TO syncdesk_agent WITH CHECK (halted = 1)"),
+        QStringLiteral("DROP POLICY IF EXISTS syncdesk_policy_halt_again ON policy_state"),
+        QStringLiteral("CREATE POLICY syncdesk_policy_halt_again ON policy_state FOR UPDATE TO syncdesk_agent "
+                       "USING (true) WITH CHECK (halted = 1)"),
+        QStringLiteral("DROP POLICY IF EXISTS syncdesk_policy_admin ON policy_state"),
+        QStringLiteral("CREATE POLICY syncdesk_policy_admin ON policy_state FOR ALL TO syncdesk_admin "
+                       "USING (true) WITH CHECK (true)"),
         QStringLiteral("DROP POLICY IF EXISTS syncdesk_claims_admin ON claims"),
         QStringLiteral("CREATE POLICY syncdesk_claims_admin ON claims FOR ALL TO syncdesk_admin "
                        "USING (true) WITH CHECK (true)"),

@@ -131,7 +131,23 @@ private slots:
         QVERIFY(!c.anchored);
         QVERIFY2(c.anchorProblem.contains(u"entry 12 is not the entry verified earlier"), qPrintable(c.anchorProblem));
 
+        // An entry edited without touching the hashes: only a full check recomputes it.
+        VerifiedChain third;
+        QVERIFY(third.check(*store).intact);
+        QVERIFY2(testsupport::sqliteExec(path, {QStringLiteral("UPDATE audit_log SET entry = replace(entry, 'eve', 'mallory') "
+                                                               "WHERE seq = 3")},
+                                         &error),
+                 qPrintable(error));
+        QVERIFY(third.check(*store).intact); // what is new since: nothing
+        c = third.check(*store, true);
+        QVERIFY(!c.intact);
+        QCOMPARE(c.badSeq, 3);
+
         // A fresh console, then the last entries deleted.
+        QVERIFY2(testsupport::sqliteExec(path, {QStringLiteral("UPDATE audit_log SET entry = replace(entry, 'mallory', 'eve') "
+                                                               "WHERE seq = 3")},
+                                         &error),
+                 qPrintable(error));
         VerifiedChain another;
         QVERIFY(another.check(*store).anchored);
         QVERIFY2(testsupport::sqliteExec(path, {QStringLiteral("DELETE FROM audit_log WHERE seq > 9")}, &error),
