@@ -135,9 +135,9 @@ QString PostgresStateStore::databaseUser()
 StorePermissions PostgresStateStore::permissions()
 {
     // Asked of PostgreSQL itself, so it is what the grants say whoever set them. Breaking a
-    // claim is row-level security's: the table's owner or a member of syncdesk_admin.
-    // Whether row-level security lets this login past its limits on a table: its owner, a
-    // superuser, none in force, or a member of syncdesk_admin.
+    // claim and resuming a policy are row-level security's: `unlimited` is whether it lets
+    // this login past its limits on a table (its owner, a superuser, none in force, or a
+    // member of syncdesk_admin).
     const QString unlimited = QStringLiteral(
         "((SELECT c.relowner = r.oid OR r.rolsuper OR NOT c.relrowsecurity FROM pg_class c, pg_roles r "
         "  WHERE c.oid = '%1'::regclass AND r.rolname = current_user) "
