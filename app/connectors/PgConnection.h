@@ -46,7 +46,7 @@ public:
     // What the live path's readers of a system use: short statements, a statement timeout.
     [[nodiscard]] static Options reader(const QString &system)
     {
-        return {system, DefaultAnswerTimeoutMs, ReadStatementTimeoutMs};
+        return {system, DefaultAnswerTimeoutMs, ReadStatementTimeoutMs, std::nullopt};
     }
 
     // `where` names the system in messages ("system 'src' (postgres)").
