@@ -34,7 +34,7 @@ void PgKeyRanges::open()
     // no limit here. TCP keepalives and tcp_user_timeout still give up on a host that is gone.
     m_conn = std::make_unique<PgConnection>(
         m_system.conninfo, QStringLiteral("system '%1' (postgres)").arg(m_system.name),
-        PgConnection::Options{m_system.name, 0, 0});
+        PgConnection::Options{m_system.name, 0, 0, std::nullopt});
     if (m_conn->serverVersion() < MinServerVersion)
         return; // the reconciler refuses: the hash functions are not there
     // JIT would compile the checksum expression anew for each statement, for longer than the
