@@ -69,9 +69,11 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
       m_service(std::make_unique<RecordService>(m_workspace)),
       m_engine(std::make_unique<EngineHost>(m_workspace)), m_records(new RecordsModel(this)),
       m_flows(new FlowsModel(this)), m_systems(new SystemsModel(this)), m_clock(new QTimer(this)),
-      m_settings(new QSettings(this)), m_claimsClock(new QTimer(this)), m_role(new QLabel(this)),
+      m_settings(new QSettings(this)),
       m_activity(m_settings, QString::number(qHash(QFileInfo(workspacePath).absoluteFilePath()), 16))
 {
+    m_claimsClock = new QTimer(this);
+    m_role = new QLabel(this);
     setWindowTitle(tr("SyncDesk — %1").arg(workspacePath));
     m_operator = QSettings().value(QStringLiteral("operator"), qEnvironmentVariable("USER")).toString();
 

@@ -1,6 +1,7 @@
 #include "ActivityPanel.h"
 #include "AuditView.h"
 #include "LagChart.h"
+#include "ConsoleSupport.h"
 #include "MainWindow.h"
 #include "HttpServers.h"
 #include "TestSqlite.h"
@@ -43,6 +44,8 @@
 using namespace syncdesk;
 using syncdesk::ui::MainWindow;
 using syncdesk::ui::RecordsModel;
+using testsupport::rowOf;
+using testsupport::startLive;
 using syncdesk::ui::ResolveDialog;
 
 // The console end to end on two SQLite systems, offscreen: live records, a conflict resolved by
@@ -82,23 +85,7 @@ class TestConsole : public QObject
         return testsupport::sqliteExec(path, {sql}, &error);
     }
 
-    // The row of `key` in the records view, or -1.
-    static int rowOf(const RecordsModel &m, const QByteArray &key)
-    {
-        for (int r = 0; r < m.rowCount(); ++r)
-            if (m.keyAt(r) == key)
-                return r;
-        return -1;
-    }
 
-    // Shows `w` and starts its engine; true once every flow is live.
-    static bool startLive(MainWindow &w)
-    {
-        QSignalSpy live(&w, &MainWindow::allFlowsLive);
-        w.show();
-        w.start();
-        return live.wait(30000);
-    }
 
     static ResolveDialog *openDialog(MainWindow &w, int row)
     {

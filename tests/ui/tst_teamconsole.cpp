@@ -1,4 +1,5 @@
 #include "CliRun.h"
+#include "ConsoleSupport.h"
 #include "MainWindow.h"
 #include "RecordDetailPanel.h"
 #include "TestPostgres.h"
@@ -21,6 +22,8 @@
 using namespace syncdesk;
 using syncdesk::ui::MainWindow;
 using syncdesk::ui::RecordsModel;
+using testsupport::rowOf;
+using testsupport::startLive;
 
 // Two consoles of one team, offscreen, on a shared PostgreSQL state store: a resolver's claim
 // shows live in a colleague's console, and a viewer's console disables what PostgreSQL would
@@ -53,21 +56,7 @@ class TestTeamConsole : public QObject
         return testsupport::writeFile(QDir(m_dir.path()), login + QStringLiteral(".json"), json);
     }
 
-    static int rowOf(const RecordsModel &m, const QByteArray &key)
-    {
-        for (int r = 0; r < m.rowCount(); ++r)
-            if (m.keyAt(r) == key)
-                return r;
-        return -1;
-    }
 
-    static bool startLive(MainWindow &w)
-    {
-        QSignalSpy live(&w, &MainWindow::allFlowsLive);
-        w.show();
-        w.start();
-        return live.wait(30000);
-    }
 
     static QAction *action(MainWindow &w, const QString &text)
     {
