@@ -128,8 +128,12 @@ bool PostgresStateStore::hasTable(const QString &name)
 
 QString PostgresStateStore::databaseUser()
 {
-    const auto rows = query(QStringLiteral("SELECT current_user"), {});
-    return rows.isEmpty() ? QString() : rows.first().value(0).toString();
+    // The URI's login, the same on every reconnection: asked once, not per resolution.
+    if (m_databaseUser.isEmpty()) {
+        const auto rows = query(QStringLiteral("SELECT current_user"), {});
+        m_databaseUser = rows.isEmpty() ? QString() : rows.first().value(0).toString();
+    }
+    return m_databaseUser;
 }
 
 StorePermissions PostgresStateStore::permissions()

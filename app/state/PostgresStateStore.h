@@ -42,6 +42,7 @@ private:
     QString m_uri;
     std::unique_ptr<PgConnection> m_conn;
     bool m_inTransaction = false;
+    QString m_databaseUser; // databaseUser(), once asked
 };
 
 } // namespace syncdesk

@@ -236,8 +236,10 @@ public:
                                     const QString &reason);
     // What this store's login may do.
     [[nodiscard]] virtual StorePermissions permissions() { return {}; }
-    // Throws SyncError (NotAllowed) when a claim of anyone but `operatorName` holds the record.
-    void refuseClaimedByOthers(const QString &flow, const QByteArray &keyJson, const QString &operatorName);
+    // Throws SyncError (Claimed) when a claim of anyone but `operatorName` holds the record;
+    // otherwise returns the operator's own claim that holds it, if any.
+    std::optional<Claim> refuseClaimedByOthers(const QString &flow, const QByteArray &keyJson,
+                                               const QString &operatorName);
 
     // The last entry's sequence number (0 for an empty log).
     [[nodiscard]] qint64 lastAuditSeq();

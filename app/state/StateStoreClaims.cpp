@@ -106,10 +106,10 @@ QList<Claim> StateStore::claims(const QString &flow)
     return out;
 }
 
-void StateStore::refuseClaimedByOthers(const QString &flow, const QByteArray &keyJson,
-                                       const QString &operatorName)
+std::optional<Claim> StateStore::refuseClaimedByOthers(const QString &flow, const QByteArray &keyJson,
+                                                       const QString &operatorName)
 {
-    const std::optional<Claim> c = claim(flow, keyJson);
+    std::optional<Claim> c = claim(flow, keyJson);
     // In a team's store the claim is also the database role's: a name typed on another login
     // does not make the claim one's own.
     if (c && (c->operatorName != operatorName || (!c->dbUser.isEmpty() && c->dbUser != databaseUser())))
@@ -117,6 +117,7 @@ void StateStore::refuseClaimedByOthers(const QString &flow, const QByteArray &ke
                                        "(an admin can break the claim)")
                             .arg(recordText(flow, keyJson), c->text()),
                         SyncError::Kind::Claimed);
+    return c;
 }
 
 Claim StateStore::takeClaim(const QString &flow, const QByteArray &keyJson, const QJsonObject &who, qint64 forMs)
@@ -132,8 +133,7 @@ Claim StateStore::takeClaim(const QString &flow, const QByteArray &keyJson, cons
     begin();
     try {
         lockAuditLog();
-        refuseClaimedByOthers(flow, keyJson, c.operatorName);
-        const std::optional<Claim> held = claim(flow, keyJson); // the operator's own, renewed
+        const std::optional<Claim> held = refuseClaimedByOthers(flow, keyJson, c.operatorName); // renewed
         const qint64 now = nowMs();
         c.dbUser = databaseUser();
         c.claimedAtMs = held ? held->claimedAtMs : now;
@@ -159,8 +159,7 @@ bool StateStore::releaseClaim(const QString &flow, const QByteArray &keyJson, co
     begin();
     try {
         lockAuditLog();
-        refuseClaimedByOthers(flow, keyJson, operatorName);
-        const bool held = claim(flow, keyJson).has_value();
+        const bool held = refuseClaimedByOthers(flow, keyJson, operatorName).has_value();
         // A lapsed row of anyone's goes too: it holds nothing.
         const auto deleted = query(QStringLiteral("DELETE FROM claims WHERE flow = ? AND record_key = ? "
                                                   "RETURNING operator"),
