@@ -65,9 +65,14 @@ QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
 } // namespace
 
 MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidget *parent)
+    : MainWindow(workspace, workspacePath, EngineHost::defaultMode(workspace), parent)
+{
+}
+
+MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, EngineHost::Mode mode, QWidget *parent)
     : QMainWindow(parent), m_workspace(std::move(workspace)), m_path(workspacePath),
       m_service(std::make_unique<RecordService>(m_workspace)),
-      m_engine(std::make_unique<EngineHost>(m_workspace)), m_records(new RecordsModel(this)),
+      m_engine(std::make_unique<EngineHost>(m_workspace, mode)), m_records(new RecordsModel(this)),
       m_flows(new FlowsModel(this)), m_systems(new SystemsModel(this)), m_clock(new QTimer(this)),
       m_settings(new QSettings(this)),
       m_activity(m_settings, QString::number(qHash(QFileInfo(workspacePath).absoluteFilePath()), 16))
@@ -82,6 +87,19 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
     m_banner->setWordWrap(true);
     styleBanner();
     m_banner->hide();
+    m_agentBar = new QWidget(this);
+    m_agentBar->setObjectName(QStringLiteral("agentBar"));
+    auto *agentLayout = new QHBoxLayout(m_agentBar);
+    agentLayout->setContentsMargins(0, 0, 0, 0);
+    m_agentNotice = new QLabel(m_agentBar);
+    m_agentNotice->setObjectName(QStringLiteral("agentNotice"));
+    m_agentNotice->setWordWrap(true);
+    m_runHere = new QPushButton(tr("Run the engine here"), m_agentBar);
+    m_runHere->setObjectName(QStringLiteral("runEngineHere"));
+    agentLayout->addWidget(m_agentNotice, 1);
+    agentLayout->addWidget(m_runHere);
+    connect(m_runHere, &QPushButton::clicked, this, &MainWindow::runEngineHere);
+    m_agentBar->hide();
 
     // Flows overview and its lag chart.
     m_flowsView = makeTable(m_flows, this);
@@ -156,6 +174,7 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
+    layout->addWidget(m_agentBar);
     layout->addWidget(m_banner);
     layout->addWidget(m_tabs);
     setCentralWidget(central);
@@ -215,6 +234,26 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, QWidge
             m_activity.record(it.key(), it.value(), now);
     });
     connect(m_engine.get(), &EngineHost::snapshot, this, &MainWindow::onSnapshot);
+    // Attached to a team's agent: a desk with none feeding it says so plainly.
+    connect(m_engine.get(), &EngineHost::agentState, this, [this](bool alive, qint64 lastSeenMs) {
+        if (alive || !attached()) {
+            m_agentBar->hide();
+            statusBar()->showMessage(tr("Attached to the team's agent"), 5000);
+            return;
+        }
+        m_agentNotice->setText(
+            lastSeenMs > 0
+                ? tr("No agent is feeding this desk: its last word was at %1. Statuses here stay as they were "
+                     "until one runs again (syncdesk-cli watch), or this console runs the engine itself.")
+                      .arg(QDateTime::fromMSecsSinceEpoch(lastSeenMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")))
+                : tr("No agent has fed this desk yet: start one (syncdesk-cli watch on the team's store), or "
+                     "let this console run the engine itself."));
+        m_runHere->setEnabled(m_permissions.runEngine);
+        m_runHere->setToolTip(m_permissions.runEngine
+                                  ? tr("Watch the systems from this console, with its own feeds")
+                                  : tr("The state store's login %1 may not keep the engine's state").arg(m_permissions.login));
+        m_agentBar->show();
+    });
     connect(m_engine.get(), &EngineHost::startFailed, this, [this](const QString &error) {
         m_banner->setText(tr("Cannot start: %1").arg(error));
         m_banner->show();
@@ -330,13 +369,13 @@ void MainWindow::buildActions()
     refresh->setShortcut(QKeySequence::Refresh);
 
     QMenu *flow = menuBar()->addMenu(tr("F&low"));
-    QAction *compare = flow->addAction(tr("&Compare now"), this, [this] {
+    QAction *compare = m_compareAction = flow->addAction(tr("&Compare now"), this, [this] {
         if (const QString f = selectedFlow(); !f.isEmpty())
             m_engine->compareNow(f);
     });
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F5));
     compare->setStatusTip(tr("A full comparison of the selected flow now (its first, if it was stopped)"));
-    QAction *cancel = flow->addAction(tr("C&ancel comparison"), this, [this] {
+    QAction *cancel = m_cancelAction = flow->addAction(tr("C&ancel comparison"), this, [this] {
         if (const QString f = selectedFlow(); !f.isEmpty())
             m_engine->cancelComparison(f);
     });
@@ -500,7 +539,8 @@ void MainWindow::onSnapshot(const QList<FlowSnapshot> &flows, const QList<System
     }
     m_counts->setText(tr("%1 of %2 flows live · %3 records out of sync · %4 shown")
                           .arg(ready).arg(flows.size()).arg(outOfSync).arg(m_records->rowCount()));
-    if (ready == flows.size()) {
+    // (An attached desk hears of no flow until an agent has written: that is not "all live".)
+    if (ready == flows.size() && (!flows.isEmpty() || m_workspace.flows.isEmpty())) {
         statusBar()->clearMessage();
         if (!std::exchange(m_allLive, true))
             emit allFlowsLive();
@@ -574,6 +614,22 @@ void MainWindow::applyPermissions()
         action->setEnabled(allowed);
         action->setStatusTip(allowed ? QString() : denied);
     }
+    // Comparisons are the engine's: attached, the agent runs them.
+    for (QAction *action : {m_compareAction, m_cancelAction}) {
+        action->setEnabled(!attached());
+        action->setStatusTip(attached() ? tr("The team's agent runs this desk's comparisons") : QString());
+    }
+    m_runHere->setEnabled(p.runEngine);
+    if (attached())
+        m_role->setText(m_role->text() + tr(" · attached to the agent"));
+}
+
+void MainWindow::runEngineHere()
+{
+    m_agentBar->hide();
+    m_engine->runEngineHere();
+    applyPermissions();
+    statusBar()->showMessage(tr("Comparing…"));
 }
 
 void MainWindow::claimSelected(bool release)

@@ -6,6 +6,8 @@
 #include "model/Workspace.h"
 
 #include <QFutureWatcher>
+#include "session/EngineHost.h"
+
 #include <QMainWindow>
 #include <QMessageBox>
 #include <QModelIndexList>
@@ -25,7 +27,6 @@ class QTabWidget;
 class QTimer;
 
 namespace syncdesk {
-class EngineHost;
 class RecordService;
 }
 
@@ -48,7 +49,10 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
+    // On a team's store the window attaches to the agent (EngineHost::defaultMode); `mode`
+    // makes it run the engine itself instead (`syncdesk --engine`).
     MainWindow(Workspace workspace, const QString &workspacePath, QWidget *parent = nullptr);
+    MainWindow(Workspace workspace, const QString &workspacePath, EngineHost::Mode mode, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     void start();
@@ -58,6 +62,10 @@ public:
     [[nodiscard]] AuditView *auditView() const { return m_audit; }
     [[nodiscard]] ActivityPanel *activityPanel() const { return m_activityPanel; }
     [[nodiscard]] QString bannerText() const;
+    // Attached to a team's agent (not running the engine).
+    [[nodiscard]] bool attached() const { return m_engine->mode() == EngineHost::Mode::Attach; }
+    // Attached with no agent feeding the desk: the engine runs here from now on.
+    void runEngineHere();
     void selectFirstRecord();
     // Opens the resolve dialog for the current record; returns it (tests drive it).
     QWidget *resolveCurrent();
@@ -123,6 +131,12 @@ private:
     QComboBox *m_statusFilter;
     QCheckBox *m_selectedFlowOnly;
     QLabel *m_banner;
+    // Attached and no agent feeds the desk: says so, and offers to run the engine here.
+    QWidget *m_agentBar;
+    QLabel *m_agentNotice;
+    QPushButton *m_runHere;
+    QAction *m_compareAction = nullptr;
+    QAction *m_cancelAction = nullptr;
     QLabel *m_counts;
     QProgressBar *m_compareBar;
     QPushButton *m_compareCancel;

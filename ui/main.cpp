@@ -57,6 +57,9 @@ int main(int argc, char *argv[])
                                      "logical decoding instead.")});
     parser.addOption({QStringLiteral("demo-on"), QStringLiteral("Where the demo's systems live: sqlite or postgres."),
                       QStringLiteral("kind"), QStringLiteral("sqlite")});
+    parser.addOption({QStringLiteral("engine"),
+                      QStringLiteral("Run the live engine in this console even on a team's store, instead of "
+                                     "attaching to the team's agent.")});
     parser.addOption({QStringLiteral("demo-dir"), QStringLiteral("Keep the demo in this folder instead."),
                       QStringLiteral("dir")});
     // --demo=postgres is --demo --demo-on postgres (QCommandLineParser has no optional values).
@@ -172,7 +175,10 @@ int main(int argc, char *argv[])
         recent.prepend(absolute);
         settings.setValue(QStringLiteral("recentWorkspaces"), QStringList(recent.mid(0, 8)));
         window.reset(); // the old engine stops before the new one starts
-        window = std::make_unique<syncdesk::ui::MainWindow>(std::move(workspace), file);
+        const syncdesk::EngineHost::Mode mode = parser.isSet(QStringLiteral("engine"))
+                                                    ? syncdesk::EngineHost::Mode::Engine
+                                                    : syncdesk::EngineHost::defaultMode(workspace);
+        window = std::make_unique<syncdesk::ui::MainWindow>(std::move(workspace), file, mode);
         QObject::connect(window.get(), &syncdesk::ui::MainWindow::workspaceSaved, window.get(),
                          [&open](const QString &saved) { QTimer::singleShot(0, [&open, saved] { open(saved); }); });
         QObject::connect(window.get(), &syncdesk::ui::MainWindow::openRequested, window.get(),

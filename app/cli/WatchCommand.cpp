@@ -14,6 +14,8 @@
 #include "model/SyncError.h"
 #include "policy/PolicyRunner.h"
 #include "probe/ProbeMonitor.h"
+#include "team/FlowSnapshots.h"
+#include "team/LivePublisher.h"
 #include "probe/ProbeTable.h"
 #include "resolution/ResolutionService.h"
 #include "state/StateStore.h"
@@ -132,6 +134,12 @@ int WatchCommand::run(const QStringList &arguments)
         LiveEngine engine(ws, options);
         // Before start(): it must hear every flow become ready.
         PolicyRunner policies(engine);
+        // On a team's store, what the engine sees is published for consoles that attach
+        // (before start(), too: the first comparisons' lists are what they read first).
+        FlowSnapshots snapshots(engine, &policies);
+        std::unique_ptr<LivePublisher> publisher;
+        if (LivePublisher::publishes(ws))
+            publisher = std::make_unique<LivePublisher>(ws, engine, snapshots);
         const bool events = p.isSet(QStringLiteral("events"));
         // The live table: on a terminal unless told otherwise; on demand elsewhere (frames).
         const bool onTerminal = TerminalScreen::isTerminal();

@@ -11,6 +11,8 @@ class QTimer;
 
 namespace syncdesk {
 
+class FlowSnapshots;
+class LivePublisher;
 class PolicyRunner;
 
 // Owns the LiveEngine on the engine thread and turns its state into the snapshots the console
@@ -40,8 +42,10 @@ private:
     Workspace m_workspace;
     std::unique_ptr<LiveEngine> m_engine;
     std::unique_ptr<PolicyRunner> m_policies; // destroyed before the engine it listens to
+    std::unique_ptr<FlowSnapshots> m_snapshots;
+    // On a team's store, what the engine sees goes there too, for consoles that attach.
+    std::unique_ptr<LivePublisher> m_publisher;
     QTimer *m_timer = nullptr;
-    QHash<QString, QString> m_errors;
 };
 
 } // namespace syncdesk

@@ -120,6 +120,12 @@ void PostgresStateStore::lockAuditLog()
     exec(QStringLiteral("LOCK TABLE open_intents IN SHARE ROW EXCLUSIVE MODE"), {});
 }
 
+void PostgresStateStore::notify(const QString &channel)
+{
+    // Delivered at commit, once per transaction however often it is sent.
+    (void)query(QStringLiteral("SELECT pg_notify(?, '')"), {channel});
+}
+
 bool PostgresStateStore::hasTable(const QString &name)
 {
     const auto rows = query(QStringLiteral("SELECT to_regclass(?) IS NOT NULL"), {name});

@@ -28,6 +28,7 @@ protected:
     void lockSchema() override;
     bool hasTable(const QString &name) override;
     QString databaseUser() override;
+    void notify(const QString &channel) override;
 
 public:
     qint64 nowMs() override;

@@ -149,6 +149,36 @@ struct StateChanges
     void compact();
 };
 
+// One record's live status as a team's agent publishes it for attached consoles
+// (resources/sql/state/008_live_records.sql).
+struct LiveRecord
+{
+    QByteArray keyJson;
+    int status = 0; // RecordStatus; 0: back in sync
+    qint64 sinceMs = 0;
+    qint64 lagMs = 0;
+    qint64 version = 0; // the write that set it (set by the store's writer)
+};
+
+// Where one flow's published rows stand.
+struct LiveFlowMark
+{
+    QString flow;
+    qint64 epoch = 0;
+    qint64 version = 0;
+    qint64 prunedBelow = 0;
+    qint64 updatedAtMs = 0;
+};
+
+// One write of the live publisher, in one transaction, followed by a NOTIFY to the consoles.
+struct LivePublication
+{
+    QHash<QString, QList<LiveRecord>> rewrites; // flow → every record out of sync, whole
+    QHash<QString, QList<LiveRecord>> updates;  // flow → records whose status changed since
+    std::optional<std::pair<qint64, QByteArray>> console; // the console's snapshot JSON, and when
+    [[nodiscard]] bool isEmpty() const { return rewrites.isEmpty() && updates.isEmpty() && !console; }
+};
+
 // One audit log row as stored.
 struct AuditRow
 {
@@ -190,6 +220,20 @@ public:
     void writeDeskStatus(const QByteArray &json, qint64 atMs);
     [[nodiscard]] std::optional<std::pair<qint64, QByteArray>> deskStatus();
     [[nodiscard]] int schemaVersion();
+
+    // The live publisher's write (LivePublisher): rewrites replace a flow's rows, updates
+    // follow them; every row gets the next version after `lastVersion`, which it returns
+    // advanced. Back-in-sync rows up to version `pruneBelow` are dropped (0: none). Consoles are notified.
+    qint64 publishLive(const LivePublication &publication, qint64 lastVersion, qint64 pruneBelow, qint64 nowMs);
+    // The highest version written (0: none), where a new publisher goes on from.
+    [[nodiscard]] qint64 liveVersion();
+    [[nodiscard]] QList<LiveFlowMark> liveFlows();
+    // A flow's published rows after `afterVersion`, by version; out of sync only when asked.
+    [[nodiscard]] QList<LiveRecord> liveRecords(const QString &flow, qint64 afterVersion, bool outOfSyncOnly);
+    // The console's snapshot (flows and systems) as the live publisher last wrote it, and when.
+    [[nodiscard]] std::optional<std::pair<qint64, QByteArray>> consoleSnapshot();
+    // The channel attached consoles LISTEN on.
+    static constexpr const char *LiveChannel = "syncdesk_live";
 
     // Activity rows of `flow` (empty: every flow) whose hour starts in [fromMs, toMs), ordered
     // by flow and hour.
@@ -304,6 +348,8 @@ protected:
     // Whether the store has a table of that name (asked before creating one, which a team's
     // read-only roles may not).
     [[nodiscard]] virtual bool hasTable(const QString &name) = 0;
+    // Tells the consoles listening on `channel` at commit (PostgreSQL); nothing elsewhere.
+    virtual void notify(const QString &channel) { Q_UNUSED(channel) }
     // The role this connection acts as; empty where there are none (SQLite).
     [[nodiscard]] virtual QString databaseUser() { return {}; }
 

@@ -6,11 +6,14 @@
 #include "TestSqlite.h"
 #include "model/WorkspaceLoader.h"
 #include "models/RecordsModel.h"
+#include "session/AttachedDesk.h"
 #include "state/TeamSetup.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QLabel>
+#include <QProcess>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
@@ -77,13 +80,14 @@ private slots:
         const auto port = QRegularExpression(QStringLiteral("port=(\\d+)")).match(fixture);
         QVERIFY(port.hasMatch());
         m_address = QStringLiteral("127.0.0.1:") + port.captured(1);
-        for (const char *login : {"ana", "vic"})
+        for (const char *login : {"ana", "vic", "agt"})
             PG_EXEC(fixture, QStringLiteral("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%1') "
                                             "THEN CREATE ROLE %1 LOGIN; END IF; END $$")
                                  .arg(QLatin1String(login)));
         TeamSetup::run(store(QStringLiteral("postgres")));
         TeamSetup::grant(store(QStringLiteral("postgres")), QStringLiteral("ana"), QStringLiteral("resolver"));
         TeamSetup::grant(store(QStringLiteral("postgres")), QStringLiteral("vic"), QStringLiteral("viewer"));
+        TeamSetup::grant(store(QStringLiteral("postgres")), QStringLiteral("agt"), QStringLiteral("agent"));
         m_src = m_dir.filePath(QStringLiteral("src.db"));
         m_dst = m_dir.filePath(QStringLiteral("dst.db"));
         const QString ddl = QStringLiteral("CREATE TABLE devices (sku text PRIMARY KEY, price numeric)");
@@ -101,10 +105,13 @@ private slots:
     void shouldShowAColleaguesClaimAndDisableWhatTheRoleCannotDo()
     {
         QSettings().setValue(QStringLiteral("operator"), QStringLiteral("Ana"));
-        MainWindow ana(WorkspaceLoader::load(workspace(QStringLiteral("ana"))), QStringLiteral("ana.json"));
+        // Each runs its own engine here (`syncdesk --engine`); attaching is the next test's.
+        MainWindow ana(WorkspaceLoader::load(workspace(QStringLiteral("ana"))), QStringLiteral("ana.json"),
+                       EngineHost::Mode::Engine);
         QVERIFY(startLive(ana));
         QSettings().setValue(QStringLiteral("operator"), QStringLiteral("Vic"));
-        MainWindow vic(WorkspaceLoader::load(workspace(QStringLiteral("vic"))), QStringLiteral("vic.json"));
+        MainWindow vic(WorkspaceLoader::load(workspace(QStringLiteral("vic"))), QStringLiteral("vic.json"),
+                       EngineHost::Mode::Engine);
         QVERIFY(startLive(vic));
 
         const QByteArray key("[\"B2\"]");
@@ -141,6 +148,86 @@ private slots:
         ana.claimSelected(true);
         QTRY_VERIFY_WITH_TIMEOUT(!vic.records()->claimAt(rowOf(*vic.records(), key)).has_value(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!claimLabel->isVisible(), 5000);
+    }
+
+    // Given an agent (`syncdesk-cli watch` as the agent's login) and two consoles opened on the
+    // team's workspace, then both attach to what the agent publishes instead of watching the
+    // systems: they list what it found, and a change at the source reaches both within
+    // seconds. When the agent is killed (-9), each says plainly that no agent feeds the desk and
+    // offers to run the engine, which a resolver's login may not; when an agent runs again,
+    // the notice goes and what changed meanwhile shows.
+    void shouldAttachToTheAgentAndSayWhenItIsGone()
+    {
+        const QString agentWorkspace = workspace(QStringLiteral("agt"));
+        QProcess agent;
+        agent.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        const auto startAgent = [&agent, &agentWorkspace] {
+            agent.start(QStringLiteral(SYNCDESK_CLI_PATH),
+                        {QStringLiteral("watch"), QStringLiteral("--workspace"), agentWorkspace, QStringLiteral("--quiet")});
+            return agent.waitForStarted();
+        };
+        QVERIFY(startAgent());
+        QSettings().setValue(QStringLiteral("operator"), QStringLiteral("Ana"));
+        MainWindow ana(WorkspaceLoader::load(workspace(QStringLiteral("ana"))), QStringLiteral("ana.json"));
+        QVERIFY(ana.attached());
+        QVERIFY(startLive(ana));
+        QSettings().setValue(QStringLiteral("operator"), QStringLiteral("Vic"));
+        MainWindow vic(WorkspaceLoader::load(workspace(QStringLiteral("vic"))), QStringLiteral("vic.json"));
+        QVERIFY(vic.attached());
+        QVERIFY(startLive(vic));
+
+        // What the agent found: B2 differs (the previous test left it so), A1 agrees.
+        for (MainWindow *w : {&ana, &vic}) {
+            QTRY_VERIFY_WITH_TIMEOUT(rowOf(*w->records(), "[\"B2\"]") >= 0, 20000);
+            QCOMPARE(rowOf(*w->records(), "[\"A1\"]"), -1);
+            QVERIFY(!action(*w, QStringLiteral("&Compare now"))->isEnabled()); // the agent's to run
+        }
+        QVERIFY(vic.findChild<QLabel *>(QStringLiteral("role"))->text().contains(u"attached to the agent"));
+        QString error;
+        QVERIFY2(testsupport::sqliteExec(m_src, {QStringLiteral("UPDATE devices SET price = 7 WHERE sku = 'A1'")}, &error),
+                 qPrintable(error));
+        for (MainWindow *w : {&ana, &vic})
+            QTRY_VERIFY_WITH_TIMEOUT(rowOf(*w->records(), "[\"A1\"]") >= 0, 10000);
+
+        // The agent dies: both say so; Ana's login may not keep the engine's state.
+        agent.kill();
+        agent.waitForFinished();
+        auto *notice = ana.findChild<QLabel *>(QStringLiteral("agentNotice"));
+        QVERIFY(notice);
+        for (MainWindow *w : {&ana, &vic}) {
+            auto *bar = w->findChild<QWidget *>(QStringLiteral("agentBar"));
+            QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible(), AttachedDesk::AgentSilentMs + 5000);
+        }
+        QVERIFY2(notice->text().contains(u"No agent is feeding this desk"), qPrintable(notice->text()));
+        QVERIFY(!ana.findChild<QPushButton *>(QStringLiteral("runEngineHere"))->isEnabled());
+
+        // Meanwhile B2 is put right at the target; an agent started again finds it.
+        QVERIFY2(testsupport::sqliteExec(m_dst, {QStringLiteral("UPDATE devices SET price = 2 WHERE sku = 'B2'")}, &error),
+                 qPrintable(error));
+        QVERIFY(startAgent());
+        for (MainWindow *w : {&ana, &vic}) {
+            auto *bar = w->findChild<QWidget *>(QStringLiteral("agentBar"));
+            QTRY_VERIFY_WITH_TIMEOUT(!bar->isVisible(), 20000);
+            QTRY_VERIFY_WITH_TIMEOUT(rowOf(*w->records(), "[\"B2\"]") < 0, 20000);
+        }
+        agent.terminate();
+        QVERIFY(agent.waitForFinished(20000));
+
+        // An agent's login may run the engine itself when none feeds the desk.
+        MainWindow own(WorkspaceLoader::load(agentWorkspace), QStringLiteral("agt.json"));
+        own.show();
+        own.start();
+        auto *ownBar = own.findChild<QWidget *>(QStringLiteral("agentBar"));
+        QTRY_VERIFY_WITH_TIMEOUT(ownBar->isVisible(), AttachedDesk::AgentSilentMs + 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(own.permissions().runEngine, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(own.findChild<QPushButton *>(QStringLiteral("runEngineHere"))->isEnabled(), 5000);
+        own.findChild<QPushButton *>(QStringLiteral("runEngineHere"))->click();
+        QVERIFY(!own.attached());
+        QVERIFY(!ownBar->isVisible());
+        // With no agent running, only this console's own engine can see a new change.
+        QVERIFY2(testsupport::sqliteExec(m_src, {QStringLiteral("UPDATE devices SET price = 3 WHERE sku = 'B2'")}, &error),
+                 qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(*own.records(), "[\"B2\"]") >= 0, 30000);
     }
 };
 

@@ -1,0 +1,25 @@
+#pragma once
+
+#include "session/SessionTypes.h"
+
+#include <QByteArray>
+#include <QList>
+
+#include <optional>
+
+namespace syncdesk {
+
+// What a console shows of the desk as a whole (its flows and systems), as JSON: the live
+// publisher writes it into a team's state store about once a second and attached consoles
+// read it back (AttachedDesk), so they show what the agent sees without running an engine.
+struct ConsoleSnapshot
+{
+    QList<FlowSnapshot> flows;
+    QList<SystemHealth> systems;
+
+    [[nodiscard]] QByteArray toJson() const;
+    // nullopt when `json` is not one.
+    [[nodiscard]] static std::optional<ConsoleSnapshot> fromJson(const QByteArray &json);
+};
+
+} // namespace syncdesk
