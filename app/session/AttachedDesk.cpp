@@ -18,7 +18,7 @@ namespace {
 
 // A NOTIFY wakes the desk; what else arrives within this is read in the same pass, so a
 // stream of changes costs a console a few reads a second, not one per change.
-constexpr int CoalesceMs = 20;
+constexpr int CoalesceMs = 10;
 
 } // namespace
 

@@ -61,8 +61,12 @@ void LivePublisher::onEvents(const QList<StatusEvent> &events)
             list.append(r);
         }
     }
-    if (!m_sendTimer->isActive())
-        m_sendTimer->start(IntervalMs);
+    // The first status after a quiet spell goes at once (with the rest of this pass of the
+    // event loop); under a stream, one write per IntervalMs carries them all.
+    if (!m_sendTimer->isActive()) {
+        const qint64 since = QDateTime::currentMSecsSinceEpoch() - m_sentAtMs;
+        m_sendTimer->start(int(std::clamp<qint64>(IntervalMs - since, 0, IntervalMs)));
+    }
 }
 
 void LivePublisher::onFlowReady(const QString &flow)
@@ -89,6 +93,7 @@ void LivePublisher::send()
     m_sendTimer->stop();
     if (m_pending.isEmpty())
         return;
+    m_sentAtMs = QDateTime::currentMSecsSinceEpoch();
     QMetaObject::invokeMethod(m_writer, [w = m_writer, p = std::exchange(m_pending, {})] { w->submit(p); },
                               Qt::QueuedConnection);
     m_pendingAt.clear();

@@ -48,6 +48,7 @@ private:
     LivePublication m_pending;
     QHash<QString, QHash<QByteArray, qsizetype>> m_pendingAt; // flow → key → index in m_pending.updates
     QTimer *m_sendTimer = nullptr;
+    qint64 m_sentAtMs = 0; // the last hand-over to the writer
     QTimer *m_snapshotTimer = nullptr;
 };
 

@@ -393,6 +393,57 @@ private slots:
         QCOMPARE(store->baselines(f).size(), 3);
     }
 
+    void shouldPublishLiveRecordsByVersion_data() { backends(); }
+
+    // Given a flow's list written whole, then updates (one back in sync), a reader holding a
+    // version reads only what came after it; a second whole list moves the epoch; pruning drops
+    // back-in-sync rows up to a version and says so, so a reader behind it reads the list again.
+    void shouldPublishLiveRecordsByVersion()
+    {
+        Workspace ws;
+        QString path, error;
+        const auto store = freshStore(&ws, &path, &error);
+        QVERIFY2(store, qPrintable(error));
+        QCOMPARE(store->liveVersion(), 0);
+
+        const QString f = QStringLiteral("f");
+        LivePublication whole;
+        whole.rewrites[f] = {{"[\"A\"]", 1, 100, 0, 0}, {"[\"B\"]", 3, 200, 0, 0}};
+        whole.console = std::pair{qint64(5), QByteArray("{\"flows\":[],\"systems\":[]}")};
+        qint64 v = store->publishLive(whole, 0, 0, 1000);
+        QCOMPARE(v, 2);
+        QCOMPARE(store->liveVersion(), 2);
+        QList<LiveFlowMark> marks = store->liveFlows();
+        QCOMPARE(marks.size(), 1);
+        const qint64 epoch = marks[0].epoch;
+        QCOMPARE(marks[0].version, 2);
+        QCOMPARE(store->consoleSnapshot()->first, 5);
+
+        LivePublication changed;
+        changed.updates[f] = {{"[\"A\"]", 0, 100, 50, 0}, {"[\"C\"]", 1, 300, 7, 0}};
+        v = store->publishLive(changed, v, 0, 2000);
+        QCOMPARE(v, 4);
+        const QList<LiveRecord> after = store->liveRecords(f, 2, false);
+        QCOMPARE(after.size(), 2);
+        QCOMPARE(after[0].keyJson, QByteArray("[\"A\"]"));
+        QCOMPARE(after[0].status, 0); // back in sync: kept for readers to learn it
+        QCOMPARE(after[1].lagMs, 7);
+        QCOMPARE(store->liveRecords(f, 0, true).size(), 2); // B and C out of sync
+        QCOMPARE(store->liveFlows()[0].epoch, epoch);       // updates keep the epoch
+
+        // Pruned up to version 3: A's row goes; a reader at version 2 must read the list again.
+        v = store->publishLive(LivePublication{{}, {}, std::pair{qint64(6), QByteArray("{}")}}, v, 3, 3000);
+        QCOMPARE(store->liveRecords(f, 0, false).size(), 2);
+        QCOMPARE(store->liveFlows()[0].prunedBelow, 3);
+
+        LivePublication again;
+        again.rewrites[f] = {{"[\"D\"]", 2, 400, 0, 0}};
+        v = store->publishLive(again, v, 0, 4000);
+        QCOMPARE(store->liveFlows()[0].epoch, epoch + 1);
+        QCOMPARE(store->liveRecords(f, 0, false).size(), 1);
+        QCOMPARE(store->liveVersion(), v);
+    }
+
     void shouldApplyTwoBatchesAppendedAsIfInTurn_data() { backends(); }
 
     // Given a batch that could not be written and the next one appended to it, applying the
