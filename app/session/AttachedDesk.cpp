@@ -6,6 +6,8 @@
 #include "team/ConsoleSnapshot.h"
 
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
 #include <QTimer>
@@ -16,9 +18,11 @@ namespace syncdesk {
 
 namespace {
 
-// A NOTIFY wakes the desk; what else arrives within this is read in the same pass, so a
-// stream of changes costs a console a few reads a second, not one per change.
+// A NOTIFY wakes the desk; what else arrives within this is read in the same pass.
 constexpr int CoalesceMs = 10;
+// Under a stream of changes a desk reads at most once per this: ten desks cost the store a
+// hundred small reads a second, not one per change each.
+constexpr qint64 ReadEveryMs = 100;
 
 } // namespace
 
@@ -37,7 +41,7 @@ void AttachedDesk::start()
     connect(m_poll, &QTimer::timeout, this, &AttachedDesk::poll);
     m_coalesce = new QTimer(this);
     m_coalesce->setSingleShot(true);
-    connect(m_coalesce, &QTimer::timeout, this, &AttachedDesk::readChanges);
+    connect(m_coalesce, &QTimer::timeout, this, &AttachedDesk::readNamed);
     if (!isStateUri(m_workspace.state)) {
         emit startFailed(tr("only a team's PostgreSQL state store can be attached to; this workspace keeps its "
                             "state in %1").arg(m_workspace.state));
@@ -110,11 +114,53 @@ void AttachedDesk::onReadable()
     }
     bool told = false;
     while (PGnotify *n = PQnotifies(conn)) {
+        const QByteArray payload(n->extra);
         PQfreemem(n);
         told = true;
+        const QJsonDocument named = QJsonDocument::fromJson(payload);
+        if (!named.isArray()) {
+            m_readAll = true; // "*", or a payload this build does not know
+            continue;
+        }
+        for (const QJsonValue &flow : named.array())
+            m_named.insert(flow.toString());
     }
-    if (told && !m_coalesce->isActive())
-        m_coalesce->start(CoalesceMs);
+    if (told && !m_coalesce->isActive()) {
+        const qint64 since = QDateTime::currentMSecsSinceEpoch() - m_readAtMs;
+        m_coalesce->start(int(std::max<qint64>(CoalesceMs, ReadEveryMs - since)));
+    }
+}
+
+void AttachedDesk::readNamed()
+{
+    const QSet<QString> named = std::exchange(m_named, {});
+    if (std::exchange(m_readAll, false)) {
+        readChanges();
+        return;
+    }
+    if (!m_store)
+        return;
+    m_readAtMs = QDateTime::currentMSecsSinceEpoch();
+    try {
+        for (const QString &flow : named) {
+            if (!m_flowNames.contains(flow))
+                continue;
+            const auto mark = m_marks.find(flow);
+            if (mark == m_marks.end() || mark->epoch < 0) {
+                readChanges(); // never listed: the whole list first
+                return;
+            }
+            QList<StatusEvent> events;
+            for (const LiveRecord &r : m_store->liveRecords(flow, mark->version, false)) {
+                events.append({r.sinceMs + r.lagMs, flow, r.keyJson, RecordStatus(r.status), r.lagMs});
+                mark->version = std::max(mark->version, r.version);
+            }
+            if (!events.isEmpty())
+                emit statusEvents(events);
+        }
+    } catch (const SyncError &e) {
+        lose(e.message());
+    }
 }
 
 void AttachedDesk::poll()
@@ -160,6 +206,7 @@ void AttachedDesk::readChanges()
 {
     if (!m_store)
         return;
+    m_readAtMs = QDateTime::currentMSecsSinceEpoch();
     try {
         for (const LiveFlowMark &mark : m_store->liveFlows()) {
             if (!m_flowNames.contains(mark.flow))

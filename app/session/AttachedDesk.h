@@ -57,6 +57,8 @@ private:
     void onReadable();
     void poll();
     void readChanges();
+    // What the NOTIFYs since the last read named: only these flows' new rows, unless `m_readAll`.
+    void readNamed();
     void readSnapshot();
 
     Workspace m_workspace;
@@ -67,6 +69,9 @@ private:
     QTimer *m_poll = nullptr;
     QTimer *m_coalesce = nullptr;
     QHash<QString, Mark> m_marks;
+    QSet<QString> m_named;  // flows NOTIFYs named since the last read
+    bool m_readAll = false; // a NOTIFY said "*": every flow's mark is read
+    qint64 m_readAtMs = 0;  // the last read, for the throttle
     qint64 m_snapshotAt = -1;     // the agent's write time of the last snapshot read
     qint64 m_snapshotSeenMs = 0;  // when it was seen to move, on this desk's clock
     int m_alive = -1;             // -1: not told yet

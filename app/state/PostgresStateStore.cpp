@@ -120,10 +120,10 @@ void PostgresStateStore::lockAuditLog()
     exec(QStringLiteral("LOCK TABLE open_intents IN SHARE ROW EXCLUSIVE MODE"), {});
 }
 
-void PostgresStateStore::notify(const QString &channel)
+void PostgresStateStore::notify(const QString &channel, const QString &payload)
 {
-    // Delivered at commit, once per transaction however often it is sent.
-    (void)query(QStringLiteral("SELECT pg_notify(?, '')"), {channel});
+    // Delivered at commit (the same payload once per transaction).
+    (void)query(QStringLiteral("SELECT pg_notify(?, ?)"), {channel, payload});
 }
 
 bool PostgresStateStore::hasTable(const QString &name)

@@ -28,7 +28,7 @@ protected:
     void lockSchema() override;
     bool hasTable(const QString &name) override;
     QString databaseUser() override;
-    void notify(const QString &channel) override;
+    void notify(const QString &channel, const QString &payload) override;
 
 public:
     qint64 nowMs() override;

@@ -232,7 +232,8 @@ public:
     [[nodiscard]] QList<LiveRecord> liveRecords(const QString &flow, qint64 afterVersion, bool outOfSyncOnly);
     // The console's snapshot (flows and systems) as the live publisher last wrote it, and when.
     [[nodiscard]] std::optional<std::pair<qint64, QByteArray>> consoleSnapshot();
-    // The channel attached consoles LISTEN on.
+    // The channel attached consoles LISTEN on. Its payload is a JSON array of the flows whose
+    // rows changed, or "*" when a list was written whole or rows pruned (read every flow's mark).
     static constexpr const char *LiveChannel = "syncdesk_live";
 
     // Activity rows of `flow` (empty: every flow) whose hour starts in [fromMs, toMs), ordered
@@ -349,7 +350,11 @@ protected:
     // read-only roles may not).
     [[nodiscard]] virtual bool hasTable(const QString &name) = 0;
     // Tells the consoles listening on `channel` at commit (PostgreSQL); nothing elsewhere.
-    virtual void notify(const QString &channel) { Q_UNUSED(channel) }
+    virtual void notify(const QString &channel, const QString &payload)
+    {
+        Q_UNUSED(channel)
+        Q_UNUSED(payload)
+    }
     // The role this connection acts as; empty where there are none (SQLite).
     [[nodiscard]] virtual QString databaseUser() { return {}; }
 

@@ -2,6 +2,8 @@
 // (resources/sql/state/008_live_records.sql).
 #include "StateStore.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QSet>
 
 namespace syncdesk {
@@ -72,8 +74,15 @@ qint64 StateStore::publishLive(const LivePublication &publication, qint64 lastVe
                                 "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
                                 "status = excluded.status"),
                  {publication.console->first, QString::fromUtf8(publication.console->second)});
-        if (!flows.isEmpty() || pruneBelow > 0)
-            notify(QString::fromLatin1(LiveChannel));
+        if (!rewritten.isEmpty() || pruneBelow > 0) {
+            notify(QString::fromLatin1(LiveChannel), QStringLiteral("*"));
+        } else if (!flows.isEmpty()) {
+            QJsonArray names;
+            for (const QString &flow : std::as_const(flows))
+                names.append(flow);
+            notify(QString::fromLatin1(LiveChannel),
+                   QString::fromUtf8(QJsonDocument(names).toJson(QJsonDocument::Compact)));
+        }
         commit();
     } catch (...) {
         rollback();
