@@ -14,6 +14,7 @@
 #include "model/SyncError.h"
 #include "policy/PolicyRunner.h"
 #include "probe/ProbeMonitor.h"
+#include "team/DeskLease.h"
 #include "team/FlowSnapshots.h"
 #include "team/LivePublisher.h"
 #include "probe/ProbeTable.h"
@@ -27,6 +28,7 @@
 #include <QJsonDocument>
 #include <QSet>
 #include <QFile>
+#include <QEventLoop>
 #include <QTimer>
 
 namespace syncdesk::cli {
@@ -129,6 +131,47 @@ int WatchCommand::run(const QStringList &arguments)
 
     try {
         const Workspace ws = cl.workspace();
+        SignalWatcher stopSignals;
+        // On a team's store, agents take the desk in turn: one watches, the others stand by
+        // and take over when it dies or stops (DeskLease).
+        std::unique_ptr<DeskLease> lease;
+        if (DeskLease::applies(ws)) {
+            lease = std::make_unique<DeskLease>(ws);
+            QEventLoop standby;
+            bool stopRequested = false;
+            QString told; // the holder or problem last said
+            const auto attempt = [&] {
+                try {
+                    if (lease->tryTake()) {
+                        standby.quit();
+                        return;
+                    }
+                    if (std::exchange(told, lease->holder().agent) != lease->holder().agent)
+                        printError(QStringLiteral("standing by: the desk is watched by %1").arg(lease->holderText()));
+                } catch (const SyncError &e) {
+                    if (std::exchange(told, e.message()) != e.message())
+                        printError(QStringLiteral("standing by: %1 (retrying)").arg(e.message()));
+                }
+            };
+            QTimer attempts;
+            QObject::connect(&attempts, &QTimer::timeout, attempt);
+            const auto stopping = QObject::connect(&stopSignals, &SignalWatcher::stopRequested, [&] {
+                stopRequested = true;
+                standby.quit();
+            });
+            attempt();
+            if (!lease->held()) {
+                attempts.start(DeskLease::RetryMs);
+                standby.exec();
+                attempts.stop();
+            }
+            QObject::disconnect(stopping);
+            if (stopRequested)
+                return ExitOk;
+            // From here on this process writes only while it holds the lease.
+            StateStore::fenceWritesTo(lease->id());
+            printError(QStringLiteral("this agent watches the desk (lease %1)").arg(lease->id()));
+        }
         LiveEngine::Options options;
         options.verifyIntervalMs = *verifySeconds * 1000;
         LiveEngine engine(ws, options);
@@ -338,13 +381,20 @@ int WatchCommand::run(const QStringList &arguments)
                 printOut(lines.join(u'\n').toUtf8() + "\n\n");
         };
 
-        SignalWatcher stopSignals;
         bool saved = true;
         const auto stop = [&engine, &saved] {
             saved = engine.stop();
             QCoreApplication::quit();
         };
         QObject::connect(&stopSignals, &SignalWatcher::stopRequested, stop);
+        // Another agent has the desk now: this one stops at once (its writes are refused
+        // already), and a supervisor's restart makes it stand by.
+        QString leaseLost;
+        if (lease)
+            QObject::connect(lease.get(), &DeskLease::lost, [&leaseLost](const QString &why) {
+                leaseLost = why;
+                QCoreApplication::quit();
+            });
         std::unique_ptr<StateStore> store;
         try {
             // A resolve killed between its steps left an intent open: close it now.
@@ -417,6 +467,10 @@ int WatchCommand::run(const QStringList &arguments)
         if (table && !drawInPlace)
             drawFrame(); // the last word, as the desk was at the stop
         screen.reset(); // the terminal as it was, before the last line
+        if (!leaseLost.isEmpty()) {
+            printError(QStringLiteral("watch: %1; stopping, so that one agent watches the desk").arg(leaseLost));
+            return ExitFailure;
+        }
         if (!saved) {
             printError(QStringLiteral("watch: state could not be saved at stop: %1; the feeds replay "
                                       "what was not confirmed at the next start")

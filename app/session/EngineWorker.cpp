@@ -2,6 +2,7 @@
 
 #include "model/Classify.h"
 #include "policy/PolicyRunner.h"
+#include "team/DeskLease.h"
 #include "team/FlowSnapshots.h"
 #include "team/LivePublisher.h"
 #include "model/SyncError.h"
@@ -18,9 +19,57 @@ EngineWorker::~EngineWorker()
     m_publisher.reset();
     m_snapshots.reset();
     m_policies.reset();
+    m_engine.reset();
+    m_lease.reset(); // given up once the engine's last state is written
 }
 
 void EngineWorker::start()
+{
+    if (takeLease())
+        startEngine();
+}
+
+bool EngineWorker::takeLease()
+{
+    if (!DeskLease::applies(m_workspace))
+        return true;
+    if (!m_lease)
+        m_lease = std::make_unique<DeskLease>(m_workspace);
+    try {
+        if (m_lease->tryTake()) {
+            StateStore::fenceWritesTo(m_lease->id());
+            connect(m_lease.get(), &DeskLease::lost, this, [this](const QString &why) {
+                // Another agent has the desk: this engine stops, and the window says why.
+                if (m_timer)
+                    m_timer->stop();
+                m_publisher.reset();
+                m_snapshots.reset();
+                m_policies.reset();
+                m_engine.reset();
+                emit startFailed(tr("the engine stopped: %1").arg(why));
+            });
+            return true;
+        }
+        emit startFailed(tr("Waiting to run the engine: the desk is watched by %1").arg(m_lease->holderText()));
+    } catch (const SyncError &e) {
+        if (e.notAllowed()) {
+            // A login that may not keep the engine's state runs it all the same, writing nothing
+            // (the window says so); it takes no lease it could not use.
+            m_lease.reset();
+            return true;
+        }
+        emit startFailed(tr("Waiting to run the engine: %1").arg(e.message()));
+    }
+    if (!m_leaseRetry) {
+        m_leaseRetry = new QTimer(this);
+        m_leaseRetry->setSingleShot(true);
+        connect(m_leaseRetry, &QTimer::timeout, this, &EngineWorker::start);
+    }
+    m_leaseRetry->start(DeskLease::RetryMs);
+    return false;
+}
+
+void EngineWorker::startEngine()
 {
     m_engine = std::make_unique<LiveEngine>(m_workspace, LiveEngine::Options{});
     // The console runs the live engine, so it applies the flows' policies (DESIGN.md).
@@ -37,6 +86,7 @@ void EngineWorker::start()
         m_snapshots.reset();
         m_policies.reset();
         m_engine.reset();
+        m_lease.reset(); // another desk may run it
         emit startFailed(e.message());
         return;
     }
@@ -85,6 +135,8 @@ void EngineWorker::sendRecords(const QString &flow)
 
 void EngineWorker::publish()
 {
+    if (!m_engine)
+        return;
     emit snapshot(m_snapshots->take(QDateTime::currentMSecsSinceEpoch()), m_engine->systems());
 }
 

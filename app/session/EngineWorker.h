@@ -11,6 +11,7 @@ class QTimer;
 
 namespace syncdesk {
 
+class DeskLease;
 class FlowSnapshots;
 class LivePublisher;
 class PolicyRunner;
@@ -38,6 +39,10 @@ signals:
 
 private:
     void publish();
+    // On a team's store the engine runs only while this console holds the desk's lease: never
+    // beside an agent. True when it may start now; otherwise it tries again meanwhile.
+    bool takeLease();
+    void startEngine();
 
     Workspace m_workspace;
     std::unique_ptr<LiveEngine> m_engine;
@@ -46,6 +51,8 @@ private:
     // On a team's store, what the engine sees goes there too, for consoles that attach.
     std::unique_ptr<LivePublisher> m_publisher;
     QTimer *m_timer = nullptr;
+    std::unique_ptr<DeskLease> m_lease; // given up after the engine stopped (~EngineWorker)
+    QTimer *m_leaseRetry = nullptr;
 };
 
 } // namespace syncdesk

@@ -29,6 +29,7 @@ protected:
     bool hasTable(const QString &name) override;
     QString databaseUser() override;
     void notify(const QString &channel, const QString &payload) override;
+    QString shareLock() const override { return QStringLiteral(" FOR SHARE"); }
 
 public:
     qint64 nowMs() override;

@@ -169,6 +169,7 @@ void StateStore::apply(const StateChanges &changes)
         return;
     begin();
     try {
+        checkFence();
         // Removals first: in batches appended together, a record back in sync and then out
         // again must start from no stored row (its old field values are not the new agreement).
         for (const auto &[flow, key] : changes.removals)

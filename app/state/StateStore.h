@@ -179,6 +179,17 @@ struct LivePublication
     [[nodiscard]] bool isEmpty() const { return rewrites.isEmpty() && updates.isEmpty() && !console; }
 };
 
+// The row that says which agent watches a team's desk (resources/sql/state/009_agent_lease.sql).
+struct AgentLease
+{
+    QString agent; // "host:pid:tag"
+    QString host;
+    qint64 pid = 0;
+    qint64 takenAtMs = 0;
+    qint64 heartbeatAtMs = 0;
+    qint64 expiresAtMs = 0; // the store's clock
+};
+
 // One audit log row as stored.
 struct AuditRow
 {
@@ -232,6 +243,19 @@ public:
     [[nodiscard]] QList<LiveRecord> liveRecords(const QString &flow, qint64 afterVersion, bool outOfSyncOnly);
     // The console's snapshot (flows and systems) as the live publisher last wrote it, and when.
     [[nodiscard]] std::optional<std::pair<qint64, QByteArray>> consoleSnapshot();
+    // The desk's lease: taken by `me` when free, lapsed or already its own (for `ttlMs` from
+    // now, by the store's clock); returns whoever holds it after the attempt.
+    AgentLease takeLease(const AgentLease &me, qint64 ttlMs);
+    // Extends `agent`'s lease by `ttlMs` from now; false when another agent holds it.
+    bool renewLease(const QString &agent, qint64 ttlMs);
+    // Gives the lease up, so a standing-by agent takes it at once.
+    void releaseLease(const QString &agent);
+    [[nodiscard]] std::optional<AgentLease> lease();
+    // Every store this process opens writes the engine's state (apply, publishLive) only while
+    // `agent` holds the desk's lease (checked in each write's transaction, under a lock the taker waits for), so
+    // an agent that lost it (paused past its lease, cut off) cannot write beside its successor.
+    static void fenceWritesTo(const QString &agent);
+
     // The channel attached consoles LISTEN on. Its payload is a JSON array of the flows whose
     // rows changed, or "*" when a list was written whole or rows pruned (read every flow's mark).
     static constexpr const char *LiveChannel = "syncdesk_live";
@@ -358,7 +382,14 @@ protected:
     // The role this connection acts as; empty where there are none (SQLite).
     [[nodiscard]] virtual QString databaseUser() { return {}; }
 
+    // The lock clause that makes a read hold a row until the transaction ends (" FOR SHARE"
+    // on PostgreSQL; SQLite's write transaction holds the whole file already).
+    [[nodiscard]] virtual QString shareLock() const { return {}; }
+
 private:
+    // Throws unless this process's lease holder (fenceWritesTo) still holds the lease; inside
+    // the caller's transaction.
+    void checkFence();
     void runMigrations();
     // Fills version 7's index columns and open intents for the rows written before it.
     void backfillAuditIndex();

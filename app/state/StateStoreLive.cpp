@@ -23,6 +23,7 @@ qint64 StateStore::publishLive(const LivePublication &publication, qint64 lastVe
     QHash<QString, bool> rewritten; // flow → written whole in this transaction
     begin();
     try {
+        checkFence();
         for (auto it = publication.rewrites.cbegin(); it != publication.rewrites.cend(); ++it) {
             exec(QStringLiteral("DELETE FROM live_records WHERE flow = ?"), {it.key()});
             const QList<LiveRecord> &rows = it.value();

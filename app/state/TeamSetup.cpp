@@ -14,7 +14,7 @@ const QStringList Tables{
     QStringLiteral("audit_log"),        QStringLiteral("baseline_snapshots"), QStringLiteral("desk_status"),
     QStringLiteral("activity_counts"),  QStringLiteral("activity_peaks"),  QStringLiteral("sla_breaches"),
     QStringLiteral("policy_state"),     QStringLiteral("claims"),          QStringLiteral("open_intents"),
-    QStringLiteral("live_records"),     QStringLiteral("live_flows")};
+    QStringLiteral("live_records"),     QStringLiteral("live_flows"),      QStringLiteral("agent_lease")};
 
 // The server's clock in ms, as claims keep it.
 const QString NowMs = QStringLiteral("floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint");
@@ -38,7 +38,7 @@ QStringList grants()
         QStringLiteral("GRANT INSERT, UPDATE ON activity_counts TO syncdesk_resolver"),
         // The live engine's own state.
         QStringLiteral("GRANT INSERT, UPDATE, DELETE ON feed_positions, baseline_snapshots, desk_status, "
-                       "activity_peaks, sla_breaches, policy_state, live_records, live_flows TO syncdesk_agent"),
+                       "activity_peaks, sla_breaches, policy_state, live_records, live_flows, agent_lease TO syncdesk_agent"),
         // Claims: anyone reads them; a resolver takes a free or lapsed one as itself and changes
         // or ends only its own; an admin ends anyone's.
         QStringLiteral("ALTER TABLE claims ENABLE ROW LEVEL SECURITY"),

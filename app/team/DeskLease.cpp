@@ -1,0 +1,97 @@
+#include "DeskLease.h"
+
+#include "model/SyncError.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QHostInfo>
+#include <QRandomGenerator>
+#include <QTimer>
+
+namespace syncdesk {
+
+DeskLease::DeskLease(Workspace workspace, QObject *parent)
+    : QObject(parent), m_workspace(std::move(workspace)), m_heartbeat(new QTimer(this))
+{
+    m_me.host = QHostInfo::localHostName();
+    m_me.pid = QCoreApplication::applicationPid();
+    // The tag tells a restarted agent that reuses a pid from the one before it.
+    m_me.agent = QStringLiteral("%1:%2:%3").arg(m_me.host).arg(m_me.pid).arg(QRandomGenerator::system()->generate(), 8, 16,
+                                                                             QLatin1Char('0'));
+    m_heartbeat->setInterval(HeartbeatMs);
+    connect(m_heartbeat, &QTimer::timeout, this, &DeskLease::renew);
+}
+
+DeskLease::~DeskLease()
+{
+    if (!m_held)
+        return;
+    try {
+        if (!m_store)
+            m_store = StateStore::open(m_workspace);
+        m_store->releaseLease(m_me.agent);
+    } catch (const SyncError &) {
+        // It lapses by itself within TtlMs.
+    }
+}
+
+bool DeskLease::applies(const Workspace &workspace)
+{
+    return isStateUri(workspace.state);
+}
+
+bool DeskLease::tryTake()
+{
+    if (!m_store)
+        m_store = StateStore::open(m_workspace);
+    try {
+        m_holder = m_store->takeLease(m_me, TtlMs);
+    } catch (const SyncError &) {
+        m_store.reset(); // opened again at the next attempt
+        throw;
+    }
+    m_held = m_holder.agent == m_me.agent;
+    if (m_held) {
+        m_heldUntilMs = QDateTime::currentMSecsSinceEpoch() + TtlMs;
+        m_heartbeat->start();
+    }
+    return m_held;
+}
+
+QString DeskLease::holderText() const
+{
+    if (m_holder.agent.isEmpty())
+        return tr("no agent");
+    return tr("the agent on %1, pid %2 (its lease runs until %3)")
+        .arg(m_holder.host)
+        .arg(m_holder.pid)
+        .arg(QDateTime::fromMSecsSinceEpoch(m_holder.expiresAtMs).toString(QStringLiteral("HH:mm:ss")));
+}
+
+void DeskLease::renew()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QString why;
+    try {
+        if (!m_store)
+            m_store = StateStore::open(m_workspace);
+        if (m_store->renewLease(m_me.agent, TtlMs)) {
+            m_heldUntilMs = now + TtlMs;
+            return;
+        }
+        const std::optional<AgentLease> other = m_store->lease();
+        m_holder = other.value_or(AgentLease{});
+        why = tr("another agent took the desk over: %1").arg(holderText());
+    } catch (const SyncError &e) {
+        m_store.reset();
+        // Not renewed: still ours until it would have lapsed, then another may have taken it.
+        if (now < m_heldUntilMs - HeartbeatMs)
+            return;
+        why = tr("the lease could not be renewed before it lapsed: %1").arg(e.message());
+    }
+    m_held = false;
+    m_heartbeat->stop();
+    emit lost(why);
+}
+
+} // namespace syncdesk
