@@ -14,7 +14,7 @@ packages=(
   # run
   libqt6sql6-sqlite libqt6sql6-psql libqt6svg6
   # test and benchmark: a real PostgreSQL 15 with wal2json, SQLite tools, timing
-  postgresql-15 postgresql-contrib postgresql-15-wal2json sqlite3 sqlite3-tools time moreutils gawk
+  postgresql-15 postgresql-contrib postgresql-15-wal2json sqlite3 sqlite3-tools time moreutils gawk jq
   xvfb xauth poppler-utils fonts-dejavu-core
   # test: the console's secrets in a real desktop keychain (a private D-Bus session running
   # gnome-keyring's Secret Service, which QtKeychain reaches through libsecret)

@@ -245,7 +245,9 @@ public:
     [[nodiscard]] std::optional<std::pair<qint64, QByteArray>> consoleSnapshot();
     // The desk's lease: taken by `me` when free, lapsed or already its own (for `ttlMs` from
     // now, by the store's clock); returns whoever holds it after the attempt.
-    AgentLease takeLease(const AgentLease &me, qint64 ttlMs);
+    // `deadAgent`, when given, is a holder known to be gone (its process no longer runs on
+    // this host): its lease is taken before it lapses.
+    AgentLease takeLease(const AgentLease &me, qint64 ttlMs, const QString &deadAgent = {});
     // Extends `agent`'s lease by `ttlMs` from now; false when another agent holds it.
     bool renewLease(const QString &agent, qint64 ttlMs);
     // Gives the lease up, so a standing-by agent takes it at once.

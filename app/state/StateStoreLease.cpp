@@ -44,7 +44,7 @@ void StateStore::checkFence()
                             .arg(rows.isEmpty() ? QStringLiteral("nobody") : rows.first().value(0).toString()));
 }
 
-AgentLease StateStore::takeLease(const AgentLease &me, qint64 ttlMs)
+AgentLease StateStore::takeLease(const AgentLease &me, qint64 ttlMs, const QString &deadAgent)
 {
     begin();
     try {
@@ -55,8 +55,9 @@ AgentLease StateStore::takeLease(const AgentLease &me, qint64 ttlMs)
                             "taken_at = CASE WHEN agent_lease.agent = excluded.agent THEN agent_lease.taken_at "
                             "ELSE excluded.taken_at END, heartbeat_at = excluded.heartbeat_at, "
                             "expires_at = excluded.expires_at "
-                            "WHERE agent_lease.agent = excluded.agent OR agent_lease.expires_at <= ?"),
-             {me.agent, me.host, me.pid, now, now, now + ttlMs, now});
+                            "WHERE agent_lease.agent = excluded.agent OR agent_lease.expires_at <= ? "
+                            "OR agent_lease.agent = ?"),
+             {me.agent, me.host, me.pid, now, now, now + ttlMs, now, deadAgent});
         const auto rows = query(LeaseColumns);
         commit();
         return rows.isEmpty() ? AgentLease{} : leaseOf(rows.first());

@@ -8,12 +8,17 @@
 #include <QRandomGenerator>
 #include <QTimer>
 
+#include <cerrno>
+#include <csignal>
+
 namespace syncdesk {
 
 DeskLease::DeskLease(Workspace workspace, QObject *parent)
     : QObject(parent), m_workspace(std::move(workspace)), m_heartbeat(new QTimer(this))
 {
-    m_me.host = QHostInfo::localHostName();
+    // The name an agent goes by in the lease (and in what standing-by agents say): the host's,
+    // unless SYNCDESK_AGENT_HOST names it (containers whose host names mean nothing).
+    m_me.host = qEnvironmentVariable("SYNCDESK_AGENT_HOST", QHostInfo::localHostName());
     m_me.pid = QCoreApplication::applicationPid();
     // The tag tells a restarted agent that reuses a pid from the one before it.
     m_me.agent = QStringLiteral("%1:%2:%3").arg(m_me.host).arg(m_me.pid).arg(QRandomGenerator::system()->generate(), 8, 16,
@@ -46,6 +51,8 @@ bool DeskLease::tryTake()
         m_store = StateStore::open(m_workspace);
     try {
         m_holder = m_store->takeLease(m_me, TtlMs);
+        if (m_holder.agent != m_me.agent && holderIsGone())
+            m_holder = m_store->takeLease(m_me, TtlMs, m_holder.agent);
     } catch (const SyncError &) {
         m_store.reset(); // opened again at the next attempt
         throw;
@@ -56,6 +63,16 @@ bool DeskLease::tryTake()
         m_heartbeat->start();
     }
     return m_held;
+}
+
+bool DeskLease::holderIsGone() const
+{
+    // An agent restarted on the same machine (systemd's Restart=, a crash) need not wait out
+    // the lease of the process it replaces when that process is provably not running. A pid
+    // reused meanwhile only makes it wait.
+    if (m_holder.agent.isEmpty() || m_holder.host != m_me.host || m_holder.pid <= 0)
+        return false;
+    return ::kill(pid_t(m_holder.pid), 0) != 0 && errno == ESRCH;
 }
 
 QString DeskLease::holderText() const

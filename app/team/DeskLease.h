@@ -47,6 +47,8 @@ signals:
 
 private:
     void renew();
+    // The holder ran on this host and its process is gone.
+    [[nodiscard]] bool holderIsGone() const;
 
     Workspace m_workspace;
     std::unique_ptr<StateStore> m_store;

@@ -90,6 +90,12 @@ private slots:
         const QStringList args{QStringLiteral("watch"), QStringLiteral("--workspace"), m_workspace,
                                QStringLiteral("--events")};
         QProcess a, b;
+        // As if on two machines: B cannot see that A's process is gone, so it waits out A's lease.
+        QProcessEnvironment alpha = QProcessEnvironment::systemEnvironment(), beta = alpha;
+        alpha.insert(QStringLiteral("SYNCDESK_AGENT_HOST"), QStringLiteral("alpha"));
+        beta.insert(QStringLiteral("SYNCDESK_AGENT_HOST"), QStringLiteral("beta"));
+        a.setProcessEnvironment(alpha);
+        b.setProcessEnvironment(beta);
         testsupport::ProcessOutput aOut{a}, bOut{b};
         a.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
         QVERIFY(a.waitForStarted());
@@ -97,7 +103,7 @@ private slots:
         QVERIFY2(aOut.waitOut("\"event\":\"ready\"", 30000), aOut.err.constData());
         b.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
         QVERIFY(b.waitForStarted());
-        QVERIFY2(bOut.waitErr("standing by: the desk is watched by", 30000), bOut.err.constData());
+        QVERIFY2(bOut.waitErr("standing by: the desk is watched by the agent on alpha", 30000), bOut.err.constData());
 
         touch(0, 20);
         QVERIFY2(aOut.waitOut("\"K019\"", 20000), aOut.out.constData());
