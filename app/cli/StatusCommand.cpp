@@ -62,8 +62,17 @@ int StatusCommand::run(const QStringList &arguments)
         const qint64 age = std::max<qint64>(0, now - desk->takenAtMs);
         const bool stale = age > qint64(maxAge) * 1000;
         const int health = desk->health();
+        // On a team's store: which agent watches the desk (DeskLease), if any does.
+        const std::optional<AgentLease> lease = isStateUri(ws.state) ? store->lease() : std::nullopt;
+        const bool leaseLive = lease && lease->expiresAtMs > store->nowMs();
         if (p.isSet(QStringLiteral("json"))) {
             QJsonObject o = QJsonDocument::fromJson(stored->second).object();
+            if (lease)
+                o.insert(QStringLiteral("agent"), QJsonObject{{QStringLiteral("host"), lease->host},
+                                                              {QStringLiteral("pid"), lease->pid},
+                                                              {QStringLiteral("since_ms"), lease->takenAtMs},
+                                                              {QStringLiteral("heartbeat_ms"), lease->heartbeatAtMs},
+                                                              {QStringLiteral("lease_live"), leaseLive}});
             o.insert(QStringLiteral("age_ms"), age);
             o.insert(QStringLiteral("health"), stale ? QStringLiteral("unknown")
                                                : health == 0 ? QStringLiteral("healthy")
@@ -76,6 +85,19 @@ int StatusCommand::run(const QStringList &arguments)
             options.title = QFileInfo(ws.filePath).fileName();
             options.nowMs = now;
             printOut(StatusTable::render(*desk, options).join(u'\n').toUtf8() + '\n');
+            if (isStateUri(ws.state)) {
+                const auto at = [](qint64 ms) {
+                    return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+                };
+                printOut((!lease ? QStringLiteral("Agent: none holds the desk")
+                                 : QStringLiteral("Agent: %1, pid %2, watching since %3; last heartbeat %4%5")
+                                       .arg(lease->host)
+                                       .arg(lease->pid)
+                                       .arg(at(lease->takenAtMs), at(lease->heartbeatAtMs),
+                                            leaseLive ? QString() : QStringLiteral(" (lapsed)")))
+                             .toUtf8()
+                         + '\n');
+            }
         }
         if (stale) {
             printError(QStringLiteral("status: the last snapshot is %1 old (--max-age %2 s): is a "

@@ -120,6 +120,17 @@ private slots:
         QVERIFY2(bOut.waitErr("this agent watches the desk", 60000), bOut.err.constData());
         qInfo("took over %lld ms after kill -9", sinceKill.elapsed());
         QVERIFY2(bOut.waitOut("\"event\":\"ready\"", 60000), bOut.err.constData());
+        // `status` names the agent that watches now (once its engine wrote the desk's status).
+        testsupport::CliRun status;
+        QJsonObject agent;
+        QTRY_VERIFY_WITH_TIMEOUT((status = testsupport::runCli({QStringLiteral("status"), QStringLiteral("--workspace"),
+                                                                m_workspace, QStringLiteral("--json")}),
+                                  agent = QJsonDocument::fromJson(status.out).object().value(u"agent").toObject(),
+                                  !agent.isEmpty()),
+                                 10000);
+        QVERIFY2(agent.value(u"host").toString() == u"beta", status.out + status.err);
+        QVERIFY(agent.value(u"lease_live").toBool());
+        QCOMPARE(agent.value(u"pid").toInteger(), qint64(b.processId()));
         touch(60, 70); // after the take-over: through the slot B now reads
         QVERIFY2(bOut.waitOut("\"K069\"", 30000), bOut.out.constData());
 
