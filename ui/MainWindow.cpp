@@ -355,7 +355,8 @@ void MainWindow::buildActions()
     m_bulkAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     m_claimAction = record->addAction(tr("&Claim"), this, [this] { claimSelected(false); });
     m_claimAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
-    m_claimAction->setToolTip(tr("Hold the selected records for 30 minutes: nobody else resolves them meanwhile"));
+    m_claimAction->setToolTip(tr("Hold the selected records for %1 minutes (the workspace's claim_minutes): nobody "
+                                 "else resolves them meanwhile").arg(m_workspace.claimMinutes));
     m_releaseAction = record->addAction(tr("Re&lease claim"), this, [this] { claimSelected(true); });
     m_releaseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
     record->setToolTipsVisible(true);
@@ -658,9 +659,10 @@ void MainWindow::claimSelected(bool release)
         if (!r.value) {
             notice(QMessageBox::Warning, release ? tr("Release claim") : tr("Claim"), r.error);
         } else {
-            statusBar()->showMessage((release ? tr("%1 record(s) of %2 released") : tr("%1 record(s) of %2 claimed for 30 minutes"))
-                                         .arg(r.value->done)
-                                         .arg(flow),
+            const QString done = QString::number(r.value->done);
+            statusBar()->showMessage(release ? tr("%1 record(s) of %2 released").arg(done, flow)
+                                             : tr("%1 record(s) of %2 claimed for %3 minutes")
+                                                   .arg(done, flow, QString::number(m_workspace.claimMinutes)),
                                      10000);
             if (!r.value->refused.isEmpty())
                 notice(QMessageBox::Information, release ? tr("Release claim") : tr("Claim"),
@@ -668,7 +670,7 @@ void MainWindow::claimSelected(bool release)
         }
         refreshClaims();
     });
-    m_claimWatcher.setFuture(m_service->claim(flow, keys, m_operator, release));
+    m_claimWatcher.setFuture(m_service->claim(flow, keys, m_operator, release, m_workspace.claimMinutes));
 }
 
 QWidget *MainWindow::resolveAllMatching()

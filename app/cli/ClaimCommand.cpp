@@ -16,7 +16,6 @@ namespace syncdesk::cli {
 
 namespace {
 
-constexpr int DefaultMinutes = 30;
 
 QString utc(qint64 ms)
 {
@@ -50,7 +49,7 @@ int ClaimCommand::run(const QStringList &arguments)
     CommandLine cl(QStringLiteral("claim"),
                    QStringLiteral(
                        "Claims a record, so that a resolution of it by anyone else is refused "
-                       "(exit 5) while the claim holds.\nA claim lapses after --minutes (30); "
+                       "(exit 5) while the claim holds.\nA claim lapses after --minutes (the workspace's claim_minutes, 30 unless set); "
                        "claiming again renews it.\n\n"
                        "  syncdesk-cli claim --workspace W --flow F --key K… [--operator NAME] [--minutes N]\n"
                        "  syncdesk-cli claim --workspace W --flow F --key K… --release      end one's own claim\n"
@@ -66,8 +65,9 @@ int ClaimCommand::run(const QStringList &arguments)
                  QStringLiteral("value")});
     p.addOption({QStringLiteral("operator"), QStringLiteral("Operator name (default: the OS user)."),
                  QStringLiteral("name")});
-    p.addOption({QStringLiteral("minutes"), QStringLiteral("How long the claim holds (30)."), QStringLiteral("n"),
-                 QString::number(DefaultMinutes)});
+    p.addOption({QStringLiteral("minutes"),
+                 QStringLiteral("How long the claim holds (default: the workspace's claim_minutes, else 30)."),
+                 QStringLiteral("n")});
     p.addOption({QStringLiteral("release"), QStringLiteral("End the claim instead.")});
     p.addOption({QStringLiteral("break"), QStringLiteral("With --release: end another operator's claim (audited).")});
     p.addOption({QStringLiteral("reason"), QStringLiteral("With --break: why (kept in the audit log)."),
@@ -92,9 +92,11 @@ int ClaimCommand::run(const QStringList &arguments)
         printError(QStringLiteral("claim: --flow and --key are required (or --list)"));
         return ExitFailure;
     }
-    bool ok = false;
-    const int minutes = p.value(QStringLiteral("minutes")).toInt(&ok);
-    if (!ok || minutes < 1 || minutes > 7 * 24 * 60) {
+    bool ok = true;
+    int minutes = 0; // 0: the workspace's
+    if (p.isSet(QStringLiteral("minutes")))
+        minutes = p.value(QStringLiteral("minutes")).toInt(&ok);
+    if (!ok || (p.isSet(QStringLiteral("minutes")) && (minutes < 1 || minutes > 7 * 24 * 60))) {
         printError(QStringLiteral("claim: --minutes must be a whole number from 1 to 10080 (a week), not '%1'")
                        .arg(p.value(QStringLiteral("minutes"))));
         return ExitFailure;
@@ -104,6 +106,8 @@ int ClaimCommand::run(const QStringList &arguments)
                                                                                : p.value(QStringLiteral("operator"));
     try {
         const Workspace ws = cl.workspace();
+        if (minutes == 0)
+            minutes = ws.claimMinutes;
         if (!flow.isEmpty() && !ws.flow(flow)) {
             printError(QStringLiteral("claim: no flow named '%1'").arg(flow));
             return ExitFailure;

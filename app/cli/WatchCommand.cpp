@@ -168,12 +168,12 @@ int WatchCommand::run(const QStringList &arguments)
             QObject::disconnect(stopping);
             if (stopRequested)
                 return ExitOk;
-            // From here on this process writes only while it holds the lease.
-            StateStore::fenceWritesTo(lease->id());
             printError(QStringLiteral("this agent watches the desk (lease %1)").arg(lease->id()));
         }
         LiveEngine::Options options;
         options.verifyIntervalMs = *verifySeconds * 1000;
+        // From here on the engine writes only while this agent holds the lease.
+        options.leaseAgent = lease ? lease->id() : QString();
         LiveEngine engine(ws, options);
         // Before start(): it must hear every flow become ready.
         PolicyRunner policies(engine);
@@ -182,7 +182,7 @@ int WatchCommand::run(const QStringList &arguments)
         FlowSnapshots snapshots(engine, &policies);
         std::unique_ptr<LivePublisher> publisher;
         if (LivePublisher::publishes(ws))
-            publisher = std::make_unique<LivePublisher>(ws, engine, snapshots);
+            publisher = std::make_unique<LivePublisher>(ws, options.leaseAgent, engine, snapshots);
         const bool events = p.isSet(QStringLiteral("events"));
         // The live table: on a terminal unless told otherwise; on demand elsewhere (frames).
         const bool onTerminal = TerminalScreen::isTerminal();
@@ -391,7 +391,7 @@ int WatchCommand::run(const QStringList &arguments)
         // already), and a supervisor's restart makes it stand by.
         QString leaseLost;
         if (lease)
-            QObject::connect(lease.get(), &DeskLease::lost, [&leaseLost](const QString &why) {
+            QObject::connect(lease.get(), &DeskLease::lost, lease.get(), [&leaseLost](const QString &why) {
                 leaseLost = why;
                 QCoreApplication::quit();
             });

@@ -115,6 +115,7 @@ struct Workspace
     QString filePath;  // absolute path of the workspace file
     int version = 1;
     QString state;     // absolute path of the SQLite state store, or a postgresql:// URI
+    int claimMinutes = 30; // how long an operator's claim holds ("claim_minutes")
     QList<SystemSpec> systems;
     QList<FlowSpec> flows;
 

@@ -837,7 +837,7 @@ Workspace WorkspaceLoader::parse(const QByteArray &json, const QString &path)
     const QJsonObject root = doc.object();
     r.onlyKeys(root, QStringLiteral("$"),
                {QStringLiteral("version"), QStringLiteral("state"), QStringLiteral("systems"),
-                QStringLiteral("flows"), QStringLiteral("operator")});
+                QStringLiteral("flows"), QStringLiteral("operator"), QStringLiteral("claim_minutes")});
 
     const QFileInfo info(path);
     const QDir base = info.absoluteDir();
@@ -861,6 +861,15 @@ Workspace WorkspaceLoader::parse(const QByteArray &json, const QString &path)
         ws.state = stateStore(r, state, base, QStringLiteral("$.state"));
     } else {
         ws.state = defaultStatePath(info);
+    }
+
+    if (root.contains(u"claim_minutes")) {
+        const QJsonValue minutes = root.value(u"claim_minutes");
+        const double n = minutes.toDouble(-1);
+        if (!minutes.isDouble() || !(n >= 1 && n <= 7 * 24 * 60) || n != std::floor(n))
+            r.fail(QStringLiteral("$.claim_minutes"),
+                   QStringLiteral("must be a whole number of minutes between 1 and 10080 (a week)"));
+        ws.claimMinutes = int(n);
     }
 
     const QJsonArray systems = r.array(root.value(u"systems"), QStringLiteral("$.systems"));

@@ -123,6 +123,8 @@ QByteArray WorkspaceWriter::toJson(const Workspace &ws, const QString &path)
     if (!ws.state.isEmpty() && QFileInfo(ws.state).absoluteFilePath() != QFileInfo(defaultState).absoluteFilePath())
         root.insert(QStringLiteral("state"), isStateUri(ws.state) ? ws.state
                                                  : relativeTo(dir, ws.state));
+    if (ws.claimMinutes != Workspace{}.claimMinutes)
+        root.insert(QStringLiteral("claim_minutes"), ws.claimMinutes);
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

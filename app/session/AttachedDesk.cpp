@@ -150,13 +150,10 @@ void AttachedDesk::readNamed()
                 readChanges(); // never listed: the whole list first
                 return;
             }
-            QList<StatusEvent> events;
-            for (const LiveRecord &r : m_store->liveRecords(flow, mark->version, false)) {
-                events.append({r.sinceMs + r.lagMs, flow, r.keyJson, RecordStatus(r.status), r.lagMs});
-                mark->version = std::max(mark->version, r.version);
+            if (!readAfter(flow, *mark, 0)) {
+                readChanges(); // written whole or pruned meanwhile: read again
+                return;
             }
-            if (!events.isEmpty())
-                emit statusEvents(events);
         }
     } catch (const SyncError &e) {
         lose(e.message());
@@ -208,6 +205,7 @@ void AttachedDesk::readChanges()
         return;
     m_readAtMs = QDateTime::currentMSecsSinceEpoch();
     try {
+        bool again = false; // a flow's rows moved under the read: read it whole, once more
         for (const LiveFlowMark &mark : m_store->liveFlows()) {
             if (!m_flowNames.contains(mark.flow))
                 continue;
@@ -223,19 +221,43 @@ void AttachedDesk::readChanges()
                 }
                 mine = {mark.epoch, version};
                 emit flowRecords(out);
-            } else if (mark.version > mine.version) {
-                QList<StatusEvent> events;
-                for (const LiveRecord &r : m_store->liveRecords(mark.flow, mine.version, false)) {
-                    events.append({r.sinceMs + r.lagMs, mark.flow, r.keyJson, RecordStatus(r.status), r.lagMs});
-                    mine.version = std::max(mine.version, r.version);
-                }
-                if (!events.isEmpty())
-                    emit statusEvents(events);
+            } else if (mark.version > mine.version && !readAfter(mark.flow, mine, mark.version)) {
+                again = true; // written whole or pruned meanwhile
             }
         }
+        if (again)
+            readChanges(); // reads those flows whole: no further round
     } catch (const SyncError &e) {
         lose(e.message());
     }
+}
+
+bool AttachedDesk::readAfter(const QString &flow, Mark &mine, qint64 markedVersion)
+{
+    const qint64 from = mine.version;
+    const QList<LiveRecord> rows = m_store->liveRecords(flow, from, false);
+    // Read as separate statements: a whole list or a prune committed between them would make
+    // these rows not the whole story. The flow's mark, read after them, tells.
+    std::optional<LiveFlowMark> now;
+    for (const LiveFlowMark &m : m_store->liveFlows())
+        if (m.flow == flow)
+            now = m;
+    if (!now || now->epoch != mine.epoch || now->prunedBelow > from) {
+        mine.epoch = -1;
+        return false;
+    }
+    QList<StatusEvent> events;
+    for (const LiveRecord &r : rows) {
+        events.append({r.sinceMs + r.lagMs, flow, r.keyJson, RecordStatus(r.status), r.lagMs});
+        mine.version = std::max(mine.version, r.version);
+    }
+    // The flow's version as read before these rows is read through too (a write that touched
+    // other flows after this one's rows moved it on); the one read after them is not: rows
+    // committed in between may be missing here.
+    mine.version = std::max(mine.version, markedVersion);
+    if (!events.isEmpty())
+        emit statusEvents(events);
+    return true;
 }
 
 void AttachedDesk::sendRecords(const QString &flow)

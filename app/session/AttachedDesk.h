@@ -59,6 +59,10 @@ private:
     void readChanges();
     // What the NOTIFYs since the last read named: only these flows' new rows, unless `m_readAll`.
     void readNamed();
+    // A flow's rows after `mine`, told as status events; false (and `mine` to be read whole)
+    // when its list was written whole or rows pruned meanwhile.
+    // `markedVersion`: the flow's version as read before (0: not known).
+    bool readAfter(const QString &flow, Mark &mine, qint64 markedVersion);
     void readSnapshot();
 
     Workspace m_workspace;

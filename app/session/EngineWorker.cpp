@@ -37,16 +37,18 @@ bool EngineWorker::takeLease()
         m_lease = std::make_unique<DeskLease>(m_workspace);
     try {
         if (m_lease->tryTake()) {
-            StateStore::fenceWritesTo(m_lease->id());
             connect(m_lease.get(), &DeskLease::lost, this, [this](const QString &why) {
-                // Another agent has the desk: this engine stops, and the window says why.
+                // Another agent has the desk (or the store could not be reached in time): this
+                // engine stops, the window says why, and it waits for the lease again.
                 if (m_timer)
                     m_timer->stop();
                 m_publisher.reset();
                 m_snapshots.reset();
                 m_policies.reset();
                 m_engine.reset();
-                emit startFailed(tr("the engine stopped: %1").arg(why));
+                m_lease.reset();
+                emit startFailed(tr("The engine stopped: %1").arg(why));
+                retryLease();
             });
             return true;
         }
@@ -60,25 +62,32 @@ bool EngineWorker::takeLease()
         }
         emit startFailed(tr("Waiting to run the engine: %1").arg(e.message()));
     }
+    retryLease();
+    return false;
+}
+
+void EngineWorker::retryLease()
+{
     if (!m_leaseRetry) {
         m_leaseRetry = new QTimer(this);
         m_leaseRetry->setSingleShot(true);
         connect(m_leaseRetry, &QTimer::timeout, this, &EngineWorker::start);
     }
     m_leaseRetry->start(DeskLease::RetryMs);
-    return false;
 }
 
 void EngineWorker::startEngine()
 {
-    m_engine = std::make_unique<LiveEngine>(m_workspace, LiveEngine::Options{});
+    LiveEngine::Options options;
+    options.leaseAgent = m_lease ? m_lease->id() : QString(); // its writes check the lease
+    m_engine = std::make_unique<LiveEngine>(m_workspace, options);
     // The console runs the live engine, so it applies the flows' policies (DESIGN.md).
     m_policies = std::make_unique<PolicyRunner>(*m_engine);
     m_snapshots = std::make_unique<FlowSnapshots>(*m_engine, m_policies.get());
     connect(m_engine.get(), &LiveEngine::statusEvents, this, &EngineWorker::statusEvents);
     connect(m_engine.get(), &LiveEngine::flowReady, this, &EngineWorker::sendRecords);
     if (LivePublisher::publishes(m_workspace))
-        m_publisher = std::make_unique<LivePublisher>(m_workspace, *m_engine, *m_snapshots);
+        m_publisher = std::make_unique<LivePublisher>(m_workspace, options.leaseAgent, *m_engine, *m_snapshots);
     try {
         m_engine->start();
     } catch (const SyncError &e) {
@@ -90,9 +99,11 @@ void EngineWorker::startEngine()
         emit startFailed(e.message());
         return;
     }
-    m_timer = new QTimer(this);
-    m_timer->setInterval(1000);
-    connect(m_timer, &QTimer::timeout, this, &EngineWorker::publish);
+    if (!m_timer) { // an engine started again after losing the lease reuses it
+        m_timer = new QTimer(this);
+        m_timer->setInterval(1000);
+        connect(m_timer, &QTimer::timeout, this, &EngineWorker::publish);
+    }
     m_timer->start();
     publish();
 }

@@ -42,6 +42,7 @@ private:
     // On a team's store the engine runs only while this console holds the desk's lease: never
     // beside an agent. True when it may start now; otherwise it tries again meanwhile.
     bool takeLease();
+    void retryLease();
     void startEngine();
 
     Workspace m_workspace;

@@ -52,6 +52,12 @@ PgConnection &PostgresStateStore::connection()
         // instant: hung means quiet for longer than any of them takes.
         options.answerTimeoutMs = 30000;
         m_conn = std::make_unique<PgConnection>(m_uri, QStringLiteral("state store (postgres)"), options);
+        // The server's side of a desk that vanished mid-write (a host lost, a cable cut) holds its
+        // locks, the lease's among them, until the server notices: within half a minute, not the
+        // two hours of the system's TCP keepalive default.
+        for (const char *set : {"SET tcp_keepalives_idle = 10", "SET tcp_keepalives_interval = 5",
+                                "SET tcp_keepalives_count = 3", "SET tcp_user_timeout = 30000"})
+            m_conn->exec("state", set, {}, PGRES_COMMAND_OK);
     }
     return *m_conn;
 }
@@ -118,6 +124,11 @@ void PostgresStateStore::lockAuditLog()
     // role but its owner), nor an advisory lock, which any login (a viewer) could hold to stall
     // the desk: open_intents, which only roles that append may lock this way.
     exec(QStringLiteral("LOCK TABLE open_intents IN SHARE ROW EXCLUSIVE MODE"), {});
+}
+
+void PostgresStateStore::limitLockWait(int ms)
+{
+    exec(QStringLiteral("SET LOCAL lock_timeout = %1").arg(ms), {});
 }
 
 void PostgresStateStore::notify(const QString &channel, const QString &payload)

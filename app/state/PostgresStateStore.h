@@ -30,6 +30,7 @@ protected:
     QString databaseUser() override;
     void notify(const QString &channel, const QString &payload) override;
     QString shareLock() const override { return QStringLiteral(" FOR SHARE"); }
+    void limitLockWait(int ms) override;
 
 public:
     qint64 nowMs() override;

@@ -253,10 +253,11 @@ public:
     // Gives the lease up, so a standing-by agent takes it at once.
     void releaseLease(const QString &agent);
     [[nodiscard]] std::optional<AgentLease> lease();
-    // Every store this process opens writes the engine's state (apply, publishLive) only while
-    // `agent` holds the desk's lease (checked in each write's transaction, under a lock the taker waits for), so
-    // an agent that lost it (paused past its lease, cut off) cannot write beside its successor.
-    static void fenceWritesTo(const QString &agent);
+    // This store writes the engine's state (apply, publishLive) only while `agent` holds the
+    // desk's lease (checked in each write's transaction, under a lock the taker waits for), so an
+    // agent that lost it (paused past its lease, cut off) cannot write beside its successor. Set
+    // on the engine's and the live writer's stores only; empty: no fence.
+    void fenceWritesTo(const QString &agent) { m_fence = agent; }
 
     // The channel attached consoles LISTEN on. Its payload is a JSON array of the flows whose
     // rows changed, or "*" when a list was written whole or rows pruned (read every flow's mark).
@@ -387,12 +388,16 @@ protected:
     // The lock clause that makes a read hold a row until the transaction ends (" FOR SHARE"
     // on PostgreSQL; SQLite's write transaction holds the whole file already).
     [[nodiscard]] virtual QString shareLock() const { return {}; }
+    // Makes this transaction's statements wait at most `ms` for a lock (PostgreSQL).
+    virtual void limitLockWait(int ms) { Q_UNUSED(ms) }
 
 private:
-    // Throws unless this process's lease holder (fenceWritesTo) still holds the lease; inside
+    // Throws unless the fence's agent (fenceWritesTo) still holds the lease; inside
     // the caller's transaction.
     void checkFence();
     void runMigrations();
+
+    QString m_fence; // fenceWritesTo
     // Fills version 7's index columns and open intents for the rows written before it.
     void backfillAuditIndex();
     // Chains entries onto the log; the caller holds a transaction and the log's lock.

@@ -8,13 +8,6 @@ namespace syncdesk {
 
 namespace {
 
-// Set once, before the agent's engine and writer threads start; read by their stores.
-QString &fencedAgent()
-{
-    static QString agent;
-    return agent;
-}
-
 AgentLease leaseOf(const QVariantList &r)
 {
     return {r.value(0).toString(),    r.value(1).toString(),    r.value(2).toLongLong(),
@@ -26,14 +19,9 @@ const QString LeaseColumns = QStringLiteral("SELECT agent, host, pid, taken_at, 
 
 } // namespace
 
-void StateStore::fenceWritesTo(const QString &agent)
-{
-    fencedAgent() = agent;
-}
-
 void StateStore::checkFence()
 {
-    const QString &me = fencedAgent();
+    const QString &me = m_fence;
     if (me.isEmpty())
         return;
     // Held until this write commits: an agent taking the lease over waits for it, and every
@@ -48,6 +36,9 @@ AgentLease StateStore::takeLease(const AgentLease &me, qint64 ttlMs, const QStri
 {
     begin();
     try {
+        // The holder's write in flight holds the row: worth waiting for, but not for a desk
+        // that vanished mid-write (its server-side session ends within half a minute).
+        limitLockWait(3000);
         const qint64 now = nowMs();
         exec(QStringLiteral("INSERT INTO agent_lease (name, agent, host, pid, taken_at, heartbeat_at, expires_at) "
                             "VALUES ('desk', ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "

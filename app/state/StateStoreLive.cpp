@@ -65,24 +65,34 @@ qint64 StateStore::publishLive(const LivePublication &publication, qint64 lastVe
                                 "updated_at = excluded.updated_at"),
                  {flow, version, nowMs, bump});
         }
+        bool pruned = false;
         if (pruneBelow > 0) {
-            exec(QStringLiteral("DELETE FROM live_records WHERE status = 0 AND version <= ?"), {pruneBelow});
-            exec(QStringLiteral("UPDATE live_flows SET pruned_below = ? WHERE pruned_below < ?"),
-                 {pruneBelow, pruneBelow});
+            // Only the flows that lose rows say so: a console of the others reads on as before.
+            for (const QVariantList &r : query(QStringLiteral("SELECT DISTINCT flow FROM live_records WHERE status = 0 "
+                                                              "AND version <= ?"),
+                                               {pruneBelow})) {
+                exec(QStringLiteral("DELETE FROM live_records WHERE flow = ? AND status = 0 AND version <= ?"),
+                     {r.value(0), pruneBelow});
+                exec(QStringLiteral("UPDATE live_flows SET pruned_below = ? WHERE flow = ? AND pruned_below < ?"),
+                     {pruneBelow, r.value(0), pruneBelow});
+                pruned = true;
+            }
         }
         if (publication.console)
             exec(QStringLiteral("INSERT INTO desk_status (name, updated_at, status) VALUES ('console', ?, ?) "
                                 "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
                                 "status = excluded.status"),
                  {publication.console->first, QString::fromUtf8(publication.console->second)});
-        if (!rewritten.isEmpty() || pruneBelow > 0) {
-            notify(QString::fromLatin1(LiveChannel), QStringLiteral("*"));
-        } else if (!flows.isEmpty()) {
+        if (!flows.isEmpty() || pruned) {
             QJsonArray names;
             for (const QString &flow : std::as_const(flows))
                 names.append(flow);
-            notify(QString::fromLatin1(LiveChannel),
-                   QString::fromUtf8(QJsonDocument(names).toJson(QJsonDocument::Compact)));
+            QString payload = QString::fromUtf8(QJsonDocument(names).toJson(QJsonDocument::Compact));
+            // A NOTIFY payload stops at 8000 bytes: past that (or after a whole list or a prune)
+            // consoles read every flow's mark instead.
+            if (!rewritten.isEmpty() || pruned || payload.toUtf8().size() > 4000)
+                payload = QStringLiteral("*");
+            notify(QString::fromLatin1(LiveChannel), payload);
         }
         commit();
     } catch (...) {

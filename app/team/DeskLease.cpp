@@ -4,6 +4,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QFile>
 #include <QHostInfo>
 #include <QRandomGenerator>
 #include <QTimer>
@@ -14,21 +15,28 @@
 namespace syncdesk {
 
 DeskLease::DeskLease(Workspace workspace, QObject *parent)
-    : QObject(parent), m_workspace(std::move(workspace)), m_heartbeat(new QTimer(this))
+    : QObject(parent), m_workspace(std::move(workspace))
 {
     // The name an agent goes by in the lease (and in what standing-by agents say): the host's,
     // unless SYNCDESK_AGENT_HOST names it (containers whose host names mean nothing).
     m_me.host = qEnvironmentVariable("SYNCDESK_AGENT_HOST", QHostInfo::localHostName());
     m_me.pid = QCoreApplication::applicationPid();
     // The tag tells a restarted agent that reuses a pid from the one before it.
-    m_me.agent = QStringLiteral("%1:%2:%3").arg(m_me.host).arg(m_me.pid).arg(QRandomGenerator::system()->generate(), 8, 16,
-                                                                             QLatin1Char('0'));
-    m_heartbeat->setInterval(HeartbeatMs);
-    connect(m_heartbeat, &QTimer::timeout, this, &DeskLease::renew);
+    m_me.agent = QStringLiteral("%1:%2:%3@%4")
+                     .arg(m_me.host)
+                     .arg(m_me.pid)
+                     .arg(QRandomGenerator::system()->generate(), 8, 16, QLatin1Char('0'))
+                     .arg(processSpace());
+    m_thread.setObjectName(QStringLiteral("desk-lease"));
 }
 
 DeskLease::~DeskLease()
 {
+    if (m_heartbeat) {
+        QMetaObject::invokeMethod(m_heartbeat, &QTimer::stop, Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+    }
     if (!m_held)
         return;
     try {
@@ -58,11 +66,28 @@ bool DeskLease::tryTake()
         throw;
     }
     m_held = m_holder.agent == m_me.agent;
-    if (m_held) {
+    if (m_held && !m_heartbeat) {
         m_heldUntilMs = QDateTime::currentMSecsSinceEpoch() + TtlMs;
-        m_heartbeat->start();
+        // From here on the store is the heartbeat's alone (and this object's again once the
+        // thread has stopped, to give the lease up).
+        m_heartbeat = new QTimer;
+        m_heartbeat->setInterval(HeartbeatMs);
+        m_heartbeat->moveToThread(&m_thread);
+        connect(m_heartbeat, &QTimer::timeout, m_heartbeat, [this] { renew(); });
+        connect(&m_thread, &QThread::finished, m_heartbeat, &QObject::deleteLater);
+        m_thread.start();
+        QMetaObject::invokeMethod(m_heartbeat, qOverload<>(&QTimer::start));
     }
     return m_held;
+}
+
+QString DeskLease::processSpace()
+{
+    // This boot of this kernel and this PID namespace: two agents that share both see the same
+    // processes, so one can tell that the other's pid no longer runs.
+    QFile boot(QStringLiteral("/proc/sys/kernel/random/boot_id"));
+    const QByteArray bootId = boot.open(QIODevice::ReadOnly) ? boot.readAll().trimmed().left(8) : QByteArray("?");
+    return QString::fromLatin1(bootId) + u'-' + QFile::symLinkTarget(QStringLiteral("/proc/self/ns/pid")).section(u'/', -1);
 }
 
 bool DeskLease::holderIsGone() const
@@ -70,7 +95,8 @@ bool DeskLease::holderIsGone() const
     // An agent restarted on the same machine (systemd's Restart=, a crash) need not wait out
     // the lease of the process it replaces when that process is provably not running. A pid
     // reused meanwhile only makes it wait.
-    if (m_holder.agent.isEmpty() || m_holder.host != m_me.host || m_holder.pid <= 0)
+    if (m_holder.agent.isEmpty() || m_holder.host != m_me.host || m_holder.pid <= 0
+        || m_holder.agent.section(u'@', -1) != m_me.agent.section(u'@', -1))
         return false;
     return ::kill(pid_t(m_holder.pid), 0) != 0 && errno == ESRCH;
 }

@@ -4,6 +4,7 @@
 #include "state/StateStore.h"
 
 #include <QObject>
+#include <QThread>
 
 #include <memory>
 
@@ -14,7 +15,8 @@ namespace syncdesk {
 // One agent's hold on a team's desk (the agent_lease row): several agents started on one
 // workspace take it in turn, so exactly one engine watches the systems and a standing-by agent
 // takes over within TtlMs + RetryMs of the holder dying. Held, it is renewed every
-// HeartbeatMs on a connection of its own; lost (another agent took it after this one could not
+// HeartbeatMs on a thread and connection of its own (a first comparison holding the engine's
+// thread must not let it lapse); lost (another agent took it after this one could not
 // renew in time), it says so at once and every write of this process is refused
 // (StateStore::fenceWritesTo), so the two never write side by side.
 class DeskLease : public QObject
@@ -37,6 +39,7 @@ public:
     [[nodiscard]] const AgentLease &holder() const { return m_holder; }
     // "agent host:pid (its lease runs until HH:MM:SS)"
     [[nodiscard]] QString holderText() const;
+    // (lost() is emitted on the heartbeat's thread: connect with a receiver's context.)
 
     static constexpr qint64 TtlMs = 15000;
     static constexpr int HeartbeatMs = 5000;
@@ -49,12 +52,15 @@ private:
     void renew();
     // The holder ran on this host and its process is gone.
     [[nodiscard]] bool holderIsGone() const;
+    // This boot and PID namespace, as agent ids carry it.
+    [[nodiscard]] static QString processSpace();
 
     Workspace m_workspace;
     std::unique_ptr<StateStore> m_store;
     AgentLease m_me;
     AgentLease m_holder;
-    QTimer *m_heartbeat;
+    QThread m_thread;
+    QTimer *m_heartbeat = nullptr; // on m_thread, once held
     qint64 m_heldUntilMs = 0; // by this machine's clock: the last renewal + TtlMs
     bool m_held = false;
 };

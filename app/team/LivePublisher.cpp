@@ -11,13 +11,15 @@
 
 namespace syncdesk {
 
-LivePublisher::LivePublisher(const Workspace &workspace, const LiveEngine &engine, const FlowSnapshots &snapshots,
-                             QObject *parent)
-    : QObject(parent), m_engine(engine), m_snapshots(snapshots), m_writer(new LiveWriter(workspace)),
+LivePublisher::LivePublisher(const Workspace &workspace, const QString &leaseAgent, const LiveEngine &engine,
+                             const FlowSnapshots &snapshots, QObject *parent)
+    : QObject(parent), m_engine(engine), m_snapshots(snapshots), m_writer(new LiveWriter(workspace, leaseAgent)),
       m_sendTimer(new QTimer(this)), m_snapshotTimer(new QTimer(this))
 {
     m_thread.setObjectName(QStringLiteral("live-writer"));
     m_writer->moveToThread(&m_thread);
+    // Deleted on its own thread as that ends (its timer with it).
+    connect(&m_thread, &QThread::finished, m_writer, &QObject::deleteLater);
     m_thread.start();
     connect(&engine, &LiveEngine::statusEvents, this, &LivePublisher::onEvents);
     connect(&engine, &LiveEngine::flowReady, this, &LivePublisher::onFlowReady);
@@ -39,7 +41,6 @@ LivePublisher::~LivePublisher()
     QMetaObject::invokeMethod(m_writer, [w = m_writer] { w->writeNow(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
-    delete m_writer;
 }
 
 bool LivePublisher::publishes(const Workspace &workspace)

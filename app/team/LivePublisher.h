@@ -25,8 +25,9 @@ class LivePublisher : public QObject
     Q_OBJECT
 
 public:
-    LivePublisher(const Workspace &workspace, const LiveEngine &engine, const FlowSnapshots &snapshots,
-                  QObject *parent = nullptr);
+    // `leaseAgent`: the agent whose lease every write checks (DeskLease; empty: none).
+    LivePublisher(const Workspace &workspace, const QString &leaseAgent, const LiveEngine &engine,
+                  const FlowSnapshots &snapshots, QObject *parent = nullptr);
     ~LivePublisher() override; // writes what waits, then stops its thread
 
     // Whether a workspace's engine publishes: only into a team's PostgreSQL store, where

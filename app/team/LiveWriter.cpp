@@ -18,8 +18,8 @@ constexpr qint64 PruneEveryMs = 60 * 1000;
 
 } // namespace
 
-LiveWriter::LiveWriter(Workspace workspace, QObject *parent)
-    : QObject(parent), m_workspace(std::move(workspace)), m_timer(new QTimer(this))
+LiveWriter::LiveWriter(Workspace workspace, QString leaseAgent, QObject *parent)
+    : QObject(parent), m_workspace(std::move(workspace)), m_leaseAgent(std::move(leaseAgent)), m_timer(new QTimer(this))
 {
     m_timer->setSingleShot(true);
     connect(m_timer, &QTimer::timeout, this, [this] { writeNow(); });
@@ -69,18 +69,21 @@ bool LiveWriter::writeNow()
         return true;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     try {
-        if (!m_store)
+        if (!m_store) {
             m_store = StateStore::open(m_workspace);
+            m_store->fenceWritesTo(m_leaseAgent);
+        }
         if (m_version < 0)
             m_version = m_store->liveVersion();
-        qint64 prune = 0;
-        if (now - m_prunedAtMs >= PruneEveryMs) {
-            prune = m_prunable;
-            m_prunable = m_version;
-        }
+        // Back-in-sync rows written a minute ago or more go with this write.
+        const bool pruning = now - m_prunedAtMs >= PruneEveryMs;
+        const qint64 prune = pruning ? m_prunable : 0;
+        const qint64 before = m_version;
         m_version = m_store->publishLive(p, m_version, prune, now);
-        if (prune > 0 || m_prunedAtMs == 0)
+        if (pruning) {
+            m_prunable = before;
             m_prunedAtMs = now;
+        }
         m_rewrites.clear();
         m_updates.clear();
         m_console.reset();

@@ -22,7 +22,8 @@ class LiveWriter : public QObject
     Q_OBJECT
 
 public:
-    explicit LiveWriter(Workspace workspace, QObject *parent = nullptr);
+    // `leaseAgent`: the agent whose lease every write checks (empty: none).
+    LiveWriter(Workspace workspace, QString leaseAgent, QObject *parent = nullptr);
     ~LiveWriter() override;
 
     void submit(const LivePublication &publication);
@@ -38,6 +39,7 @@ private:
     [[nodiscard]] LivePublication takePending() const;
 
     Workspace m_workspace;
+    QString m_leaseAgent;
     std::unique_ptr<StateStore> m_store;
     qint64 m_version = -1; // the last version written; -1: not read yet
     qint64 m_prunable = 0; // the version a minute ago: back-in-sync rows up to it may go
