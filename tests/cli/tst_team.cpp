@@ -12,7 +12,11 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QTest>
+
+#include <tuple>
 
 using testsupport::TestSystem;
 
@@ -227,6 +231,41 @@ private slots:
 
     // Given a viewer, when they resolve or claim through the CLI, then PostgreSQL refuses it:
     // exit 5, nothing written anywhere; reading still works.
+    // Given a workspace with "claim_minutes": 5, when Ana claims without --minutes, then her
+    // claim holds five minutes; --minutes still wins; without the key it is 30.
+    void shouldHoldClaimsForTheWorkspacesClaimMinutes()
+    {
+        QFile f(m_ws);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QJsonObject root = QJsonDocument::fromJson(f.readAll()).object();
+        root.insert(QStringLiteral("claim_minutes"), 5);
+        const QString five = QFileInfo(m_ws).absolutePath() + QStringLiteral("/five.json");
+        QFile out(five);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(QJsonDocument(root).toJson());
+        out.close();
+        const auto held = [this](const QString &key) {
+            return value(m_owner, QStringLiteral("SELECT expires_at - claimed_at FROM claims WHERE record_key = '[\"%1\"]'")
+                                      .arg(key));
+        };
+        const auto claimIn = [this](const QString &ws, const QString &key, const QStringList &more) {
+            return cli(QStringList{QStringLiteral("claim"), QStringLiteral("--workspace"), ws, QStringLiteral("--state"),
+                                   storeAs(QStringLiteral("ana")), QStringLiteral("--flow"), QStringLiteral("f"),
+                                   QStringLiteral("--key"), key, QStringLiteral("--operator"), QStringLiteral("Ana")}
+                       + more);
+        };
+        for (const auto &[ws, key, more, ms] :
+             {std::tuple{five, QStringLiteral("K6"), QStringList{}, QStringLiteral("300000")},
+              std::tuple{five, QStringLiteral("K7"), QStringList{QStringLiteral("--minutes"), QStringLiteral("2")},
+                         QStringLiteral("120000")},
+              std::tuple{m_ws, QStringLiteral("K8"), QStringList{}, QStringLiteral("1800000")}}) {
+            const Run r = claimIn(ws, key, more);
+            QVERIFY2(r.exitCode == 0, r.err.constData());
+            QCOMPARE(held(key), ms);
+            QVERIFY(claimIn(ws, key, {QStringLiteral("--release")}).exitCode == 0);
+        }
+    }
+
     void shouldDenyAViewer()
     {
         const qint64 before = auditEntries();

@@ -316,6 +316,11 @@ void WorkspaceLoaderTest::shouldRejectInvalidWorkspaceWithOneClearMessage_data()
                              QByteArray(R"(, "sla_seconds": )") + sla))
             << words({"$.flows[0].sla_seconds", "whole number of seconds"}) << none;
     }
+    for (const char *minutes : {"0", "10081", "2.5", "\"30\""}) {
+        QTest::addRow("claim_minutes %s", minutes)
+            << QByteArray(R"({"version": 1, "claim_minutes": )") + minutes + R"(, "systems": [], "flows": []})"
+            << words({"$.claim_minutes", "whole number of minutes"}) << none;
+    }
     QTest::newRow("bad policy")
         << withFlow(flow(R"(["sku"])", R"(["model"])", R"(, "policy": "newest")"))
         << words({"$.flows[0].policy", "unknown policy 'newest'"}) << none;
