@@ -87,7 +87,13 @@ for r in $(seq 1 "$ROUNDS"); do
   wait_for "$out/agent$n.err" 'standing by' 60 || { echo "bench: new agent not standing by" >&2; exit 1; }
 done
 kill "$load"; wait "$load" 2>/dev/null || true
-sleep 5 # the last changes decoded
+# The last changes decoded: the agent's output stops growing (for 3 s; at most a minute).
+last=-1; still=0
+for _ in $(seq 1 600); do
+  size=$(stat -c %s "$out/agent$active_n.out")
+  if [ "$size" = "$last" ]; then still=$((still + 1)); [ $still -ge 30 ] && break; else still=0; last=$size; fi
+  sleep 0.1
+done
 
 # The truth against the last agent's view.
 "$cli" diff --workspace "$ws" --flow devices --list --json | jq -r '.records[].key[0]' | sort >"$out/truth.txt" || true
