@@ -7,9 +7,11 @@
 #include "engine/DeskStatus.h"
 #include "model/SyncError.h"
 #include "state/StateStore.h"
+#include "team/FlowGroups.h"
 
 #include <QDateTime>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -51,8 +53,11 @@ int StatusCommand::run(const QStringList &arguments)
             return ExitFailure;
         }
         const auto store = StateStore::open(ws);
-        const auto stored = store->deskStatus();
-        const std::optional<DeskStatus> desk = stored ? DeskStatus::fromJson(stored->second) : std::nullopt;
+        // One row per engine (agents each watching a share of a team's flows), put together.
+        QStringList flowNames;
+        for (const FlowSpec &f : ws.flows)
+            flowNames.append(f.name);
+        const std::optional<DeskStatus> desk = DeskStatus::merged(store->deskStatuses(), flowNames);
         if (!desk) {
             printError(QStringLiteral("status: the state store %1 holds no desk status yet: start "
                                       "`syncdesk-cli watch` (or the agent)").arg(ws.state));
@@ -62,17 +67,56 @@ int StatusCommand::run(const QStringList &arguments)
         const qint64 age = std::max<qint64>(0, now - desk->takenAtMs);
         const bool stale = age > qint64(maxAge) * 1000;
         const int health = desk->health();
-        // On a team's store: which agent watches the desk (DeskLease), if any does.
-        const std::optional<AgentLease> lease = isStateUri(ws.state) ? store->lease() : std::nullopt;
-        const bool leaseLive = lease && lease->expiresAtMs > store->nowMs();
+        // On a team's store: which agents watch which of the desk's flows (DeskLease), if any.
+        struct Watcher
+        {
+            AgentLease lease; // its first group's
+            QStringList leases;
+        };
+        QList<Watcher> watchers;
+        QStringList unwatched; // groups no live agent holds
+        qint64 storeNow = 0;
+        const QList<FlowGroup> groups = FlowGroups::of(ws);
+        if (isStateUri(ws.state)) {
+            storeNow = store->nowMs();
+            const QList<AgentLease> rows = store->leases();
+            for (const FlowGroup &g : groups) {
+                const auto row = std::find_if(rows.cbegin(), rows.cend(), [&g](const AgentLease &r) { return r.name == g.lease; });
+                if (row == rows.cend()) {
+                    unwatched.append(g.lease);
+                    continue;
+                }
+                const auto w = std::find_if(watchers.begin(), watchers.end(),
+                                            [&row](const Watcher &x) { return x.lease.agent == row->agent; });
+                if (w == watchers.end())
+                    watchers.append({*row, {g.lease}});
+                else
+                    w->leases.append(g.lease);
+            }
+        }
+        const auto flowList = [&groups](const QStringList &leases) {
+            QStringList names;
+            for (const FlowGroup &g : groups)
+                if (leases.contains(g.lease))
+                    names += g.flows;
+            return names;
+        };
         if (p.isSet(QStringLiteral("json"))) {
-            QJsonObject o = QJsonDocument::fromJson(stored->second).object();
-            if (lease)
-                o.insert(QStringLiteral("agent"), QJsonObject{{QStringLiteral("host"), lease->host},
-                                                              {QStringLiteral("pid"), lease->pid},
-                                                              {QStringLiteral("since_ms"), lease->takenAtMs},
-                                                              {QStringLiteral("heartbeat_ms"), lease->heartbeatAtMs},
-                                                              {QStringLiteral("lease_live"), leaseLive}});
+            QJsonObject o = QJsonDocument::fromJson(desk->toJson()).object();
+            QJsonArray agents;
+            for (const Watcher &w : std::as_const(watchers))
+                agents.append(QJsonObject{{QStringLiteral("host"), w.lease.host},
+                                          {QStringLiteral("pid"), w.lease.pid},
+                                          {QStringLiteral("since_ms"), w.lease.takenAtMs},
+                                          {QStringLiteral("heartbeat_ms"), w.lease.heartbeatAtMs},
+                                          {QStringLiteral("lease_live"), w.lease.expiresAtMs > storeNow},
+                                          {QStringLiteral("flows"), QJsonArray::fromStringList(flowList(w.leases))}});
+            if (!agents.isEmpty()) {
+                o.insert(QStringLiteral("agent"), agents.first()); // the one that watches the first flow
+                o.insert(QStringLiteral("agents"), agents);
+            }
+            if (!unwatched.isEmpty())
+                o.insert(QStringLiteral("unwatched_flows"), QJsonArray::fromStringList(flowList(unwatched)));
             o.insert(QStringLiteral("age_ms"), age);
             o.insert(QStringLiteral("health"), stale ? QStringLiteral("unknown")
                                                : health == 0 ? QStringLiteral("healthy")
@@ -89,14 +133,21 @@ int StatusCommand::run(const QStringList &arguments)
                 const auto at = [](qint64 ms) {
                     return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
                 };
-                printOut((!lease ? QStringLiteral("Agent: none holds the desk")
-                                 : QStringLiteral("Agent: %1, pid %2, watching since %3; last heartbeat %4%5")
-                                       .arg(lease->host)
-                                       .arg(lease->pid)
-                                       .arg(at(lease->takenAtMs), at(lease->heartbeatAtMs),
-                                            leaseLive ? QString() : QStringLiteral(" (lapsed)")))
-                             .toUtf8()
-                         + '\n');
+                QStringList lines;
+                for (const Watcher &w : std::as_const(watchers))
+                    lines.append(QStringLiteral("Agent: %1, pid %2, watching %3since %4; last heartbeat %5%6")
+                                     .arg(w.lease.host)
+                                     .arg(w.lease.pid)
+                                     .arg(w.leases.size() == groups.size()
+                                              ? QString()
+                                              : QStringLiteral("flows %1 ").arg(flowList(w.leases).join(QStringLiteral(", "))),
+                                          at(w.lease.takenAtMs), at(w.lease.heartbeatAtMs),
+                                          w.lease.expiresAtMs > storeNow ? QString() : QStringLiteral(" (lapsed)")));
+                if (watchers.isEmpty())
+                    lines.append(QStringLiteral("Agent: none holds the desk"));
+                else if (!unwatched.isEmpty())
+                    lines.append(QStringLiteral("Agent: none watches flows %1").arg(flowList(unwatched).join(QStringLiteral(", "))));
+                printOut(lines.join(u'\n').toUtf8() + '\n');
             }
         }
         if (stale) {

@@ -132,22 +132,27 @@ int WatchCommand::run(const QStringList &arguments)
     try {
         const Workspace ws = cl.workspace();
         SignalWatcher stopSignals;
-        // On a team's store, agents take the desk in turn: one watches, the others stand by
-        // and take over when it dies or stops (DeskLease).
+        bool stopRequested = false;
+        // On a team's store, agents share the desk: each watches its share of the flows, the
+        // others take over what one leaves when it dies or stops (DeskLease).
         std::unique_ptr<DeskLease> lease;
-        if (DeskLease::applies(ws)) {
-            lease = std::make_unique<DeskLease>(ws);
+        if (DeskLease::applies(ws))
+            lease = std::make_unique<DeskLease>(ws, DeskLease::Mode::Share);
+        // Until this agent holds some of the desk's flows (true), or is told to stop (false).
+        const auto standBy = [&]() -> bool {
             QEventLoop standby;
-            bool stopRequested = false;
-            QString told; // the holder or problem last said
+            QString told; // the holders or problem last said
             const auto attempt = [&] {
                 try {
-                    if (lease->tryTake()) {
+                    const DeskLease::Plan plan = lease->plan();
+                    lease->release(plan.release); // nothing runs for them
+                    if (!plan.take.isEmpty() && !lease->take(plan.take).isEmpty()) {
                         standby.quit();
                         return;
                     }
-                    if (std::exchange(told, lease->holder().agent) != lease->holder().agent)
-                        printError(QStringLiteral("standing by: the desk is watched by %1").arg(lease->holderText()));
+                    const QString holders = lease->holdersText();
+                    if (std::exchange(told, holders) != holders)
+                        printError(QStringLiteral("standing by: the desk is watched by %1").arg(holders));
                 } catch (const SyncError &e) {
                     if (std::exchange(told, e.message()) != e.message())
                         printError(QStringLiteral("standing by: %1 (retrying)").arg(e.message()));
@@ -160,41 +165,33 @@ int WatchCommand::run(const QStringList &arguments)
                 standby.quit();
             });
             attempt();
-            if (!lease->held()) {
+            if (lease->held().isEmpty()) {
                 attempts.start(DeskLease::RetryMs);
                 standby.exec();
                 attempts.stop();
             }
             QObject::disconnect(stopping);
-            if (stopRequested)
-                return ExitOk;
-            printError(QStringLiteral("this agent watches the desk (lease %1)").arg(lease->id()));
-        }
-        LiveEngine::Options options;
-        options.verifyIntervalMs = *verifySeconds * 1000;
-        // From here on the engine writes only while this agent holds the lease.
-        options.leaseAgent = lease ? lease->id() : QString();
-        LiveEngine engine(ws, options);
-        // Before start(): it must hear every flow become ready.
-        PolicyRunner policies(engine);
-        // On a team's store, what the engine sees is published for consoles that attach
-        // (before start(), too: the first comparisons' lists are what they read first).
-        FlowSnapshots snapshots(engine, &policies);
-        std::unique_ptr<LivePublisher> publisher;
-        if (LivePublisher::publishes(ws))
-            publisher = std::make_unique<LivePublisher>(ws, options.leaseAgent, engine, snapshots);
+            return !stopRequested;
+        };
+
         const bool events = p.isSet(QStringLiteral("events"));
         // The live table: on a terminal unless told otherwise; on demand elsewhere (frames).
         const bool onTerminal = TerminalScreen::isTerminal();
         const bool table = !events && !p.isSet(QStringLiteral("quiet"))
                            && (onTerminal || p.isSet(QStringLiteral("table")));
         const bool drawInPlace = table && onTerminal;
+        int exitCode = ExitOk;
 
+        // The engine of the round that runs: what the metrics tell, across rounds.
+        LiveEngine *current = nullptr;
+        PolicyRunner *currentPolicies = nullptr;
         std::unique_ptr<MetricsServer> metrics;
         if (p.isSet(QStringLiteral("metrics"))) {
             metrics = std::make_unique<MetricsServer>(
-                [&engine, &policies] {
-                    return metricsText(engine, QDateTime::currentMSecsSinceEpoch(), &policies);
+                [&current, &currentPolicies] {
+                    // Standing by, an agent has nothing to tell yet.
+                    return current ? metricsText(*current, QDateTime::currentMSecsSinceEpoch(), currentPolicies)
+                                   : QByteArray();
                 });
             QString error;
             if (!metrics->listen(metricsHost, metricsPort, &error)) {
@@ -210,191 +207,6 @@ int WatchCommand::run(const QStringList &arguments)
                            .arg(metrics->port()));
         }
 
-        QObject::connect(&engine, &LiveEngine::statusEvents, [events](const QList<StatusEvent> &list) {
-            if (!events)
-                return;
-            QByteArray out;
-            for (const StatusEvent &e : list)
-                out += "{\"ts\":\"" + isoNow(e.tsMs) + "\",\"flow\":" + jsonString(e.flow)
-                       + ",\"key\":" + e.keyJson + ",\"status\":\"" + statusName(e.status).toUtf8()
-                       + "\",\"lag_ms\":" + QByteArray::number(e.lagMs) + "}\n";
-            printOut(out); // flushed per batch, so every line is out as soon as it is known
-        });
-        // Drawn in place, the table is the report: lines on stderr would tear it.
-        const auto say = [drawInPlace](const QString &line) {
-            if (!drawInPlace)
-                printError(line);
-        };
-        QObject::connect(&engine, &LiveEngine::flowReady, [&engine, events, say](const QString &flow) {
-            const LiveEngine::Comparison c = engine.comparison(flow);
-            if (events)
-                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "ready",
-                                   ",\"order\":" + jsonString(c.order)));
-            else
-                say(QStringLiteral("flow '%1' is live (first comparison: %2 records, %3 order)")
-                        .arg(flow).arg(c.expected).arg(c.order));
-        });
-        // One line per incident: when it starts, and when it ends.
-        QObject::connect(&engine, &LiveEngine::systemChanged,
-                         [say](const QString &system, bool connected, const QString &error, qint64 downForMs) {
-                             say(connected ? QStringLiteral("system '%1' back after %2 s")
-                                                 .arg(system).arg(double(downForMs) / 1000, 0, 'f', 1)
-                                           : QStringLiteral("system '%1' unavailable: %2 (retrying)").arg(system, error));
-                         });
-        QObject::connect(&engine, &LiveEngine::stateStoreChanged, [say](bool available, const QString &error) {
-            say(available ? QStringLiteral("state store back: changes written")
-                          : QStringLiteral("state store unavailable: %1; keeping changes in memory (retrying)")
-                                .arg(error));
-        });
-        QObject::connect(&engine, &LiveEngine::flowError, [say](const QString &flow, const QString &error) {
-            say(QStringLiteral("flow '%1': %2 (retrying)").arg(flow, error));
-        });
-        QObject::connect(&engine, &LiveEngine::flowRecovered, [say](const QString &flow) {
-            say(QStringLiteral("flow '%1' recovered").arg(flow));
-        });
-        // The first comparison's differences, read again after the flow's p99 lag.
-        FirstComparisonCheck &checks = engine.firstChecks();
-        QObject::connect(&checks, &FirstComparisonCheck::scheduled,
-                         [say](const QString &flow, qint64 outOfSync, qint64 waitMs, const QString &basis) {
-                             say(QStringLiteral("flow '%1': %2 record(s) out of sync at the first comparison; "
-                                                "reading them again in %3 s (%4)")
-                                     .arg(flow).arg(outOfSync).arg(double(waitMs) / 1000, 0, 'f', 1).arg(basis));
-                         });
-        QObject::connect(&checks, &FirstComparisonCheck::confirmed,
-                         [events, say](const QString &flow, const DiffResult::Confirmation &c) {
-                             if (events)
-                                 printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "first_comparison_checked",
-                                                    ",\"in_flight\":" + QByteArray::number(c.inFlight)
-                                                        + ",\"confirmed\":" + QByteArray::number(c.confirmed)
-                                                        + ",\"wait_ms\":" + QByteArray::number(c.waitedMs)
-                                                        + ",\"wait_basis\":" + jsonString(c.waitBasis)));
-                             say(QStringLiteral("flow '%1': of the records out of sync at the first comparison, %2 "
-                                                "were in flight and %3 are confirmed")
-                                     .arg(flow).arg(c.inFlight).arg(c.confirmed));
-                         });
-        QObject::connect(&checks, &FirstComparisonCheck::failed, [say](const QString &flow, const QString &error) {
-            say(QStringLiteral("flow '%1': the first comparison's differences could not be read again: %2")
-                    .arg(flow, error));
-        });
-        // Tracer probes: each arrival with --events; a stall, and the end of one, as incidents.
-        ProbeMonitor &probes = engine.probes();
-        QSet<QString> probed; // flows whose first probe was announced
-        QObject::connect(&probes, &ProbeMonitor::arrived, [events, say, &probed](const QString &flow, qint64 lagMs) {
-            if (events)
-                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "probe",
-                                   ",\"lag_ms\":" + QByteArray::number(lagMs)));
-            if (!probed.contains(flow)) {
-                probed.insert(flow);
-                say(QStringLiteral("flow '%1': first probe arrived after %2 s").arg(flow).arg(double(lagMs) / 1000, 0, 'f', 2));
-            }
-        });
-        QObject::connect(&probes, &ProbeMonitor::stalled, [events, say](const QString &flow, qint64 waitedMs) {
-            if (events)
-                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "pipeline_stalled",
-                                   ",\"waited_ms\":" + QByteArray::number(waitedMs)));
-            say(QStringLiteral("flow '%1': pipeline stalled: the tracer probe has not arrived after %2 s")
-                    .arg(flow).arg(double(waitedMs) / 1000, 0, 'f', 1));
-        });
-        QObject::connect(&probes, &ProbeMonitor::resumed, [events, say, &probes](const QString &flow) {
-            const qint64 lagMs = probes.state(flow).lastLagMs.value_or(0);
-            if (events)
-                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "pipeline_resumed",
-                                   ",\"lag_ms\":" + QByteArray::number(lagMs)));
-            say(QStringLiteral("flow '%1': pipeline moving again (probe arrived after %2 s)")
-                    .arg(flow).arg(double(lagMs) / 1000, 0, 'f', 1));
-        });
-        QObject::connect(&probes, &ProbeMonitor::failed, [events, say](const QString &flow, const QString &error) {
-            if (events)
-                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "probe_error",
-                                   ",\"error\":" + jsonString(error)));
-            say(QStringLiteral("flow '%1': tracer probe: %2 (retrying)").arg(flow, error));
-        });
-        QObject::connect(&probes, &ProbeMonitor::working, [say](const QString &flow) {
-            say(QStringLiteral("flow '%1': tracer probe works again").arg(flow));
-        });
-        for (const FlowSpec &f : ws.flows) {
-            if (f.probe)
-                say(QStringLiteral("flow '%1': tracer probe every %2 s: %3 (id '%4'), read back from %5 at the target")
-                        .arg(f.name).arg(f.probe->intervalSeconds)
-                        .arg(ProbeTable::writeStatement(ws.system(f.source.system)->kind, f.probe->sourceTable), f.probe->id,
-                             f.probe->targetTable.display()));
-        }
-        QObject::connect(&policies, &PolicyRunner::halted, [events, say](const QString &flow, const QString &reason) {
-            if (events)
-                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "policy_halted",
-                                   ",\"reason\":" + jsonString(reason)));
-            else
-                say(QStringLiteral("flow '%1': policy halted: %2").arg(flow, reason));
-        });
-        QObject::connect(&policies, &PolicyRunner::resumed, [events, say](const QString &flow, const QString &by) {
-            if (events)
-                printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "policy_resumed",
-                                   ",\"by\":" + jsonString(by)));
-            else
-                say(QStringLiteral("flow '%1': policy resumed by %2").arg(flow, by));
-        });
-        // Each decision with --events; otherwise a dry run's first few, which are its preview.
-        QHash<QString, int> previewed;
-        QObject::connect(&policies, &PolicyRunner::decided, [events, say, &previewed](const PolicyResult &r) {
-            if (events) {
-                QByteArray members = ",\"key\":" + r.keyJson + ",\"policy\":" + jsonString(r.policy)
-                                     + ",\"outcome\":" + jsonString(outcomeName(r.outcome))
-                                     + ",\"choice\":" + jsonString(r.choice) + ",\"detail\":" + jsonString(r.detail);
-                if (!r.id.isEmpty())
-                    members += ",\"id\":" + jsonString(r.id);
-                if (!r.writes.isEmpty())
-                    members += ",\"writes\":" + QJsonDocument(QJsonArray::fromStringList(r.writes)).toJson(QJsonDocument::Compact);
-                printOut(eventLine(r.atMs, r.flow, "policy_decision", members));
-                return;
-            }
-            if (r.outcome != PolicyResult::Outcome::WouldApply)
-                return;
-            const int n = ++previewed[r.flow];
-            if (n <= PolicyRunner::Samples)
-                say(QStringLiteral("flow '%1' (dry run of %2): key %3 would be resolved by %4: %5")
-                        .arg(r.flow, r.policy, QString::fromUtf8(r.keyJson), r.choice,
-                             r.writes.isEmpty() ? QStringLiteral("nothing to write") : r.writes.join(QStringLiteral("; "))));
-            else if (n == PolicyRunner::Samples + 1)
-                say(QStringLiteral("flow '%1' (dry run of %2): more decisions follow; their count is "
-                                   "in the metrics (syncdesk_policy_decisions_total) and `watch --events`")
-                        .arg(r.flow, r.policy));
-        });
-
-        // The live table: redrawn every second in place on a terminal, or a frame every 5 s.
-        std::unique_ptr<TerminalScreen> screen;
-        QTimer frames;
-        QString flowFilter;
-        const QString title = QFileInfo(ws.filePath).fileName();
-        const auto drawFrame = [&] {
-            StatusTable::Options o;
-            o.nowMs = QDateTime::currentMSecsSinceEpoch();
-            o.title = title;
-            o.flowFilter = flowFilter;
-            o.width = drawInPlace ? TerminalScreen::width() : 100;
-            o.colour = drawInPlace && TerminalScreen::wantsColour();
-            if (drawInPlace)
-                o.keys = QStringLiteral("q quit  f flow: %1").arg(flowFilter.isEmpty() ? QStringLiteral("all") : flowFilter);
-            const QStringList lines = StatusTable::render(DeskStatus::of(engine, o.nowMs), o);
-            if (screen)
-                screen->draw(lines);
-            else
-                printOut(lines.join(u'\n').toUtf8() + "\n\n");
-        };
-
-        bool saved = true;
-        const auto stop = [&engine, &saved] {
-            saved = engine.stop();
-            QCoreApplication::quit();
-        };
-        QObject::connect(&stopSignals, &SignalWatcher::stopRequested, stop);
-        // Another agent has the desk now: this one stops at once (its writes are refused
-        // already), and a supervisor's restart makes it stand by.
-        QString leaseLost;
-        if (lease)
-            QObject::connect(lease.get(), &DeskLease::lost, lease.get(), [&leaseLost](const QString &why) {
-                leaseLost = why;
-                QCoreApplication::quit();
-            });
         std::unique_ptr<StateStore> store;
         try {
             // A resolve killed between its steps left an intent open: close it now.
@@ -436,48 +248,301 @@ int WatchCommand::run(const QStringList &arguments)
         QObject::connect(&anchors, &QTimer::timeout, anchorHead);
         anchors.start();
         anchorHead();
-        if (table) {
-            if (drawInPlace) {
-                screen = std::make_unique<TerminalScreen>();
-                QObject::connect(screen.get(), &TerminalScreen::keyPressed, [&](char key) {
-                    if (key == 'q' || key == 'Q') {
-                        stop();
-                    } else if (key == 'f' || key == 'F') {
-                        // all → each flow in turn → all
-                        const QList<FlowSpec> &flows = ws.flows;
-                        qsizetype next = 0;
-                        for (qsizetype i = 0; i < flows.size(); ++i)
-                            if (flows[i].name == flowFilter)
-                                next = i + 1;
-                        flowFilter = next < flows.size() ? flows[next].name : QString();
-                        drawFrame();
+        // One round per share of the desk this agent holds: the whole workspace without a team's
+        // store; on one, the flows of the leases it holds, until that share moves (an agent came
+        // or went, a lease was lost), then again with the new share.
+        const auto runRound = [&]() -> std::optional<DeskLease::Plan> {
+            Workspace watched = ws;
+            LiveEngine::Options options;
+            options.verifyIntervalMs = *verifySeconds * 1000;
+            if (lease) {
+                watched = lease->watched();
+                // From here on the engine writes only while this agent holds these leases.
+                options.lease = lease->fence();
+                if (lease->holdsWholeDesk())
+                    printError(QStringLiteral("this agent watches the desk (lease %1)").arg(lease->id()));
+                else
+                    printError(QStringLiteral("this agent watches flows %1 of the desk (lease %2)")
+                                   .arg(FlowGroups::flowsText(lease->groups(), lease->held()), lease->id()));
+            }
+            QEventLoop round;
+            LiveEngine engine(watched, options);
+            // Before start(): it must hear every flow become ready.
+            PolicyRunner policies(engine);
+            // On a team's store, what the engine sees is published for consoles that attach
+            // (before start(), too: the first comparisons' lists are what they read first).
+            FlowSnapshots snapshots(engine, &policies);
+            std::unique_ptr<LivePublisher> publisher;
+            if (LivePublisher::publishes(watched))
+                publisher = std::make_unique<LivePublisher>(watched, options.lease, engine, snapshots);
+            current = &engine;
+            currentPolicies = &policies;
+            QObject::connect(&engine, &LiveEngine::statusEvents, [events](const QList<StatusEvent> &list) {
+                if (!events)
+                    return;
+                QByteArray out;
+                for (const StatusEvent &e : list)
+                    out += "{\"ts\":\"" + isoNow(e.tsMs) + "\",\"flow\":" + jsonString(e.flow)
+                           + ",\"key\":" + e.keyJson + ",\"status\":\"" + statusName(e.status).toUtf8()
+                           + "\",\"lag_ms\":" + QByteArray::number(e.lagMs) + "}\n";
+                printOut(out); // flushed per batch, so every line is out as soon as it is known
+            });
+            // Drawn in place, the table is the report: lines on stderr would tear it.
+            const auto say = [drawInPlace](const QString &line) {
+                if (!drawInPlace)
+                    printError(line);
+            };
+            QObject::connect(&engine, &LiveEngine::flowReady, [&engine, events, say](const QString &flow) {
+                const LiveEngine::Comparison c = engine.comparison(flow);
+                if (events)
+                    printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "ready",
+                                       ",\"order\":" + jsonString(c.order)));
+                else
+                    say(QStringLiteral("flow '%1' is live (first comparison: %2 records, %3 order)")
+                            .arg(flow).arg(c.expected).arg(c.order));
+            });
+            // One line per incident: when it starts, and when it ends.
+            QObject::connect(&engine, &LiveEngine::systemChanged,
+                             [say](const QString &system, bool connected, const QString &error, qint64 downForMs) {
+                                 say(connected ? QStringLiteral("system '%1' back after %2 s")
+                                                     .arg(system).arg(double(downForMs) / 1000, 0, 'f', 1)
+                                               : QStringLiteral("system '%1' unavailable: %2 (retrying)").arg(system, error));
+                             });
+            QObject::connect(&engine, &LiveEngine::stateStoreChanged, [say](bool available, const QString &error) {
+                say(available ? QStringLiteral("state store back: changes written")
+                              : QStringLiteral("state store unavailable: %1; keeping changes in memory (retrying)")
+                                    .arg(error));
+            });
+            QObject::connect(&engine, &LiveEngine::flowError, [say](const QString &flow, const QString &error) {
+                say(QStringLiteral("flow '%1': %2 (retrying)").arg(flow, error));
+            });
+            QObject::connect(&engine, &LiveEngine::flowRecovered, [say](const QString &flow) {
+                say(QStringLiteral("flow '%1' recovered").arg(flow));
+            });
+            // The first comparison's differences, read again after the flow's p99 lag.
+            FirstComparisonCheck &checks = engine.firstChecks();
+            QObject::connect(&checks, &FirstComparisonCheck::scheduled,
+                             [say](const QString &flow, qint64 outOfSync, qint64 waitMs, const QString &basis) {
+                                 say(QStringLiteral("flow '%1': %2 record(s) out of sync at the first comparison; "
+                                                    "reading them again in %3 s (%4)")
+                                         .arg(flow).arg(outOfSync).arg(double(waitMs) / 1000, 0, 'f', 1).arg(basis));
+                             });
+            QObject::connect(&checks, &FirstComparisonCheck::confirmed,
+                             [events, say](const QString &flow, const DiffResult::Confirmation &c) {
+                                 if (events)
+                                     printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "first_comparison_checked",
+                                                        ",\"in_flight\":" + QByteArray::number(c.inFlight)
+                                                            + ",\"confirmed\":" + QByteArray::number(c.confirmed)
+                                                            + ",\"wait_ms\":" + QByteArray::number(c.waitedMs)
+                                                            + ",\"wait_basis\":" + jsonString(c.waitBasis)));
+                                 say(QStringLiteral("flow '%1': of the records out of sync at the first comparison, %2 "
+                                                    "were in flight and %3 are confirmed")
+                                         .arg(flow).arg(c.inFlight).arg(c.confirmed));
+                             });
+            QObject::connect(&checks, &FirstComparisonCheck::failed, [say](const QString &flow, const QString &error) {
+                say(QStringLiteral("flow '%1': the first comparison's differences could not be read again: %2")
+                        .arg(flow, error));
+            });
+            // Tracer probes: each arrival with --events; a stall, and the end of one, as incidents.
+            ProbeMonitor &probes = engine.probes();
+            QSet<QString> probed; // flows whose first probe was announced
+            QObject::connect(&probes, &ProbeMonitor::arrived, [events, say, &probed](const QString &flow, qint64 lagMs) {
+                if (events)
+                    printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "probe",
+                                       ",\"lag_ms\":" + QByteArray::number(lagMs)));
+                if (!probed.contains(flow)) {
+                    probed.insert(flow);
+                    say(QStringLiteral("flow '%1': first probe arrived after %2 s").arg(flow).arg(double(lagMs) / 1000, 0, 'f', 2));
+                }
+            });
+            QObject::connect(&probes, &ProbeMonitor::stalled, [events, say](const QString &flow, qint64 waitedMs) {
+                if (events)
+                    printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "pipeline_stalled",
+                                       ",\"waited_ms\":" + QByteArray::number(waitedMs)));
+                say(QStringLiteral("flow '%1': pipeline stalled: the tracer probe has not arrived after %2 s")
+                        .arg(flow).arg(double(waitedMs) / 1000, 0, 'f', 1));
+            });
+            QObject::connect(&probes, &ProbeMonitor::resumed, [events, say, &probes](const QString &flow) {
+                const qint64 lagMs = probes.state(flow).lastLagMs.value_or(0);
+                if (events)
+                    printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "pipeline_resumed",
+                                       ",\"lag_ms\":" + QByteArray::number(lagMs)));
+                say(QStringLiteral("flow '%1': pipeline moving again (probe arrived after %2 s)")
+                        .arg(flow).arg(double(lagMs) / 1000, 0, 'f', 1));
+            });
+            QObject::connect(&probes, &ProbeMonitor::failed, [events, say](const QString &flow, const QString &error) {
+                if (events)
+                    printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "probe_error",
+                                       ",\"error\":" + jsonString(error)));
+                say(QStringLiteral("flow '%1': tracer probe: %2 (retrying)").arg(flow, error));
+            });
+            QObject::connect(&probes, &ProbeMonitor::working, [say](const QString &flow) {
+                say(QStringLiteral("flow '%1': tracer probe works again").arg(flow));
+            });
+            for (const FlowSpec &f : watched.flows) {
+                if (f.probe)
+                    say(QStringLiteral("flow '%1': tracer probe every %2 s: %3 (id '%4'), read back from %5 at the target")
+                            .arg(f.name).arg(f.probe->intervalSeconds)
+                            .arg(ProbeTable::writeStatement(watched.system(f.source.system)->kind, f.probe->sourceTable), f.probe->id,
+                                 f.probe->targetTable.display()));
+            }
+            QObject::connect(&policies, &PolicyRunner::halted, [events, say](const QString &flow, const QString &reason) {
+                if (events)
+                    printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "policy_halted",
+                                       ",\"reason\":" + jsonString(reason)));
+                else
+                    say(QStringLiteral("flow '%1': policy halted: %2").arg(flow, reason));
+            });
+            QObject::connect(&policies, &PolicyRunner::resumed, [events, say](const QString &flow, const QString &by) {
+                if (events)
+                    printOut(eventLine(QDateTime::currentMSecsSinceEpoch(), flow, "policy_resumed",
+                                       ",\"by\":" + jsonString(by)));
+                else
+                    say(QStringLiteral("flow '%1': policy resumed by %2").arg(flow, by));
+            });
+            // Each decision with --events; otherwise a dry run's first few, which are its preview.
+            QHash<QString, int> previewed;
+            QObject::connect(&policies, &PolicyRunner::decided, [events, say, &previewed](const PolicyResult &r) {
+                if (events) {
+                    QByteArray members = ",\"key\":" + r.keyJson + ",\"policy\":" + jsonString(r.policy)
+                                         + ",\"outcome\":" + jsonString(outcomeName(r.outcome))
+                                         + ",\"choice\":" + jsonString(r.choice) + ",\"detail\":" + jsonString(r.detail);
+                    if (!r.id.isEmpty())
+                        members += ",\"id\":" + jsonString(r.id);
+                    if (!r.writes.isEmpty())
+                        members += ",\"writes\":" + QJsonDocument(QJsonArray::fromStringList(r.writes)).toJson(QJsonDocument::Compact);
+                    printOut(eventLine(r.atMs, r.flow, "policy_decision", members));
+                    return;
+                }
+                if (r.outcome != PolicyResult::Outcome::WouldApply)
+                    return;
+                const int n = ++previewed[r.flow];
+                if (n <= PolicyRunner::Samples)
+                    say(QStringLiteral("flow '%1' (dry run of %2): key %3 would be resolved by %4: %5")
+                            .arg(r.flow, r.policy, QString::fromUtf8(r.keyJson), r.choice,
+                                 r.writes.isEmpty() ? QStringLiteral("nothing to write") : r.writes.join(QStringLiteral("; "))));
+                else if (n == PolicyRunner::Samples + 1)
+                    say(QStringLiteral("flow '%1' (dry run of %2): more decisions follow; their count is "
+                                       "in the metrics (syncdesk_policy_decisions_total) and `watch --events`")
+                            .arg(r.flow, r.policy));
+            });
+
+            // The live table: redrawn every second in place on a terminal, or a frame every 5 s.
+            std::unique_ptr<TerminalScreen> screen;
+            QTimer frames;
+            QString flowFilter;
+            const QString title = QFileInfo(ws.filePath).fileName();
+            const auto drawFrame = [&] {
+                StatusTable::Options o;
+                o.nowMs = QDateTime::currentMSecsSinceEpoch();
+                o.title = title;
+                o.flowFilter = flowFilter;
+                o.width = drawInPlace ? TerminalScreen::width() : 100;
+                o.colour = drawInPlace && TerminalScreen::wantsColour();
+                if (drawInPlace)
+                    o.keys = QStringLiteral("q quit  f flow: %1").arg(flowFilter.isEmpty() ? QStringLiteral("all") : flowFilter);
+                const QStringList lines = StatusTable::render(DeskStatus::of(engine, o.nowMs), o);
+                if (screen)
+                    screen->draw(lines);
+                else
+                    printOut(lines.join(u'\n').toUtf8() + "\n\n");
+            };
+
+
+            bool saved = true;
+            const auto stop = [&engine, &saved, &stopRequested, &round] {
+                stopRequested = true;
+                saved = engine.stop();
+                round.quit();
+            };
+            QObject::connect(&stopSignals, &SignalWatcher::stopRequested, &round, stop);
+            if (table) {
+                if (drawInPlace) {
+                    screen = std::make_unique<TerminalScreen>();
+                    QObject::connect(screen.get(), &TerminalScreen::keyPressed, [&](char key) {
+                        if (key == 'q' || key == 'Q') {
+                            stop();
+                        } else if (key == 'f' || key == 'F') {
+                            // all → each flow in turn → all
+                            const QList<FlowSpec> &flows = watched.flows;
+                            qsizetype next = 0;
+                            for (qsizetype i = 0; i < flows.size(); ++i)
+                                if (flows[i].name == flowFilter)
+                                    next = i + 1;
+                            flowFilter = next < flows.size() ? flows[next].name : QString();
+                            drawFrame();
+                        }
+                    });
+                }
+                frames.setInterval(drawInPlace ? 1000 : 5000);
+                QObject::connect(&frames, &QTimer::timeout, drawFrame);
+                frames.start();
+                if (drawInPlace)
+                    QObject::connect(&engine, &LiveEngine::flowReady, drawFrame);
+            }
+            // On a shared desk: whether this agent's share moved (an agent came or went).
+            QTimer sharing;
+            DeskLease::Plan change;
+            QString leaseLost;
+            if (lease) {
+                QObject::connect(lease.get(), &DeskLease::lost, &round, [&leaseLost, &round](const QString &why) {
+                    leaseLost = why;
+                    round.quit();
+                });
+                QObject::connect(&sharing, &QTimer::timeout, &round, [&] {
+                    try {
+                        change = lease->plan();
+                        if (!change.isEmpty())
+                            round.quit();
+                    } catch (const SyncError &) {
+                        // the store is away: the heartbeat tells when that costs the leases
                     }
                 });
+                sharing.start(DeskLease::RetryMs);
             }
-            frames.setInterval(drawInPlace ? 1000 : 5000);
-            QObject::connect(&frames, &QTimer::timeout, drawFrame);
-            frames.start();
-            if (drawInPlace)
-                QObject::connect(&engine, &LiveEngine::flowReady, drawFrame);
+            engine.start();
+            if (table)
+                drawFrame();
+            round.exec();
+            sharing.stop();
+            if (!stopRequested)
+                saved = engine.stop(); // the last state of these flows, before another agent goes on
+            current = nullptr;
+            currentPolicies = nullptr;
+            if (table && !drawInPlace)
+                drawFrame(); // the last word, as the desk was at the stop
+            screen.reset(); // the terminal as it was, before the last line
+            if (stopRequested) {
+                if (!saved) {
+                    printError(QStringLiteral("watch: state could not be saved at stop: %1; the feeds replay "
+                                              "what was not confirmed at the next start")
+                                   .arg(engine.stateError()));
+                    exitCode = ExitFailure;
+                }
+                return std::nullopt;
+            }
+            if (!leaseLost.isEmpty())
+                printError(QStringLiteral("watch: %1; this agent stops watching them").arg(leaseLost));
+            return std::optional<DeskLease::Plan>(change);
+        };
+
+        for (;;) {
+            if (lease && lease->held().isEmpty() && !standBy())
+                return ExitOk;
+            const std::optional<DeskLease::Plan> change = runRound();
+            if (!change)
+                return exitCode; // stopped
+            if (!lease)
+                return ExitOk;
+            // The engine for the old share has stopped: give up what goes, take what comes.
+            try {
+                lease->release(change->release);
+                if (!change->take.isEmpty())
+                    lease->take(change->take);
+            } catch (const SyncError &e) {
+                printError(QStringLiteral("watch: %1 (retrying)").arg(e.message()));
+            }
         }
-        engine.start();
-        if (table)
-            drawFrame();
-        QCoreApplication::exec();
-        if (table && !drawInPlace)
-            drawFrame(); // the last word, as the desk was at the stop
-        screen.reset(); // the terminal as it was, before the last line
-        if (!leaseLost.isEmpty()) {
-            printError(QStringLiteral("watch: %1; stopping, so that one agent watches the desk").arg(leaseLost));
-            return ExitFailure;
-        }
-        if (!saved) {
-            printError(QStringLiteral("watch: state could not be saved at stop: %1; the feeds replay "
-                                      "what was not confirmed at the next start")
-                           .arg(engine.stateError()));
-            return ExitFailure;
-        }
-        return ExitOk;
     } catch (const SyncError &e) {
         printError(e.message());
         return ExitFailure;

@@ -3,9 +3,11 @@
 #include "LiveEngine.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 
 namespace syncdesk {
 
@@ -89,6 +91,42 @@ QStringList DeskStatus::alerts() const
 int DeskStatus::health() const
 {
     return alerts().isEmpty() ? 0 : 1;
+}
+
+std::optional<DeskStatus> DeskStatus::merged(const QList<std::pair<qint64, QByteArray>> &rows,
+                                             const QStringList &flows)
+{
+    std::optional<DeskStatus> out;
+    QHash<QString, Flow> flowAt;
+    QSet<QString> systemsSeen;
+    for (const auto &row : rows) {
+        const std::optional<DeskStatus> d = fromJson(row.second);
+        if (!d)
+            continue;
+        if (!out)
+            out = DeskStatus{d->takenAtMs, {}, {}};
+        bool used = false;
+        for (const Flow &f : d->flows) {
+            if (!flowAt.contains(f.name) && flows.contains(f.name)) {
+                flowAt.insert(f.name, f);
+                used = true;
+            }
+        }
+        if (!used)
+            continue; // stale: its flows are told by a later row, or no longer watched
+        for (const System &s : d->systems) {
+            if (!systemsSeen.contains(s.name)) {
+                systemsSeen.insert(s.name);
+                out->systems.append(s);
+            }
+        }
+        out->takenAtMs = std::min(out->takenAtMs, d->takenAtMs);
+    }
+    if (out)
+        for (const QString &name : flows)
+            if (const auto f = flowAt.constFind(name); f != flowAt.cend())
+                out->flows.append(f.value());
+    return out;
 }
 
 QByteArray DeskStatus::toJson() const

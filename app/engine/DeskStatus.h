@@ -56,6 +56,14 @@ struct DeskStatus
     // 0 healthy; 1 a flow is late, has conflicts, or something is down (the `status` exit code).
     [[nodiscard]] int health() const;
 
+    // Several engines' rows of one desk (agents each watching some of a team's flows; the latest
+    // first, as StateStore::deskStatuses gives them) as one: each of `flows` (the workspace's,
+    // in its order) and each system as the latest row that has it says. Taken at the oldest
+    // row used, so a share nobody writes any more makes the whole look as old as it is.
+    // nullopt when no row holds a desk status.
+    [[nodiscard]] static std::optional<DeskStatus> merged(const QList<std::pair<qint64, QByteArray>> &rows,
+                                                          const QStringList &flows);
+
     [[nodiscard]] QByteArray toJson() const;
     // nullopt when `json` is not a desk status.
     [[nodiscard]] static std::optional<DeskStatus> fromJson(const QByteArray &json);

@@ -125,7 +125,7 @@ void LiveEngine::start()
     // the system shows as throttled and is retried, while the other flows go on.
     HttpClient::limitWaitsOnThisThread(1000);
     m_store = StateStore::open(m_workspace);
-    m_store->fenceWritesTo(m_options.leaseAgent);
+    m_store->fenceWritesTo(m_options.lease);
     m_flows.reserve(size_t(m_workspace.flows.size()));
     for (const FlowSpec &f : m_workspace.flows) {
         FlowSlot slot;

@@ -66,9 +66,9 @@ public:
         // while nothing changes, not at the next change.
         int schemaCheckIntervalMs = 10000;
         int probePollMs = 250; // how often a tracer probe's target row is read
-        // On a team's store: the agent whose lease every write of the engine's state checks
-        // (StateStore::fenceWritesTo; DeskLease). Empty: no lease.
-        QString leaseAgent;
+        // On a team's store: the agent and leases every write of the engine's state checks
+        // (StateStore::fenceWritesTo; DeskLease). An empty agent: no lease.
+        LeaseFence lease;
     };
 
     LiveEngine(Workspace workspace, Options options, QObject *parent = nullptr);

@@ -240,11 +240,12 @@ SidePlan ResolutionService::sidePlan(FlowSides &flow, const ResolutionPlan &plan
 
 void ResolutionService::refuseOnHeldFlow(const QString &flowName)
 {
-    const auto stored = m_store.deskStatus();
-    // Written about once a second by a running engine: an old one holds nothing.
-    if (!stored || QDateTime::currentMSecsSinceEpoch() - stored->first > HeldStatusMaxAgeMs)
-        return;
-    const std::optional<DeskStatus> desk = DeskStatus::fromJson(stored->second);
+    // Written about once a second by each running engine (one per agent's share): an old row
+    // holds nothing.
+    auto rows = m_store.deskStatuses();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    rows.removeIf([now](const auto &row) { return now - row.first > HeldStatusMaxAgeMs; });
+    const std::optional<DeskStatus> desk = DeskStatus::merged(rows, {flowName});
     if (!desk)
         return;
     for (const DeskStatus::Flow &f : desk->flows)

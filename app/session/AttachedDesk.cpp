@@ -173,18 +173,22 @@ void AttachedDesk::readSnapshot()
     if (!m_store)
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    std::optional<std::pair<qint64, QByteArray>> stored;
+    // One row per agent's share of the desk, the latest first: the latest says whether an
+    // agent writes.
+    QList<std::pair<qint64, QByteArray>> rows;
     try {
-        stored = m_store->consoleSnapshot();
+        rows = m_store->consoleSnapshots();
     } catch (const SyncError &e) {
         lose(e.message());
         return;
     }
+    const std::optional<std::pair<qint64, QByteArray>> stored =
+        rows.isEmpty() ? std::nullopt : std::optional(rows.first());
     if (stored && stored->first != m_snapshotAt) {
         // The first sight is judged by the agent's clock; after that by whether it moves.
         m_snapshotSeenMs = m_snapshotAt < 0 ? std::min(stored->first, now) : now;
         m_snapshotAt = stored->first;
-        if (const auto s = ConsoleSnapshot::fromJson(stored->second)) {
+        if (const auto s = ConsoleSnapshot::merged(rows)) {
             m_flows = s->flows;
             m_systems = s->systems;
             // Flows the workspace does not name (another workspace's agent) are not this desk's.

@@ -34,11 +34,11 @@ bool EngineWorker::takeLease()
     if (!DeskLease::applies(m_workspace))
         return true;
     if (!m_lease)
-        m_lease = std::make_unique<DeskLease>(m_workspace);
+        m_lease = std::make_unique<DeskLease>(m_workspace, DeskLease::Mode::Whole);
     try {
-        if (m_lease->tryTake()) {
+        if (m_lease->tryTakeWhole()) {
             connect(m_lease.get(), &DeskLease::lost, this, [this](const QString &why) {
-                // Another agent has the desk (or the store could not be reached in time): this
+                // An agent has (some of) the desk (or the store could not be reached in time): this
                 // engine stops, the window says why, and it waits for the lease again.
                 if (m_timer)
                     m_timer->stop();
@@ -52,7 +52,7 @@ bool EngineWorker::takeLease()
             });
             return true;
         }
-        emit startFailed(tr("Waiting to run the engine: the desk is watched by %1").arg(m_lease->holderText()));
+        emit startFailed(tr("Waiting to run the engine: the desk is watched by %1").arg(m_lease->holdersText()));
     } catch (const SyncError &e) {
         if (e.notAllowed()) {
             // A login that may not keep the engine's state runs it all the same, writing nothing
@@ -79,7 +79,8 @@ void EngineWorker::retryLease()
 void EngineWorker::startEngine()
 {
     LiveEngine::Options options;
-    options.leaseAgent = m_lease ? m_lease->id() : QString(); // its writes check the lease
+    if (m_lease)
+        options.lease = m_lease->fence(); // its writes check the leases
     m_engine = std::make_unique<LiveEngine>(m_workspace, options);
     // The console runs the live engine, so it applies the flows' policies (DESIGN.md).
     m_policies = std::make_unique<PolicyRunner>(*m_engine);
@@ -87,7 +88,7 @@ void EngineWorker::startEngine()
     connect(m_engine.get(), &LiveEngine::statusEvents, this, &EngineWorker::statusEvents);
     connect(m_engine.get(), &LiveEngine::flowReady, this, &EngineWorker::sendRecords);
     if (LivePublisher::publishes(m_workspace))
-        m_publisher = std::make_unique<LivePublisher>(m_workspace, options.leaseAgent, *m_engine, *m_snapshots);
+        m_publisher = std::make_unique<LivePublisher>(m_workspace, options.lease, *m_engine, *m_snapshots);
     try {
         m_engine->start();
     } catch (const SyncError &e) {

@@ -581,18 +581,15 @@ void StateStore::setPolicyState(const PolicyState &s)
 
 void StateStore::writeDeskStatus(const QByteArray &json, qint64 atMs)
 {
-    exec(QStringLiteral("INSERT INTO desk_status (name, updated_at, status) VALUES ('desk', ?, ?) "
+    exec(QStringLiteral("INSERT INTO desk_status (name, updated_at, status) VALUES (?, ?, ?) "
                         "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
                         "status = excluded.status"),
-         {atMs, QString::fromUtf8(json)});
+         {statusRow(QStringLiteral("desk")), atMs, QString::fromUtf8(json)});
 }
 
-std::optional<std::pair<qint64, QByteArray>> StateStore::deskStatus()
+QList<std::pair<qint64, QByteArray>> StateStore::deskStatuses()
 {
-    const auto rows = query(QStringLiteral("SELECT updated_at, status FROM desk_status WHERE name = 'desk'"));
-    if (rows.isEmpty())
-        return std::nullopt;
-    return std::pair{rows.first().value(0).toLongLong(), rows.first().value(1).toString().toUtf8()};
+    return statusRows(QStringLiteral("desk"));
 }
 
 std::optional<QString> StateStore::feedPosition(const QString &systemFeed)

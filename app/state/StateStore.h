@@ -179,15 +179,26 @@ struct LivePublication
     [[nodiscard]] bool isEmpty() const { return rewrites.isEmpty() && updates.isEmpty() && !console; }
 };
 
-// The row that says which agent watches a team's desk (resources/sql/state/009_agent_lease.sql).
+// One lease row of a team's desk (resources/sql/state/009_agent_lease.sql): a group of flows
+// an agent watches ("flows/NAME"), or an agent's presence ("agent/ID"), which tells the others
+// how many share the desk.
 struct AgentLease
 {
+    QString name;
     QString agent; // "host:pid:tag"
     QString host;
     qint64 pid = 0;
     qint64 takenAtMs = 0;
     qint64 heartbeatAtMs = 0;
     qint64 expiresAtMs = 0; // the store's clock
+};
+
+// What an engine's writes are fenced by (StateStore::fenceWritesTo): the agent and the leases
+// it must hold, each of them, for a write to go in. An empty agent: no fence.
+struct LeaseFence
+{
+    QString agent;
+    QStringList leases;
 };
 
 // One audit log row as stored.
@@ -227,37 +238,51 @@ public:
     [[nodiscard]] std::optional<qint64> snapshotRecords(const QString &flow);
     [[nodiscard]] std::optional<StoredBaseline> baseline(const QString &flow, const QByteArray &keyJson);
     [[nodiscard]] std::optional<QString> feedPosition(const QString &systemFeed);
-    // The desk's status as the live engine last wrote it (DeskStatus JSON) and when.
+    // The desk's status as a live engine last wrote it (DeskStatus JSON) and when: the row of
+    // the lease group(s) it watched (fenceWritesTo), or the desk's own row without a lease.
     void writeDeskStatus(const QByteArray &json, qint64 atMs);
-    [[nodiscard]] std::optional<std::pair<qint64, QByteArray>> deskStatus();
+    // Every such row, the latest first: several agents each watch some of a team's flows
+    // (DeskStatus::merged puts them together).
+    [[nodiscard]] QList<std::pair<qint64, QByteArray>> deskStatuses();
     [[nodiscard]] int schemaVersion();
 
     // The live publisher's write (LivePublisher): rewrites replace a flow's rows, updates
     // follow them; every row gets the next version after `lastVersion`, which it returns
-    // advanced. Back-in-sync rows up to version `pruneBelow` are dropped (0: none). Consoles are notified.
-    qint64 publishLive(const LivePublication &publication, qint64 lastVersion, qint64 pruneBelow, qint64 nowMs);
+    // advanced. Back-in-sync rows up to version `pruneBelow` are dropped (0: none) from the
+    // publisher's own flows (`pruneFlows`; empty: every flow), never from another agent's,
+    // whose versions count on their own. Consoles are notified.
+    qint64 publishLive(const LivePublication &publication, qint64 lastVersion, qint64 pruneBelow, qint64 nowMs,
+                       const QStringList &pruneFlows = {});
     // The highest version written (0: none), where a new publisher goes on from.
     [[nodiscard]] qint64 liveVersion();
     [[nodiscard]] QList<LiveFlowMark> liveFlows();
     // A flow's published rows after `afterVersion`, by version; out of sync only when asked.
     [[nodiscard]] QList<LiveRecord> liveRecords(const QString &flow, qint64 afterVersion, bool outOfSyncOnly);
-    // The console's snapshot (flows and systems) as the live publisher last wrote it, and when.
-    [[nodiscard]] std::optional<std::pair<qint64, QByteArray>> consoleSnapshot();
-    // The desk's lease: taken by `me` when free, lapsed or already its own (for `ttlMs` from
-    // now, by the store's clock); returns whoever holds it after the attempt.
-    // `deadAgent`, when given, is a holder known to be gone (its process no longer runs on
-    // this host): its lease is taken before it lapses.
-    AgentLease takeLease(const AgentLease &me, qint64 ttlMs, const QString &deadAgent = {});
-    // Extends `agent`'s lease by `ttlMs` from now; false when another agent holds it.
-    bool renewLease(const QString &agent, qint64 ttlMs);
-    // Gives the lease up, so a standing-by agent takes it at once.
-    void releaseLease(const QString &agent);
-    [[nodiscard]] std::optional<AgentLease> lease();
-    // This store writes the engine's state (apply, publishLive) only while `agent` holds the
-    // desk's lease (checked in each write's transaction, under a lock the taker waits for), so an
-    // agent that lost it (paused past its lease, cut off) cannot write beside its successor. Set
-    // on the engine's and the live writer's stores only; empty: no fence.
-    void fenceWritesTo(const QString &agent) { m_fence = agent; }
+    // The consoles' snapshots (flows and systems) as the live publishers last wrote them, and
+    // when, the latest first: one row per lease group(s), as deskStatuses().
+    [[nodiscard]] QList<std::pair<qint64, QByteArray>> consoleSnapshots();
+    // Every lease row (flow groups and agents' presence), by name.
+    [[nodiscard]] QList<AgentLease> leases();
+    // Takes each of `names` for `me` (for `ttlMs` from now, by the store's clock) where it is
+    // free, lapsed, already its own, or held by one of `deadAgents` (processes known to be gone
+    // on this host: taken before their leases lapse). With `allOrNothing`, none unless all.
+    // Returns the names `me` holds of them after the attempt.
+    QStringList takeLeases(const AgentLease &me, const QStringList &names, qint64 ttlMs,
+                           const QStringList &deadAgents = {}, bool allOrNothing = false);
+    // Extends those of `names` that `agent` holds by `ttlMs` from now; returns their names.
+    QStringList renewLeases(const QString &agent, const QStringList &names, qint64 ttlMs);
+    // Gives `names` up (empty: every lease of `agent`), so another agent takes them at once.
+    void releaseLeases(const QString &agent, const QStringList &names = {});
+    // This store writes the engine's state (apply, publishLive) only while the fence's agent
+    // holds every one of its leases (checked in each write's transaction, under a lock a taker waits for), so
+    // an agent that lost one (paused past its lease, cut off) cannot write beside its successor.
+    // Set on the engine's and the live writer's stores only; an empty agent: no fence. The
+    // desk's status and the consoles' snapshot go to rows named after `leases`.
+    void fenceWritesTo(const LeaseFence &fence)
+    {
+        m_fence = fence.agent;
+        m_fenceLeases = fence.agent.isEmpty() ? QStringList() : fence.leases;
+    }
 
     // The channel attached consoles LISTEN on. Its payload is a JSON array of the flows whose
     // rows changed, or "*" when a list was written whole or rows pruned (read every flow's mark).
@@ -397,7 +422,14 @@ private:
     void checkFence();
     void runMigrations();
 
+    // The row of desk_status `prefix` ('desk', 'console') this store writes: one per set of
+    // leases watched, so several agents' rows stand side by side.
+    [[nodiscard]] QString statusRow(const QString &prefix) const;
+    // The rows of `prefix`, the latest first.
+    [[nodiscard]] QList<std::pair<qint64, QByteArray>> statusRows(const QString &prefix);
+
     QString m_fence; // fenceWritesTo
+    QStringList m_fenceLeases;
     // Fills version 7's index columns and open intents for the rows written before it.
     void backfillAuditIndex();
     // Chains entries onto the log; the caller holds a transaction and the log's lock.

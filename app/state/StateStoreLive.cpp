@@ -17,7 +17,7 @@ constexpr qsizetype RowsPerInsert = 200;
 } // namespace
 
 qint64 StateStore::publishLive(const LivePublication &publication, qint64 lastVersion, qint64 pruneBelow,
-                               qint64 nowMs)
+                               qint64 nowMs, const QStringList &pruneFlows)
 {
     qint64 version = lastVersion;
     QHash<QString, bool> rewritten; // flow → written whole in this transaction
@@ -71,6 +71,8 @@ qint64 StateStore::publishLive(const LivePublication &publication, qint64 lastVe
             for (const QVariantList &r : query(QStringLiteral("SELECT DISTINCT flow FROM live_records WHERE status = 0 "
                                                               "AND version <= ?"),
                                                {pruneBelow})) {
+                if (!pruneFlows.isEmpty() && !pruneFlows.contains(r.value(0).toString()))
+                    continue;
                 exec(QStringLiteral("DELETE FROM live_records WHERE flow = ? AND status = 0 AND version <= ?"),
                      {r.value(0), pruneBelow});
                 exec(QStringLiteral("UPDATE live_flows SET pruned_below = ? WHERE flow = ? AND pruned_below < ?"),
@@ -79,10 +81,11 @@ qint64 StateStore::publishLive(const LivePublication &publication, qint64 lastVe
             }
         }
         if (publication.console)
-            exec(QStringLiteral("INSERT INTO desk_status (name, updated_at, status) VALUES ('console', ?, ?) "
+            exec(QStringLiteral("INSERT INTO desk_status (name, updated_at, status) VALUES (?, ?, ?) "
                                 "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
                                 "status = excluded.status"),
-                 {publication.console->first, QString::fromUtf8(publication.console->second)});
+                 {statusRow(QStringLiteral("console")), publication.console->first,
+                  QString::fromUtf8(publication.console->second)});
         if (!flows.isEmpty() || pruned) {
             QJsonArray names;
             for (const QString &flow : std::as_const(flows))
@@ -132,12 +135,9 @@ QList<LiveRecord> StateStore::liveRecords(const QString &flow, qint64 afterVersi
     return out;
 }
 
-std::optional<std::pair<qint64, QByteArray>> StateStore::consoleSnapshot()
+QList<std::pair<qint64, QByteArray>> StateStore::consoleSnapshots()
 {
-    const auto rows = query(QStringLiteral("SELECT updated_at, status FROM desk_status WHERE name = 'console'"));
-    if (rows.isEmpty())
-        return std::nullopt;
-    return std::pair{rows.first().value(0).toLongLong(), rows.first().value(1).toString().toUtf8()};
+    return statusRows(QStringLiteral("console"));
 }
 
 } // namespace syncdesk

@@ -3,6 +3,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 
 namespace syncdesk {
 
@@ -193,6 +194,32 @@ std::optional<ConsoleSnapshot> ConsoleSnapshot::fromJson(const QByteArray &json)
         out.flows.append(flowOf(v.toObject()));
     for (const QJsonValue &v : doc.object().value(u"systems").toArray())
         out.systems.append(systemOf(v.toObject()));
+    return out;
+}
+
+std::optional<ConsoleSnapshot> ConsoleSnapshot::merged(const QList<std::pair<qint64, QByteArray>> &rows)
+{
+    std::optional<ConsoleSnapshot> out;
+    QSet<QString> flows, systems;
+    for (const auto &row : rows) {
+        const std::optional<ConsoleSnapshot> s = fromJson(row.second);
+        if (!s)
+            continue;
+        if (!out)
+            out = ConsoleSnapshot{};
+        for (const FlowSnapshot &f : s->flows) {
+            if (!flows.contains(f.name)) {
+                flows.insert(f.name);
+                out->flows.append(f);
+            }
+        }
+        for (const SystemHealth &h : s->systems) {
+            if (!systems.contains(h.name)) {
+                systems.insert(h.name);
+                out->systems.append(h);
+            }
+        }
+    }
     return out;
 }
 

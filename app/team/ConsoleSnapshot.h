@@ -20,6 +20,10 @@ struct ConsoleSnapshot
     [[nodiscard]] QByteArray toJson() const;
     // nullopt when `json` is not one.
     [[nodiscard]] static std::optional<ConsoleSnapshot> fromJson(const QByteArray &json);
+    // The rows of several agents, each watching some of a team's flows (the latest first, as
+    // StateStore::consoleSnapshots gives them), as one: each flow and system as the latest row
+    // that has it says. nullopt when no row holds a snapshot.
+    [[nodiscard]] static std::optional<ConsoleSnapshot> merged(const QList<std::pair<qint64, QByteArray>> &rows);
 };
 
 } // namespace syncdesk

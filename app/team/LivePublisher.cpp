@@ -11,9 +11,9 @@
 
 namespace syncdesk {
 
-LivePublisher::LivePublisher(const Workspace &workspace, const QString &leaseAgent, const LiveEngine &engine,
+LivePublisher::LivePublisher(const Workspace &workspace, const LeaseFence &fence, const LiveEngine &engine,
                              const FlowSnapshots &snapshots, QObject *parent)
-    : QObject(parent), m_engine(engine), m_snapshots(snapshots), m_writer(new LiveWriter(workspace, leaseAgent)),
+    : QObject(parent), m_engine(engine), m_snapshots(snapshots), m_writer(new LiveWriter(workspace, fence)),
       m_sendTimer(new QTimer(this)), m_snapshotTimer(new QTimer(this))
 {
     m_thread.setObjectName(QStringLiteral("live-writer"));

@@ -25,8 +25,8 @@ class LivePublisher : public QObject
     Q_OBJECT
 
 public:
-    // `leaseAgent`: the agent whose lease every write checks (DeskLease; empty: none).
-    LivePublisher(const Workspace &workspace, const QString &leaseAgent, const LiveEngine &engine,
+    // `fence`: the leases every write checks (DeskLease; an empty agent: none).
+    LivePublisher(const Workspace &workspace, const LeaseFence &fence, const LiveEngine &engine,
                   const FlowSnapshots &snapshots, QObject *parent = nullptr);
     ~LivePublisher() override; // writes what waits, then stops its thread
 

@@ -18,9 +18,11 @@ constexpr qint64 PruneEveryMs = 60 * 1000;
 
 } // namespace
 
-LiveWriter::LiveWriter(Workspace workspace, QString leaseAgent, QObject *parent)
-    : QObject(parent), m_workspace(std::move(workspace)), m_leaseAgent(std::move(leaseAgent)), m_timer(new QTimer(this))
+LiveWriter::LiveWriter(Workspace workspace, LeaseFence fence, QObject *parent)
+    : QObject(parent), m_workspace(std::move(workspace)), m_fence(std::move(fence)), m_timer(new QTimer(this))
 {
+    for (const FlowSpec &f : m_workspace.flows)
+        m_flows.append(f.name);
     m_timer->setSingleShot(true);
     connect(m_timer, &QTimer::timeout, this, [this] { writeNow(); });
 }
@@ -71,7 +73,7 @@ bool LiveWriter::writeNow()
     try {
         if (!m_store) {
             m_store = StateStore::open(m_workspace);
-            m_store->fenceWritesTo(m_leaseAgent);
+            m_store->fenceWritesTo(m_fence);
         }
         if (m_version < 0)
             m_version = m_store->liveVersion();
@@ -79,7 +81,7 @@ bool LiveWriter::writeNow()
         const bool pruning = now - m_prunedAtMs >= PruneEveryMs;
         const qint64 prune = pruning ? m_prunable : 0;
         const qint64 before = m_version;
-        m_version = m_store->publishLive(p, m_version, prune, now);
+        m_version = m_store->publishLive(p, m_version, prune, now, m_flows);
         if (pruning) {
             m_prunable = before;
             m_prunedAtMs = now;

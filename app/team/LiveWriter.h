@@ -22,8 +22,9 @@ class LiveWriter : public QObject
     Q_OBJECT
 
 public:
-    // `leaseAgent`: the agent whose lease every write checks (empty: none).
-    LiveWriter(Workspace workspace, QString leaseAgent, QObject *parent = nullptr);
+    // `fence`: the leases every write checks (DeskLease; an empty agent: none). It writes
+    // the flows of `workspace` only (an agent's share of a team's desk).
+    LiveWriter(Workspace workspace, LeaseFence fence, QObject *parent = nullptr);
     ~LiveWriter() override;
 
     void submit(const LivePublication &publication);
@@ -39,7 +40,8 @@ private:
     [[nodiscard]] LivePublication takePending() const;
 
     Workspace m_workspace;
-    QString m_leaseAgent;
+    LeaseFence m_fence;
+    QStringList m_flows; // its rows are pruned, not another agent's
     std::unique_ptr<StateStore> m_store;
     qint64 m_version = -1; // the last version written; -1: not read yet
     qint64 m_prunable = 0; // the version a minute ago: back-in-sync rows up to it may go

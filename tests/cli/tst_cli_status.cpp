@@ -146,7 +146,7 @@ private slots:
         ws.state = QDir(m_dir.path()).filePath(QStringLiteral("ws.state.db"));
         try {
             const auto store = syncdesk::StateStore::open(ws);
-            syncdesk::DeskStatus old = *syncdesk::DeskStatus::fromJson(store->deskStatus()->second);
+            syncdesk::DeskStatus old = *syncdesk::DeskStatus::fromJson(store->deskStatuses().first().second);
             old.takenAtMs = QDateTime::currentMSecsSinceEpoch() - 10 * 60 * 1000;
             store->writeDeskStatus(old.toJson(), old.takenAtMs);
         } catch (const syncdesk::SyncError &e) {

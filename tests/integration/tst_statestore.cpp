@@ -417,7 +417,7 @@ private slots:
         QCOMPARE(marks.size(), 1);
         const qint64 epoch = marks[0].epoch;
         QCOMPARE(marks[0].version, 2);
-        QCOMPARE(store->consoleSnapshot()->first, 5);
+        QCOMPARE(store->consoleSnapshots().first().first, 5);
 
         LivePublication changed;
         changed.updates[f] = {{"[\"A\"]", 0, 100, 50, 0}, {"[\"C\"]", 1, 300, 7, 0}};
@@ -528,6 +528,69 @@ private slots:
             QCOMPARE(describeAll(folded->baselines(f)), describeAll(inTurn->baselines(f)));
         }
         QVERIFY(!describeAll(inTurn->baselines(f)).isEmpty());
+    }
+
+    void shouldShareTheDeskByLeases_data() { backends(); }
+
+    // Given two agents on a team's desk, leases go to one at a time: a held one is refused, a
+    // lapsed, released or dead agent's one is taken, all-or-nothing takes none unless all; and
+    // an engine fenced by its leases writes only while it holds every one, into a desk row of
+    // its own, prunes only its own flows' rows.
+    void shouldShareTheDeskByLeases()
+    {
+        Workspace ws;
+        QString path, error;
+        const auto store = freshStore(&ws, &path, &error);
+        QVERIFY2(store, qPrintable(error));
+        const AgentLease a{{}, QStringLiteral("alpha:1:x@b-1"), QStringLiteral("alpha"), 1, 0, 0, 0};
+        const AgentLease b{{}, QStringLiteral("beta:2:y@b-2"), QStringLiteral("beta"), 2, 0, 0, 0};
+        const QString fa = QStringLiteral("flows/a"), fb = QStringLiteral("flows/b"), fc = QStringLiteral("flows/c");
+        try {
+            QCOMPARE(store->takeLeases(a, {fa, fb}, 60000), (QStringList{fa, fb}));
+            QCOMPARE(store->takeLeases(b, {fa}, 60000), QStringList());
+            QCOMPARE(store->takeLeases(b, {fc, fa}, 60000, {}, true), QStringList()); // not c alone
+            QCOMPARE(store->takeLeases(a, {fc}, 0), QStringList{fc}); // lapses at once
+            QCOMPARE(store->takeLeases(b, {fc}, 60000), QStringList{fc});
+            QCOMPARE(store->renewLeases(a.agent, {fa, fb, fc}, 60000), (QStringList{fa, fb}));
+            store->releaseLeases(a.agent, {fb});
+            QCOMPARE(store->takeLeases(b, {fb}, 60000), QStringList{fb});
+            QCOMPARE(store->leases().size(), 3);
+
+            // A fenced by a and b: b is beta's, so nothing is written; by a alone, it is.
+            StateChanges changes;
+            changes.deskStatus = std::pair{qint64(1000), QByteArray("{\"taken_at\":\"x\"}")};
+            const auto fenced = open(ws, &error);
+            QVERIFY2(fenced, qPrintable(error));
+            fenced->fenceWritesTo({a.agent, {fa, fb}});
+            QVERIFY_THROWS_EXCEPTION(SyncError, fenced->apply(changes));
+            QVERIFY(store->deskStatuses().isEmpty());
+            fenced->fenceWritesTo({a.agent, {fa}});
+            fenced->apply(changes);
+            const auto other = open(ws, &error);
+            other->fenceWritesTo({b.agent, {fb, fc}});
+            changes.deskStatus->first = 2000;
+            other->apply(changes);
+            const auto rows = store->deskStatuses();
+            QCOMPARE(rows.size(), 2); // one per agent's share, the latest first
+            QCOMPARE(rows[0].first, 2000);
+
+            // Each agent prunes its own flows' rows: its versions say nothing of the other's.
+            LivePublication mine;
+            mine.updates[QStringLiteral("x")] = {{"[\"K\"]", 0, 100, 0, 0}};
+            qint64 v = fenced->publishLive(mine, 0, 0, 1000, {QStringLiteral("x")});
+            LivePublication theirs;
+            theirs.updates[QStringLiteral("y")] = {{"[\"K\"]", 0, 100, 0, 0}};
+            other->publishLive(theirs, 0, 0, 1000, {QStringLiteral("y")});
+            fenced->publishLive({}, v, v, 2000, {QStringLiteral("x")});
+            QCOMPARE(store->liveRecords(QStringLiteral("x"), 0, false).size(), 0);
+            QCOMPARE(store->liveRecords(QStringLiteral("y"), 0, false).size(), 1);
+
+            // An agent known to be gone loses its leases before they lapse.
+            QCOMPARE(store->takeLeases(b, {fa}, 60000, {a.agent}), QStringList{fa});
+            QVERIFY_THROWS_EXCEPTION(SyncError, fenced->apply(changes));
+        } catch (const SyncError &e) {
+            QFAIL(qPrintable(e.message()));
+        }
     }
 
     void shouldRoundTripAndOverwriteFeedPositions_data() { backends(); }

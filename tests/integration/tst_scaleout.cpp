@@ -1,0 +1,219 @@
+#include "CliRun.h"
+#include "TestPostgres.h"
+#include "TestSqlite.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <map>
+
+// Agents sharing a team's desk (issue 13, item 2): two `syncdesk-cli watch` agents on one
+// workspace whose two flows have no system in common. The first takes both; when the second
+// comes, each watches one, and neither reports the other's flow. The one watching `items` is
+// killed (-9), its flow changes while nobody watches it, and the survivor takes it over within
+// the 30 s target: every change of both flows is reported pending, exactly the records `diff`
+// finds, and `status` names who watches what.
+class TestScaleOut : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_workspace;
+    std::map<QString, QString> m_source; // flow → its source's SQLite file
+
+    static QString key(const QString &flow, int i)
+    {
+        return flow.left(1).toUpper() + QStringLiteral("%1").arg(i, 3, 10, QLatin1Char('0'));
+    }
+
+    void touch(const QString &flow, int from, int to) // [from, to): the source's price moves on
+    {
+        QString error;
+        QVERIFY2(testsupport::sqliteExec(m_source.at(flow),
+                                         {QStringLiteral("UPDATE items SET price = price + 1000 WHERE sku >= '%1' AND sku < '%2'")
+                                              .arg(key(flow, from), key(flow, to))},
+                                         &error),
+                 qPrintable(error));
+    }
+
+    // The last status an agent printed per key of `flow` (--events), in sync left out.
+    static std::map<QString, QString> statuses(const QByteArray &out, const QString &flow)
+    {
+        std::map<QString, QString> view;
+        for (const QByteArray &line : out.split('\n')) {
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            if (!o.contains(u"status") || o.value(u"flow").toString() != flow)
+                continue;
+            const QString k = o.value(u"key").toArray().at(0).toString();
+            if (o.value(u"status").toString() == u"in_sync")
+                view.erase(k);
+            else
+                view[k] = o.value(u"status").toString();
+        }
+        return view;
+    }
+
+    static QJsonObject status(const QString &workspace)
+    {
+        const testsupport::CliRun r = testsupport::runCli(
+            {QStringLiteral("status"), QStringLiteral("--workspace"), workspace, QStringLiteral("--json")});
+        return QJsonDocument::fromJson(r.out).object();
+    }
+
+    static void drain(testsupport::ProcessOutput &p)
+    {
+        p.out += p.process.readAllStandardOutput();
+        p.err += p.process.readAllStandardError();
+    }
+
+    QStringList diffKeys(const QString &flow)
+    {
+        const testsupport::CliRun diff = testsupport::runCli({QStringLiteral("diff"), QStringLiteral("--workspace"), m_workspace,
+                                                              QStringLiteral("--flow"), flow, QStringLiteral("--list"),
+                                                              QStringLiteral("--json")});
+        QStringList keys;
+        for (const QJsonValue &r : QJsonDocument::fromJson(diff.out).object().value(u"records").toArray())
+            keys << r.toObject().value(u"key").toArray().at(0).toString();
+        keys.sort();
+        return keys;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QString error, conninfo;
+        QVERIFY2(testsupport::createDatabase(QStringLiteral("scaleout_state"), &conninfo, &error), qPrintable(error));
+        const auto port = QRegularExpression(QStringLiteral("port=(\\d+)")).match(conninfo);
+        QVERIFY(port.hasMatch());
+        QStringList files;
+        for (const QString &flow : {QStringLiteral("items"), QStringLiteral("people")}) {
+            QStringList rows{QStringLiteral("CREATE TABLE items (sku text PRIMARY KEY, price integer)")};
+            for (int i = 0; i < 100; ++i)
+                rows << QStringLiteral("INSERT INTO items VALUES ('%1', %2)").arg(key(flow, i)).arg(i);
+            for (const char *side : {"src", "dst"}) {
+                const QString path = QDir(m_dir.path()).filePath(flow + u'-' + QLatin1String(side) + QStringLiteral(".db"));
+                QVERIFY2(testsupport::sqliteExec(path, rows, &error), qPrintable(error));
+                files << path;
+            }
+            m_source[flow] = files[files.size() - 2];
+        }
+        // (The URI goes in as an argument: moc reads "//" in a raw string as a comment.)
+        const QString state = QStringLiteral("postgresql:") + QStringLiteral("//postgres@127.0.0.1:%1/scaleout_state").arg(port.captured(1));
+        const QByteArray json = QStringLiteral(R"({"version": 1, "state": "%5",
+            "systems": [{"name": "shop", "kind": "sqlite", "path": "%1"}, {"name": "books", "kind": "sqlite", "path": "%2"},
+                        {"name": "crm", "kind": "sqlite", "path": "%3"}, {"name": "billing", "kind": "sqlite", "path": "%4"}],
+            "flows": [{"name": "items", "source": {"system": "shop", "table": "items"},
+              "target": {"system": "books", "table": "items"}, "key": ["sku"], "fields": ["price"],
+              "direction": "one-way", "sla_seconds": 600},
+              {"name": "people", "source": {"system": "crm", "table": "items"},
+              "target": {"system": "billing", "table": "items"}, "key": ["sku"], "fields": ["price"],
+              "direction": "one-way", "sla_seconds": 600}]})")
+                                    .arg(files[0], files[1], files[2], files[3], state)
+                                    .toUtf8();
+        m_workspace = testsupport::writeFile(QDir(m_dir.path()), QStringLiteral("shared.json"), json);
+    }
+
+    void shouldShareTheFlowsAndTakeOverADeadAgentsShare()
+    {
+        const QStringList args{QStringLiteral("watch"), QStringLiteral("--workspace"), m_workspace,
+                               QStringLiteral("--events")};
+        QProcess a, b;
+        // As if on two machines: neither can see that the other's process is gone.
+        QProcessEnvironment alpha = QProcessEnvironment::systemEnvironment(), beta = alpha;
+        alpha.insert(QStringLiteral("SYNCDESK_AGENT_HOST"), QStringLiteral("alpha"));
+        beta.insert(QStringLiteral("SYNCDESK_AGENT_HOST"), QStringLiteral("beta"));
+        a.setProcessEnvironment(alpha);
+        b.setProcessEnvironment(beta);
+        testsupport::ProcessOutput aOut{a}, bOut{b};
+        a.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
+        QVERIFY(a.waitForStarted());
+        // Alone, the first agent watches the whole desk.
+        QVERIFY2(aOut.waitErr("this agent watches the desk", 30000), aOut.err.constData());
+        QVERIFY2(aOut.waitOut("\"flow\":\"people\",\"event\":\"ready\"", 30000), aOut.err.constData());
+        QVERIFY2(aOut.waitOut("\"flow\":\"items\",\"event\":\"ready\"", 30000), aOut.err.constData());
+
+        // A second agent comes: the first gives a flow up, the second takes it.
+        b.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
+        QVERIFY(b.waitForStarted());
+        QVERIFY2(bOut.waitErr("this agent watches flows", 30000), bOut.err.constData());
+        QVERIFY2(aOut.waitErr("this agent watches flows", 30000), aOut.err.constData());
+        QJsonArray agents;
+        QTRY_VERIFY_WITH_TIMEOUT((agents = status(m_workspace).value(u"agents").toArray(), agents.size() == 2), 15000);
+        std::map<QString, QString> hostOf; // flow → the agent's host
+        for (const QJsonValue &v : agents) {
+            const QJsonArray flows = v.toObject().value(u"flows").toArray();
+            QCOMPARE(flows.size(), 1);
+            hostOf[flows.at(0).toString()] = v.toObject().value(u"host").toString();
+        }
+        QCOMPARE(hostOf.size(), size_t(2)); // one flow each, none twice
+        const bool aHasItems = hostOf.at(QStringLiteral("items")) == u"alpha";
+        QProcess &x = aHasItems ? a : b;   // watches items: killed below
+        testsupport::ProcessOutput &xOut = aHasItems ? aOut : bOut;
+        testsupport::ProcessOutput &yOut = aHasItems ? bOut : aOut;
+        const QString yFlow = QStringLiteral("people");
+        // Each agent's engine for its share is running: from here, each reports its flow only.
+        QVERIFY2(yOut.waitOut("\"flow\":\"people\",\"event\":\"ready\"", 30000), yOut.err.constData());
+        drain(xOut);
+        drain(yOut);
+        const qsizetype xFrom = xOut.out.size(), yFrom = yOut.out.size();
+
+        touch(QStringLiteral("items"), 0, 10);
+        touch(QStringLiteral("people"), 0, 10);
+        QVERIFY2(xOut.waitOut("\"I009\"", 20000), xOut.out.constData());
+        QVERIFY2(yOut.waitOut("\"P009\"", 20000), yOut.out.constData());
+
+        // The agent watching items dies; items changes while nobody watches it.
+        x.kill();
+        QElapsedTimer sinceKill;
+        sinceKill.start();
+        x.waitForFinished();
+        drain(xOut);
+        drain(yOut);
+        const QByteArray yBefore = yOut.out.mid(yFrom);
+        touch(QStringLiteral("items"), 10, 20);
+        yOut.err.clear();
+        QVERIFY2(yOut.waitErr("this agent watches the desk", 60000), yOut.err.constData());
+        const qint64 tookOverMs = sinceKill.elapsed();
+        qInfo("the survivor took the dead agent's flow over %lld ms after kill -9", tookOverMs);
+        QVERIFY2(tookOverMs <= 30000, qPrintable(QString::number(tookOverMs)));
+        // Neither reported the other's flow while both lived.
+        QVERIFY2(!xOut.out.mid(xFrom).contains("\"flow\":\"people\""), xOut.out.mid(xFrom).constData());
+        QVERIFY2(!yBefore.contains("\"flow\":\"items\""), yBefore.constData());
+
+        const qsizetype yTakeOver = yOut.out.size();
+        QVERIFY2(yOut.waitOut("\"flow\":\"items\",\"event\":\"ready\"", 60000), yOut.err.constData());
+        touch(QStringLiteral("items"), 20, 30); // after the take-over
+        QVERIFY2(yOut.waitOut("\"I029\"", 30000), yOut.out.mid(yTakeOver).constData());
+
+        // Every change accounted for, on both flows: the records reported are diff's, pending.
+        for (const QString &flow : {QStringLiteral("items"), yFlow}) {
+            QStringList shown;
+            for (const auto &[k, s] : statuses(yOut.out, flow)) {
+                shown << k;
+                QVERIFY2(s == u"pending", qPrintable(flow + u' ' + k + u' ' + s));
+            }
+            QCOMPARE(shown, diffKeys(flow));
+            QCOMPARE(shown.size(), flow == u"items" ? 30 : 10);
+        }
+        // `status` names the survivor, watching both.
+        QJsonObject agent;
+        QTRY_VERIFY_WITH_TIMEOUT((agents = status(m_workspace).value(u"agents").toArray(),
+                                  agents.size() == 1 && agents.at(0).toObject().value(u"flows").toArray().size() == 2),
+                                 15000);
+        agent = agents.at(0).toObject();
+        QCOMPARE(agent.value(u"host").toString(), aHasItems ? QStringLiteral("beta") : QStringLiteral("alpha"));
+        QVERIFY(agent.value(u"lease_live").toBool());
+        QCOMPARE(testsupport::stopGracefully(aHasItems ? b : a), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestScaleOut)
+#include "tst_scaleout.moc"
