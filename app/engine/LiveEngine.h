@@ -86,6 +86,8 @@ public:
     [[nodiscard]] QString stateError() const { return m_storeFailed ? m_storeError : QString(); }
 
     [[nodiscard]] const Workspace &workspace() const { return m_workspace; }
+    // The leases its writes are fenced by (Options::lease).
+    [[nodiscard]] const LeaseFence &lease() const { return m_options.lease; }
     [[nodiscard]] QList<const LiveFlow *> flows() const;
     [[nodiscard]] bool isReady(const QString &flow) const { return m_ready.value(flow); }
     [[nodiscard]] QList<SystemHealth> systems() const;

@@ -26,7 +26,7 @@ PolicyRunner::PolicyRunner(LiveEngine &engine, QObject *parent) : QObject(parent
     qRegisterMetaType<PolicyResult>();
     qRegisterMetaType<QList<PolicyState>>();
     for (int i = 0; i < Workers; ++i) {
-        m_workers[i] = new PolicyWorker(engine.workspace());
+        m_workers[i] = new PolicyWorker(engine.workspace(), engine.lease());
         m_workers[i]->moveToThread(&m_threads[i]);
         connect(&m_threads[i], &QThread::finished, m_workers[i], &QObject::deleteLater);
         connect(m_workers[i], &PolicyWorker::done, this, &PolicyRunner::onDone);

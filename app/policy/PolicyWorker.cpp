@@ -32,15 +32,21 @@ QString outcomeName(PolicyResult::Outcome outcome)
     return {};
 }
 
-PolicyWorker::PolicyWorker(Workspace workspace) : m_workspace(std::move(workspace)) {}
+PolicyWorker::PolicyWorker(Workspace workspace, LeaseFence fence)
+    : m_workspace(std::move(workspace)), m_fence(std::move(fence))
+{
+}
 
 PolicyWorker::~PolicyWorker() = default;
 
 StateStore &PolicyWorker::store()
 {
     // Opened on the worker's thread, which is the one that uses it.
-    if (!m_store)
+    if (!m_store) {
         m_store = StateStore::open(m_workspace);
+        // Its resolutions' intents are refused once the engine's agent lost its share.
+        m_store->fenceWritesTo(m_fence);
+    }
     return *m_store;
 }
 

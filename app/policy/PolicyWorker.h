@@ -21,7 +21,8 @@ class PolicyWorker : public QObject
     Q_OBJECT
 
 public:
-    explicit PolicyWorker(Workspace workspace);
+    // `fence`: the engine's leases on a shared desk (an empty agent: none).
+    PolicyWorker(Workspace workspace, LeaseFence fence);
     ~PolicyWorker() override;
 
     // Queues `job`; the jobs queued by then are carried out together, per flow, in batches of
@@ -45,6 +46,7 @@ private:
     [[nodiscard]] ResolutionService &service();
 
     Workspace m_workspace;
+    LeaseFence m_fence;
     std::unique_ptr<StateStore> m_store;
     std::unique_ptr<ResolutionService> m_service;
     QList<PolicyJob> m_pending;

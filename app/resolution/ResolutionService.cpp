@@ -517,6 +517,7 @@ ResolveResult ResolutionService::apply(const ResolutionPlan &plan, const QString
     result.intentSeq = m_store
                            .appendAudits({intent}, {},
                                          [&] {
+                                             m_store.refuseWithoutLease(); // an agent's policy
                                              m_store.refuseClaimedByOthers(plan.seen.flow, plan.seen.keyJson,
                                                                            intent.value(u"operator").toString());
                                          })
@@ -710,6 +711,7 @@ QList<ResolveResult> ResolutionService::applyMany(const QList<ResolutionPlan> &p
         intents << intentEntry(plans[i], reasons.value(i), operatorName, results[i].id);
     }
     const QList<AuditRow> intentRows = m_store.appendAudits(intents, {}, [&] {
+        m_store.refuseWithoutLease(); // an agent's policy
         for (qsizetype i = 0; i < n; ++i)
             m_store.refuseClaimedByOthers(plans[i].seen.flow, plans[i].seen.keyJson,
                                           intents[i].value(u"operator").toString());

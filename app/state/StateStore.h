@@ -278,6 +278,10 @@ public:
     // an agent that lost one (paused past its lease, cut off) cannot write beside its successor.
     // Set on the engine's and the live writer's stores only; an empty agent: no fence. The
     // desk's status and the consoles' snapshot go to rows named after `leases`.
+    // Inside a transaction (an audit append's check under the log's lock): throws unless the
+    // fence's agent holds its leases, so a policy of an agent that lost its share writes no
+    // intent, and so nothing to the systems. No fence: nothing to check.
+    void refuseWithoutLease() { checkFence(); }
     void fenceWritesTo(const LeaseFence &fence)
     {
         m_fence = fence.agent;

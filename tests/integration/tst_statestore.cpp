@@ -585,6 +585,14 @@ private slots:
             QCOMPARE(store->liveRecords(QStringLiteral("x"), 0, false).size(), 0);
             QCOMPARE(store->liveRecords(QStringLiteral("y"), 0, false).size(), 1);
 
+            // An agent's policy writes no intent once its share is another's.
+            const QJsonObject intent{{QStringLiteral("type"), QStringLiteral("intent")}};
+            QCOMPARE(fenced->appendAudits({intent}, {}, [&] { fenced->refuseWithoutLease(); }).size(), 1);
+            fenced->fenceWritesTo({a.agent, {fa, fb}});
+            QVERIFY_THROWS_EXCEPTION(SyncError, fenced->appendAudits({intent}, {}, [&] { fenced->refuseWithoutLease(); }));
+            QCOMPARE(store->auditHead().seq, 1);
+            fenced->fenceWritesTo({a.agent, {fa}});
+
             // An agent known to be gone loses its leases before they lapse.
             QCOMPARE(store->takeLeases(b, {fa}, 60000, {a.agent}), QStringList{fa});
             QVERIFY_THROWS_EXCEPTION(SyncError, fenced->apply(changes));
