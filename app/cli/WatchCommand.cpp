@@ -150,9 +150,9 @@ int WatchCommand::run(const QStringList &arguments)
                         standby.quit();
                         return;
                     }
-                    const QString holders = lease->holdersText();
+                    const QString holders = lease->holdersKey();
                     if (std::exchange(told, holders) != holders)
-                        printError(QStringLiteral("standing by: the desk is watched by %1").arg(holders));
+                        printError(QStringLiteral("standing by: the desk is watched by %1").arg(lease->holdersText()));
                 } catch (const SyncError &e) {
                     if (std::exchange(told, e.message()) != e.message())
                         printError(QStringLiteral("standing by: %1 (retrying)").arg(e.message()));

@@ -259,6 +259,15 @@ QString DeskLease::holdersText() const
     return parts.join(QStringLiteral("; "));
 }
 
+QString DeskLease::holdersKey() const
+{
+    QStringList parts;
+    for (const AgentLease &r : m_rows)
+        if (r.name.startsWith(QLatin1String("flows/")))
+            parts.append(r.name + u'=' + r.agent);
+    return parts.join(u' ');
+}
+
 void DeskLease::renew()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();

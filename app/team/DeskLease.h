@@ -67,6 +67,9 @@ public:
     // Who holds the groups this desk does not, as of the last attempt: "the agent on host1,
     // pid 4242 (its lease runs until 10:42:07)", or each agent with its flows.
     [[nodiscard]] QString holdersText() const;
+    // Who holds which of them, without the times: what tells a standing-by agent that the
+    // holders changed (and not only renewed).
+    [[nodiscard]] QString holdersKey() const;
 
     static constexpr qint64 TtlMs = 15000;
     static constexpr int HeartbeatMs = 5000;
