@@ -248,10 +248,7 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, Engine
                       .arg(QDateTime::fromMSecsSinceEpoch(lastSeenMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")))
                 : tr("No agent has fed this desk yet: start one (syncdesk-cli watch on the team's store), or "
                      "let this console run the engine itself."));
-        m_runHere->setEnabled(m_permissions.runEngine);
-        m_runHere->setToolTip(m_permissions.runEngine
-                                  ? tr("Watch the systems from this console, with its own feeds")
-                                  : tr("The state store's login %1 may not keep the engine's state").arg(m_permissions.login));
+        updateRunHere();
         m_agentBar->show();
     });
     connect(m_engine.get(), &EngineHost::startFailed, this, [this](const QString &error) {
@@ -620,9 +617,17 @@ void MainWindow::applyPermissions()
         action->setEnabled(!attached());
         action->setStatusTip(attached() ? tr("The team's agent runs this desk's comparisons") : QString());
     }
-    m_runHere->setEnabled(p.runEngine);
+    updateRunHere();
     if (attached())
         m_role->setText(m_role->text() + tr(" · attached to the agent"));
+}
+
+void MainWindow::updateRunHere()
+{
+    m_runHere->setEnabled(m_permissions.runEngine);
+    m_runHere->setToolTip(m_permissions.runEngine
+                              ? tr("Watch the systems from this console, with its own feeds")
+                              : tr("The state store's login %1 may not keep the engine's state").arg(m_permissions.login));
 }
 
 void MainWindow::runEngineHere()

@@ -527,6 +527,15 @@ void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
     m_ledger.lateRecords(m_counts[size_t(RecordStatus::Late)], nowMs);
 }
 
+void LiveFlow::forEachOutOfSync(
+    const std::function<void(std::string_view key, RecordStatus status, qint64 sinceMs)> &visit) const
+{
+    m_records.forEach([&visit](std::string_view key, const TrackedRecord &r) {
+        if (r.status != RecordStatus::InSync)
+            visit(key, r.status, divergedAtMs(r.state()));
+    });
+}
+
 QList<QByteArray> LiveFlow::keysWith(RecordStatus status) const
 {
     QList<QByteArray> keys;

@@ -118,6 +118,10 @@ public:
     {
         return m_rowsSinceSnapshot > std::max<qint64>(1000, m_records.size() / 10);
     }
+    // Each record out of sync now: its key (JSON), status and when it fell out of sync, in no
+    // particular order (what a records view and an attached console list after a comparison).
+    void forEachOutOfSync(const std::function<void(std::string_view key, RecordStatus status, qint64 sinceMs)> &visit) const;
+    [[nodiscard]] qint64 outOfSyncCount() const { return trackedRecords() - count(RecordStatus::InSync); }
     // The keys (JSON) of the tracked records that have `status`, in no particular order.
     [[nodiscard]] QList<QByteArray> keysWith(RecordStatus status) const;
     // Pending records past their SLA turn late.

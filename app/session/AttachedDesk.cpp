@@ -242,10 +242,7 @@ bool AttachedDesk::readAfter(const QString &flow, Mark &mine, qint64 markedVersi
     const QList<LiveRecord> rows = m_store->liveRecords(flow, from, false);
     // Read as separate statements: a whole list or a prune committed between them would make
     // these rows not the whole story. The flow's mark, read after them, tells.
-    std::optional<LiveFlowMark> now;
-    for (const LiveFlowMark &m : m_store->liveFlows())
-        if (m.flow == flow)
-            now = m;
+    const std::optional<LiveFlowMark> now = m_store->liveFlow(flow);
     if (!now || now->epoch != mine.epoch || now->prunedBelow > from) {
         mine.epoch = -1;
         return false;

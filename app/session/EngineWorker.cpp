@@ -1,6 +1,5 @@
 #include "EngineWorker.h"
 
-#include "model/Classify.h"
 #include "policy/PolicyRunner.h"
 #include "team/DeskLease.h"
 #include "team/FlowSnapshots.h"
@@ -134,12 +133,9 @@ void EngineWorker::sendRecords(const QString &flow)
             continue;
         FlowRecords out;
         out.flow = flow;
-        out.rows.reserve(f->trackedRecords() - f->count(RecordStatus::InSync));
-        f->records().forEach([&](std::string_view key, const TrackedRecord &r) {
-            if (r.status == RecordStatus::InSync)
-                return; // the records view lists what is out of sync
-            const RecordState state = r.state();
-            out.rows.append({QByteArray(key.data(), qsizetype(key.size())), r.status, divergedAtMs(state)});
+        out.rows.reserve(f->outOfSyncCount());
+        f->forEachOutOfSync([&out](std::string_view key, RecordStatus status, qint64 sinceMs) {
+            out.rows.append({QByteArray(key.data(), qsizetype(key.size())), status, sinceMs});
         });
         emit flowRecords(out);
     }

@@ -256,6 +256,7 @@ public:
     // The highest version written (0: none), where a new publisher goes on from.
     [[nodiscard]] qint64 liveVersion();
     [[nodiscard]] QList<LiveFlowMark> liveFlows();
+    [[nodiscard]] std::optional<LiveFlowMark> liveFlow(const QString &flow);
     // A flow's published rows after `afterVersion`, by version; out of sync only when asked.
     [[nodiscard]] QList<LiveRecord> liveRecords(const QString &flow, qint64 afterVersion, bool outOfSyncOnly);
     // The consoles' snapshots (flows and systems) as the live publishers last wrote them, and

@@ -121,6 +121,18 @@ QList<LiveFlowMark> StateStore::liveFlows()
     return out;
 }
 
+std::optional<LiveFlowMark> StateStore::liveFlow(const QString &flow)
+{
+    const auto rows = query(QStringLiteral("SELECT flow, epoch, version, pruned_below, updated_at FROM live_flows "
+                                           "WHERE flow = ?"),
+                            {flow});
+    if (rows.isEmpty())
+        return std::nullopt;
+    const QVariantList &r = rows.first();
+    return LiveFlowMark{r.value(0).toString(), r.value(1).toLongLong(), r.value(2).toLongLong(),
+                        r.value(3).toLongLong(), r.value(4).toLongLong()};
+}
+
 QList<LiveRecord> StateStore::liveRecords(const QString &flow, qint64 afterVersion, bool outOfSyncOnly)
 {
     QList<LiveRecord> out;

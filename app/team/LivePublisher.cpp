@@ -4,7 +4,6 @@
 #include "FlowSnapshots.h"
 #include "LiveWriter.h"
 #include "engine/LiveEngine.h"
-#include "model/Classify.h"
 
 #include <QDateTime>
 #include <QTimer>
@@ -77,10 +76,9 @@ void LivePublisher::onFlowReady(const QString &flow)
         if (f->spec().name != flow)
             continue;
         QList<LiveRecord> rows;
-        rows.reserve(f->trackedRecords() - f->count(RecordStatus::InSync));
-        f->records().forEach([&rows](std::string_view key, const TrackedRecord &r) {
-            if (r.status != RecordStatus::InSync)
-                rows.append({QByteArray(key.data(), qsizetype(key.size())), int(r.status), divergedAtMs(r.state()), 0, 0});
+        rows.reserve(f->outOfSyncCount());
+        f->forEachOutOfSync([&rows](std::string_view key, RecordStatus status, qint64 sinceMs) {
+            rows.append({QByteArray(key.data(), qsizetype(key.size())), int(status), sinceMs, 0, 0});
         });
         m_pending.updates.remove(flow);
         m_pendingAt.remove(flow);
