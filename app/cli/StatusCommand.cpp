@@ -66,41 +66,39 @@ int StatusCommand::run(const QStringList &arguments)
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const qint64 age = std::max<qint64>(0, now - desk->takenAtMs);
         const bool stale = age > qint64(maxAge) * 1000;
-        const int health = desk->health();
-        // On a team's store: which agents watch which of the desk's flows (DeskLease), if any.
+        // On a team's store: which agents watch which of the desk's flows (DeskLease), and
+        // which flows nobody watches (no live lease, or no status written for them).
         struct Watcher
         {
-            AgentLease lease; // its first group's
-            QStringList leases;
+            AgentLease lease; // its first flow's
+            QStringList flows;
         };
         QList<Watcher> watchers;
-        QStringList unwatched; // groups no live agent holds
+        QStringList unwatched;
         qint64 storeNow = 0;
-        const QList<FlowGroup> groups = FlowGroups::of(ws);
         if (isStateUri(ws.state)) {
             storeNow = store->nowMs();
             const QList<AgentLease> rows = store->leases();
-            for (const FlowGroup &g : groups) {
-                const auto row = std::find_if(rows.cbegin(), rows.cend(), [&g](const AgentLease &r) { return r.name == g.lease; });
-                if (row == rows.cend()) {
-                    unwatched.append(g.lease);
+            for (const FlowSpec &f : ws.flows) {
+                const auto row = std::find_if(rows.cbegin(), rows.cend(), [&f](const AgentLease &r) {
+                    return r.name == FlowGroups::leaseOf(f.name);
+                });
+                const bool shown = std::any_of(desk->flows.cbegin(), desk->flows.cend(),
+                                               [&f](const DeskStatus::Flow &d) { return d.name == f.name; });
+                if (row == rows.cend() || row->expiresAtMs <= storeNow || !shown)
+                    unwatched.append(f.name);
+                if (row == rows.cend())
                     continue;
-                }
                 const auto w = std::find_if(watchers.begin(), watchers.end(),
                                             [&row](const Watcher &x) { return x.lease.agent == row->agent; });
                 if (w == watchers.end())
-                    watchers.append({*row, {g.lease}});
+                    watchers.append({*row, {f.name}});
                 else
-                    w->leases.append(g.lease);
+                    w->flows.append(f.name);
             }
         }
-        const auto flowList = [&groups](const QStringList &leases) {
-            QStringList names;
-            for (const FlowGroup &g : groups)
-                if (leases.contains(g.lease))
-                    names += g.flows;
-            return names;
-        };
+        // A flow nobody watches needs a person as much as a late one.
+        const int health = unwatched.isEmpty() ? desk->health() : 1;
         if (p.isSet(QStringLiteral("json"))) {
             QJsonObject o = QJsonDocument::fromJson(desk->toJson()).object();
             QJsonArray agents;
@@ -110,13 +108,13 @@ int StatusCommand::run(const QStringList &arguments)
                                           {QStringLiteral("since_ms"), w.lease.takenAtMs},
                                           {QStringLiteral("heartbeat_ms"), w.lease.heartbeatAtMs},
                                           {QStringLiteral("lease_live"), w.lease.expiresAtMs > storeNow},
-                                          {QStringLiteral("flows"), QJsonArray::fromStringList(flowList(w.leases))}});
+                                          {QStringLiteral("flows"), QJsonArray::fromStringList(w.flows)}});
             if (!agents.isEmpty()) {
                 o.insert(QStringLiteral("agent"), agents.first()); // the one that watches the first flow
                 o.insert(QStringLiteral("agents"), agents);
             }
             if (!unwatched.isEmpty())
-                o.insert(QStringLiteral("unwatched_flows"), QJsonArray::fromStringList(flowList(unwatched)));
+                o.insert(QStringLiteral("unwatched_flows"), QJsonArray::fromStringList(unwatched));
             o.insert(QStringLiteral("age_ms"), age);
             o.insert(QStringLiteral("health"), stale ? QStringLiteral("unknown")
                                                : health == 0 ? QStringLiteral("healthy")
@@ -138,15 +136,15 @@ int StatusCommand::run(const QStringList &arguments)
                     lines.append(QStringLiteral("Agent: %1, pid %2, watching %3since %4; last heartbeat %5%6")
                                      .arg(w.lease.host)
                                      .arg(w.lease.pid)
-                                     .arg(w.leases.size() == groups.size()
+                                     .arg(w.flows.size() == ws.flows.size()
                                               ? QString()
-                                              : QStringLiteral("flows %1 ").arg(flowList(w.leases).join(QStringLiteral(", "))),
+                                              : QStringLiteral("flows %1 ").arg(w.flows.join(QStringLiteral(", "))),
                                           at(w.lease.takenAtMs), at(w.lease.heartbeatAtMs),
                                           w.lease.expiresAtMs > storeNow ? QString() : QStringLiteral(" (lapsed)")));
                 if (watchers.isEmpty())
                     lines.append(QStringLiteral("Agent: none holds the desk"));
                 else if (!unwatched.isEmpty())
-                    lines.append(QStringLiteral("Agent: none watches flows %1").arg(flowList(unwatched).join(QStringLiteral(", "))));
+                    lines.append(QStringLiteral("Agent: none watches flows %1").arg(unwatched.join(QStringLiteral(", "))));
                 printOut(lines.join(u'\n').toUtf8() + '\n');
             }
         }

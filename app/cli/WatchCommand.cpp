@@ -137,7 +137,7 @@ int WatchCommand::run(const QStringList &arguments)
         // others take over what one leaves when it dies or stops (DeskLease).
         std::unique_ptr<DeskLease> lease;
         if (DeskLease::applies(ws))
-            lease = std::make_unique<DeskLease>(ws, DeskLease::Mode::Share);
+            lease = std::make_unique<DeskLease>(ws);
         // Until this agent holds some of the desk's flows (true), or is told to stop (false).
         const auto standBy = [&]() -> bool {
             QEventLoop standby;
@@ -146,7 +146,7 @@ int WatchCommand::run(const QStringList &arguments)
                 try {
                     const DeskLease::Plan plan = lease->plan();
                     lease->release(plan.release); // nothing runs for them
-                    if (!plan.take.isEmpty() && !lease->take(plan.take).isEmpty()) {
+                    if (!plan.take.isEmpty() && lease->take(plan.take)) {
                         standby.quit();
                         return;
                     }
@@ -255,15 +255,24 @@ int WatchCommand::run(const QStringList &arguments)
             Workspace watched = ws;
             LiveEngine::Options options;
             options.verifyIntervalMs = *verifySeconds * 1000;
+            // The leases as of now, once: what the engine watches and what fences its writes
+            // must be the same set (the heartbeat may drop one meanwhile; the round then ends).
+            const QStringList share = lease ? lease->held() : QStringList();
             if (lease) {
-                watched = lease->watched();
+                if (share.isEmpty())
+                    return DeskLease::Plan{}; // lost since: stand by again
+                watched = lease->watched(share);
                 // From here on the engine writes only while this agent holds these leases.
-                options.lease = lease->fence();
-                if (lease->holdsWholeDesk())
+                options.lease = {lease->id(), share};
+                if (lease->isWholeDesk(share)) {
                     printError(QStringLiteral("this agent watches the desk (lease %1)").arg(lease->id()));
-                else
+                } else {
+                    QStringList flows;
+                    for (const FlowSpec &f : watched.flows)
+                        flows.append(f.name);
                     printError(QStringLiteral("this agent watches flows %1 of the desk (lease %2)")
-                                   .arg(FlowGroups::flowsText(lease->groups(), lease->held()), lease->id()));
+                                   .arg(flows.join(QStringLiteral(", ")), lease->id()));
+                }
             }
             QEventLoop round;
             LiveEngine engine(watched, options);
@@ -480,7 +489,9 @@ int WatchCommand::run(const QStringList &arguments)
                 if (drawInPlace)
                     QObject::connect(&engine, &LiveEngine::flowReady, drawFrame);
             }
-            // On a shared desk: whether this agent's share moved (an agent came or went).
+                // On a shared desk: whether this agent's share moved (an agent came or went, a
+            // lease was lost). Groups to take are taken while this engine runs (held early is
+            // harmless), and the round ends only when the share did move.
             QTimer sharing;
             DeskLease::Plan change;
             QString leaseLost;
@@ -491,36 +502,55 @@ int WatchCommand::run(const QStringList &arguments)
                 });
                 QObject::connect(&sharing, &QTimer::timeout, &round, [&] {
                     try {
-                        change = lease->plan();
-                        if (!change.isEmpty())
+                        if (lease->held() != share) { // lost (told or not yet), or taken
                             round.quit();
+                            return;
+                        }
+                        const DeskLease::Plan plan = lease->plan();
+                        if (!plan.release.isEmpty()) {
+                            change = plan;
+                            round.quit();
+                        } else if (!plan.take.isEmpty() && lease->take(plan.take)) {
+                            round.quit();
+                        }
                     } catch (const SyncError &) {
                         // the store is away: the heartbeat tells when that costs the leases
                     }
                 });
                 sharing.start(DeskLease::RetryMs);
             }
-            engine.start();
+            bool started = true;
+            try {
+                engine.start();
+            } catch (const SyncError &e) {
+                if (!lease)
+                    throw;
+                started = false;
+                // A store that went away between rounds: said, and tried again shortly.
+                printError(QStringLiteral("watch: %1 (retrying)").arg(e.message()));
+                QTimer::singleShot(DeskLease::RetryMs, &round, &QEventLoop::quit);
+            }
             if (table)
                 drawFrame();
             round.exec();
             sharing.stop();
-            if (!stopRequested)
+            if (!stopRequested && started)
                 saved = engine.stop(); // the last state of these flows, before another agent goes on
             current = nullptr;
             currentPolicies = nullptr;
             if (table && !drawInPlace)
                 drawFrame(); // the last word, as the desk was at the stop
             screen.reset(); // the terminal as it was, before the last line
-            if (stopRequested) {
-                if (!saved) {
-                    printError(QStringLiteral("watch: state could not be saved at stop: %1; the feeds replay "
-                                              "what was not confirmed at the next start")
-                                   .arg(engine.stateError()));
+            if (!saved) {
+                printError(QStringLiteral("watch: state could not be saved at %1: %2; the feeds replay "
+                                          "what was not confirmed at the next start")
+                               .arg(stopRequested ? QStringLiteral("stop") : QStringLiteral("the hand-over"),
+                                    engine.stateError()));
+                if (stopRequested)
                     exitCode = ExitFailure;
-                }
-                return std::nullopt;
             }
+            if (stopRequested)
+                return std::nullopt;
             if (!leaseLost.isEmpty())
                 printError(QStringLiteral("watch: %1; this agent stops watching them").arg(leaseLost));
             return std::optional<DeskLease::Plan>(change);
@@ -534,14 +564,9 @@ int WatchCommand::run(const QStringList &arguments)
                 return exitCode; // stopped
             if (!lease)
                 return ExitOk;
-            // The engine for the old share has stopped: give up what goes, take what comes.
-            try {
-                lease->release(change->release);
-                if (!change->take.isEmpty())
-                    lease->take(change->take);
-            } catch (const SyncError &e) {
-                printError(QStringLiteral("watch: %1 (retrying)").arg(e.message()));
-            }
+            // The engine for the old share has stopped: what goes is given up (what came was
+            // taken while it ran).
+            lease->release(change->release);
         }
     } catch (const SyncError &e) {
         printError(e.message());

@@ -188,7 +188,9 @@ void AttachedDesk::readSnapshot()
         // The first sight is judged by the agent's clock; after that by whether it moves.
         m_snapshotSeenMs = m_snapshotAt < 0 ? std::min(stored->first, now) : now;
         m_snapshotAt = stored->first;
-        if (const auto s = ConsoleSnapshot::merged(rows)) {
+        // A share whose agent went silent while another writes is said per flow (judged against
+        // the latest row, so by the agents' clocks).
+        if (const auto s = ConsoleSnapshot::merged(rows, stored->first - AgentSilentMs)) {
             m_flows = s->flows;
             m_systems = s->systems;
             // Flows the workspace does not name (another workspace's agent) are not this desk's.

@@ -33,7 +33,7 @@ bool EngineWorker::takeLease()
     if (!DeskLease::applies(m_workspace))
         return true;
     if (!m_lease)
-        m_lease = std::make_unique<DeskLease>(m_workspace, DeskLease::Mode::Whole);
+        m_lease = std::make_unique<DeskLease>(m_workspace);
     try {
         if (m_lease->tryTakeWhole()) {
             connect(m_lease.get(), &DeskLease::lost, this, [this](const QString &why) {
@@ -79,7 +79,7 @@ void EngineWorker::startEngine()
 {
     LiveEngine::Options options;
     if (m_lease)
-        options.lease = m_lease->fence(); // its writes check the leases
+        options.lease = {m_lease->id(), m_lease->held()}; // its writes check the leases
     m_engine = std::make_unique<LiveEngine>(m_workspace, options);
     // The console runs the live engine, so it applies the flows' policies (DESIGN.md).
     m_policies = std::make_unique<PolicyRunner>(*m_engine);

@@ -581,6 +581,15 @@ void StateStore::setPolicyState(const PolicyState &s)
 
 void StateStore::writeDeskStatus(const QByteArray &json, qint64 atMs)
 {
+    if (!m_fenceLeases.isEmpty() && atMs - m_sharesCleanedAtMs >= 60000) {
+        // Each set of leases an engine ever watched left its rows: ten minutes on, a share's
+        // flows are in a newer row (another agent took them within seconds) or no longer in
+        // the workspace.
+        exec(QStringLiteral("DELETE FROM desk_status WHERE (name LIKE 'desk/%' OR name LIKE 'console/%') "
+                            "AND updated_at < ?"),
+             {atMs - 10 * 60 * 1000});
+        m_sharesCleanedAtMs = atMs;
+    }
     exec(QStringLiteral("INSERT INTO desk_status (name, updated_at, status) VALUES (?, ?, ?) "
                         "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
                         "status = excluded.status"),

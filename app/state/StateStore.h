@@ -179,9 +179,9 @@ struct LivePublication
     [[nodiscard]] bool isEmpty() const { return rewrites.isEmpty() && updates.isEmpty() && !console; }
 };
 
-// One lease row of a team's desk (resources/sql/state/009_agent_lease.sql): a group of flows
-// an agent watches ("flows/NAME"), or an agent's presence ("agent/ID"), which tells the others
-// how many share the desk.
+// One lease row of a team's desk (resources/sql/state/009_agent_lease.sql and 010_flow_leases.sql):
+// a flow an agent watches ("flow/NAME"), or an agent's presence ("agent/ID"), which tells the
+// others how many share the desk.
 struct AgentLease
 {
     QString name;
@@ -272,6 +272,9 @@ public:
                            const QStringList &deadAgents = {}, bool allOrNothing = false);
     // Extends those of `names` that `agent` holds by `ttlMs` from now; returns their names.
     QStringList renewLeases(const QString &agent, const QStringList &names, qint64 ttlMs);
+    // Drops the presence rows ("agent/…") of agents lapsed for `graceMs` or more: every start
+    // of an agent is a new one, and the others count the live ones.
+    void forgetLapsedAgents(qint64 graceMs);
     // Gives `names` up (empty: every lease of `agent`), so another agent takes them at once.
     void releaseLeases(const QString &agent, const QStringList &names = {});
     // This store writes the engine's state (apply, publishLive) only while the fence's agent
@@ -435,6 +438,7 @@ private:
 
     QString m_fence; // fenceWritesTo
     QStringList m_fenceLeases;
+    qint64 m_sharesCleanedAtMs = 0; // writeDeskStatus
     // Fills version 7's index columns and open intents for the rows written before it.
     void backfillAuditIndex();
     // Chains entries onto the log; the caller holds a transaction and the log's lock.

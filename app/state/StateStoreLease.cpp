@@ -1,4 +1,5 @@
-// Which agents watch a team's desk, and which of its flows each (resources/sql/state/009_agent_lease.sql).
+// Which agents watch a team's desk, and which of its flows each (resources/sql/state/009_agent_lease.sql,
+// 010_flow_leases.sql).
 #include "StateStore.h"
 
 #include "model/SyncError.h"
@@ -44,6 +45,8 @@ void StateStore::checkFence()
     // Held until this write commits: an agent taking a lease over waits for it, and every
     // write after sees the new holder.
     const QStringList names = m_fenceLeases;
+    if (names.isEmpty())
+        throw SyncError(QStringLiteral("this agent holds no lease of the desk: it writes nothing"));
     const auto rows = query(LeaseColumns + QStringLiteral(" WHERE name IN (%1)").arg(placeholders(names.size()))
                                 + shareLock(),
                             variants(names));
@@ -126,6 +129,11 @@ void StateStore::releaseLeases(const QString &agent, const QStringList &names)
     }
     exec(QStringLiteral("DELETE FROM agent_lease WHERE agent = ? AND name IN (%1)").arg(placeholders(names.size())),
          QVariantList{agent} + variants(names));
+}
+
+void StateStore::forgetLapsedAgents(qint64 graceMs)
+{
+    exec(QStringLiteral("DELETE FROM agent_lease WHERE name LIKE 'agent/%' AND expires_at < ?"), {nowMs() - graceMs});
 }
 
 QList<AgentLease> StateStore::leases()

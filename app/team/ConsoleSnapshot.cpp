@@ -1,5 +1,6 @@
 #include "ConsoleSnapshot.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -197,7 +198,8 @@ std::optional<ConsoleSnapshot> ConsoleSnapshot::fromJson(const QByteArray &json)
     return out;
 }
 
-std::optional<ConsoleSnapshot> ConsoleSnapshot::merged(const QList<std::pair<qint64, QByteArray>> &rows)
+std::optional<ConsoleSnapshot> ConsoleSnapshot::merged(const QList<std::pair<qint64, QByteArray>> &rows,
+                                                      qint64 staleBeforeMs)
 {
     std::optional<ConsoleSnapshot> out;
     QSet<QString> flows, systems;
@@ -207,11 +209,15 @@ std::optional<ConsoleSnapshot> ConsoleSnapshot::merged(const QList<std::pair<qin
             continue;
         if (!out)
             out = ConsoleSnapshot{};
-        for (const FlowSnapshot &f : s->flows) {
-            if (!flows.contains(f.name)) {
-                flows.insert(f.name);
-                out->flows.append(f);
-            }
+        const bool stale = row.first < staleBeforeMs;
+        for (FlowSnapshot f : s->flows) {
+            if (flows.contains(f.name))
+                continue;
+            flows.insert(f.name);
+            if (stale && f.error.isEmpty())
+                f.error = QStringLiteral("no agent has written this flow since %1")
+                              .arg(QDateTime::fromMSecsSinceEpoch(row.first).toString(QStringLiteral("HH:mm:ss")));
+            out->flows.append(f);
         }
         for (const SystemHealth &h : s->systems) {
             if (!systems.contains(h.name)) {

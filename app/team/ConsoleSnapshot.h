@@ -22,8 +22,10 @@ struct ConsoleSnapshot
     [[nodiscard]] static std::optional<ConsoleSnapshot> fromJson(const QByteArray &json);
     // The rows of several agents, each watching some of a team's flows (the latest first, as
     // StateStore::consoleSnapshots gives them), as one: each flow and system as the latest row
-    // that has it says. nullopt when no row holds a snapshot.
-    [[nodiscard]] static std::optional<ConsoleSnapshot> merged(const QList<std::pair<qint64, QByteArray>> &rows);
+    // that has it says. A flow whose latest row is older than `staleBeforeMs` (its agent went
+    // silent while another writes) says so in its error. nullopt when no row holds a snapshot.
+    [[nodiscard]] static std::optional<ConsoleSnapshot> merged(const QList<std::pair<qint64, QByteArray>> &rows,
+                                                               qint64 staleBeforeMs = 0);
 };
 
 } // namespace syncdesk

@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QHostInfo>
 #include <QMutexLocker>
+#include <QSet>
 #include <QRandomGenerator>
 #include <QTimer>
 
@@ -15,8 +16,8 @@
 
 namespace syncdesk {
 
-DeskLease::DeskLease(Workspace workspace, Mode mode, QObject *parent)
-    : QObject(parent), m_workspace(std::move(workspace)), m_mode(mode), m_groups(FlowGroups::of(m_workspace))
+DeskLease::DeskLease(Workspace workspace, QObject *parent)
+    : QObject(parent), m_workspace(std::move(workspace)), m_groups(FlowGroups::of(m_workspace))
 {
     // The name an agent goes by in the lease (and in what the others say): the host's, unless
     // SYNCDESK_AGENT_HOST names it (containers whose host names mean nothing).
@@ -60,15 +61,41 @@ QStringList DeskLease::held() const
     return m_held;
 }
 
-Workspace DeskLease::watched() const
+bool DeskLease::isWholeDesk(const QStringList &leases) const
 {
-    return holdsWholeDesk() ? m_workspace : FlowGroups::subset(m_workspace, held());
+    for (const FlowSpec &f : m_workspace.flows)
+        if (!leases.contains(FlowGroups::leaseOf(f.name)))
+            return false;
+    return true;
+}
+
+Workspace DeskLease::watched(const QStringList &leases) const
+{
+    if (isWholeDesk(leases))
+        return m_workspace;
+    QStringList flows;
+    for (const QString &l : leases)
+        flows.append(FlowGroups::flowOf(l));
+    return FlowGroups::subset(m_workspace, flows);
+}
+
+const FlowGroup *DeskLease::group(const QString &name) const
+{
+    for (const FlowGroup &g : m_groups)
+        if (g.name == name)
+            return &g;
+    return nullptr;
 }
 
 void DeskLease::readRows()
 {
     m_rowsAtMs = m_store->nowMs();
     m_rows = m_store->leases();
+}
+
+bool DeskLease::heldByOther(const AgentLease &row) const
+{
+    return row.agent != m_me.agent && row.expiresAtMs > m_rowsAtMs && !isGone(row);
 }
 
 QStringList DeskLease::deadAgents() const
@@ -80,48 +107,59 @@ QStringList DeskLease::deadAgents() const
     return dead;
 }
 
-QStringList DeskLease::take(const QStringList &leases)
+bool DeskLease::take(const QStringList &groups)
 {
     if (!m_store)
         m_store = StateStore::open(m_workspace);
     QStringList got;
     try {
-        got = m_store->takeLeases(m_me, leases, TtlMs, deadAgents());
+        for (const QString &name : groups) {
+            const FlowGroup *g = group(name);
+            if (!g)
+                continue;
+            // A group whole or not at all: its flows share a feed, which one engine reads.
+            QStringList rows = g->leases();
+            rows.sort(); // one order for every taker
+            got += m_store->takeLeases(m_me, rows, TtlMs, deadAgents(), true);
+        }
     } catch (const SyncError &) {
         m_store.reset(); // opened again at the next attempt
         throw;
     }
+    if (got.isEmpty())
+        return false;
     {
         QMutexLocker lock(&m_mutex);
-        for (const QString &l : std::as_const(got))
-            if (!m_held.contains(l))
-                m_held.append(l);
         // In the workspace's order, so the engine's fence and rows are named the same each time.
         QStringList ordered;
-        for (const FlowGroup &g : std::as_const(m_groups))
-            if (m_held.contains(g.lease))
-                ordered.append(g.lease);
+        for (const FlowSpec &f : m_workspace.flows) {
+            const QString l = FlowGroups::leaseOf(f.name);
+            if (m_held.contains(l) || got.contains(l))
+                ordered.append(l);
+        }
         m_held = ordered;
-        if (!got.isEmpty())
-            m_heldUntilMs = QDateTime::currentMSecsSinceEpoch() + TtlMs;
+        m_heldUntilMs = QDateTime::currentMSecsSinceEpoch() + TtlMs;
     }
-    if (!got.isEmpty())
-        startHeartbeat();
-    return held();
+    startHeartbeat();
+    return true;
 }
 
-void DeskLease::release(const QStringList &leases)
+void DeskLease::release(const QStringList &groups)
 {
+    QStringList rows;
+    for (const QString &name : groups)
+        if (const FlowGroup *g = group(name))
+            rows += g->leases();
+    if (rows.isEmpty())
+        return;
     {
         QMutexLocker lock(&m_mutex);
-        m_held.removeIf([&leases](const QString &l) { return leases.contains(l); });
+        m_held.removeIf([&rows](const QString &l) { return rows.contains(l); });
     }
-    if (leases.isEmpty())
-        return;
     try {
         if (!m_store)
             m_store = StateStore::open(m_workspace);
-        m_store->releaseLeases(m_me.agent, leases);
+        m_store->releaseLeases(m_me.agent, rows);
     } catch (const SyncError &) {
         m_store.reset();
         // No longer renewed, so they lapse within TtlMs.
@@ -133,12 +171,18 @@ bool DeskLease::tryTakeWhole()
     if (!m_store)
         m_store = StateStore::open(m_workspace);
     QStringList all;
-    for (const FlowGroup &g : std::as_const(m_groups))
-        all.append(g.lease);
+    for (const FlowSpec &f : m_workspace.flows)
+        all.append(FlowGroups::leaseOf(f.name));
     try {
         readRows();
-        const QStringList got = m_store->takeLeases(m_me, all, TtlMs, deadAgents(), true);
-        if (got.size() == all.size()) {
+        // Not even tried while an agent holds a flow: the attempt would wait on its rows' locks
+        // and hold up its writes.
+        for (const AgentLease &r : std::as_const(m_rows))
+            if (all.contains(r.name) && heldByOther(r))
+                return false;
+        QStringList rows = all;
+        rows.sort();
+        if (m_store->takeLeases(m_me, rows, TtlMs, deadAgents(), true).size() == all.size()) {
             {
                 QMutexLocker lock(&m_mutex);
                 m_held = all;
@@ -151,7 +195,7 @@ bool DeskLease::tryTakeWhole()
         m_store.reset();
         throw;
     }
-    return holdsWholeDesk();
+    return isWholeDesk(held());
 }
 
 DeskLease::Plan DeskLease::plan()
@@ -165,34 +209,44 @@ DeskLease::Plan DeskLease::plan()
             m_present = true;
             startHeartbeat();
         }
+        // Agents gone for a minute are forgotten (each start is a new agent).
+        m_store->forgetLapsedAgents(60000);
         readRows();
     } catch (const SyncError &) {
         m_store.reset();
         throw;
     }
     const QStringList mine = held();
-    qsizetype agents = 0;
-    QHash<QString, const AgentLease *> holderOf;
+    qsizetype agents = 1; // this one
+    QSet<QString> taken;  // flows' rows held by others
     for (const AgentLease &r : std::as_const(m_rows)) {
-        const bool live = r.expiresAtMs > m_rowsAtMs;
-        if (r.name.startsWith(QLatin1String("agent/")) && (live || r.agent == m_me.agent))
+        if (!heldByOther(r))
+            continue;
+        if (r.name.startsWith(QLatin1String("agent/")))
             ++agents;
-        else if (live && !isGone(r))
-            holderOf.insert(r.name, &r);
+        else
+            taken.insert(r.name);
     }
-    agents = std::max<qsizetype>(agents, 1);
     const qsizetype share = (m_groups.size() + agents - 1) / agents;
+    QStringList held, free;
+    for (const FlowGroup &g : std::as_const(m_groups)) {
+        const QStringList rows = g.leases();
+        if (std::all_of(rows.cbegin(), rows.cend(), [&mine](const QString &l) { return mine.contains(l); }))
+            held.append(g.name);
+        else if (std::none_of(rows.cbegin(), rows.cend(), [&taken](const QString &l) { return taken.contains(l); }))
+            free.append(g.name);
+    }
     Plan p;
-    if (mine.size() > share) {
-        p.release = mine.mid(share); // the last ones, so each agent keeps what it watched longest
+    if (held.size() > share) {
+        p.release = held.mid(share); // the last in the workspace's order
         return p;
     }
-    for (const FlowGroup &g : std::as_const(m_groups)) {
-        if (mine.size() + p.take.size() >= share)
-            break;
-        if (!mine.contains(g.lease) && !holderOf.contains(g.lease))
-            p.take.append(g.lease);
+    // Agents taking at the same moment start at different groups, so they seldom race for one.
+    if (!free.isEmpty()) {
+        const qsizetype from = qsizetype(qHash(m_me.agent) % size_t(free.size()));
+        free = free.mid(from) + free.first(from);
     }
+    p.take = free.first(std::min(free.size(), std::max<qsizetype>(0, share - held.size())));
     return p;
 }
 
@@ -232,16 +286,17 @@ bool DeskLease::isGone(const AgentLease &holder) const
 
 QString DeskLease::holdersText() const
 {
-    QHash<QString, QStringList> leasesOf; // agent → the groups it holds
+    QHash<QString, QStringList> flowsOf; // agent → the flows it holds
     QHash<QString, const AgentLease *> rowOf;
     const QStringList mine = held();
     for (const AgentLease &r : m_rows) {
-        if (r.name.startsWith(QLatin1String("flows/")) && r.agent != m_me.agent && !mine.contains(r.name)) {
-            leasesOf[r.agent].append(r.name);
+        const QString flow = FlowGroups::flowOf(r.name);
+        if (!flow.isEmpty() && r.agent != m_me.agent && !mine.contains(r.name)) {
+            flowsOf[r.agent].append(flow);
             rowOf.insert(r.agent, &r);
         }
     }
-    if (leasesOf.isEmpty())
+    if (flowsOf.isEmpty())
         return tr("no agent");
     const auto who = [&rowOf](const QString &agent) {
         const AgentLease &r = *rowOf.value(agent);
@@ -250,11 +305,11 @@ QString DeskLease::holdersText() const
             .arg(r.pid)
             .arg(QDateTime::fromMSecsSinceEpoch(r.expiresAtMs).toString(QStringLiteral("HH:mm:ss")));
     };
-    if (leasesOf.size() == 1 && leasesOf.cbegin().value().size() == m_groups.size())
-        return who(leasesOf.cbegin().key());
+    if (flowsOf.size() == 1 && flowsOf.cbegin().value().size() == m_workspace.flows.size())
+        return who(flowsOf.cbegin().key());
     QStringList parts;
-    for (auto it = leasesOf.cbegin(); it != leasesOf.cend(); ++it)
-        parts.append(tr("%1: %2").arg(who(it.key()), FlowGroups::flowsText(m_groups, it.value())));
+    for (auto it = flowsOf.cbegin(); it != flowsOf.cend(); ++it)
+        parts.append(tr("%1: flows %2").arg(who(it.key()), it.value().join(QStringLiteral(", "))));
     parts.sort();
     return parts.join(QStringLiteral("; "));
 }
@@ -263,7 +318,7 @@ QString DeskLease::holdersKey() const
 {
     QStringList parts;
     for (const AgentLease &r : m_rows)
-        if (r.name.startsWith(QLatin1String("flows/")))
+        if (!FlowGroups::flowOf(r.name).isEmpty())
             parts.append(r.name + u'=' + r.agent);
     return parts.join(u' ');
 }
@@ -274,33 +329,51 @@ void DeskLease::renew()
     QStringList names = held();
     if (m_present)
         names.append(presenceLease());
-    QString why;
-    QStringList gone;
+    QStringList renewed;
     try {
         if (!m_beatStore)
             m_beatStore = StateStore::open(m_workspace);
         // Only what is held: a lease given up while the store was away lapses.
-        const QStringList renewed = m_beatStore->renewLeases(m_me.agent, names, TtlMs);
+        renewed = m_beatStore->renewLeases(m_me.agent, names, TtlMs);
+    } catch (const SyncError &e) {
+        m_beatStore.reset();
+        {
+            QMutexLocker lock(&m_mutex);
+            // Not renewed: still held until they would have lapsed, then another may take them.
+            if (m_held.isEmpty() || now < m_heldUntilMs - HeartbeatMs)
+                return;
+            m_held.clear();
+        }
+        emit lost(tr("the leases could not be renewed before they lapsed: %1").arg(e.message()));
+        return;
+    }
+    QStringList lostFlows;
+    QStringList dropped; // the rest of a group partly lost: given up
+    {
         QMutexLocker lock(&m_mutex);
-        for (const QString &l : std::as_const(m_held))
-            if (names.contains(l) && !renewed.contains(l))
-                gone.append(l);
-        if (gone.isEmpty()) {
+        for (const FlowGroup &g : std::as_const(m_groups)) {
+            const QStringList rows = g.leases();
+            if (std::none_of(rows.cbegin(), rows.cend(), [&](const QString &l) {
+                    return names.contains(l) && m_held.contains(l) && !renewed.contains(l);
+                }))
+                continue;
+            lostFlows += g.flows;
+            for (const QString &l : rows)
+                if (m_held.removeAll(l) && renewed.contains(l))
+                    dropped.append(l);
+        }
+        if (lostFlows.isEmpty()) {
             m_heldUntilMs = now + TtlMs;
             return;
         }
-        m_held.removeIf([&gone](const QString &l) { return gone.contains(l); });
-        why = tr("another agent took over flows %1").arg(FlowGroups::flowsText(m_groups, gone));
-    } catch (const SyncError &e) {
-        m_beatStore.reset();
-        QMutexLocker lock(&m_mutex);
-        // Not renewed: still held until they would have lapsed, then another may have taken them.
-        if (m_held.isEmpty() || now < m_heldUntilMs - HeartbeatMs)
-            return;
-        m_held.clear();
-        why = tr("the leases could not be renewed before they lapsed: %1").arg(e.message());
     }
-    emit lost(why);
+    try {
+        if (!dropped.isEmpty())
+            m_beatStore->releaseLeases(m_me.agent, dropped);
+    } catch (const SyncError &) {
+        m_beatStore.reset(); // they lapse
+    }
+    emit lost(tr("another agent took over flows %1").arg(lostFlows.join(QStringLiteral(", "))));
 }
 
 } // namespace syncdesk

@@ -14,13 +14,14 @@ class QTimer;
 
 namespace syncdesk {
 
-// One desk's hold on a team's flows (agent_lease rows). The flows divide into groups that must
-// be watched together (FlowGroups); each group is a lease, so no flow is watched twice.
-// - Agents share the desk (Mode::Share): each says it is present (a lease of its own), counts
-//   the agents present, and takes free or lapsed groups up to its fair share (as many as any
-//   other, give or take one), giving extra ones up when another agent arrives. An agent that
-//   dies leaves its groups to lapse after TtlMs; the others take them within RetryMs more.
-// - A console that runs the engine takes the whole desk or waits (Mode::Whole).
+// One desk's hold on a team's flows (agent_lease rows, one per flow). The flows divide into
+// groups that must be watched together (FlowGroups); a group's rows are taken all at once, so
+// no flow is watched twice.
+// - Agents share the desk (plan(), take(), release()): each says it is present (a row of its own), counts
+//   the agents present, and takes free or lapsed groups up to ⌈groups / agents⌉, giving extra
+//   ones up when another agent arrives. An agent that dies leaves its groups to lapse after
+//   TtlMs; the others take them within RetryMs more.
+// - A console that runs the engine takes the whole desk or waits (tryTakeWhole()).
 // Leases held are renewed every HeartbeatMs on a thread and connection of their own (a first
 // comparison holding the engine's thread must not let them lapse). One that is lost (taken by
 // another agent after this one could not renew in time) is said at once (lost()); the
@@ -30,19 +31,18 @@ class DeskLease : public QObject
     Q_OBJECT
 
 public:
-    enum class Mode { Share, Whole };
-    DeskLease(Workspace workspace, Mode mode, QObject *parent = nullptr);
+    explicit DeskLease(Workspace workspace, QObject *parent = nullptr);
     ~DeskLease() override; // gives every lease up, so the others go on at once
 
     // Whether desks of this workspace lease its flows: a team's PostgreSQL store.
     [[nodiscard]] static bool applies(const Workspace &workspace);
 
-    // Whole: one attempt at every group at once; true when all are held.
-    // Throws SyncError when the store cannot be asked.
+    // One attempt at every flow at once, made only when no live agent holds any; true
+    // when all are held. Throws SyncError when the store cannot be asked.
     bool tryTakeWhole();
 
-    // Share: the change that brings this agent to its fair share now. It says it is present
-    // first. Throws SyncError when the store cannot be asked.
+    // The groups (by name) that bring this agent to its fair share now. It says it is
+    // present first. Throws SyncError when the store cannot be asked.
     struct Plan
     {
         QStringList release; // held, to give up once the engine watching them stopped
@@ -50,25 +50,24 @@ public:
         [[nodiscard]] bool isEmpty() const { return release.isEmpty() && take.isEmpty(); }
     };
     Plan plan();
-    // Gives `leases` up (the engine that wrote for them has stopped).
-    void release(const QStringList &leases);
-    // Takes what it can of `leases`; the groups held after. Throws SyncError.
-    QStringList take(const QStringList &leases);
+    // Gives these groups up (the engine that wrote for them has stopped).
+    void release(const QStringList &groups);
+    // Takes what it can of these groups, each whole or not at all; true when it took any.
+    // Throws SyncError.
+    bool take(const QStringList &groups);
 
     [[nodiscard]] const QString &id() const { return m_me.agent; }
-    [[nodiscard]] const QList<FlowGroup> &groups() const { return m_groups; }
-    // The groups' leases held now (any thread).
+    // The lease rows held now (any thread): one per flow of the groups held.
     [[nodiscard]] QStringList held() const;
-    [[nodiscard]] bool holdsWholeDesk() const { return held().size() == m_groups.size(); }
-    // What an engine of this desk is fenced by: this agent and the leases it holds.
-    [[nodiscard]] LeaseFence fence() const { return {m_me.agent, held()}; }
-    // The part of the workspace it holds: what its engine watches.
-    [[nodiscard]] Workspace watched() const;
-    // Who holds the groups this desk does not, as of the last attempt: "the agent on host1,
+    [[nodiscard]] bool isWholeDesk(const QStringList &leases) const;
+    // The part of the workspace that `leases` (a held() taken once) cover: what an engine
+    // fenced by them watches.
+    [[nodiscard]] Workspace watched(const QStringList &leases) const;
+    // Who holds the flows this desk does not, as of the last attempt: "the agent on host1,
     // pid 4242 (its lease runs until 10:42:07)", or each agent with its flows.
     [[nodiscard]] QString holdersText() const;
-    // Who holds which of them, without the times: what tells a standing-by agent that the
-    // holders changed (and not only renewed).
+    // Who holds which, without the times: what tells a standing-by agent that the holders
+    // changed (and not only renewed).
     [[nodiscard]] QString holdersKey() const;
 
     static constexpr qint64 TtlMs = 15000;
@@ -82,17 +81,18 @@ signals:
 private:
     void startHeartbeat();
     void renew();
-    // The rows as they stand, and who among their holders is provably gone.
     void readRows();
     [[nodiscard]] QStringList deadAgents() const;
+    // A live row of another agent whose process is not provably gone.
+    [[nodiscard]] bool heldByOther(const AgentLease &row) const;
     // The holder ran on this host and its process is gone.
     [[nodiscard]] bool isGone(const AgentLease &holder) const;
     // This boot and PID namespace, as agent ids carry it.
     [[nodiscard]] static QString processSpace();
     [[nodiscard]] QString presenceLease() const { return QStringLiteral("agent/") + m_me.agent; }
+    [[nodiscard]] const FlowGroup *group(const QString &name) const;
 
     Workspace m_workspace;
-    Mode m_mode;
     QList<FlowGroup> m_groups;
     std::unique_ptr<StateStore> m_store;     // this object's thread
     std::unique_ptr<StateStore> m_beatStore; // the heartbeat's
@@ -100,7 +100,7 @@ private:
     QList<AgentLease> m_rows; // at the last attempt
     qint64 m_rowsAtMs = 0;    // the store's clock then
     mutable QMutex m_mutex;   // m_held, m_heldUntilMs
-    QStringList m_held;       // groups' leases
+    QStringList m_held;       // lease rows, in the workspace's order
     qint64 m_heldUntilMs = 0; // by this machine's clock: the last renewal + TtlMs
     bool m_present = false;
     QThread m_thread;

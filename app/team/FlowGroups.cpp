@@ -36,36 +36,36 @@ QList<FlowGroup> FlowGroups::of(const Workspace &workspace)
         auto at = groupOf.constFind(r);
         if (at == groupOf.cend()) {
             at = groupOf.insert(r, groups.size());
-            groups.append({QStringLiteral("flows/") + flows[r].name, {}});
+            groups.append({flows[r].name, {}});
         }
         groups[at.value()].flows.append(flows[i].name);
     }
     return groups;
 }
 
-Workspace FlowGroups::subset(const Workspace &workspace, const QStringList &leases)
+QStringList FlowGroup::leases() const
 {
-    QStringList names;
-    for (const FlowGroup &g : of(workspace))
-        if (leases.contains(g.lease))
-            names += g.flows;
+    QStringList out;
+    for (const QString &f : flows)
+        out.append(FlowGroups::leaseOf(f));
+    return out;
+}
+
+QString FlowGroups::flowOf(const QString &lease)
+{
+    return lease.startsWith(QLatin1String("flow/")) ? lease.mid(5) : QString();
+}
+
+Workspace FlowGroups::subset(const Workspace &workspace, const QStringList &flows)
+{
     Workspace out = workspace;
-    out.flows.removeIf([&names](const FlowSpec &f) { return !names.contains(f.name); });
+    out.flows.removeIf([&flows](const FlowSpec &f) { return !flows.contains(f.name); });
     out.systems.removeIf([&out](const SystemSpec &s) {
         return std::none_of(out.flows.cbegin(), out.flows.cend(), [&s](const FlowSpec &f) {
             return f.source.system == s.name || f.target.system == s.name;
         });
     });
     return out;
-}
-
-QString FlowGroups::flowsText(const QList<FlowGroup> &groups, const QStringList &leases)
-{
-    QStringList names;
-    for (const FlowGroup &g : groups)
-        if (leases.contains(g.lease))
-            names += g.flows;
-    return names.join(QStringLiteral(", "));
 }
 
 } // namespace syncdesk

@@ -26,6 +26,7 @@ class TestScaleOut : public QObject
 
     QTemporaryDir m_dir;
     QString m_workspace;
+    QString m_state; // the store's conninfo
     std::map<QString, QString> m_source; // flow → its source's SQLite file
 
     static QString key(const QString &flow, int i)
@@ -67,6 +68,24 @@ class TestScaleOut : public QObject
         return QJsonDocument::fromJson(r.out).object();
     }
 
+    // Waits until `needle` is in the output `n` times or more (a flow made ready again by a new
+    // engine, not the one before it).
+    static bool waitCount(testsupport::ProcessOutput &p, const QByteArray &needle, qsizetype n, int timeoutMs)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (p.out.count(needle) < n && t.elapsed() < timeoutMs && p.process.state() == QProcess::Running) {
+            p.process.waitForReadyRead(50);
+            drain(p);
+        }
+        return p.out.count(needle) >= n;
+    }
+
+    static QByteArray ready(const QString &flow)
+    {
+        return "\"flow\":\"" + flow.toUtf8() + "\",\"event\":\"ready\"";
+    }
+
     static void drain(testsupport::ProcessOutput &p)
     {
         p.out += p.process.readAllStandardOutput();
@@ -89,9 +108,9 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        QString error, conninfo;
-        QVERIFY2(testsupport::createDatabase(QStringLiteral("scaleout_state"), &conninfo, &error), qPrintable(error));
-        const auto port = QRegularExpression(QStringLiteral("port=(\\d+)")).match(conninfo);
+        QString error;
+        QVERIFY2(testsupport::createDatabase(QStringLiteral("scaleout_state"), &m_state, &error), qPrintable(error));
+        const auto port = QRegularExpression(QStringLiteral("port=(\\d+)")).match(m_state);
         QVERIFY(port.hasMatch());
         QStringList files;
         for (const QString &flow : {QStringLiteral("items"), QStringLiteral("people")}) {
@@ -159,8 +178,10 @@ private slots:
         testsupport::ProcessOutput &xOut = aHasItems ? aOut : bOut;
         testsupport::ProcessOutput &yOut = aHasItems ? bOut : aOut;
         const QString yFlow = QStringLiteral("people");
-        // Each agent's engine for its share is running: from here, each reports its flow only.
-        QVERIFY2(yOut.waitOut("\"flow\":\"people\",\"event\":\"ready\"", 30000), yOut.err.constData());
+        // Each agent's engine for its share has made its flow ready (alpha's a second time: its
+        // first engine watched both): from here, each reports its flow only.
+        QVERIFY2(waitCount(aOut, ready(aHasItems ? QStringLiteral("items") : yFlow), 2, 30000), aOut.out.constData());
+        QVERIFY2(waitCount(bOut, ready(aHasItems ? yFlow : QStringLiteral("items")), 1, 30000), bOut.out.constData());
         drain(xOut);
         drain(yOut);
         const qsizetype xFrom = xOut.out.size(), yFrom = yOut.out.size();
@@ -178,6 +199,7 @@ private slots:
         drain(xOut);
         drain(yOut);
         const QByteArray yBefore = yOut.out.mid(yFrom);
+        const qsizetype itemsReadyBefore = yOut.out.count(ready(QStringLiteral("items")));
         touch(QStringLiteral("items"), 10, 20);
         yOut.err.clear();
         QVERIFY2(yOut.waitErr("this agent watches the desk", 60000), yOut.err.constData());
@@ -189,7 +211,8 @@ private slots:
         QVERIFY2(!yBefore.contains("\"flow\":\"items\""), yBefore.constData());
 
         const qsizetype yTakeOver = yOut.out.size();
-        QVERIFY2(yOut.waitOut("\"flow\":\"items\",\"event\":\"ready\"", 60000), yOut.err.constData());
+        QVERIFY2(waitCount(yOut, ready(QStringLiteral("items")), itemsReadyBefore + 1, 60000),
+                 yOut.err.constData());
         touch(QStringLiteral("items"), 20, 30); // after the take-over
         QVERIFY2(yOut.waitOut("\"I029\"", 30000), yOut.out.mid(yTakeOver).constData());
 
@@ -212,6 +235,38 @@ private slots:
         QCOMPARE(agent.value(u"host").toString(), aHasItems ? QStringLiteral("beta") : QStringLiteral("alpha"));
         QVERIFY(agent.value(u"lease_live").toBool());
         QCOMPARE(testsupport::stopGracefully(aHasItems ? b : a), 0);
+    }
+
+    // Given one agent watching the whole desk, when another holder takes one flow's lease from
+    // under it (as an agent would after this one could not renew in time), then it says so,
+    // stops watching that flow (its writes for it are refused from then on) and goes on with
+    // the rest; once the lease is free again it takes the flow back.
+    void shouldLetGoOfAFlowTakenFromIt()
+    {
+        QProcess a;
+        testsupport::ProcessOutput out{a};
+        a.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), m_workspace,
+                                                    QStringLiteral("--events")});
+        QVERIFY(a.waitForStarted());
+        QVERIFY2(out.waitErr("this agent watches the desk", 30000), out.err.constData());
+        QString error;
+        QVERIFY2(testsupport::pgExec(m_state,
+                                     QStringLiteral("UPDATE agent_lease SET agent = 'thief:1:0@x', host = 'thief', "
+                                                    "expires_at = expires_at + 3600000 WHERE name = 'flow/people'"),
+                                     &error),
+                 qPrintable(error));
+        QVERIFY2(out.waitErr("another agent took over flows people", 30000), out.err.constData());
+        QVERIFY2(out.waitErr("this agent watches flows items of the desk", 30000), out.err.constData());
+        QJsonObject st;
+        QTRY_VERIFY_WITH_TIMEOUT((st = status(m_workspace), st.value(u"agents").toArray().size() == 2), 15000);
+        for (const QJsonValue &v : st.value(u"agents").toArray())
+            QCOMPARE(v.toObject().value(u"flows").toArray().size(), 1);
+
+        QVERIFY2(testsupport::pgExec(m_state, QStringLiteral("DELETE FROM agent_lease WHERE name = 'flow/people'"), &error),
+                 qPrintable(error));
+        out.err.clear();
+        QVERIFY2(out.waitErr("this agent watches the desk", 30000), out.err.constData());
+        QCOMPARE(testsupport::stopGracefully(a), 0);
     }
 };
 

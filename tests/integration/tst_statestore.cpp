@@ -593,6 +593,20 @@ private slots:
             QCOMPARE(store->auditHead().seq, 1);
             fenced->fenceWritesTo({a.agent, {fa}});
 
+            // A fence with no lease writes nothing (an agent whose share went empty).
+            fenced->fenceWritesTo({a.agent, {}});
+            QVERIFY_THROWS_EXCEPTION(SyncError, fenced->apply(changes));
+            fenced->fenceWritesTo({a.agent, {fa}});
+
+            // Presence rows of agents long lapsed are forgotten; live ones and flows stay.
+            store->takeLeases(a, {QStringLiteral("agent/") + a.agent}, -5000);
+            store->takeLeases(b, {QStringLiteral("agent/") + b.agent}, 60000);
+            store->forgetLapsedAgents(1000);
+            QStringList names;
+            for (const AgentLease &l : store->leases())
+                names << l.name;
+            QCOMPARE(names, (QStringList{QStringLiteral("agent/") + b.agent, fa, fb, fc}));
+
             // An agent known to be gone loses its leases before they lapse.
             QCOMPARE(store->takeLeases(b, {fa}, 60000, {a.agent}), QStringList{fa});
             QVERIFY_THROWS_EXCEPTION(SyncError, fenced->apply(changes));

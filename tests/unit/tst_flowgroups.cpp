@@ -46,31 +46,33 @@ private slots:
     {
         const QList<FlowGroup> groups = FlowGroups::of(workspace());
         QCOMPARE(groups.size(), 2);
-        QCOMPARE(groups[0].lease, QStringLiteral("flows/orders"));
+        QCOMPARE(groups[0].name, QStringLiteral("orders"));
         QCOMPARE(groups[0].flows, (QStringList{QStringLiteral("orders"), QStringLiteral("contacts"), QStringLiteral("refunds"), QStringLiteral("invoices")}));
-        QCOMPARE(groups[1].lease, QStringLiteral("flows/portal"));
+        QCOMPARE(groups[1].name, QStringLiteral("portal"));
         QCOMPARE(groups[1].flows, QStringList{QStringLiteral("portal")});
+        // A lease per flow: a group is its flows' rows, taken all at once.
+        QCOMPARE(groups[1].leases(), QStringList{QStringLiteral("flow/portal")});
+        QCOMPARE(FlowGroups::flowOf(QStringLiteral("flow/portal")), QStringLiteral("portal"));
+        QCOMPARE(FlowGroups::flowOf(QStringLiteral("agent/x")), QString());
 
         Workspace apart = workspace();
         apart.flows.removeLast(); // without invoices, crm and billing stand alone
         const QList<FlowGroup> three = FlowGroups::of(apart);
         QCOMPARE(three.size(), 3);
-        QCOMPARE(three[1].lease, QStringLiteral("flows/contacts"));
+        QCOMPARE(three[1].name, QStringLiteral("contacts"));
     }
 
     // Given an agent's leases, when its share is cut out, then its engine sees only those flows
     // and the systems they use (no feed on another agent's systems).
     void shouldCutTheWorkspaceToAShare()
     {
-        const Workspace share = FlowGroups::subset(workspace(), {QStringLiteral("flows/portal")});
+        const Workspace share = FlowGroups::subset(workspace(), {QStringLiteral("portal")});
         QCOMPARE(share.flows.size(), 1);
         QCOMPARE(share.flows[0].name, QStringLiteral("portal"));
         QStringList systems;
         for (const SystemSpec &s : share.systems)
             systems << s.name;
         QCOMPARE(systems, (QStringList{QStringLiteral("portal"), QStringLiteral("ledger")}));
-        QCOMPARE(FlowGroups::flowsText(FlowGroups::of(workspace()), {QStringLiteral("flows/portal")}),
-                 QStringLiteral("portal"));
     }
 
     // Given two agents' rows and a stale one from before a take-over, when merged, then each
@@ -122,6 +124,13 @@ private slots:
         QCOMPARE(merged->flows.size(), 2);
         QCOMPARE(merged->flows[0].error, QString()); // the latest row's word
         QCOMPARE(merged->flows[1].name, QStringLiteral("portal"));
+        // The agent of portal went silent while the other writes: its flow says so.
+        const auto later = ConsoleSnapshot::merged({row(30000, QStringLiteral("orders"), QString()),
+                                                    row(2000, QStringLiteral("portal"), QString())},
+                                                   30000 - 10000);
+        QCOMPARE(later->flows[0].error, QString());
+        QVERIFY2(later->flows[1].error.startsWith(QStringLiteral("no agent has written this flow since")),
+                 qPrintable(later->flows[1].error));
     }
 };
 
