@@ -7,6 +7,7 @@
 #include "engine/DeskStatus.h"
 #include "model/SyncError.h"
 #include "state/StateStore.h"
+#include "team/DeskLease.h"
 #include "team/FlowGroups.h"
 
 #include <QDateTime>
@@ -14,6 +15,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 
 namespace syncdesk::cli {
 
@@ -57,7 +59,8 @@ int StatusCommand::run(const QStringList &arguments)
         QStringList flowNames;
         for (const FlowSpec &f : ws.flows)
             flowNames.append(f.name);
-        const std::optional<DeskStatus> desk = DeskStatus::merged(store->deskStatuses(), flowNames);
+        const QList<std::pair<qint64, QByteArray>> statuses = store->deskStatuses();
+        const std::optional<DeskStatus> desk = DeskStatus::merged(statuses, flowNames);
         if (!desk) {
             printError(QStringLiteral("status: the state store %1 holds no desk status yet: start "
                                       "`syncdesk-cli watch` (or the agent)").arg(ws.state));
@@ -79,13 +82,22 @@ int StatusCommand::run(const QStringList &arguments)
         if (isStateUri(ws.state)) {
             storeNow = store->nowMs();
             const QList<AgentLease> rows = store->leases();
+            // A flow between two agents (one gave it up, the other takes it within seconds)
+            // is not unwatched while the status written for it is this fresh (the store's clock).
+            const qint64 handOverMs = DeskLease::TtlMs + 2 * DeskLease::RetryMs;
+            QSet<QString> fresh;
+            for (const auto &[at, json] : statuses)
+                if (storeNow - at <= handOverMs)
+                    if (const auto d = DeskStatus::fromJson(json))
+                        for (const DeskStatus::Flow &f : d->flows)
+                            fresh.insert(f.name);
             for (const FlowSpec &f : ws.flows) {
                 const auto row = std::find_if(rows.cbegin(), rows.cend(), [&f](const AgentLease &r) {
                     return r.name == FlowGroups::leaseOf(f.name);
                 });
                 const bool shown = std::any_of(desk->flows.cbegin(), desk->flows.cend(),
                                                [&f](const DeskStatus::Flow &d) { return d.name == f.name; });
-                if (row == rows.cend() || row->expiresAtMs <= storeNow || !shown)
+                if (!shown || ((row == rows.cend() || row->expiresAtMs <= storeNow) && !fresh.contains(f.name)))
                     unwatched.append(f.name);
                 if (row == rows.cend())
                     continue;

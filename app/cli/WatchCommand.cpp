@@ -494,12 +494,8 @@ int WatchCommand::run(const QStringList &arguments)
             // harmless), and the round ends only when the share did move.
             QTimer sharing;
             DeskLease::Plan change;
-            QString leaseLost;
             if (lease) {
-                QObject::connect(lease.get(), &DeskLease::lost, &round, [&leaseLost, &round](const QString &why) {
-                    leaseLost = why;
-                    round.quit();
-                });
+                QObject::connect(lease.get(), &DeskLease::lost, &round, &QEventLoop::quit);
                 QObject::connect(&sharing, &QTimer::timeout, &round, [&] {
                     try {
                         if (lease->held() != share) { // lost (told or not yet), or taken
@@ -551,8 +547,8 @@ int WatchCommand::run(const QStringList &arguments)
             }
             if (stopRequested)
                 return std::nullopt;
-            if (!leaseLost.isEmpty())
-                printError(QStringLiteral("watch: %1; this agent stops watching them").arg(leaseLost));
+            if (const QString lost = lease ? lease->takeLostReasons() : QString(); !lost.isEmpty())
+                printError(QStringLiteral("watch: %1; this agent stops watching them").arg(lost));
             return std::optional<DeskLease::Plan>(change);
         };
 

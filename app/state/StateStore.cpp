@@ -581,6 +581,10 @@ void StateStore::setPolicyState(const PolicyState &s)
 
 void StateStore::writeDeskStatus(const QByteArray &json, qint64 atMs)
 {
+    // A share's row is stamped by the store's clock: rows of agents on several machines are
+    // put together by which is newer, and old ones dropped, on one clock.
+    if (!m_fenceLeases.isEmpty())
+        atMs = nowMs();
     if (!m_fenceLeases.isEmpty() && atMs - m_sharesCleanedAtMs >= 60000) {
         // Each set of leases an engine ever watched left its rows: ten minutes on, a share's
         // flows are in a newer row (another agent took them within seconds) or no longer in

@@ -239,7 +239,8 @@ public:
     [[nodiscard]] std::optional<StoredBaseline> baseline(const QString &flow, const QByteArray &keyJson);
     [[nodiscard]] std::optional<QString> feedPosition(const QString &systemFeed);
     // The desk's status as a live engine last wrote it (DeskStatus JSON) and when: the row of
-    // the lease group(s) it watched (fenceWritesTo), or the desk's own row without a lease.
+    // the leases it watched (fenceWritesTo; then "when" is the store's clock), or the desk's
+    // own row without a lease.
     void writeDeskStatus(const QByteArray &json, qint64 atMs);
     // Every such row, the latest first: several agents each watch some of a team's flows
     // (DeskStatus::merged puts them together).

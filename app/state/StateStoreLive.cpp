@@ -84,7 +84,8 @@ qint64 StateStore::publishLive(const LivePublication &publication, qint64 lastVe
             exec(QStringLiteral("INSERT INTO desk_status (name, updated_at, status) VALUES (?, ?, ?) "
                                 "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
                                 "status = excluded.status"),
-                 {statusRow(QStringLiteral("console")), publication.console->first,
+                 {statusRow(QStringLiteral("console")),
+                  m_fenceLeases.isEmpty() ? publication.console->first : this->nowMs(), // as writeDeskStatus
                   QString::fromUtf8(publication.console->second)});
         if (!flows.isEmpty() || pruned) {
             QJsonArray names;

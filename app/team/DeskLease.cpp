@@ -111,25 +111,28 @@ bool DeskLease::take(const QStringList &groups)
 {
     if (!m_store)
         m_store = StateStore::open(m_workspace);
-    QStringList got;
-    try {
-        for (const QString &name : groups) {
-            const FlowGroup *g = group(name);
-            if (!g)
-                continue;
-            // A group whole or not at all: its flows share a feed, which one engine reads.
-            QStringList rows = g->leases();
-            rows.sort(); // one order for every taker
-            got += m_store->takeLeases(m_me, rows, TtlMs, deadAgents(), true);
+    bool took = false;
+    for (const QString &name : groups) {
+        const FlowGroup *g = group(name);
+        if (!g)
+            continue;
+        // A group whole or not at all: its flows share a feed, which one engine reads.
+        QStringList rows = g->leases();
+        rows.sort(); // one order for every taker
+        QStringList got;
+        try {
+            got = m_store->takeLeases(m_me, rows, TtlMs, deadAgents(), true);
+        } catch (const SyncError &) {
+            m_store.reset(); // opened again at the next attempt; what was taken is kept
+            throw;
         }
-    } catch (const SyncError &) {
-        m_store.reset(); // opened again at the next attempt
-        throw;
-    }
-    if (got.isEmpty())
-        return false;
-    {
+        if (got.isEmpty())
+            continue;
+        took = true;
+        // Held (and renewed) from its commit on, whatever the next group's attempt does.
         QMutexLocker lock(&m_mutex);
+        if (m_held.isEmpty())
+            m_heldUntilMs = QDateTime::currentMSecsSinceEpoch() + TtlMs;
         // In the workspace's order, so the engine's fence and rows are named the same each time.
         QStringList ordered;
         for (const FlowSpec &f : m_workspace.flows) {
@@ -138,10 +141,10 @@ bool DeskLease::take(const QStringList &groups)
                 ordered.append(l);
         }
         m_held = ordered;
-        m_heldUntilMs = QDateTime::currentMSecsSinceEpoch() + TtlMs;
+        lock.unlock();
+        startHeartbeat();
     }
-    startHeartbeat();
-    return true;
+    return took;
 }
 
 void DeskLease::release(const QStringList &groups)
@@ -203,12 +206,11 @@ DeskLease::Plan DeskLease::plan()
     if (!m_store)
         m_store = StateStore::open(m_workspace);
     try {
-        if (!m_present) {
-            // Counted by the others from now on, so the one that holds every group gives some up.
-            m_store->takeLeases(m_me, {presenceLease()}, TtlMs);
-            m_present = true;
-            startHeartbeat();
-        }
+        // Counted by the others from now on, so the one that holds every group gives some up.
+        // Written each time: another agent forgets a row that lapsed while the store was away.
+        m_store->takeLeases(m_me, {presenceLease()}, TtlMs);
+        m_present = true;
+        startHeartbeat();
         // Agents gone for a minute are forgotten (each start is a new agent).
         m_store->forgetLapsedAgents(60000);
         readRows();
@@ -323,6 +325,21 @@ QString DeskLease::holdersKey() const
     return parts.join(u' ');
 }
 
+void DeskLease::say(const QString &why)
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        m_lostReasons.append(why);
+    }
+    emit lost(why);
+}
+
+QString DeskLease::takeLostReasons()
+{
+    QMutexLocker lock(&m_mutex);
+    return std::exchange(m_lostReasons, {}).join(QStringLiteral("; "));
+}
+
 void DeskLease::renew()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -344,7 +361,7 @@ void DeskLease::renew()
                 return;
             m_held.clear();
         }
-        emit lost(tr("the leases could not be renewed before they lapsed: %1").arg(e.message()));
+        say(tr("the leases could not be renewed before they lapsed: %1").arg(e.message()));
         return;
     }
     QStringList lostFlows;
@@ -373,7 +390,7 @@ void DeskLease::renew()
     } catch (const SyncError &) {
         m_beatStore.reset(); // they lapse
     }
-    emit lost(tr("another agent took over flows %1").arg(lostFlows.join(QStringLiteral(", "))));
+    say(tr("another agent took over flows %1").arg(lostFlows.join(QStringLiteral(", "))));
 }
 
 } // namespace syncdesk

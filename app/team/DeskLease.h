@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QThread>
 
+#include <atomic>
 #include <memory>
 
 class QTimer;
@@ -74,6 +75,10 @@ public:
     static constexpr int HeartbeatMs = 5000;
     static constexpr int RetryMs = 2000; // how often a desk without its share tries again
 
+    // Why leases were lost since the last call ("" when none were): read after the engine that
+    // held them stopped, so a loss told while it stopped is said too.
+    [[nodiscard]] QString takeLostReasons();
+
 signals:
     // A lease held was lost (emitted on the heartbeat's thread: connect with a receiver's context).
     void lost(const QString &why);
@@ -81,6 +86,7 @@ signals:
 private:
     void startHeartbeat();
     void renew();
+    void say(const QString &lostWhy);
     void readRows();
     [[nodiscard]] QStringList deadAgents() const;
     // A live row of another agent whose process is not provably gone.
@@ -99,10 +105,11 @@ private:
     AgentLease m_me;
     QList<AgentLease> m_rows; // at the last attempt
     qint64 m_rowsAtMs = 0;    // the store's clock then
-    mutable QMutex m_mutex;   // m_held, m_heldUntilMs
+    mutable QMutex m_mutex;   // m_held, m_heldUntilMs, m_lostReasons
     QStringList m_held;       // lease rows, in the workspace's order
     qint64 m_heldUntilMs = 0; // by this machine's clock: the last renewal + TtlMs
-    bool m_present = false;
+    QStringList m_lostReasons;
+    std::atomic<bool> m_present = false; // read by the heartbeat
     QThread m_thread;
     QTimer *m_heartbeat = nullptr; // on m_thread, once anything is held
 };

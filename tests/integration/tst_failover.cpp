@@ -87,22 +87,13 @@ private slots:
     // pending, the same set diff finds; and B alone ever watched while A lived.
     void shouldTakeOverWithoutLosingAChange()
     {
-        const QStringList args{QStringLiteral("watch"), QStringLiteral("--workspace"), m_workspace,
-                               QStringLiteral("--events")};
-        QProcess a, b;
         // As if on two machines: B cannot see that A's process is gone, so it waits out A's lease.
-        QProcessEnvironment alpha = QProcessEnvironment::systemEnvironment(), beta = alpha;
-        alpha.insert(QStringLiteral("SYNCDESK_AGENT_HOST"), QStringLiteral("alpha"));
-        beta.insert(QStringLiteral("SYNCDESK_AGENT_HOST"), QStringLiteral("beta"));
-        a.setProcessEnvironment(alpha);
-        b.setProcessEnvironment(beta);
+        QProcess a, b;
         testsupport::ProcessOutput aOut{a}, bOut{b};
-        a.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
-        QVERIFY(a.waitForStarted());
+        QVERIFY(testsupport::startAgent(a, QStringLiteral("alpha"), m_workspace));
         QVERIFY2(aOut.waitErr("this agent watches the desk", 30000), aOut.err.constData());
         QVERIFY2(aOut.waitOut("\"event\":\"ready\"", 30000), aOut.err.constData());
-        b.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
-        QVERIFY(b.waitForStarted());
+        QVERIFY(testsupport::startAgent(b, QStringLiteral("beta"), m_workspace));
         QVERIFY2(bOut.waitErr("standing by: the desk is watched by the agent on alpha", 30000), bOut.err.constData());
 
         touch(0, 20);

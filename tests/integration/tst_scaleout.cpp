@@ -142,26 +142,17 @@ private slots:
 
     void shouldShareTheFlowsAndTakeOverADeadAgentsShare()
     {
-        const QStringList args{QStringLiteral("watch"), QStringLiteral("--workspace"), m_workspace,
-                               QStringLiteral("--events")};
-        QProcess a, b;
         // As if on two machines: neither can see that the other's process is gone.
-        QProcessEnvironment alpha = QProcessEnvironment::systemEnvironment(), beta = alpha;
-        alpha.insert(QStringLiteral("SYNCDESK_AGENT_HOST"), QStringLiteral("alpha"));
-        beta.insert(QStringLiteral("SYNCDESK_AGENT_HOST"), QStringLiteral("beta"));
-        a.setProcessEnvironment(alpha);
-        b.setProcessEnvironment(beta);
+        QProcess a, b;
         testsupport::ProcessOutput aOut{a}, bOut{b};
-        a.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
-        QVERIFY(a.waitForStarted());
+        QVERIFY(testsupport::startAgent(a, QStringLiteral("alpha"), m_workspace));
         // Alone, the first agent watches the whole desk.
         QVERIFY2(aOut.waitErr("this agent watches the desk", 30000), aOut.err.constData());
         QVERIFY2(aOut.waitOut("\"flow\":\"people\",\"event\":\"ready\"", 30000), aOut.err.constData());
         QVERIFY2(aOut.waitOut("\"flow\":\"items\",\"event\":\"ready\"", 30000), aOut.err.constData());
 
         // A second agent comes: the first gives a flow up, the second takes it.
-        b.start(QStringLiteral(SYNCDESK_CLI_PATH), args);
-        QVERIFY(b.waitForStarted());
+        QVERIFY(testsupport::startAgent(b, QStringLiteral("beta"), m_workspace));
         QVERIFY2(bOut.waitErr("this agent watches flows", 30000), bOut.err.constData());
         QVERIFY2(aOut.waitErr("this agent watches flows", 30000), aOut.err.constData());
         QJsonArray agents;
@@ -245,9 +236,7 @@ private slots:
     {
         QProcess a;
         testsupport::ProcessOutput out{a};
-        a.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), m_workspace,
-                                                    QStringLiteral("--events")});
-        QVERIFY(a.waitForStarted());
+        QVERIFY(testsupport::startAgent(a, QStringLiteral("alpha"), m_workspace));
         QVERIFY2(out.waitErr("this agent watches the desk", 30000), out.err.constData());
         QString error;
         QVERIFY2(testsupport::pgExec(m_state,

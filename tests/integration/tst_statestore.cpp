@@ -572,7 +572,9 @@ private slots:
             other->apply(changes);
             const auto rows = store->deskStatuses();
             QCOMPARE(rows.size(), 2); // one per agent's share, the latest first
-            QCOMPARE(rows[0].first, 2000);
+            // Stamped by the store's clock, not the writers' (agents on several machines).
+            QVERIFY(rows[0].first >= rows[1].first);
+            QVERIFY(qAbs(rows[0].first - store->nowMs()) < 60000);
 
             // Each agent prunes its own flows' rows: its versions say nothing of the other's.
             LivePublication mine;

@@ -37,6 +37,19 @@ inline int stopGracefully(QProcess &process, int timeoutMs = 15000)
     return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
 }
 
+// Starts `syncdesk-cli watch --workspace WS --events` as an agent named `host`
+// (SYNCDESK_AGENT_HOST): as if on a machine of its own, whose process the other agents cannot
+// see. True once it runs.
+inline bool startAgent(QProcess &process, const QString &host, const QString &workspace)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("SYNCDESK_AGENT_HOST"), host);
+    process.setProcessEnvironment(env);
+    process.start(QStringLiteral(SYNCDESK_CLI_PATH), {QStringLiteral("watch"), QStringLiteral("--workspace"), workspace,
+                                                      QStringLiteral("--events")});
+    return process.waitForStarted();
+}
+
 // What a running process (a `watch`) has written so far, read on demand: wait for a text on
 // either stream while collecting both.
 struct ProcessOutput
