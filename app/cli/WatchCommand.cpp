@@ -457,7 +457,6 @@ int WatchCommand::run(const QStringList &arguments)
                     printOut(lines.join(u'\n').toUtf8() + "\n\n");
             };
 
-
             bool saved = true;
             const auto stop = [&engine, &saved, &stopRequested, &round] {
                 stopRequested = true;
@@ -489,7 +488,7 @@ int WatchCommand::run(const QStringList &arguments)
                 if (drawInPlace)
                     QObject::connect(&engine, &LiveEngine::flowReady, drawFrame);
             }
-                // On a shared desk: whether this agent's share moved (an agent came or went, a
+            // On a shared desk: whether this agent's share moved (an agent came or went, a
             // lease was lost). Groups to take are taken while this engine runs (held early is
             // harmless), and the round ends only when the share did move.
             QTimer sharing;
