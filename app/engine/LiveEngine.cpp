@@ -338,6 +338,9 @@ void LiveEngine::compare(FlowSlot &slot, bool initial)
     const FlowSpec *spec = m_workspace.flow(name);
     auto *watcher = new QFutureWatcher<Compared>(this);
     connect(watcher, &QFutureWatcher<Compared>::finished, this, [this, watcher, name, initial] {
+        // Taking the result resets the future to "not started", so a wait on it would never end:
+        // no longer the engine's child, the destructor does not wait on it (deleted below).
+        watcher->setParent(nullptr);
         {
             QFuture<Compared> future = watcher->future();
             Compared c = future.takeResult();

@@ -255,7 +255,9 @@ private slots:
                  qPrintable(error));
         out.err.clear();
         QVERIFY2(out.waitErr("this agent watches the desk", 30000), out.err.constData());
-        QCOMPARE(testsupport::stopGracefully(a), 0);
+        const int code = testsupport::stopGracefully(a);
+        out.err += a.readAllStandardError();
+        QVERIFY2(code == 0, out.err.constData());
     }
 };
 
