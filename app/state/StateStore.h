@@ -261,9 +261,9 @@ public:
     // A flow's published rows after `afterVersion`, by version; out of sync only when asked.
     [[nodiscard]] QList<LiveRecord> liveRecords(const QString &flow, qint64 afterVersion, bool outOfSyncOnly);
     // The consoles' snapshots (flows and systems) as the live publishers last wrote them, and
-    // when, the latest first: one row per lease group(s), as deskStatuses().
+    // when, the latest first: one row per agent's share, as deskStatuses().
     [[nodiscard]] QList<std::pair<qint64, QByteArray>> consoleSnapshots();
-    // Every lease row (flow groups and agents' presence), by name.
+    // Every lease row (flows and agents' presence), by name.
     [[nodiscard]] QList<AgentLease> leases();
     // Takes each of `names` for `me` (for `ttlMs` from now, by the store's clock) where it is
     // free, lapsed, already its own, or held by one of `deadAgents` (processes known to be gone
@@ -278,15 +278,16 @@ public:
     void forgetLapsedAgents(qint64 graceMs);
     // Gives `names` up (empty: every lease of `agent`), so another agent takes them at once.
     void releaseLeases(const QString &agent, const QStringList &names = {});
-    // This store writes the engine's state (apply, publishLive) only while the fence's agent
-    // holds every one of its leases (checked in each write's transaction, under a lock a taker waits for), so
-    // an agent that lost one (paused past its lease, cut off) cannot write beside its successor.
-    // Set on the engine's and the live writer's stores only; an empty agent: no fence. The
-    // desk's status and the consoles' snapshot go to rows named after `leases`.
     // Inside a transaction (an audit append's check under the log's lock): throws unless the
     // fence's agent holds its leases, so a policy of an agent that lost its share writes no
     // intent, and so nothing to the systems. No fence: nothing to check.
     void refuseWithoutLease() { checkFence(); }
+    // This store writes the engine's state (apply, publishLive) only while the fence's agent
+    // holds every one of its leases (checked in each write's transaction, under a lock a taker
+    // waits for), so an agent that lost one (paused past its lease, cut off) cannot write beside
+    // its successor. Set on the stores of the engine, the live writer and the policy workers;
+    // an empty agent: no fence. The desk's status and the consoles' snapshot go to rows named
+    // after the leases.
     void fenceWritesTo(const LeaseFence &fence)
     {
         m_fence = fence.agent;
