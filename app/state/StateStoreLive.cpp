@@ -14,6 +14,15 @@ namespace {
 // thousand records out of sync, and one round trip each would hold the write for seconds.
 constexpr qsizetype RowsPerInsert = 200;
 
+const QString MarkColumns =
+    QStringLiteral("SELECT flow, epoch, version, pruned_below, updated_at FROM live_flows");
+
+LiveFlowMark markOf(const QVariantList &r)
+{
+    return {r.value(0).toString(), r.value(1).toLongLong(), r.value(2).toLongLong(), r.value(3).toLongLong(),
+            r.value(4).toLongLong()};
+}
+
 } // namespace
 
 qint64 StateStore::publishLive(const LivePublication &publication, qint64 lastVersion, qint64 pruneBelow,
@@ -115,23 +124,15 @@ qint64 StateStore::liveVersion()
 QList<LiveFlowMark> StateStore::liveFlows()
 {
     QList<LiveFlowMark> out;
-    for (const QVariantList &r : query(QStringLiteral(
-             "SELECT flow, epoch, version, pruned_below, updated_at FROM live_flows ORDER BY flow")))
-        out.append({r.value(0).toString(), r.value(1).toLongLong(), r.value(2).toLongLong(),
-                    r.value(3).toLongLong(), r.value(4).toLongLong()});
+    for (const QVariantList &r : query(MarkColumns + QStringLiteral(" ORDER BY flow")))
+        out.append(markOf(r));
     return out;
 }
 
 std::optional<LiveFlowMark> StateStore::liveFlow(const QString &flow)
 {
-    const auto rows = query(QStringLiteral("SELECT flow, epoch, version, pruned_below, updated_at FROM live_flows "
-                                           "WHERE flow = ?"),
-                            {flow});
-    if (rows.isEmpty())
-        return std::nullopt;
-    const QVariantList &r = rows.first();
-    return LiveFlowMark{r.value(0).toString(), r.value(1).toLongLong(), r.value(2).toLongLong(),
-                        r.value(3).toLongLong(), r.value(4).toLongLong()};
+    const auto rows = query(MarkColumns + QStringLiteral(" WHERE flow = ?"), {flow});
+    return rows.isEmpty() ? std::nullopt : std::optional(markOf(rows.first()));
 }
 
 QList<LiveRecord> StateStore::liveRecords(const QString &flow, qint64 afterVersion, bool outOfSyncOnly)
