@@ -19,6 +19,7 @@
 #include <utility>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 namespace syncdesk {
 
@@ -26,6 +27,16 @@ namespace {
 
 // HttpClient::limitWaitsOnThisThread(): the calling thread's limit, <0 for none.
 thread_local qint64 t_waitLimitMs = -1;
+// HttpClient::stopWaitsOnThisThread(): set when the calling thread's requests are to end.
+thread_local const std::atomic<bool> *t_stop = nullptr;
+
+bool stopped()
+{
+    return t_stop && t_stop->load();
+}
+
+// How long a stoppable wait sleeps between looks at its stop flag.
+constexpr auto StopPoll = std::chrono::milliseconds(100);
 
 } // namespace
 
@@ -34,6 +45,10 @@ struct HttpClient::Flight
     std::mutex mutex;
     std::condition_variable done;
     bool finished = false;
+    // Filled on the network thread when the headers arrive, before the body.
+    bool headersArrived = false;
+    int headStatus = 0;
+    QList<QPair<QByteArray, QByteArray>> headHeaders;
     // Filled on the network thread when the reply finishes.
     int status = 0;
     int error = 0;
@@ -194,18 +209,7 @@ void HttpClient::send(Exchange &ex)
         request.setSslConfiguration(tls);
     }
 
-    std::optional<HttpGate::Clock::time_point> deadline;
-    if (t_waitLimitMs >= 0)
-        deadline = HttpGate::Clock::now() + std::chrono::milliseconds(t_waitLimitMs);
-    if (!m_gate->acquire(deadline)) {
-        QString why;
-        const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(m_gate->heldFor(&why)).count();
-        throw SyncError(held > 0 ? QStringLiteral("%1: %2: requests wait another %3 s (%4); tried again later")
-                                       .arg(where(), describe(ex.method, ex.url), QString::number((held + 999) / 1000), why)
-                                 : QStringLiteral("%1: %2: every connection to it is busy; tried again later")
-                                       .arg(where(), describe(ex.method, ex.url)),
-                        SyncError::Kind::Unavailable, m_system.name);
-    }
+    acquireSlot(ex);
     ex.sentAt = HttpGate::Clock::now();
     ex.network = m_context;
     auto flight = std::make_shared<Flight>();
@@ -224,10 +228,19 @@ void HttpClient::send(Exchange &ex)
             }
             reply->abort();
         };
-        QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, limit, tooBig] {
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, flight, limit, tooBig] {
             const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
-            if (length.isValid() && length.toLongLong() > limit)
+            if (length.isValid() && length.toLongLong() > limit) {
                 tooBig();
+                return;
+            }
+            {
+                const std::lock_guard lock(flight->mutex);
+                flight->headStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                flight->headHeaders = reply->rawHeaderPairs();
+                flight->headersArrived = true;
+            }
+            flight->done.notify_all();
         });
         QObject::connect(reply, &QNetworkReply::downloadProgress, reply, [limit, tooBig](qint64 received, qint64) {
             if (received > limit)
@@ -256,9 +269,54 @@ void HttpClient::send(Exchange &ex)
     });
 }
 
+void HttpClient::acquireSlot(const Exchange &ex)
+{
+    std::optional<HttpGate::Clock::time_point> deadline;
+    if (t_waitLimitMs >= 0)
+        deadline = HttpGate::Clock::now() + std::chrono::milliseconds(t_waitLimitMs);
+    for (;;) {
+        if (stopped())
+            throw SyncError(QStringLiteral("%1: %2: stopped").arg(where(), describe(ex.method, ex.url)));
+        // A stoppable thread waits in short steps, looking at its flag between them.
+        std::optional<HttpGate::Clock::time_point> step = deadline;
+        bool stepped = false;
+        if (t_stop) {
+            const auto soon = HttpGate::Clock::now() + StopPoll;
+            stepped = !deadline || soon < *deadline;
+            if (stepped)
+                step = soon;
+        }
+        if (m_gate->acquire(step))
+            return;
+        // Only a step ended, unless a hold outlasts the limit (the gate refuses such a step at
+        // once; the limit is then refused at once too, as without steps).
+        if (stepped && !(deadline && HttpGate::Clock::now() + m_gate->heldFor() > *deadline)) {
+            std::this_thread::sleep_until(*step);
+            continue;
+        }
+        QString why;
+        const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(m_gate->heldFor(&why)).count();
+        throw SyncError(held > 0 ? QStringLiteral("%1: %2: requests wait another %3 s (%4); tried again later")
+                                       .arg(where(), describe(ex.method, ex.url), QString::number((held + 999) / 1000), why)
+                                 : QStringLiteral("%1: %2: every connection to it is busy; tried again later")
+                                       .arg(where(), describe(ex.method, ex.url)),
+                        SyncError::Kind::Unavailable, m_system.name);
+    }
+}
+
 void HttpClient::limitWaitsOnThisThread(qint64 ms)
 {
     t_waitLimitMs = ms;
+}
+
+qint64 HttpClient::waitLimitOnThisThread()
+{
+    return t_waitLimitMs;
+}
+
+void HttpClient::stopWaitsOnThisThread(const std::atomic<bool> *stop)
+{
+    t_stop = stop;
 }
 
 namespace {
@@ -287,13 +345,42 @@ std::optional<qint64> retryAfterSeconds(const QByteArray &value)
 
 } // namespace
 
+void HttpClient::awaitFlight(Exchange &ex, bool headersWillDo)
+{
+    std::unique_lock lock(ex.flight->mutex);
+    while (!ex.flight->finished && !(headersWillDo && ex.flight->headersArrived)) {
+        if (stopped()) {
+            lock.unlock();
+            ex.abandon();
+            throw SyncError(QStringLiteral("%1: %2: stopped").arg(where(), describe(ex.method, ex.url)));
+        }
+        if (t_stop)
+            ex.flight->done.wait_for(lock, StopPoll);
+        else
+            ex.flight->done.wait(lock);
+    }
+}
+
+std::optional<HttpResponse> HttpClient::waitHeaders(Exchange &ex)
+{
+    awaitFlight(ex, true);
+    const std::lock_guard lock(ex.flight->mutex);
+    if (!ex.flight->headersArrived || ex.redirects || ex.attempt)
+        return std::nullopt;
+    const int status = ex.flight->headStatus;
+    if (!((status >= 200 && status < 300) || (status == 404 && ex.notFoundIsAnswer)))
+        return std::nullopt;
+    HttpResponse r;
+    r.status = status;
+    r.url = ex.url;
+    r.headers = ex.flight->headHeaders;
+    return r;
+}
+
 HttpResponse HttpClient::wait(Exchange &ex)
 {
     for (;;) {
-        {
-            std::unique_lock lock(ex.flight->mutex);
-            ex.flight->done.wait(lock, [&] { return ex.flight->finished; });
-        }
+        awaitFlight(ex, false);
         const std::shared_ptr<Flight> f = std::exchange(ex.flight, nullptr);
         const QString request = describe(ex.method, ex.url);
         const QString what = QStringLiteral("%1: %2").arg(where(), request);

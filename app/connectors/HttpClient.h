@@ -8,7 +8,9 @@
 #include <QPair>
 #include <QUrl>
 
+#include <atomic>
 #include <memory>
+#include <optional>
 
 class QNetworkAccessManager;
 class QNetworkReply;
@@ -83,6 +85,10 @@ public:
                                                   bool notFoundIsAnswer = false,
                                                   QList<QPair<QByteArray, QByteArray>> extraHeaders = {});
     [[nodiscard]] HttpResponse wait(Exchange &exchange);
+    // The answer's status and headers as soon as they arrive, before its body, when they are an
+    // answer (2xx, or 404 when `notFoundIsAnswer`); nullopt when only wait() can tell (a
+    // redirect, an error to retry, a transfer that failed). wait() still gives the whole answer.
+    [[nodiscard]] std::optional<HttpResponse> waitHeaders(Exchange &exchange);
 
     [[nodiscard]] HttpResponse get(const QUrl &url, bool notFoundIsAnswer = false);
 
@@ -101,6 +107,11 @@ public:
     // its thread, where a throttled API must not stop every other flow's updates; comparisons
     // and resolutions, on threads of their own, still wait.
     static void limitWaitsOnThisThread(qint64 ms);
+    [[nodiscard]] static qint64 waitLimitOnThisThread();
+    // Requests made on the calling thread from now on give up (SyncError) once `*stop` is set,
+    // whatever they wait for: the answer, a slot, a Retry-After. A thread that fetches ahead
+    // for another sets it, so it can be stopped within a tenth of a second. nullptr: never.
+    static void stopWaitsOnThisThread(const std::atomic<bool> *stop);
 
     // How many times a request is retried before it fails, and the longest Retry-After obeyed.
     static constexpr int MaxRetries = 6;
@@ -108,6 +119,11 @@ public:
 
 private:
     void send(Exchange &exchange);
+    // The gate's slot for `exchange`, within the calling thread's limits; throws when they end.
+    void acquireSlot(const Exchange &exchange);
+    // Until the flight in the air finishes (or, with `headersWillDo`, its headers arrive),
+    // honouring the thread's stop flag.
+    void awaitFlight(Exchange &exchange, bool headersWillDo);
 
     SystemSpec m_system;
     QUrl m_base;

@@ -1,6 +1,7 @@
 #include "HttpConnector.h"
 
 #include "BatchQueue.h"
+#include "HttpPageFetcher.h"
 #include "HttpRecords.h"
 #include "HttpRowLock.h"
 #include "model/RowEncoder.h"
@@ -252,47 +253,54 @@ QStringList HttpConnector::columns(const TableRef &table)
 void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const PageReader &reader)
 {
     const HttpPaging &p = s.page;
-    QUrl url = first;
-    QSet<QString> visited{url.toString()};
-    quint64 lastBody = 0;
-    qint64 offset = 0;
+    // Each page's URL, asked for once: a list whose next page is one already read never ends.
+    QSet<QString> visited{first.toString()};
+    auto unvisited = [&visited, this](const QUrl &current, const QUrl &next) {
+        if (visited.contains(next.toString()))
+            throw SyncError(QStringLiteral("%1: the next page is %2 again, a page already read; the "
+                                           "paging never ends")
+                                .arg(messagePrefix("GET", current), HttpClient::describe("GET", next)));
+        visited.insert(next.toString());
+        return next;
+    };
+    // Where the headers or a page number name the next page, the fetcher asks for it at once
+    // (on its own thread; `visited` is then its alone); else this thread names it, below.
     int page = p.firstPage;
-    std::unique_ptr<HttpClient::Exchange> exchange = m_client.start("GET", url);
-    // Starts the request for `next` now, so it travels while this page is parsed.
-    auto follow = [&](const QUrl &next) {
-        if (!visited.contains(next.toString())) {
-            visited.insert(next.toString());
-            url = next;
+    HttpPageFetcher fetcher(m_client, first, [&](const HttpPageFetcher::Page &answered) {
+        using Next = HttpPageFetcher::Next;
+        const QUrl &current = answered.requested;
+        switch (p.style) {
+        case HttpPaging::Style::Link: {
+            // Relative links are relative to where the page came from.
+            const QUrl next = nextLink(answered.answer.header("Link"), answered.answer.url);
+            if (next.isEmpty())
+                return Next{Next::Kind::Last, {}, false};
+            if (!m_client.sameOrigin(next))
+                throw SyncError(QStringLiteral("%1: the next page link leads to another host (%2); "
+                                               "refused").arg(messagePrefix("GET", current), next.host()));
+            return Next{Next::Kind::Url, unvisited(current, next), false};
+        }
+        case HttpPaging::Style::Page:
             // Past the first page, a 404 of page-numbered lists is their end (servers such as
             // Django REST framework answer an out-of-range page that way).
-            exchange = m_client.start("GET", next, {}, p.style == HttpPaging::Style::Page);
-            return;
+            if (answered.answer.status == 404)
+                return Next{Next::Kind::Last, {}, false};
+            return Next{Next::Kind::Url,
+                        unvisited(current, withParam(current, p.pageParam, QString::number(++page))), true};
+        case HttpPaging::Style::None: return Next{Next::Kind::Last, {}, false};
+        case HttpPaging::Style::Offset:
+        case HttpPaging::Style::Cursor: break;
         }
-        throw SyncError(QStringLiteral("%1: the next page is %2 again, a page already read; the "
-                                       "paging never ends")
-                            .arg(messagePrefix("GET", url), HttpClient::describe("GET", next)));
-    };
-    while (exchange) {
-        const QUrl current = url;
-        const HttpResponse response = m_client.wait(*exchange);
-        exchange.reset();
+        return Next{Next::Kind::FromBody, {}, false};
+    });
+    quint64 lastBody = 0;
+    qint64 offset = 0;
+    while (std::optional<HttpPageFetcher::Page> taken = fetcher.take()) {
+        const QUrl &current = taken->requested;
+        const HttpResponse &response = taken->answer;
         const QString at = messagePrefix("GET", current);
-        // Where the next page's address is known before the body is read, ask for it now.
-        if (p.style == HttpPaging::Style::Link) {
-            const QUrl next = nextLink(response.header("Link"), response.url);
-            if (!next.isEmpty()) {
-                if (!m_client.sameOrigin(next))
-                    throw SyncError(QStringLiteral("%1: the next page link leads to another host (%2); "
-                                                   "refused").arg(at, next.host()));
-                follow(next);
-            }
-        } else if (p.style == HttpPaging::Style::Page) {
-            follow(withParam(current, p.pageParam, QString::number(++page)));
-        }
-        if (response.status == 404) {
-            exchange.reset();
-            break;
-        }
+        if (response.status == 404)
+            return;
         // A server that ignores the paging parameters sends the same page again and again.
         const quint64 bodyHash = XXH3_64bits(response.body.constData(), size_t(response.body.size()));
         if (p.style != HttpPaging::Style::None && p.style != HttpPaging::Style::Link && bodyHash == lastBody
@@ -308,18 +316,15 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
             return;
         // An empty page ends page-numbered and offset lists (a short one does not: servers cap
         // the page size); links and cursors end where the server gives no next one.
-        if (records.size() == 0 && (p.style == HttpPaging::Style::Page || p.style == HttpPaging::Style::Offset)) {
-            exchange.reset();
-            break;
-        }
+        if (records.size() == 0 && (p.style == HttpPaging::Style::Page || p.style == HttpPaging::Style::Offset))
+            return;
         if (p.style == HttpPaging::Style::Offset) {
             offset += qint64(records.size());
-            follow(withParam(current, p.offsetParam, QString::number(offset)));
+            fetcher.follow(unvisited(current, withParam(current, p.offsetParam, QString::number(offset))));
         } else if (p.style == HttpPaging::Style::Cursor) {
             const std::optional<HttpRecords::Value> cursor = HttpRecords::at(records.document(), p.cursorAt.toStdString());
             const QString next = memberText(cursor);
-            if (!next.isEmpty())
-                follow(withParam(current, p.cursorParam, next));
+            fetcher.follow(next.isEmpty() ? QUrl() : unvisited(current, withParam(current, p.cursorParam, next)));
         }
     }
 }

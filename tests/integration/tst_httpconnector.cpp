@@ -8,6 +8,7 @@
 
 #include "connectors/BatchQueue.h"
 #include "connectors/HttpConnector.h"
+#include "connectors/HttpPageFetcher.h"
 #include "connectors/SecretCache.h"
 #include "feeds/HttpPollingFeed.h"
 #include "model/SyncError.h"
@@ -90,6 +91,8 @@ private slots:
     void oneRequestAtATimeNeverDeadlocks();
     void concurrentItemReadsShareTheGateWithoutDeadlock();
     void retryAfterIsHonouredForEveryRequest();
+    void pagesAreFetchedAheadOfTheirReader();
+    void aReaderThatStopsNeverWaitsForPagesAhead();
     void secretHeadersComeFromTheEnvironmentAndNeverShow();
     void keychainHeadersTakeTheConsolesSecretOrTheEnvFallback();
     void badInputGivesOneClearError_data();
@@ -743,6 +746,84 @@ void TestHttpConnector::retryAfterIsHonouredForEveryRequest()
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QVERIFY2(timer.elapsed() >= 1900, qPrintable(QString::number(timer.elapsed())));
     QCOMPARE(connector.client().retries(), 2);
+}
+
+void TestHttpConnector::pagesAreFetchedAheadOfTheirReader()
+{
+    // Linked pages: while the reader still holds the first page, the next ones are asked for
+    // (the server never waits on the reader), at most HttpPageFetcher::Ahead answers held
+    // plus one answer waiting to be held and one request in flight; every record read once.
+    static constexpr int Total = 40, Size = 5;
+    FaultServer server([&server](const FaultServer::Request &r) {
+        const int page = queryInt(r.target, "page", 1);
+        const QByteArray link = page * Size < Total
+                                    ? "Link: <" + server.baseUrl().toUtf8() + "/items?page=" + QByteArray::number(page + 1)
+                                          + ">; rel=\"next\"\r\n"
+                                    : QByteArray();
+        return FaultServer::json(200, pageOf((page - 1) * Size + 1, Size, Total), link);
+    });
+    HttpPaging paging;
+    paging.style = HttpPaging::Style::Link;
+    const TableRef table = resource(QStringLiteral("items"), paging);
+    HttpConnector connector(httpSystem(server.baseUrl()));
+    int pages = 0;
+    qsizetype records = 0;
+    qsizetype askedWhileFirstRead = 0;
+    connector.readPages(*table.http, connector.firstPage(*table.http), [&](const HttpRecords &page, const QString &) {
+        if (++pages == 1) {
+            const QDeadlineTimer deadline(10000);
+            while (server.requests().size() < 5 && !deadline.hasExpired())
+                QThread::msleep(5); // polls a condition: the fetching thread's requests
+            askedWhileFirstRead = server.requests().size();
+        }
+        records += qsizetype(page.size());
+        return true;
+    });
+    QCOMPARE(askedWhileFirstRead, qsizetype(1 + HttpPageFetcher::Ahead + 2));
+    QCOMPARE(pages, Total / Size);
+    QCOMPARE(records, qsizetype(Total));
+    QCOMPARE(server.requests().size(), qsizetype(Total / Size));
+}
+
+void TestHttpConnector::aReaderThatStopsNeverWaitsForPagesAhead()
+{
+    // Page 1 comes; every later page is refused with Retry-After: 30. A reader that stops
+    // after page 1 (or fails on it) returns at once: the page fetched ahead is given up, not
+    // waited for until the server allows it.
+    FaultServer server([](const FaultServer::Request &r) {
+        const int page = queryInt(r.target, "page", 1);
+        if (page > 1)
+            return FaultServer::json(429, "{}", "Retry-After: 30\r\n");
+        return FaultServer::json(200, pageOf(1, 5, 100));
+    });
+    HttpPaging paging;
+    paging.style = HttpPaging::Style::Page;
+    paging.size = 5;
+    const TableRef table = resource(QStringLiteral("items"), paging);
+    for (const bool fails : {false, true}) {
+        // A system of its own each time: the hold lasts for every request to a system.
+        SystemSpec system = httpSystem(server.baseUrl());
+        system.name = QStringLiteral("held-%1").arg(fails);
+        HttpConnector connector(system);
+        QElapsedTimer timer;
+        timer.start();
+        QString error;
+        try {
+            connector.readPages(*table.http, connector.firstPage(*table.http), [&](const HttpRecords &, const QString &) {
+                // Once the page after this one was refused (so its retry waits on the hold).
+                const QDeadlineTimer deadline(10000);
+                while (server.requests().size() < 2 && !deadline.hasExpired())
+                    QThread::msleep(5);
+                if (fails)
+                    throw SyncError(QStringLiteral("the reader failed"));
+                return false;
+            });
+        } catch (const SyncError &e) {
+            error = e.message();
+        }
+        QCOMPARE(error, fails ? QStringLiteral("the reader failed") : QString());
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+    }
 }
 
 void TestHttpConnector::secretHeadersComeFromTheEnvironmentAndNeverShow()
