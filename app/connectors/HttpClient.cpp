@@ -164,24 +164,41 @@ bool HttpClient::sameOrigin(const QUrl &url) const
                   == m_base.port(m_base.scheme() == u"https" ? 443 : 80);
 }
 
-std::unique_ptr<HttpClient::Exchange> HttpClient::start(const QByteArray &method, const QUrl &url,
-                                                        const QByteArray &body, bool notFoundIsAnswer,
-                                                        QList<QPair<QByteArray, QByteArray>> extraHeaders)
+std::unique_ptr<HttpClient::Exchange> HttpClient::exchange(const QByteArray &method, const QUrl &url,
+                                                           const QByteArray &body, bool notFoundIsAnswer,
+                                                           QList<QPair<QByteArray, QByteArray>> extraHeaders) const
 {
     if (!sameOrigin(url))
         throw SyncError(QStringLiteral("%1: %2: the URL leaves the base URL's host (%3); refused")
                             .arg(where(), describe(method, url), url.host()));
-    auto exchange = std::make_unique<Exchange>();
-    exchange->method = method;
-    exchange->url = url;
-    exchange->body = body;
-    exchange->notFoundIsAnswer = notFoundIsAnswer;
-    exchange->extraHeaders = std::move(extraHeaders);
-    send(*exchange);
-    return exchange;
+    auto out = std::make_unique<Exchange>();
+    out->method = method;
+    out->url = url;
+    out->body = body;
+    out->notFoundIsAnswer = notFoundIsAnswer;
+    out->extraHeaders = std::move(extraHeaders);
+    return out;
 }
 
-void HttpClient::send(Exchange &ex)
+std::unique_ptr<HttpClient::Exchange> HttpClient::start(const QByteArray &method, const QUrl &url,
+                                                        const QByteArray &body, bool notFoundIsAnswer,
+                                                        QList<QPair<QByteArray, QByteArray>> extraHeaders)
+{
+    std::unique_ptr<Exchange> out = exchange(method, url, body, notFoundIsAnswer, std::move(extraHeaders));
+    send(*out);
+    return out;
+}
+
+std::unique_ptr<HttpClient::Exchange> HttpClient::startIfFree(const QByteArray &method, const QUrl &url,
+                                                              bool notFoundIsAnswer)
+{
+    std::unique_ptr<Exchange> out = exchange(method, url, {}, notFoundIsAnswer, {});
+    if (!send(*out, true))
+        return nullptr;
+    return out;
+}
+
+bool HttpClient::send(Exchange &ex, bool onlyIfFree)
 {
     QNetworkRequest request(ex.url);
     request.setRawHeader("Accept", "application/json");
@@ -209,7 +226,12 @@ void HttpClient::send(Exchange &ex)
         request.setSslConfiguration(tls);
     }
 
-    acquireSlot(ex);
+    if (onlyIfFree) {
+        if (!m_gate->acquire(HttpGate::Clock::now()))
+            return false;
+    } else {
+        acquireSlot(ex);
+    }
     ex.sentAt = HttpGate::Clock::now();
     ex.network = m_context;
     auto flight = std::make_shared<Flight>();
@@ -267,6 +289,7 @@ void HttpClient::send(Exchange &ex)
             reply->deleteLater();
         });
     });
+    return true;
 }
 
 void HttpClient::acquireSlot(const Exchange &ex)

@@ -84,6 +84,10 @@ public:
                                                   const QByteArray &body = {},
                                                   bool notFoundIsAnswer = false,
                                                   QList<QPair<QByteArray, QByteArray>> extraHeaders = {});
+    // start(), or nullptr when the system's gate has no slot free at once (its pace or its
+    // concurrency cap): for a request that may as well leave later.
+    [[nodiscard]] std::unique_ptr<Exchange> startIfFree(const QByteArray &method, const QUrl &url,
+                                                        bool notFoundIsAnswer = false);
     [[nodiscard]] HttpResponse wait(Exchange &exchange);
     // The answer's status and headers as soon as they arrive, before its body, when they are an
     // answer (2xx, or 404 when `notFoundIsAnswer`); nullopt when only wait() can tell (a
@@ -118,7 +122,12 @@ public:
     static constexpr int MaxRetryAfterSeconds = 120;
 
 private:
-    void send(Exchange &exchange);
+    // A request not sent yet; throws when `url` leaves the base URL's origin.
+    [[nodiscard]] std::unique_ptr<Exchange> exchange(const QByteArray &method, const QUrl &url,
+                                                     const QByteArray &body, bool notFoundIsAnswer,
+                                                     QList<QPair<QByteArray, QByteArray>> extraHeaders) const;
+    // Sends `exchange`; with `onlyIfFree`, returns false (nothing sent) when no slot is free now.
+    bool send(Exchange &exchange, bool onlyIfFree = false);
     // The gate's slot for `exchange`, within the calling thread's limits; throws when they end.
     void acquireSlot(const Exchange &exchange);
     // Until the flight in the air finishes (or, with `headersWillDo`, its headers arrive),

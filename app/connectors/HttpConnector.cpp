@@ -266,7 +266,9 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
     // Where the headers or a page number name the next page, the fetcher asks for it at once
     // (on its own thread; `visited` is then its alone); else this thread names it, below.
     int page = p.firstPage;
-    HttpPageFetcher fetcher(m_client, first, [&](const HttpPageFetcher::Page &answered) {
+    // Page numbers run past the list's end (an empty page), so they go one page ahead only.
+    const auto pace = p.style == HttpPaging::Style::Page ? HttpPageFetcher::Pace::OneAhead : HttpPageFetcher::Pace::Ahead;
+    HttpPageFetcher fetcher(m_client, first, pace, [&](const HttpPageFetcher::Page &answered) {
         using Next = HttpPageFetcher::Next;
         const QUrl &current = answered.requested;
         switch (p.style) {

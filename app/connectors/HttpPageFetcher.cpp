@@ -4,50 +4,69 @@
 
 namespace syncdesk {
 
-HttpPageFetcher::HttpPageFetcher(HttpClient &client, const QUrl &first, Decide decide)
-    : m_client(client), m_decide(std::move(decide))
+HttpPageFetcher::HttpPageFetcher(HttpClient &client, const QUrl &first, Pace pace, Decide decide)
+    : m_client(client), m_pace(pace), m_decide(std::move(decide))
 {
-    m_thread = std::thread(&HttpPageFetcher::run, this, first, false, HttpClient::waitLimitOnThisThread());
+    m_thread = std::thread(&HttpPageFetcher::run, this, first, HttpClient::waitLimitOnThisThread());
 }
 
 HttpPageFetcher::~HttpPageFetcher()
 {
-    m_stop = true;
+    {
+        // Under the mutex: the fetching thread cannot miss it between a look and its wait.
+        const std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
     m_changed.notify_all();
     m_thread.join();
 }
 
-void HttpPageFetcher::run(QUrl url, bool notFoundIsAnswer, qint64 waitLimitMs)
+void HttpPageFetcher::run(QUrl url, qint64 waitLimitMs)
 {
     HttpClient::limitWaitsOnThisThread(waitLimitMs);
     HttpClient::stopWaitsOnThisThread(&m_stop);
     try {
-        std::unique_ptr<HttpClient::Exchange> exchange = m_client.start("GET", url, {}, notFoundIsAnswer);
+        std::unique_ptr<HttpClient::Exchange> exchange = m_client.start("GET", url);
         for (;;) {
-            // Decided on the headers where they are an answer: the next request then leaves
-            // while this body still travels, and the server is never idle between pages.
+            const QUrl requested = url;
             std::optional<Next> next;
             std::unique_ptr<HttpClient::Exchange> following;
-            const QUrl requested = url;
-            if (std::optional<HttpResponse> head = m_client.waitHeaders(*exchange))
-                next = m_decide(Page{requested, std::move(*head)});
-            auto ask = [&] {
-                if (next->kind == Next::Kind::Url && !m_stop) {
+            auto ask = [&](bool onlyIfFree) {
+                if (next->kind != Next::Kind::Url || m_stop)
+                    return;
+                following = onlyIfFree ? m_client.startIfFree("GET", next->url, next->notFoundIsAnswer)
+                                       : m_client.start("GET", next->url, {}, next->notFoundIsAnswer);
+                if (following)
                     url = next->url;
-                    following = m_client.start("GET", url, {}, next->notFoundIsAnswer);
-                }
             };
-            if (next)
-                ask();
-            Page page{requested, m_client.wait(*exchange)};
-            exchange = std::move(following);
-            if (!next) {
-                next = m_decide(page);
-                ask();
-                exchange = std::move(following);
+            // Decided on the headers where they are an answer: the next request then leaves
+            // while this body still travels, if a slot is free (the gate's last one is not
+            // taken from the requests of other threads while this body holds one). A body
+            // then cut short is asked for again; the next page stays the one its first
+            // headers named.
+            if (m_pace == Pace::Ahead) {
+                if (std::optional<HttpResponse> head = m_client.waitHeaders(*exchange)) {
+                    next = m_decide(Page{requested, std::move(*head)});
+                    ask(true);
+                }
             }
+            Page page{requested, m_client.wait(*exchange)};
+            if (!next)
+                next = m_decide(page);
+            if (m_pace == Pace::Ahead && !following)
+                ask(false);
             if (!deliver(std::move(page)))
                 return;
+            if (m_pace == Pace::OneAhead) {
+                // Not before the reader has this page: it may be the list's empty end.
+                std::unique_lock lock(m_mutex);
+                m_changed.wait(lock, [&] { return m_stop || m_taken >= m_delivered; });
+                if (m_stop)
+                    return;
+                lock.unlock();
+                ask(false);
+            }
+            exchange = std::move(following);
             if (next->kind == Next::Kind::Last) {
                 (void)deliver(std::nullopt);
                 return;
@@ -68,6 +87,8 @@ void HttpPageFetcher::run(QUrl url, bool notFoundIsAnswer, qint64 waitLimitMs)
                 url = follow.first;
                 exchange = m_client.start("GET", url, {}, follow.second);
             }
+            if (!exchange)
+                return; // stopping: nothing was asked for
         }
     } catch (...) {
         if (!m_stop)
@@ -84,10 +105,13 @@ bool HttpPageFetcher::deliver(std::optional<Page> page, std::exception_ptr error
             m_changed.wait(lock, [&] { return m_stop || m_pages.size() < Ahead; });
         if (m_stop)
             return false;
-        if (error)
+        if (error) {
             m_error = std::move(error);
-        else
+        } else {
+            if (page)
+                ++m_delivered;
             m_pages.push_back(std::move(page));
+        }
     }
     m_changed.notify_all();
     return true;
@@ -103,6 +127,8 @@ std::optional<HttpPageFetcher::Page> HttpPageFetcher::take()
             std::rethrow_exception(m_error);
         page = std::move(m_pages.front());
         m_pages.pop_front();
+        if (page)
+            ++m_taken;
     }
     m_changed.notify_all();
     return page;

@@ -18,10 +18,16 @@ namespace syncdesk {
 // The pages of one list, fetched ahead of the thread that parses them. An API serves a list
 // one page after the other, so the list takes its pages' time end to end plus every moment
 // between an answer and the next request. Here the next request leaves from a thread of its
-// own as soon as the previous answer names it, while the reader still parses earlier pages:
-//  - where the headers name the next page (a Link header, a page number), at once;
-//  - where only the body does (a cursor, an offset), when the reader says it: follow().
-// At most Ahead answers wait to be read, so memory stays a few pages whatever the list's size.
+// own while the reader still parses earlier pages, as far as the paging allows:
+//  - Pace::Ahead, where a page's headers name the next one (a Link header) and an empty page
+//    never comes: asked for as soon as those headers arrive (if the system's gate has a slot
+//    free then, else when the page is in), with up to Ahead answers held for the reader, so
+//    memory stays a few pages whatever the list's length;
+//  - Pace::OneAhead, for page numbers, where only the reader learns that a page was the last
+//    (it is empty): the next page is asked for when the reader takes a page, so at most one
+//    page past the list's end is ever asked for;
+//  - Decide says FromBody where only the body names the next page (a cursor, an offset): the
+//    reader names it, follow().
 // Requests go through the client as any other (its gate, retries, redirects, limits); the
 // fetching thread waits no longer than the reader's thread would (its wait limit is copied).
 class HttpPageFetcher
@@ -50,7 +56,8 @@ public:
     // before the reader sees the page). May throw SyncError, which the reader gets in its place.
     using Decide = std::function<Next(const Page &page)>;
 
-    HttpPageFetcher(HttpClient &client, const QUrl &first, Decide decide);
+    enum class Pace { Ahead, OneAhead };
+    HttpPageFetcher(HttpClient &client, const QUrl &first, Pace pace, Decide decide);
     // Stops asking and waits for the fetching thread (a request in flight is aborted).
     ~HttpPageFetcher();
     HttpPageFetcher(const HttpPageFetcher &) = delete;
@@ -65,17 +72,20 @@ public:
     static constexpr size_t Ahead = 2;
 
 private:
-    void run(QUrl url, bool notFoundIsAnswer, qint64 waitLimitMs);
+    void run(QUrl url, qint64 waitLimitMs);
     // Hands an answer (or the list's end, or an error) to the reader; false once stopping.
     bool deliver(std::optional<Page> page, std::exception_ptr error = {});
 
     HttpClient &m_client;
+    Pace m_pace;
     Decide m_decide;
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<std::optional<Page>> m_pages; // nullopt: the list's end
     std::exception_ptr m_error;              // after m_pages
     std::optional<std::pair<QUrl, bool>> m_follow;     // the reader's next page and its 404 rule
+    qint64 m_delivered = 0;                            // pages handed over so far
+    qint64 m_taken = 0;                                // pages the reader took so far
     std::atomic<bool> m_stop{false};
     std::thread m_thread;
 };

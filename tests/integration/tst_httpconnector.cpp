@@ -93,6 +93,7 @@ private slots:
     void retryAfterIsHonouredForEveryRequest();
     void pagesAreFetchedAheadOfTheirReader();
     void aReaderThatStopsNeverWaitsForPagesAhead();
+    void pageNumbersAskAtMostOnePagePastTheEnd();
     void secretHeadersComeFromTheEnvironmentAndNeverShow();
     void keychainHeadersTakeTheConsolesSecretOrTheEnvFallback();
     void badInputGivesOneClearError_data();
@@ -823,6 +824,29 @@ void TestHttpConnector::aReaderThatStopsNeverWaitsForPagesAhead()
         }
         QCOMPARE(error, fails ? QStringLiteral("the reader failed") : QString());
         QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+    }
+}
+
+void TestHttpConnector::pageNumbersAskAtMostOnePagePastTheEnd()
+{
+    // Page numbers end at an empty page, which only its reader sees: a page past it costs the
+    // API's quota (and a 429 there would hold every flow), so at most one is asked for.
+    FaultServer server([](const FaultServer::Request &r) {
+        const int page = queryInt(r.target, "page", 1);
+        return FaultServer::json(200, pageOf((page - 1) * 5 + 1, 5, 15));
+    });
+    HttpPaging paging;
+    paging.style = HttpPaging::Style::Page;
+    paging.size = 5;
+    HttpConnector connector(httpSystem(server.baseUrl()));
+    for (int round = 0; round < 5; ++round) {
+        const qsizetype before = server.requests().size();
+        QString error;
+        QCOMPARE(scanAll(connector, resource(QStringLiteral("items"), paging), &error).rows, qint64(15));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        // describe's first page, pages 1 to 3, the empty page 4, and page 5 at most.
+        const qsizetype asked = server.requests().size() - before;
+        QVERIFY2(asked >= 5 && asked <= 6, qPrintable(QString::number(asked)));
     }
 }
 
