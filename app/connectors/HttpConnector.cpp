@@ -263,8 +263,8 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
         visited.insert(next.toString());
         return next;
     };
-    // Where the headers or a page number name the next page, the fetcher asks for it at once
-    // (on its own thread; `visited` is then its alone); else this thread names it, below.
+    // Where the headers or a page number name the next page, the fetcher decides it (on its own
+    // thread; `visited` and `page` are then its alone); else this thread names it, below.
     int page = p.firstPage;
     // Page numbers run past the list's end (an empty page), so they go one page ahead only.
     const auto pace = p.style == HttpPaging::Style::Page ? HttpPageFetcher::Pace::OneAhead : HttpPageFetcher::Pace::Ahead;
