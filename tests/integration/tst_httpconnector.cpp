@@ -585,6 +585,26 @@ QByteArray pageOf(int from, int count, int total)
     return QJsonDocument(items).toJson(QJsonDocument::Compact);
 }
 
+// Page-numbered paging of `size` records a page, the parameters' default names.
+HttpPaging numberedPages(int size)
+{
+    HttpPaging paging;
+    paging.style = HttpPaging::Style::Page;
+    paging.size = size;
+    return paging;
+}
+
+// Until `server` has had at least `count` requests, or 10 s passed; how many it had. For a
+// page reader that must see what the fetching thread asks for meanwhile (a QTRY_ macro cannot
+// return from the reader).
+qsizetype waitForRequests(const FaultServer &server, qsizetype count)
+{
+    const QDeadlineTimer deadline(10000);
+    while (server.requests().size() < count && !deadline.hasExpired())
+        QThread::msleep(5);
+    return server.requests().size();
+}
+
 int queryInt(const QByteArray &target, const QByteArray &name, int fallback)
 {
     const QUrlQuery q(QUrl(QString::fromLatin1(target)));
@@ -691,9 +711,7 @@ void TestHttpConnector::pageNumbersEndAtA404()
             return FaultServer::json(404, R"({"detail": "Invalid page."})");
         return FaultServer::json(200, pageOf((page - 1) * 5 + 1, 5, 100));
     });
-    HttpPaging paging;
-    paging.style = HttpPaging::Style::Page;
-    paging.size = 5;
+    const HttpPaging paging = numberedPages(5);
     HttpConnector connector(httpSystem(server.baseUrl()));
     QString error;
     QCOMPARE(scanAll(connector, resource(QStringLiteral("items"), paging), &error).rows, qint64(15));
@@ -736,9 +754,7 @@ void TestHttpConnector::retryAfterIsHonouredForEveryRequest()
         const int page = queryInt(r.target, "page", 1);
         return FaultServer::json(200, pageOf((page - 1) * 5 + 1, 5, 12));
     });
-    HttpPaging paging;
-    paging.style = HttpPaging::Style::Page;
-    paging.size = 5;
+    const HttpPaging paging = numberedPages(5);
     HttpConnector connector(httpSystem(server.baseUrl()));
     QElapsedTimer timer;
     timer.start();
@@ -771,12 +787,8 @@ void TestHttpConnector::pagesAreFetchedAheadOfTheirReader()
     qsizetype records = 0;
     qsizetype askedWhileFirstRead = 0;
     connector.readPages(*table.http, connector.firstPage(*table.http), [&](const HttpRecords &page, const QString &) {
-        if (++pages == 1) {
-            const QDeadlineTimer deadline(10000);
-            while (server.requests().size() < 5 && !deadline.hasExpired())
-                QThread::msleep(5); // polls a condition: the fetching thread's requests
-            askedWhileFirstRead = server.requests().size();
-        }
+        if (++pages == 1)
+            askedWhileFirstRead = waitForRequests(server, 5);
         records += qsizetype(page.size());
         return true;
     });
@@ -797,9 +809,7 @@ void TestHttpConnector::aReaderThatStopsNeverWaitsForPagesAhead()
             return FaultServer::json(429, "{}", "Retry-After: 30\r\n");
         return FaultServer::json(200, pageOf(1, 5, 100));
     });
-    HttpPaging paging;
-    paging.style = HttpPaging::Style::Page;
-    paging.size = 5;
+    const HttpPaging paging = numberedPages(5);
     const TableRef table = resource(QStringLiteral("items"), paging);
     for (const bool fails : {false, true}) {
         // A system of its own each time: the hold lasts for every request to a system.
@@ -812,9 +822,7 @@ void TestHttpConnector::aReaderThatStopsNeverWaitsForPagesAhead()
         try {
             connector.readPages(*table.http, connector.firstPage(*table.http), [&](const HttpRecords &, const QString &) {
                 // Once the page after this one was refused (so its retry waits on the hold).
-                const QDeadlineTimer deadline(10000);
-                while (server.requests().size() < 2 && !deadline.hasExpired())
-                    QThread::msleep(5);
+                (void)waitForRequests(server, 2);
                 if (fails)
                     throw SyncError(QStringLiteral("the reader failed"));
                 return false;
@@ -835,9 +843,7 @@ void TestHttpConnector::pageNumbersAskAtMostOnePagePastTheEnd()
         const int page = queryInt(r.target, "page", 1);
         return FaultServer::json(200, pageOf((page - 1) * 5 + 1, 5, 15));
     });
-    HttpPaging paging;
-    paging.style = HttpPaging::Style::Page;
-    paging.size = 5;
+    const HttpPaging paging = numberedPages(5);
     HttpConnector connector(httpSystem(server.baseUrl()));
     for (int round = 0; round < 5; ++round) {
         const qsizetype before = server.requests().size();
