@@ -154,7 +154,7 @@ QUrl HttpConnector::firstPage(const HttpSideSpec &s) const
     return url;
 }
 
-QUrl HttpConnector::nextLink(const QByteArray &linkHeader, const QUrl &base)
+QUrl HttpConnector::link(const QByteArray &linkHeader, const QUrl &base, QStringView relation)
 {
     // Link: <u1>; rel="first", <u2>; rel="next"; several headers arrive joined by ", ".
     const QString header = QString::fromUtf8(linkHeader);
@@ -176,7 +176,7 @@ QUrl HttpConnector::nextLink(const QByteArray &linkHeader, const QUrl &base)
         const QRegularExpressionMatch m = rel.match(params);
         if (m.hasMatch()) {
             const QString rels = m.captured(1).isEmpty() ? m.captured(2) : m.captured(1);
-            if (rels.split(u' ', Qt::SkipEmptyParts).contains(QStringLiteral("next"), Qt::CaseInsensitive))
+            if (rels.split(u' ', Qt::SkipEmptyParts).contains(relation.toString(), Qt::CaseInsensitive))
                 return base.resolved(QUrl(target));
         }
         pos = end < 0 ? header.size() : end;
@@ -276,24 +276,26 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
             // Relative links are relative to where the page came from.
             const QUrl next = nextLink(answered.answer.header("Link"), answered.answer.url);
             if (next.isEmpty())
-                return Next{Next::Kind::Last, {}, false};
+                return Next{Next::Kind::Last, {}, false, {}};
             if (!m_client.sameOrigin(next))
                 throw SyncError(QStringLiteral("%1: the next page link leads to another host (%2); "
                                                "refused").arg(messagePrefix("GET", current), next.host()));
-            return Next{Next::Kind::Url, unvisited(current, next), false};
+            // The last page, where the server names it, bounds the pages asked for ahead.
+            return Next{Next::Kind::Url, unvisited(current, next), false,
+                        link(answered.answer.header("Link"), answered.answer.url, u"last")};
         }
         case HttpPaging::Style::Page:
             // Past the first page, a 404 of page-numbered lists is their end (servers such as
             // Django REST framework answer an out-of-range page that way).
             if (answered.answer.status == 404)
-                return Next{Next::Kind::Last, {}, false};
+                return Next{Next::Kind::Last, {}, false, {}};
             return Next{Next::Kind::Url,
-                        unvisited(current, withParam(current, p.pageParam, QString::number(++page))), true};
-        case HttpPaging::Style::None: return Next{Next::Kind::Last, {}, false};
+                        unvisited(current, withParam(current, p.pageParam, QString::number(++page))), true, {}};
+        case HttpPaging::Style::None: return Next{Next::Kind::Last, {}, false, {}};
         case HttpPaging::Style::Offset:
         case HttpPaging::Style::Cursor: break;
         }
-        return Next{Next::Kind::FromBody, {}, false};
+        return Next{Next::Kind::FromBody, {}, false, {}};
     });
     quint64 lastBody = 0;
     qint64 offset = 0;

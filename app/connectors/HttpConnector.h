@@ -56,8 +56,13 @@ public:
     // The same for a scan request's side and key members.
     [[nodiscard]] QUrl itemUrl(const ScanRequest &request, const KeyText &key) const;
 
-    // The URL in a Link header's rel="next" (RFC 8288), resolved against `base`; empty if none.
-    [[nodiscard]] static QUrl nextLink(const QByteArray &linkHeader, const QUrl &base);
+    // The URL of a Link header's link of relation `rel` (RFC 8288: "next", "last"), resolved
+    // against `base`; empty if none.
+    [[nodiscard]] static QUrl link(const QByteArray &linkHeader, const QUrl &base, QStringView rel);
+    [[nodiscard]] static QUrl nextLink(const QByteArray &linkHeader, const QUrl &base)
+    {
+        return link(linkHeader, base, u"next");
+    }
 
     [[nodiscard]] HttpClient &client() { return m_client; }
 

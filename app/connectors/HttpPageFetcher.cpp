@@ -1,5 +1,6 @@
 #include "HttpPageFetcher.h"
 
+#include "LinkPagePattern.h"
 #include "model/SyncError.h"
 
 namespace syncdesk {
@@ -27,6 +28,10 @@ void HttpPageFetcher::run(QUrl url, qint64 waitLimitMs)
     HttpClient::stopWaitsOnThisThread(&m_stop);
     try {
         std::unique_ptr<HttpClient::Exchange> exchange = m_client.start("GET", url);
+        // Pages asked for on a guess, in list order, each after the one before it.
+        std::deque<std::pair<QUrl, std::unique_ptr<HttpClient::Exchange>>> guessed;
+        std::optional<LinkPagePattern> pattern;
+        bool guessing = m_pace == Pace::Ahead;
         for (;;) {
             const QUrl requested = url;
             std::optional<Next> next;
@@ -34,10 +39,37 @@ void HttpPageFetcher::run(QUrl url, qint64 waitLimitMs)
             auto ask = [&](bool onlyIfFree) {
                 if (next->kind != Next::Kind::Url || m_stop)
                     return;
-                following = onlyIfFree ? m_client.startIfFree("GET", next->url, next->notFoundIsAnswer)
-                                       : m_client.start("GET", next->url, {}, next->notFoundIsAnswer);
-                if (following)
-                    url = next->url;
+                if (guessing && pattern) {
+                    const std::optional<QUrl> foreseen = pattern->after(requested);
+                    if (!foreseen || !LinkPagePattern::samePage(*foreseen, next->url)) {
+                        guessing = false; // the links do not count as guessed: no more guesses
+                        guessed.clear();
+                    }
+                }
+                if (!guessed.empty()) {
+                    following = std::move(guessed.front().second);
+                    guessed.pop_front();
+                } else {
+                    following = onlyIfFree ? m_client.startIfFree("GET", next->url, next->notFoundIsAnswer)
+                                           : m_client.start("GET", next->url, {}, next->notFoundIsAnswer);
+                }
+                if (!following)
+                    return;
+                url = next->url;
+                // Learnt from the first two pages that show it (a list's first URL often has no
+                // page number: /issues, then /issues?page=2).
+                if (guessing && !pattern)
+                    pattern = LinkPagePattern::learn(requested, next->url, next->last);
+                // Only with slots free now: a guess never keeps another request waiting.
+                while (guessing && pattern && guessed.size() < Guesses && !m_stop) {
+                    std::optional<QUrl> after = pattern->after(guessed.empty() ? url : guessed.back().first);
+                    if (!after)
+                        break; // the last page
+                    std::unique_ptr<HttpClient::Exchange> guess = m_client.startIfFree("GET", *after, next->notFoundIsAnswer);
+                    if (!guess)
+                        break;
+                    guessed.emplace_back(std::move(*after), std::move(guess));
+                }
             };
             // Decided on the headers where they are an answer: the next request then leaves
             // while this body still travels, if a slot is free (the gate's last one is not

@@ -22,7 +22,10 @@ namespace syncdesk {
 //  - Pace::Ahead, where a page's headers name the next one (a Link header) and an empty page
 //    never comes: asked for as soon as those headers arrive (if the system's gate has a slot
 //    free then, else when the page is in), with up to Ahead answers held for the reader, so
-//    memory stays a few pages whatever the list's length;
+//    memory stays a few pages whatever the list's length. Where the links count pages
+//    (LinkPagePattern), up to Guesses more pages are asked for on that guess with slots that
+//    are free, so the server never idles between pages; a guessed page is used only once a
+//    link names it, and a link the guess did not foresee ends the guessing for the list;
 //  - Pace::OneAhead, for page numbers, where only the reader learns that a page was the last
 //    (it is empty): the next page is asked for when the reader takes a page, so at most one
 //    page past the list's end is ever asked for;
@@ -51,6 +54,7 @@ public:
         Kind kind = Kind::Last;
         QUrl url;
         bool notFoundIsAnswer = false; // a 404 for `url` ends the list rather than fails
+        QUrl last;                     // the list's last page, where the server names it
     };
     // Decides from a page's answer: its status, URL and headers (run on the fetching thread,
     // before the reader sees the page). May throw SyncError, which the reader gets in its place.
@@ -70,6 +74,8 @@ public:
 
     // Answers held for the reader, besides the request in flight.
     static constexpr size_t Ahead = 2;
+    // Pages asked for on a guess, besides the one a link named (Pace::Ahead).
+    static constexpr size_t Guesses = 2;
 
 private:
     void run(QUrl url, qint64 waitLimitMs);

@@ -20,8 +20,16 @@ const server = http.createServer((req, res) => {
   const from = (page - 1) * limit;
   const body = '[' + records.slice(from, from + limit).join(',') + ']';
   const headers = {'Content-Type': 'application/json; charset=utf-8', 'X-Total-Count': String(records.length)};
-  if (from + limit < records.length)
-    headers['Link'] = `<http://${req.headers.host}/${resource}?_page=${page + 1}&_limit=${limit}>; rel="next"`;
+  // As json-server links them: first, prev, next and last.
+  const to = p => `<http://${req.headers.host}/${resource}?_page=${p}&_limit=${limit}>`;
+  const last = Math.max(1, Math.ceil(records.length / limit));
+  const links = [`${to(1)}; rel="first"`];
+  if (page > 1)
+    links.push(`${to(page - 1)}; rel="prev"`);
+  if (page < last)
+    links.push(`${to(page + 1)}; rel="next"`);
+  links.push(`${to(last)}; rel="last"`);
+  headers['Link'] = links.join(', ');
   res.writeHead(200, headers);
   res.end(body);
 });

@@ -92,6 +92,7 @@ private slots:
     void concurrentItemReadsShareTheGateWithoutDeadlock();
     void retryAfterIsHonouredForEveryRequest();
     void pagesAreFetchedAheadOfTheirReader();
+    void guessedPagesAreReadOnlyWhereALinkNamesThem();
     void aReaderThatStopsNeverWaitsForPagesAhead();
     void pageNumbersAskAtMostOnePagePastTheEnd();
     void secretHeadersComeFromTheEnvironmentAndNeverShow();
@@ -767,35 +768,85 @@ void TestHttpConnector::retryAfterIsHonouredForEveryRequest()
 
 void TestHttpConnector::pagesAreFetchedAheadOfTheirReader()
 {
-    // Linked pages: while the reader still holds the first page, the next ones are asked for
-    // (the server never waits on the reader), at most HttpPageFetcher::Ahead answers held
-    // plus one answer waiting to be held and one request in flight; every record read once.
-    static constexpr int Total = 40, Size = 5;
+    // Linked pages that count (?page=N): while the reader still holds the first page, the next
+    // ones are asked for (the server never waits on the reader): HttpPageFetcher::Ahead
+    // answers held, one answer waiting to be held, the page its link named and
+    // HttpPageFetcher::Guesses pages after it in flight; every record read once, no page asked
+    // twice, and none past a rel="last" (at most Guesses past the end without one).
+    static constexpr int Total = 40, Size = 5, Pages = Total / Size;
+    for (const bool namesLast : {true, false}) {
+        FaultServer server([&server, namesLast](const FaultServer::Request &r) {
+            const int page = queryInt(r.target, "page", 1);
+            auto to = [&](int n) { return "<" + server.baseUrl().toUtf8() + "/items?page=" + QByteArray::number(n) + ">"; };
+            QByteArrayList links;
+            if (page < Pages)
+                links << to(page + 1) + "; rel=\"next\"";
+            if (namesLast)
+                links << to(Pages) + "; rel=\"last\"";
+            const QByteArray header = links.isEmpty() ? QByteArray() : "Link: " + links.join(", ") + "\r\n";
+            return FaultServer::json(200, pageOf((page - 1) * Size + 1, Size, Total), header);
+        });
+        HttpPaging paging;
+        paging.style = HttpPaging::Style::Link;
+        const TableRef table = resource(QStringLiteral("items"), paging);
+        HttpConnector connector(httpSystem(server.baseUrl()));
+        int pages = 0;
+        qsizetype records = 0;
+        qsizetype askedWhileFirstRead = 0;
+        const qsizetype expected = 1 + HttpPageFetcher::Ahead + 2 + HttpPageFetcher::Guesses;
+        connector.readPages(*table.http, connector.firstPage(*table.http), [&](const HttpRecords &page, const QString &) {
+            if (++pages == 1)
+                askedWhileFirstRead = waitForRequests(server, expected);
+            records += qsizetype(page.size());
+            return true;
+        });
+        QCOMPARE(askedWhileFirstRead, expected);
+        QCOMPARE(pages, Pages);
+        QCOMPARE(records, qsizetype(Total));
+        QSet<int> asked;
+        for (const FaultServer::Request &r : server.requests()) {
+            const int page = queryInt(r.target, "page", 1);
+            QVERIFY2(!asked.contains(page), qPrintable(QStringLiteral("page %1 asked twice").arg(page)));
+            asked.insert(page);
+        }
+        if (namesLast)
+            QCOMPARE(asked.size(), Pages);
+        else
+            QVERIFY2(asked.size() >= Pages && asked.size() <= Pages + qsizetype(HttpPageFetcher::Guesses),
+                     qPrintable(QString::number(asked.size())));
+    }
+}
+
+void TestHttpConnector::guessedPagesAreReadOnlyWhereALinkNamesThem()
+{
+    // The links count pages, then skip one (page 2 links to page 4): the guessed page 3 is
+    // never read, and no page is guessed after that. Page 3's records would be ids 11 to 15.
     FaultServer server([&server](const FaultServer::Request &r) {
         const int page = queryInt(r.target, "page", 1);
-        const QByteArray link = page * Size < Total
-                                    ? "Link: <" + server.baseUrl().toUtf8() + "/items?page=" + QByteArray::number(page + 1)
-                                          + ">; rel=\"next\"\r\n"
-                                    : QByteArray();
-        return FaultServer::json(200, pageOf((page - 1) * Size + 1, Size, Total), link);
+        static const QMap<int, int> next{{1, 2}, {2, 4}, {4, 5}};
+        const QByteArray header = next.contains(page) ? "Link: <" + server.baseUrl().toUtf8() + "/items?page="
+                                                            + QByteArray::number(next[page]) + ">; rel=\"next\"\r\n"
+                                                      : QByteArray();
+        return FaultServer::json(200, pageOf((page - 1) * 5 + 1, 5, 100), header);
     });
     HttpPaging paging;
     paging.style = HttpPaging::Style::Link;
-    const TableRef table = resource(QStringLiteral("items"), paging);
+    // Numbered from the first page, so pages 3 and 4 are guessed as soon as page 1's link comes.
+    const TableRef table = resource(QStringLiteral("items?page=1"), paging);
     HttpConnector connector(httpSystem(server.baseUrl()));
-    int pages = 0;
-    qsizetype records = 0;
-    qsizetype askedWhileFirstRead = 0;
+    QList<int> ids;
     connector.readPages(*table.http, connector.firstPage(*table.http), [&](const HttpRecords &page, const QString &) {
-        if (++pages == 1)
-            askedWhileFirstRead = waitForRequests(server, 5);
-        records += qsizetype(page.size());
+        for (size_t i = 0; i < page.size(); ++i)
+            ids << int(int64_t(*page.member(i, "id")));
         return true;
     });
-    QCOMPARE(askedWhileFirstRead, qsizetype(1 + HttpPageFetcher::Ahead + 2));
-    QCOMPARE(pages, Total / Size);
-    QCOMPARE(records, qsizetype(Total));
-    QCOMPARE(server.requests().size(), qsizetype(Total / Size));
+    QList<int> want;
+    for (const int page : {1, 2, 4, 5})
+        for (int id = (page - 1) * 5 + 1; id <= page * 5; ++id)
+            want << id;
+    QCOMPARE(ids, want);
+    for (const FaultServer::Request &r : server.requests())
+        QVERIFY2(queryInt(r.target, "page", 1) <= 5, r.target.constData());
 }
 
 void TestHttpConnector::aReaderThatStopsNeverWaitsForPagesAhead()
