@@ -70,6 +70,17 @@ auto onBoth(Side (&sides)[2], Work work)
     return std::pair(source.get(), target.get());
 }
 
+// Whether the sampled ranges show differences spread over the whole table: at least
+// SpreadMinRanges of them differ, and one in SpreadOneIn or more.
+bool spread(const QList<RangeSum> &a, const QList<RangeSum> &b)
+{
+    qsizetype differing = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        differing += a[i] == b[i] ? 0 : 1;
+    return differing >= ChecksumReconciler::SpreadMinRanges
+           && differing * ChecksumReconciler::SpreadOneIn >= a.size();
+}
+
 } // namespace
 
 ChecksumReconciler::ChecksumReconciler(const Workspace &workspace, const FlowSpec &flow)
@@ -215,6 +226,21 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
                 result.elapsedMs = timer.elapsed();
                 return result;
             }
+        } else if (spread(a, b)) {
+            // Differences everywhere: narrowing would checksum every range through the index
+            // and then read most of them row by row, which costs more than reading every row
+            // once in key order (the row method's merge). The sample told; read them all.
+            for (Side &s : sides)
+                s.ranges.reset();
+            DiffOptions everyRow = options;
+            everyRow.method = DiffOptions::Method::Rows;
+            everyRow.order = DiffOptions::Order::Auto;
+            DiffResult rows = Reconciler(m_workspace, m_flow).run(everyRow);
+            rows.method = QStringLiteral("checksum");
+            rows.rangesCompared = result.rangesCompared;
+            rows.rowsRead = rows.sourceRows + rows.targetRows;
+            rows.elapsedMs = timer.elapsed();
+            return rows;
         }
     }
 

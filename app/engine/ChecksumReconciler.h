@@ -18,6 +18,9 @@ namespace syncdesk {
 // then costs about that many rows read. Skewed or gappy keys only make some ranges larger,
 // and a large range that differs is cut again at every n-th key of its larger side.
 //
+// Where a sample of the ranges shows differences spread over the whole table, every row is
+// read instead (the row method's merge), which is cheaper there than narrowing.
+//
 // Each side is read in one REPEATABLE READ transaction, so all its statements see one
 // snapshot, as the row method's single scan does.
 class ChecksumReconciler
@@ -33,6 +36,14 @@ public:
     static constexpr qint64 AutoMinRows = 1'000'000;
     // One range in this many is compared first, to tell a table with spread differences.
     static constexpr qsizetype SampleStride = 200;
+    // Where at least one sampled range in SpreadOneIn differs (and SpreadMinRanges do), every
+    // row is read instead, in key order. Measured on 10,000,000 rows here with 0.1 % of them
+    // different, which is one range of 64 rows in 16: narrowing took 8.75 times a count(*) of
+    // both sides (about 3 of them to checksum every range, the rest to read the differing
+    // ones row by row), reading every row 4.35 times; so narrowing loses from about one
+    // differing range in 64 on.
+    static constexpr qsizetype SpreadOneIn = 64;
+    static constexpr qsizetype SpreadMinRanges = 4;
 
 private:
     const Workspace &m_workspace;

@@ -1,4 +1,5 @@
 #include "TwoSystems.h"
+#include "engine/ChecksumReconciler.h"
 #include "engine/Reconciler.h"
 #include "model/RecordState.h"
 #include "model/SyncError.h"
@@ -282,6 +283,48 @@ private slots:
                                          .arg(changes.join(QStringLiteral("; ")), byRows, bySums)));
             } catch (const SyncError &e) {
                 QFAIL(qPrintable(QStringLiteral("seed %1: %2").arg(seed).arg(e.message())));
+            }
+        }
+    }
+
+    // Given 20,000 rows in 10,000 ranges of two, when one row in seven differs (so do two in
+    // seven sampled ranges), then every row is read once in key order instead of narrowing;
+    // when 400 rows in one run differ (one sampled range at most), only that run is read.
+    // Both say what the row method says.
+    void shouldReadEveryRowWhereDifferencesAreSpread()
+    {
+        TestSystem src, dst;
+        QVERIFY(systems(&src, &dst));
+        for (const bool spreadOut : {true, false}) {
+            const QString t = QStringLiteral("spread%1").arg(++m_case);
+            const QStringList create{QStringLiteral("CREATE TABLE %1 (k bigint PRIMARY KEY, v text)").arg(t),
+                                     QStringLiteral("INSERT INTO %1 SELECT i, 'v' || i FROM generate_series(1, 20000) i").arg(t),
+                                     QStringLiteral("ANALYZE %1").arg(t)};
+            const QString change = spreadOut ? QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k % 7 = 3").arg(t)
+                                             : QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k BETWEEN 9001 AND 9400").arg(t);
+            QString error;
+            QVERIFY2(src.exec(create, &error), qPrintable(error));
+            QVERIFY2(dst.exec(create + QStringList{change}, &error), qPrintable(error));
+            const Workspace ws = testsupport::makeWorkspace(src, dst, t, {QStringLiteral("k")}, {QStringLiteral("v")});
+            try {
+                const DiffResult rows = diff(ws, DiffOptions{});
+                QCOMPARE(rows.different, qint64(spreadOut ? 2857 : 400));
+                DiffOptions sums;
+                sums.method = DiffOptions::Method::Checksum;
+                sums.rangeRows = 2;
+                const DiffResult r = diff(ws, sums);
+                QCOMPARE(r.method, QStringLiteral("checksum"));
+                QCOMPARE(summary(r), summary(rows));
+                if (spreadOut) {
+                    // The sample's ranges only, then every row of both sides once.
+                    QVERIFY2(r.rangesCompared <= 10000 / ChecksumReconciler::SampleStride + 2,
+                             qPrintable(QString::number(r.rangesCompared)));
+                    QCOMPARE(r.rowsRead, qint64(40000));
+                } else {
+                    QVERIFY2(r.rowsRead < 2000, qPrintable(QString::number(r.rowsRead)));
+                }
+            } catch (const SyncError &e) {
+                QFAIL(qPrintable(e.message()));
             }
         }
     }
