@@ -65,6 +65,53 @@ QByteArray PgKeyRanges::keyArrayType() const
     return m_request.keys.first().typeName.toUtf8() + "[]";
 }
 
+QByteArray PgKeyRanges::otherKeysPresent() const
+{
+    QByteArray out;
+    for (qsizetype k = 1; k < m_request.keys.size(); ++k) {
+        if (m_request.keys[k].nullable)
+            out += " AND t." + m_conn->quoteIdentifier(m_request.keys[k].name) + " IS NOT NULL";
+    }
+    return out;
+}
+
+bool PgKeyRanges::before(const QByteArray &a, const QByteArray &b) const
+{
+    if (m_forms.value(0) == ChecksumForm::Integer)
+        return a.toLongLong() < b.toLongLong();
+    return std::string_view(a.constData(), size_t(a.size())) < std::string_view(b.constData(), size_t(b.size()));
+}
+
+QByteArray PgKeyRanges::identity(const QList<QByteArray> &columnTexts)
+{
+    if (columnTexts.size() == 1)
+        return columnTexts.first();
+    QByteArray out;
+    for (const QByteArray &t : columnTexts)
+        out += QByteArray::number(t.size()) + ':' + t;
+    return out;
+}
+
+std::optional<QList<QByteArray>> PgKeyRanges::columnTexts(const QByteArray &identity, qsizetype columns)
+{
+    if (columns == 1)
+        return QList<QByteArray>{identity};
+    QList<QByteArray> out;
+    qsizetype at = 0;
+    while (at < identity.size()) {
+        const qsizetype colon = identity.indexOf(':', at);
+        bool ok = false;
+        const qsizetype length = colon < 0 ? -1 : identity.mid(at, colon - at).toLongLong(&ok);
+        if (!ok || length < 0 || colon + 1 + length > identity.size())
+            return std::nullopt;
+        out << identity.mid(colon + 1, length);
+        at = colon + 1 + length;
+    }
+    if (out.size() != columns)
+        return std::nullopt;
+    return out;
+}
+
 QByteArray PgKeyRanges::rowChecksum() const
 {
     QByteArray out;
@@ -110,7 +157,7 @@ QByteArray PgKeyRanges::condition(const KeyRange &range, QList<QByteArray> &para
         params << *range.hi;
         out += (out.isEmpty() ? "" : " AND ") + key + " < $" + QByteArray::number(params.size()) + "::" + type;
     }
-    return out.isEmpty() ? key + " IS NOT NULL" : out;
+    return (out.isEmpty() ? key + " IS NOT NULL" : out) + otherKeysPresent();
 }
 
 QByteArray PgKeyRanges::perRange(const QList<KeyRange> &ranges, qsizetype first, qsizetype count,
@@ -141,7 +188,7 @@ QByteArray PgKeyRanges::perRange(const QList<KeyRange> &ranges, qsizetype first,
               + QByteArray::number(params.size() - 1) + "::" + keyArrayType() + ", $" + n
               + "::" + keyArrayType() + ") AS r(i, lo, hi) CROSS JOIN LATERAL (SELECT " + select
               + " FROM " + table() + " WHERE " + key + " >= r.lo AND " + key + " < r.hi"
-              + ") AS x";
+              + otherKeysPresent() + ") AS x";
     }
     if (sql.isEmpty())
         return open.mid(qsizetype(sizeof(" UNION ALL ") - 1));
@@ -166,10 +213,15 @@ qint64 PgKeyRanges::estimatedRows()
 
 qint64 PgKeyRanges::nullKeyRows()
 {
-    if (!m_request.keys.first().nullable)
+    // As the row method counts them: a NULL in any key column.
+    QByteArray anyNull;
+    for (const ColumnInfo &k : m_request.keys) {
+        if (k.nullable)
+            anyNull += (anyNull.isEmpty() ? "t." : " OR t.") + m_conn->quoteIdentifier(k.name) + " IS NULL";
+    }
+    if (anyNull.isEmpty())
         return 0;
-    const PgResultPtr r = m_conn->exec("checksum", "SELECT count(*) FROM " + table() + " WHERE "
-                                                        + keyColumn() + " IS NULL");
+    const PgResultPtr r = m_conn->exec("checksum", "SELECT count(*) FROM " + table() + " WHERE " + anyNull);
     return QByteArray(PQgetvalue(r.get(), 0, 0)).toLongLong();
 }
 
@@ -183,13 +235,7 @@ QList<QByteArray> PgKeyRanges::anchors()
     const QByteArray least(PQgetvalue(ends.get(), 0, 0));
     const QByteArray greatest(PQgetvalue(ends.get(), 0, 1));
 
-    const bool integer = m_forms.value(0) == ChecksumForm::Integer;
-    auto before = [integer](const QByteArray &a, const QByteArray &b) {
-        if (integer)
-            return a.toLongLong() < b.toLongLong();
-        return std::string_view(a.constData(), size_t(a.size()))
-               < std::string_view(b.constData(), size_t(b.size()));
-    };
+    auto before = [this](const QByteArray &a, const QByteArray &b) { return this->before(a, b); };
     QList<QByteArray> keys;
     PgResultPtr r = m_conn->exec(
         "checksum",
@@ -252,24 +298,36 @@ QList<QByteArray> PgKeyRanges::splitPoints(const KeyRange &range, qint64 step)
             + ") AS n FROM " + table() + " WHERE " + cond + ") AS s WHERE s.n % $"
             + QByteArray::number(params.size()) + "::int8 = 1 AND s.n > 1 ORDER BY s.n",
         params);
+    // Ascending and inside the range: with a key of several columns, rows n and n + step
+    // may share their first column, which cuts nothing.
     QList<QByteArray> out;
-    for (int i = 0; i < PQntuples(r.get()); ++i)
-        out << QByteArray(PQgetvalue(r.get(), i, 0));
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+        QByteArray point(PQgetvalue(r.get(), i, 0));
+        if ((out.isEmpty() ? !range.lo || before(*range.lo, point) : before(out.last(), point)))
+            out << std::move(point);
+    }
     return out;
 }
 
 QList<std::pair<QByteArray, qint64>> PgKeyRanges::rowChecksums(const QList<KeyRange> &ranges)
 {
     QList<std::pair<QByteArray, qint64>> out;
-    const QByteArray select = keyColumn() + "::text, " + rowChecksum();
+    QByteArray select;
+    for (const ColumnInfo &k : m_request.keys)
+        select += "t." + m_conn->quoteIdentifier(k.name) + "::text, ";
+    select += rowChecksum();
+    const int keys = int(m_request.keys.size());
+    QList<QByteArray> texts(keys);
     for (qsizetype first = 0; first < ranges.size(); first += RangesPerStatement) {
         const qsizetype count = std::min(RangesPerStatement, ranges.size() - first);
         QList<QByteArray> params;
         const PgResultPtr r = m_conn->exec("checksum", perRange(ranges, first, count, select, params), params);
         out.reserve(out.size() + PQntuples(r.get()));
-        for (int row = 0; row < PQntuples(r.get()); ++row)
-            out.append({QByteArray(PQgetvalue(r.get(), row, 1), PQgetlength(r.get(), row, 1)),
-                        QByteArray(PQgetvalue(r.get(), row, 2)).toLongLong()});
+        for (int row = 0; row < PQntuples(r.get()); ++row) {
+            for (int k = 0; k < keys; ++k)
+                texts[k] = QByteArray(PQgetvalue(r.get(), row, 1 + k), PQgetlength(r.get(), row, 1 + k));
+            out.append({identity(texts), QByteArray(PQgetvalue(r.get(), row, 1 + keys)).toLongLong()});
+        }
     }
     return out;
 }
@@ -284,11 +342,27 @@ QList<EncodedRow> PgKeyRanges::rows(const QList<QByteArray> &keys, RowEncoder &e
         select += (select.isEmpty() ? "t." : ", t.") + m_conn->quoteIdentifier(c.name);
     for (const ColumnInfo &c : m_request.fields)
         select += ", t." + m_conn->quoteIdentifier(c.name);
+    // The keys as one typed array per key column, joined by value.
+    QList<QList<QByteArray>> byColumn(m_request.keys.size());
+    for (const QByteArray &key : keys) {
+        const std::optional<QList<QByteArray>> texts = columnTexts(key, m_request.keys.size());
+        if (!texts)
+            continue; // not an identity this side made
+        for (qsizetype k = 0; k < texts->size(); ++k)
+            byColumn[k] << texts->at(k);
+    }
+    QByteArray unnest, alias, on;
+    QList<QByteArray> params;
+    for (qsizetype k = 0; k < m_request.keys.size(); ++k) {
+        const QByteArray u = "k" + QByteArray::number(k);
+        params << arrayLiteral(byColumn[k]);
+        unnest += (k ? ", $" : "$") + QByteArray::number(k + 1) + "::" + m_request.keys[k].typeName.toUtf8() + "[]";
+        alias += (k ? ", " : "") + u;
+        on += (k ? " AND t." : "t.") + m_conn->quoteIdentifier(m_request.keys[k].name) + " = u." + u;
+    }
     const PgResultPtr r = m_conn->exec(
-        "checksum",
-        "SELECT " + select + " FROM " + table() + " JOIN unnest($1::" + keyArrayType() + ") AS u(k) ON "
-            + keyColumn() + " = u.k",
-        {arrayLiteral(keys)});
+        "checksum", "SELECT " + select + " FROM " + table() + " JOIN unnest(" + unnest + ") AS u(" + alias + ") ON " + on,
+        params);
     const OutputColumns columns(m_request);
     const size_t keyCount = size_t(m_request.keys.size());
     std::vector<RawValue> values;

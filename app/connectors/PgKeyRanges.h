@@ -47,8 +47,9 @@ struct RangeSum
 class PgKeyRanges
 {
 public:
-    // `request`: schema-qualified table, one key column, the fields; `forms`: the key's form
-    // then each field's.
+    // `request`: schema-qualified table, its key columns, the fields; `forms`: each key
+    // column's form then each field's. Ranges are cut over the first key column; the others
+    // only tell rows of the same first column apart.
     PgKeyRanges(const SystemSpec &system, ScanRequest request, QList<ChecksumForm> forms);
     ~PgKeyRanges();
     PgKeyRanges(const PgKeyRanges &) = delete;
@@ -70,11 +71,18 @@ public:
     [[nodiscard]] QList<RangeSum> checksums(const QList<KeyRange> &ranges);
     // Every `step`-th key of `range` in key order: where to cut a range that is too large.
     [[nodiscard]] QList<QByteArray> splitPoints(const KeyRange &range, qint64 step);
-    // Each row of `ranges` as its key's text and its checksum: what tells which rows of a
-    // differing range differ, before any row is read in full.
+    // Each row of `ranges` as its key's identity (identity()) and its checksum: what tells
+    // which rows of a differing range differ, before any row is read in full.
     [[nodiscard]] QList<std::pair<QByteArray, qint64>> rowChecksums(const QList<KeyRange> &ranges);
-    // The rows of `keys` (key texts), encoded as Connector::fetch() encodes them.
+    // The rows of `keys` (identities), encoded as Connector::fetch() encodes them.
     [[nodiscard]] QList<EncodedRow> rows(const QList<QByteArray> &keys, RowEncoder &encoder);
+
+    // A key as one text: a one-column key's text as the server prints it; for several
+    // columns, each column's text after its length ("3:abc2:17"), so that no text can pass
+    // for two columns.
+    [[nodiscard]] static QByteArray identity(const QList<QByteArray> &columnTexts);
+    // The column texts of an identity of `columns` columns; nullopt if it is not one.
+    [[nodiscard]] static std::optional<QList<QByteArray>> columnTexts(const QByteArray &identity, qsizetype columns);
 
     // A range statement may cover this many ranges: a fraction of a second of work each.
     static constexpr qsizetype RangesPerStatement = 2048;
@@ -84,6 +92,12 @@ private:
     [[nodiscard]] QByteArray keyColumn() const;
     [[nodiscard]] QByteArray rowChecksum() const;
     [[nodiscard]] QByteArray keyArrayType() const;
+    // " AND t.k IS NOT NULL" for each key column after the first that may be NULL: a row with
+    // a NULL in its key is no record (the row method counts it apart), and ranges over the
+    // first column alone would take it in.
+    [[nodiscard]] QByteArray otherKeysPresent() const;
+    // Key order of the first key column's texts: by value for integers, else byte-wise.
+    [[nodiscard]] bool before(const QByteArray &a, const QByteArray &b) const;
     // `key >= $n AND key < $m` for one range, its bounds appended to `params`.
     [[nodiscard]] QByteArray condition(const KeyRange &range, QList<QByteArray> &params) const;
     // The ranges' statement: per range (index, bounded or not), `select` evaluated over the

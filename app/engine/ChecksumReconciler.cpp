@@ -112,8 +112,6 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
                               .arg(fs.system, systemKindName(sides[i].system->kind)));
         sides[i].table = fs.table;
     }
-    if (m_flow.key.size() != 1)
-        return refuse(QStringLiteral("its key has %1 columns, and key ranges are cut over one").arg(m_flow.key.size()));
 
     // Both tables described at once, as the row method does.
     (void)onBoth(sides, [&](Side &s) {
@@ -124,7 +122,7 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         s.columns = c.describe(s.table, FlowPlan::columnNames(m_flow, isSource));
         ScanRequest request;
         request.table = s.table;
-        request.keys = s.columns.mid(0, 1);
+        request.keys = s.columns.mid(0, m_flow.key.size());
         s.unique = c.keyIsUnique(request);
         return true;
     });
@@ -132,11 +130,23 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
     plan.source.table = sides[0].table;
     plan.target.table = sides[1].table;
 
+    // Every key column one type on both sides, so that each prints a key one way; after the
+    // first (which the ranges are cut over, below), integers or text.
+    QList<ChecksumForm> forms;
+    for (qsizetype k = 0; k < plan.source.keys.size(); ++k) {
+        const ColumnInfo &a = plan.source.keys[k];
+        const ColumnInfo &b = plan.target.keys[k];
+        if (a.typeName != b.typeName)
+            return refuse(QStringLiteral("key column '%1' is %2 on the source but %3 on the target")
+                              .arg(a.name, a.typeName, b.typeName));
+        if (k > 0 && !isInteger(a.typeName) && !isPlainText(a.typeName))
+            return refuse(QStringLiteral("key column '%1' is %2; the key columns after the first must be "
+                                         "integers or text")
+                              .arg(a.name, a.typeName));
+        forms << (isInteger(a.typeName) ? ChecksumForm::Integer : ChecksumForm::Text);
+    }
     const ColumnInfo &keyA = plan.source.keys.first();
     const ColumnInfo &keyB = plan.target.keys.first();
-    if (keyA.typeName != keyB.typeName)
-        return refuse(QStringLiteral("key column '%1' is %2 on the source but %3 on the target")
-                          .arg(keyA.name, keyA.typeName, keyB.typeName));
     ChecksumForm keyForm;
     if (isInteger(keyA.typeName))
         keyForm = ChecksumForm::Integer;
@@ -154,9 +164,10 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
             return refuse(QStringLiteral("%1 %2 has no unique index on exactly '%3', so equal "
                                          "checksums could hide a key that is there twice")
                               .arg(i == 0 ? QStringLiteral("source") : QStringLiteral("target"),
-                                   sides[i].table.display(), plan.request(i == 0).keys.first().name));
+                                   sides[i].table.display(), m_flow.key.size() == 1
+                                       ? plan.request(i == 0).keys.first().name
+                                       : FlowPlan::columnNames(m_flow, i == 0).mid(0, m_flow.key.size()).join(QStringLiteral("', '"))));
     }
-    QList<ChecksumForm> forms{keyForm};
     for (qsizetype f = 0; f < plan.source.fields.size(); ++f) {
         const std::optional<ChecksumForm> form = fieldForm(plan.source.fields[f], plan.target.fields[f]);
         if (!form)
