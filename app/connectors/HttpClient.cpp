@@ -193,12 +193,21 @@ std::unique_ptr<HttpClient::Exchange> HttpClient::startIfFree(const QByteArray &
                                                               bool notFoundIsAnswer)
 {
     std::unique_ptr<Exchange> out = exchange(method, url, {}, notFoundIsAnswer, {});
-    if (!send(*out, true))
+    if (!send(*out, Slot::IfFree))
         return nullptr;
     return out;
 }
 
-bool HttpClient::send(Exchange &ex, bool onlyIfFree)
+std::unique_ptr<HttpClient::Exchange> HttpClient::startIfSpare(const QByteArray &method, const QUrl &url,
+                                                               bool notFoundIsAnswer)
+{
+    std::unique_ptr<Exchange> out = exchange(method, url, {}, notFoundIsAnswer, {});
+    if (!send(*out, Slot::IfSpare))
+        return nullptr;
+    return out;
+}
+
+bool HttpClient::send(Exchange &ex, Slot slot)
 {
     QNetworkRequest request(ex.url);
     request.setRawHeader("Accept", "application/json");
@@ -226,7 +235,10 @@ bool HttpClient::send(Exchange &ex, bool onlyIfFree)
         request.setSslConfiguration(tls);
     }
 
-    if (onlyIfFree) {
+    if (slot == Slot::IfSpare) {
+        if (!m_gate->acquireSpare())
+            return false;
+    } else if (slot == Slot::IfFree) {
         if (!m_gate->acquire(HttpGate::Clock::now()))
             return false;
     } else {

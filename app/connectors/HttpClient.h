@@ -88,6 +88,10 @@ public:
     // concurrency cap): for a request that may as well leave later.
     [[nodiscard]] std::unique_ptr<Exchange> startIfFree(const QByteArray &method, const QUrl &url,
                                                         bool notFoundIsAnswer = false);
+    // startIfFree(), and only if another slot stays free and no request waits for one
+    // (HttpGate::acquireSpare): for a request that may never be needed.
+    [[nodiscard]] std::unique_ptr<Exchange> startIfSpare(const QByteArray &method, const QUrl &url,
+                                                         bool notFoundIsAnswer = false);
     [[nodiscard]] HttpResponse wait(Exchange &exchange);
     // The answer's status and headers as soon as they arrive, before its body, when they are an
     // answer (2xx, or 404 when `notFoundIsAnswer`); nullopt when only wait() can tell (a
@@ -126,8 +130,10 @@ private:
     [[nodiscard]] std::unique_ptr<Exchange> exchange(const QByteArray &method, const QUrl &url,
                                                      const QByteArray &body, bool notFoundIsAnswer,
                                                      QList<QPair<QByteArray, QByteArray>> extraHeaders) const;
-    // Sends `exchange`; with `onlyIfFree`, returns false (nothing sent) when no slot is free now.
-    bool send(Exchange &exchange, bool onlyIfFree = false);
+    // How send() takes the gate's slot: waiting for one, or only one free now (false, nothing
+    // sent, when there is none), or only one that leaves another free (acquireSpare).
+    enum class Slot { Wait, IfFree, IfSpare };
+    bool send(Exchange &exchange, Slot slot = Slot::Wait);
     // The gate's slot for `exchange`, within the calling thread's limits; throws when they end.
     void acquireSlot(const Exchange &exchange);
     // Until the flight in the air finishes (or, with `headersWillDo`, its headers arrive),

@@ -78,6 +78,17 @@ bool HttpGate::acquire(std::optional<Clock::time_point> deadline)
     }
 }
 
+bool HttpGate::acquireSpare()
+{
+    const std::lock_guard lock(m_mutex);
+    const Clock::time_point now = Clock::now();
+    if (m_waiting > 0 || m_running + 1 >= m_maxConcurrent || std::max(m_nextStart, m_heldUntil) > now)
+        return false;
+    ++m_running;
+    m_nextStart = now + m_interval;
+    return true;
+}
+
 void HttpGate::release()
 {
     {

@@ -30,6 +30,9 @@ public:
     // Blocks until a request may start; pair with release(). With a deadline, gives up (false,
     // nothing to release) rather than wait past it, for a slot or for a hold.
     bool acquire(std::optional<Clock::time_point> deadline = std::nullopt);
+    // A slot now, only if one more stays free for others and no request waits for one: for
+    // requests that may never be needed (pages asked for on a guess). False: nothing taken.
+    bool acquireSpare();
     void release();
     // No request starts before `until` (the server said Retry-After, or a back-off after a
     // failure); `why` says which, for the systems panel.

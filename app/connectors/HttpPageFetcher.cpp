@@ -60,12 +60,14 @@ void HttpPageFetcher::run(QUrl url, qint64 waitLimitMs)
                 // page number: /issues, then /issues?page=2).
                 if (guessing && !pattern)
                     pattern = LinkPagePattern::learn(requested, next->url, next->last);
-                // Only with slots free now: a guess never keeps another request waiting.
+                // Only with a slot to spare now: a guess never keeps another request waiting,
+                // nor takes the last slot another thread (the live engine, a resolution) may
+                // need next.
                 while (guessing && pattern && guessed.size() < Guesses && !m_stop) {
                     std::optional<QUrl> after = pattern->after(guessed.empty() ? url : guessed.back().first);
                     if (!after)
                         break; // the last page
-                    std::unique_ptr<HttpClient::Exchange> guess = m_client.startIfFree("GET", *after, next->notFoundIsAnswer);
+                    std::unique_ptr<HttpClient::Exchange> guess = m_client.startIfSpare("GET", *after, next->notFoundIsAnswer);
                     if (!guess)
                         break;
                     guessed.emplace_back(std::move(*after), std::move(guess));

@@ -23,8 +23,9 @@ namespace syncdesk {
 //    never comes: asked for as soon as those headers arrive (if the system's gate has a slot
 //    free then, else when the page is in), with up to Ahead answers held for the reader, so
 //    memory stays a few pages whatever the list's length. Where the links count pages
-//    (LinkPagePattern), up to Guesses more pages are asked for on that guess with slots that
-//    are free, so the server never idles between pages; a guessed page is used only once a
+//    (LinkPagePattern), up to Guesses more pages are asked for on that guess while the gate
+//    has a slot to spare (one stays free, none is waited for), so the server never idles
+//    between pages; a guessed page is used only once a
 //    link names it, and a link the guess did not foresee ends the guessing for the list;
 //  - Pace::OneAhead, for page numbers, where only the reader learns that a page was the last
 //    (it is empty): the next page is asked for when the reader takes a page, so at most one

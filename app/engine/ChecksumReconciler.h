@@ -18,8 +18,8 @@ namespace syncdesk {
 // then costs about that many rows read. Skewed or gappy keys only make some ranges larger,
 // and a large range that differs is cut again at every n-th key of its larger side.
 //
-// Where a sample of the ranges shows differences spread over the whole table, every row is
-// read instead (the row method's merge), which is cheaper there than narrowing.
+// Under auto, where a sample of the ranges shows differences spread over the whole table,
+// the row method runs instead, which is cheaper there than narrowing on one machine.
 //
 // Each side is read in one REPEATABLE READ transaction, so all its statements see one
 // snapshot, as the row method's single scan does.
@@ -29,15 +29,16 @@ public:
     ChecksumReconciler(const Workspace &workspace, const FlowSpec &flow);
 
     // Throws SyncError naming why the flow cannot be compared by checksums, or any failure.
-    // With `fallback`, returns nullopt instead of refusing, and also when the source is
-    // smaller than AutoMinRows (reading its rows is then as quick).
+    // With `fallback` (auto), returns nullopt instead of refusing, and also when the source is
+    // smaller than AutoMinRows (reading its rows is then as quick); and runs the row method
+    // when the sample shows differences spread all over (see SpreadOneIn).
     [[nodiscard]] std::optional<DiffResult> run(const DiffOptions &options, bool fallback);
 
     static constexpr qint64 AutoMinRows = 1'000'000;
     // One range in this many is compared first, to tell a table with spread differences.
     static constexpr qsizetype SampleStride = 200;
-    // Where at least one sampled range in SpreadOneIn differs (and SpreadMinRanges do), every
-    // row is read instead, in key order. Measured on 10,000,000 rows here with 0.1 % of them
+    // Under auto, where at least one sampled range in SpreadOneIn differs (and SpreadMinRanges
+    // do), the row method runs instead. Measured on 10,000,000 rows here with 0.1 % of them
     // different, which is one range of 64 rows in 16: narrowing took 8.75 times a count(*) of
     // both sides (about 3 of them to checksum every range, the rest to read the differing
     // ones row by row), reading every row 4.35 times; so narrowing loses from about one

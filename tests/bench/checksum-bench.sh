@@ -5,7 +5,8 @@
 # Uses the shared data kit (../shared/bench, or $BENCH_KIT): database src, database dst with
 # DIFF_PCT % of rows updated, deleted or inserted (counts in expected.json), and database
 # same, a file-level copy of src (the identical case). SKIP_GEN=1 reuses what is there.
-# Also times --method rows once per run, for scale. `BUILD` points at the build folder.
+# Also times --method auto (which reads rows where a sample shows differences all over) and
+# --method rows once per run, for scale. `BUILD` points at the build folder.
 set -euo pipefail
 N=${1:-10000000}
 PCT=${2:-0.1}
@@ -60,23 +61,25 @@ run_diff() { # $1 workspace, $2 expected counts, rest: options -> "seconds peak-
   echo "$s $(tail -1 "$WORK/rss")"
 }
 
-declare -a floor same diff rows rss_same rss_diff
+declare -a floor same diff auto rows rss_same rss_diff
 for run in $(seq "$RUNS"); do
   t0=$(now)
   q -d src -c "SELECT count(*) FROM devices" >/dev/null & q -d dst -c "SELECT count(*) FROM devices" >/dev/null; wait
   floor+=("$(elapsed "$t0" "$(now)")")
   read -r s k < <(run_diff "$WORK/checksum-same.json" "$exp_same" --method checksum); same+=("$s"); rss_same+=("$k")
   read -r s k < <(run_diff "$WORK/checksum-diff.json" "$exp_diff" --method checksum); diff+=("$s"); rss_diff+=("$k")
+  read -r s k < <(run_diff "$WORK/checksum-diff.json" "$exp_diff" --method auto); auto+=("$s")
   read -r s k < <(run_diff "$WORK/checksum-diff.json" "$exp_diff" --method rows); rows+=("$s")
-  echo "run $run: floor ${floor[-1]} s, checksum identical ${same[-1]} s, checksum $PCT % ${diff[-1]} s, rows $PCT % ${rows[-1]} s"
+  echo "run $run: floor ${floor[-1]} s, checksum identical ${same[-1]} s, checksum $PCT % ${diff[-1]} s, auto $PCT % ${auto[-1]} s, rows $PCT % ${rows[-1]} s"
 done
 
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-mf=$(med "${floor[@]}"); ms=$(med "${same[@]}"); md=$(med "${diff[@]}"); mr=$(med "${rows[@]}")
+mf=$(med "${floor[@]}"); ms=$(med "${same[@]}"); md=$(med "${diff[@]}"); ma=$(med "${auto[@]}"); mr=$(med "${rows[@]}")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo
 echo "N=$N diff=$PCT% runs=$RUNS (medians; counts checked every run)"
 echo "floor: SELECT count(*) on both sides in parallel  $mf s"
 echo "checksum, identical tables      $ms s  $(ratio "$ms" "$mf")x the floor  peak RSS $(( $(med "${rss_same[@]}" | cut -d. -f1) / 1024 )) MB"
 echo "checksum, $PCT % rows different   $md s  $(ratio "$md" "$mf")x the floor  peak RSS $(( $(med "${rss_diff[@]}" | cut -d. -f1) / 1024 )) MB"
+echo "auto, $PCT % rows different       $ma s  $(ratio "$ma" "$mf")x the floor"
 echo "rows (for scale), $PCT % different  $mr s  $(ratio "$mr" "$mf")x the floor"

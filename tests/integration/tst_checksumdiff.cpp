@@ -359,42 +359,45 @@ private slots:
         }
     }
 
-    // Given 20,000 rows in 10,000 ranges of two, when one row in seven differs (so do two in
-    // seven sampled ranges), then every row is read once in key order instead of narrowing;
-    // when 400 rows in one run differ (one sampled range at most), only that run is read.
-    // Both say what the row method says.
-    void shouldReadEveryRowWhereDifferencesAreSpread()
+    // Given 1,050,000 rows (past auto's threshold), when one row in 300 differs (about one
+    // sampled range in five), then auto reads every row (the row method, after the sample)
+    // while --method checksum, asked for by name, still narrows; when the same number of
+    // rows differ in one run (one sampled range at most), auto narrows too. All say what the
+    // row method says.
+    void shouldLetAutoReadEveryRowWhereDifferencesAreSpread()
     {
         TestSystem src, dst;
         QVERIFY(systems(&src, &dst));
+        static constexpr int Rows = 1050000;
         for (const bool spreadOut : {true, false}) {
             const QString t = QStringLiteral("spread%1").arg(++m_case);
             const QStringList create{QStringLiteral("CREATE TABLE %1 (k bigint PRIMARY KEY, v text)").arg(t),
-                                     QStringLiteral("INSERT INTO %1 SELECT i, 'v' || i FROM generate_series(1, 20000) i").arg(t),
+                                     QStringLiteral("INSERT INTO %1 SELECT i, 'v' || i FROM generate_series(1, %2) i").arg(t).arg(Rows),
                                      QStringLiteral("ANALYZE %1").arg(t)};
-            const QString change = spreadOut ? QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k % 7 = 3").arg(t)
-                                             : QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k BETWEEN 9001 AND 9400").arg(t);
+            const QString change = spreadOut ? QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k % 300 = 7").arg(t)
+                                             : QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k BETWEEN 500001 AND 503500").arg(t);
             QString error;
             QVERIFY2(src.exec(create, &error), qPrintable(error));
             QVERIFY2(dst.exec(create + QStringList{change}, &error), qPrintable(error));
             const Workspace ws = testsupport::makeWorkspace(src, dst, t, {QStringLiteral("k")}, {QStringLiteral("v")});
             try {
                 const DiffResult rows = diff(ws, DiffOptions{});
-                QCOMPARE(rows.different, qint64(spreadOut ? 2857 : 400));
+                QCOMPARE(rows.different, qint64(3500));
+                DiffOptions automatic;
+                automatic.method = DiffOptions::Method::Auto;
+                const DiffResult a = diff(ws, automatic);
+                QCOMPARE(summary(a), summary(rows));
+                // The sample's ranges were compared either way: auto did look.
+                QVERIFY2(a.rangesCompared > 0, qPrintable(QString::number(a.rangesCompared)));
+                QCOMPARE(a.method, spreadOut ? QStringLiteral("rows") : QStringLiteral("checksum"));
+                if (!spreadOut)
+                    QVERIFY2(a.rowsRead < 20000, qPrintable(QString::number(a.rowsRead)));
                 DiffOptions sums;
                 sums.method = DiffOptions::Method::Checksum;
-                sums.rangeRows = 2;
-                const DiffResult r = diff(ws, sums);
-                QCOMPARE(r.method, QStringLiteral("checksum"));
-                QCOMPARE(summary(r), summary(rows));
-                if (spreadOut) {
-                    // The sample's ranges only, then every row of both sides once.
-                    QVERIFY2(r.rangesCompared <= 10000 / ChecksumReconciler::SampleStride + 2,
-                             qPrintable(QString::number(r.rangesCompared)));
-                    QCOMPARE(r.rowsRead, qint64(40000));
-                } else {
-                    QVERIFY2(r.rowsRead < 2000, qPrintable(QString::number(r.rowsRead)));
-                }
+                const DiffResult c = diff(ws, sums);
+                QCOMPARE(c.method, QStringLiteral("checksum"));
+                QCOMPARE(summary(c), summary(rows));
+                QVERIFY2(c.rowsRead < 2 * Rows / 4, qPrintable(QString::number(c.rowsRead)));
             } catch (const SyncError &e) {
                 QFAIL(qPrintable(e.message()));
             }

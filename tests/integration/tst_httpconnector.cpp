@@ -13,6 +13,7 @@
 #include "feeds/HttpPollingFeed.h"
 #include "model/SyncError.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QMessageAuthenticationCode>
 #include <QProcessEnvironment>
@@ -27,6 +28,7 @@
 #include <QTest>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -770,11 +772,19 @@ void TestHttpConnector::pagesAreFetchedAheadOfTheirReader()
 {
     // Linked pages that count (?page=N): while the reader still holds the first page, the next
     // ones are asked for (the server never waits on the reader): HttpPageFetcher::Ahead
-    // answers held, one answer waiting to be held, the page its link named and
-    // HttpPageFetcher::Guesses pages after it in flight; every record read once, no page asked
-    // twice, and none past a rel="last" (at most Guesses past the end without one).
+    // answers held, one answer waiting to be held, the page its link named and, where the
+    // system allows enough requests at once to leave one free, HttpPageFetcher::Guesses pages
+    // after it in flight; every record read once, no page asked twice, and none past a
+    // rel="last" (at most Guesses past the end without one). With two requests at once, a
+    // guess would take the last slot: none is made.
     static constexpr int Total = 40, Size = 5, Pages = Total / Size;
-    for (const bool namesLast : {true, false}) {
+    struct Case
+    {
+        bool namesLast;
+        int maxConcurrent;
+    };
+    for (const Case c : {Case{true, 6}, Case{false, 6}, Case{true, 2}}) {
+        const bool namesLast = c.namesLast;
         FaultServer server([&server, namesLast](const FaultServer::Request &r) {
             const int page = queryInt(r.target, "page", 1);
             auto to = [&](int n) { return "<" + server.baseUrl().toUtf8() + "/items?page=" + QByteArray::number(n) + ">"; };
@@ -789,11 +799,14 @@ void TestHttpConnector::pagesAreFetchedAheadOfTheirReader()
         HttpPaging paging;
         paging.style = HttpPaging::Style::Link;
         const TableRef table = resource(QStringLiteral("items"), paging);
-        HttpConnector connector(httpSystem(server.baseUrl()));
+        SystemSpec system = httpSystem(server.baseUrl());
+        system.name = QStringLiteral("ahead-%1-%2").arg(namesLast).arg(c.maxConcurrent);
+        system.http.maxConcurrentRequests = c.maxConcurrent;
+        HttpConnector connector(system);
         int pages = 0;
         qsizetype records = 0;
         qsizetype askedWhileFirstRead = 0;
-        const qsizetype expected = 1 + HttpPageFetcher::Ahead + 2 + HttpPageFetcher::Guesses;
+        const qsizetype expected = 1 + HttpPageFetcher::Ahead + 2 + (c.maxConcurrent > 2 ? HttpPageFetcher::Guesses : 0);
         connector.readPages(*table.http, connector.firstPage(*table.http), [&](const HttpRecords &page, const QString &) {
             if (++pages == 1)
                 askedWhileFirstRead = waitForRequests(server, expected);
@@ -809,7 +822,7 @@ void TestHttpConnector::pagesAreFetchedAheadOfTheirReader()
             QVERIFY2(!asked.contains(page), qPrintable(QStringLiteral("page %1 asked twice").arg(page)));
             asked.insert(page);
         }
-        if (namesLast)
+        if (namesLast || c.maxConcurrent == 2)
             QCOMPARE(asked.size(), Pages);
         else
             QVERIFY2(asked.size() >= Pages && asked.size() <= Pages + qsizetype(HttpPageFetcher::Guesses),
@@ -819,10 +832,22 @@ void TestHttpConnector::pagesAreFetchedAheadOfTheirReader()
 
 void TestHttpConnector::guessedPagesAreReadOnlyWhereALinkNamesThem()
 {
-    // The links count pages, then skip one (page 2 links to page 4): the guessed page 3 is
-    // never read, and no page is guessed after that. Page 3's records would be ids 11 to 15.
+    // The links count pages, then skip one (page 2 links to page 4): page 3, guessed as soon as
+    // page 1's link came (page 2 is answered only once it was asked for), is never read, and
+    // nothing is guessed after that. Page 3's records would be ids 11 to 15.
     FaultServer server([&server](const FaultServer::Request &r) {
         const int page = queryInt(r.target, "page", 1);
+        if (page == 2) {
+            // This thread serves every connection: let it take the guess's meanwhile.
+            const QDeadlineTimer deadline(5000);
+            auto asked = [&server] {
+                const QList<FaultServer::Request> all = server.requests();
+                return std::any_of(all.cbegin(), all.cend(),
+                                   [](const FaultServer::Request &q) { return queryInt(q.target, "page", 1) == 3; });
+            };
+            while (!asked() && !deadline.hasExpired())
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        }
         static const QMap<int, int> next{{1, 2}, {2, 4}, {4, 5}};
         const QByteArray header = next.contains(page) ? "Link: <" + server.baseUrl().toUtf8() + "/items?page="
                                                             + QByteArray::number(next[page]) + ">; rel=\"next\"\r\n"
@@ -831,7 +856,7 @@ void TestHttpConnector::guessedPagesAreReadOnlyWhereALinkNamesThem()
     });
     HttpPaging paging;
     paging.style = HttpPaging::Style::Link;
-    // Numbered from the first page, so pages 3 and 4 are guessed as soon as page 1's link comes.
+    // Numbered from the first page, so the guessing starts with page 1's link.
     const TableRef table = resource(QStringLiteral("items?page=1"), paging);
     HttpConnector connector(httpSystem(server.baseUrl()));
     QList<int> ids;
@@ -845,8 +870,13 @@ void TestHttpConnector::guessedPagesAreReadOnlyWhereALinkNamesThem()
         for (int id = (page - 1) * 5 + 1; id <= page * 5; ++id)
             want << id;
     QCOMPARE(ids, want);
-    for (const FaultServer::Request &r : server.requests())
-        QVERIFY2(queryInt(r.target, "page", 1) <= 5, r.target.constData());
+    int guessed = 0;
+    for (const FaultServer::Request &r : server.requests()) {
+        const int page = queryInt(r.target, "page", 1);
+        QVERIFY2(page <= 5, r.target.constData());
+        guessed += page == 3 ? 1 : 0;
+    }
+    QCOMPARE(guessed, 1);
 }
 
 void TestHttpConnector::aReaderThatStopsNeverWaitsForPagesAhead()
