@@ -25,8 +25,8 @@ namespace syncdesk {
 //    memory stays a few pages whatever the list's length. Where the links count pages
 //    (LinkPagePattern), up to Guesses more pages are asked for on that guess while the gate
 //    has a slot to spare (one stays free, none is waited for), so the server never idles
-//    between pages; a guessed page is used only once a
-//    link names it, and a link the guess did not foresee ends the guessing for the list;
+//    between pages; a guessed page is used only once a link names it, and a link the guess
+//    did not foresee ends the guessing for the list;
 //  - Pace::OneAhead, for page numbers, where only the reader learns that a page was the last
 //    (it is empty): the next page is asked for when the reader takes a page, so at most one
 //    page past the list's end is ever asked for;

@@ -49,6 +49,28 @@ class TestChecksumDiff : public QObject
         return Reconciler(ws, ws.flows.first()).run(o);
     }
 
+    // SYNCDESK_CHECKSUM_SEED, or a new seed: what a randomized test prints to be repeated.
+    static quint32 randomSeed()
+    {
+        return qEnvironmentVariableIsSet("SYNCDESK_CHECKSUM_SEED")
+                   ? quint32(qEnvironmentVariableIntValue("SYNCDESK_CHECKSUM_SEED"))
+                   : QRandomGenerator::global()->generate();
+    }
+
+    // Table `t` made by `create` on both sides, `changes` made on one of them (either), and
+    // both analysed half the time.
+    static bool fill(QRandomGenerator &random, const QString &t, const QStringList &create,
+                     const QStringList &changes, const TestSystem &src, const TestSystem &dst, QString *error)
+    {
+        QStringList sourceSql = create, targetSql = create;
+        (random.bounded(2) == 0 ? targetSql : sourceSql) += changes;
+        if (random.bounded(2) == 0) {
+            sourceSql << QStringLiteral("ANALYZE %1").arg(t);
+            targetSql << QStringLiteral("ANALYZE %1").arg(t);
+        }
+        return src.exec(sourceSql, error) && dst.exec(targetSql, error);
+    }
+
     static QString refusal(const Workspace &ws)
     {
         DiffOptions o;
@@ -217,9 +239,7 @@ private slots:
     // say the same, record by record. SYNCDESK_CHECKSUM_SEED repeats a run.
     void shouldAgreeOnRandomTables()
     {
-        const quint32 seed = qEnvironmentVariableIsSet("SYNCDESK_CHECKSUM_SEED")
-                                 ? quint32(qEnvironmentVariableIntValue("SYNCDESK_CHECKSUM_SEED"))
-                                 : QRandomGenerator::global()->generate();
+        const quint32 seed = randomSeed();
         QRandomGenerator random(seed);
         TestSystem src, dst;
         QVERIFY(systems(&src, &dst));
@@ -257,15 +277,8 @@ private slots:
             }
             if (random.bounded(2) == 0)
                 changes << QStringLiteral("UPDATE %1 SET n = n * 1.00").arg(t); // equal by value: in sync
-            QStringList sourceSql = create, targetSql = create;
-            (random.bounded(2) == 0 ? targetSql : sourceSql) += changes;
-            if (random.bounded(2) == 0) {
-                sourceSql << QStringLiteral("ANALYZE %1").arg(t);
-                targetSql << QStringLiteral("ANALYZE %1").arg(t);
-            }
             QString error;
-            QVERIFY2(src.exec(sourceSql, &error), qPrintable(error));
-            QVERIFY2(dst.exec(targetSql, &error), qPrintable(error));
+            QVERIFY2(fill(random, t, create, changes, src, dst, &error), qPrintable(error));
             const Workspace ws = testsupport::makeWorkspace(src, dst, t, {QStringLiteral("k")},
                                                             {QStringLiteral("a"), QStringLiteral("n")});
             const qint64 rangeRows = 1 + random.bounded(100);
@@ -294,9 +307,7 @@ private slots:
     // repeats a run.
     void shouldAgreeOnCompositeKeys()
     {
-        const quint32 seed = qEnvironmentVariableIsSet("SYNCDESK_CHECKSUM_SEED")
-                                 ? quint32(qEnvironmentVariableIntValue("SYNCDESK_CHECKSUM_SEED"))
-                                 : QRandomGenerator::global()->generate();
+        const quint32 seed = randomSeed();
         QRandomGenerator random(seed);
         TestSystem src, dst;
         QVERIFY(systems(&src, &dst));
@@ -327,15 +338,8 @@ private slots:
                                    .arg(t, first).arg(from).arg(from + span);
                 }
             }
-            QStringList sourceSql = create, targetSql = create;
-            (random.bounded(2) == 0 ? targetSql : sourceSql) += changes;
-            if (random.bounded(2) == 0) {
-                sourceSql << QStringLiteral("ANALYZE %1").arg(t);
-                targetSql << QStringLiteral("ANALYZE %1").arg(t);
-            }
             QString error;
-            QVERIFY2(src.exec(sourceSql, &error), qPrintable(error));
-            QVERIFY2(dst.exec(targetSql, &error), qPrintable(error));
+            QVERIFY2(fill(random, t, create, changes, src, dst, &error), qPrintable(error));
             const Workspace ws = testsupport::makeWorkspace(src, dst, t, {QStringLiteral("a"), QStringLiteral("b")},
                                                             {QStringLiteral("v")});
             const qint64 rangeRows = 1 + random.bounded(100);
