@@ -192,17 +192,20 @@ std::unique_ptr<HttpClient::Exchange> HttpClient::start(const QByteArray &method
 std::unique_ptr<HttpClient::Exchange> HttpClient::startIfFree(const QByteArray &method, const QUrl &url,
                                                               bool notFoundIsAnswer)
 {
-    std::unique_ptr<Exchange> out = exchange(method, url, {}, notFoundIsAnswer, {});
-    if (!send(*out, Slot::IfFree))
-        return nullptr;
-    return out;
+    return startWithoutWaiting(method, url, notFoundIsAnswer, Slot::IfFree);
 }
 
 std::unique_ptr<HttpClient::Exchange> HttpClient::startIfSpare(const QByteArray &method, const QUrl &url,
                                                                bool notFoundIsAnswer)
 {
+    return startWithoutWaiting(method, url, notFoundIsAnswer, Slot::IfSpare);
+}
+
+std::unique_ptr<HttpClient::Exchange> HttpClient::startWithoutWaiting(const QByteArray &method, const QUrl &url,
+                                                                      bool notFoundIsAnswer, Slot slot)
+{
     std::unique_ptr<Exchange> out = exchange(method, url, {}, notFoundIsAnswer, {});
-    if (!send(*out, Slot::IfSpare))
+    if (!send(*out, slot))
         return nullptr;
     return out;
 }

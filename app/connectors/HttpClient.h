@@ -134,6 +134,9 @@ private:
     // sent, when there is none), or only one that leaves another free (acquireSpare).
     enum class Slot { Wait, IfFree, IfSpare };
     bool send(Exchange &exchange, Slot slot = Slot::Wait);
+    // startIfFree() and startIfSpare(): a request without a body, sent only if `slot` can be had now.
+    [[nodiscard]] std::unique_ptr<Exchange> startWithoutWaiting(const QByteArray &method, const QUrl &url,
+                                                                 bool notFoundIsAnswer, Slot slot);
     // The gate's slot for `exchange`, within the calling thread's limits; throws when they end.
     void acquireSlot(const Exchange &exchange);
     // Until the flight in the air finishes (or, with `headersWillDo`, its headers arrive),
