@@ -334,7 +334,8 @@ private slots:
                 case 1: changes << QStringLiteral("DELETE FROM %1 WHERE %2").arg(t, range); break;
                 case 2: changes << QStringLiteral("UPDATE %1 SET b = NULL WHERE %2").arg(t, range); break;
                 default:
-                    changes << QStringLiteral("INSERT INTO %1 SELECT %2, i + 100000, 'new' FROM generate_series(%3, %4) i")
+                    changes << QStringLiteral("INSERT INTO %1 SELECT %2, i + 100000, 'new' FROM generate_series(%3, %4) i "
+                                              "ON CONFLICT DO NOTHING")
                                    .arg(t, first).arg(from).arg(from + span);
                 }
             }
