@@ -401,6 +401,7 @@ void MainWindow::buildActions()
         m_tabs->setCurrentWidget(m_activityPanel);
         m_activityPanel->exportSlaInteractively();
     });
+    applyEngineMode();
 }
 
 void MainWindow::start()
@@ -612,14 +613,20 @@ void MainWindow::applyPermissions()
         action->setEnabled(allowed);
         action->setStatusTip(allowed ? QString() : denied);
     }
-    // Comparisons are the engine's: attached, the agent runs them.
+    applyEngineMode();
+    updateRunHere();
+    if (attached())
+        m_role->setText(m_role->text() + tr(" · attached to the agent"));
+}
+
+void MainWindow::applyEngineMode()
+{
+    // Comparisons are the engine's: attached, the agent runs them. Set as soon as the actions
+    // exist, since the agent's records can arrive before the store's permissions do.
     for (QAction *action : {m_compareAction, m_cancelAction}) {
         action->setEnabled(!attached());
         action->setStatusTip(attached() ? tr("The team's agent runs this desk's comparisons") : QString());
     }
-    updateRunHere();
-    if (attached())
-        m_role->setText(m_role->text() + tr(" · attached to the agent"));
 }
 
 void MainWindow::updateRunHere()

@@ -107,6 +107,8 @@ private:
     void askPassword(const QString &system);
     // What the store's login may not do is disabled, and says why.
     void applyPermissions();
+    // Compare and Cancel belong to the agent while attached.
+    void applyEngineMode();
     // "Run the engine here": only for a login that may keep the engine's state, saying why not.
     void updateRunHere();
     // The flow the Flow menu acts on: the selected one.
