@@ -38,6 +38,8 @@ bool stopped()
 // How long a stoppable wait sleeps between looks at its stop flag.
 constexpr auto StopPoll = std::chrono::milliseconds(100);
 
+std::optional<qint64> retryAfterSeconds(const QByteArray &value); // below
+
 } // namespace
 
 struct HttpClient::Flight
@@ -283,11 +285,22 @@ bool HttpClient::send(Exchange &ex, Slot slot)
             if (received > limit)
                 tooBig();
         });
-        QObject::connect(reply, &QNetworkReply::finished, reply, [reply, flight] {
+        QObject::connect(reply, &QNetworkReply::finished, reply, [reply, flight, method] {
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
             QByteArray bytes = reply->isOpen() ? reply->readAll() : QByteArray(); // closed once aborted
             const auto headers = reply->rawHeaderPairs();
+            // The server's Retry-After holds the gate as it arrives, before the slot goes back:
+            // also when no caller waits for this answer any more (a guessed page given up),
+            // whose wait() would otherwise never see it. wait() still holds it for its retry.
+            if ((status == 429 || status == 503) && flight->gate) {
+                const std::optional<qint64> after = retryAfterSeconds(reply->rawHeader("Retry-After"));
+                if (after && *after > 0 && *after <= MaxRetryAfterSeconds)
+                    flight->gate->holdUntil(HttpGate::Clock::now() + std::chrono::seconds(*after),
+                                            QStringLiteral("HTTP %1 to %2 (Retry-After %3 s)")
+                                                .arg(QString::number(status), describe(method, reply->url()),
+                                                     QString::number(*after)));
+            }
             {
                 const std::lock_guard lock(flight->mutex);
                 flight->status = status;

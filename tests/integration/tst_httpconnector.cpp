@@ -7,7 +7,9 @@
 #include "TestSqlite.h"
 
 #include "connectors/BatchQueue.h"
+#include "connectors/HttpClient.h"
 #include "connectors/HttpConnector.h"
+#include "connectors/HttpGate.h"
 #include "connectors/HttpPageFetcher.h"
 #include "connectors/SecretCache.h"
 #include "feeds/HttpPollingFeed.h"
@@ -96,6 +98,7 @@ private slots:
     void pagesAreFetchedAheadOfTheirReader();
     void guessedPagesAreReadOnlyWhereALinkNamesThem();
     void aReaderThatStopsNeverWaitsForPagesAhead();
+    void aRetryAfterNobodyReadsStillHoldsTheSystem();
     void pageNumbersAskAtMostOnePagePastTheEnd();
     void secretHeadersComeFromTheEnvironmentAndNeverShow();
     void keychainHeadersTakeTheConsolesSecretOrTheEnvFallback();
@@ -877,6 +880,25 @@ void TestHttpConnector::guessedPagesAreReadOnlyWhereALinkNamesThem()
         guessed += page == 3 ? 1 : 0;
     }
     QCOMPARE(guessed, 1);
+}
+
+void TestHttpConnector::aRetryAfterNobodyReadsStillHoldsTheSystem()
+{
+    // A page asked for on a guess, then given up unread: the 429 it got still holds every
+    // request to the system for as long as the server said.
+    FaultServer server([](const FaultServer::Request &) { return FaultServer::json(429, "{}", "Retry-After: 30\r\n"); });
+    SystemSpec system = httpSystem(server.baseUrl());
+    system.name = QStringLiteral("held-unread");
+    HttpClient client(system);
+    std::unique_ptr<HttpClient::Exchange> guess =
+        client.startIfSpare("GET", QUrl(server.baseUrl() + QStringLiteral("/items?page=3")));
+    QVERIFY(guess);
+    const std::shared_ptr<HttpGate> gate = HttpGate::forSystem(system.name, system.http);
+    QTRY_VERIFY_WITH_TIMEOUT(gate->heldFor() > std::chrono::seconds(20), 10000);
+    guess.reset(); // never waited for
+    QString why;
+    QVERIFY(gate->heldFor(&why) > std::chrono::seconds(20));
+    QVERIFY2(why.contains(u"GET /items?page=3") && why.contains(u"Retry-After 30 s"), qPrintable(why));
 }
 
 void TestHttpConnector::aReaderThatStopsNeverWaitsForPagesAhead()
