@@ -8,6 +8,8 @@
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+
 namespace syncdesk {
 
 namespace {
@@ -23,12 +25,13 @@ struct Outcome
 
 } // namespace
 
-void FirstComparisonCheck::start(const Workspace &workspace, const FlowSpec &flow, QList<QByteArray> keys)
+void FirstComparisonCheck::start(const Workspace &workspace, const FlowSpec &flow, QList<QByteArray> keys,
+                                 qint64 outOfSync)
 {
     const QString name = flow.name;
     const int generation = ++m_generation[name];
     State state;
-    state.outOfSync = keys.size();
+    state.outOfSync = std::max<qint64>(outOfSync, keys.size());
     m_states.insert(name, state);
     if (keys.isEmpty())
         return;

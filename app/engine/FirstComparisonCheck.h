@@ -28,9 +28,11 @@ public:
     // Reads not started yet are dropped; one running is waited for (its answer timeouts bound it).
     ~FirstComparisonCheck() override { m_pool.clear(); }
 
-    // Starts the check of `keys` (key JSON) of `flow`; a check of the flow still running is
-    // forgotten. At most MaxKeys are read again (the rest count as confirmed unread).
-    void start(const Workspace &workspace, const FlowSpec &flow, QList<QByteArray> keys);
+    // Starts the check of `keys` (key JSON) of `flow`, out of `outOfSync` records found out of
+    // sync; a check of the flow still running is forgotten. At most MaxKeys are read again (the
+    // rest count as confirmed unread), so the caller passes at most that many: a million
+    // copied keys would only be dropped here, and would leave the agent's heap that much larger.
+    void start(const Workspace &workspace, const FlowSpec &flow, QList<QByteArray> keys, qint64 outOfSync);
 
     struct State
     {

@@ -461,12 +461,15 @@ void LiveEngine::onCompared(const QString &name, bool initial, const DiffResult 
             emit flowReady(name);
             // What the first comparison found out of sync is read again after the flow's p99
             // lag: a change on its way, or a difference confirmed.
-            QList<QByteArray> outOfSync;
-            slot.flow->records().forEach([&outOfSync](std::string_view key, const TrackedRecord &r) {
-                if (r.status != RecordStatus::InSync)
-                    outOfSync.append(QByteArray(key.data(), qsizetype(key.size())));
+            QList<QByteArray> reread;
+            qint64 outOfSync = 0;
+            slot.flow->records().forEach([&](std::string_view key, const TrackedRecord &r) {
+                if (r.status == RecordStatus::InSync)
+                    return;
+                if (++outOfSync <= FirstComparisonCheck::MaxKeys)
+                    reread.append(QByteArray(key.data(), qsizetype(key.size())));
             });
-            m_firstChecks->start(m_workspace, slot.flow->spec(), std::move(outOfSync));
+            m_firstChecks->start(m_workspace, slot.flow->spec(), std::move(reread), outOfSync);
         } else {
             if (slot.retypeCheck) {
                 // Records changed while it read moved on their own: not the retype's doing.
