@@ -289,12 +289,22 @@ int WatchCommand::run(const QStringList &arguments)
             QObject::connect(&engine, &LiveEngine::statusEvents, [events](const QList<StatusEvent> &list) {
                 if (!events)
                     return;
+                // Written per 64 KiB and at the end of the batch, so every line is out as soon as
+                // it is known, and a first comparison's million lines never sit in memory at once.
+                constexpr qsizetype Chunk = 64 * 1024;
                 QByteArray out;
-                for (const StatusEvent &e : list)
+                out.reserve(Chunk + 1024);
+                for (const StatusEvent &e : list) {
                     out += "{\"ts\":\"" + isoNow(e.tsMs) + "\",\"flow\":" + jsonString(e.flow)
                            + ",\"key\":" + e.keyJson + ",\"status\":\"" + statusName(e.status).toUtf8()
                            + "\",\"lag_ms\":" + QByteArray::number(e.lagMs) + "}\n";
-                printOut(out); // flushed per batch, so every line is out as soon as it is known
+                    if (out.size() >= Chunk) {
+                        printOut(out);
+                        out.resize(0); // keeps the capacity
+                    }
+                }
+                if (!out.isEmpty())
+                    printOut(out);
             });
             // Drawn in place, the table is the report: lines on stderr would tear it.
             const auto say = [drawInPlace](const QString &line) {
