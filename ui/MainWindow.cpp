@@ -371,8 +371,7 @@ void MainWindow::buildActions()
         if (const QString f = selectedFlow(); !f.isEmpty())
             m_engine->compareNow(f);
     });
-    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F5));
-    compare->setStatusTip(tr("A full comparison of the selected flow now (its first, if it was stopped)"));
+    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F5)); // its status tip: applyEngineMode()
     QAction *cancel = m_cancelAction = flow->addAction(tr("C&ancel comparison"), this, [this] {
         if (const QString f = selectedFlow(); !f.isEmpty())
             m_engine->cancelComparison(f);
@@ -623,10 +622,13 @@ void MainWindow::applyEngineMode()
 {
     // Comparisons are the engine's: attached, the agent runs them. Set as soon as the actions
     // exist, since the agent's records can arrive before the store's permissions do.
-    for (QAction *action : {m_compareAction, m_cancelAction}) {
-        action->setEnabled(!attached());
-        action->setStatusTip(attached() ? tr("The team's agent runs this desk's comparisons") : QString());
-    }
+    const QString agentRuns = tr("The team's agent runs this desk's comparisons");
+    m_compareAction->setEnabled(!attached());
+    m_compareAction->setStatusTip(attached() ? agentRuns
+                                             : tr("A full comparison of the selected flow now (its first, if it "
+                                                  "was stopped)"));
+    m_cancelAction->setEnabled(!attached());
+    m_cancelAction->setStatusTip(attached() ? agentRuns : QString());
 }
 
 void MainWindow::updateRunHere()

@@ -31,6 +31,8 @@
 #include <QEventLoop>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace syncdesk::cli {
 
 namespace {
@@ -293,7 +295,7 @@ int WatchCommand::run(const QStringList &arguments)
                 // it is known, and a first comparison's million lines never sit in memory at once.
                 constexpr qsizetype Chunk = 64 * 1024;
                 QByteArray out;
-                out.reserve(Chunk + 1024);
+                out.reserve(std::min<qsizetype>(Chunk + 1024, list.size() * 128));
                 for (const StatusEvent &e : list) {
                     out += "{\"ts\":\"" + isoNow(e.tsMs) + "\",\"flow\":" + jsonString(e.flow)
                            + ",\"key\":" + e.keyJson + ",\"status\":\"" + statusName(e.status).toUtf8()

@@ -888,7 +888,8 @@ void TestHttpConnector::aRetryAfterNobodyReadsStillHoldsTheSystem()
     // request to the system for as long as the server said.
     FaultServer server([](const FaultServer::Request &) { return FaultServer::json(429, "{}", "Retry-After: 30\r\n"); });
     SystemSpec system = httpSystem(server.baseUrl());
-    system.name = QStringLiteral("held-unread");
+    static int run = 0; // gates live as long as the process: a new one for each run (-repeat)
+    system.name = QStringLiteral("held-unread-%1").arg(++run);
     HttpClient client(system);
     std::unique_ptr<HttpClient::Exchange> guess =
         client.startIfSpare("GET", QUrl(server.baseUrl() + QStringLiteral("/items?page=3")));
