@@ -5,7 +5,6 @@
 #include "model/RowEncoder.h"
 
 #include <algorithm>
-#include <functional>
 #include <string_view>
 
 namespace syncdesk {
@@ -283,37 +282,6 @@ QList<RangeSum> PgKeyRanges::checksums(const QList<KeyRange> &ranges)
             out[i].rows = QByteArray(PQgetvalue(r.get(), row, 1)).toLongLong();
             out[i].sum = QByteArray(PQgetvalue(r.get(), row, 2));
         }
-    }
-    return out;
-}
-
-QList<RangeSum> PgKeyRanges::bucketChecksums(const QList<QByteArray> &cuts)
-{
-    const QByteArray key = keyColumn();
-    const QByteArray type = m_request.keys.first().typeName.toUtf8();
-    // The range of a row among ranges first..last: cut `mid` (parameter $mid) starts range mid.
-    const std::function<QByteArray(qsizetype, qsizetype)> search = [&](qsizetype first, qsizetype last) {
-        if (first == last)
-            return QByteArray::number(first);
-        const qsizetype mid = (first + last + 1) / 2;
-        return "CASE WHEN " + key + " < $" + QByteArray::number(mid) + "::" + type + " THEN "
-               + search(first, mid - 1) + " ELSE " + search(mid, last) + " END";
-    };
-    const qsizetype ranges = cuts.size() + 1;
-    // Grouped by a column of the series, not by the expression: the planner would take the
-    // expression's groups for the key's (one per row) and sort every row rather than hash a
-    // few hundred groups in each parallel worker.
-    const PgResultPtr r = m_conn->exec(
-        "checksum",
-        "SELECT b.i, count(*), coalesce(sum(" + rowChecksum() + "), 0) FROM " + table()
-            + " JOIN generate_series(0, " + QByteArray::number(ranges - 1) + ") AS b(i) ON b.i = "
-            + search(0, ranges - 1) + " WHERE " + key + " IS NOT NULL" + otherKeysPresent() + " GROUP BY b.i",
-        cuts);
-    QList<RangeSum> out(ranges, RangeSum{0, "0"});
-    for (int row = 0; row < PQntuples(r.get()); ++row) {
-        const qsizetype i = QByteArray(PQgetvalue(r.get(), row, 0)).toLongLong();
-        out[i].rows = QByteArray(PQgetvalue(r.get(), row, 1)).toLongLong();
-        out[i].sum = QByteArray(PQgetvalue(r.get(), row, 2));
     }
     return out;
 }

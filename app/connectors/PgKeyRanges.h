@@ -69,12 +69,6 @@ public:
     [[nodiscard]] QList<QByteArray> anchors();
     // Per range, in the order given.
     [[nodiscard]] QList<RangeSum> checksums(const QList<KeyRange> &ranges);
-    // The ranges that `cuts` (ascending keys) divide the whole key into, counted and summed as
-    // checksums() does, in one statement that each server reads in parallel and in stored order
-    // rather than range by range through the index: range i holds the keys in
-    // [cuts[i - 1], cuts[i]). For a few hundred cuts: each row finds its range by a binary
-    // search, written as nested CASEs.
-    [[nodiscard]] QList<RangeSum> bucketChecksums(const QList<QByteArray> &cuts);
     // Every `step`-th key of `range` in key order: where to cut a range that is too large.
     [[nodiscard]] QList<QByteArray> splitPoints(const KeyRange &range, qint64 step);
     // Each row of `ranges` as its key's identity (identity()) and its checksum: what tells

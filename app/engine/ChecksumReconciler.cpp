@@ -226,23 +226,8 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         QList<KeyRange> sample;
         for (qsizetype i = 0; i < pending.size(); i += SampleStride)
             sample << pending[i];
-        // Auto, and differences everywhere: narrowing would checksum every range through the
-        // index and then read most of them row by row, which on one machine costs more than
-        // the row method. (Asked for by name, checksums go on: they move megabytes where rows
-        // move the tables, which across a slow network is what matters.)
-        auto everyRow = [&] {
-            for (Side &s : sides)
-                s.ranges.reset();
-            DiffOptions rowOptions = options;
-            rowOptions.method = DiffOptions::Method::Rows;
-            DiffResult rows = Reconciler(m_workspace, m_flow).run(rowOptions);
-            rows.rangesCompared = result.rangesCompared; // the passes that decided
-            rows.elapsedMs = timer.elapsed();
-            return rows;
-        };
         const auto [a, b] = onBoth(sides, [&sample](Side &s) { return s.ranges->checksums(sample); });
         result.rangesCompared += sample.size();
-        const bool spreadOut = a != b && spread(a, b);
         if (a == b) {
             const QList<KeyRange> whole{KeyRange{}};
             const auto [x, y] = onBoth(sides, [&whole](Side &s) { return s.ranges->checksums(whole); });
@@ -252,37 +237,19 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
                 result.elapsedMs = timer.elapsed();
                 return result;
             }
-        }
-        if (spreadOut && fallback)
-            return everyRow();
-        if (!spreadOut) {
-            // The tables differ, but not all over: where, a pass in stored order tells, over a
-            // few hundred coarse ranges each made of whole ranges. Only the ranges inside the
-            // coarse ones that differ are compared next, so differences in a few places (a
-            // batch that failed for a day's keys) do not cost a pass through the index over the
-            // whole table. (Spread all over, every range is compared: the pass would only say so.)
-            const qsizetype stride = (pending.size() + CoarseRanges - 1) / CoarseRanges;
-            QList<QByteArray> coarseCuts;
-            for (qsizetype j = stride - 1; j < cuts.size(); j += stride)
-                coarseCuts << cuts[j];
-            const auto [c, d] = onBoth(sides, [&coarseCuts](Side &s) { return s.ranges->bucketChecksums(coarseCuts); });
-            result.rangesCompared += c.size();
-            QList<KeyRange> inside;
-            qsizetype differing = 0;
-            for (qsizetype j = 0; j < c.size(); ++j) {
-                if (c[j] == d[j]) {
-                    result.inSync += c[j].rows;
-                    result.sourceRows += c[j].rows;
-                    result.targetRows += d[j].rows;
-                    continue;
-                }
-                ++differing;
-                for (qsizetype r = j * stride; r < std::min((j + 1) * stride, pending.size()); ++r)
-                    inside << pending[r];
-            }
-            if (fallback && differing * CoarseSpreadOneIn >= c.size())
-                return everyRow();
-            pending = std::move(inside);
+        } else if (fallback && spread(a, b)) {
+            // Auto, and differences everywhere: narrowing would checksum every range through
+            // the index and then read most of them row by row, which on one machine costs more
+            // than the row method. (Asked for by name, checksums go on: they move megabytes
+            // where rows move the tables, which across a slow network is what matters.)
+            for (Side &s : sides)
+                s.ranges.reset();
+            DiffOptions everyRow = options;
+            everyRow.method = DiffOptions::Method::Rows;
+            DiffResult rows = Reconciler(m_workspace, m_flow).run(everyRow);
+            rows.rangesCompared = result.rangesCompared; // the sample that decided
+            rows.elapsedMs = timer.elapsed();
+            return rows;
         }
     }
 

@@ -18,12 +18,8 @@ namespace syncdesk {
 // then costs about that many rows read. Skewed or gappy keys only make some ranges larger,
 // and a large range that differs is cut again at every n-th key of its larger side.
 //
-// Where the ranges sampled first agree but the whole table does not, one more pass in stored
-// order sums a few hundred coarse ranges, so that narrowing goes only where those differ.
-//
-// Under auto, where a sample of the ranges (or the coarse ranges) shows differences spread over
-// the whole table, the row method runs instead, which is cheaper there than narrowing on one
-// machine.
+// Under auto, where a sample of the ranges shows differences spread over the whole table,
+// the row method runs instead, which is cheaper there than narrowing on one machine.
 //
 // Each side is read in one REPEATABLE READ transaction, so all its statements see one
 // snapshot, as the row method's single scan does.
@@ -50,13 +46,6 @@ public:
     // most tables in sync; this errs towards checksums, which move less across a network.
     static constexpr qsizetype SpreadOneIn = 64;
     static constexpr qsizetype SpreadMinRanges = 4;
-    // Where the sample agrees but the whole table does not, a pass in stored order sums about
-    // this many coarse ranges (each a run of whole ranges), and only the ranges inside those
-    // that differ are compared next.
-    static constexpr qsizetype CoarseRanges = 256;
-    // Under auto, where one coarse range in CoarseSpreadOneIn or more differs, the row method
-    // runs instead: narrowing would go through the index over that much of the table.
-    static constexpr qsizetype CoarseSpreadOneIn = 2;
 
 private:
     const Workspace &m_workspace;

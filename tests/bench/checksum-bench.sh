@@ -6,14 +6,11 @@
 # DIFF_PCT % of rows updated, deleted or inserted (counts in expected.json), and database
 # same, a file-level copy of src (the identical case). SKIP_GEN=1 reuses what is there.
 # Also times --method auto (which reads rows where a sample shows differences all over) and
-# --method rows once per run, for scale; and both checksum and auto against database
-# clustered, a copy of src with CLUSTER rows (default N/1000) updated in one run of keys in the
-# middle (a batch that failed for a day's keys). `BUILD` points at the build folder.
+# --method rows once per run, for scale. `BUILD` points at the build folder.
 set -euo pipefail
 N=${1:-10000000}
 PCT=${2:-0.1}
 RUNS=${3:-3}
-CLUSTER=${CLUSTER:-$(( N / 1000 ))}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 kit=${BENCH_KIT:-$root/../shared/bench}
 cli=${BUILD:-$root/build}/app/syncdesk-cli
@@ -28,10 +25,6 @@ if [ "${SKIP_GEN:-0}" != 1 ]; then
   q -d postgres -c "CREATE DATABASE same TEMPLATE src"
   q -d same -c "DROP SCHEMA mirror CASCADE"
   q -d same -c "VACUUM (FREEZE, ANALYZE) devices"
-  q -d postgres -c "DROP DATABASE IF EXISTS clustered WITH (FORCE)"
-  q -d postgres -c "CREATE DATABASE clustered TEMPLATE same"
-  q -d clustered -c "UPDATE devices SET qty = qty + 1 WHERE sku IN (SELECT sku FROM devices ORDER BY sku OFFSET $(( N / 2 )) LIMIT $CLUSTER)"
-  q -d clustered -c "VACUUM ANALYZE devices"
   q -d postgres -c "CHECKPOINT"
 fi
 
@@ -47,7 +40,6 @@ JSON
 }
 workspace "$WORK/checksum-diff.json" dst
 workspace "$WORK/checksum-same.json" same
-workspace "$WORK/checksum-clustered.json" clustered
 
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", b-a}'; }
@@ -58,7 +50,6 @@ check() { # $1 output, $2 expected in_sync different missing_in_target missing_i
 }
 exp_diff="$(field in_sync "$(tr -d ' ' < "$WORK/expected.json")") $(field different "$(tr -d ' ' < "$WORK/expected.json")") $(field missing_in_target "$(tr -d ' ' < "$WORK/expected.json")") $(field missing_in_source "$(tr -d ' ' < "$WORK/expected.json")")"
 exp_same="$N 0 0 0"
-exp_clu="$(( N - CLUSTER )) $CLUSTER 0 0"
 
 run_diff() { # $1 workspace, $2 expected counts, rest: options -> "seconds peak-KB rows-read"
   local ws=$1 want=$2; shift 2
@@ -70,7 +61,7 @@ run_diff() { # $1 workspace, $2 expected counts, rest: options -> "seconds peak-
   echo "$s $(tail -1 "$WORK/rss")"
 }
 
-declare -a floor same diff auto rows rss_same rss_diff clu clu_auto
+declare -a floor same diff auto rows rss_same rss_diff
 for run in $(seq "$RUNS"); do
   t0=$(now)
   q -d src -c "SELECT count(*) FROM devices" >/dev/null & q -d dst -c "SELECT count(*) FROM devices" >/dev/null; wait
@@ -79,9 +70,7 @@ for run in $(seq "$RUNS"); do
   read -r s k < <(run_diff "$WORK/checksum-diff.json" "$exp_diff" --method checksum); diff+=("$s"); rss_diff+=("$k")
   read -r s k < <(run_diff "$WORK/checksum-diff.json" "$exp_diff" --method auto); auto+=("$s")
   read -r s k < <(run_diff "$WORK/checksum-diff.json" "$exp_diff" --method rows); rows+=("$s")
-  read -r s k < <(run_diff "$WORK/checksum-clustered.json" "$exp_clu" --method checksum); clu+=("$s")
-  read -r s k < <(run_diff "$WORK/checksum-clustered.json" "$exp_clu" --method auto); clu_auto+=("$s")
-  echo "run $run: floor ${floor[-1]} s, checksum identical ${same[-1]} s, checksum $PCT % ${diff[-1]} s, auto $PCT % ${auto[-1]} s, rows $PCT % ${rows[-1]} s, clustered checksum ${clu[-1]} s, auto ${clu_auto[-1]} s"
+  echo "run $run: floor ${floor[-1]} s, checksum identical ${same[-1]} s, checksum $PCT % ${diff[-1]} s, auto $PCT % ${auto[-1]} s, rows $PCT % ${rows[-1]} s"
 done
 
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -94,6 +83,3 @@ echo "checksum, identical tables      $ms s  $(ratio "$ms" "$mf")x the floor  pe
 echo "checksum, $PCT % rows different   $md s  $(ratio "$md" "$mf")x the floor  peak RSS $(( $(med "${rss_diff[@]}" | cut -d. -f1) / 1024 )) MB"
 echo "auto, $PCT % rows different       $ma s  $(ratio "$ma" "$mf")x the floor"
 echo "rows (for scale), $PCT % different  $mr s  $(ratio "$mr" "$mf")x the floor"
-mc=$(med "${clu[@]}"); mca=$(med "${clu_auto[@]}")
-echo "checksum, $CLUSTER rows different in one run  $mc s  $(ratio "$mc" "$mf")x the floor"
-echo "auto, $CLUSTER rows different in one run      $mca s  $(ratio "$mca" "$mf")x the floor"
