@@ -76,6 +76,12 @@ public:
     // The named columns of `table`, in the order asked; fails naming the missing table or column.
     [[nodiscard]] virtual QList<ColumnInfo> describe(const TableRef &table,
                                                      const QStringList &columns) = 0;
+    // describe(), where a scan of `table` follows at once (a comparison): a connector whose
+    // reading needs nothing from the plan may start it now, while the other side is described.
+    [[nodiscard]] virtual QList<ColumnInfo> describeThenScan(const TableRef &table, const QStringList &columns)
+    {
+        return describe(table, columns);
+    }
     // Streams (key, row hash) into `queue`, in batches (in key order when request.ordered).
     // Returns when the table is read or the queue was cancelled.
     virtual ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) = 0;

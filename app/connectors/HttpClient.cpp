@@ -1,5 +1,7 @@
 #include "HttpClient.h"
 
+#include "PlainHttpGet.h"
+#include "PlainHttpPool.h"
 #include "SecretCache.h"
 
 #include "model/SyncError.h"
@@ -10,6 +12,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QPointer>
 #include <QRandomGenerator>
 #include <QSslCertificate>
 #include <QSslConfiguration>
@@ -18,6 +21,7 @@
 #include <algorithm>
 #include <utility>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -59,7 +63,7 @@ struct HttpClient::Flight
     QByteArray body;
     QList<QPair<QByteArray, QByteArray>> headers;
     bool oversized = false;
-    QNetworkReply *reply = nullptr; // network thread only
+    std::function<void()> abort; // ends the request in flight; network thread only
     // The gate slot this request holds. It goes back when the reply finishes, on the network
     // thread, whatever its caller is doing meanwhile (blocked on a full queue, waiting for
     // another slot): a slot never waits on a caller, so callers can never wait on each other.
@@ -73,6 +77,73 @@ struct HttpClient::Flight
     ~Flight() { releaseSlot(); } // a reply dropped without finishing (its manager went)
 };
 
+namespace {
+
+QByteArray headerOf(const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &name)
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+// The final status and headers of a request, as they arrive (network thread).
+void headersArrived(HttpClient::Flight &flight, int status, const QList<QPair<QByteArray, QByteArray>> &headers)
+{
+    {
+        const std::lock_guard lock(flight.mutex);
+        flight.headStatus = status;
+        flight.headHeaders = headers;
+        flight.headersArrived = true;
+    }
+    flight.done.notify_all();
+}
+
+// How a request ended, whichever way it went (network thread).
+struct Ended
+{
+    int status = 0;
+    QString reason;
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    int error = 0;
+    QString errorString;
+    QUrl url;
+    bool oversized = false;
+};
+
+void ended(HttpClient::Flight &flight, Ended &&end, const QByteArray &method)
+{
+    // The server's Retry-After holds the gate as it arrives, before the slot goes back: also
+    // when no caller waits for this answer any more (a guessed page given up), whose wait()
+    // would otherwise never see it. wait() still holds it for its retry.
+    if ((end.status == 429 || end.status == 503) && flight.gate) {
+        const std::optional<qint64> after = retryAfterSeconds(headerOf(end.headers, "Retry-After"));
+        if (after && *after > 0 && *after <= HttpClient::MaxRetryAfterSeconds)
+            flight.gate->holdUntil(HttpGate::Clock::now() + std::chrono::seconds(*after),
+                                   QStringLiteral("HTTP %1 to %2 (Retry-After %3 s)")
+                                       .arg(QString::number(end.status), HttpClient::describe(method, end.url),
+                                            QString::number(*after)));
+    }
+    {
+        const std::lock_guard lock(flight.mutex);
+        flight.status = end.status;
+        flight.reason = std::move(end.reason);
+        flight.error = end.error;
+        flight.errorString = std::move(end.errorString);
+        flight.body = std::move(end.body);
+        flight.headers = std::move(end.headers);
+        flight.oversized = flight.oversized || end.oversized;
+        flight.abort = nullptr;
+        flight.finished = true;
+        flight.releaseSlot();
+    }
+    flight.done.notify_all();
+}
+
+} // namespace
+
 void HttpClient::Exchange::abandon()
 {
     if (flight && network) {
@@ -83,8 +154,8 @@ void HttpClient::Exchange::abandon()
         }
         if (!finished) {
             QMetaObject::invokeMethod(network, [f = flight] {
-                if (f->reply)
-                    f->reply->abort(); // its finished() still runs and frees it
+                if (f->abort)
+                    f->abort(); // its end is still reported, and frees it
             });
         }
     }
@@ -125,6 +196,7 @@ HttpClient::HttpClient(SystemSpec system)
         m_context,
         [this] {
             m_manager = new QNetworkAccessManager(m_context);
+            m_pool = new PlainHttpPool(m_context);
             m_manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
         },
         Qt::BlockingQueuedConnection);
@@ -214,11 +286,11 @@ std::unique_ptr<HttpClient::Exchange> HttpClient::startWithoutWaiting(const QByt
 
 bool HttpClient::send(Exchange &ex, Slot slot)
 {
-    QNetworkRequest request(ex.url);
-    request.setRawHeader("Accept", "application/json");
-    request.setRawHeader("User-Agent", "SyncDesk/" + QCoreApplication::applicationVersion().toUtf8());
+    QList<QPair<QByteArray, QByteArray>> headers{
+        {"Accept", "application/json"},
+        {"User-Agent", "SyncDesk/" + QCoreApplication::applicationVersion().toUtf8()}};
     if (!ex.body.isEmpty())
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        headers.append(qMakePair(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")));
     for (const HttpHeader &h : m_system.http.headers) {
         QByteArray value = h.literal.toUtf8();
         if (!h.env.isEmpty() || !h.keychain.isEmpty()) {
@@ -228,16 +300,29 @@ bool HttpClient::send(Exchange &ex, Slot slot)
                                     .arg(where(), h.name, SecretCache::missing(h.keychain, h.env)));
             value = h.prefix.toUtf8() + *secret;
         }
-        request.setRawHeader(h.name.toUtf8(), value);
+        headers.append(qMakePair(h.name.toUtf8(), value));
     }
-    for (const auto &[name, value] : ex.extraHeaders)
-        request.setRawHeader(name, value);
-    request.setTransferTimeout(m_system.http.timeoutSeconds * 1000);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    if (!m_system.http.caFile.isEmpty() && ex.url.scheme() == u"https") {
-        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.addCaCertificates(QSslCertificate::fromPath(m_system.http.caFile, QSsl::Pem));
-        request.setSslConfiguration(tls);
+    headers.append(ex.extraHeaders);
+    for (const auto &[name, value] : std::as_const(headers)) {
+        // A line break would end the header and start another the server obeys; the value
+        // (perhaps a secret) is never shown.
+        if (name.contains('\r') || name.contains('\n') || value.contains('\r') || value.contains('\n')
+            || value.contains('\0'))
+            throw SyncError(QStringLiteral("%1: header %2 holds a line break or a NUL; refused")
+                                .arg(where(), QString::fromUtf8(name)));
+    }
+    const bool plain = PlainHttpGet::suits(ex.method, ex.url, ex.body);
+    QNetworkRequest request(ex.url);
+    if (!plain) {
+        for (const auto &[name, value] : std::as_const(headers))
+            request.setRawHeader(name, value);
+        request.setTransferTimeout(m_system.http.timeoutSeconds * 1000);
+        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+        if (!m_system.http.caFile.isEmpty() && ex.url.scheme() == u"https") {
+            QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+            tls.addCaCertificates(QSslCertificate::fromPath(m_system.http.caFile, QSsl::Pem));
+            request.setSslConfiguration(tls);
+        }
     }
 
     if (slot == Slot::IfSpare) {
@@ -255,11 +340,38 @@ bool HttpClient::send(Exchange &ex, Slot slot)
     flight->gate = m_gate;
     ex.flight = flight;
     const qint64 limit = m_system.http.maxBodyBytes;
+    const int timeoutMs = m_system.http.timeoutSeconds * 1000;
+    if (plain) {
+        QMetaObject::invokeMethod(m_context, [this, flight, url = ex.url, headers, limit, timeoutMs, method = ex.method] {
+            auto *get = new PlainHttpGet(
+                *m_pool, url, headers, timeoutMs, limit,
+                [flight](int status, const QList<QPair<QByteArray, QByteArray>> &head) { headersArrived(*flight, status, head); },
+                [flight, method, url](PlainHttpGet::Result &&r) {
+                    Ended end;
+                    end.status = r.status;
+                    end.reason = QString::fromLatin1(r.reason);
+                    end.body = std::move(r.body);
+                    end.headers = std::move(r.headers);
+                    end.error = r.error;
+                    end.errorString = r.errorString;
+                    end.url = url;
+                    end.oversized = r.oversized;
+                    ended(*flight, std::move(end), method);
+                },
+                m_context);
+            flight->abort = [get = QPointer<PlainHttpGet>(get)] {
+                if (get)
+                    get->abort();
+            };
+            get->start();
+        });
+        return true;
+    }
     QNetworkAccessManager *nam = m_manager;
     QMetaObject::invokeMethod(m_context, [nam, flight, request, method = ex.method, body = ex.body, limit] {
         QNetworkReply *reply = method == "GET" ? nam->get(request)
                                                : nam->sendCustomRequest(request, method, body);
-        flight->reply = reply;
+        flight->abort = [reply] { reply->abort(); };
         auto tooBig = [reply, flight] {
             {
                 const std::lock_guard lock(flight->mutex);
@@ -273,47 +385,23 @@ bool HttpClient::send(Exchange &ex, Slot slot)
                 tooBig();
                 return;
             }
-            {
-                const std::lock_guard lock(flight->mutex);
-                flight->headStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                flight->headHeaders = reply->rawHeaderPairs();
-                flight->headersArrived = true;
-            }
-            flight->done.notify_all();
+            headersArrived(*flight, reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+                           reply->rawHeaderPairs());
         });
         QObject::connect(reply, &QNetworkReply::downloadProgress, reply, [limit, tooBig](qint64 received, qint64) {
             if (received > limit)
                 tooBig();
         });
         QObject::connect(reply, &QNetworkReply::finished, reply, [reply, flight, method] {
-            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
-            QByteArray bytes = reply->isOpen() ? reply->readAll() : QByteArray(); // closed once aborted
-            const auto headers = reply->rawHeaderPairs();
-            // The server's Retry-After holds the gate as it arrives, before the slot goes back:
-            // also when no caller waits for this answer any more (a guessed page given up),
-            // whose wait() would otherwise never see it. wait() still holds it for its retry.
-            if ((status == 429 || status == 503) && flight->gate) {
-                const std::optional<qint64> after = retryAfterSeconds(reply->rawHeader("Retry-After"));
-                if (after && *after > 0 && *after <= MaxRetryAfterSeconds)
-                    flight->gate->holdUntil(HttpGate::Clock::now() + std::chrono::seconds(*after),
-                                            QStringLiteral("HTTP %1 to %2 (Retry-After %3 s)")
-                                                .arg(QString::number(status), describe(method, reply->url()),
-                                                     QString::number(*after)));
-            }
-            {
-                const std::lock_guard lock(flight->mutex);
-                flight->status = status;
-                flight->reason = reason;
-                flight->error = int(reply->error());
-                flight->errorString = reply->errorString();
-                flight->body = std::move(bytes);
-                flight->headers = headers;
-                flight->reply = nullptr;
-                flight->finished = true;
-                flight->releaseSlot();
-            }
-            flight->done.notify_all();
+            Ended end;
+            end.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            end.reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+            end.body = reply->isOpen() ? reply->readAll() : QByteArray(); // closed once aborted
+            end.headers = reply->rawHeaderPairs();
+            end.error = int(reply->error());
+            end.errorString = reply->errorString();
+            end.url = reply->url();
+            ended(*flight, std::move(end), method);
             reply->deleteLater();
         });
     });

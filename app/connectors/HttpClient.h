@@ -18,6 +18,8 @@ class QThread;
 
 namespace syncdesk {
 
+class PlainHttpPool;
+
 struct HttpResponse
 {
     int status = 0;
@@ -149,6 +151,7 @@ private:
     std::unique_ptr<QThread> m_thread;
     QObject *m_context = nullptr;                 // lives in m_thread
     QNetworkAccessManager *m_manager = nullptr;   // lives in m_thread, child of m_context
+    PlainHttpPool *m_pool = nullptr;              // the same: plain-HTTP GETs (PlainHttpGet)
     int m_retries = 0;
 };
 

@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
+#include <utility>
 
 namespace syncdesk {
 
@@ -109,9 +111,33 @@ ColumnInfo inferColumn(const HttpRecords &records, const QString &name)
 
 } // namespace
 
-HttpConnector::HttpConnector(SystemSpec system) : Connector(system), m_client(std::move(system)) {}
+// One list being read: its fetcher and what deciding its next pages needs. Where the headers
+// or a page number name the next page, the fetcher decides it (on its own thread; `visited`
+// and `page` are then its alone); else the reading thread names it.
+struct HttpConnector::ListRead
+{
+    const HttpSideSpec *side = nullptr;
+    std::shared_ptr<const HttpSideSpec> keep; // the side, while a started list waits for its scan
+    QUrl first;
+    // Each page's URL, asked for once: a list whose next page is one already read never ends.
+    QSet<QString> visited;
+    int page = 1;
+    // The first page, taken to describe the list, for the scan that follows (describeThenScan).
+    std::optional<HttpPageFetcher::Page> taken;
+    std::unique_ptr<HttpPageFetcher> fetcher; // last: stopped before the state it decides with
 
-HttpConnector::~HttpConnector() = default;
+    QUrl unvisited(const HttpConnector &connector, const QUrl &current, const QUrl &next)
+    {
+        if (visited.contains(next.toString()))
+            throw SyncError(QStringLiteral("%1: the next page is %2 again, a page already read; the "
+                                           "paging never ends")
+                                .arg(connector.messagePrefix("GET", current), HttpClient::describe("GET", next)));
+        visited.insert(next.toString());
+        return next;
+    }
+};
+
+HttpConnector::HttpConnector(SystemSpec system) : Connector(system), m_client(std::move(system)) {}
 
 void HttpConnector::open()
 {
@@ -216,7 +242,32 @@ QList<ColumnInfo> HttpConnector::describe(const TableRef &table, const QStringLi
     const QUrl url = firstPage(s);
     const HttpResponse response = m_client.get(url);
     const QString at = messagePrefix("GET", url);
-    const HttpRecords records(m_parser, response.body, s.records, s.record, at);
+    return describeRecords(HttpRecords(m_parser, response.body, s.records, s.record, at), columns, at);
+}
+
+QList<ColumnInfo> HttpConnector::describeThenScan(const TableRef &table, const QStringList &columns)
+{
+    m_started.reset();
+    const HttpSideSpec &s = side(table);
+    const QUrl url = firstPage(s);
+    std::unique_ptr<ListRead> list = startList(s, url);
+    std::optional<HttpPageFetcher::Page> first = list->fetcher->take(); // throws what failed
+    if (!first)
+        return describe(table, columns); // never: a list's first answer always comes first
+    const QString at = messagePrefix("GET", url);
+    QList<ColumnInfo> out =
+        describeRecords(HttpRecords(m_parser, first->answer.body, s.records, s.record, at), columns, at);
+    // The pages after it keep coming while the plan settles, up to a few MiB.
+    list->fetcher->holdUntilTaken(PagesWhilePlanning);
+    list->keep = table.http;
+    list->taken = std::move(first);
+    m_started = std::move(list);
+    return out;
+}
+
+QList<ColumnInfo> HttpConnector::describeRecords(const HttpRecords &records, const QStringList &columns,
+                                                 const QString &at)
+{
     QList<ColumnInfo> out;
     for (const QString &name : columns) {
         ColumnInfo info = inferColumn(records, name);
@@ -250,25 +301,20 @@ QStringList HttpConnector::columns(const TableRef &table)
     return HttpRecords(m_parser, response.body, s.records, s.record, messagePrefix("GET", url)).memberNames();
 }
 
-void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const PageReader &reader)
+HttpConnector::~HttpConnector() = default;
+
+std::unique_ptr<HttpConnector::ListRead> HttpConnector::startList(const HttpSideSpec &s, const QUrl &first)
 {
+    auto list = std::make_unique<ListRead>();
+    ListRead &l = *list;
+    l.side = &s;
+    l.first = first;
+    l.visited.insert(first.toString());
+    l.page = s.page.firstPage;
     const HttpPaging &p = s.page;
-    // Each page's URL, asked for once: a list whose next page is one already read never ends.
-    QSet<QString> visited{first.toString()};
-    auto unvisited = [&visited, this](const QUrl &current, const QUrl &next) {
-        if (visited.contains(next.toString()))
-            throw SyncError(QStringLiteral("%1: the next page is %2 again, a page already read; the "
-                                           "paging never ends")
-                                .arg(messagePrefix("GET", current), HttpClient::describe("GET", next)));
-        visited.insert(next.toString());
-        return next;
-    };
-    // Where the headers or a page number name the next page, the fetcher decides it (on its own
-    // thread; `visited` and `page` are then its alone); else this thread names it, below.
-    int page = p.firstPage;
     // Page numbers run past the list's end (an empty page), so they go one page ahead only.
     const auto pace = p.style == HttpPaging::Style::Page ? HttpPageFetcher::Pace::OneAhead : HttpPageFetcher::Pace::Ahead;
-    HttpPageFetcher fetcher(m_client, first, pace, [&](const HttpPageFetcher::Page &answered) {
+    l.fetcher = std::make_unique<HttpPageFetcher>(m_client, first, pace, [this, &l, &p](const HttpPageFetcher::Page &answered) {
         using Next = HttpPageFetcher::Next;
         const QUrl &current = answered.requested;
         switch (p.style) {
@@ -281,7 +327,7 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
                 throw SyncError(QStringLiteral("%1: the next page link leads to another host (%2); "
                                                "refused").arg(messagePrefix("GET", current), next.host()));
             // The last page, where the server names it, bounds the pages asked for ahead.
-            return Next{Next::Kind::Url, unvisited(current, next), false,
+            return Next{Next::Kind::Url, l.unvisited(*this, current, next), false,
                         link(answered.answer.header("Link"), answered.answer.url, u"last")};
         }
         case HttpPaging::Style::Page:
@@ -290,16 +336,32 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
             if (answered.answer.status == 404)
                 return Next{Next::Kind::Last, {}, false, {}};
             return Next{Next::Kind::Url,
-                        unvisited(current, withParam(current, p.pageParam, QString::number(++page))), true, {}};
+                        l.unvisited(*this, current, withParam(current, p.pageParam, QString::number(++l.page))), true, {}};
         case HttpPaging::Style::None: return Next{Next::Kind::Last, {}, false, {}};
         case HttpPaging::Style::Offset:
         case HttpPaging::Style::Cursor: break;
         }
         return Next{Next::Kind::FromBody, {}, false, {}};
     });
+    return list;
+}
+
+void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const PageReader &reader)
+{
+    const HttpPaging &p = s.page;
+    // The list describeThenScan() started, if it is this one; else a new one.
+    std::unique_ptr<ListRead> list = std::move(m_started);
+    if (!list || list->side != &s || list->first != first)
+        list = startList(s, first);
+    HttpPageFetcher &fetcher = *list->fetcher;
     quint64 lastBody = 0;
     qint64 offset = 0;
-    while (std::optional<HttpPageFetcher::Page> taken = fetcher.take()) {
+    for (;;) {
+        std::optional<HttpPageFetcher::Page> taken = std::exchange(list->taken, std::nullopt);
+        if (!taken)
+            taken = fetcher.take();
+        if (!taken)
+            break;
         const QUrl &current = taken->requested;
         const HttpResponse &response = taken->answer;
         const QString at = messagePrefix("GET", current);
@@ -324,11 +386,11 @@ void HttpConnector::readPages(const HttpSideSpec &s, const QUrl &first, const Pa
             return;
         if (p.style == HttpPaging::Style::Offset) {
             offset += qint64(records.size());
-            fetcher.follow(unvisited(current, withParam(current, p.offsetParam, QString::number(offset))));
+            fetcher.follow(list->unvisited(*this, current, withParam(current, p.offsetParam, QString::number(offset))));
         } else if (p.style == HttpPaging::Style::Cursor) {
             const std::optional<HttpRecords::Value> cursor = HttpRecords::at(records.document(), p.cursorAt.toStdString());
             const QString next = memberText(cursor);
-            fetcher.follow(next.isEmpty() ? QUrl() : unvisited(current, withParam(current, p.cursorParam, next)));
+            fetcher.follow(next.isEmpty() ? QUrl() : list->unvisited(*this, current, withParam(current, p.cursorParam, next)));
         }
     }
 }

@@ -8,6 +8,7 @@
 #include <QUrl>
 
 #include <functional>
+#include <memory>
 
 namespace syncdesk {
 
@@ -24,6 +25,12 @@ public:
 
     void open() override;
     [[nodiscard]] QList<ColumnInfo> describe(const TableRef &table, const QStringList &columns) override;
+    // describe(), and the list's pages start coming at once: the first page, read to describe
+    // the list, is the scan's first page too, and the pages after it are on their way while
+    // the comparison settles its plan with the other side.
+    [[nodiscard]] QList<ColumnInfo> describeThenScan(const TableRef &table, const QStringList &columns) override;
+    // Page bytes held for the scan while the comparison settles its plan.
+    static constexpr qsizetype PagesWhilePlanning = 8 << 20;
     ScanStats scan(const ScanRequest &request, RowEncoder &encoder, BatchQueue &queue) override;
     [[nodiscard]] OrderCost orderCost(const ScanRequest &) override { return OrderCost::Sort; }
     [[nodiscard]] QList<EncodedRow> fetch(const ScanRequest &request, RowEncoder &encoder,
@@ -84,8 +91,18 @@ private:
     [[nodiscard]] static std::string encodedKey(RowEncoder &encoder, const KeyText &key);
     [[nodiscard]] QString messagePrefix(const QByteArray &method, const QUrl &url) const;
 
+    struct ListRead;
+    // A list's pages asked for from `first` on.
+    [[nodiscard]] std::unique_ptr<ListRead> startList(const HttpSideSpec &side, const QUrl &first);
+    // The classes of `columns` as the records of a list's first page suggest them.
+    [[nodiscard]] static QList<ColumnInfo> describeRecords(const HttpRecords &records, const QStringList &columns,
+                                                           const QString &at);
+
     HttpClient m_client;
     simdjson::dom::parser m_parser; // reused page after page (see HttpRecords)
+    // Started by describeThenScan(), taken by the scan that follows (if of the same list).
+    // Declared last: its fetcher stops before the client it asks through goes.
+    std::unique_ptr<ListRead> m_started;
 };
 
 } // namespace syncdesk

@@ -135,8 +135,9 @@ bool HttpPageFetcher::deliver(std::optional<Page> page, std::exception_ptr error
     {
         std::unique_lock lock(m_mutex);
         // Only answers wait for room: the list's end and an error are never held back.
+        const qsizetype bytes = page ? page->answer.body.size() : 0;
         if (page && !error)
-            m_changed.wait(lock, [&] { return m_stop || m_pages.size() < Ahead; });
+            m_changed.wait(lock, [&] { return m_stop || m_pages.size() < Ahead || m_heldBytes + bytes <= m_holdBytes; });
         if (m_stop)
             return false;
         if (error) {
@@ -144,6 +145,7 @@ bool HttpPageFetcher::deliver(std::optional<Page> page, std::exception_ptr error
         } else {
             if (page)
                 ++m_delivered;
+            m_heldBytes += bytes;
             m_pages.push_back(std::move(page));
         }
     }
@@ -161,11 +163,23 @@ std::optional<HttpPageFetcher::Page> HttpPageFetcher::take()
             std::rethrow_exception(m_error);
         page = std::move(m_pages.front());
         m_pages.pop_front();
-        if (page)
+        m_holdBytes = 0;
+        if (page) {
             ++m_taken;
+            m_heldBytes -= page->answer.body.size();
+        }
     }
     m_changed.notify_all();
     return page;
+}
+
+void HttpPageFetcher::holdUntilTaken(qsizetype bytes)
+{
+    {
+        const std::lock_guard lock(m_mutex);
+        m_holdBytes = bytes;
+    }
+    m_changed.notify_all();
 }
 
 void HttpPageFetcher::follow(const QUrl &next, bool notFoundIsAnswer)

@@ -72,6 +72,10 @@ public:
     [[nodiscard]] std::optional<Page> take();
     // After an answer whose decision was FromBody: the page after it; an empty URL ends the list.
     void follow(const QUrl &next, bool notFoundIsAnswer = false);
+    // Until the next take(), answers are held while they total at most `bytes` (and Ahead of
+    // them whatever their size): for a reader that will start late (a comparison settling its
+    // plan with the other side), so the list's first pages are in when it does.
+    void holdUntilTaken(qsizetype bytes);
 
     // Answers held for the reader, besides the request in flight.
     static constexpr size_t Ahead = 2;
@@ -89,6 +93,8 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<std::optional<Page>> m_pages; // nullopt: the list's end
+    qsizetype m_heldBytes = 0;               // of the bodies in m_pages
+    qsizetype m_holdBytes = 0;               // holdUntilTaken()
     std::exception_ptr m_error;              // after m_pages
     std::optional<std::pair<QUrl, bool>> m_follow;     // the reader's next page and its 404 rule
     qint64 m_delivered = 0;                            // pages handed over so far

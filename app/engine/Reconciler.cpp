@@ -58,7 +58,7 @@ void drive(Side &side, const FlowSpec &flow, Handshake handshake, RowEncoder::De
     QList<ColumnInfo> columns;
     try {
         side.connector->open();
-        columns = side.connector->describe(side.flowSide->table, names);
+        columns = side.connector->describeThenScan(side.flowSide->table, names);
         side.described.set_value(columns);
     } catch (...) { // a SyncError, or anything else: never let it escape the thread
         side.connector.reset(); // connections close on the thread that opened them

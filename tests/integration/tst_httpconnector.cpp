@@ -99,6 +99,8 @@ private slots:
     void guessedPagesAreReadOnlyWhereALinkNamesThem();
     void aReaderThatStopsNeverWaitsForPagesAhead();
     void aRetryAfterNobodyReadsStillHoldsTheSystem();
+    void aComparisonAsksForEachPageOnce();
+    void plainHttpKeepsConnectionsAliveAndRetriesOneClosedWhileIdle();
     void pageNumbersAskAtMostOnePagePastTheEnd();
     void secretHeadersComeFromTheEnvironmentAndNeverShow();
     void keychainHeadersTakeTheConsolesSecretOrTheEnvFallback();
@@ -880,6 +882,84 @@ void TestHttpConnector::guessedPagesAreReadOnlyWhereALinkNamesThem()
         guessed += page == 3 ? 1 : 0;
     }
     QCOMPARE(guessed, 1);
+}
+
+void TestHttpConnector::aComparisonAsksForEachPageOnce()
+{
+    // The first page, read to learn the members' types, is the scan's first page too: a
+    // comparison asks for every page once (the later pages come while the other side is
+    // described).
+    static constexpr int Size = 50, Pages = Records / Size;
+    FaultServer server([&server](const FaultServer::Request &r) {
+        const int page = queryInt(r.target, "page", 1);
+        QJsonArray items;
+        for (int id = (page - 1) * Size + 1; id <= page * Size; ++id)
+            items.append(customer(id));
+        auto to = [&](int n) { return "<" + server.baseUrl().toUtf8() + "/customers?page=" + QByteArray::number(n) + ">"; };
+        QByteArray link = "Link: " + to(Pages) + "; rel=\"last\"";
+        if (page < Pages)
+            link += ", " + to(page + 1) + "; rel=\"next\"";
+        return FaultServer::json(200, QJsonDocument(items).toJson(QJsonDocument::Compact), link + "\r\n");
+    });
+    const QString ws = workspace(
+        {QJsonObject{{QStringLiteral("name"), QStringLiteral("paged")}, {QStringLiteral("kind"), QStringLiteral("http")},
+                     {QStringLiteral("base_url"), server.baseUrl()}},
+         QJsonObject{{QStringLiteral("name"), QStringLiteral("lite")}, {QStringLiteral("kind"), QStringLiteral("sqlite")},
+                     {QStringLiteral("path"), m_sqlite}}},
+        {QJsonObject{{QStringLiteral("name"), QStringLiteral("paged-lite")},
+                     {QStringLiteral("source"), QJsonObject{{QStringLiteral("system"), QStringLiteral("paged")},
+                                                            {QStringLiteral("resource"), QStringLiteral("customers")}}},
+                     {QStringLiteral("target"), QJsonObject{{QStringLiteral("system"), QStringLiteral("lite")},
+                                                            {QStringLiteral("table"), QStringLiteral("customers")}}},
+                     {QStringLiteral("key"), QJsonArray{QStringLiteral("id")}},
+                     {QStringLiteral("fields"), QJsonArray{QStringLiteral("name")}}}});
+    const CliRun run = diff(ws, QStringLiteral("paged-lite"));
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QCOMPARE(diffJson(run).value(u"in_sync").toInt(), Records);
+    QList<int> asked;
+    for (const FaultServer::Request &r : server.requests())
+        asked << queryInt(r.target, "page", 1);
+    std::sort(asked.begin(), asked.end());
+    QList<int> once;
+    for (int page = 1; page <= Pages; ++page)
+        once << page;
+    QCOMPARE(asked, once);
+}
+
+void TestHttpConnector::plainHttpKeepsConnectionsAliveAndRetriesOneClosedWhileIdle()
+{
+    // Plain-HTTP GETs go on kept-alive connections (PlainHttpGet). A server may close an idle
+    // one just as the next request goes out on it: that request is sent again on a new
+    // connection, unseen by the caller and not counted as a retry. Here the server answers the
+    // first request of each connection and closes it at the second.
+    FaultServer server(
+        [](const FaultServer::Request &r) -> QByteArray {
+            if (r.onConnection > 1)
+                return {};
+            const QByteArray body = "{\"connection\":" + QByteArray::number(r.connection) + "}";
+            return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                   + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        },
+        FaultServer::Connections::KeepAlive);
+    SystemSpec system = httpSystem(server.baseUrl());
+    static int run = 0;
+    system.name = QStringLiteral("kept-alive-%1").arg(++run);
+    HttpClient client(system);
+    for (int i = 1; i <= 3; ++i) {
+        const HttpResponse r = client.get(QUrl(server.baseUrl() + QStringLiteral("/item")));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, "{\"connection\":" + QByteArray::number(i) + "}");
+    }
+    QCOMPARE(client.retries(), 0);
+    // Connection 1 answered, was kept and reused (closed by the server), and so on.
+    QList<QPair<int, int>> seen;
+    for (const FaultServer::Request &r : server.requests()) {
+        seen.append({r.connection, r.onConnection});
+        // Nothing is asked for that it would not decode (Qt Network asks for gzip).
+        QVERIFY(r.header("Accept-Encoding").isEmpty());
+    }
+    const QList<QPair<int, int>> expected{{1, 1}, {1, 2}, {2, 1}, {2, 2}, {3, 1}};
+    QCOMPARE(seen, expected);
 }
 
 void TestHttpConnector::aRetryAfterNobodyReadsStillHoldsTheSystem()

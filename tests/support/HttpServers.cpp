@@ -127,17 +127,19 @@ QByteArray FaultServer::json(int status, const QByteArray &body, const QByteArra
            + extraHeaders + "\r\n" + body;
 }
 
-FaultServer::FaultServer(Handler handler) : m_handler(std::move(handler))
+FaultServer::FaultServer(Handler handler, Connections connections) : m_handler(std::move(handler))
 {
     m_server = new QTcpServer;
     m_server->listen(QHostAddress::LocalHost, 0);
     m_port = m_server->serverPort();
     m_server->moveToThread(&m_thread);
-    QObject::connect(m_server, &QTcpServer::newConnection, m_server, [this] {
+    QObject::connect(m_server, &QTcpServer::newConnection, m_server, [this, connections] {
         while (QTcpSocket *socket = m_server->nextPendingConnection()) {
             auto buffer = std::make_shared<QByteArray>();
+            const int connection = ++m_connections;
+            auto requests = std::make_shared<int>(0);
             QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            QObject::connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer] {
+            QObject::connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer, connection, requests, connections] {
                 buffer->append(socket->readAll());
                 const qsizetype end = buffer->indexOf("\r\n\r\n");
                 if (end < 0)
@@ -161,13 +163,17 @@ FaultServer::FaultServer(Handler handler) : m_handler(std::move(handler))
                 if (buffer->size() < end + 4 + length)
                     return; // the body is still coming
                 r.body = buffer->mid(end + 4, length);
-                buffer->clear();
+                buffer->remove(0, end + 4 + length);
+                r.connection = connection;
+                r.onConnection = ++*requests;
                 {
                     const QMutexLocker lock(&m_mutex);
                     m_requests.append(r);
                 }
-                socket->write(m_handler(r));
-                socket->disconnectFromHost();
+                const QByteArray answer = m_handler(r);
+                socket->write(answer);
+                if (connections == Connections::OneAnswer || answer.isEmpty())
+                    socket->disconnectFromHost();
             });
         }
     });

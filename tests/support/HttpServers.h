@@ -55,7 +55,8 @@ int httpRequest(const QByteArray &method, const QString &url, const QByteArray &
 
 // A raw HTTP/1.1 server on its own thread whose answers a test writes byte for byte: pages,
 // 429 storms, bodies cut short, malformed JSON, redirects. Each connection gets one answer and
-// is closed.
+// is closed; with Connections::KeepAlive, a connection carries answers until one is empty (the
+// connection is then closed without an answer, as a server closes an idle one).
 class FaultServer
 {
 public:
@@ -65,12 +66,15 @@ public:
         QByteArray target; // path and query as sent
         QList<QPair<QByteArray, QByteArray>> headers;
         QByteArray body;
+        int connection = 0;   // which connection it came on, from 1
+        int onConnection = 0; // the how-manieth request on that connection, from 1
         [[nodiscard]] QByteArray header(const QByteArray &name) const;
     };
+    enum class Connections { OneAnswer, KeepAlive };
     // Returns the whole response (status line, headers, body) to write.
     using Handler = std::function<QByteArray(const Request &)>;
 
-    explicit FaultServer(Handler handler);
+    explicit FaultServer(Handler handler, Connections connections = Connections::OneAnswer);
     ~FaultServer();
     [[nodiscard]] QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_port); }
     [[nodiscard]] QList<Request> requests() const;
@@ -85,6 +89,7 @@ private:
     int m_port = 0;
     mutable QMutex m_mutex;
     QList<Request> m_requests;
+    int m_connections = 0; // server thread only
 };
 
 // The folder the npm servers were installed into.
