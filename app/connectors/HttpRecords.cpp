@@ -27,9 +27,12 @@ T valueAs(simdjson::dom::element value)
 
 HttpRecords::HttpRecords(simdjson::dom::parser &parser, const QByteArray &body, const QString &where)
 {
-    // realloc_if_needed: simdjson reads past the end, so the body is copied into its padded buffer.
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end: a body allocated with that
+    // much room (HttpResponseParser::BodyPadding) is parsed where it is, any other is copied
+    // into the parser's padded buffer first.
+    const bool padded = body.capacity() - body.size() >= qsizetype(simdjson::SIMDJSON_PADDING);
     const simdjson::error_code error =
-        parser.parse(reinterpret_cast<const uint8_t *>(body.constData()), size_t(body.size()), true)
+        parser.parse(reinterpret_cast<const uint8_t *>(body.constData()), size_t(body.size()), !padded)
             .get(m_document);
     if (error)
         throw SyncError(QStringLiteral("%1: the response is not valid JSON (%2, in %3 bytes)")

@@ -123,10 +123,12 @@ public:
         m_keys.append(key.data(), key.size());
         m_entries.push_back({Value{}, offset, quint32(key.size())});
         const size_t mask = m_slots.size() - 1;
-        size_t i = home(key);
+        const quint64 hash = keyTableHash(key);
+        size_t i = size_t(hash) & mask;
         while (m_slots[i] != 0)
             i = (i + 1) & mask;
         m_slots[i] = quint32(m_entries.size());
+        m_tags[i] = tagOf(hash);
         return m_entries.back().value;
     }
     // Bulk loading, for keys known to be distinct (a merge's ascending keys): appends without
@@ -145,6 +147,7 @@ public:
         while (size < m_entries.size() * 2)
             size *= 2;
         m_slots.assign(size / 2, 0);
+        m_tags.assign(size / 2, 0);
         grow();
     }
     // Room for `n` entries and `keyBytes` bytes of keys without reallocating.
@@ -174,6 +177,7 @@ public:
             const bool movable = (j > hole) ? (h <= hole || h > j) : (h <= hole && h > j);
             if (movable) {
                 m_slots[hole] = m_slots[j];
+                m_tags[hole] = m_tags[j];
                 m_slots[j] = 0;
                 hole = j;
             }
@@ -197,6 +201,7 @@ public:
     {
         m_entries.clear();
         m_slots.clear();
+        m_tags.clear();
         m_keys.clear();
         m_garbage = 0;
     }
@@ -244,28 +249,36 @@ private:
     {
         return size_t(keyTableHash(key)) & (m_slots.size() - 1);
     }
+    // A slot's hash bits beside it: a probe passes other keys' slots without reading their
+    // entries and key bytes (two cache misses each) but for one in 256.
+    [[nodiscard]] static quint8 tagOf(quint64 hash) { return quint8(hash >> 56); }
     [[nodiscard]] size_t slotOf(std::string_view key) const
     {
         if (m_slots.empty())
             return npos;
         const size_t mask = m_slots.size() - 1;
-        for (size_t i = home(key);; i = (i + 1) & mask) {
+        const quint64 hash = keyTableHash(key);
+        const quint8 tag = tagOf(hash);
+        for (size_t i = size_t(hash) & mask;; i = (i + 1) & mask) {
             const quint32 v = m_slots[i];
             if (v == 0)
                 return npos;
-            if (keyOf(m_entries[v - 1]) == key)
+            if (m_tags[i] == tag && keyOf(m_entries[v - 1]) == key)
                 return i;
         }
     }
     void grow()
     {
         m_slots.assign(std::max<size_t>(16, m_slots.size() * 2), 0);
+        m_tags.assign(m_slots.size(), 0);
         const size_t mask = m_slots.size() - 1;
         for (size_t e = 0; e < m_entries.size(); ++e) {
-            size_t i = home(keyOf(m_entries[e]));
+            const quint64 hash = keyTableHash(keyOf(m_entries[e]));
+            size_t i = size_t(hash) & mask;
             while (m_slots[i] != 0)
                 i = (i + 1) & mask;
             m_slots[i] = quint32(e + 1);
+            m_tags[i] = tagOf(hash);
         }
     }
     void compactKeys()
@@ -283,6 +296,7 @@ private:
 
     PodBuffer<Entry> m_entries;
     PodBuffer<quint32> m_slots; // entry index + 1; 0 is empty. Size: a power of two.
+    PodBuffer<quint8> m_tags;   // tagOf() the key's hash, per slot (where the slot is not empty)
     PodBuffer<char> m_keys;
     size_t m_garbage = 0; // arena bytes of erased keys
 };
