@@ -154,8 +154,9 @@ void HttpClient::Exchange::abandon()
         }
         if (!finished) {
             QMetaObject::invokeMethod(network, [f = flight] {
-                if (f->abort)
-                    f->abort(); // its end is still reported, and frees it
+                // Taken out first: the abort reports the end at once, which clears it.
+                if (const std::function<void()> abort = std::exchange(f->abort, nullptr))
+                    abort(); // its end is still reported, and frees it
             });
         }
     }
@@ -303,6 +304,17 @@ bool HttpClient::send(Exchange &ex, Slot slot)
         headers.append(qMakePair(h.name.toUtf8(), value));
     }
     headers.append(ex.extraHeaders);
+    // One field per name, the last given winning (a workspace's Accept over ours), as Qt
+    // Network's setRawHeader does.
+    for (qsizetype i = headers.size() - 1; i >= 0; --i) {
+        for (qsizetype j = 0; j < i; ++j) {
+            if (headers[j].first.compare(headers[i].first, Qt::CaseInsensitive) == 0) {
+                headers[j].second = headers[i].second;
+                headers.removeAt(i);
+                break;
+            }
+        }
+    }
     for (const auto &[name, value] : std::as_const(headers)) {
         // A line break would end the header and start another the server obeys; the value
         // (perhaps a secret) is never shown.
@@ -585,6 +597,9 @@ HttpResponse HttpClient::wait(Exchange &ex)
         } else if (status == 502 || status == 504 || (status == 0 && transferFailed)) {
             problem = status ? QStringLiteral("HTTP %1 %2").arg(status).arg(f->reason) : f->errorString;
             transient = idempotent(ex.method);
+        } else if (status == 0 && error != QNetworkReply::NoError) {
+            // No HTTP answer at all (the port speaks something else): asking again will not help.
+            throw SyncError(QStringLiteral("%1: %2").arg(what, f->errorString), SyncError::Kind::Other, m_system.name);
         } else if (status == 409 || status == 412) {
             // A conditional write the server refused: the record is no longer what was read.
             throw SyncError(QStringLiteral("%1: HTTP %2 %3: the record changed since it was read")

@@ -137,7 +137,7 @@ bool HttpPageFetcher::deliver(std::optional<Page> page, std::exception_ptr error
         // Only answers wait for room: the list's end and an error are never held back.
         const qsizetype bytes = page ? page->answer.body.size() : 0;
         if (page && !error)
-            m_changed.wait(lock, [&] { return m_stop || m_pages.size() < Ahead || m_heldBytes + bytes <= m_holdBytes; });
+            m_changed.wait(lock, [&] { return m_stop || m_pages.size() < Ahead || (m_holdBytes > 0 && m_heldBytes + bytes <= m_holdBytes); });
         if (m_stop)
             return false;
         if (error) {

@@ -30,7 +30,10 @@ HttpRecords::HttpRecords(simdjson::dom::parser &parser, const QByteArray &body, 
     // simdjson reads up to SIMDJSON_PADDING bytes past the end: a body allocated with that
     // much room (HttpResponseParser::BodyPadding) is parsed where it is, any other is copied
     // into the parser's padded buffer first.
-    const bool padded = body.capacity() - body.size() >= qsizetype(simdjson::SIMDJSON_PADDING);
+    // (capacity() counts room before the data too; data_ptr() has no const overload and
+    // neither it nor freeSpaceAtEnd() changes or detaches anything.)
+    const bool padded = const_cast<QByteArray &>(body).data_ptr().freeSpaceAtEnd()
+                        >= qsizetype(simdjson::SIMDJSON_PADDING);
     const simdjson::error_code error =
         parser.parse(reinterpret_cast<const uint8_t *>(body.constData()), size_t(body.size()), !padded)
             .get(m_document);

@@ -172,6 +172,10 @@ void HttpResponseParser::headersEnded()
     }
     const QList<QByteArray> transfer = tokens("Transfer-Encoding");
     if (!transfer.isEmpty()) {
+        // With a Content-Length too, the answer may be a smuggling attempt: the connection
+        // is not used again (RFC 9112, 6.3).
+        if (!tokens("Content-Length").isEmpty())
+            m_keepAlive = false;
         if (transfer.last() == "chunked") {
             m_phase = Phase::ChunkSize;
         } else {

@@ -7,6 +7,7 @@
 #include <QNetworkReply>
 #include <QTcpSocket>
 
+#include <algorithm>
 #include <utility>
 
 namespace syncdesk {
@@ -28,7 +29,11 @@ PlainHttpGet::PlainHttpGet(PlainHttpPool &pool, const QUrl &url, const QList<QPa
         host = '[' + host + ']'; // an IPv6 address
     if (m_port != 80)
         host += ':' + QByteArray::number(m_port);
-    m_request = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
+    m_request = "GET " + target + " HTTP/1.1\r\n";
+    // A Host the system's headers name replaces ours (a virtual host behind an address).
+    if (std::none_of(headers.begin(), headers.end(),
+                     [](const auto &h) { return h.first.compare("Host", Qt::CaseInsensitive) == 0; }))
+        m_request += "Host: " + host + "\r\n";
     for (const auto &[name, value] : headers)
         m_request += name + ": " + value + "\r\n";
     m_request += "\r\n";
@@ -62,8 +67,16 @@ void PlainHttpGet::send()
     connect(m_socket, &QTcpSocket::readyRead, this, &PlainHttpGet::readAvailable);
     connect(m_socket, &QTcpSocket::disconnected, this, &PlainHttpGet::onClosed);
     connect(m_socket, &QTcpSocket::errorOccurred, this, &PlainHttpGet::onSocketError);
-    m_socket->write(m_request); // sent once connected, if it is not yet
     m_timeout.start();
+    // Connected only now that its errors are heard: a connection can fail within this call
+    // (an address known at once that cannot be reached), which ends or retries this request.
+    if (!m_reused) {
+        QTcpSocket *socket = m_socket;
+        socket->connectToHost(m_host, m_port);
+        if (m_done || m_socket != socket)
+            return;
+    }
+    m_socket->write(m_request); // sent once connected, if it is not yet
 }
 
 void PlainHttpGet::abort()
@@ -92,8 +105,8 @@ void PlainHttpGet::readAvailable()
         if (m_parser.failed()) {
             if (m_parser.oversized())
                 finish(QNetworkReply::OperationCanceledError, m_parser.error());
-            else
-                finish(QNetworkReply::UnknownNetworkError,
+            else // before the headers: no HTTP server (not retried); after them, a body cut wrong
+                finish(m_parser.headersComplete() ? QNetworkReply::UnknownNetworkError : QNetworkReply::ProtocolFailure,
                        QStringLiteral("the response is not valid HTTP/1.1: %1").arg(m_parser.error()));
             return;
         }

@@ -28,7 +28,6 @@ QTcpSocket *PlainHttpPool::take(const QString &host, quint16 port, QObject *owne
     // headers are read in blocks, not one byte per system call.
     QObject::connect(socket, &QTcpSocket::connected, socket,
                      [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
-    socket->connectToHost(host, port);
     *reused = false;
     return socket;
 }

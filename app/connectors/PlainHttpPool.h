@@ -17,8 +17,9 @@ class PlainHttpPool : public QObject
 public:
     explicit PlainHttpPool(QObject *parent = nullptr) : QObject(parent) {}
 
-    // A socket to host:port, connected or connecting, owned by `owner` from now on; `reused`
-    // says whether it carried an earlier request (the server may have closed it meanwhile).
+    // A socket to host:port owned by `owner` from now on: a connected one that carried an
+    // earlier request (`reused`; the server may have closed it meanwhile), or a new one that
+    // the caller connects once it listens to its signals.
     // `fresh`: always a new connection.
     [[nodiscard]] QTcpSocket *take(const QString &host, quint16 port, QObject *owner, bool *reused, bool fresh = false);
     // An idle socket whose last response ended and left it open; the pool owns it again.

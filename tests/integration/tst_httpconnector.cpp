@@ -101,6 +101,8 @@ private slots:
     void aRetryAfterNobodyReadsStillHoldsTheSystem();
     void aComparisonAsksForEachPageOnce();
     void plainHttpKeepsConnectionsAliveAndRetriesOneClosedWhileIdle();
+    void aSystemsHeaderReplacesOurs();
+    void aPortThatSpeaksNoHttpFailsAtOnce();
     void pageNumbersAskAtMostOnePagePastTheEnd();
     void secretHeadersComeFromTheEnvironmentAndNeverShow();
     void keychainHeadersTakeTheConsolesSecretOrTheEnvFallback();
@@ -960,6 +962,50 @@ void TestHttpConnector::plainHttpKeepsConnectionsAliveAndRetriesOneClosedWhileId
     }
     const QList<QPair<int, int>> expected{{1, 1}, {1, 2}, {2, 1}, {2, 2}, {3, 1}};
     QCOMPARE(seen, expected);
+}
+
+void TestHttpConnector::aSystemsHeaderReplacesOurs()
+{
+    // A workspace's Accept replaces the one SyncDesk sends: one field, its value.
+    FaultServer server([](const FaultServer::Request &) { return FaultServer::json(200, "{}"); });
+    SystemSpec system = httpSystem(server.baseUrl());
+    static int run = 0;
+    system.name = QStringLiteral("own-accept-%1").arg(++run);
+    HttpHeader accept;
+    accept.name = QStringLiteral("accept");
+    accept.literal = QStringLiteral("application/vnd.api+json");
+    system.http.headers = {accept};
+    HttpClient client(system);
+    QCOMPARE(client.get(QUrl(server.baseUrl() + QStringLiteral("/item"))).status, 200);
+    const FaultServer::Request r = server.requests().value(0);
+    qsizetype accepts = 0;
+    for (const auto &[name, value] : r.headers)
+        accepts += name.compare("Accept", Qt::CaseInsensitive) == 0 ? 1 : 0;
+    QCOMPARE(accepts, qsizetype(1));
+    QCOMPARE(r.header("Accept"), QByteArray("application/vnd.api+json"));
+}
+
+void TestHttpConnector::aPortThatSpeaksNoHttpFailsAtOnce()
+{
+    // A server that answers something else than HTTP: one error naming the problem, at once
+    // (not retried as if the network had failed).
+    FaultServer server([](const FaultServer::Request &) { return QByteArray("SSH-2.0-OpenSSH_9.2\r\n"); });
+    SystemSpec system = httpSystem(server.baseUrl());
+    static int run = 0;
+    system.name = QStringLiteral("not-http-%1").arg(++run);
+    HttpClient client(system);
+    QElapsedTimer timer;
+    timer.start();
+    QString error;
+    try {
+        (void)client.get(QUrl(server.baseUrl() + QStringLiteral("/item")));
+    } catch (const SyncError &e) {
+        error = e.message();
+    }
+    QVERIFY2(error.contains(u"GET /item") && error.contains(u"not HTTP/1.x"), qPrintable(error));
+    QCOMPARE(client.retries(), 0);
+    QCOMPARE(server.requests().size(), qsizetype(1));
+    QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
 }
 
 void TestHttpConnector::aRetryAfterNobodyReadsStillHoldsTheSystem()

@@ -130,6 +130,12 @@ private slots:
         QVERIFY(!keepAlive("HTTP/1.1 200 OK\r\nConnection: Upgrade, Close\r\n"));
         QVERIFY(!keepAlive("HTTP/1.0 200 OK\r\n"));
         QVERIFY(keepAlive("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n"));
+        // Both framings: read by the chunks, and the connection not trusted again.
+        HttpResponseParser both(Limit);
+        const QByteArray bytes = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n";
+        both.feed(bytes.constData(), bytes.size());
+        QVERIFY(both.done() && !both.keepAlive());
+        QCOMPARE(both.takeBody(), QByteArray("x"));
     }
 
     void noBodyAnswersEndAtTheirHeaders()
