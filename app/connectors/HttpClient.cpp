@@ -79,15 +79,6 @@ struct HttpClient::Flight
 
 namespace {
 
-QByteArray headerOf(const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &name)
-{
-    for (const auto &[key, value] : headers) {
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
-}
-
 // The final status and headers of a request, as they arrive (network thread).
 void headersArrived(HttpClient::Flight &flight, int status, const QList<QPair<QByteArray, QByteArray>> &headers)
 {
@@ -119,7 +110,7 @@ void ended(HttpClient::Flight &flight, Ended &&end, const QByteArray &method)
     // when no caller waits for this answer any more (a guessed page given up), whose wait()
     // would otherwise never see it. wait() still holds it for its retry.
     if ((end.status == 429 || end.status == 503) && flight.gate) {
-        const std::optional<qint64> after = retryAfterSeconds(headerOf(end.headers, "Retry-After"));
+        const std::optional<qint64> after = retryAfterSeconds(HttpResponse::header(end.headers, "Retry-After"));
         if (after && *after > 0 && *after <= HttpClient::MaxRetryAfterSeconds)
             flight.gate->holdUntil(HttpGate::Clock::now() + std::chrono::seconds(*after),
                                    QStringLiteral("HTTP %1 to %2 (Retry-After %3 s)")
@@ -168,7 +159,7 @@ HttpClient::Exchange::~Exchange()
     abandon();
 }
 
-QByteArray HttpResponse::header(const QByteArray &name) const
+QByteArray HttpResponse::header(const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &name)
 {
     for (const auto &[key, value] : headers) {
         if (key.compare(name, Qt::CaseInsensitive) == 0)

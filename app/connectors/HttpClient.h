@@ -26,7 +26,10 @@ struct HttpResponse
     QUrl url; // where the body came from (after same-origin redirects)
     QByteArray body;
     QList<QPair<QByteArray, QByteArray>> headers;
-    [[nodiscard]] QByteArray header(const QByteArray &name) const;
+    [[nodiscard]] QByteArray header(const QByteArray &name) const { return header(headers, name); }
+    // The first field `name` (any case) of `headers`; empty if none.
+    [[nodiscard]] static QByteArray header(const QList<QPair<QByteArray, QByteArray>> &headers,
+                                           const QByteArray &name);
 };
 
 // One HTTP system's requests, through Qt Network, answered synchronously to the calling thread.

@@ -15,7 +15,7 @@ namespace syncdesk {
 PlainHttpGet::PlainHttpGet(PlainHttpPool &pool, const QUrl &url, const QList<QPair<QByteArray, QByteArray>> &headers,
                            int timeoutMs, qint64 maxBodyBytes, HeadersArrived headersArrived, Finished finished,
                            QObject *parent)
-    : QObject(parent), m_pool(pool), m_url(url), m_host(url.host()), m_port(quint16(url.port(80))),
+    : QObject(parent), m_pool(pool), m_host(url.host()), m_port(quint16(url.port(80))),
       m_timeoutMs(timeoutMs), m_maxBody(maxBodyBytes), m_parser(maxBodyBytes),
       m_headersArrived(std::move(headersArrived)), m_finished(std::move(finished))
 {

@@ -68,7 +68,6 @@ private:
     bool retryOnNewConnection();
 
     PlainHttpPool &m_pool;
-    QUrl m_url;
     QString m_host;
     quint16 m_port = 80;
     QByteArray m_request;
