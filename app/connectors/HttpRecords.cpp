@@ -6,6 +6,7 @@
 
 #include <QSet>
 
+#include <algorithm>
 #include <charconv>
 
 namespace syncdesk {
@@ -34,8 +35,16 @@ HttpRecords::HttpRecords(simdjson::dom::parser &parser, const QByteArray &body, 
     // neither it nor freeSpaceAtEnd() changes or detaches anything.)
     const bool padded = const_cast<QByteArray &>(body).data_ptr().freeSpaceAtEnd()
                         >= qsizetype(simdjson::SIMDJSON_PADDING);
+    // Room for pages somewhat larger than this one: a list's pages differ by a few bytes, and
+    // each new largest page would otherwise make the parser reallocate (and fault in) its
+    // buffers again. Where that fails, parse() sizes them itself or names the problem.
+    const auto size = size_t(body.size());
+    if (size > parser.capacity()) {
+        [[maybe_unused]] const simdjson::error_code roomy =
+            parser.allocate(std::min(parser.max_capacity(), size + size / 4), parser.max_depth());
+    }
     const simdjson::error_code error =
-        parser.parse(reinterpret_cast<const uint8_t *>(body.constData()), size_t(body.size()), !padded)
+        parser.parse(reinterpret_cast<const uint8_t *>(body.constData()), size, !padded)
             .get(m_document);
     if (error)
         throw SyncError(QStringLiteral("%1: the response is not valid JSON (%2, in %3 bytes)")

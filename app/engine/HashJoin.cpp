@@ -15,6 +15,7 @@ namespace {
 // (entry, slot at half load, growth slack).
 constexpr qint64 EntryOverhead = 48;
 constexpr size_t SpillBufferBytes = 32 * 1024;
+constexpr size_t InitialRecords = 1024; // per partition
 
 template<typename T>
 void put(std::FILE *f, const T &v)
@@ -39,6 +40,13 @@ bool getBytes(std::FILE *f, std::string &out, quint32 n)
 HashJoin::HashJoin(Options options, Sink sink)
     : m_options(std::move(options)), m_sink(std::move(sink)), m_parts(Partitions)
 {
+    // Each partition's first thousand records without regrowing its table (a regrowth copies
+    // the table into new memory, which faults in page by page): a hundred thousand records
+    // fill them about that far. Untouched, the room costs address space, not memory.
+    for (Partition &p : m_parts) {
+        p.table.reserve(InitialRecords, InitialRecords * 16);
+        p.table.reserveIndex(InitialRecords);
+    }
 }
 
 HashJoin::~HashJoin()
@@ -61,20 +69,23 @@ void HashJoin::add(bool source, const ScanBatch &batch)
         r.rowHash = batch.rowHashes[i];
         r.fields = withFields ? batch.fieldHashes.data() + i * fields : nullptr;
         // The top bits pick the partition; KeyTable places keys by the low ones.
-        Partition &p = m_parts[size_t(keyTableHash(r.key) >> 57) % Partitions];
+        const quint64 hash = keyTableHash(r.key);
+        Partition &p = m_parts[size_t(hash >> 57) % Partitions];
         if (p.spill)
             writeRecord(p, source ? SourceWaiting : TargetWaiting, r);
         else
-            accept(p, source ? SourceWaiting : TargetWaiting, r, true);
+            accept(p, source ? SourceWaiting : TargetWaiting, r, hash, true);
     }
     m_peakBytes = std::max(m_peakBytes, m_bytes);
     while (m_bytes > m_options.memoryBudgetBytes)
         spillLargest();
 }
 
-void HashJoin::accept(Partition &p, quint32 state, const Record &r, bool counted)
+void HashJoin::accept(Partition &p, quint32 state, const Record &r, quint64 hash, bool counted)
 {
-    if (Entry *e = p.table.find(r.key)) {
+    const size_t slot = p.table.locate(r.key, hash);
+    if (slot != KeyTable<Entry>::npos) {
+        Entry *e = &p.table.valueInSlot(slot);
         // Seen on this side already, or matched already: the key is not unique on this side.
         if (e->state == Matched || e->state == state) {
             if (state == Matched)
@@ -98,7 +109,7 @@ void HashJoin::accept(Partition &p, quint32 state, const Record &r, bool counted
             // the partition; the entry and key bytes go now.)
             p.bytes -= EntryOverhead + qint64(r.key.size());
             m_bytes -= EntryOverhead + qint64(r.key.size());
-            p.table.erase(r.key);
+            p.table.eraseSlot(slot);
             compactIfWasteful(p, counted);
             return;
         }
@@ -106,7 +117,7 @@ void HashJoin::accept(Partition &p, quint32 state, const Record &r, bool counted
         compactIfWasteful(p, counted);
         return;
     }
-    Entry &e = p.table.insert(r.key);
+    Entry &e = p.table.insert(r.key, hash);
     e.rowHash = r.rowHash;
     e.state = state;
     e.extra = quint32(p.extras.size());
@@ -274,7 +285,7 @@ void HashJoin::readBack(Partition &p)
         if (!ok)
             break;
         r.key = m_readKey;
-        accept(p, state, r, false); // one partition at a time: the budget's share, not counted
+        accept(p, state, r, keyTableHash(r.key), false); // one partition at a time: the budget's share, not counted
     }
     const bool failed = !ok || std::ferror(f);
     std::fclose(f);

@@ -83,7 +83,8 @@ private:
         std::FILE *spill = nullptr;
     };
 
-    void accept(Partition &p, quint32 state, const Record &r, bool counted);
+    // `hash`: keyTableHash(r.key), computed once for the partition and the table.
+    void accept(Partition &p, quint32 state, const Record &r, quint64 hash, bool counted);
     void spillLargest();
     void writeRecord(Partition &p, quint32 state, const Record &r);
     void drain(Partition &p);

@@ -97,83 +97,83 @@ private:
 
 // A hash table from key bytes (a key's canonical JSON) to a small packed value: open
 // addressing over 32-bit indices, values in one dense vector, key bytes in one arena. About
-// 16 bytes plus the key and the value per entry, against ~190 for a node-based map of
+// 20 bytes plus the key and the value per entry, against ~190 for a node-based map of
 // QByteArrays: the live engine keeps every record of a flow in one (a million must fit in a
 // console's memory), and so do the order-free scans and the polling feeds' key sets.
 template<typename Value>
 class KeyTable
 {
 public:
-    [[nodiscard]] Value *find(std::string_view key)
-    {
-        const size_t slot = slotOf(key);
-        return slot == npos ? nullptr : &m_entries[m_slots[slot] - 1].value;
-    }
+    [[nodiscard]] Value *find(std::string_view key) { return find(key, keyTableHash(key)); }
     [[nodiscard]] const Value *find(std::string_view key) const
     {
-        const size_t slot = slotOf(key);
+        const size_t slot = slotOf(key, keyTableHash(key));
         return slot == npos ? nullptr : &m_entries[m_slots[slot] - 1].value;
     }
+    // With the key's keyTableHash() already at hand (a caller that partitions by it).
+    [[nodiscard]] Value *find(std::string_view key, quint64 hash)
+    {
+        const size_t slot = slotOf(key, hash);
+        return slot == npos ? nullptr : &m_entries[m_slots[slot] - 1].value;
+    }
+    // Where `key` is, for valueInSlot() and eraseSlot(): one lookup for a find-then-erase.
+    // npos if absent. Valid until the table changes.
+    [[nodiscard]] size_t locate(std::string_view key, quint64 hash) const { return slotOf(key, hash); }
+    [[nodiscard]] Value &valueInSlot(size_t slot) { return m_entries[m_slots[slot] - 1].value; }
     // Adds `key` (which must be absent) with a default value. Invalidates pointers.
-    Value &insert(std::string_view key)
+    Value &insert(std::string_view key) { return insert(key, keyTableHash(key)); }
+    Value &insert(std::string_view key, quint64 hash)
     {
         if ((m_entries.size() + 1) * 2 > m_slots.size())
             grow();
-        const auto offset = quint32(m_keys.size());
-        m_keys.append(key.data(), key.size());
-        m_entries.push_back({Value{}, offset, quint32(key.size())});
-        const size_t mask = m_slots.size() - 1;
-        const quint64 hash = keyTableHash(key);
-        size_t i = size_t(hash) & mask;
-        while (m_slots[i] != 0)
-            i = (i + 1) & mask;
-        m_slots[i] = quint32(m_entries.size());
-        m_tags[i] = tagOf(hash);
-        return m_entries.back().value;
+        Entry &e = append(key, hash);
+        place(quint32(m_entries.size()), hash);
+        return e.value;
     }
     // Bulk loading, for keys known to be distinct (a merge's ascending keys): appends without
     // looking the key up; find() and insert() work again after reindex(). Much cheaper than
     // insert() for a million keys: no probing, and the index is sized once.
-    Value &appendUnindexed(std::string_view key)
-    {
-        const auto offset = quint32(m_keys.size());
-        m_keys.append(key.data(), key.size());
-        m_entries.push_back({Value{}, offset, quint32(key.size())});
-        return m_entries.back().value;
-    }
-    void reindex()
-    {
-        size_t size = 16;
-        while (size < m_entries.size() * 2)
-            size *= 2;
-        m_slots.assign(size / 2, 0);
-        m_tags.assign(size / 2, 0);
-        grow();
-    }
+    Value &appendUnindexed(std::string_view key) { return append(key, keyTableHash(key)).value; }
+    void reindex() { rebuild(slotsFor(m_entries.size())); }
     // Room for `n` entries and `keyBytes` bytes of keys without reallocating.
     void reserve(size_t n, size_t keyBytes)
     {
         m_entries.reserve(n);
         m_keys.reserve(keyBytes);
     }
+    // An index for `n` entries, so insert() never regrows it before then (not for bulk
+    // loading: reindex() sizes the index once anyway).
+    void reserveIndex(size_t n)
+    {
+        if (slotsFor(n) > m_slots.size())
+            rebuild(slotsFor(n));
+    }
     // The value of `key`, inserted with a default value if it was absent.
     Value &operator[](std::string_view key)
     {
-        Value *v = find(key);
-        return v ? *v : insert(key);
+        const quint64 hash = keyTableHash(key);
+        Value *v = find(key, hash);
+        return v ? *v : insert(key, hash);
     }
     // Returns false if `key` was absent. Invalidates pointers.
     bool erase(std::string_view key)
     {
-        size_t hole = slotOf(key);
-        if (hole == npos)
+        const size_t slot = slotOf(key, keyTableHash(key));
+        if (slot == npos)
             return false;
+        eraseSlot(slot);
+        return true;
+    }
+    // Erases the entry in `slot` (from locate()). Invalidates pointers and slots.
+    void eraseSlot(size_t hole)
+    {
         const quint32 index = m_slots[hole] - 1;
-        // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+        // Backward-shift deletion keeps every probe chain unbroken without tombstones. A
+        // neighbour's home comes from its entry's stored hash: no key bytes are read.
         const size_t mask = m_slots.size() - 1;
         m_slots[hole] = 0;
         for (size_t j = (hole + 1) & mask; m_slots[j] != 0; j = (j + 1) & mask) {
-            const size_t h = home(keyOf(m_entries[m_slots[j] - 1]));
+            const size_t h = m_entries[m_slots[j] - 1].hash & mask;
             const bool movable = (j > hole) ? (h <= hole || h > j) : (h <= hole && h > j);
             if (movable) {
                 m_slots[hole] = m_slots[j];
@@ -183,19 +183,21 @@ public:
             }
         }
         m_garbage += m_entries[index].keyLength;
-        // Keep entries dense: the last one moves into the gap.
+        // Keep entries dense: the last one moves into the gap (its slot found by index, from
+        // its home on: no key compared).
         const auto last = quint32(m_entries.size() - 1);
         if (index != last) {
-            const size_t slot = slotOf(keyOf(m_entries[last]));
+            size_t i = m_entries[last].hash & mask;
+            while (m_slots[i] != last + 1)
+                i = (i + 1) & mask;
             m_entries[index] = m_entries[last];
-            m_slots[slot] = index + 1;
+            m_slots[i] = index + 1;
         }
         m_entries.pop_back();
         // Once half the arena is garbage (and enough to matter): a table that keeps few keys
         // while many pass through (the hash pairing's) stays small and in cache.
         if (m_garbage > (64u << 10) && m_garbage * 2 > m_keys.size())
             compactKeys();
-        return true;
     }
     void clear()
     {
@@ -211,7 +213,7 @@ public:
     // inserted at (insertion order), so a position can stand for the entry (a model's row).
     [[nodiscard]] size_t indexOf(std::string_view key) const
     {
-        const size_t slot = slotOf(key);
+        const size_t slot = slotOf(key, keyTableHash(key));
         return slot == npos ? npos : m_slots[slot] - 1;
     }
     [[nodiscard]] std::string_view keyAt(size_t i) const { return keyOf(m_entries[i]); }
@@ -239,27 +241,43 @@ private:
         Value value;
         quint32 keyOffset;
         quint32 keyLength;
+        // The key's hash, low bits: its home slot (tables stay below 2^32 slots), so growing
+        // and erasing never hash or read a key again.
+        quint32 hash;
     };
 
     [[nodiscard]] std::string_view keyOf(const Entry &e) const
     {
         return std::string_view(m_keys.data() + e.keyOffset, e.keyLength);
     }
-    [[nodiscard]] size_t home(std::string_view key) const
+    Entry &append(std::string_view key, quint64 hash)
     {
-        return size_t(keyTableHash(key)) & (m_slots.size() - 1);
+        const auto offset = quint32(m_keys.size());
+        m_keys.append(key.data(), key.size());
+        m_entries.push_back({Value{}, offset, quint32(key.size()), quint32(hash)});
+        return m_entries.back();
+    }
+    // Puts entry number `oneBased` in the first free slot from its home.
+    void place(quint32 oneBased, quint64 hash)
+    {
+        const size_t mask = m_slots.size() - 1;
+        size_t i = size_t(quint32(hash)) & mask;
+        while (m_slots[i] != 0)
+            i = (i + 1) & mask;
+        m_slots[i] = oneBased;
+        m_tags[i] = tagOf(hash);
     }
     // A slot's hash bits beside it: a probe passes other keys' slots without reading their
-    // entries and key bytes (two cache misses each) but for one in 256.
-    [[nodiscard]] static quint8 tagOf(quint64 hash) { return quint8(hash >> 56); }
-    [[nodiscard]] size_t slotOf(std::string_view key) const
+    // entries and key bytes (two cache misses each) but for one in 256. Taken from the stored
+    // 32 bits, above those that pick the home slot in tables of up to 2^24 slots.
+    [[nodiscard]] static quint8 tagOf(quint64 hash) { return quint8(quint32(hash) >> 24); }
+    [[nodiscard]] size_t slotOf(std::string_view key, quint64 hash) const
     {
         if (m_slots.empty())
             return npos;
         const size_t mask = m_slots.size() - 1;
-        const quint64 hash = keyTableHash(key);
         const quint8 tag = tagOf(hash);
-        for (size_t i = size_t(hash) & mask;; i = (i + 1) & mask) {
+        for (size_t i = size_t(quint32(hash)) & mask;; i = (i + 1) & mask) {
             const quint32 v = m_slots[i];
             if (v == 0)
                 return npos;
@@ -267,19 +285,21 @@ private:
                 return i;
         }
     }
-    void grow()
+    // At most half full, as insert() keeps it.
+    [[nodiscard]] static size_t slotsFor(size_t entries)
     {
-        m_slots.assign(std::max<size_t>(16, m_slots.size() * 2), 0);
-        m_tags.assign(m_slots.size(), 0);
-        const size_t mask = m_slots.size() - 1;
-        for (size_t e = 0; e < m_entries.size(); ++e) {
-            const quint64 hash = keyTableHash(keyOf(m_entries[e]));
-            size_t i = size_t(hash) & mask;
-            while (m_slots[i] != 0)
-                i = (i + 1) & mask;
-            m_slots[i] = quint32(e + 1);
-            m_tags[i] = tagOf(hash);
-        }
+        size_t size = 16;
+        while (size < entries * 2)
+            size *= 2;
+        return size;
+    }
+    void grow() { rebuild(std::max<size_t>(16, m_slots.size() * 2)); }
+    void rebuild(size_t slotCount)
+    {
+        m_slots.assign(slotCount, 0);
+        m_tags.assign(slotCount, 0);
+        for (size_t e = 0; e < m_entries.size(); ++e)
+            place(quint32(e + 1), m_entries[e].hash);
     }
     void compactKeys()
     {
