@@ -6,6 +6,8 @@
 #include "RecordDetailPanel.h"
 #include "RecordSummaryLoader.h"
 #include "StatusStyle.h"
+#include "audit/PdfOutput.h"
+#include "audit/PdfReport.h"
 #include "connectors/PgConnection.h"
 #include "dialogs/BulkResolveDialog.h"
 #include "dialogs/ResolveDialog.h"
@@ -77,6 +79,9 @@ MainWindow::MainWindow(Workspace workspace, const QString &workspacePath, Engine
       m_settings(new QSettings(this)),
       m_activity(m_settings, QString::number(qHash(QFileInfo(workspacePath).absoluteFilePath()), 16))
 {
+    // A widget program has Qt GUI loaded already: its reports are painted here, not through
+    // the PDF module.
+    PdfOutput::use(&PdfReport::write);
     m_claimsClock = new QTimer(this);
     m_role = new QLabel(this);
     setWindowTitle(tr("SyncDesk — %1").arg(workspacePath));

@@ -2,7 +2,7 @@
 
 #include "CsvField.h"
 #include "HtmlReport.h"
-#include "PdfReport.h"
+#include "PdfOutput.h"
 #include "ReportFile.h"
 #include "state/StateStore.h"
 
@@ -368,16 +368,16 @@ QByteArray auditHtml(const QList<AuditEntry> &entries, const AuditFilter &filter
 
 bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
                    const ChainCheck &chain, const QString &path, QString *error,
-                   const ReportProgress &progress, QPageSize::PageSizeId pageSize)
+                   const ReportProgress &progress, ReportPageSize pageSize)
 {
-    PdfReport::Options options;
+    PrintedReport::Options options;
     options.pageSize = pageSize;
     options.title = QStringLiteral("SyncDesk audit report");
     options.footer = {chainStatusText(chain)};
     const QList<SummaryTable> summaries = summaryTables(summarise(entries));
     const QStringList cover = coverLines(entries, filter, chain);
     const qint64 total = entries.size();
-    return PdfReport::write(path, options, [&](PdfReport &pdf) {
+    return PdfOutput::write(path, options, [&](PrintedReport &pdf) {
         pdf.title(options.title);
         for (const QString &line : cover)
             pdf.paragraph(line);
@@ -404,7 +404,7 @@ bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
 
 qint64 writeAuditReport(StateStore &store, const QString &format, const AuditFilter &filter,
                         const QString &path, QString *error, const ReportProgress &progress,
-                        QPageSize::PageSizeId pageSize)
+                        ReportPageSize pageSize)
 {
     const QList<AuditEntry> entries = selectAuditEntries(store, filter);
     const auto goOn = [&](qint64 done) {

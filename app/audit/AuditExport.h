@@ -1,12 +1,12 @@
 #pragma once
 
 #include "AuditVerifier.h"
+#include "PrintedReport.h"
 
 #include <QByteArray>
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
-#include <QPageSize>
 #include <QString>
 
 #include <functional>
@@ -58,12 +58,12 @@ struct AuditPage
 // Told how many of `total` entries are written; returning false cancels the report.
 using ReportProgress = std::function<bool(qint64 done, qint64 total)>;
 
-// Needs a QGuiApplication (fonts). Returns false with `error` set if the file cannot be made
+// Needs a QGuiApplication (fonts; PdfOutput). Returns false with `error` set if the file cannot be made
 // or `progress` cancelled it.
 [[nodiscard]] bool writeAuditPdf(const QList<AuditEntry> &entries, const AuditFilter &filter,
                                  const ChainCheck &chain, const QString &path, QString *error,
                                  const ReportProgress &progress = {},
-                                 QPageSize::PageSizeId pageSize = QPageSize::A4);
+                                 ReportPageSize pageSize = ReportPageSize::A4);
 
 // The whole export: entries selected, the chain verified (HTML, PDF), the report written to a
 // temporary file and renamed into place, so an interrupted export never leaves half a report.
@@ -72,6 +72,6 @@ using ReportProgress = std::function<bool(qint64 done, qint64 total)>;
 [[nodiscard]] qint64 writeAuditReport(StateStore &store, const QString &format,
                                       const AuditFilter &filter, const QString &path, QString *error,
                                       const ReportProgress &progress = {},
-                                      QPageSize::PageSizeId pageSize = QPageSize::A4);
+                                      ReportPageSize pageSize = ReportPageSize::A4);
 
 } // namespace syncdesk

@@ -27,7 +27,7 @@ bool PdfReport::write(const QString &path, const Options &options, const Content
                       QString *error)
 {
     QPdfWriter pdf(path); // the file is only opened when painting begins
-    pdf.setPageSize(QPageSize(options.pageSize));
+    pdf.setPageSize(QPageSize(options.pageSize == ReportPageSize::Letter ? QPageSize::Letter : QPageSize::A4));
     pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
     pdf.setResolution(Dpi);
     pdf.setTitle(options.title);

@@ -1,11 +1,10 @@
 #pragma once
 
 #include "GlyphLinePainter.h"
-#include "ReportColumn.h"
+#include "PrintedReport.h"
 
 #include <QLineF>
 #include <QList>
-#include <QPageSize>
 #include <QString>
 #include <QStringList>
 
@@ -17,40 +16,28 @@ class QPdfWriter;
 
 namespace syncdesk {
 
-// A printed report: headings, paragraphs and tables whose cells wrap (nothing is cut), with
-// the table's header repeated on every page it spans and a footer on every page (the caller's
-// lines, then the title and "page N of M"). `page N of M` needs the page count before the
-// first page is painted, so the content is laid out once to count pages and then again to
-// paint: `content` must say the same thing both times.
-class PdfReport
+// A printed report painted into a PDF: tables whose header is repeated on every page they
+// span, and a footer on every page (the caller's lines, then the title and "page N of M").
+// Links Qt GUI: programs reach it through PdfOutput.
+class PdfReport : public PrintedReport
 {
 public:
-    struct Options
-    {
-        QPageSize::PageSizeId pageSize = QPageSize::A4;
-        QString title;
-        QStringList footer; // e.g. the audit chain's status and head hash
-    };
-    // Returns false to stop (the report is then not written).
-    using Content = std::function<bool(PdfReport &)>;
-
     // Needs a QGuiApplication (fonts). Returns false with `error` set if the file cannot be
-    // made or `content` stopped.
+    // made or `content` stopped. (A PdfOutput::Writer.)
     [[nodiscard]] static bool write(const QString &path, const Options &options,
                                     const Content &content, QString *error);
 
-    ~PdfReport();
+    ~PdfReport() override;
 
-    // 0 while laying out, 1 while painting (for progress).
-    [[nodiscard]] int pass() const { return m_painter ? 1 : 0; }
+    [[nodiscard]] int pass() const override { return m_painter ? 1 : 0; }
 
-    void title(const QString &text);
-    void heading(const QString &text);
-    void paragraph(const QString &text);
-    void gap();
-    void beginTable(const QList<ReportColumn> &columns);
-    void row(const QStringList &cells);
-    void endTable();
+    void title(const QString &text) override;
+    void heading(const QString &text) override;
+    void paragraph(const QString &text) override;
+    void gap() override;
+    void beginTable(const QList<ReportColumn> &columns) override;
+    void row(const QStringList &cells) override;
+    void endTable() override;
 
 private:
     PdfReport(QPdfWriter &pdf, const Options &options, QPainter *painter, int pages);

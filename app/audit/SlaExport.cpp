@@ -2,7 +2,7 @@
 
 #include "CsvField.h"
 #include "HtmlReport.h"
-#include "PdfReport.h"
+#include "PdfOutput.h"
 #include "ReportFile.h"
 #include "state/ActivityCounters.h"
 #include "model/Workspace.h"
@@ -412,15 +412,15 @@ QByteArray slaHtml(const SlaReport &report, const QString &workspace, const QStr
 }
 
 bool writeSlaPdf(const SlaReport &report, const QString &workspace, const QString &flowFilter,
-                 const ChainCheck &chain, const QString &path, QPageSize::PageSizeId pageSize,
+                 const ChainCheck &chain, const QString &path, ReportPageSize pageSize,
                  QString *error)
 {
-    PdfReport::Options options;
+    PrintedReport::Options options;
     options.pageSize = pageSize;
     options.title = Title;
     options.footer = {chainStatusText(chain)};
     const QStringList cover = coverLines(report, workspace, flowFilter, chain);
-    return PdfReport::write(path, options, [&](PdfReport &pdf) {
+    return PdfOutput::write(path, options, [&](PrintedReport &pdf) {
         pdf.title(Title);
         for (const QString &line : cover)
             pdf.paragraph(line);

@@ -1,10 +1,10 @@
 #pragma once
 
 #include "AuditVerifier.h"
+#include "PrintedReport.h"
 #include "SlaReport.h"
 
 #include <QByteArray>
-#include <QPageSize>
 #include <QString>
 
 namespace syncdesk {
@@ -17,7 +17,7 @@ struct SlaRequest
     qint64 fromMs = 0;
     qint64 toMs = 0;
     QString flow;
-    QPageSize::PageSizeId pageSize = QPageSize::A4;
+    ReportPageSize pageSize = ReportPageSize::A4;
 };
 
 // The report's formats. CSV: one row per flow and day (kind "day"), one per flow for the whole
@@ -29,10 +29,10 @@ struct SlaRequest
 // `flowFilter`: the one flow asked for, or empty (the cover says which).
 [[nodiscard]] QByteArray slaHtml(const SlaReport &report, const QString &workspace,
                                  const QString &flowFilter, const ChainCheck &chain);
-// Needs a QGuiApplication (fonts).
+// Needs a QGuiApplication (fonts; PdfOutput).
 [[nodiscard]] bool writeSlaPdf(const SlaReport &report, const QString &workspace,
                                const QString &flowFilter, const ChainCheck &chain,
-                               const QString &path, QPageSize::PageSizeId pageSize,
+                               const QString &path, ReportPageSize pageSize,
                                QString *error);
 
 // The whole report: the state store's rows read, the report built, written to a temporary file

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <QPageSize>
+#include "audit/PrintedReport.h"
+
 #include <QString>
 
 #include <optional>
@@ -8,12 +9,12 @@
 namespace syncdesk::cli {
 
 // --page-size of the PDF reports: "a4" or "letter" (any case); nullopt for anything else.
-[[nodiscard]] inline std::optional<QPageSize::PageSizeId> pageSizeOption(const QString &value)
+[[nodiscard]] inline std::optional<ReportPageSize> pageSizeOption(const QString &value)
 {
     if (value.compare(QLatin1String("a4"), Qt::CaseInsensitive) == 0)
-        return QPageSize::A4;
+        return ReportPageSize::A4;
     if (value.compare(QLatin1String("letter"), Qt::CaseInsensitive) == 0)
-        return QPageSize::Letter;
+        return ReportPageSize::Letter;
     return std::nullopt;
 }
 

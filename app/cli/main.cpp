@@ -14,14 +14,15 @@
 #include "StatusCommand.h"
 #include "SlotsCommand.h"
 #include "WatchCommand.h"
+#include "audit/PdfOutput.h"
 
 #include <QCoreApplication>
 #include <QFile>
-#include <QGuiApplication>
 #include <QTemporaryDir>
 
 #include <memory>
 
+using namespace syncdesk;
 using namespace syncdesk::cli;
 
 namespace {
@@ -73,9 +74,14 @@ int main(int argc, char *argv[])
     QTemporaryDir runtime;
     if (pdf && qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR") && runtime.isValid())
         qputenv("XDG_RUNTIME_DIR", QFile::encodeName(runtime.path()));
-    const std::unique_ptr<QCoreApplication> application =
-        pdf ? std::make_unique<QGuiApplication>(argc, argv)
-            : std::make_unique<QCoreApplication>(argc, argv);
+    // The GUI application comes from the PDF module: this program itself never links Qt GUI.
+    QString moduleError;
+    std::unique_ptr<QCoreApplication> application =
+        pdf ? PdfOutput::guiApplication(argc, argv, &moduleError) : std::make_unique<QCoreApplication>(argc, argv);
+    if (!application) {
+        printError(moduleError);
+        return ExitFailure;
+    }
     QCoreApplication &app = *application;
     Q_UNUSED(app)
     QCoreApplication::setApplicationName(QStringLiteral("syncdesk-cli"));

@@ -61,3 +61,11 @@ dpkg --root="$root" -s syncdesk | grep -q '^Status: install ok installed' || fai
 version=$("$root/usr/bin/syncdesk-cli" --version)
 [ "$version" = "syncdesk-cli $(dpkg-deb -f "$deb" Version)" ] || fail "installed syncdesk-cli said '$version'"
 echo "installed into a scratch root: $version"
+# The CLI never links Qt GUI (its start-up); it loads the PDF module, from where the package
+# put it, only to write a PDF.
+if ldd "$root/usr/bin/syncdesk-cli" | grep -q libQt6Gui; then fail "the installed syncdesk-cli links Qt GUI"; fi
+echo '{"version": 1, "systems": [], "flows": []}' > "$work/ws.json"
+QT_QPA_PLATFORM=offscreen "$root/usr/bin/syncdesk-cli" audit export --workspace "$work/ws.json" \
+  --format pdf --out "$work/audit.pdf" || fail "the installed syncdesk-cli could not write a PDF"
+[ "$(head -c 5 "$work/audit.pdf")" = "%PDF-" ] || fail "the installed syncdesk-cli wrote no PDF"
+echo "the installed syncdesk-cli wrote a PDF through its module"

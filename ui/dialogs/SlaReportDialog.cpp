@@ -48,8 +48,8 @@ SlaReportDialog::SlaReportDialog(const Workspace &workspace, const QString &flow
         m_format->addItem(QString::fromLatin1(f).toUpper(), QString::fromLatin1(f));
     m_pageSize = new QComboBox(this);
     m_pageSize->setObjectName(QStringLiteral("slaPageSize"));
-    m_pageSize->addItem(QStringLiteral("A4"), int(QPageSize::A4));
-    m_pageSize->addItem(QStringLiteral("Letter"), int(QPageSize::Letter));
+    m_pageSize->addItem(QStringLiteral("A4"), int(ReportPageSize::A4));
+    m_pageSize->addItem(QStringLiteral("Letter"), int(ReportPageSize::Letter));
     connect(m_format, &QComboBox::currentIndexChanged, this,
             [this] { m_pageSize->setEnabled(format() == u"pdf"); });
 
@@ -100,7 +100,7 @@ SlaRequest SlaReportDialog::request() const
     r.fromMs = m_from->date().startOfDay(Qt::UTC).toMSecsSinceEpoch();
     r.toMs = m_to->date().addDays(1).startOfDay(Qt::UTC).toMSecsSinceEpoch();
     r.flow = m_flow->currentData().toString();
-    r.pageSize = QPageSize::PageSizeId(m_pageSize->currentData().toInt());
+    r.pageSize = ReportPageSize(m_pageSize->currentData().toInt());
     return r;
 }
 
