@@ -3,6 +3,7 @@
 #include "DiffCommand.h"
 #include "ExitCode.h"
 #include "AuditCommand.h"
+#include "BatchHeap.h"
 #include "ReportCommand.h"
 #include "PolicyCommand.h"
 #include "ClaimCommand.h"
@@ -21,6 +22,7 @@
 #include <QTemporaryDir>
 
 #include <memory>
+#include <optional>
 
 using namespace syncdesk;
 using namespace syncdesk::cli;
@@ -60,6 +62,9 @@ const char usage[] =
 
 int main(int argc, char *argv[])
 {
+    // Before any thread starts (Qt's own included).
+    if (argc > 1 && qstrcmp(argv[1], "diff") == 0)
+        BatchHeap::prepare();
     // A PDF report needs fonts, hence a GUI application, on the offscreen platform when no
     // display is given: the rest of the CLI stays a plain console program.
     bool pdf = false;
@@ -71,9 +76,10 @@ int main(int argc, char *argv[])
         qputenv("QT_QPA_PLATFORM", "offscreen");
     // Without a session (a service, a script over ssh) Qt would warn about the runtime
     // directory; a private one for this run keeps stderr for real problems.
-    QTemporaryDir runtime;
-    if (pdf && qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR") && runtime.isValid())
-        qputenv("XDG_RUNTIME_DIR", QFile::encodeName(runtime.path()));
+    // (Made only then: every other run would create and remove a folder for nothing.)
+    std::optional<QTemporaryDir> runtime;
+    if (pdf && qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR") && runtime.emplace().isValid())
+        qputenv("XDG_RUNTIME_DIR", QFile::encodeName(runtime->path()));
     // The GUI application comes from the PDF module: this program itself never links Qt GUI.
     QString moduleError;
     std::unique_ptr<QCoreApplication> application =
