@@ -205,7 +205,10 @@ void HttpResponseParser::headersEnded()
         fail(QStringLiteral("its body is larger than %1 bytes").arg(m_maxBody));
         return;
     }
+    // Sized at once (the bytes are written as they come, bodySpace()), with the padding
+    // beyond the end.
     m_body.reserve(length + BodyPadding);
+    m_body.resize(length);
     m_remaining = length;
     m_phase = length == 0 ? Phase::Done : Phase::LengthBody;
 }
@@ -245,14 +248,35 @@ qsizetype HttpResponseParser::takeBody(const char *data, qsizetype size, qsizety
         used = size;
         return 0;
     }
+    if (m_phase == Phase::LengthBody) {
+        std::memcpy(bodySpace().first, data + used, size_t(n));
+        used += n;
+        bodyWritten(n);
+        return n;
+    }
     m_body.append(data + used, n);
     used += n;
-    if (m_phase == Phase::LengthBody || m_phase == Phase::ChunkData) {
+    if (m_phase == Phase::ChunkData) {
         m_remaining -= n;
         if (m_remaining == 0)
-            m_phase = m_phase == Phase::LengthBody ? Phase::Done : Phase::ChunkEnd;
+            m_phase = Phase::ChunkEnd;
     }
     return n;
+}
+
+std::pair<char *, qsizetype> HttpResponseParser::bodySpace()
+{
+    if (m_phase != Phase::LengthBody)
+        return {nullptr, 0};
+    return {m_body.data() + (m_body.size() - m_remaining), qsizetype(m_remaining)};
+}
+
+void HttpResponseParser::bodyWritten(qsizetype n)
+{
+    Q_ASSERT(m_phase == Phase::LengthBody && n <= m_remaining);
+    m_remaining -= n;
+    if (m_remaining == 0)
+        m_phase = Phase::Done;
 }
 
 void HttpResponseParser::closed()

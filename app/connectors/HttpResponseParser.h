@@ -22,6 +22,11 @@ public:
     // Takes what it can of `data` and returns how much it took: everything, unless the
     // response ended (done()) or failed first.
     qsizetype feed(const char *data, qsizetype size);
+    // Where the body's next bytes go while its length is known (Content-Length) and how many
+    // are still to come, else {nullptr, 0}: a caller may read them straight there from its
+    // socket, then say how many it wrote (bodyWritten), instead of feeding a copy.
+    [[nodiscard]] std::pair<char *, qsizetype> bodySpace();
+    void bodyWritten(qsizetype n);
     // The connection closed: the end of a body read until the close; any other response that
     // has not ended is cut short (failed()).
     void closed();
@@ -72,7 +77,7 @@ private:
     int m_status = 0;
     QByteArray m_reason;
     QList<QPair<QByteArray, QByteArray>> m_headers;
-    QByteArray m_body;
+    QByteArray m_body; // with a Content-Length, sized to it from the headers on
     qint64 m_remaining = 0; // of the body (LengthBody) or of the chunk (ChunkData)
     bool m_keepAlive = false;
     bool m_cutShort = false;
