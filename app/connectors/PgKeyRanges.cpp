@@ -2,6 +2,7 @@
 
 #include "PgConnection.h"
 #include "PgOutputColumns.h"
+#include "PostgresConnector.h"
 #include "model/RowEncoder.h"
 
 #include <algorithm>
@@ -197,18 +198,7 @@ QByteArray PgKeyRanges::perRange(const QList<KeyRange> &ranges, qsizetype first,
 
 qint64 PgKeyRanges::estimatedRows()
 {
-    const PgResultPtr r = m_conn->exec(
-        "checksum",
-        "SELECT c.reltuples::int8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND c.relname = $2",
-        {m_request.table.schema.toUtf8(), m_request.table.name.toUtf8()});
-    const qint64 planned = PQntuples(r.get()) ? QByteArray(PQgetvalue(r.get(), 0, 0)).toLongLong() : -1;
-    if (planned > 0)
-        return planned;
-    // Never analysed (or analysed empty): count, which for a table the planner has not seen
-    // yet is usually cheap.
-    const PgResultPtr count = m_conn->exec("checksum", "SELECT count(*) FROM " + table());
-    return QByteArray(PQgetvalue(count.get(), 0, 0)).toLongLong();
+    return PostgresConnector::estimatedRows(*m_conn, m_request.table);
 }
 
 qint64 PgKeyRanges::nullKeyRows()

@@ -377,6 +377,28 @@ TableRef PostgresConnector::qualified(const TableRef &table)
     return {resolveSchema(table), table.name};
 }
 
+qint64 PostgresConnector::estimatedRows(const TableRef &qualified)
+{
+    return estimatedRows(*m_conn, qualified);
+}
+
+qint64 PostgresConnector::estimatedRows(PgConnection &conn, const TableRef &qualified)
+{
+    const PgResultPtr r = conn.exec(
+        "plan",
+        "SELECT c.reltuples::int8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2",
+        {qualified.schema.toUtf8(), qualified.name.toUtf8()});
+    const qint64 planned = PQntuples(r.get()) ? QByteArray(PQgetvalue(r.get(), 0, 0)).toLongLong() : -1;
+    if (planned > 0)
+        return planned;
+    // Never analysed (or analysed empty): count, which for a table the planner has not seen
+    // yet is usually cheap.
+    const PgResultPtr count = conn.exec("plan", "SELECT count(*) FROM " + conn.quoteIdentifier(qualified.schema)
+                                                    + '.' + conn.quoteIdentifier(qualified.name));
+    return QByteArray(PQgetvalue(count.get(), 0, 0)).toLongLong();
+}
+
 namespace {
 
 // One statement of a record's write: SQL with $n parameters and their text values (a null

@@ -33,6 +33,11 @@ public:
     [[nodiscard]] OrderCost orderCost(const ScanRequest &request) override;
     [[nodiscard]] bool keyIsUnique(const ScanRequest &request) override;
 
+    // The planner's row count of a qualified table (pg_class.reltuples), or its count(*) where
+    // it has none (never analysed): what `diff --method auto` sizes a table by.
+    [[nodiscard]] qint64 estimatedRows(const TableRef &qualified);
+    [[nodiscard]] static qint64 estimatedRows(PgConnection &conn, const TableRef &qualified);
+
     // The statement scan() runs, for logs, EXPLAIN and tests.
     [[nodiscard]] QByteArray scanQuery(const ScanRequest &request) const;
     // Its SELECT, without the COPY around it.

@@ -55,6 +55,7 @@ struct Side
     TableRef table;
     QList<ColumnInfo> columns;
     bool unique = false;
+    std::unique_ptr<PostgresConnector> describer; // until the plan is settled
     std::unique_ptr<PgKeyRanges> ranges;
 };
 
@@ -113,17 +114,36 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         sides[i].table = fs.table;
     }
 
+    // Auto: the source's size decides first, on its one connection, before anything is asked
+    // of the target: a table too small to gain goes to the row method having cost one
+    // connection, not two on each side.
+    qint64 estimated = -1;
+    if (fallback) {
+        sides[0].describer = std::make_unique<PostgresConnector>(*sides[0].system);
+        sides[0].describer->open();
+        sides[0].table = sides[0].describer->qualified(sides[0].table);
+        estimated = sides[0].describer->estimatedRows(sides[0].table);
+        if (estimated < AutoMinRows)
+            return std::nullopt;
+    }
+
     // Both tables described at once, as the row method does.
     (void)onBoth(sides, [&](Side &s) {
         const bool isSource = &s == &sides[0];
-        PostgresConnector c(*s.system);
-        c.open();
+        if (!s.describer) {
+            s.describer = std::make_unique<PostgresConnector>(*s.system);
+            s.describer->open();
+        }
+        PostgresConnector &c = *s.describer;
         s.table = c.qualified(s.table);
         s.columns = c.describe(s.table, FlowPlan::columnNames(m_flow, isSource));
         ScanRequest request;
         request.table = s.table;
         request.keys = s.columns.mid(0, m_flow.key.size());
         s.unique = c.keyIsUnique(request);
+        if (isSource && estimated < 0)
+            estimated = c.estimatedRows(s.table);
+        s.describer.reset(); // its connection is not needed past the plan
         return true;
     });
     FlowPlan plan = FlowPlan::resolve(m_flow, sides[0].columns, sides[1].columns);
@@ -191,9 +211,6 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
                               .arg(s.system->name)
                               .arg(s.ranges->serverVersion() / 10000));
     }
-    const qint64 estimated = sides[0].ranges->estimatedRows();
-    if (fallback && estimated < AutoMinRows)
-        return std::nullopt;
 
     DiffResult result;
     result.flow = m_flow.name;
