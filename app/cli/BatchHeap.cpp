@@ -18,7 +18,10 @@ void BatchHeap::prepare()
         return;
     constexpr size_t MiB = size_t(1) << 20;
     constexpr size_t HugePage = 2 * MiB;
-    constexpr size_t Step = 128 * MiB; // address space, not memory: untouched pages cost nothing
+    // Address space, not memory: untouched pages cost nothing where the kernel overcommits
+    // (its default). Under strict accounting (vm.overcommit_memory=2) or a data-size limit,
+    // each step is charged whole, so an allocation near that limit fails up to a step sooner.
+    constexpr size_t Step = 128 * MiB;
     // Every thread in the main heap, the only one advised below (thread arenas are mapped by
     // glibc where this cannot see them); the run's few threads allocate little at a time.
     mallopt(M_ARENA_MAX, 1);
@@ -27,7 +30,10 @@ void BatchHeap::prepare()
     mallopt(M_MMAP_THRESHOLD, int(32 * MiB));
     mallopt(M_TOP_PAD, int(Step));
     mallopt(M_TRIM_THRESHOLD, int(2 * Step));
-    // Grow the heap by one step now, then advise all of it.
+    // Grow the heap by one step now and advise that step: enough for the pairing of a million
+    // API records (about 106 MB). What the heap grows by later, the kernel maps apart and
+    // unadvised (glibc's tunable advises every growth; nothing here sees later ones), so a
+    // bigger comparison runs its excess on 4 KiB pages, as without this.
     auto *before = static_cast<char *>(sbrk(0));
     // Through a volatile pointer: a compiler may drop a malloc() whose memory is never used.
     void *volatile probe = std::malloc(4 * MiB);

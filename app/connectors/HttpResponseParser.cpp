@@ -295,6 +295,7 @@ void HttpResponseParser::fail(const QString &why)
 {
     m_phase = Phase::Failed;
     m_error = why;
+    m_body.clear(); // a Content-Length body is sized before it is written: never hand out a part
     m_keepAlive = false;
 }
 

@@ -198,7 +198,13 @@ QByteArray PgKeyRanges::perRange(const QList<KeyRange> &ranges, qsizetype first,
 
 qint64 PgKeyRanges::estimatedRows()
 {
-    return PostgresConnector::estimatedRows(*m_conn, m_request.table);
+    const qint64 planned = PostgresConnector::plannedRows(*m_conn, m_request.table);
+    if (planned > 0)
+        return planned;
+    // Never analysed (or analysed empty): count, on this connection, which waits as long as
+    // a count takes (PgKeyRanges::open).
+    const PgResultPtr count = m_conn->exec("checksum", "SELECT count(*) FROM " + table());
+    return QByteArray(PQgetvalue(count.get(), 0, 0)).toLongLong();
 }
 
 qint64 PgKeyRanges::nullKeyRows()

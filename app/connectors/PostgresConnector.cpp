@@ -377,12 +377,12 @@ TableRef PostgresConnector::qualified(const TableRef &table)
     return {resolveSchema(table), table.name};
 }
 
-qint64 PostgresConnector::estimatedRows(const TableRef &qualified)
+qint64 PostgresConnector::plannedRows(const TableRef &qualified)
 {
-    return estimatedRows(*m_conn, qualified);
+    return plannedRows(*m_conn, qualified);
 }
 
-qint64 PostgresConnector::estimatedRows(PgConnection &conn, const TableRef &qualified)
+qint64 PostgresConnector::plannedRows(PgConnection &conn, const TableRef &qualified)
 {
     const PgResultPtr r = conn.exec(
         "plan",
@@ -390,13 +390,7 @@ qint64 PostgresConnector::estimatedRows(PgConnection &conn, const TableRef &qual
         "WHERE n.nspname = $1 AND c.relname = $2",
         {qualified.schema.toUtf8(), qualified.name.toUtf8()});
     const qint64 planned = PQntuples(r.get()) ? QByteArray(PQgetvalue(r.get(), 0, 0)).toLongLong() : -1;
-    if (planned > 0)
-        return planned;
-    // Never analysed (or analysed empty): count, which for a table the planner has not seen
-    // yet is usually cheap.
-    const PgResultPtr count = conn.exec("plan", "SELECT count(*) FROM " + conn.quoteIdentifier(qualified.schema)
-                                                    + '.' + conn.quoteIdentifier(qualified.name));
-    return QByteArray(PQgetvalue(count.get(), 0, 0)).toLongLong();
+    return planned > 0 ? planned : -1;
 }
 
 namespace {

@@ -33,10 +33,11 @@ public:
     [[nodiscard]] OrderCost orderCost(const ScanRequest &request) override;
     [[nodiscard]] bool keyIsUnique(const ScanRequest &request) override;
 
-    // The planner's row count of a qualified table (pg_class.reltuples), or its count(*) where
-    // it has none (never analysed): what `diff --method auto` sizes a table by.
-    [[nodiscard]] qint64 estimatedRows(const TableRef &qualified);
-    [[nodiscard]] static qint64 estimatedRows(PgConnection &conn, const TableRef &qualified);
+    // The planner's row count of a qualified table (pg_class.reltuples); -1 where it has none
+    // (never analysed, a view, a foreign or partitioned parent, no such table). One catalog
+    // read: what `diff --method auto` sizes a table by before anything else.
+    [[nodiscard]] qint64 plannedRows(const TableRef &qualified);
+    [[nodiscard]] static qint64 plannedRows(PgConnection &conn, const TableRef &qualified);
 
     // The statement scan() runs, for logs, EXPLAIN and tests.
     [[nodiscard]] QByteArray scanQuery(const ScanRequest &request) const;

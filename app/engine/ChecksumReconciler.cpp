@@ -114,16 +114,17 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         sides[i].table = fs.table;
     }
 
-    // Auto: the source's size decides first, on its one connection, before anything is asked
-    // of the target: a table too small to gain goes to the row method having cost one
-    // connection, not two on each side.
-    qint64 estimated = -1;
+    // Auto: where the planner knows the source's size, it decides first, on the source's one
+    // connection, before anything is asked of the target: a table too small to gain goes to
+    // the row method having cost one connection, not two on each side. An unknown size (never
+    // analysed, a view) is settled after the checks below, as before, by a count on the range
+    // reader's connection, which has no time limit.
     if (fallback) {
         sides[0].describer = std::make_unique<PostgresConnector>(*sides[0].system);
         sides[0].describer->open();
         sides[0].table = sides[0].describer->qualified(sides[0].table);
-        estimated = sides[0].describer->estimatedRows(sides[0].table);
-        if (estimated < AutoMinRows)
+        const qint64 planned = sides[0].describer->plannedRows(sides[0].table);
+        if (planned > 0 && planned < AutoMinRows)
             return std::nullopt;
     }
 
@@ -141,8 +142,6 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         request.table = s.table;
         request.keys = s.columns.mid(0, m_flow.key.size());
         s.unique = c.keyIsUnique(request);
-        if (isSource && estimated < 0)
-            estimated = c.estimatedRows(s.table);
         s.describer.reset(); // its connection is not needed past the plan
         return true;
     });
@@ -211,6 +210,9 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
                               .arg(s.system->name)
                               .arg(s.ranges->serverVersion() / 10000));
     }
+    const qint64 estimated = sides[0].ranges->estimatedRows();
+    if (fallback && estimated < AutoMinRows)
+        return std::nullopt;
 
     DiffResult result;
     result.flow = m_flow.name;

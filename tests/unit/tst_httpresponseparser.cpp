@@ -97,6 +97,19 @@ private slots:
         });
     }
 
+    void bytesPastAContentLengthBodyAreNotTaken()
+    {
+        // A second answer on the same connection (never asked for): not this response's.
+        const QByteArray body = "[1,2]";
+        const QByteArray after = "HTTP/1.1 200 OK\r\n";
+        const QByteArray bytes = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + body + after;
+        everySplit(bytes, false, [&](Fed &f, const QString &how) {
+            QVERIFY2(f.parser.done(), qPrintable(how));
+            QCOMPARE(f.used, bytes.size() - after.size());
+            QCOMPARE(f.parser.takeBody(), body);
+        });
+    }
+
     void chunkedBodyWithExtensionsAndTrailers()
     {
         const QByteArray bytes = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
@@ -197,6 +210,7 @@ private slots:
         QVERIFY(p.failed());
         QVERIFY(p.cutShort());
         QVERIFY(p.error().contains(u"closed the connection"));
+        QVERIFY(p.takeBody().isEmpty()); // nothing of what was sized and not received
     }
 
     void malformedResponsesFailWithTheirProblem_data()
