@@ -1,11 +1,16 @@
 #include "PgKeyRanges.h"
 
+#include "BatchQueue.h"
 #include "PgConnection.h"
+#include "PgCopyText.h"
 #include "PgOutputColumns.h"
 #include "PostgresConnector.h"
 #include "model/RowEncoder.h"
+#include "model/ScanBatch.h"
+#include "model/SyncError.h"
 
 #include <algorithm>
+#include <charconv>
 #include <string_view>
 
 namespace syncdesk {
@@ -326,6 +331,97 @@ QList<std::pair<QByteArray, qint64>> PgKeyRanges::rowChecksums(const QList<KeyRa
         }
     }
     return out;
+}
+
+qint64 PgKeyRanges::scanRowChecksums(BatchQueue &queue)
+{
+    QByteArray select;
+    for (const ColumnInfo &k : m_request.keys)
+        select += "t." + m_conn->quoteIdentifier(k.name) + "::text, ";
+    select += rowChecksum();
+    m_conn->exec("checksum",
+                 "COPY (SELECT " + select + " FROM " + table() + " WHERE " + keyColumn() + " IS NOT NULL"
+                     + otherKeysPresent() + ") TO STDOUT",
+                 {}, PGRES_COPY_OUT);
+
+    const size_t keys = size_t(m_request.keys.size());
+    PgCopyText parser;
+    std::vector<RawValue> values;
+    std::unique_ptr<ScanBatch> batch = queue.emptyBatch();
+    PGconn *conn = m_conn->handle();
+    qint64 rows = 0;
+    QString failure;
+    bool stopped = false;
+    while (true) {
+        char *buffer = nullptr;
+        const int length = PQgetCopyData(conn, &buffer, 1);
+        if (length == 0) {
+            // In slices, so that a comparison given up on the other side stops this one too.
+            if (!m_conn->waitReadable(1000)) {
+                if (queue.cancelled()) {
+                    stopped = true;
+                    break;
+                }
+                continue;
+            }
+            if (!PQconsumeInput(conn)) {
+                failure = m_conn->lastError();
+                break;
+            }
+            continue;
+        }
+        if (length == -2)
+            failure = m_conn->lastError();
+        if (length < 0)
+            break;
+        const std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
+        qint64 checksum = 0;
+        if (!parser.split(std::string_view(buffer, size_t(length)), keys + 1, values)
+            || values[keys].kind != RawValue::Kind::Text
+            || std::from_chars(values[keys].bytes.data(), values[keys].bytes.data() + values[keys].bytes.size(),
+                               checksum).ec != std::errc()) {
+            failure = QStringLiteral("unexpected row checksum from the server");
+            break;
+        }
+        // The identity (identity()), written straight into the batch's key arena.
+        if (keys == 1) {
+            batch->keys.append(values[0].bytes);
+        } else {
+            for (size_t k = 0; k < keys; ++k) {
+                batch->keys.append(std::to_string(values[k].bytes.size()));
+                batch->keys.push_back(':');
+                batch->keys.append(values[k].bytes);
+            }
+        }
+        batch->keyEnds.push_back(quint32(batch->keys.size()));
+        batch->rowHashes.push_back(quint64(checksum));
+        ++rows;
+        if (batch->size() == StreamBatchRows) {
+            if (!queue.push(std::move(batch))) {
+                stopped = true;
+                break;
+            }
+            batch = queue.emptyBatch();
+        }
+    }
+    if (stopped || !failure.isEmpty()) {
+        // Stopped early: the connection is dropped rather than drained of the rest of the table.
+        m_conn.reset();
+        if (!failure.isEmpty())
+            throw SyncError(QStringLiteral("system '%1' (postgres): reading the row checksums of %2 failed: %3")
+                                .arg(m_system.name, m_request.table.display(), failure));
+        return rows;
+    }
+    for (PgResultPtr r(PQgetResult(conn)); r; r.reset(PQgetResult(conn))) {
+        if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+            throw SyncError(QStringLiteral("system '%1' (postgres): reading the row checksums of %2 failed: %3")
+                                .arg(m_system.name, m_request.table.display(),
+                                     PgConnection::scrub(QString::fromUtf8(PQresultErrorMessage(r.get())),
+                                                         PQpass(conn))));
+    }
+    if (batch->size() > 0)
+        (void)queue.push(std::move(batch)); // false only if the pairing already stopped
+    return rows;
 }
 
 QList<EncodedRow> PgKeyRanges::rows(const QList<QByteArray> &keys, RowEncoder &encoder)

@@ -1,10 +1,13 @@
 #include "ChecksumReconciler.h"
 
 #include "FlowPlan.h"
+#include "HashJoin.h"
+#include "connectors/BatchQueue.h"
 #include "connectors/PgKeyRanges.h"
 #include "connectors/PostgresConnector.h"
 #include "model/KeyInterpolation.h"
 #include "model/RowEncoder.h"
+#include "model/ScanBatch.h"
 #include "model/SyncError.h"
 
 #include <QElapsedTimer>
@@ -80,6 +83,87 @@ bool spread(const QList<RangeSum> &a, const QList<RangeSum> &b)
         differing += a[i] == b[i] ? 0 : 1;
     return differing >= ChecksumReconciler::SpreadMinRanges
            && differing * ChecksumReconciler::SpreadOneIn >= a.size();
+}
+
+// Keys whose checksums differ or that one side lacks, to be read in full; with how many of
+// them each side holds (and, from a stream, which: bit 1 the source, bit 2 the target).
+struct Suspects
+{
+    QList<QByteArray> keys;
+    qsizetype onSource = 0;
+    qsizetype onTarget = 0;
+    std::vector<quint8> sides;
+};
+
+// Both sides' row checksums streamed at once (PgKeyRanges::scanRowChecksums, each on its own
+// thread) and paired by key as they come (HashJoin: read in similar orders, few rows wait for
+// their partner; past the memory budget, partitions spill). Rows whose checksums agree are in
+// sync; the others are returned.
+Suspects pairStreams(Side (&sides)[2], const QString &flow, const DiffOptions &options, DiffResult &result)
+{
+    BatchQueue queues[2];
+    auto scan = [&sides, &queues](int i) {
+        try {
+            (void)sides[i].ranges->scanRowChecksums(queues[i]);
+            queues[i].finish();
+        } catch (const SyncError &e) {
+            queues[i].fail(e.message());
+        } catch (const std::exception &e) {
+            queues[i].fail(QString::fromUtf8(e.what()));
+        }
+    };
+    auto source = std::async(std::launch::async, scan, 0);
+    auto target = std::async(std::launch::async, scan, 1);
+    Suspects out;
+    try {
+        HashJoin::Options o;
+        o.memoryBudgetBytes = options.memoryBudgetBytes;
+        o.uniqueKeys = true; // both sides' unique indexes were checked
+        o.sourceLabel = QStringLiteral("source %1").arg(sides[0].table.display());
+        o.targetLabel = QStringLiteral("target %1").arg(sides[1].table.display());
+        quint32 steps = 0;
+        HashJoin join(o, [&](const HashJoin::Record *s, const HashJoin::Record *t) {
+            if ((++steps & 0x3fff) == 0 && options.progress && !options.progress(result.inSync))
+                throw SyncError(QStringLiteral("flow '%1': comparison cancelled").arg(flow));
+            if (s && t && s->rowHash == t->rowHash) {
+                ++result.inSync;
+                return;
+            }
+            const std::string_view key = (s ? s : t)->key;
+            out.keys << QByteArray(key.data(), qsizetype(key.size()));
+            out.sides.push_back(quint8((s ? 1 : 0) | (t ? 2 : 0)));
+            out.onSource += s ? 1 : 0;
+            out.onTarget += t ? 1 : 0;
+        });
+        bool open[2] = {true, true};
+        qint64 rows[2] = {0, 0};
+        while (open[0] || open[1]) {
+            for (int i = 0; i < 2; ++i) {
+                if (!open[i])
+                    continue;
+                std::unique_ptr<ScanBatch> batch = queues[i].pop();
+                if (!batch) {
+                    open[i] = false;
+                    continue;
+                }
+                rows[i] += qint64(batch->size());
+                join.add(i == 0, *batch);
+                queues[i].recycle(std::move(batch));
+            }
+        }
+        join.finish();
+        result.sourceRows += rows[0];
+        result.targetRows += rows[1];
+    } catch (...) {
+        for (BatchQueue &q : queues)
+            q.cancel();
+        source.wait();
+        target.wait();
+        throw;
+    }
+    source.wait();
+    target.wait();
+    return out;
 }
 
 } // namespace
@@ -236,6 +320,79 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         pending.append({i > 0 ? std::optional(cuts[i - 1]) : std::nullopt,
                         i < cuts.size() ? std::optional(cuts[i]) : std::nullopt});
 
+    // The rows of suspects in full on both sides, classified as the row method does: equal
+    // canonical values with unequal checksums (-0 against 0, say) are in sync. Each side must
+    // give back every suspect its checksums showed: a key that does not read back would
+    // otherwise vanish from the counts.
+    std::vector<std::pair<std::string, RecordDiff>> listed;
+    auto record = [&](RecordStatus status, const EncodedRow *s, const EncodedRow *t) {
+        if (!options.listRecords)
+            return;
+        RecordDiff r;
+        r.status = status;
+        r.keyJson = (s ? s : t)->keyJson;
+        if (s)
+            r.sourceHash = s->hash;
+        if (t)
+            r.targetHash = t->hash;
+        if (s && t) {
+            for (qsizetype f = 0; f < m_flow.fields.size(); ++f) {
+                if (s->fields.value(f) != t->fields.value(f))
+                    r.fields << m_flow.fields[f].source;
+            }
+        }
+        listed.emplace_back((s ? s : t)->key, std::move(r));
+    };
+    auto settle = [&](const Suspects &suspects) {
+        if (suspects.keys.isEmpty())
+            return;
+        auto [sourceRows, targetRows] = onBoth(sides, [&](Side &s) {
+            RowEncoder encoder(plan.keyClasses, plan.fieldClasses, RowEncoder::Details::KeysAndFields);
+            QList<EncodedRow> rows = s.ranges->rows(suspects.keys, encoder);
+            std::sort(rows.begin(), rows.end(),
+                      [](const EncodedRow &x, const EncodedRow &y) { return view(x.key) < view(y.key); });
+            return rows;
+        });
+        if (sourceRows.size() != suspects.onSource || targetRows.size() != suspects.onTarget)
+            throw SyncError(QStringLiteral("flow '%1': of the rows whose checksums differ, %2 of %3 on the "
+                                           "source and %4 of %5 on the target read back by key; use "
+                                           "--method rows")
+                                .arg(m_flow.name)
+                                .arg(sourceRows.size())
+                                .arg(suspects.onSource)
+                                .arg(targetRows.size())
+                                .arg(suspects.onTarget));
+        qsizetype i = 0, j = 0;
+        while (i < sourceRows.size() || j < targetRows.size()) {
+            const int order = i == sourceRows.size()   ? 1
+                              : j == targetRows.size() ? -1
+                                                       : view(sourceRows[i].key).compare(view(targetRows[j].key));
+            if (order < 0) {
+                ++result.missingInTarget;
+                record(RecordStatus::MissingInTarget, &sourceRows[i++], nullptr);
+            } else if (order > 0) {
+                ++result.missingInSource;
+                record(RecordStatus::MissingInSource, nullptr, &targetRows[j++]);
+            } else {
+                const bool same = sourceRows[i].hash == targetRows[j].hash;
+                ++(same ? result.inSync : result.different);
+                if (!same)
+                    record(RecordStatus::Different, &sourceRows[i], &targetRows[j]);
+                ++i;
+                ++j;
+            }
+        }
+    };
+    auto finish = [&] {
+        // Listed in key order, as the row method lists them.
+        std::sort(listed.begin(), listed.end(),
+                  [](const auto &x, const auto &y) { return view(x.first) < view(y.first); });
+        for (auto &[key, r] : listed)
+            result.records.append(std::move(r));
+        result.elapsedMs = timer.elapsed();
+        return result;
+    };
+
     // Whether the tables differ at all is cheaper to learn from the whole table at once, which
     // each server reads in parallel and in stored order (about 1.5 times a count(*)), than
     // range by range (about 3 times, through the key's index). Unless a sample of the ranges,
@@ -256,19 +413,23 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
                 result.elapsedMs = timer.elapsed();
                 return result;
             }
-        } else if (fallback && spread(a, b)) {
-            // Auto, and differences everywhere: narrowing would checksum every range through
-            // the index and then read most of them row by row, which on one machine costs more
-            // than the row method. (Asked for by name, checksums go on: they move megabytes
-            // where rows move the tables, which across a slow network is what matters.)
-            for (Side &s : sides)
-                s.ranges.reset();
-            DiffOptions everyRow = options;
-            everyRow.method = DiffOptions::Method::Rows;
-            DiffResult rows = Reconciler(m_workspace, m_flow).run(everyRow);
-            rows.rangesCompared = result.rangesCompared; // the sample that decided
-            rows.elapsedMs = timer.elapsed();
-            return rows;
+        } else if (spread(a, b)) {
+            // Differences everywhere: narrowing would checksum every range through the index
+            // (about twice the cost of a sequential pass) and then read a good part of them
+            // row by row. Instead each server sends every row's key and checksum in one
+            // sequential pass, paired as they come; only the rows that differ are read.
+            const Suspects suspects = pairStreams(sides, m_flow.name, options, result);
+            result.rowsRead += result.sourceRows + result.targetRows;
+            for (qsizetype first = 0; first < suspects.keys.size(); first += SettleKeys) {
+                Suspects part;
+                part.keys = suspects.keys.mid(first, SettleKeys);
+                for (qsizetype k = first; k < first + part.keys.size(); ++k) {
+                    part.onSource += suspects.sides[size_t(k)] & 1 ? 1 : 0;
+                    part.onTarget += suspects.sides[size_t(k)] & 2 ? 1 : 0;
+                }
+                settle(part);
+            }
+            return finish();
         }
     }
 
@@ -306,27 +467,7 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
     }
 
     // 3. The leaves: each row's key and checksum first; then, for the keys whose checksums
-    // differ or that one side lacks, the rows in full, classified as the row method does
-    // (equal canonical values with unequal checksums, -0 against 0 say, are in sync).
-    std::vector<std::pair<std::string, RecordDiff>> listed;
-    auto record = [&](RecordStatus status, const EncodedRow *s, const EncodedRow *t) {
-        if (!options.listRecords)
-            return;
-        RecordDiff r;
-        r.status = status;
-        r.keyJson = (s ? s : t)->keyJson;
-        if (s)
-            r.sourceHash = s->hash;
-        if (t)
-            r.targetHash = t->hash;
-        if (s && t) {
-            for (qsizetype f = 0; f < m_flow.fields.size(); ++f) {
-                if (s->fields.value(f) != t->fields.value(f))
-                    r.fields << m_flow.fields[f].source;
-            }
-        }
-        listed.emplace_back((s ? s : t)->key, std::move(r));
-    };
+    // differ or that one side lacks, the rows in full (settle).
     for (qsizetype first = 0; first < leaves.size(); first += PgKeyRanges::RangesPerStatement) {
         const QList<KeyRange> chunk = leaves.mid(first, PgKeyRanges::RangesPerStatement);
         const auto [a, b] = onBoth(sides, [&chunk](Side &s) { return s.ranges->rowChecksums(chunk); });
@@ -337,57 +478,27 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         source.reserve(a.size());
         for (const auto &[key, sum] : a)
             source.insert(key, sum);
-        QList<QByteArray> suspects;
+        Suspects suspects;
         for (const auto &[key, sum] : b) {
             const auto it = source.find(key);
             if (it != source.end() && it.value() == sum) {
                 ++result.inSync;
                 source.erase(it);
-            } else {
-                suspects << key;
-                if (it != source.end())
-                    source.erase(it);
+                continue;
+            }
+            suspects.keys << key;
+            ++suspects.onTarget;
+            if (it != source.end()) {
+                ++suspects.onSource;
+                source.erase(it);
             }
         }
         for (auto it = source.cbegin(); it != source.cend(); ++it)
-            suspects << it.key();
-        if (suspects.isEmpty())
-            continue;
-        auto [sourceRows, targetRows] = onBoth(sides, [&](Side &s) {
-            RowEncoder encoder(plan.keyClasses, plan.fieldClasses, RowEncoder::Details::KeysAndFields);
-            QList<EncodedRow> rows = s.ranges->rows(suspects, encoder);
-            std::sort(rows.begin(), rows.end(),
-                      [](const EncodedRow &x, const EncodedRow &y) { return view(x.key) < view(y.key); });
-            return rows;
-        });
-        qsizetype i = 0, j = 0;
-        while (i < sourceRows.size() || j < targetRows.size()) {
-            const int order = i == sourceRows.size()   ? 1
-                              : j == targetRows.size() ? -1
-                                                       : view(sourceRows[i].key).compare(view(targetRows[j].key));
-            if (order < 0) {
-                ++result.missingInTarget;
-                record(RecordStatus::MissingInTarget, &sourceRows[i++], nullptr);
-            } else if (order > 0) {
-                ++result.missingInSource;
-                record(RecordStatus::MissingInSource, nullptr, &targetRows[j++]);
-            } else {
-                const bool same = sourceRows[i].hash == targetRows[j].hash;
-                ++(same ? result.inSync : result.different);
-                if (!same)
-                    record(RecordStatus::Different, &sourceRows[i], &targetRows[j]);
-                ++i;
-                ++j;
-            }
-        }
+            suspects.keys << it.key();
+        suspects.onSource += source.size();
+        settle(suspects);
     }
-    // Listed in key order, as the row method lists them.
-    std::sort(listed.begin(), listed.end(),
-              [](const auto &x, const auto &y) { return view(x.first) < view(y.first); });
-    for (auto &[key, r] : listed)
-        result.records.append(std::move(r));
-    result.elapsedMs = timer.elapsed();
-    return result;
+    return finish();
 }
 
 } // namespace syncdesk

@@ -18,8 +18,10 @@ namespace syncdesk {
 // then costs about that many rows read. Skewed or gappy keys only make some ranges larger,
 // and a large range that differs is cut again at every n-th key of its larger side.
 //
-// Under auto, where a sample of the ranges shows differences spread over the whole table,
-// the row method runs instead, which is cheaper there than narrowing on one machine.
+// Where a sample of the ranges shows differences spread over the whole table, ranges are not
+// narrowed: each server sends every row's key and checksum in one sequential pass, and only
+// the rows whose checksums differ are read (about half the server work of checksumming every
+// range through the index, and a key and eight bytes a row travel instead of the row).
 //
 // Each side is read in one REPEATABLE READ transaction, so all its statements see one
 // snapshot, as the row method's single scan does.
@@ -30,22 +32,22 @@ public:
 
     // Throws SyncError naming why the flow cannot be compared by checksums, or any failure.
     // With `fallback` (auto), returns nullopt instead of refusing, and also when the source is
-    // smaller than AutoMinRows (reading its rows is then as quick); and runs the row method
-    // when the sample shows differences spread all over (see SpreadOneIn).
+    // smaller than AutoMinRows (reading its rows is then as quick).
     [[nodiscard]] std::optional<DiffResult> run(const DiffOptions &options, bool fallback);
 
     static constexpr qint64 AutoMinRows = 1'000'000;
     // One range in this many is compared first, to tell a table with spread differences.
     static constexpr qsizetype SampleStride = 200;
-    // Under auto, where at least one sampled range in SpreadOneIn differs (and SpreadMinRanges
-    // do), the row method runs instead. Measured on 10,000,000 rows here with 0.1 % of them
-    // different, which is one range of 64 rows in 16: narrowing took 8.5 times a count(*) of
-    // both sides, nearly all of it checksumming every range of the first level through the
-    // index (the 10,000 differing leaves took a tenth), against 4.6 times for the row method.
-    // Where fewer ranges differ, the sample may miss them all and the whole-table pass settles
-    // most tables in sync; this errs towards checksums, which move less across a network.
+    // Where at least one sampled range in SpreadOneIn differs (and SpreadMinRanges do), every
+    // row's checksum is streamed instead of narrowing. Measured on 10,000,000 rows here with
+    // 0.1 % of them different, which is one range of 64 rows in 16: narrowing took 8.5 times a
+    // count(*) of both sides, nearly all of it checksumming every range of the first level
+    // through the index (the 10,000 differing leaves took a tenth). Where fewer ranges differ,
+    // the sample may miss them all and the whole-table pass settles most tables in sync.
     static constexpr qsizetype SpreadOneIn = 64;
     static constexpr qsizetype SpreadMinRanges = 4;
+    // Suspects read back in full per statement (a key array each way).
+    static constexpr qsizetype SettleKeys = 20000;
 
 private:
     const Workspace &m_workspace;
