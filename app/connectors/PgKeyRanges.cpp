@@ -117,7 +117,7 @@ std::optional<QList<QByteArray>> PgKeyRanges::columnTexts(const QByteArray &iden
     return out;
 }
 
-QByteArray PgKeyRanges::rowChecksum() const
+QByteArray PgKeyRanges::rowChecksum(bool summed) const
 {
     QByteArray out;
     QList<const ColumnInfo *> columns;
@@ -125,7 +125,10 @@ QByteArray PgKeyRanges::rowChecksum() const
         columns << &c;
     for (const ColumnInfo &c : m_request.fields)
         columns << &c;
-    for (qsizetype i = 0; i < columns.size(); ++i) {
+    // A streamed checksum travels beside its key, which is matched byte for byte: the key
+    // need not be hashed, nor the result mixed for summing.
+    const qsizetype from = summed ? 0 : m_request.keys.size();
+    for (qsizetype i = from; i < columns.size(); ++i) {
         const QByteArray column = "t." + m_conn->quoteIdentifier(columns[i]->name);
         const QByteArray seed = QByteArray::number(i + 1);
         QByteArray hash;
@@ -144,6 +147,8 @@ QByteArray PgKeyRanges::rowChecksum() const
         out += (out.isEmpty() ? "coalesce(" : " # coalesce(") + hash + ", "
                + QByteArray::number(nullHash(int(i))) + "::int8)";
     }
+    if (!summed)
+        return out.isEmpty() ? QByteArray("0::int8") : out;
     // Hashed once more before ranges sum them: two rows whose changes flip the same bits
     // (one field's values swapped between them) would otherwise cancel out in the sum.
     return "hashint8extended(" + out + ", 0)";
@@ -271,7 +276,7 @@ QList<QByteArray> PgKeyRanges::anchors()
 QList<RangeSum> PgKeyRanges::checksums(const QList<KeyRange> &ranges)
 {
     QList<RangeSum> out(ranges.size());
-    const QByteArray select = "count(*), coalesce(sum(" + rowChecksum() + "), 0)";
+    const QByteArray select = "count(*), coalesce(sum(" + rowChecksum(true) + "), 0)";
     for (qsizetype first = 0; first < ranges.size(); first += RangesPerStatement) {
         const qsizetype count = std::min(RangesPerStatement, ranges.size() - first);
         QList<QByteArray> params;
@@ -315,7 +320,7 @@ QList<std::pair<QByteArray, qint64>> PgKeyRanges::rowChecksums(const QList<KeyRa
     QByteArray select;
     for (const ColumnInfo &k : m_request.keys)
         select += "t." + m_conn->quoteIdentifier(k.name) + "::text, ";
-    select += rowChecksum();
+    select += rowChecksum(true);
     const int keys = int(m_request.keys.size());
     QList<QByteArray> texts(keys);
     for (qsizetype first = 0; first < ranges.size(); first += RangesPerStatement) {
@@ -337,7 +342,7 @@ qint64 PgKeyRanges::scanRowChecksums(BatchQueue &queue)
     QByteArray select;
     for (const ColumnInfo &k : m_request.keys)
         select += "t." + m_conn->quoteIdentifier(k.name) + "::text, ";
-    select += rowChecksum();
+    select += rowChecksum(false);
     m_conn->exec("checksum",
                  "COPY (SELECT " + select + " FROM " + table() + " WHERE " + keyColumn() + " IS NOT NULL"
                      + otherKeysPresent() + ") TO STDOUT (FORMAT binary)",

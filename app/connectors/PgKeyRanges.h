@@ -99,7 +99,9 @@ public:
 private:
     [[nodiscard]] QByteArray table() const;
     [[nodiscard]] QByteArray keyColumn() const;
-    [[nodiscard]] QByteArray rowChecksum() const;
+    // The row checksum expression: of every column, mixed for summing; or (`summed` false) of
+    // the fields alone, for a checksum that travels with its key.
+    [[nodiscard]] QByteArray rowChecksum(bool summed) const;
     [[nodiscard]] QByteArray keyArrayType() const;
     // " AND t.k IS NOT NULL" for each key column after the first that may be NULL: a row with
     // a NULL in its key is no record (the row method counts it apart), and ranges over the
