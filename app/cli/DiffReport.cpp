@@ -70,7 +70,7 @@ QByteArray DiffReport::text(const DiffResult &r, bool withRecords)
                      + " source rows, " + QByteArray::number(r.targetRows) + " target rows, "
                      + QByteArray::number(r.elapsedMs) + " ms ("
                      + (r.method == u"checksum"
-                            ? "checksums of " + QByteArray::number(r.rangesCompared) + " key ranges, "
+                            ? "checksums of " + QByteArray::number(r.rangesCompared) + " key ranges and buckets, "
                                   + QByteArray::number(r.rowsRead) + " rows read"
                             : r.order.toUtf8() + " order")
                      + (r.spilledPartitions ? ", " + QByteArray::number(r.spilledPartitions)

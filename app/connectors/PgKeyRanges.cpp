@@ -43,8 +43,12 @@ void PgKeyRanges::open()
     if (m_conn->serverVersion() < MinServerVersion)
         return; // the reconciler refuses: the hash functions are not there
     // JIT would compile the checksum expression anew for each statement, for longer than the
-    // statement takes to run.
-    m_conn->exec("checksum", "SET statement_timeout TO 0; SET jit TO off", {}, PGRES_COMMAND_OK);
+    // statement takes to run. Sequential scans start at the table's first page, not where
+    // another scan of it happens to be (synchronize_seqscans): both sides then stream their
+    // rows in stored order, which for tables loaded alike is the same order, so rows pair in
+    // step (ChecksumReconciler) instead of waiting in memory.
+    m_conn->exec("checksum", "SET statement_timeout TO 0; SET jit TO off; SET synchronize_seqscans TO off", {},
+                 PGRES_COMMAND_OK);
     // One snapshot for all of this side's statements, as one scan would read it.
     m_conn->exec("checksum", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}, PGRES_COMMAND_OK);
 }
@@ -337,16 +341,56 @@ QList<std::pair<QByteArray, qint64>> PgKeyRanges::rowChecksums(const QList<KeyRa
     return out;
 }
 
-qint64 PgKeyRanges::scanRowChecksums(BatchQueue &queue)
+QByteArray PgKeyRanges::bucket(int buckets) const
+{
+    QByteArray hash;
+    for (qsizetype i = 0; i < m_request.keys.size(); ++i) {
+        const QByteArray column = "t." + m_conn->quoteIdentifier(m_request.keys[i].name);
+        const QByteArray seed = QByteArray::number(1000 + i);
+        hash += (hash.isEmpty() ? "" : " # ")
+                + (m_forms.value(i) == ChecksumForm::Integer
+                       ? "hashint8extended(" + column + "::int8, " + seed + ")"
+                       : "hashtextextended(" + column + "::text COLLATE \"C\", " + seed + ")");
+    }
+    return "((" + hash + ") & " + QByteArray::number(buckets - 1) + ")";
+}
+
+QList<RangeSum> PgKeyRanges::bucketChecksums(int buckets)
+{
+    QList<RangeSum> out(buckets);
+    QList<QByteArray> params;
+    const PgResultPtr r = m_conn->exec(
+        "checksum",
+        "SELECT " + bucket(buckets) + ", count(*), coalesce(sum(" + rowChecksum(true) + "), 0) FROM "
+            + table() + " WHERE " + condition(KeyRange{}, params) + " GROUP BY 1",
+        params);
+    for (int row = 0; row < PQntuples(r.get()); ++row) {
+        const qint64 b = QByteArray(PQgetvalue(r.get(), row, 0)).toLongLong();
+        if (b < 0 || b >= buckets)
+            throw SyncError(QStringLiteral("%1: a key hash bucket out of range").arg(m_conn->where()));
+        out[b].rows = QByteArray(PQgetvalue(r.get(), row, 1)).toLongLong();
+        out[b].sum = QByteArray(PQgetvalue(r.get(), row, 2));
+    }
+    return out;
+}
+
+qint64 PgKeyRanges::scanRowChecksums(BatchQueue &queue, int buckets, const QList<int> &only)
 {
     QByteArray select;
     for (const ColumnInfo &k : m_request.keys)
         select += "t." + m_conn->quoteIdentifier(k.name) + "::text, ";
     select += rowChecksum(false);
-    m_conn->exec("checksum",
-                 "COPY (SELECT " + select + " FROM " + table() + " WHERE " + keyColumn() + " IS NOT NULL"
-                     + otherKeysPresent() + ") TO STDOUT (FORMAT binary)",
-                 {}, PGRES_COPY_OUT);
+    QList<QByteArray> params;
+    QByteArray where = condition(KeyRange{}, params);
+    if (!only.isEmpty()) {
+        // COPY takes no parameters: the bucket numbers are this program's own integers.
+        QByteArray list;
+        for (const int b : only)
+            list += (list.isEmpty() ? "" : ",") + QByteArray::number(b);
+        where += " AND " + bucket(buckets) + " IN (" + list + ")";
+    }
+    m_conn->exec("checksum", "COPY (SELECT " + select + " FROM " + table() + " WHERE " + where + ") TO STDOUT (FORMAT binary)",
+                 params, PGRES_COPY_OUT);
 
     // Binary: key texts arrive as their bytes (nothing to unescape) and checksums as eight
     // bytes (nothing to print or parse), which halves this side's work per row.

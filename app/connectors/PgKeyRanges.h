@@ -75,12 +75,17 @@ public:
     // Each row of `ranges` as its key's identity (identity()) and its checksum: what tells
     // which rows of a differing range differ, before any row is read in full.
     [[nodiscard]] QList<std::pair<QByteArray, qint64>> rowChecksums(const QList<KeyRange> &ranges);
-    // Every row of the table whose key has no NULL, in the order it is stored (no index, no
-    // sort), as its identity (the batch's key) and its checksum (the batch's row hash), pushed
-    // to `queue` in batches until the table ends or the queue is cancelled. Returns the rows
-    // sent. What differences spread over the whole table cost least to find with: one
-    // sequential pass per side, one key and eight bytes per row.
-    qint64 scanRowChecksums(BatchQueue &queue);
+    // Per hash bucket of the key (`buckets` a power of two), the count and checksum sum of its
+    // rows: one sequential pass that says whether the tables differ and, where they differ in
+    // few rows, in which buckets. Indexed by bucket.
+    [[nodiscard]] QList<RangeSum> bucketChecksums(int buckets);
+    // Every row of the table whose key has no NULL (or, with `only`, of those buckets of
+    // `buckets`), in the order it is stored (no index, no sort), as its identity (the batch's
+    // key) and its checksum (the batch's row hash), pushed to `queue` in batches until the
+    // table ends or the queue is cancelled. Returns the rows sent. What differences spread
+    // over the whole table cost least to find with: one sequential pass per side, one key and
+    // eight bytes per row.
+    qint64 scanRowChecksums(BatchQueue &queue, int buckets = 0, const QList<int> &only = {});
     // The rows of `keys` (identities), encoded as Connector::fetch() encodes them.
     [[nodiscard]] QList<EncodedRow> rows(const QList<QByteArray> &keys, RowEncoder &encoder);
 
@@ -103,6 +108,9 @@ private:
     // the fields alone, for a checksum that travels with its key.
     [[nodiscard]] QByteArray rowChecksum(bool summed) const;
     [[nodiscard]] QByteArray keyArrayType() const;
+    // The bucket of a row's key, 0 to buckets - 1: a 64-bit hash of every key column (as the
+    // row checksum hashes them, with seeds of their own), its low bits.
+    [[nodiscard]] QByteArray bucket(int buckets) const;
     // " AND t.k IS NOT NULL" for each key column after the first that may be NULL: a row with
     // a NULL in its key is no record (the row method counts it apart), and ranges over the
     // first column alone would take it in.

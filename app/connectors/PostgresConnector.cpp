@@ -205,7 +205,10 @@ ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encode
 
     // A full read takes as long as the table is big: no statement timeout for it. A server
     // that sends nothing for ScanAnswerTimeoutMs (a sort may keep it quiet a while) is hung.
-    m_conn->exec("scan", "SET statement_timeout TO 0", {}, PGRES_COMMAND_OK);
+    // A sequential scan starts at the table's first page, not where another scan of it happens
+    // to be (synchronize_seqscans): two tables loaded alike then arrive in the same order, and
+    // the hash pairing holds few rows waiting for their partner.
+    m_conn->exec("scan", "SET statement_timeout TO 0; SET synchronize_seqscans TO off", {}, PGRES_COMMAND_OK);
     m_conn->exec("scan", scanQuery(resolved), {}, PGRES_COPY_OUT);
 
     const size_t keyCount = size_t(resolved.keys.size());

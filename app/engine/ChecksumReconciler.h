@@ -8,20 +8,24 @@
 
 namespace syncdesk {
 
-// `diff --method checksum`: both PostgreSQL servers count and checksum the rows of the same
-// key ranges (PgKeyRanges); ranges that agree are in sync without a row leaving the server;
-// a range that differs is cut finer where it is large, and its rows are read and paired
-// as the row method pairs them. Same counts and records as Reconciler's row method.
+// `diff --method checksum`: both PostgreSQL servers checksum their rows themselves, and rows
+// leave a server in full only where checksums differ; they are then paired as the row method
+// pairs them. Same counts and records as Reconciler's row method. Which checksums are asked
+// for depends on where the differences are, which a sample of key ranges (one in
+// SampleStride) shows first:
+// - spread over the whole table: each server sends every row's key and checksum in one
+//   sequential pass (about half the server work of checksumming every range through the
+//   index, and a key and eight bytes a row travel instead of the row);
+// - otherwise the whole table is summed per hash bucket of the key in one sequential pass:
+//   tables in sync are done; where few buckets differ, only their rows' checksums are sent;
+//   where many do (differences in runs of keys, which the sample missed), key ranges are
+//   narrowed: each range's count and sum through the key's index, a range that differs cut
+//   finer where it is large (at every n-th key of its larger side), down to leaves whose
+//   rows' checksums are read.
 //
 // The ranges come from the source's key histogram (or a sample), cut between neighbouring
-// histogram keys by interpolation to about DiffOptions::rangeRows rows each: a difference
-// then costs about that many rows read. Skewed or gappy keys only make some ranges larger,
-// and a large range that differs is cut again at every n-th key of its larger side.
-//
-// Where a sample of the ranges shows differences spread over the whole table, ranges are not
-// narrowed: each server sends every row's key and checksum in one sequential pass, and only
-// the rows whose checksums differ are read (about half the server work of checksumming every
-// range through the index, and a key and eight bytes a row travel instead of the row).
+// histogram keys by interpolation to about DiffOptions::rangeRows rows each. Skewed or gappy
+// keys only make some ranges larger; hash buckets do not mind them.
 //
 // Each side is read in one REPEATABLE READ transaction, so all its statements see one
 // snapshot, as the row method's single scan does.
@@ -46,6 +50,12 @@ public:
     // the sample may miss them all and the whole-table pass settles most tables in sync.
     static constexpr qsizetype SpreadOneIn = 64;
     static constexpr qsizetype SpreadMinRanges = 4;
+    // Where the sample shows no spread, the whole table is summed per hash bucket of the key,
+    // in as many buckets (few enough for the server's grouping to stay in cache: 1,024 cost
+    // about what one sum over the table does); where one bucket in FewBucketsOneIn or fewer
+    // differs, only those buckets' row checksums are streamed.
+    static constexpr int Buckets = 1024;
+    static constexpr qsizetype FewBucketsOneIn = 8;
     // Suspects read back in full per statement (a key array each way).
     static constexpr qsizetype SettleKeys = 20000;
 

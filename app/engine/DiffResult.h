@@ -37,8 +37,8 @@ struct DiffResult
     qint64 elapsedMs = 0;
     QString method = QStringLiteral("rows"); // "rows" or "checksum": how the sides were read
     QString order;               // "merge" or "hash": how the records were paired
-    qint64 rangesCompared = 0;   // checksum: key ranges whose checksums were compared
-    qint64 rowsRead = 0;         // checksum: rows read (both sides) in ranges that differed
+    qint64 rangesCompared = 0;   // checksum: key ranges and hash buckets whose sums were compared
+    qint64 rowsRead = 0;         // checksum: rows whose key and checksum were read (both sides)
     int spilledPartitions = 0;   // hash: partitions that went to temporary files
     QList<RecordDiff> records; // filled with DiffOptions::listRecords, in key order
 

@@ -81,6 +81,19 @@ void HashJoin::add(bool source, const ScanBatch &batch)
         spillLargest();
 }
 
+void HashJoin::add(bool source, const Record &record)
+{
+    const quint64 hash = keyTableHash(record.key);
+    Partition &p = m_parts[size_t(hash >> 57) % Partitions];
+    if (p.spill)
+        writeRecord(p, source ? SourceWaiting : TargetWaiting, record);
+    else
+        accept(p, source ? SourceWaiting : TargetWaiting, record, hash, true);
+    m_peakBytes = std::max(m_peakBytes, m_bytes);
+    while (m_bytes > m_options.memoryBudgetBytes)
+        spillLargest();
+}
+
 void HashJoin::accept(Partition &p, quint32 state, const Record &r, quint64 hash, bool counted)
 {
     const size_t slot = p.table.locate(r.key, hash);

@@ -60,6 +60,8 @@ public:
     // Every row of one scanned batch. Throws SyncError for a key seen twice on one side, or a
     // temporary file that cannot be written.
     void add(bool source, const ScanBatch &batch);
+    // One record (its key and row hash; no details), as add() takes each row of a batch.
+    void add(bool source, const Record &record);
     // Reports what is left unmatched, partition by partition (spilled ones read back).
     void finish();
 

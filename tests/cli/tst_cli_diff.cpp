@@ -195,7 +195,7 @@ private slots:
         // The human form says how much was read.
         const Run text = cli({QStringLiteral("diff"), QStringLiteral("--workspace"), ws, QStringLiteral("--flow"),
                               QStringLiteral("f"), QStringLiteral("--method"), QStringLiteral("checksum")});
-        QVERIFY2(text.exitCode == 1 && text.out.contains(" key ranges, ") && text.out.contains(" rows read)"),
+        QVERIFY2(text.exitCode == 1 && text.out.contains(" key ranges and buckets, ") && text.out.contains(" rows read)"),
                  text.out.constData());
     }
 

@@ -366,34 +366,35 @@ private slots:
 
     // Given 1,050,000 rows (past auto's threshold), when one row in 300 differs (about one
     // sampled range in five), then auto and --method checksum both stream every row's
-    // checksum after the sample (no range past the sample is compared); when the same number
-    // of rows differ in one run (one sampled range at most), both narrow. All say what the
-    // row method says.
-    void shouldStreamRowChecksumsWhereDifferencesAreSpread()
+    // checksum after the sample; when the same number of rows differ in one run (one sampled
+    // range at most, but nearly every hash bucket), both narrow the key ranges; when eleven
+    // rows differ, both sum the hash buckets and stream only the differing buckets' rows. All
+    // say what the row method says.
+    void shouldChooseHowToFindDifferencesByWhereTheyAre()
     {
         TestSystem src, dst;
         QVERIFY(systems(&src, &dst));
         static constexpr int Rows = 1050000;
-        for (const bool spreadOut : {true, false}) {
-            const QString t = QStringLiteral("spread%1").arg(++m_case);
+        enum Where { Spread, Run, Handful };
+        for (const Where where : {Spread, Run, Handful}) {
+            const QString t = QStringLiteral("where%1").arg(++m_case);
             const QStringList create{QStringLiteral("CREATE TABLE %1 (k bigint PRIMARY KEY, v text)").arg(t),
                                      QStringLiteral("INSERT INTO %1 SELECT i, 'v' || i FROM generate_series(1, %2) i").arg(t).arg(Rows),
                                      QStringLiteral("ANALYZE %1").arg(t)};
-            const QString change = spreadOut ? QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k % 300 = 7").arg(t)
-                                             : QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k BETWEEN 500001 AND 503500").arg(t);
+            const QString change = where == Spread ? QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k % 300 = 7").arg(t)
+                                   : where == Run  ? QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k BETWEEN 500001 AND 503500").arg(t)
+                                                   : QStringLiteral("UPDATE %1 SET v = 'changed' WHERE k % 100000 = 7").arg(t);
             QString error;
             QVERIFY2(src.exec(create, &error), qPrintable(error));
             QVERIFY2(dst.exec(create + QStringList{change}, &error), qPrintable(error));
             const Workspace ws = testsupport::makeWorkspace(src, dst, t, {QStringLiteral("k")}, {QStringLiteral("v")});
             try {
                 const DiffResult rows = diff(ws, DiffOptions{});
-                QCOMPARE(rows.different, qint64(3500));
+                QCOMPARE(rows.different, qint64(where == Handful ? 11 : 3500));
                 DiffOptions automatic;
                 automatic.method = DiffOptions::Method::Auto;
                 const DiffResult a = diff(ws, automatic);
                 QCOMPARE(summary(a), summary(rows));
-                // The sample's ranges were compared either way: auto did look.
-                QVERIFY2(a.rangesCompared > 0, qPrintable(QString::number(a.rangesCompared)));
                 QCOMPARE(a.method, QStringLiteral("checksum"));
                 DiffOptions sums;
                 sums.method = DiffOptions::Method::Checksum;
@@ -402,13 +403,22 @@ private slots:
                 QCOMPARE(summary(c), summary(rows));
                 const qint64 sampled = Rows / 64 / ChecksumReconciler::SampleStride + 1;
                 for (const DiffResult *r : {&a, &c}) {
-                    if (spreadOut) {
-                        // The sample's ranges, then every row's checksum from each side.
-                        QVERIFY2(r->rangesCompared <= sampled + 1, qPrintable(QString::number(r->rangesCompared)));
+                    const QByteArray facts = QByteArray::number(r->rangesCompared) + " ranges, "
+                                             + QByteArray::number(r->rowsRead) + " rows read";
+                    switch (where) {
+                    case Spread: // the sample's ranges, then every row's checksum from each side
+                        QVERIFY2(r->rangesCompared <= sampled + 1, facts.constData());
                         QCOMPARE(r->rowsRead, qint64(2 * Rows));
-                    } else {
-                        QVERIFY2(r->rangesCompared > sampled + 1, qPrintable(QString::number(r->rangesCompared)));
-                        QVERIFY2(r->rowsRead < 20000, qPrintable(QString::number(r->rowsRead)));
+                        break;
+                    case Run: // the sample, the buckets, then every range of the first level
+                        QVERIFY2(r->rangesCompared > sampled + 1 + ChecksumReconciler::Buckets, facts.constData());
+                        QVERIFY2(r->rowsRead < 20000, facts.constData());
+                        break;
+                    case Handful: // the sample, the buckets, the rows of eleven buckets at most
+                        QVERIFY2(r->rangesCompared <= sampled + 1 + ChecksumReconciler::Buckets, facts.constData());
+                        QVERIFY2(r->rowsRead > 0 && r->rowsRead < 2 * 11 * 2 * Rows / ChecksumReconciler::Buckets,
+                                 facts.constData());
+                        break;
                     }
                 }
             } catch (const SyncError &e) {
