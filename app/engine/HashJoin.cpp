@@ -68,27 +68,30 @@ void HashJoin::add(bool source, const ScanBatch &batch)
         r.display = display ? batch.displayKey(i) : std::string_view();
         r.rowHash = batch.rowHashes[i];
         r.fields = withFields ? batch.fieldHashes.data() + i * fields : nullptr;
-        // The top bits pick the partition; KeyTable places keys by the low ones.
-        const quint64 hash = keyTableHash(r.key);
-        Partition &p = m_parts[size_t(hash >> 57) % Partitions];
-        if (p.spill)
-            writeRecord(p, source ? SourceWaiting : TargetWaiting, r);
-        else
-            accept(p, source ? SourceWaiting : TargetWaiting, r, hash, true);
+        place(source, r);
     }
-    m_peakBytes = std::max(m_peakBytes, m_bytes);
-    while (m_bytes > m_options.memoryBudgetBytes)
-        spillLargest();
+    keepWithinBudget();
 }
 
 void HashJoin::add(bool source, const Record &record)
 {
-    const quint64 hash = keyTableHash(record.key);
+    place(source, record);
+    keepWithinBudget();
+}
+
+void HashJoin::place(bool source, const Record &r)
+{
+    // The top bits pick the partition; KeyTable places keys by the low ones.
+    const quint64 hash = keyTableHash(r.key);
     Partition &p = m_parts[size_t(hash >> 57) % Partitions];
     if (p.spill)
-        writeRecord(p, source ? SourceWaiting : TargetWaiting, record);
+        writeRecord(p, source ? SourceWaiting : TargetWaiting, r);
     else
-        accept(p, source ? SourceWaiting : TargetWaiting, record, hash, true);
+        accept(p, source ? SourceWaiting : TargetWaiting, r, hash, true);
+}
+
+void HashJoin::keepWithinBudget()
+{
     m_peakBytes = std::max(m_peakBytes, m_bytes);
     while (m_bytes > m_options.memoryBudgetBytes)
         spillLargest();

@@ -85,6 +85,9 @@ private:
         std::FILE *spill = nullptr;
     };
 
+    // Into its partition's table (matched, or waiting), or its spill file.
+    void place(bool source, const Record &r);
+    void keepWithinBudget(); // spills the largest partitions while past the budget
     // `hash`: keyTableHash(r.key), computed once for the partition and the table.
     void accept(Partition &p, quint32 state, const Record &r, quint64 hash, bool counted);
     void spillLargest();
