@@ -463,11 +463,6 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         return result;
     };
 
-    // Whether the tables differ at all is cheaper to learn from the whole table at once, which
-    // each server reads in parallel and in stored order (about 1.5 times a count(*)), than
-    // range by range (about 3 times, through the key's index). Unless a sample of the ranges,
-    // one in SampleStride, already differs: differences spread over the table (the costly
-    // case) show there, and the whole-table pass would be spent for nothing.
     // Row checksums streamed (every row's, or only those of some key hash buckets) and
     // paired; the rows whose checksums differ are then read in full.
     auto stream = [&](int buckets, const QList<int> &only) {
@@ -486,6 +481,8 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
         return finish();
     };
 
+    // Where the differences are decides how to find them: a sample of the ranges, one in
+    // SampleStride, first.
     if (pending.size() > 1) {
         QList<KeyRange> sample;
         for (qsizetype i = 0; i < pending.size(); i += SampleStride)
