@@ -64,11 +64,15 @@ private:
     std::vector<bool> m_hex;
 };
 
-// A PostgreSQL array literal of text elements, every element quoted.
+// A PostgreSQL array literal of text elements, every element quoted; a null QByteArray is NULL.
 inline QByteArray arrayLiteral(const QList<QByteArray> &elements)
 {
     QByteArray out = "{";
     for (qsizetype i = 0; i < elements.size(); ++i) {
+        if (elements[i].isNull()) {
+            out += i ? ",NULL" : "NULL";
+            continue;
+        }
         QByteArray e = elements[i];
         e.replace('\\', "\\\\").replace('"', "\\\"");
         out += (i ? ",\"" : "\"") + e + '"';

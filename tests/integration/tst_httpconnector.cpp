@@ -1496,8 +1496,8 @@ void TestHttpConnector::concurrentItemReadsShareTheGateWithoutDeadlock()
     const TableRef table = resource(QStringLiteral("items"), none);
     ScanRequest request;
     request.table = table;
-    request.keys = {ColumnInfo{QStringLiteral("id"), QString(), FieldClass::Numeric}};
-    request.fields = {ColumnInfo{QStringLiteral("v"), QString(), FieldClass::Text}};
+    request.keys = {ColumnInfo{QStringLiteral("id"), QString(), FieldClass::Numeric, true, true, QString()}};
+    request.fields = {ColumnInfo{QStringLiteral("v"), QString(), FieldClass::Text, true, true, QString()}};
     auto done = std::make_shared<std::atomic<int>>(0);
     auto rows = std::make_shared<std::atomic<int>>(0);
     for (int t = 0; t < 2; ++t) {

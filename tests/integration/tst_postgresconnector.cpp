@@ -55,6 +55,28 @@ private:
         }
     }
 
+    // Fetches `keys` (one key column) from `table`; the JSON keys of the rows found, sorted.
+    QStringList fetchKeys(const QString &table, const QString &key, const KeyText &keys,
+                          quint64 *horizon = nullptr)
+    {
+        PostgresConnector c(system(m_db));
+        c.open();
+        ScanRequest r;
+        r.table = {QStringLiteral("public"), table};
+        r.keys = c.describe(r.table, {key});
+        RowEncoder encoder({r.keys.constFirst().cls}, {}, false);
+        QList<KeyText> asked;
+        for (const std::optional<QString> &k : keys)
+            asked.append(KeyText{k});
+        QStringList found;
+        for (const EncodedRow &row : c.fetch(r, encoder, asked))
+            found << QString::fromUtf8(row.keyJson);
+        found.sort();
+        if (horizon)
+            *horizon = c.lastReadHorizon();
+        return found;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -210,6 +232,40 @@ private slots:
         QString error;
         QCOMPARE(scanRows({QString(), QStringLiteral("stock")}, {QStringLiteral("id")}, {}, &error), 2);
         PG_EXEC(m_db, QStringLiteral("ALTER DATABASE tst_pgconnector RESET search_path"));
+    }
+
+    // A live read finds exactly the rows of the keys asked for, alone or in a batch: a key too
+    // long for the column is not cut to another row's, one a domain refuses is simply absent,
+    // a missing part matches nothing and an empty one the empty text.
+    void shouldFetchTheRowsOfExactlyTheKeysAskedFor()
+    {
+        PG_EXEC(m_db, QStringLiteral(
+                          "DROP TABLE IF EXISTS short_keys, domain_keys; DROP DOMAIN IF EXISTS posint;"
+                          "CREATE TABLE short_keys (code varchar(3) PRIMARY KEY);"
+                          "INSERT INTO short_keys VALUES ('abc'), ('');"
+                          "CREATE DOMAIN posint AS int CHECK (VALUE > 0);"
+                          "CREATE TABLE domain_keys (id posint PRIMARY KEY); INSERT INTO domain_keys VALUES (1), (2)"));
+        const QString code = QStringLiteral("code");
+        const std::optional<QString> none;
+        quint64 horizon = 0;
+        QCOMPARE(fetchKeys(QStringLiteral("short_keys"), code, {QStringLiteral("abcd")}, &horizon),
+                 QStringList());
+        QVERIFY2(horizon > 0, "a read of one key tells the WAL position it saw");
+        QCOMPARE(fetchKeys(QStringLiteral("short_keys"), code, {QStringLiteral("abc")}),
+                 QStringList{QStringLiteral("[\"abc\"]")});
+        QCOMPARE(fetchKeys(QStringLiteral("short_keys"), code,
+                           {QStringLiteral("abcd"), QStringLiteral("abc")}, &horizon),
+                 QStringList{QStringLiteral("[\"abc\"]")});
+        QVERIFY(horizon > 0);
+        QCOMPARE(fetchKeys(QStringLiteral("short_keys"), code, {QStringLiteral("")}),
+                 QStringList{QStringLiteral("[\"\"]")});
+        QCOMPARE(fetchKeys(QStringLiteral("short_keys"), code, {none}), QStringList());
+        QCOMPARE(fetchKeys(QStringLiteral("short_keys"), code, {none, QStringLiteral("abc")}),
+                 QStringList{QStringLiteral("[\"abc\"]")});
+        const QString id = QStringLiteral("id");
+        QCOMPARE(fetchKeys(QStringLiteral("domain_keys"), id, {QStringLiteral("-5")}), QStringList());
+        QCOMPARE(fetchKeys(QStringLiteral("domain_keys"), id, {QStringLiteral("-5"), QStringLiteral("2")}),
+                 QStringList{QStringLiteral("[2]")});
     }
 };
 
