@@ -70,7 +70,7 @@ QString reasonOf(const QString &system, const QString &error)
 
 LiveEngine::LiveEngine(Workspace workspace, Options options, QObject *parent)
     : QObject(parent), m_workspace(std::move(workspace)), m_options(options),
-      m_flushTimer(new QTimer(this)), m_tickTimer(new QTimer(this)), m_verifyTimer(new QTimer(this)),
+      m_flushTimer(new QTimer(this)), m_applyTimer(new QTimer(this)), m_tickTimer(new QTimer(this)), m_verifyTimer(new QTimer(this)),
       m_schemaTimer(new QTimer(this)), m_probes(std::make_unique<ProbeMonitor>(m_workspace, options.probePollMs)),
       m_firstChecks(new FirstComparisonCheck(this))
 {
@@ -80,6 +80,12 @@ LiveEngine::LiveEngine(Workspace workspace, Options options, QObject *parent)
     connect(m_schemaTimer, &QTimer::timeout, this, &LiveEngine::checkSchemas);
     m_verifyTimer->setInterval(m_options.verifyIntervalMs);
     connect(m_flushTimer, &QTimer::timeout, this, &LiveEngine::flush);
+    // Changes are applied on the next pass of the event loop. A zero timer, not a posted
+    // call: a post wakes the loop through its eventfd (a write and a read, two system calls
+    // on every change's path), where the pass that follows the feed's read is there anyway.
+    m_applyTimer->setSingleShot(true);
+    m_applyTimer->setInterval(0);
+    connect(m_applyTimer, &QTimer::timeout, this, &LiveEngine::flush);
     connect(m_tickTimer, &QTimer::timeout, this, &LiveEngine::tick);
     connect(m_verifyTimer, &QTimer::timeout, this, [this] {
         for (FlowSlot &slot : m_flows) {
@@ -533,10 +539,7 @@ void LiveEngine::onFeedChanges(ChangeFeed *feed, const QList<ChangeEvent> &event
         m_positions.insert(system + u'/' + feed->positionKind(), position);
     // Apply on the next pass of the event loop: alone, a change is handled at once; under load,
     // everything that arrived meanwhile forms one batch (one fetch per side).
-    if (!m_flushScheduled) {
-        m_flushScheduled = true;
-        QTimer::singleShot(0, this, &LiveEngine::flush);
-    }
+    applySoon();
 }
 
 bool LiveEngine::systemReady(const QString &system) const
@@ -554,9 +557,14 @@ bool LiveEngine::systemReady(const QString &system) const
     return true;
 }
 
+void LiveEngine::applySoon()
+{
+    if (!m_applyTimer->isActive()) // a restart would only cost a timer's re-registration
+        m_applyTimer->start();
+}
+
 void LiveEngine::flush()
 {
-    m_flushScheduled = false;
     if (!m_store)
         return;
     const qint64 now = nowMs();
@@ -765,10 +773,7 @@ void LiveEngine::followResolutions()
         slot->queue.append({ChangeSide::Unknown,
                             FlowSides::keyText(QJsonDocument(e.value(u"key").toArray()).toJson(QJsonDocument::Compact)),
                             0});
-        if (!m_flushScheduled) {
-            m_flushScheduled = true;
-            QTimer::singleShot(0, this, &LiveEngine::flush);
-        }
+        applySoon();
     }
 }
 
@@ -823,10 +828,7 @@ void LiveEngine::tick()
     // What `syncdesk-cli status` reads: the desk as of now, written with the next batch (one
     // transaction; a busy or lost store then holds up nothing more than the batch itself).
     m_deskStatusDue = true;
-    if (!m_flushScheduled) {
-        m_flushScheduled = true;
-        QTimer::singleShot(0, this, &LiveEngine::flush);
-    }
+    applySoon();
 }
 
 LiveEngine::FlowSlot *LiveEngine::slotOf(const QString &flow)

@@ -141,6 +141,8 @@ signals:
 private:
     static constexpr qint64 RetypeRetryMs = 30000; // a whole comparison each time
 
+    void applySoon(); // flush() on the next pass of the event loop
+
     struct FlowSlot
     {
         std::unique_ptr<LiveFlow> flow;
@@ -214,6 +216,7 @@ private:
     QList<ChangeFeed *> m_feeds;
     QHash<QString, QString> m_positions; // "system/feed" → position handed over, not yet saved
     QTimer *m_flushTimer;
+    QTimer *m_applyTimer; // single shot, 0 ms: the next pass of the event loop applies changes
     QTimer *m_tickTimer;
     QTimer *m_verifyTimer;
     QTimer *m_schemaTimer;
@@ -238,7 +241,6 @@ private:
     QHash<QString, Availability> m_availability; // as last announced by systemChanged
     QSet<QString> m_snapshotDue;
     bool m_deskStatusDue = false; // the desk's status goes with the next flush // flows whose baselines are written as one snapshot at the next flush
-    bool m_flushScheduled = false;
     QHash<QString, QHash<QString, qint64>> m_resolutionTotals; // flow → resolutions.* → count
     qint64 m_resolutionsReadMs = 0;
     qint64 m_auditSeq = 0; // the last audit entry followResolutions() looked at
