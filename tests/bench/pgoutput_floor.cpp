@@ -1,7 +1,9 @@
 // The floor of the live benchmark (live-bench.sh): a bare logical replication client that
 // does nothing but receive pgoutput messages. For every committed transaction that changed a
-// row it prints one line, the commit's time in seconds since the epoch, and flushes, so the
-// line is stamped on receipt exactly as `watch --events` lines are.
+// row it prints one line, the commit's time in seconds since the epoch (to the microsecond)
+// and the first column of the last row it changed (the table's key, for the benchmark's
+// table), and flushes, so the line is stamped on receipt exactly as `watch --events` lines
+// are. The key pairs each of SyncDesk's event lines with its commit's exact time.
 //
 //   pgoutput_floor CONNINFO SLOT PUBLICATION
 //
@@ -18,6 +20,51 @@
 #include <string>
 
 namespace {
+
+uint32_t readBigEndian32(const char *p)
+{
+    return (uint32_t(uint8_t(p[0])) << 24) | (uint32_t(uint8_t(p[1])) << 16)
+           | (uint32_t(uint8_t(p[2])) << 8) | uint32_t(uint8_t(p[3]));
+}
+
+// TupleData (int16 columns, then per column 'n', 'u' or 't' + int32 length + text): the first
+// column's text when it has one, and where the tuple ends; nullptr when it runs past `end`.
+const char *readTuple(const char *p, const char *end, std::string *first)
+{
+    if (end - p < 2)
+        return nullptr;
+    const int columns = (uint8_t(p[0]) << 8) | uint8_t(p[1]);
+    p += 2;
+    for (int c = 0; c < columns; ++c) {
+        if (p >= end)
+            return nullptr;
+        const char kind = *p++;
+        if (kind != 't' && kind != 'b')
+            continue;
+        if (end - p < 4)
+            return nullptr;
+        const uint32_t length = readBigEndian32(p);
+        p += 4;
+        if (uint32_t(end - p) < length)
+            return nullptr;
+        if (c == 0 && first)
+            first->assign(p, length);
+        p += length;
+    }
+    return p;
+}
+
+// The first column of the new row of an Insert ('I') or Update ('U') message.
+std::string changedKey(const char *m, const char *end)
+{
+    std::string key;
+    const char *p = m + 5; // type, relation id
+    if (p < end && (*p == 'K' || *p == 'O'))
+        p = readTuple(p + 1, end, nullptr); // the old key or row of an update
+    if (p && p < end && *p == 'N')
+        readTuple(p + 1, end, &key);
+    return key;
+}
 
 uint64_t readBigEndian(const char *p)
 {
@@ -84,6 +131,7 @@ int main(int argc, char **argv)
     PQsetnonblocking(conn, 1);
     uint64_t received = 0;
     bool rowsInTransaction = false;
+    std::string key;
     auto lastStatus = std::chrono::steady_clock::now();
     for (;;) {
         pollfd fd{PQsocket(conn), POLLIN, 0};
@@ -106,10 +154,13 @@ int main(int argc, char **argv)
                     rowsInTransaction = false;
                 } else if (m[0] == 'I' || m[0] == 'U' || m[0] == 'D') {
                     rowsInTransaction = true;
+                    if (m[0] != 'D')
+                        key = changedKey(m, buffer + n);
                 } else if (m[0] == 'C' && n >= 25 + 26 && rowsInTransaction) {
                     // Commit: flags (1), commit LSN (8), end LSN (8), commit time (8).
                     const int64_t commit = int64_t(readBigEndian(m + 18)) + PgEpochMicros;
-                    std::printf("%lld.%06lld\n", (long long)(commit / 1000000), (long long)(commit % 1000000));
+                    std::printf("%lld.%06lld %s\n", (long long)(commit / 1000000),
+                                (long long)(commit % 1000000), key.c_str());
                     std::fflush(stdout);
                 }
             } else if (buffer[0] == 'k' && n >= 18) {
