@@ -421,8 +421,11 @@ struct PgStatement
 };
 
 // The SQL of one record's write, built in one place for the write and for its preview. Values
-// go as text parameters cast to the column's type: canonical texts read back as that type,
-// bytes in bytea's hex form.
+// go as text parameters cast to the column's base type (ColumnInfo::castType): canonical texts
+// read back as that type, bytes in bytea's hex form. Not to the type with its modifier: an
+// explicit cast to varchar(3) cuts 'abcd' to 'abc' without a word (another row's key in the
+// WHERE, a value written other than the audit says), where the column's own assignment
+// refuses a value too long for it.
 class PgWriteSql
 {
 public:
@@ -431,7 +434,7 @@ public:
         m_table = conn.quoteIdentifier(r.table.schema) + '.' + conn.quoteIdentifier(r.table.name);
         for (qsizetype k = 0; k < r.keys.size(); ++k) {
             const QByteArray id = conn.quoteIdentifier(r.keys[k].name);
-            const QByteArray param = '$' + QByteArray::number(k + 1) + "::" + r.keys[k].typeName.toUtf8();
+            const QByteArray param = '$' + QByteArray::number(k + 1) + "::" + r.keys[k].castType.toUtf8();
             m_where += (m_where.isEmpty() ? "" : " AND ") + id + " = " + param;
             m_select += (m_select.isEmpty() ? "" : ", ") + id;
             m_keyNames += (m_keyNames.isEmpty() ? "" : ", ") + id;
@@ -466,7 +469,7 @@ public:
             params << (!v ? QByteArray()
                           : m_request.fields[f].cls == FieldClass::Bytes ? "\\x" + *v : *v);
             const QByteArray param = '$' + QByteArray::number(params.size()) + "::"
-                                     + m_request.fields[f].typeName.toUtf8();
+                                     + m_request.fields[f].castType.toUtf8();
             assignments += (assignments.isEmpty() ? "" : ", ") + m_fieldIds[f] + " = " + param;
             fieldNames += ", " + m_fieldIds[f];
             fieldValues += ", " + param;

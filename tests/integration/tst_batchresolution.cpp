@@ -192,6 +192,36 @@ private slots:
         QCOMPARE(totals.value(activity::resolutions(true, QStringLiteral("applied"))), 2);
         QCOMPARE(totals.value(activity::resolutions(true, QStringLiteral("failed"))), 1);
     }
+
+    // Given a PostgreSQL target whose model column holds three characters and a source whose
+    // model is longer, when the source is taken, then the target refuses the write with its
+    // own message and keeps its row: the value is never cut to fit and audited as written.
+    void shouldRefuseAValueTooLongForTheTargetColumn()
+    {
+        QString error;
+        Batch batch;
+        QVERIFY2(setUp(QStringLiteral("pg->pg"), 2, 1, batch, &error), qPrintable(error));
+        QVERIFY2(batch.target.exec({QStringLiteral("ALTER TABLE devices ALTER COLUMN model TYPE varchar(3)")}, &error),
+                 qPrintable(error));
+        QVERIFY2(batch.source.exec({QStringLiteral("UPDATE devices SET model = 'LONGER' WHERE sku = 'K1'")}, &error),
+                 qPrintable(error));
+        ResolutionService service(batch.ws, *batch.store);
+        QList<ResolutionPlan> plans;
+        for (const ResolutionService::Planned &p : service.planMany(QStringLiteral("f"), batch.requests)) {
+            QVERIFY2(p.plan, qPrintable(p.error));
+            plans << *p.plan;
+        }
+        const QList<ResolveResult> results =
+            service.applyMany(plans, {QStringLiteral("the source is right")}, QStringLiteral("policy:source-wins"));
+        QVERIFY(results[0].outcome == ResolveResult::Outcome::Failed);
+        QVERIFY2(results[0].error.contains(QLatin1String("too long")), qPrintable(results[0].error));
+        FlowSides sides(batch.ws, *batch.ws.flow(QStringLiteral("f")));
+        sides.open();
+        const auto rows = sides.fetch({KeyText{QStringLiteral("K1")}});
+        const EncodedRow target = rows[1].value(sides.keyJson({QStringLiteral("K1")}));
+        QCOMPARE(target.fields.value(0).value_or(QByteArray()), QByteArray("M1"));
+        QCOMPARE(target.fields.value(1).value_or(QByteArray()), QByteArray("101")); // as it was
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBatchResolution)
