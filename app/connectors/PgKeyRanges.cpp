@@ -121,6 +121,22 @@ std::optional<QList<QByteArray>> PgKeyRanges::columnTexts(const QByteArray &iden
     return out;
 }
 
+QByteArray PgKeyRanges::columnHash(qsizetype i, const QString &name, qint64 seed) const
+{
+    const QByteArray column = "t." + m_conn->quoteIdentifier(name);
+    const QByteArray s = QByteArray::number(seed);
+    switch (m_forms.value(i, ChecksumForm::Text)) {
+    case ChecksumForm::Integer:
+        return "hashint8extended(" + column + "::int8, " + s + ")";
+    case ChecksumForm::Numeric:
+        return "hash_numeric_extended(" + column + "::numeric, " + s + ")";
+    case ChecksumForm::Text:
+        break;
+    }
+    // Byte-wise: a nondeterministic collation would hash "a" and "A" alike.
+    return "hashtextextended(" + column + "::text COLLATE \"C\", " + s + ")";
+}
+
 QByteArray PgKeyRanges::rowChecksum(bool summed) const
 {
     QByteArray out;
@@ -133,21 +149,7 @@ QByteArray PgKeyRanges::rowChecksum(bool summed) const
     // need not be hashed, nor the result mixed for summing.
     const qsizetype from = summed ? 0 : m_request.keys.size();
     for (qsizetype i = from; i < columns.size(); ++i) {
-        const QByteArray column = "t." + m_conn->quoteIdentifier(columns[i]->name);
-        const QByteArray seed = QByteArray::number(i + 1);
-        QByteArray hash;
-        switch (m_forms.value(i, ChecksumForm::Text)) {
-        case ChecksumForm::Integer:
-            hash = "hashint8extended(" + column + "::int8, " + seed + ")";
-            break;
-        case ChecksumForm::Numeric:
-            hash = "hash_numeric_extended(" + column + "::numeric, " + seed + ")";
-            break;
-        case ChecksumForm::Text:
-            // Byte-wise: a nondeterministic collation would hash "a" and "A" alike.
-            hash = "hashtextextended(" + column + "::text COLLATE \"C\", " + seed + ")";
-            break;
-        }
+        const QByteArray hash = columnHash(i, columns[i]->name, i + 1);
         out += (out.isEmpty() ? "coalesce(" : " # coalesce(") + hash + ", "
                + QByteArray::number(nullHash(int(i))) + "::int8)";
     }
@@ -344,14 +346,8 @@ QList<std::pair<QByteArray, qint64>> PgKeyRanges::rowChecksums(const QList<KeyRa
 QByteArray PgKeyRanges::bucket(int buckets) const
 {
     QByteArray hash;
-    for (qsizetype i = 0; i < m_request.keys.size(); ++i) {
-        const QByteArray column = "t." + m_conn->quoteIdentifier(m_request.keys[i].name);
-        const QByteArray seed = QByteArray::number(1000 + i);
-        hash += (hash.isEmpty() ? "" : " # ")
-                + (m_forms.value(i) == ChecksumForm::Integer
-                       ? "hashint8extended(" + column + "::int8, " + seed + ")"
-                       : "hashtextextended(" + column + "::text COLLATE \"C\", " + seed + ")");
-    }
+    for (qsizetype i = 0; i < m_request.keys.size(); ++i)
+        hash += (hash.isEmpty() ? "" : " # ") + columnHash(i, m_request.keys[i].name, 1000 + i);
     return "((" + hash + ") & " + QByteArray::number(buckets - 1) + ")";
 }
 

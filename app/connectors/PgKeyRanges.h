@@ -107,6 +107,8 @@ private:
     // The row checksum expression: of every column, mixed for summing; or (`summed` false) of
     // the fields alone, for a checksum that travels with its key.
     [[nodiscard]] QByteArray rowChecksum(bool summed) const;
+    // Column i (of keys then fields) hashed by its ChecksumForm with `seed`: a 64-bit value.
+    [[nodiscard]] QByteArray columnHash(qsizetype i, const QString &name, qint64 seed) const;
     [[nodiscard]] QByteArray keyArrayType() const;
     // The bucket of a row's key, 0 to buckets - 1: a 64-bit hash of every key column (as the
     // row checksum hashes them, with seeds of their own), its low bits.
