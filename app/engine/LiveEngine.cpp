@@ -27,6 +27,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QScopedValueRollback>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -537,9 +538,14 @@ void LiveEngine::onFeedChanges(ChangeFeed *feed, const QList<ChangeEvent> &event
     }
     if (!position.isEmpty() && !feed->positionKind().isEmpty())
         m_positions.insert(system + u'/' + feed->positionKind(), position);
-    // Apply on the next pass of the event loop: alone, a change is handled at once; under load,
-    // everything that arrived meanwhile forms one batch (one fetch per side).
-    applySoon();
+    // A feed that hands over all a wake-up read has formed the batch already: apply it now, a
+    // pass of the event loop sooner (that pass is a system call and a wake-up on every change's
+    // path). Otherwise on the next pass: everything that arrived meanwhile forms one batch (one
+    // fetch per side). Never inside a flush: its reads would be interleaved with this one's.
+    if (feed->deliversWholeWakeups() && !m_flushing)
+        flush();
+    else
+        applySoon();
 }
 
 bool LiveEngine::systemReady(const QString &system) const
@@ -567,6 +573,8 @@ void LiveEngine::flush()
 {
     if (!m_store)
         return;
+    const QScopedValueRollback flushing(m_flushing, true);
+    m_applyTimer->stop(); // this pass applies whatever it was started for
     const qint64 now = nowMs();
     QList<StatusEvent> events;
     StateChanges changes;

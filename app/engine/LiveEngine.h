@@ -216,6 +216,7 @@ private:
     QList<ChangeFeed *> m_feeds;
     QHash<QString, QString> m_positions; // "system/feed" → position handed over, not yet saved
     QTimer *m_flushTimer;
+    bool m_flushing = false; // inside flush(): a change arriving meanwhile waits for the next pass
     QTimer *m_applyTimer; // single shot, 0 ms: the next pass of the event loop applies changes
     QTimer *m_tickTimer;
     QTimer *m_verifyTimer;

@@ -35,6 +35,9 @@ public:
     [[nodiscard]] virtual QString positionKind() const { return {}; }
     // Where to go on from: the position the state store kept (called before start()).
     virtual void resume(const QString &position) { Q_UNUSED(position) }
+    // True when one changes() carries everything a wake-up of the feed read: the engine may then
+    // apply it at once, since it is already the batch a later pass of the event loop would form.
+    [[nodiscard]] virtual bool deliversWholeWakeups() const { return false; }
 
     [[nodiscard]] const SystemSpec &system() const { return m_system; }
     [[nodiscard]] bool isConnected() const { return m_connected; }

@@ -132,6 +132,7 @@ void PgLogicalFeed::fail(const QString &error)
     m_statusTimer->stop();
     m_conn.reset();
     m_transaction.clear();
+    m_committed.clear();
     m_inTransaction = false;
     setFailed(error);
 }
@@ -199,22 +200,29 @@ void PgLogicalFeed::onReadable()
 {
     if (!m_conn)
         return;
-    if (!PQconsumeInput(m_conn.get())) {
-        fail(QStringLiteral("system '%1' (postgres) feed: connection lost: %2")
-                 .arg(system().name, lastError()));
-        return;
+    const QString error = drain();
+    // Every transaction this wake-up read goes over as one batch, before any failure is told:
+    // they are committed, and the engine applies them with one read of the other side.
+    if (!m_committed.isEmpty()) {
+        const QList<ChangeEvent> committed = std::exchange(m_committed, {});
+        emit changes(committed, formatLsn(m_emitted));
     }
+    if (!error.isEmpty())
+        fail(error);
+}
+
+QString PgLogicalFeed::drain()
+{
+    if (!PQconsumeInput(m_conn.get()))
+        return QStringLiteral("system '%1' (postgres) feed: connection lost: %2").arg(system().name, lastError());
     // Drain everything libpq has, not just one message per wake-up.
-    while (m_conn) {
+    for (;;) {
         char *buffer = nullptr;
         const int n = PQgetCopyData(m_conn.get(), &buffer, 1);
         if (n == 0)
-            break;
-        if (n < 0) {
-            fail(QStringLiteral("system '%1' (postgres) feed: stream ended: %2")
-                     .arg(system().name, lastError()));
-            return;
-        }
+            return {};
+        if (n < 0)
+            return QStringLiteral("system '%1' (postgres) feed: stream ended: %2").arg(system().name, lastError());
         const std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
         m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
         qCDebug(lcFeed).noquote() << system().name << "received" << QByteArray(buffer, 1)
@@ -235,14 +243,13 @@ void PgLogicalFeed::onReadable()
             // cannot give them while that server refuses its reads. Let go instead of holding
             // the shutdown forever: the slot replays what was not confirmed on reconnect.
             if (buffer[17] && m_confirmed < m_emitted
-                && QDateTime::currentMSecsSinceEpoch() - m_outstandingSinceMs > OutstandingLimitMs) {
-                fail(QStringLiteral("system '%1' (postgres) feed: the server asks to confirm changes that "
-                                    "cannot be applied yet (is it shutting down?); reconnecting")
-                         .arg(system().name));
-                return;
-            }
-            if (buffer[17])
-                sendStatus(true); // the loop goes on draining whatever this made libpq read
+                && QDateTime::currentMSecsSinceEpoch() - m_outstandingSinceMs > OutstandingLimitMs)
+                return QStringLiteral("system '%1' (postgres) feed: the server asks to confirm changes that "
+                                      "cannot be applied yet (is it shutting down?); reconnecting")
+                    .arg(system().name);
+            if (buffer[17] && !writeStatus()) // the loop goes on draining whatever this made libpq read
+                return QStringLiteral("system '%1' (postgres) feed: cannot send status: %2")
+                    .arg(system().name, lastError());
         }
     }
 }
@@ -272,7 +279,7 @@ void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
             if (m_confirmed >= m_emitted)
                 m_outstandingSinceMs = now;
             m_emitted = walStart;
-            emit changes(m_transaction, formatLsn(walStart));
+            m_committed.append(m_transaction); // handed over once the wake-up's reading is done
         } else if (m_confirmed >= m_emitted) {
             // Nothing of ours in it and nothing of ours outstanding: let the server move on.
             m_confirmed = std::max(m_confirmed, walStart);

@@ -27,6 +27,7 @@ public:
     void confirm(const QString &position) override;
     [[nodiscard]] QString mode() const override { return QStringLiteral("logical (wal2json)"); }
     [[nodiscard]] QString positionKind() const override { return QStringLiteral("logical"); }
+    [[nodiscard]] bool deliversWholeWakeups() const override { return true; }
 
     // The slot a workspace uses for a system: stable, unique per workspace file.
     [[nodiscard]] static QString slotName(const QString &workspacePath, const QString &system);
@@ -39,6 +40,8 @@ protected:
 private:
     void connectAndStream();
     void onReadable();
+    // Reads what libpq has; returns the error that ended the stream, if one did.
+    [[nodiscard]] QString drain();
     void handleData(const char *data, int length, quint64 walStart);
     void sendStatus(bool force);
     [[nodiscard]] bool writeStatus();
@@ -52,6 +55,7 @@ private:
     QSocketNotifier *m_notifier = nullptr;
     QTimer *m_statusTimer;
     QList<ChangeEvent> m_transaction;
+    QList<ChangeEvent> m_committed; // whole transactions read in this wake-up, not yet handed over
     Wal2JsonMessage m_message; // the one being read (kept: its buffers are reused)
     static constexpr qint64 OutstandingLimitMs = 5000;
     // Silence from the server for this long, though every status asks it to reply: it is

@@ -7,10 +7,12 @@
 #include "feeds/PgLogicalFeed.h"
 #include "state/StateStore.h"
 
+#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 using namespace syncdesk;
 using testsupport::TestSystem;
@@ -31,6 +33,7 @@ class TestRowImage : public QObject
     QString m_slot = QStringLiteral("syncdesk_rowimage_test");
     std::unique_ptr<PgLogicalFeed> m_feed;
     QList<ChangeEvent> m_events; // every change the feed delivered, in order
+    int m_deliveries = 0;        // changes() signals received
 
     static QStringList fields()
     {
@@ -132,6 +135,7 @@ class TestRowImage : public QObject
         connect(m_feed.get(), &ChangeFeed::changes, this,
                 [this](const QList<ChangeEvent> &events, const QString &position) {
                     m_events.append(events);
+                    ++m_deliveries;
                     m_feed->confirm(position);
                 });
         m_feed->start();
@@ -170,6 +174,38 @@ private slots:
                             QStringLiteral("SELECT pg_drop_replication_slot('%1') FROM pg_replication_slots "
                                            "WHERE slot_name = '%1'").arg(m_slot),
                             &error);
+    }
+
+    // What one wake-up of the feed reads goes to the engine as one batch: the engine applies
+    // it at once (LiveEngine::onFeedChanges), so it must not be a transaction at a time.
+    void shouldHandOverAWakeUpsTransactionsAsOneBatch()
+    {
+        QString error;
+        QTRY_VERIFY_WITH_TIMEOUT(m_feed->isConnected(), 10000);
+        // Hold the event loop while the server sends eight transactions (one query string runs
+        // as one transaction unless its blocks say otherwise): they wait on the socket, a few
+        // kilobytes that one read of libpq's 16 KiB buffer takes in at the next wake-up.
+        constexpr int Transactions = 8;
+        QString script;
+        for (int id = 1; id <= Transactions; ++id)
+            script += QStringLiteral("BEGIN; INSERT INTO items (id) VALUES (%1); COMMIT;\n").arg(500000 + id);
+        QVERIFY2(testsupport::pgExec(m_source.conninfo, script, &error), qPrintable(error));
+        const QString end = testsupport::pgValue(m_source.conninfo, QStringLiteral("SELECT pg_current_wal_lsn()"), &error);
+        QVERIFY2(!end.isEmpty(), qPrintable(error));
+        const QString sent = QStringLiteral(
+            "SELECT r.sent_lsn >= '%1' FROM pg_replication_slots s JOIN pg_stat_replication r "
+            "ON r.pid = s.active_pid WHERE s.slot_name = '%2'").arg(end, m_slot);
+        QElapsedTimer waited;
+        waited.start();
+        while (testsupport::pgValue(m_source.conninfo, sent, &error) != u"t") {
+            QVERIFY2(waited.elapsed() < 15000, qPrintable(QStringLiteral("the server did not send the commits: ") + error));
+            QThread::msleep(20); // polls the server's own progress; the feed's loop stays held
+        }
+        const int before = m_deliveries;
+        const qsizetype eventsBefore = m_events.size();
+        QTRY_VERIFY_WITH_TIMEOUT(!eventsFor(500000 + Transactions).isEmpty(), 15000);
+        QCOMPARE(m_events.size() - eventsBefore, qsizetype(Transactions));
+        QCOMPARE(m_deliveries - before, 1);
     }
 
     // Randomized: rows inserted, updated and deleted one transaction each; every last image of
