@@ -64,12 +64,10 @@ void LiveFlow::setStatus(const QByteArray &keyJson, Tracked &t, std::optional<Re
                          RecordStatus to, qint64 lagMs, qint64 nowMs, QList<StatusEvent> &events)
 {
     t.status = to;
+    // Also when the status stays: a change may have moved the time the record waits since.
+    m_waiting.note(keyJson, to, waitingSinceMs(t.state, m_flow.direction));
     if (from == to)
         return;
-    if (to == RecordStatus::Pending || to == RecordStatus::Late)
-        m_waiting.insert(keyJson);
-    else
-        m_waiting.remove(keyJson);
     if (from)
         m_counts[size_t(*from)] = std::max<qint64>(0, m_counts[size_t(*from)] - 1);
     ++m_counts[size_t(to)];
@@ -508,16 +506,21 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
 
 void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)
 {
-    // Only the records waiting for a side, not the whole table: this runs every second.
-    const QList<QByteArray> waiting = m_waiting.values();
-    for (const QByteArray &keyJson : waiting) {
+    // Only the pending records whose SLA may have run out (classify(): late once older than
+    // the SLA), not every record waiting: this runs every second.
+    const QList<QByteArray> due = m_waiting.takePendingSince(nowMs - qint64(m_flow.slaSeconds) * 1000 - 1);
+    for (const QByteArray &keyJson : due) {
         TrackedRecord *r = m_records.find(view(keyJson));
-        if (!r || r->status != RecordStatus::Pending)
+        if (!r || r->status != RecordStatus::Pending) {
+            m_waiting.remove(keyJson); // cannot be: the order follows setStatus()
             continue;
+        }
         Tracked t{r->state(), r->status};
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
-        if (status == t.status)
+        if (status == t.status) {
+            m_waiting.requeue(keyJson);
             continue;
+        }
         const qint64 age = pendingAgeMs(t.state, nowMs, m_flow.direction);
         if (status == RecordStatus::Late)
             m_ledger.turnedLate(keyJson, age, nowMs);
@@ -548,12 +551,8 @@ QList<QByteArray> LiveFlow::keysWith(RecordStatus status) const
 
 qint64 LiveFlow::oldestPendingAgeMs(qint64 nowMs) const
 {
-    qint64 oldest = 0;
-    for (const QByteArray &keyJson : m_waiting) {
-        if (const TrackedRecord *r = m_records.find(view(keyJson)))
-            oldest = std::max(oldest, pendingAgeMs(r->state(), nowMs, m_flow.direction));
-    }
-    return oldest;
+    const qint64 since = m_waiting.oldestSinceMs();
+    return since > 0 ? std::max<qint64>(0, nowMs - since) : 0;
 }
 
 std::optional<RecordStatus> LiveFlow::status(const QByteArray &keyJson) const

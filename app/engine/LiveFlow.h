@@ -6,6 +6,7 @@
 #include "LagStats.h"
 #include "RecordDetail.h"
 #include "RecordTable.h"
+#include "WaitingRecords.h"
 #include "feeds/ChangeEvent.h"
 #include "model/RecordState.h"
 #include "model/RecordStatus.h"
@@ -164,9 +165,9 @@ private:
     FlowSpec m_flow;
     FlowSides m_sides;
     RecordTable m_records; // keyed by the key's JSON, which is canonical
-    // The keys of the records pending or late (setStatus() keeps it): what tick() and the
-    // oldest pending age look at every second, instead of every record of the table.
-    QSet<QByteArray> m_waiting;
+    // The records pending or late, by when they began to wait (setStatus() keeps it): what
+    // tick() and the oldest pending age look at, instead of every record of the table.
+    WaitingRecords m_waiting;
     std::array<qint64, 8> m_counts{};
     LagStats m_lags;
     FlowLedger m_ledger;

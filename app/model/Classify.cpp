@@ -48,7 +48,7 @@ RecordStatus classify(const RecordState &r, qint64 nowMs, Direction direction, i
     return pendingOrLate(r.targetChangedAtMs, nowMs, slaSeconds);
 }
 
-qint64 pendingAgeMs(const RecordState &r, qint64 nowMs, Direction direction)
+qint64 waitingSinceMs(const RecordState &r, Direction direction)
 {
     if (r.source == r.target || !r.baseline)
         return 0;
@@ -58,6 +58,12 @@ qint64 pendingAgeMs(const RecordState &r, qint64 nowMs, Direction direction)
         since = r.sourceChangedAtMs;
     else if (moved.target && !moved.source && direction == Direction::TwoWay)
         since = r.targetChangedAtMs;
+    return std::max<qint64>(0, since);
+}
+
+qint64 pendingAgeMs(const RecordState &r, qint64 nowMs, Direction direction)
+{
+    const qint64 since = waitingSinceMs(r, direction);
     return since > 0 ? std::max<qint64>(0, nowMs - since) : 0;
 }
 

@@ -16,6 +16,9 @@ namespace syncdesk {
 
 // How long the record has waited to arrive on the other side, in ms (0 when not pending/late).
 [[nodiscard]] qint64 pendingAgeMs(const RecordState &record, qint64 nowMs, Direction direction);
+// Since when it waits: the change classify() times a pending or late record by (0 when not
+// pending/late, or when that change's time is unknown).
+[[nodiscard]] qint64 waitingSinceMs(const RecordState &record, Direction direction);
 
 // When the record stopped being in sync: the earliest known change of a side that moved away
 // from the baseline (without a baseline, the latest known change); 0 when in sync or unknown.
