@@ -71,7 +71,7 @@ QByteArray PgKeyRanges::keyColumn() const
 
 QByteArray PgKeyRanges::keyArrayType() const
 {
-    return m_request.keys.first().typeName.toUtf8() + "[]";
+    return m_request.keys.first().castType.toUtf8() + "[]";
 }
 
 QByteArray PgKeyRanges::otherKeysPresent() const
@@ -163,7 +163,7 @@ QByteArray PgKeyRanges::rowChecksum(bool summed) const
 QByteArray PgKeyRanges::condition(const KeyRange &range, QList<QByteArray> &params) const
 {
     const QByteArray key = keyColumn();
-    const QByteArray type = m_request.keys.first().typeName.toUtf8();
+    const QByteArray type = m_request.keys.first().castType.toUtf8();
     QByteArray out;
     if (range.lo) {
         params << *range.lo;
@@ -496,7 +496,7 @@ QList<EncodedRow> PgKeyRanges::rows(const QList<QByteArray> &keys, RowEncoder &e
     for (qsizetype k = 0; k < m_request.keys.size(); ++k) {
         const QByteArray u = "k" + QByteArray::number(k);
         params << arrayLiteral(byColumn[k]);
-        unnest += (k ? ", $" : "$") + QByteArray::number(k + 1) + "::" + m_request.keys[k].typeName.toUtf8() + "[]";
+        unnest += (k ? ", $" : "$") + QByteArray::number(k + 1) + "::" + m_request.keys[k].castType.toUtf8() + "[]";
         alias += (k ? ", " : "") + u;
         on += (k ? " AND t." : "t.") + m_conn->quoteIdentifier(m_request.keys[k].name) + " = u." + u;
     }
