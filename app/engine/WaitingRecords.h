@@ -25,7 +25,6 @@ public:
     void clear();
 
     [[nodiscard]] qsizetype size() const { return m_entries.size(); }
-    [[nodiscard]] bool contains(const QByteArray &key) const { return m_entries.contains(key); }
     // Entries in the orders, stale ones included: what the records waiting cost in memory.
     [[nodiscard]] size_t marks() const { return m_pending.size() + m_late.size(); }
     // The earliest known start of a wait among all waiting records; 0 when none is known.
