@@ -31,6 +31,15 @@ bool isPlainText(const QString &type)
     return type == u"text" || type.startsWith(QLatin1String("character varying"));
 }
 
+// The type a key column is compared and printed as: a domain's base type, and text for
+// character varying of any length (a value prints the same from either, and sorts the same
+// under one collation; range bounds are cast to the base type, ColumnInfo::castType).
+QString keyType(const ColumnInfo &c)
+{
+    const QString base = c.castType.isEmpty() ? c.typeName : c.castType;
+    return isPlainText(base) ? QStringLiteral("text") : base;
+}
+
 // How a field enters the row checksum, or nullopt when its two types could print one value
 // two ways (then equal checksums would not prove equal canonical values).
 std::optional<ChecksumForm> fieldForm(const ColumnInfo &a, const ColumnInfo &b)
@@ -303,34 +312,36 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
     plan.source.table = sides[0].table;
     plan.target.table = sides[1].table;
 
-    // Every key column one type on both sides, so that each prints a key one way; after the
-    // first (which the ranges are cut over, below), integers or text.
+    // Every key column one type on both sides (keyType: varchar of any length and text alike,
+    // a domain as its base type), so that each prints a key one way; after the first (which
+    // the ranges are cut over, below), integers or text. Integers of two widths stay apart:
+    // a bound from the wider side need not fit the narrower one's type.
     QList<ChecksumForm> forms;
     for (qsizetype k = 0; k < plan.source.keys.size(); ++k) {
         const ColumnInfo &a = plan.source.keys[k];
         const ColumnInfo &b = plan.target.keys[k];
-        if (a.typeName != b.typeName)
+        if (keyType(a) != keyType(b))
             return refuse(QStringLiteral("key column '%1' is %2 on the source but %3 on the target")
                               .arg(a.name, a.typeName, b.typeName));
-        if (k > 0 && !isInteger(a.typeName) && !isPlainText(a.typeName))
+        if (k > 0 && !isInteger(keyType(a)) && keyType(a) != u"text")
             return refuse(QStringLiteral("key column '%1' is %2; the key columns after the first must be "
                                          "integers or text")
                               .arg(a.name, a.typeName));
-        forms << (isInteger(a.typeName) ? ChecksumForm::Integer : ChecksumForm::Text);
+        forms << (isInteger(keyType(a)) ? ChecksumForm::Integer : ChecksumForm::Text);
     }
     const ColumnInfo &keyA = plan.source.keys.first();
     const ColumnInfo &keyB = plan.target.keys.first();
     ChecksumForm keyForm;
-    if (isInteger(keyA.typeName))
+    if (isInteger(keyType(keyA)))
         keyForm = ChecksumForm::Integer;
-    else if (isPlainText(keyA.typeName) && keyA.byteOrdered && keyB.byteOrdered)
+    else if (keyType(keyA) == u"text" && keyA.byteOrdered && keyB.byteOrdered)
         keyForm = ChecksumForm::Text;
     else
         return refuse(QStringLiteral("key column '%1' is %2%3; key ranges need an integer key, or "
                                      "a text key under the C collation (whose index is in byte "
                                      "order)")
                           .arg(keyA.name, keyA.typeName,
-                               isPlainText(keyA.typeName) ? QStringLiteral(" under a linguistic collation")
+                               keyType(keyA) == u"text" ? QStringLiteral(" under a linguistic collation")
                                                           : QString()));
     for (int i = 0; i < 2; ++i) {
         if (!sides[i].unique)
