@@ -10,6 +10,13 @@
 #    (no growing backlog) and the engine's applied-event counter must keep pace.
 # 3. Memory: 1,000,000 records tracked (a source of 1M rows against an empty target): RSS.
 # Needs the kit's data (gen.sh 1000000 …) loaded; `SKIP_GEN=1` reuses what is there.
+# The target is a second throwaway cluster (the kit's pg-up.sh on port PGPORT+1), as a desk's
+# two systems are two servers: on one cluster every source commit also wakes the target
+# feed's walsender, which competes for the two cores at the very moment being timed.
+# `ONE_CLUSTER=1` keeps both databases on the kit's cluster. The target cluster stays up, as
+# the kit's does: PGDATA_DIR=/tmp/syncbench-pg-target PGPORT=55433 bash $kit/pg-down.sh stops it.
+# PostgreSQL wakes walsenders in the order they connected, so the latency part runs twice,
+# half the time each: once with the floor client connected first, once with the watch first.
 set -euo pipefail
 LAT_S=${1:-30}
 LOAD_S=${2:-60}
@@ -29,15 +36,25 @@ if [ "${SKIP_GEN:-0}" != 1 ]; then bash "$kit/pg-up.sh"; bash "$kit/gen.sh" 1000
 out=$WORK/live; rm -rf "$out"; mkdir -p "$out"
 # Work on copies: the load below changes rows, and the kit's tables must stay as generated
 # for the diff benchmark and its expected counts.
-for db in src dst; do
-  q -d "$db" -c "DROP TABLE IF EXISTS live_devices" -c "CREATE TABLE live_devices AS TABLE devices" \
+q -d src -c "DROP TABLE IF EXISTS live_devices" -c "CREATE TABLE live_devices AS TABLE devices" \
+  -c "ALTER TABLE live_devices ADD PRIMARY KEY (sku)" -c "VACUUM ANALYZE live_devices" 2>/dev/null
+dst_port=$PGPORT
+if [ "${ONE_CLUSTER:-0}" = 1 ]; then
+  q -d dst -c "DROP TABLE IF EXISTS live_devices" -c "CREATE TABLE live_devices AS TABLE devices" \
     -c "ALTER TABLE live_devices ADD PRIMARY KEY (sku)" -c "VACUUM ANALYZE live_devices" 2>/dev/null
-done
+else
+  dst_port=$((PGPORT + 1))
+  PGDATA_DIR=${PGDATA_DIR}-target PGPORT=$dst_port PG_SHARED_BUFFERS=256MB bash "$kit/pg-up.sh"
+  PGPORT=$dst_port q -d postgres -c "DROP DATABASE IF EXISTS dst" -c "CREATE DATABASE dst"
+  pg_dump -s -t devices dst | sed 's/public\.devices\b/public.live_devices/' | PGPORT=$dst_port q -d dst >/dev/null
+  q -d dst -c "COPY devices TO STDOUT" | PGPORT=$dst_port q -d dst -c "COPY live_devices FROM STDIN"
+  PGPORT=$dst_port q -d dst -c "VACUUM ANALYZE live_devices"
+fi
 ws=$out/live.json
 cat > "$ws" <<JSON
 {"version": 1, "systems": [
   {"name": "src", "kind": "postgres", "conninfo": "host=$PGHOST port=$PGPORT user=$PGUSER dbname=src"},
-  {"name": "dst", "kind": "postgres", "conninfo": "host=$PGHOST port=$PGPORT user=$PGUSER dbname=dst"}],
+  {"name": "dst", "kind": "postgres", "conninfo": "host=$PGHOST port=$dst_port user=$PGUSER dbname=dst"}],
  "flows": [{"name": "devices", "source": {"system": "src", "table": "live_devices"},
    "target": {"system": "dst", "table": "live_devices"}, "key": ["sku"],
    "fields": ["model", "grade", "status", "price_cents", "qty"], "sla_seconds": 300}]}
@@ -80,19 +97,34 @@ quantiles() { # numbers on stdin → "p50 p95 p99 n" in ms
 }
 
 # ---- 1. latency at 200 commits/s ----
-log "latency: 200 commits/s for $LAT_S s"
+log "latency: 200 commits/s for $LAT_S s (half with the floor connected first, half with the watch first)"
 cleanup # slots left by an interrupted run
-q -d src -c "CREATE PUBLICATION bench_floor FOR TABLE live_devices" \
-  -c "SELECT pg_create_logical_replication_slot('bench_floor', 'pgoutput')" >/dev/null
-"$floor_client" "host=$PGHOST port=$PGPORT user=$PGUSER dbname=src" bench_floor bench_floor \
-  2>"$out/floor.err" > >(ts '%.s' > "$out/floor.txt") &
-pids+=($!)
-start_watch "$out/ours.txt"
-sleep 1
-pgbench -n -d src -f "$out/update.sql" --rate=200 -T "$LAT_S" -c 4 -j 2 > "$out/pgbench-lat.txt" 2>&1
-sleep 2
-stop_all
-q -d src -c "SELECT pg_drop_replication_slot('bench_floor')" -c "DROP PUBLICATION bench_floor" >/dev/null
+start_floor() { # $1: output file
+  q -d src -c "CREATE PUBLICATION bench_floor FOR TABLE live_devices" \
+    -c "SELECT pg_create_logical_replication_slot('bench_floor', 'pgoutput')" >/dev/null
+  "$floor_client" "host=$PGHOST port=$PGPORT user=$PGUSER dbname=src" bench_floor bench_floor \
+    2>>"$out/floor.err" > >(ts '%.s' > "$1") &
+  pids+=($!)
+  # connected once its walsender is up (the slot active): only then is its wake-up order set
+  for _ in $(seq 1 100); do
+    [ "$(q -d src -c "SELECT active FROM pg_replication_slots WHERE slot_name = 'bench_floor'")" = t ] && return 0
+    sleep 0.1
+  done
+  echo "bench: the floor client did not connect" >&2; cat "$out/floor.err" >&2; exit 1
+}
+for order in floor-first watch-first; do
+  if [ $order = floor-first ]; then start_floor "$out/floor-$order.txt"; start_watch "$out/ours-$order.txt"
+  else start_watch "$out/ours-$order.txt"; start_floor "$out/floor-$order.txt"; fi
+  sleep 1
+  pgbench -n -d src -f "$out/update.sql" --rate=200 -T "$(( (LAT_S + 1) / 2 ))" -c 4 -j 2 > "$out/pgbench-lat-$order.txt" 2>&1
+  sleep 2
+  stop_all
+  q -d src -c "SELECT pg_drop_replication_slot('bench_floor')" -c "DROP PUBLICATION bench_floor" >/dev/null
+done
+cat "$out"/floor-*.txt > "$out/floor.txt"
+# only what each watch saw live: at its start it also reports the records the last one left
+# pending, timed from their commits in the other half
+gawk 'FNR == 1 { live = 0 } /"event":"ready"/ { live = 1; next } live' "$out"/ours-*.txt > "$out/ours.txt"
 
 # floor: receipt − commit time of each transaction (floor lines: receipt commit key)
 floor=$(gawk '{ printf "%.3f\n", ($1 - $2) * 1000 }' "$out/floor.txt" | quantiles)
@@ -145,7 +177,7 @@ stop_all
 
 # ---- 3. 1,000,000 tracked records ----
 log "memory: 1,000,000 records not in sync"
-q -d dst -c "DROP TABLE IF EXISTS devices_empty; CREATE TABLE devices_empty (LIKE devices INCLUDING ALL)"
+PGPORT=$dst_port q -d dst -c "DROP TABLE IF EXISTS devices_empty" -c "CREATE TABLE devices_empty (LIKE live_devices INCLUDING ALL)"
 sed 's/"table": "live_devices"}, "key"/"table": "devices_empty"}, "key"/' "$ws" > "$out/mem.json"
 "$cli" watch --workspace "$out/mem.json" --events > "$out/mem.txt" 2>"$out/mem.err" &
 mpid=$!; pids+=($mpid)
