@@ -178,7 +178,11 @@ PgResultPtr PgConnection::awaitResult(const char *component)
     while (true) {
         while (PQisBusy(conn)) {
             // The clock restarts with every byte: a long result that keeps coming is not hung.
-            if (m_options.answerTimeoutMs > 0 && !waitReadable(m_options.answerTimeoutMs))
+            // Without a limit the wait still sleeps: libpq's socket never blocks, so asking it
+            // for input until the answer came would take a core from the server computing it.
+            if (m_options.answerTimeoutMs <= 0)
+                (void)waitReadable(-1);
+            else if (!waitReadable(m_options.answerTimeoutMs))
                 giveUp(component, m_options.answerTimeoutMs);
             if (!PQconsumeInput(conn))
                 break; // lost: PQgetResult reports it

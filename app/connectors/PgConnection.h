@@ -65,7 +65,8 @@ public:
     PgResultPtr execPrepared(const char *component, const QByteArray &sql,
                              const QList<QByteArray> &params);
 
-    // Waits until the server sends something (true) or `timeoutMs` passes (false; 0: at once).
+    // Waits until the server sends something (true) or `timeoutMs` passes (false; 0: at once;
+    // negative: for ever).
     [[nodiscard]] bool waitReadable(int timeoutMs) const;
     // Gives the connection up as hung (its socket is shut, so nothing waits on it again) and
     // throws the Unavailable SyncError that says so.

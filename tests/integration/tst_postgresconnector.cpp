@@ -5,7 +5,10 @@
 #include "model/RowEncoder.h"
 #include "model/SyncError.h"
 
+#include <QElapsedTimer>
 #include <QTest>
+
+#include <ctime>
 
 using namespace syncdesk;
 
@@ -214,6 +217,26 @@ private slots:
                      qPrintable(e.message()));
             QVERIFY2(e.message().contains(QLatin1String("127.0.0.1")), qPrintable(e.message()));
         }
+    }
+
+    // Given a connection without an answer limit (the checksum method's: its whole-table
+    // statements answer only when done), when a statement takes a while, then the wait sleeps:
+    // this thread's CPU time stays a small part of the statement's time.
+    void shouldSleepWhileWaitingWithoutAnAnswerLimit()
+    {
+        PgConnection conn(m_db, QStringLiteral("test"), PgConnection::Options{QStringLiteral("pg"), 0, 0, std::nullopt});
+        const auto cpuNs = [] {
+            timespec t{};
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+            return qint64(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+        };
+        const qint64 before = cpuNs();
+        QElapsedTimer wall;
+        wall.start();
+        (void)conn.exec("test", "SELECT pg_sleep(0.5)");
+        const qint64 spent = cpuNs() - before;
+        QVERIFY(wall.elapsed() >= 500);
+        QVERIFY2(spent < 100'000'000, qPrintable(QStringLiteral("%1 ms of CPU waiting 500 ms").arg(spent / 1'000'000)));
     }
 
     void shouldScrubThePasswordFromMessages()
