@@ -3,6 +3,7 @@
 #include "BatchQueue.h"
 #include "PgConnection.h"
 #include "PgCopyBinary.h"
+#include "PgCopyOut.h"
 #include "PgOutputColumns.h"
 #include "PostgresConnector.h"
 #include "model/RowEncoder.h"
@@ -393,34 +394,14 @@ qint64 PgKeyRanges::scanRowChecksums(BatchQueue &queue, int buckets, const QList
     const size_t keys = size_t(m_request.keys.size());
     PgCopyBinary parser(keys + 1);
     std::unique_ptr<ScanBatch> batch = queue.emptyBatch();
-    PGconn *conn = m_conn->handle();
     qint64 rows = 0;
     QString failure;
     bool stopped = false;
-    while (true) {
-        char *buffer = nullptr;
-        const int length = PQgetCopyData(conn, &buffer, 1);
-        if (length == 0) {
-            // In slices, so that a comparison given up on the other side stops this one too.
-            if (!m_conn->waitReadable(1000)) {
-                if (queue.cancelled()) {
-                    stopped = true;
-                    break;
-                }
-                continue;
-            }
-            if (!PQconsumeInput(conn)) {
-                failure = m_conn->lastError();
-                break;
-            }
-            continue;
-        }
-        if (length == -2)
-            failure = m_conn->lastError();
-        if (length < 0)
-            break;
-        const std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
-        const PgCopyBinary::Result read = parser.read(std::string_view(buffer, size_t(length)));
+    // No silence limit (open()); a comparison given up on the other side stops this one too.
+    PgCopyOut copy(*m_conn, "checksum", 0, [&queue] { return queue.cancelled(); });
+    PgCopyOut::Next next;
+    while ((next = copy.next()) == PgCopyOut::Next::Row) {
+        const PgCopyBinary::Result read = parser.read(copy.row());
         if (read == PgCopyBinary::Result::End || read == PgCopyBinary::Result::Header)
             continue; // the COPY's result follows the trailer
         if (read == PgCopyBinary::Result::Malformed || parser.isNull(keys) || parser.field(keys).size() != 8) {
@@ -452,7 +433,9 @@ qint64 PgKeyRanges::scanRowChecksums(BatchQueue &queue, int buckets, const QList
             batch = queue.emptyBatch();
         }
     }
-    if (stopped || !failure.isEmpty()) {
+    if (next == PgCopyOut::Next::Failed)
+        failure = copy.error();
+    if (stopped || !failure.isEmpty() || next == PgCopyOut::Next::Cancelled) {
         // Stopped early: the connection is dropped rather than drained of the rest of the table.
         m_conn.reset();
         if (!failure.isEmpty())
@@ -460,13 +443,9 @@ qint64 PgKeyRanges::scanRowChecksums(BatchQueue &queue, int buckets, const QList
                                 .arg(m_system.name, m_request.table.display(), failure));
         return rows;
     }
-    for (PgResultPtr r(PQgetResult(conn)); r; r.reset(PQgetResult(conn))) {
-        if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-            throw SyncError(QStringLiteral("system '%1' (postgres): reading the row checksums of %2 failed: %3")
-                                .arg(m_system.name, m_request.table.display(),
-                                     PgConnection::scrub(QString::fromUtf8(PQresultErrorMessage(r.get())),
-                                                         PQpass(conn))));
-    }
+    if (const QString error = copy.finish(); !error.isEmpty())
+        throw SyncError(QStringLiteral("system '%1' (postgres): reading the row checksums of %2 failed: %3")
+                            .arg(m_system.name, m_request.table.display(), error));
     if (batch->size() > 0)
         (void)queue.push(std::move(batch)); // false only if the pairing already stopped
     return rows;

@@ -2,6 +2,7 @@
 
 #include "BatchQueue.h"
 #include "PgConnection.h"
+#include "PgCopyOut.h"
 #include "PgCopyText.h"
 #include "PgOutputColumns.h"
 #include "model/RowEncoder.h"
@@ -219,37 +220,13 @@ ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encode
     PgCopyText parser;
     std::vector<RawValue> values;
     auto batch = queue.emptyBatch();
-    PGconn *conn = m_conn->handle();
-    char *buffer = nullptr;
-    int length;
+    // Waits in slices, so that a cancelled comparison stops even while the server sorts.
+    PgCopyOut copy(*m_conn, "scan", ScanAnswerTimeoutMs, [&queue] { return queue.cancelled(); });
+    PgCopyOut::Next next;
     QString failure;
-    QElapsedTimer quiet; // since the server last sent something
-    quiet.start();
-    while (true) {
-        length = PQgetCopyData(conn, &buffer, 1);
-        if (length == 0) {
-            // Waits in slices, so that a cancelled comparison stops even while the server sorts.
-            if (!m_conn->waitReadable(1000)) {
-                if (queue.cancelled()) {
-                    length = 1; // stopped early
-                    break;
-                }
-                if (quiet.elapsed() >= ScanAnswerTimeoutMs) {
-                    m_conn->giveUp("scan", ScanAnswerTimeoutMs);
-                }
-                continue;
-            }
-            quiet.restart();
-            if (!PQconsumeInput(conn)) {
-                length = -2;
-                break;
-            }
-            continue;
-        }
-        if (length < 0)
-            break;
-        const std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
-        if (!parser.split(std::string_view(buffer, size_t(length)), columnCount, values)) {
+    bool stopped = false;
+    while ((next = copy.next()) == PgCopyOut::Next::Row) {
+        if (!parser.split(copy.row(), columnCount, values)) {
             failure = QStringLiteral("%1: unexpected COPY row from %2 (column count)")
                           .arg(where(), resolved.table.display());
             break;
@@ -262,15 +239,16 @@ ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encode
         }
         ++stats.rows;
         if (batch->size() == BatchRows) {
-            if (!queue.push(std::move(batch)))
+            if (!queue.push(std::move(batch))) {
+                stopped = true;
                 break;
+            }
             batch = queue.emptyBatch();
         }
     }
-    if (length == -2)
-        failure = QStringLiteral("%1: scan of %2 failed: %3")
-                      .arg(where(), resolved.table.display(), m_conn->lastError());
-    if (!failure.isEmpty() || queue.cancelled() || length > 0) {
+    if (next == PgCopyOut::Next::Failed)
+        failure = QStringLiteral("%1: scan of %2 failed: %3").arg(where(), resolved.table.display(), copy.error());
+    if (!failure.isEmpty() || stopped || next == PgCopyOut::Next::Cancelled || queue.cancelled()) {
         // Stopped early: drop the connection rather than drain the rest of the table.
         m_conn.reset();
         if (!failure.isEmpty())
@@ -278,14 +256,8 @@ ScanStats PostgresConnector::scan(const ScanRequest &request, RowEncoder &encode
         return stats;
     }
     // The COPY's own result tells whether the server finished the statement cleanly.
-    for (PgResultPtr r(PQgetResult(conn)); r; r.reset(PQgetResult(conn))) {
-        if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-            throw SyncError(QStringLiteral("%1: scan of %2 failed: %3")
-                                .arg(where(), resolved.table.display(),
-                                     PgConnection::scrub(QString::fromUtf8(
-                                                             PQresultErrorMessage(r.get())),
-                                                         PQpass(conn))));
-    }
+    if (const QString error = copy.finish(); !error.isEmpty())
+        throw SyncError(QStringLiteral("%1: scan of %2 failed: %3").arg(where(), resolved.table.display(), error));
     if (batch->size() > 0)
         (void)queue.push(std::move(batch)); // false only if the merge already stopped
     return stats;
