@@ -31,12 +31,15 @@ bool isPlainText(const QString &type)
     return type == u"text" || type.startsWith(QLatin1String("character varying"));
 }
 
-// The type a key column is compared and printed as: a domain's base type, and text for
-// character varying of any length (a value prints the same from either, and sorts the same
-// under one collation; range bounds are cast to the base type, ColumnInfo::castType).
+// The type a key column is compared and printed as: a domain's base type, text for character
+// varying of any length (a value prints the same from either, and sorts the same under one
+// collation), bigint for every integer width (range bounds and read-back keys are then cast
+// to bigint on both sides, which an integer column's index serves as well).
 QString keyType(const ColumnInfo &c)
 {
     const QString base = c.castType.isEmpty() ? c.typeName : c.castType;
+    if (isInteger(base))
+        return QStringLiteral("bigint");
     return isPlainText(base) ? QStringLiteral("text") : base;
 }
 
@@ -313,26 +316,29 @@ std::optional<DiffResult> ChecksumReconciler::run(const DiffOptions &options, bo
     plan.target.table = sides[1].table;
 
     // Every key column one type on both sides (keyType: varchar of any length and text alike,
-    // a domain as its base type), so that each prints a key one way; after the first (which
-    // the ranges are cut over, below), integers or text. Integers of two widths stay apart:
-    // a bound from the wider side need not fit the narrower one's type.
+    // integers of any width alike, a domain as its base type), so that each prints a key one
+    // way; after the first (which the ranges are cut over, below), integers or text.
     QList<ChecksumForm> forms;
     for (qsizetype k = 0; k < plan.source.keys.size(); ++k) {
-        const ColumnInfo &a = plan.source.keys[k];
-        const ColumnInfo &b = plan.target.keys[k];
+        ColumnInfo &a = plan.source.keys[k];
+        ColumnInfo &b = plan.target.keys[k];
         if (keyType(a) != keyType(b))
             return refuse(QStringLiteral("key column '%1' is %2 on the source but %3 on the target")
                               .arg(a.name, a.typeName, b.typeName));
-        if (k > 0 && !isInteger(keyType(a)) && keyType(a) != u"text")
+        if (k > 0 && keyType(a) != u"bigint" && keyType(a) != u"text")
             return refuse(QStringLiteral("key column '%1' is %2; the key columns after the first must be "
                                          "integers or text")
                               .arg(a.name, a.typeName));
-        forms << (isInteger(keyType(a)) ? ChecksumForm::Integer : ChecksumForm::Text);
+        // Integers of two widths: a bound or a key from the wider side need not fit the
+        // narrower type, so both sides take them as bigint.
+        if (keyType(a) == u"bigint" && a.castType != b.castType)
+            a.castType = b.castType = QStringLiteral("bigint");
+        forms << (keyType(a) == u"bigint" ? ChecksumForm::Integer : ChecksumForm::Text);
     }
     const ColumnInfo &keyA = plan.source.keys.first();
     const ColumnInfo &keyB = plan.target.keys.first();
     ChecksumForm keyForm;
-    if (isInteger(keyType(keyA)))
+    if (keyType(keyA) == u"bigint")
         keyForm = ChecksumForm::Integer;
     else if (keyType(keyA) == u"text" && keyA.byteOrdered && keyB.byteOrdered)
         keyForm = ChecksumForm::Text;
