@@ -112,12 +112,22 @@ start_floor() { # $1: output file
   done
   echo "bench: the floor client did not connect" >&2; cat "$out/floor.err" >&2; exit 1
 }
+metric() { curl -s 127.0.0.1:19187/metrics | gawk '/^syncdesk_change_events_total/ {print $2}'; }
+arrived() { # $1: the floor's output, $2: pgbench's; waits until both clients had every commit
+  local n
+  n=$(grep -o 'actually processed: [0-9]*' "$2" | grep -o '[0-9]*$')
+  for _ in $(seq 1 100); do
+    [ "$(wc -l < "$1")" -ge "$n" ] && [ "$(metric)" -ge "$n" ] 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: not every commit reached both clients within 10 s" >&2; exit 1
+}
 for order in floor-first watch-first; do
   if [ $order = floor-first ]; then start_floor "$out/floor-$order.txt"; start_watch "$out/ours-$order.txt"
   else start_watch "$out/ours-$order.txt"; start_floor "$out/floor-$order.txt"; fi
-  sleep 1
+  sleep 1 # a warm-up, not a wait: the watch's first store writes after "ready" stay out of the timing
   pgbench -n -d src -f "$out/update.sql" --rate=200 -T "$(( (LAT_S + 1) / 2 ))" -c 4 -j 2 > "$out/pgbench-lat-$order.txt" 2>&1
-  sleep 2
+  arrived "$out/floor-$order.txt" "$out/pgbench-lat-$order.txt"
   stop_all
   q -d src -c "SELECT pg_drop_replication_slot('bench_floor')" -c "DROP PUBLICATION bench_floor" >/dev/null
 done
@@ -155,7 +165,6 @@ printf '  ratios: p50 %.2fx, p99 %.2fx (target <= 1.5x each)\n' \
 log "load: $LOAD_RATE changes/s for $LOAD_S s"
 start_watch "$out/load.txt"
 slot=$(q -d src -c "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'syncdesk\_%\_src'")
-metric() { curl -s 127.0.0.1:19187/metrics | gawk '/^syncdesk_change_events_total/ {print $2}'; }
 before=$(metric)
 pgbench -n -d src -f "$out/load.sql" --rate="$((LOAD_RATE / 10))" -T "$LOAD_S" -c 4 -j 2 -P 10 \
   --max-tries=5 > "$out/pgbench-load.txt" 2>&1 &
