@@ -1,5 +1,6 @@
 #include "CliRun.h"
 #include "TestPostgres.h"
+#include "TestSeed.h"
 #include "TestSqlite.h"
 #include "model/RecordStatus.h"
 #include "model/WorkspaceLoader.h"
@@ -154,8 +155,7 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        const QByteArray seedText = qgetenv("SYNCDESK_ATTACH_SEED");
-        const uint seed = seedText.isEmpty() ? uint(QDateTime::currentMSecsSinceEpoch()) : seedText.toUInt();
+        const quint32 seed = testsupport::seedFrom("SYNCDESK_ATTACH_SEED");
         qInfo("seed %u (SYNCDESK_ATTACH_SEED)", seed);
         m_rng.seed(seed);
         QString error, conninfo;

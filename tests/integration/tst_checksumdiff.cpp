@@ -1,3 +1,4 @@
+#include "TestSeed.h"
 #include "TwoSystems.h"
 #include "engine/ChecksumReconciler.h"
 #include "engine/Reconciler.h"
@@ -52,9 +53,7 @@ class TestChecksumDiff : public QObject
     // SYNCDESK_CHECKSUM_SEED, or a new seed: what a randomized test prints to be repeated.
     static quint32 randomSeed()
     {
-        return qEnvironmentVariableIsSet("SYNCDESK_CHECKSUM_SEED")
-                   ? quint32(qEnvironmentVariableIntValue("SYNCDESK_CHECKSUM_SEED"))
-                   : QRandomGenerator::global()->generate();
+        return testsupport::seedFrom("SYNCDESK_CHECKSUM_SEED");
     }
 
     // Table `t` made by `create` on both sides, `changes` made on one of them (either), and

@@ -1,6 +1,7 @@
 // WaitingRecords against a plain map of what is true: randomized notes, removals and ticks must
 // give the same oldest wait and the same due records, and its orders must stay bounded by the
 // records that wait however many waits come and go.
+#include "TestSeed.h"
 #include "engine/WaitingRecords.h"
 
 #include <QMap>
@@ -33,9 +34,7 @@ class TestWaitingRecords : public QObject
 private slots:
     void shouldAgreeWithAPlainMapOfWaits()
     {
-        const quint32 seed = qEnvironmentVariableIsSet("SYNCDESK_WAITING_SEED")
-                                 ? quint32(qEnvironmentVariableIntValue("SYNCDESK_WAITING_SEED"))
-                                 : QRandomGenerator::global()->generate();
+        const quint32 seed = testsupport::seedFrom("SYNCDESK_WAITING_SEED");
         qInfo("seed %u (SYNCDESK_WAITING_SEED repeats it)", seed);
         QRandomGenerator rng(seed);
         WaitingRecords waiting;
