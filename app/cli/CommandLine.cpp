@@ -1,9 +1,8 @@
 #include "CommandLine.h"
 
+#include "model/JsonText.h"
 #include "model/WorkspaceLoader.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 
 #include <cstdio>
 
@@ -18,9 +17,9 @@ void printError(const QString &message)
 
 QByteArray jsonString(const QString &s)
 {
-    // QJsonDocument escapes exactly as JSON requires; strip the array brackets around it.
-    const QByteArray doc = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
-    return doc.mid(1, doc.size() - 2);
+    QByteArray json;
+    appendJsonString(json, s.toUtf8());
+    return json;
 }
 
 void printOut(const QByteArray &text)

@@ -11,6 +11,7 @@
 #include "engine/LiveEngine.h"
 #include "metrics/MetricsServer.h"
 #include "metrics/MetricsText.h"
+#include "model/Canonical.h"
 #include "model/SyncError.h"
 #include "policy/PolicyRunner.h"
 #include "probe/ProbeMonitor.h"
@@ -39,7 +40,9 @@ namespace {
 
 QByteArray isoNow(qint64 ms)
 {
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toUtf8();
+    std::string text;
+    canonical::appendIsoMs(ms, text);
+    return QByteArray::fromStdString(text);
 }
 
 // {"ts","flow","event", …members}: one line of a flow's events on stdout.

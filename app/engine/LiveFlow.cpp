@@ -11,8 +11,6 @@
 #include "model/SyncError.h"
 #include "state/StateStore.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 
 #include <future>
 #include <limits>
@@ -24,15 +22,6 @@ namespace {
 std::string_view view(const QByteArray &bytes)
 {
     return {bytes.constData(), size_t(bytes.size())};
-}
-
-// Canonical field texts as the JSON array the state store keeps.
-QByteArray fieldsJson(const QList<std::optional<QByteArray>> &fields)
-{
-    QJsonArray a;
-    for (const auto &f : fields)
-        a.append(f ? QJsonValue(QString::fromUtf8(*f)) : QJsonValue());
-    return QJsonDocument(a).toJson(QJsonDocument::Compact);
 }
 
 } // namespace
@@ -434,13 +423,13 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
         if (source == target) {
             t.state.baseline = source;
             if (previous.baseline != t.state.baseline)
-                baselineFields = srcRow ? fieldsJson(src->fields) : QByteArray("null");
+                baselineFields = srcRow ? jsonTextArray(src->fields) : QByteArray("null");
         } else if (previousStatus == RecordStatus::InSync && previous.baseline && *previous.baseline) {
             // Leaving agreement: a side still at the baseline shows the agreed field values.
             if (srcRow && source == *previous.baseline)
-                baselineFields = fieldsJson(src->fields);
+                baselineFields = jsonTextArray(src->fields);
             else if (dstRow && target == *previous.baseline)
-                baselineFields = fieldsJson(dst->fields);
+                baselineFields = jsonTextArray(dst->fields);
         }
         const RecordStatus status = classify(t.state, nowMs, m_flow.direction, m_flow.slaSeconds);
         // Arrival: the side that was behind caught up; lag from the change to its arrival.

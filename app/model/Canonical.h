@@ -22,6 +22,9 @@ bool appendNumber(double value, std::string &out);
 // output with an optional zone (none means UTC), or "infinity" / "-infinity".
 bool appendInstant(std::string_view in, std::string &out);
 bool appendInstantFromEpoch(qint64 secondsSinceEpoch, std::string &out);
+// YYYY-MM-DDTHH:MM:SS.mmmZ, always three digits: what Qt::ISODateWithMs writes for UTC, at a
+// fraction of its cost (every event line carries one).
+void appendIsoMs(qint64 msSinceEpoch, std::string &out);
 // Milliseconds since the epoch of an instant text, or nullopt if it is not one.
 std::optional<qint64> instantMs(std::string_view in);
 

@@ -2,6 +2,7 @@
 
 #include "engine/DeskStatus.h"
 #include "engine/FlowSides.h"
+#include "model/JsonText.h"
 #include "model/SyncError.h"
 #include "state/ActivityCounters.h"
 #include "state/StateStore.h"
@@ -176,10 +177,10 @@ QByteArray agreedFieldsJson(const RecordDetail &d)
 {
     if (!d.state.source)
         return QByteArrayLiteral("null");
-    QJsonArray a;
+    QList<std::optional<QByteArray>> values;
     for (const FieldDetail &f : d.fields)
-        a.append(f.source ? QJsonValue(QString::fromUtf8(*f.source)) : QJsonValue());
-    return QJsonDocument(a).toJson(QJsonDocument::Compact);
+        values.append(f.source);
+    return jsonTextArray(values);
 }
 
 QString sideName(bool source)

@@ -1,10 +1,13 @@
 // Unit tests for the canonical text of values (DESIGN.md, Normalisation).
 
+#include "TestSeed.h"
 #include "model/Canonical.h"
 #include "model/FieldValue.h"
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QObject>
+#include <QRandomGenerator>
 #include <QVariant>
 #include <QtTest>
 
@@ -70,6 +73,9 @@ private slots:
     void shouldRejectTextThatIsNotAnInstant();
     void shouldWriteEpochSecondsAsInstants_data();
     void shouldWriteEpochSecondsAsInstants();
+    void instantMsAgreesWithQDateTime();
+    void instantMsRefusesWhatIsNoInstant();
+    void isoMsAgreesWithQDateTime();
 
     void shouldWriteBooleansAsTrueOrFalse_data();
     void shouldWriteBooleansAsTrueOrFalse();
@@ -305,6 +311,80 @@ void CanonicalTest::shouldWriteEpochSecondsAsInstants()
     std::string out;
     QVERIFY(canonical::appendInstantFromEpoch(seconds, out));
     QCOMPARE(bytes(out), expected);
+}
+
+// Randomized: the milliseconds of an instant text are what QDateTime reads from its canonical
+// UTC text (how instantMs worked before it computed them from the parts), for every zone
+// form, separator, fraction length and rounding.
+void CanonicalTest::instantMsAgreesWithQDateTime()
+{
+    const quint32 seed = testsupport::seedFrom("SYNCDESK_CANONICAL_SEED");
+    qInfo("seed %u (SYNCDESK_CANONICAL_SEED repeats it)", seed);
+    QRandomGenerator rng(seed);
+    for (int i = 0; i < 20000; ++i) {
+        // 1900 to 2100, and now and then the end of a day or a year, where a carry moves it.
+        qint64 local = rng.bounded(qint64(-2208988800), qint64(4102444800));
+        if (rng.bounded(4) == 0)
+            local = local - local % 86400 + 86399;
+        const int offsetMinutes = int(rng.bounded(-14 * 60, 14 * 60 + 1)) / 15 * 15;
+        QString text = QDateTime::fromSecsSinceEpoch(local, Qt::UTC).toString(
+            rng.bounded(2) ? QStringLiteral("yyyy-MM-dd HH:mm:ss") : QStringLiteral("yyyy-MM-ddTHH:mm:ss"));
+        const int digits = int(rng.bounded(8)); // none, or one to seven
+        if (digits) {
+            text += u'.';
+            for (int d = 0; d < digits; ++d)
+                text += QChar(u'0' + int(rng.bounded(10)));
+        }
+        switch (rng.bounded(4)) {
+        case 0: break; // no zone: UTC
+        case 1: text += u'Z'; break;
+        case 2:
+            text += QStringLiteral("%1%2").arg(offsetMinutes < 0 ? QStringLiteral("-") : QStringLiteral("+"))
+                        .arg(std::abs(offsetMinutes) / 60, 2, 10, QChar(u'0'));
+            if (offsetMinutes % 60)
+                text += QStringLiteral(":%1").arg(std::abs(offsetMinutes) % 60, 2, 10, QChar(u'0'));
+            break;
+        default:
+            text += QStringLiteral("%1%2:%3").arg(offsetMinutes < 0 ? QStringLiteral("-") : QStringLiteral("+"))
+                        .arg(std::abs(offsetMinutes) / 60, 2, 10, QChar(u'0'))
+                        .arg(std::abs(offsetMinutes) % 60, 2, 10, QChar(u'0'));
+        }
+        const QByteArray utf8 = text.toUtf8();
+        std::string canon;
+        QVERIFY2(canonical::appendInstant(view(utf8), canon), utf8.constData());
+        const QDateTime reference = QDateTime::fromString(QString::fromStdString(canon), Qt::ISODateWithMs);
+        QVERIFY2(reference.isValid(), canon.c_str());
+        const std::optional<qint64> ms = canonical::instantMs(view(utf8));
+        QVERIFY2(ms, utf8.constData());
+        QVERIFY2(*ms == reference.toMSecsSinceEpoch(),
+                 qPrintable(QStringLiteral("%1: %2, QDateTime %3").arg(text).arg(*ms).arg(reference.toMSecsSinceEpoch())));
+    }
+}
+
+void CanonicalTest::instantMsRefusesWhatIsNoInstant()
+{
+    for (const char *text : {"infinity", "-infinity", "", "2024-13-01", "2024-02-30 10:00:00", "yesterday",
+                             "2024-01-01 10:00:00+", "2024-01-01 25:00:00"})
+        QVERIFY2(!canonical::instantMs(text), text);
+    QCOMPARE(canonical::instantMs("1970-01-01 00:00:00.0015+00"), std::optional<qint64>(2));
+    QCOMPARE(canonical::instantMs("1969-12-31T23:59:59.999Z"), std::optional<qint64>(-1));
+    QCOMPARE(canonical::instantMs("2024-01-01 00:00:00+01"), std::optional<qint64>(1704063600000));
+}
+
+void CanonicalTest::isoMsAgreesWithQDateTime()
+{
+    const quint32 seed = testsupport::seedFrom("SYNCDESK_CANONICAL_SEED");
+    qInfo("seed %u (SYNCDESK_CANONICAL_SEED repeats it)", seed);
+    QRandomGenerator rng(seed);
+    // Years 1 to 9999, which Qt writes with four digits, and the edges of a second.
+    QList<qint64> samples{0, 1, 999, 1000, -1, -999, -1000, -1001, 1733356800123};
+    for (int i = 0; i < 20000; ++i)
+        samples << rng.bounded(qint64(-62135596800000), qint64(253402300799999));
+    for (const qint64 ms : std::as_const(samples)) {
+        std::string out;
+        canonical::appendIsoMs(ms, out);
+        QCOMPARE(bytes(out), QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toUtf8());
+    }
 }
 
 // ---- booleans -----------------------------------------------------------------------------
