@@ -52,6 +52,21 @@ public:
 
 private:
     [[nodiscard]] QString resolveSchema(const TableRef &table);
+    // The statement fetch() binds for this request and form (one key or a batch), built once:
+    // building it anew was about a tenth of a live change's own work.
+    [[nodiscard]] const QByteArray &fetchStatement(const ScanRequest &resolved, bool single);
+
+    struct FetchStatement
+    {
+        TableRef table;
+        QList<ColumnInfo> keys;
+        QList<ColumnInfo> fields;
+        bool single = false;
+        bool withHorizon = false;
+        QByteArray sql;
+    };
+    static constexpr qsizetype MaxFetchStatements = 32;
+    QList<FetchStatement> m_fetchStatements;
     std::unique_ptr<PgConnection> m_conn;
     quint64 m_readHorizon = 0; // of the last fetch()
 };
