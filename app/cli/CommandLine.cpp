@@ -3,7 +3,6 @@
 #include "model/JsonText.h"
 #include "model/WorkspaceLoader.h"
 
-
 #include <cstdio>
 
 namespace syncdesk::cli {

@@ -11,7 +11,6 @@
 #include "model/SyncError.h"
 #include "state/StateStore.h"
 
-
 #include <future>
 #include <limits>
 

@@ -1,7 +1,6 @@
 #include "Canonical.h"
 
 #include <QByteArray>
-#include <QDateTime>
 #include <QLocale>
 
 #include <charconv>

@@ -3,9 +3,12 @@
 #include "TestSeed.h"
 #include "model/Canonical.h"
 #include "model/FieldValue.h"
+#include "model/JsonText.h"
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QObject>
 #include <QRandomGenerator>
 #include <QVariant>
@@ -76,6 +79,7 @@ private slots:
     void instantMsAgreesWithQDateTime();
     void instantMsRefusesWhatIsNoInstant();
     void isoMsAgreesWithQDateTime();
+    void jsonTextArrayIsWhatQJsonDocumentWrites();
 
     void shouldWriteBooleansAsTrueOrFalse_data();
     void shouldWriteBooleansAsTrueOrFalse();
@@ -384,6 +388,38 @@ void CanonicalTest::isoMsAgreesWithQDateTime()
         std::string out;
         canonical::appendIsoMs(ms, out);
         QCOMPARE(bytes(out), QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toUtf8());
+    }
+}
+
+// Randomized: field texts as a JSON array, byte for byte what QJsonDocument writes (the form
+// the state store has always kept): every control character, quotes, backslashes, DEL,
+// multi-byte characters, NULL, and bytes that are not UTF-8.
+void CanonicalTest::jsonTextArrayIsWhatQJsonDocumentWrites()
+{
+    const quint32 seed = testsupport::seedFrom("SYNCDESK_CANONICAL_SEED");
+    qInfo("seed %u (SYNCDESK_CANONICAL_SEED repeats it)", seed);
+    QRandomGenerator rng(seed);
+    const QList<QByteArray> pieces{"a", "Z", " ", "\"", "\\", "/", "\x7f", "\xc3\xa9", "\xe4\xb8\xad",
+                                   "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\xff", "\xc3", "\xed\xa0\x80"};
+    for (int i = 0; i < 20000; ++i) {
+        QList<std::optional<QByteArray>> texts;
+        QJsonArray reference;
+        const int count = int(rng.bounded(5));
+        for (int t = 0; t < count; ++t) {
+            if (rng.bounded(6) == 0) {
+                texts.append(std::nullopt);
+                reference.append(QJsonValue());
+                continue;
+            }
+            QByteArray text;
+            const int length = int(rng.bounded(12));
+            for (int c = 0; c < length; ++c)
+                text += rng.bounded(3) == 0 ? QByteArray(1, char(rng.bounded(0x20))) : pieces[rng.bounded(pieces.size())];
+            texts.append(text);
+            reference.append(QString::fromUtf8(text));
+        }
+        const QByteArray expected = QJsonDocument(reference).toJson(QJsonDocument::Compact);
+        QCOMPARE(jsonTextArray(texts), expected);
     }
 }
 
