@@ -783,7 +783,9 @@ void TestHttpConnector::pagesAreFetchedAheadOfTheirReader()
     // system allows enough requests at once to leave one free, HttpPageFetcher::Guesses pages
     // after it in flight; every record read once, no page asked twice, and none past a
     // rel="last" (at most Guesses past the end without one). With two requests at once, a
-    // guess would take the last slot: none is made.
+    // guess is made only while the other slot is idle (HttpGate::acquireSpare: it never takes
+    // the last slot), which depends on how fast the link-named page came back: from none to
+    // Guesses of them.
     static constexpr int Total = 40, Size = 5, Pages = Total / Size;
     struct Case
     {
@@ -814,13 +816,16 @@ void TestHttpConnector::pagesAreFetchedAheadOfTheirReader()
         qsizetype records = 0;
         qsizetype askedWhileFirstRead = 0;
         const qsizetype expected = 1 + HttpPageFetcher::Ahead + 2 + (c.maxConcurrent > 2 ? HttpPageFetcher::Guesses : 0);
+        const qsizetype atMost = 1 + HttpPageFetcher::Ahead + 2 + HttpPageFetcher::Guesses;
         connector.readPages(*table.http, connector.firstPage(*table.http), [&](const HttpRecords &page, const QString &) {
             if (++pages == 1)
                 askedWhileFirstRead = waitForRequests(server, expected);
             records += qsizetype(page.size());
             return true;
         });
-        QCOMPARE(askedWhileFirstRead, expected);
+        QVERIFY2(askedWhileFirstRead >= expected && askedWhileFirstRead <= atMost,
+                 qPrintable(QStringLiteral("%1 pages asked while the first was held, %2 to %3 expected")
+                                .arg(askedWhileFirstRead).arg(expected).arg(atMost)));
         QCOMPARE(pages, Pages);
         QCOMPARE(records, qsizetype(Total));
         QSet<int> asked;
