@@ -50,7 +50,12 @@ void KeychainSecrets::read(const QStringList &entries, const QStringList &option
         return;
     }
     for (const QString &entry : std::as_const(all)) {
-        auto *job = new QKeychain::ReadPasswordJob(QString::fromLatin1(Service), this);
+        // Not our child, deleting itself once done: libsecret answers a lookup into the job it
+        // was started for, so a job deleted with a console closed before the keychain answered
+        // would be written to after it is freed (qtkeychain issue 261; a test's exit aborted on
+        // the heap it had corrupted). The connection below ends with this object.
+        auto *job = new QKeychain::ReadPasswordJob(QString::fromLatin1(Service));
+        job->setAutoDelete(true);
         job->setKey(entry);
         const bool required = entries.contains(entry);
         connect(job, &QKeychain::Job::finished, this, [this, entry, required](QKeychain::Job *j) {
