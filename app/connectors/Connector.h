@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ColumnInfo.h"
+#include "TxSnapshot.h"
 #include "model/Classify.h"
 #include "model/RowEncoder.h"
 #include "model/RecordState.h"
@@ -102,6 +103,11 @@ public:
     // could see (PostgreSQL: the WAL insert position, taken after the read's snapshot). A
     // change stream's commit past it is newer than what was read. 0: the system tells none.
     [[nodiscard]] virtual quint64 lastReadHorizon() const { return 0; }
+    // After a fetch(): which transactions it saw, for a system whose change stream names them
+    // (PostgreSQL); nullopt otherwise.
+    [[nodiscard]] virtual std::optional<TxSnapshot> lastReadSnapshot() const { return std::nullopt; }
+    // The same for a read made now, without reading any row.
+    [[nodiscard]] virtual std::optional<TxSnapshot> currentSnapshot() { return std::nullopt; }
     // Locks the rows of `keys` (whether or not they exist) in a transaction of its own, one
     // after the other with the statement lockRow() sends for each, so nothing else changes
     // them until the lock commits or is dropped (which rolls back).

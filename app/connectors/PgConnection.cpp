@@ -7,6 +7,7 @@
 #include <QtGlobal>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <poll.h>
 #include <sys/socket.h>
@@ -80,10 +81,13 @@ quint64 PgConnection::parseLsn(std::string_view lsn)
     const size_t slash = lsn.find('/');
     if (slash == std::string_view::npos || slash == 0 || slash + 1 == lsn.size())
         return 0;
-    bool high = false, low = false;
-    const quint64 h = QByteArray(lsn.data(), qsizetype(slash)).toULongLong(&high, 16);
-    const quint64 l = QByteArray(lsn.data() + slash + 1, qsizetype(lsn.size() - slash - 1)).toULongLong(&low, 16);
-    return high && low && h <= 0xFFFFFFFFu && l <= 0xFFFFFFFFu ? (h << 32) | l : 0;
+    // Read on every live read (its horizon): from_chars, no QByteArray copies.
+    const auto hex = [](std::string_view part, quint32 &out) {
+        const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out, 16);
+        return ec == std::errc() && end == part.data() + part.size();
+    };
+    quint32 h = 0, l = 0;
+    return hex(lsn.substr(0, slash), h) && hex(lsn.substr(slash + 1), l) ? (quint64(h) << 32) | l : 0;
 }
 
 PgConnection::PgConnection(const QString &conninfo, QString where, Options options)

@@ -279,8 +279,10 @@ bool sameColumns(const QList<ColumnInfo> &a, const QList<ColumnInfo> &b)
 const QByteArray &PostgresConnector::fetchStatement(const ScanRequest &resolved, bool single)
 {
     const bool withHorizon = m_conn->serverVersion() >= 100000; // a reconnection may find another server
+    const bool xid8Snapshot = m_conn->serverVersion() >= 130000;
     for (const FetchStatement &f : std::as_const(m_fetchStatements)) {
-        if (f.single == single && f.withHorizon == withHorizon && f.table.schema == resolved.table.schema
+        if (f.single == single && f.withHorizon == withHorizon && f.xid8Snapshot == xid8Snapshot
+            && f.table.schema == resolved.table.schema
             && f.table.name == resolved.table.name && sameColumns(f.keys, resolved.keys)
             && sameColumns(f.fields, resolved.fields))
             return f.sql;
@@ -304,24 +306,26 @@ const QByteArray &PostgresConnector::fetchStatement(const ScanRequest &resolved,
         select += ", t." + m_conn->quoteIdentifier(f.name);
     // One more row after the rows: the WAL insert position, evaluated after the statement's
     // snapshot was taken, so at or past every commit the read saw ('' on a standby, and no
-    // such row before PostgreSQL 10, which named the function otherwise).
+    // such row before PostgreSQL 10, which named the function otherwise); and that snapshot,
+    // which tells whether the read saw a commit a change stream just told.
     QByteArray nulls;
     for (qsizetype c = 0; c < resolved.keys.size() + resolved.fields.size(); ++c)
         nulls += "NULL, ";
     const QByteArray horizon = withHorizon
                                    ? " UNION ALL SELECT " + nulls
                                          + "COALESCE((CASE WHEN pg_is_in_recovery() THEN NULL "
-                                           "ELSE pg_current_wal_insert_lsn() END)::text, '')"
+                                           "ELSE pg_current_wal_insert_lsn() END)::text, ''), "
+                                         + snapshotFunction() + "::text"
                                    : QByteArray();
     const QByteArray from = m_conn->quoteIdentifier(resolved.table.schema) + '.'
                             + m_conn->quoteIdentifier(resolved.table.name) + " AS t";
-    const QByteArray sql = "SELECT " + select + ", NULL::text FROM " + from
+    const QByteArray sql = "SELECT " + select + ", NULL::text, NULL::text FROM " + from
                            + (single ? " WHERE " + on
                                      : " JOIN unnest(" + unnest + ") AS u(" + alias + ") ON " + on)
                            + horizon;
     if (m_fetchStatements.size() >= MaxFetchStatements)
         m_fetchStatements.clear(); // many tables through one connection: rebuilt as they come
-    m_fetchStatements.append({resolved.table, resolved.keys, resolved.fields, single, withHorizon, sql});
+    m_fetchStatements.append({resolved.table, resolved.keys, resolved.fields, single, withHorizon, xid8Snapshot, sql});
     return m_fetchStatements.constLast().sql;
 }
 
@@ -359,9 +363,11 @@ QList<EncodedRow> PostgresConnector::fetch(const ScanRequest &request, RowEncode
     const size_t keyCount = size_t(resolved.keys.size());
     const int horizonColumn = int(columns.count());
     m_readHorizon = 0;
+    m_readSnapshot.reset();
     for (int row = 0; row < PQntuples(r.get()); ++row) {
         if (!PQgetisnull(r.get(), row, horizonColumn)) {
             m_readHorizon = PgConnection::parseLsn(PQgetvalue(r.get(), row, horizonColumn));
+            m_readSnapshot = TxSnapshot::parse(PQgetvalue(r.get(), row, horizonColumn + 1));
             continue;
         }
         columns.read(r.get(), row, values);
@@ -370,6 +376,17 @@ QList<EncodedRow> PostgresConnector::fetch(const ScanRequest &request, RowEncode
             rows.append(std::move(encoded));
     }
     return rows;
+}
+
+const char *PostgresConnector::snapshotFunction() const
+{
+    return m_conn->serverVersion() >= 130000 ? "pg_current_snapshot()" : "txid_current_snapshot()";
+}
+
+std::optional<TxSnapshot> PostgresConnector::currentSnapshot()
+{
+    const PgResultPtr r = m_conn->exec("snapshot", QByteArray("SELECT ") + snapshotFunction() + "::text");
+    return PQntuples(r.get()) == 1 ? TxSnapshot::parse(PQgetvalue(r.get(), 0, 0)) : std::nullopt;
 }
 
 QList<TableRef> PostgresConnector::tables()

@@ -49,6 +49,8 @@ public:
     static constexpr int ScanAnswerTimeoutMs = 5 * 60 * 1000;
 
     [[nodiscard]] quint64 lastReadHorizon() const override { return m_readHorizon; }
+    [[nodiscard]] std::optional<TxSnapshot> lastReadSnapshot() const override { return m_readSnapshot; }
+    [[nodiscard]] std::optional<TxSnapshot> currentSnapshot() override;
 
 private:
     [[nodiscard]] QString resolveSchema(const TableRef &table);
@@ -63,12 +65,16 @@ private:
         QList<ColumnInfo> fields;
         bool single = false;
         bool withHorizon = false;
+        bool xid8Snapshot = false; // pg_current_snapshot() (13+), else txid_current_snapshot()
         QByteArray sql;
     };
     static constexpr qsizetype MaxFetchStatements = 32;
     QList<FetchStatement> m_fetchStatements;
     std::unique_ptr<PgConnection> m_conn;
     quint64 m_readHorizon = 0; // of the last fetch()
+    std::optional<TxSnapshot> m_readSnapshot; // of the last fetch()
+    // The function that prints the statement's snapshot on this server.
+    [[nodiscard]] const char *snapshotFunction() const;
 };
 
 } // namespace syncdesk

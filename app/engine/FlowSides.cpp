@@ -258,10 +258,16 @@ std::array<QHash<QByteArray, EncodedRow>, 2> FlowSides::fetch(const std::array<Q
         const quint64 horizon = m_connectors[i]->lastReadHorizon();
         m_horizonKnown[size_t(i)] = horizon != 0;
         m_horizon[size_t(i)] = std::max(m_horizon[size_t(i)], horizon);
+        m_snapshots[size_t(i)] = m_connectors[i]->lastReadSnapshot();
         for (EncodedRow &r : fetched[i])
             rows[size_t(i)].insert(r.keyJson, std::move(r));
     }
     return rows;
+}
+
+std::optional<TxSnapshot> FlowSides::currentSnapshot(bool sourceSide)
+{
+    return m_connectors[sourceSide ? 0 : 1]->currentSnapshot();
 }
 
 std::optional<EncodedRow> FlowSides::encodeImage(bool sourceSide, const KeyText &key,

@@ -68,6 +68,13 @@ public:
     // Rows were read elsewhere (a comparison's scan): until a fetch() of a side says how far
     // its reads went, no image of it is trusted.
     void forgetReads() { m_horizonKnown = {false, false}; }
+    // Which transactions the last fetch() of a side saw (nullopt: its system does not tell).
+    [[nodiscard]] const std::optional<TxSnapshot> &lastSnapshot(bool sourceSide) const
+    {
+        return m_snapshots[sourceSide ? 0 : 1];
+    }
+    // The same for a read of that side made now.
+    [[nodiscard]] std::optional<TxSnapshot> currentSnapshot(bool sourceSide);
 
     // The canonical JSON of a key given as text; throws SyncError for a key of the wrong shape.
     [[nodiscard]] QByteArray keyJson(const KeyText &key);
@@ -112,6 +119,7 @@ private:
     // Per side: at or past every commit fetch() could have seen (Connector::lastReadHorizon()).
     std::array<quint64, 2> m_horizon{};
     std::array<bool, 2> m_horizonKnown{};
+    std::array<std::optional<TxSnapshot>, 2> m_snapshots; // of the last fetch() per side
 };
 
 } // namespace syncdesk

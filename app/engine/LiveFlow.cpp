@@ -207,11 +207,13 @@ std::optional<KeyChange> LiveFlow::keyChange(bool sourceSide, const ChangeEvent 
     KeyChange change;
     change.side = sourceSide ? ChangeSide::Source : ChangeSide::Target;
     change.changedAtMs = e.commitMs;
+    change.xid = e.xid;
+    qsizetype cursor = 0;
     for (const ColumnPair &k : m_flow.key) {
-        const auto it = e.columns.constFind(k.name(sourceSide));
-        if (it == e.columns.constEnd())
+        const ChangeColumns::Column *c = e.columns.find(k.name(sourceSide), cursor);
+        if (!c)
             return std::nullopt;
-        change.key.append(*it);
+        change.key.append(c->value ? std::optional(QString::fromUtf8(*c->value)) : std::nullopt);
     }
     if (e.image == RowImage::Absent) {
         change.image = RowImage::Absent;
@@ -224,10 +226,10 @@ std::optional<KeyChange> LiveFlow::keyChange(bool sourceSide, const ChangeEvent 
         const QList<ColumnInfo> &fields = plan().request(sourceSide).fields;
         change.fields.reserve(fields.size());
         for (const ColumnInfo &f : fields) {
-            const auto it = e.columns.constFind(f.name);
-            if (it == e.columns.constEnd())
+            const ChangeColumns::Column *c = e.columns.find(f.name, cursor);
+            if (!c)
                 break;
-            if (!*it) {
+            if (!c->value) {
                 static const QStringList integers = {QStringLiteral("smallint"), QStringLiteral("integer"),
                                                      QStringLiteral("bigint"), QStringLiteral("oid")};
                 if (f.cls == FieldClass::Numeric && !integers.contains(f.typeName))
@@ -235,7 +237,7 @@ std::optional<KeyChange> LiveFlow::keyChange(bool sourceSide, const ChangeEvent 
                 change.fields.append(std::nullopt);
                 continue;
             }
-            QByteArray value = (*it)->toUtf8();
+            QByteArray value = *c->value;
             if (f.typeName == u"bytea" && !value.startsWith("\\x"))
                 value.prepend("\\x");
             change.fields.append(std::move(value));
@@ -263,8 +265,11 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
         qint64 targetAt = -1;
         bool unknown = false;
         int rereads = 0;
+        qint64 deferredSinceMs = 0;
         // Per side, its latest change in the batch when that carries a trusted row image.
         std::array<const KeyChange *, 2> image{};
+        std::array<quint32, 2> xid{};        // per side, the latest change's transaction
+        std::array<bool, 2> readAgain{};     // an imaged side read after all (its snapshot: again's)
     };
     QHash<QByteArray, Pending> byKey;
     QList<QByteArray> order;
@@ -279,6 +284,8 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             order.append(keyJson);
         }
         it->rereads = std::max(it->rereads, c.rereads);
+        if (c.deferredSinceMs > 0 && (it->deferredSinceMs == 0 || c.deferredSinceMs < it->deferredSinceMs))
+            it->deferredSinceMs = c.deferredSinceMs;
         const qint64 at = c.changedAtMs > 0 ? c.changedAtMs : nowMs;
         if (c.side == ChangeSide::Source)
             it->sourceAt = std::max(it->sourceAt, at);
@@ -292,6 +299,7 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             const bool source = c.side == ChangeSide::Source;
             it->image[source ? 0 : 1] =
                 c.image != RowImage::None && m_sides.imageTrusted(source, c.commitLsn) ? &c : nullptr;
+            it->xid[source ? 0 : 1] = c.xid;
         }
     }
 
@@ -318,6 +326,12 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
     std::array<QHash<QByteArray, EncodedRow>, 2> rows = m_sides.fetch(toRead);
     for (size_t i = 0; i < 2; ++i)
         rows[i].insert(imaged[i]);
+    // Which transactions each side's reads saw: the first read's, and a second read's below.
+    std::array<std::optional<TxSnapshot>, 2> seen, seenAgain;
+    for (size_t i = 0; i < 2; ++i) {
+        if (!toRead[i].isEmpty())
+            seen[i] = m_sides.lastSnapshot(i == 0);
+    }
 
     // An image is its side as one commit left it, and the other side was just read: perhaps
     // past what the image knows (a later change on its way, already copied over). Harmless
@@ -355,11 +369,14 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
             again[i].append(p.key);
             againJson[i].append(k);
             p.image[i] = nullptr;
+            p.readAgain[i] = true;
         }
     }
     if (!again[0].isEmpty() || !again[1].isEmpty()) {
         std::array<QHash<QByteArray, EncodedRow>, 2> fresh = m_sides.fetch(again);
         for (size_t i = 0; i < 2; ++i) {
+            if (!again[i].isEmpty())
+                seenAgain[i] = m_sides.lastSnapshot(i == 0);
             for (const QByteArray &k : againJson[i]) {
                 rows[i].remove(k);
                 if (auto it = fresh[i].find(k); it != fresh[i].end())
@@ -386,13 +403,32 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
                                       RecordStatus::InSync};
         const bool sourceMoved = p.sourceAt >= 0;
         const bool targetMoved = p.targetAt >= 0;
-        // A side said to have moved that reads back as it was is not visible yet (PostgreSQL
-        // sends a commit to logical decoding a moment before other sessions see it): the whole
-        // record waits for it, so the other side's change is never judged alone.
-        // A side known from its image is as the commit left it, visible or not.
-        const bool invisible = (sourceMoved && !p.image[0] && source == t.state.source)
-                               || (targetMoved && !p.image[1] && target == t.state.target);
-        if (invisible && later && p.rereads < MaxRereads) {
+        // A read that does not show a commit already told is behind (PostgreSQL sends a commit
+        // to logical decoding a moment before other sessions see it): the whole record waits
+        // for it, so the other side's change is never judged alone. A side known from its
+        // image is as the commit left it, visible or not. Where the read's snapshot and the
+        // commit's transaction are known, that is exact: for a side that changed in this batch,
+        // and for one whose state came from an image no read has shown yet. Elsewhere, a side
+        // said to have moved that reads back as it was is taken as not visible yet.
+        bool invisible = false;
+        bool proven = false;
+        for (size_t i = 0; i < 2; ++i) {
+            if (p.image[i])
+                continue;
+            const bool moved = i == 0 ? sourceMoved : targetMoved;
+            const std::optional<TxSnapshot> &snapshot = p.readAgain[i] ? seenAgain[i] : seen[i];
+            const quint32 xid = moved ? p.xid[i] : m_unproven[i].value(keyJson, 0);
+            if (xid && snapshot) {
+                const bool behind = !snapshot->sees(xid);
+                invisible = invisible || behind;
+                proven = proven || behind;
+            } else if (moved) {
+                invisible = invisible || (i == 0 ? source == t.state.source : target == t.state.target);
+            }
+        }
+        const qint64 deferredSince = p.deferredSinceMs > 0 ? p.deferredSinceMs : nowMs;
+        if (invisible && later
+            && (proven ? nowMs - deferredSince < ProvenWaitMs : p.rereads < MaxRereads)) {
             for (const bool side : {true, false}) {
                 const qint64 at = side ? p.sourceAt : p.targetAt;
                 if (at < 0)
@@ -403,11 +439,24 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
                     again.commitLsn = image->commitLsn;
                     again.fields = image->fields;
                 }
+                again.xid = p.xid[side ? 0 : 1];
+                again.deferredSinceMs = deferredSince;
                 later->append(std::move(again));
             }
-            if (p.unknown)
-                later->append({ChangeSide::Unknown, p.key, 0, p.rereads + 1});
+            if (p.unknown) {
+                KeyChange again{ChangeSide::Unknown, p.key, 0, p.rereads + 1};
+                again.deferredSinceMs = deferredSince;
+                later->append(std::move(again));
+            }
             continue;
+        }
+        // From here on the record is as these rows say. A side taken from an image stays
+        // unproven until a read shows its transaction; a side read showed all it knew of.
+        for (size_t i = 0; i < 2; ++i) {
+            if (p.image[i] && p.xid[i])
+                m_unproven[i].insert(keyJson, p.xid[i]);
+            else if (!m_unproven[i].isEmpty())
+                m_unproven[i].remove(keyJson);
         }
         const RecordState previous = t.state;
         const RecordStatus previousStatus = t.status;
@@ -490,6 +539,31 @@ void LiveFlow::apply(const QList<KeyChange> &keyChanges, qint64 nowMs, QList<Sta
         }
     }
     m_ledger.lateRecords(m_counts[size_t(RecordStatus::Late)], nowMs);
+    proveImages(nowMs, {!toRead[0].isEmpty() || !again[0].isEmpty(), !toRead[1].isEmpty() || !again[1].isEmpty()});
+}
+
+void LiveFlow::proveImages(qint64 nowMs, const std::array<bool, 2> &readNow)
+{
+    for (size_t i = 0; i < 2; ++i) {
+        if (m_unproven[i].isEmpty() || nowMs - m_provedAtMs[i] < ProveIntervalMs)
+            continue;
+        m_provedAtMs[i] = nowMs;
+        // A side read in this pass has a snapshot at hand; one only ever imaged (a desk whose
+        // target never changes) is asked for one, once a second.
+        std::optional<TxSnapshot> snapshot;
+        try {
+            snapshot = readNow[i] ? m_sides.lastSnapshot(i == 0) : m_sides.currentSnapshot(i == 0);
+        } catch (const SyncError &) {
+            continue; // the side's next read says what is wrong; the images wait for the next try
+        }
+        if (!snapshot) {
+            m_unproven[i].clear(); // the system tells no snapshot: nothing to hold a read against
+            continue;
+        }
+        m_unproven[i].removeIf([&snapshot](const QHash<QByteArray, quint32>::iterator &it) {
+            return snapshot->sees(it.value());
+        });
+    }
 }
 
 void LiveFlow::tick(qint64 nowMs, QList<StatusEvent> &events)

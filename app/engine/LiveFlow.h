@@ -53,6 +53,8 @@ struct KeyChange
     RowImage image = RowImage::None;
     quint64 commitLsn = 0;
     QList<std::optional<QByteArray>> fields;
+    quint32 xid = 0;              // the transaction that made the change, when the feed tells
+    qint64 deferredSinceMs = 0;   // when a read first showed it not visible yet (0: never)
 };
 
 // One status change of one record, as `watch --events` prints it.
@@ -105,6 +107,10 @@ public:
     [[nodiscard]] std::optional<KeyChange> keyChange(bool sourceSide, const ChangeEvent &e) const;
 
     static constexpr int MaxRereads = 10;
+    // A read proven not to show a commit (TxSnapshot) is made again for this long at most.
+    static constexpr qint64 ProvenWaitMs = 10000;
+    // How often the images not yet proven visible are checked against a fresh snapshot.
+    static constexpr qint64 ProveIntervalMs = 1000;
     // Keys a verification scan (compare()) disagrees with the live state on, to be re-read
     // through apply().
     // How many records that agree here (both sides' hashes equal) do not in `scanned`, leaving
@@ -172,6 +178,13 @@ private:
     LagStats m_lags;
     FlowLedger m_ledger;
     qint64 m_rowsSinceSnapshot = 0;
+    // Per side: records whose state there came from a change's image, by the transaction
+    // that made it, until a read is known to see that transaction. A read that does not is
+    // older than what the record holds (its commit not visible yet), never newer.
+    std::array<QHash<QByteArray, quint32>, 2> m_unproven;
+    std::array<qint64, 2> m_provedAtMs{};
+    // Drops the images a snapshot of their side now sees (at most every ProveIntervalMs).
+    void proveImages(qint64 nowMs, const std::array<bool, 2> &readNow);
 };
 
 } // namespace syncdesk

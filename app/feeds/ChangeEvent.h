@@ -1,8 +1,8 @@
 #pragma once
 
+#include "ChangeColumns.h"
 #include "model/Workspace.h"
 
-#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -24,10 +24,11 @@ enum class RowImage : quint8 {
 struct ChangeEvent
 {
     TableRef table;
-    QHash<QString, std::optional<QString>> columns;
+    ChangeColumns columns;
     qint64 commitMs = 0;
     RowImage image = RowImage::None;
     quint64 commitLsn = 0; // where the change's commit sits in the system's log (images only)
+    quint32 xid = 0;       // the transaction that made it, when the feed tells (a logical feed)
 
     // A change known by its key columns' values only (what polling feeds see).
     [[nodiscard]] static ChangeEvent ofKey(const TableRef &table, const QStringList &keyColumns,

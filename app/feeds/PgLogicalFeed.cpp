@@ -11,6 +11,8 @@
 #include <QSocketNotifier>
 #include <QTimer>
 
+#include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <vector>
 
@@ -107,7 +109,14 @@ quint64 PgLogicalFeed::parseLsn(const QString &lsn)
 
 QString PgLogicalFeed::formatLsn(quint64 lsn)
 {
-    return QStringLiteral("%1/%2").arg(lsn >> 32, 0, 16).arg(lsn & 0xFFFFFFFF, 0, 16).toUpper();
+    // PostgreSQL's "%X/%X", once per wake-up that brought a commit: no QString::arg chain there.
+    char text[24];
+    char *end = std::to_chars(text, text + 8, quint32(lsn >> 32), 16).ptr;
+    *end++ = '/';
+    end = std::to_chars(end, end + 8, quint32(lsn), 16).ptr;
+    for (char *c = text; c != end; ++c)
+        *c = (*c >= 'a' && *c <= 'f') ? char(*c - 'a' + 'A') : *c;
+    return QString::fromLatin1(text, end - text);
 }
 
 QString PgLogicalFeed::lastError() const
@@ -180,7 +189,7 @@ void PgLogicalFeed::connectAndStream()
     char *slot = PQescapeIdentifier(m_conn.get(), m_slot.toUtf8().constData(), size_t(m_slot.toUtf8().size()));
     const QByteArray command = QByteArray("START_REPLICATION SLOT ") + slot
                                + " LOGICAL 0/0 (\"format-version\" '2', \"include-timestamp\" "
-                                 "'1', \"include-types\" '0', \"add-tables\" "
+                                 "'1', \"include-xids\" '1', \"include-types\" '0', \"add-tables\" "
                                + '\'' + filter.toUtf8() + "')";
     qCDebug(lcPg).noquote() << "feed" << command;
     const PgResultPtr r(PQexec(m_conn.get(), command.constData()));
@@ -267,6 +276,7 @@ void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
     if (m.action == 'B') {
         m_transaction.clear();
         m_inTransaction = true;
+        m_xid = m.xid;
         return;
     }
     if (m.action == 'C') {
@@ -289,34 +299,59 @@ void PgLogicalFeed::handleData(const char *data, int length, quint64 walStart)
     }
     if (m.action != 'I' && m.action != 'U' && m.action != 'D')
         return;
-    ChangeEvent base;
-    base.table = {QString::fromStdString(m.schema), QString::fromStdString(m.table)};
-    base.commitMs = canonical::instantMs(m.timestamp).value_or(0);
+    // A transaction's changes mostly touch one table: its name is made once, then shared.
+    if (m_lastSchema != m.schema || m_lastTableName != m.table) {
+        m_lastSchema = m.schema;
+        m_lastTableName = m.table;
+        m_lastTable = {QString::fromStdString(m.schema), QString::fromStdString(m.table)};
+    }
+    const qint64 commitMs = canonical::instantMs(m.timestamp).value_or(0);
     // The old key (identity) of updates and deletes, and the new row of inserts and updates:
     // an update that changes the key touches two records. The new row is an image of the
     // record; whatever followed the old key is gone from it (unless a later change says not).
-    QList<ChangeEvent> found;
+    // Most updates keep their key: then the identity names the same record as the new row,
+    // which is told once (checked on the message's own text, before anything is built).
+    const auto keptKey = [&m] {
+        for (const Wal2JsonMessage::Column &old : m.identity) {
+            const auto same = std::find_if(m.columns.cbegin(), m.columns.cend(),
+                                           [&old](const Wal2JsonMessage::Column &c) { return c.name == old.name; });
+            if (same == m.columns.cend() ? old.value.has_value() : same->value != old.value)
+                return false; // (a column the new row leaves out counts as null, as it always has)
+        }
+        return true;
+    };
+    const bool toldOnce = !m.identity.empty() && !m.columns.empty() && keptKey();
     for (const bool newRow : {false, true}) {
         const std::vector<Wal2JsonMessage::Column> &columns = newRow ? m.columns : m.identity;
-        if (columns.empty())
+        if (columns.empty() || (!newRow && toldOnce))
             continue;
-        ChangeEvent e = base;
-        for (const Wal2JsonMessage::Column &c : columns)
-            e.columns.insert(QString::fromStdString(c.name),
-                             c.value ? std::optional<QString>(QString::fromStdString(*c.value)) : std::nullopt);
+        ChangeEvent &e = m_transaction.emplace_back();
+        e.table = m_lastTable;
+        e.commitMs = commitMs;
+        e.xid = m.xid ? m.xid : m_xid;
+        e.columns.reserve(qsizetype(columns.size()));
+        for (size_t i = 0; i < columns.size(); ++i) {
+            const Wal2JsonMessage::Column &c = columns[i];
+            e.columns.appendUnique(columnName(i, c.name),
+                                   c.value ? std::optional(QByteArray::fromStdString(*c.value)) : std::nullopt);
+        }
         if (m_images)
             e.image = newRow ? RowImage::Row : RowImage::Absent;
-        found.append(std::move(e));
     }
-    // Most updates keep their key: then the identity names the same record as the new row.
-    if (found.size() == 2) {
-        bool sameKey = true;
-        for (auto it = found[0].columns.cbegin(); it != found[0].columns.cend() && sameKey; ++it)
-            sameKey = found[1].columns.value(it.key()) == it.value();
-        if (sameKey)
-            found.removeFirst();
+}
+
+const QString &PgLogicalFeed::columnName(size_t at, const std::string &name)
+{
+    // The same table's rows name the same columns in the same order: their names are made
+    // once and shared, not decoded again for every change.
+    if (at >= m_columnNames.size())
+        m_columnNames.resize(at + 1);
+    auto &[raw, told] = m_columnNames[at];
+    if (raw != name || told.isNull()) {
+        raw = name;
+        told = QString::fromStdString(name);
     }
-    m_transaction.append(found);
+    return told;
 }
 
 void PgLogicalFeed::confirm(const QString &position)

@@ -43,6 +43,8 @@ private:
     // Reads what libpq has; returns the error that ended the stream, if one did.
     [[nodiscard]] QString drain();
     void handleData(const char *data, int length, quint64 walStart);
+    // Column `at`'s name as told, for `name` as sent (reused while they agree).
+    [[nodiscard]] const QString &columnName(size_t at, const std::string &name);
     void sendStatus(bool force);
     [[nodiscard]] bool writeStatus();
     void fail(const QString &error);
@@ -56,6 +58,10 @@ private:
     QTimer *m_statusTimer;
     QList<ChangeEvent> m_transaction;
     QList<ChangeEvent> m_committed; // whole transactions read in this wake-up, not yet handed over
+    std::string m_lastSchema, m_lastTableName; // the table of the last change read, as sent
+    TableRef m_lastTable;                      // … and as told
+    quint32 m_xid = 0;                         // the transaction being read (its begin told it)
+    std::vector<std::pair<std::string, QString>> m_columnNames; // by position in the row: as sent, as told
     Wal2JsonMessage m_message; // the one being read (kept: its buffers are reused)
     static constexpr qint64 OutstandingLimitMs = 5000;
     // Silence from the server for this long, though every status asks it to reply: it is

@@ -16,7 +16,14 @@ public:
     bool null() override { return scalar(std::nullopt); }
     bool boolean(bool v) override { return scalar(std::string(v ? "t" : "f")); }
     bool number_integer(number_integer_t v) override { return scalar(std::to_string(v)); }
-    bool number_unsigned(number_unsigned_t v) override { return scalar(std::to_string(v)); }
+    bool number_unsigned(number_unsigned_t v) override
+    {
+        if (m_depth == 1 && m_arrayDepth == 0 && m_key == "xid") {
+            m_out.xid = unsigned(v);
+            return true;
+        }
+        return scalar(std::to_string(v));
+    }
     bool number_float(number_float_t, const string_t &text) override { return scalar(text); }
     bool string(string_t &v) override { return scalar(std::move(v)); }
     bool binary(binary_t &) override { return scalar(std::nullopt); }
@@ -92,6 +99,7 @@ private:
 bool Wal2JsonMessage::parse(std::string_view json, Wal2JsonMessage &out)
 {
     out.action = 0;
+    out.xid = 0;
     out.timestamp.clear();
     out.schema.clear();
     out.table.clear();

@@ -20,6 +20,7 @@ struct Wal2JsonMessage
     };
 
     char action = 0; // B, C, I, U, D; T (truncate), M (message); 0 when there was none
+    unsigned xid = 0; // the transaction's id, when the plugin was asked to include it; else 0
     std::string timestamp;
     std::string schema;
     std::string table;

@@ -5,7 +5,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace syncdesk::canonical {
 
@@ -85,6 +84,18 @@ bool digits(std::string_view s, size_t &pos, int n, int &value)
     return true;
 }
 
+// At least `width` digits, zero-padded: what "%0*lld" prints for a value >= 0, without going
+// through printf (each change's event line and image pass here; printf is the costly part).
+void appendPadded(std::string &out, qint64 value, int width)
+{
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    Q_UNUSED(ec)
+    for (qsizetype n = end - digits; n < width; ++n)
+        out.push_back('0');
+    out.append(digits, end);
+}
+
 void appendInstantParts(qint64 seconds, std::string_view fraction, std::string &out)
 {
     qint64 days = seconds / 86400;
@@ -96,11 +107,19 @@ void appendInstantParts(qint64 seconds, std::string_view fraction, std::string &
     qint64 y;
     unsigned m, d;
     civilFromDays(days, y, m, d);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%s%04lld-%02u-%02uT%02lld:%02lld:%02lld", y < 0 ? "-" : "",
-                  (long long)(y < 0 ? -y : y), m, d,
-                  (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60));
-    out.append(buf);
+    if (y < 0)
+        out.push_back('-');
+    appendPadded(out, y < 0 ? -y : y, 4);
+    out.push_back('-');
+    appendPadded(out, m, 2);
+    out.push_back('-');
+    appendPadded(out, d, 2);
+    out.push_back('T');
+    appendPadded(out, rem / 3600, 2);
+    out.push_back(':');
+    appendPadded(out, rem / 60 % 60, 2);
+    out.push_back(':');
+    appendPadded(out, rem % 60, 2);
     while (!fraction.empty() && fraction.back() == '0')
         fraction.remove_suffix(1);
     if (!fraction.empty()) {
@@ -339,10 +358,9 @@ void appendIsoMs(qint64 msSinceEpoch, std::string &out)
     const qint64 seconds = msSinceEpoch >= 0 ? msSinceEpoch / 1000 : -((-msSinceEpoch + 999) / 1000);
     const int ms = int(msSinceEpoch - seconds * 1000);
     appendInstantParts(seconds, {}, out);
-    char fraction[8];
-    std::snprintf(fraction, sizeof fraction, ".%03dZ", ms);
-    out.back() = fraction[0]; // over the 'Z'
-    out.append(fraction + 1);
+    out.back() = '.'; // over the 'Z'
+    appendPadded(out, ms, 3);
+    out.push_back('Z');
 }
 
 std::optional<qint64> instantMs(std::string_view in)

@@ -6,6 +6,9 @@
 # seed, on KEYS records in sync at the start (more records, bigger rounds: fewer settles).
 # Starts its own throwaway PostgreSQL with the suite's fixture script; `BUILD` points at the
 # build folder (tst_truth and syncdesk-cli built), `SYNCDESK_CLI` at another syncdesk-cli.
+# `HOG=N` keeps N busy loops running (nice 10) meanwhile: a loaded machine, where a commit told
+# by logical decoding stays invisible to other sessions longer (the race reads must survive).
+# `KINDS="pg-logical …"` runs only those feed kinds.
 # Prints per seed and kind: operations, rounds, wrong statuses, records right only after
 # their round was judged (slow, not wrong), the longest settle; then the totals per kind
 # against the target: 0 wrong statuses in >= 10,000 operations per feed kind.
@@ -21,9 +24,16 @@ test=$build/tests/tst_truth
   echo "bench: $test not built (cmake --build build --target tst_truth syncdesk-cli)" >&2; exit 2; }
 mkdir -p "$work"
 fixture=$work/pg
-cleanup() { bash "$root/tests/support/pg-fixture.sh" stop "$fixture" >/dev/null 2>&1 || true; }
+hogs=()
+cleanup() {
+  for h in "${hogs[@]}"; do kill "$h" 2>/dev/null || true; done
+  bash "$root/tests/support/pg-fixture.sh" stop "$fixture" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 bash "$root/tests/support/pg-fixture.sh" start "$fixture" >&2
+for _ in $(seq 1 "${HOG:-0}"); do nice -n 10 bash -c 'while :; do :; done' & hogs+=($!); done
+rows=()
+for kind in ${KINDS:-}; do rows+=("shouldReportTheTrueStatusOfEveryRecord:$kind"); done
 
 results=$work/results.txt
 : > "$results"
@@ -35,7 +45,7 @@ for seed in $SEEDS; do
   # A failing row is the expected outcome on an engine with wrong statuses: keep going.
   SYNCDESK_PG_FIXTURE_DIR=$fixture SYNCDESK_TRUTH_OPS=$OPS SYNCDESK_TRUTH_SEED=$seed \
     SYNCDESK_TRUTH_KEYS=$KEYS QTEST_FUNCTION_TIMEOUT=86400000 \
-    "$test" -maxwarnings 0 > "$log" 2>&1 || true
+    "$test" -maxwarnings 0 ${rows[@]+"${rows[@]}"} > "$log" 2>&1 || true
   # cleanupTestCase prints: truth: KIND ops N rounds R wrong W max_settle_ms M seconds S slow L
   if ! grep -q 'truth: [a-z-]* *ops ' "$log"; then
     echo "bench: seed $seed gave no figures; the end of its log:" >&2; tail -20 "$log" >&2; exit 1
