@@ -1,98 +1,101 @@
 #include "Wal2JsonMessage.h"
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 namespace syncdesk {
 
 namespace {
 
-// Streams the message's tokens straight into the struct: no document is built, and numbers
-// arrive with their source text (nlohmann's SAX interface gives it for every non-integer).
-class Handler final : public nlohmann::json_sax<nlohmann::json>
+namespace od = simdjson::ondemand;
+
+std::string_view trimmed(std::string_view s)
 {
-public:
-    explicit Handler(Wal2JsonMessage &out) : m_out(out) {}
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
 
-    bool null() override { return scalar(std::nullopt); }
-    bool boolean(bool v) override { return scalar(std::string(v ? "t" : "f")); }
-    bool number_integer(number_integer_t v) override { return scalar(std::to_string(v)); }
-    bool number_unsigned(number_unsigned_t v) override
-    {
-        if (m_depth == 1 && m_arrayDepth == 0 && m_key == "xid") {
-            m_out.xid = unsigned(v);
-            return true;
-        }
-        return scalar(std::to_string(v));
-    }
-    bool number_float(number_float_t, const string_t &text) override { return scalar(text); }
-    bool string(string_t &v) override { return scalar(std::move(v)); }
-    bool binary(binary_t &) override { return scalar(std::nullopt); }
-
-    bool start_object(std::size_t) override
-    {
-        ++m_depth;
-        // An object inside "columns" or "identity": one column.
-        if (m_depth == 2 && m_list)
-            m_list->emplace_back();
-        return true;
-    }
-    bool end_object() override
-    {
-        --m_depth;
-        return true;
-    }
-    bool start_array(std::size_t) override
-    {
-        if (m_depth == 1 && m_arrayDepth == 0)
-            m_list = m_key == "columns" ? &m_out.columns : m_key == "identity" ? &m_out.identity : nullptr;
-        ++m_arrayDepth;
-        return true;
-    }
-    bool end_array() override
-    {
-        if (--m_arrayDepth == 0)
-            m_list = nullptr;
-        return true;
-    }
-    bool key(string_t &k) override
-    {
-        m_key = std::move(k);
-        return true;
-    }
-    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &) override
-    {
+// A column value as a read prints it: numbers keep their source text (a parse into doubles
+// would round a numeric(30,10)), booleans become t/f, null is nullopt. Assigned into `out`'s
+// own buffer: a feed's message is reused, so a change's values allocate nothing once warm.
+bool valueText(od::value v, std::optional<std::string> &out)
+{
+    od::json_type type;
+    if (v.type().get(type))
         return false;
-    }
-
-private:
-    bool scalar(std::optional<std::string> v)
-    {
-        if (m_depth == 1 && m_arrayDepth == 0) {
-            if (!v)
-                return true;
-            if (m_key == "action")
-                m_out.action = v->empty() ? 0 : (*v)[0];
-            else if (m_key == "timestamp")
-                m_out.timestamp = std::move(*v);
-            else if (m_key == "schema")
-                m_out.schema = std::move(*v);
-            else if (m_key == "table")
-                m_out.table = std::move(*v);
-        } else if (m_depth == 2 && m_arrayDepth == 1 && m_list && !m_list->empty()) {
-            if (m_key == "name" && v)
-                m_list->back().name = std::move(*v);
-            else if (m_key == "value")
-                m_list->back().value = std::move(v);
-        }
+    switch (type) {
+    case od::json_type::string: {
+        std::string_view s;
+        if (v.get_string().get(s))
+            return false;
+        if (!out)
+            out.emplace();
+        out->assign(s);
         return true;
     }
+    case od::json_type::number:
+        if (!out)
+            out.emplace();
+        out->assign(trimmed(v.raw_json_token()));
+        return true;
+    case od::json_type::boolean: {
+        bool b = false;
+        if (v.get_bool().get(b))
+            return false;
+        out = b ? "t" : "f";
+        return true;
+    }
+    default: // null (wal2json writes no nested value for a column)
+        out.reset();
+        return true;
+    }
+}
 
-    Wal2JsonMessage &m_out;
-    std::vector<Wal2JsonMessage::Column> *m_list = nullptr;
-    std::string m_key;
-    int m_depth = 0;
-    int m_arrayDepth = 0;
-};
+bool stringInto(od::value v, std::string &out)
+{
+    od::json_type type;
+    if (v.type().get(type))
+        return false;
+    if (type != od::json_type::string)
+        return true; // left as it was (a null name or property)
+    std::string_view s;
+    if (v.get_string().get(s))
+        return false;
+    out.assign(s);
+    return true;
+}
+
+// "columns" or "identity": one {name, value, …} object per column.
+bool readColumns(od::value v, std::vector<Wal2JsonMessage::Column> &list)
+{
+    od::array columns;
+    if (v.get_array().get(columns))
+        return false;
+    size_t n = 0;
+    for (auto element : columns) {
+        od::object column;
+        if (element.get_object().get(column))
+            return false;
+        if (n == list.size())
+            list.emplace_back();
+        Wal2JsonMessage::Column &c = list[n++];
+        c.name.clear();
+        bool valued = false;
+        for (auto field : column) {
+            std::string_view key;
+            od::value fv;
+            if (field.unescaped_key().get(key) || field.value().get(fv))
+                return false;
+            if (key == "name" ? !stringInto(fv, c.name) : key == "value" && !valueText(fv, c.value))
+                return false;
+            valued = valued || key == "value";
+        }
+        if (!valued)
+            c.value.reset();
+    }
+    list.resize(n);
+    return true;
+}
 
 } // namespace
 
@@ -103,10 +106,52 @@ bool Wal2JsonMessage::parse(std::string_view json, Wal2JsonMessage &out)
     out.timestamp.clear();
     out.schema.clear();
     out.table.clear();
-    out.columns.clear();
-    out.identity.clear();
-    Handler handler(out);
-    return nlohmann::json::sax_parse(json.begin(), json.end(), &handler);
+    bool columns = false, identity = false;
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end: the message is copied into a
+    // buffer with that room (a few hundred bytes; the stream's own buffer has none).
+    thread_local od::parser parser;
+    thread_local std::string padded;
+    padded.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+    padded.assign(json);
+    od::document doc;
+    od::object message;
+    if (parser.iterate(padded.data(), json.size(), padded.capacity()).get(doc) || doc.get_object().get(message))
+        return false;
+    for (auto field : message) {
+        std::string_view key;
+        od::value v;
+        if (field.unescaped_key().get(key) || field.value().get(v))
+            return false;
+        bool ok = true;
+        if (key == "action") {
+            std::string action;
+            ok = stringInto(v, action);
+            out.action = action.empty() ? 0 : action[0];
+        } else if (key == "xid") {
+            uint64_t xid = 0;
+            ok = !v.get_uint64().get(xid);
+            out.xid = unsigned(xid);
+        } else if (key == "timestamp") {
+            ok = stringInto(v, out.timestamp);
+        } else if (key == "schema") {
+            ok = stringInto(v, out.schema);
+        } else if (key == "table") {
+            ok = stringInto(v, out.table);
+        } else if (key == "columns") {
+            ok = readColumns(v, out.columns);
+            columns = true;
+        } else if (key == "identity") {
+            ok = readColumns(v, out.identity);
+            identity = true;
+        }
+        if (!ok)
+            return false;
+    }
+    if (!columns)
+        out.columns.clear();
+    if (!identity)
+        out.identity.clear();
+    return true;
 }
 
 } // namespace syncdesk
