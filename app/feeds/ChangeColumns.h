@@ -24,16 +24,13 @@ public:
 
     void reserve(qsizetype n) { m_columns.reserve(n); }
     // A name told twice keeps the last value, as a map would.
-    void insertUtf8(const QString &name, std::optional<QByteArray> value)
-    {
-        if (Column *c = findMutable(name))
-            c->value = std::move(value);
-        else
-            m_columns.append({name, std::move(value)});
-    }
     void insert(const QString &name, const std::optional<QString> &value)
     {
-        insertUtf8(name, value ? std::optional<QByteArray>(utf8(*value)) : std::nullopt);
+        std::optional<QByteArray> text = value ? std::optional<QByteArray>(utf8(*value)) : std::nullopt;
+        if (Column *c = findMutable(name))
+            c->value = std::move(text);
+        else
+            m_columns.append({name, std::move(text)});
     }
 
     // For a feed whose row never names a column twice (a decoded WAL record).
