@@ -17,7 +17,7 @@ std::string_view trimmed(std::string_view s)
 
 // A column value as a read prints it: numbers keep their source text (a parse into doubles
 // would round a numeric(30,10)), booleans become t/f, null is nullopt. Assigned into `out`'s
-// own buffer: a feed's message is reused, so a change's values allocate nothing once warm.
+// own buffer when it has one (the message is reused from one change to the next).
 bool valueText(od::value v, std::optional<std::string> &out)
 {
     od::json_type type;
