@@ -133,6 +133,7 @@ void LiveEngine::start()
     HttpClient::limitWaitsOnThisThread(1000);
     m_store = StateStore::open(m_workspace);
     m_store->fenceWritesTo(m_options.lease);
+    m_store->checkpointInBackground();
     m_flows.reserve(size_t(m_workspace.flows.size()));
     for (const FlowSpec &f : m_workspace.flows) {
         FlowSlot slot;

@@ -1,5 +1,7 @@
 #include "SqliteStateStore.h"
 
+#include "WalCheckpointer.h"
+
 #include "connectors/SqliteConnector.h"
 #include "model/SyncError.h"
 
@@ -63,6 +65,7 @@ SqliteStateStore::SqliteStateStore(const QString &path) : m_path(path)
 
 SqliteStateStore::~SqliteStateStore()
 {
+    m_checkpointer.reset(); // hands the connection its automatic checkpoint back while it is open
     m_statements.clear(); // before the connection goes
     QSqlDatabase::database(m_connection, false).close();
     QSqlDatabase::removeDatabase(m_connection);
@@ -140,6 +143,14 @@ void SqliteStateStore::forEachAuditRow(const std::function<bool(const AuditRow &
     }
     if (rc != SQLITE_DONE)
         throw SyncError(QStringLiteral("state store %1: %2").arg(m_path, QString::fromUtf8(sqlite3_errmsg(handle))));
+}
+
+void SqliteStateStore::checkpointInBackground()
+{
+    if (m_checkpointer)
+        return;
+    m_checkpointer = std::make_unique<WalCheckpointer>(m_path);
+    m_checkpointer->attach(SqliteConnector::nativeHandle(QSqlDatabase::database(m_connection, false)));
 }
 
 void SqliteStateStore::begin()

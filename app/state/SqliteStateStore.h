@@ -5,7 +5,11 @@
 #include <QHash>
 #include <QSqlQuery>
 
+#include <memory>
+
 namespace syncdesk {
+
+class WalCheckpointer;
 
 // The default state store: one SQLite file beside the workspace (WAL journal, so a reader
 // never blocks the engine). Used from one thread: the one that opened it.
@@ -29,11 +33,13 @@ public:
     // Straight from SQLite's UTF-8: a million entries, without a UTF-16 round trip each.
     using StateStore::forEachAuditRow;
     void forEachAuditRow(const std::function<bool(const AuditRow &)> &f, qint64 fromSeq) override;
+    void checkpointInBackground() override;
 
 private:
     QString m_path;
     QString m_connection;
     QHash<QString, QSqlQuery> m_statements; // exec()'s prepared statements, by SQL text
+    std::unique_ptr<WalCheckpointer> m_checkpointer; // checkpointInBackground()
 };
 
 } // namespace syncdesk

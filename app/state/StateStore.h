@@ -343,6 +343,9 @@ public:
                                     const QString &reason);
     // What this store's login may do.
     [[nodiscard]] virtual StorePermissions permissions() { return {}; }
+    // For the store of a live engine, whose event loop every change waits on: housekeeping
+    // that would stall a write (a SQLite file's checkpoint) runs on a thread of its own.
+    virtual void checkpointInBackground() {}
     // Throws SyncError (Claimed) when a claim of anyone but `operatorName` holds the record;
     // otherwise returns the operator's own claim that holds it, if any.
     std::optional<Claim> refuseClaimedByOthers(const QString &flow, const QByteArray &keyJson,
