@@ -2,8 +2,9 @@
 # Benchmark (not a test): the randomized differential test of `watch --events`
 # (tests/integration/tst_truth.cpp) run ten times longer, over several seeds.
 #   tests/bench/truth-bench.sh [OPS] [SEEDS] [KEYS]     defaults: 10000 "1 2 3" 1000
-# OPS operations per feed kind (PostgreSQL logical, notify, polling; SQLite polling) and per
-# seed, on KEYS records in sync at the start (more records, bigger rounds: fewer settles).
+# OPS operations per feed kind (PostgreSQL logical, notify, polling; SQLite polling; and
+# five times OPS on PostgreSQL logical beside two busy loops of the test's own) and per seed,
+# on KEYS records in sync at the start (more records, bigger rounds: fewer settles).
 # Starts its own throwaway PostgreSQL with the suite's fixture script; `BUILD` points at the
 # build folder (tst_truth and syncdesk-cli built), `SYNCDESK_CLI` at another syncdesk-cli.
 # `HOG=N` keeps N busy loops running (nice 10) meanwhile: a loaded machine, where a commit told

@@ -23,8 +23,10 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
+#include <vector>
 
 // The randomized differential test of `syncdesk-cli watch --events` (issue 11, deliverable 7).
 //
@@ -35,7 +37,8 @@
 // last status `watch --events` printed for each key with the status that history implies.
 // Nothing here knows how the engine works: it drives the CLI as a monitoring agent would.
 //
-// Environment: SYNCDESK_TRUTH_OPS (operations per feed kind, default 600),
+// Environment: SYNCDESK_TRUTH_OPS (operations per feed kind, default 600; five times that on
+// the logical feed's run beside two busy loops),
 // SYNCDESK_TRUTH_SEED (default: time-based; printed at start), SYNCDESK_TRUTH_KEYS (records
 // in sync at the start, default 200), SYNCDESK_CLI (the syncdesk-cli to drive, default the
 // build's), SYNCDESK_TRUTH_KEEP (a folder to keep each watch's transcript in), and
@@ -1072,10 +1075,15 @@ private slots:
         // One row per feed kind: add a row to cover a new one.
         QTest::addColumn<bool>("postgres");
         QTest::addColumn<QString>("feed");
-        QTest::newRow("pg-logical") << true << QStringLiteral("logical");
-        QTest::newRow("pg-notify") << true << QStringLiteral("notify");
-        QTest::newRow("pg-polling") << true << QStringLiteral("polling");
-        QTest::newRow("sqlite-polling") << false << QStringLiteral("polling");
+        QTest::addColumn<int>("busyLoops");
+        QTest::newRow("pg-logical") << true << QStringLiteral("logical") << 0;
+        QTest::newRow("pg-notify") << true << QStringLiteral("notify") << 0;
+        QTest::newRow("pg-polling") << true << QStringLiteral("polling") << 0;
+        QTest::newRow("sqlite-polling") << false << QStringLiteral("polling") << 0;
+        // A loaded machine stretches the moment between PostgreSQL handing a commit to
+        // logical decoding and other sessions seeing it: a read right after the change told
+        // can miss it. Two busy loops beside the run, five times the operations.
+        QTest::newRow("pg-logical-loaded") << true << QStringLiteral("logical") << 2;
     }
 
     // Given a live one-way flow, when rounds of random writes hit one side, both sides at the
@@ -1085,7 +1093,23 @@ private slots:
     {
         QFETCH(bool, postgres);
         QFETCH(QString, feed);
+        QFETCH(int, busyLoops);
         const QString kind = QString::fromLatin1(QTest::currentDataTag());
+        const int opsToRun = busyLoops > 0 ? 5 * m_ops : m_ops;
+        std::vector<std::unique_ptr<QProcess>> loops;
+        auto stopLoops = qScopeGuard([&] {
+            for (const auto &p : loops) {
+                p->kill();
+                p->waitForFinished(5000);
+            }
+        });
+        for (int i = 0; i < busyLoops; ++i) {
+            // niced: they take the time the run leaves, as other work on a desk's machine would
+            auto &p = loops.emplace_back(std::make_unique<QProcess>());
+            p->start(QStringLiteral("nice"), {QStringLiteral("-n"), QStringLiteral("10"), QStringLiteral("sh"),
+                                              QStringLiteral("-c"), QStringLiteral("while :; do :; done")});
+            QVERIFY2(p->waitForStarted(5000), qPrintable(p->errorString()));
+        }
         // Each kind draws its own sequence from the one seed.
         quint64 kindSeed = m_seed;
         for (const QChar c : kind)
@@ -1121,11 +1145,11 @@ private slots:
                 watch.failure(QStringLiteral("round 0 (seed %1): %2").arg(m_seed).arg(error))));
 
         int round = 0;
-        while (run.figures.ops < m_ops) {
+        while (run.figures.ops < opsToRun) {
             ++round;
             const int lo = std::max(5, m_keys / 8), hi = std::max(10, m_keys / 3);
             QList<Planned> ops =
-                run.planRound(std::min(run.uniform(lo, hi), m_ops - run.figures.ops));
+                run.planRound(std::min(run.uniform(lo, hi), opsToRun - run.figures.ops));
             QVERIFY2(!ops.isEmpty(), "no operation applies any more (every key quarantined?)");
             QVERIFY2(run.apply(ops, round, &error), qPrintable(error));
             run.figures.ops += int(ops.size());
