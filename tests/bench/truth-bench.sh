@@ -60,17 +60,17 @@ for seed in $SEEDS; do
   fi
 done
 
-echo "seed  kind              ops   rounds  wrong   slow  max_settle_ms  seconds"
-awk '{printf "%-5s %-15s %7d %7d %6d %6d %14d %8.1f\n", $1, $2, $3, $4, $5, $8, $6, $7}' "$results"
+echo "seed  kind                  ops   rounds  wrong   slow  max_settle_ms  seconds"
+awk '{printf "%-5s %-17s %9d %7d %6d %6d %14d %8.1f\n", $1, $2, $3, $4, $5, $8, $6, $7}' "$results"
 echo
-echo "per kind, all seeds           ops  wrong  max_settle_ms   (target: 0 wrong in >= 10,000 ops)"
+echo "per kind, all seeds             ops  wrong  max_settle_ms   (target: 0 wrong in >= 10,000 ops)"
 awk '{ops[$2] += $3; wrong[$2] += $5; if ($6 > settle[$2]) settle[$2] = $6}
-     END {for (k in ops) printf "  %-15s %14d %6d %14d   %s\n", k, ops[k], wrong[k], settle[k],
+     END {for (k in ops) printf "  %-17s %14d %6d %14d   %s\n", k, ops[k], wrong[k], settle[k],
             (wrong[k] == 0 && ops[k] >= 10000) ? "met" : "NOT met"}' "$results" | sort
 echo
 echo "wrong statuses by last operation (all seeds; details with history in the logs):"
 cat "$work"/cases-*.txt 2>/dev/null | sed 's/^truth\[\([a-z-]*\)\]: *\([0-9]*\) x /\1\t\2\t/' |
   awk -F'\t' '{n[$1 "\t" $3] += $2}
-    END {for (k in n) {split(k, p, "\t"); printf "  %-15s %6d x %s\n", p[1], n[k], p[2]}}' |
+    END {for (k in n) {split(k, p, "\t"); printf "  %-17s %6d x %s\n", p[1], n[k], p[2]}}' |
   sort -k1,1 -k2,2nr
 rm -f "$work"/cases-*.txt
