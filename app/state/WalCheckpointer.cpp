@@ -55,7 +55,8 @@ bool WalCheckpointer::caughtUp() const
 
 int WalCheckpointer::onCommit(void *self, sqlite3 *db, const char *schema, int pages)
 {
-    // On the writer's thread, after its commit: a flag and a wake-up, nothing that waits.
+    // On the writer's thread, after its commit. Short of the writer's own limit: a flag and a
+    // wake-up, nothing that waits.
     auto *checkpointer = static_cast<WalCheckpointer *>(self);
     if (pages >= WriterCheckpointPages) {
         // Held while it runs, so the thread starts none: this one copies everything that no
