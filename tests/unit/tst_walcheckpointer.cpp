@@ -79,13 +79,14 @@ private slots:
         const QString path = dir.filePath(QStringLiteral("state.db"));
         sqlite3 *writer = openWriter(path);
         QVERIFY(writer);
+        const int perRound = WalCheckpointer::ThresholdPages / 2 + 100; // past the threshold
         int written = 0;
         {
             WalCheckpointer checkpointer(path);
             checkpointer.attach(writer);
             for (int round = 1; round <= 5; ++round) {
-                writeRows(writer, WalCheckpointer::ThresholdPages / 2 + 100);
-                written += WalCheckpointer::ThresholdPages / 2 + 100;
+                writeRows(writer, perRound);
+                written += perRound;
                 QTRY_VERIFY_WITH_TIMEOUT(checkpointer.checkpoints() >= round && checkpointer.caughtUp(), 10000);
             }
             // Started over at least once: five rounds' pages never sat in the log together.
@@ -122,8 +123,8 @@ private slots:
         QCOMPARE(rowCount(path), rows);
     }
 
-    // Given a file that is not a database, when a checkpointer is made for it, then it
-    // refuses with the file's name rather than running on nothing.
+    // Given a path in a folder that does not exist, when a checkpointer is made for it, then
+    // it refuses with the file's name rather than running on nothing.
     void shouldRefuseAFileItCannotOpen()
     {
         QTemporaryDir dir;
