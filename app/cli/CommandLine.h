@@ -43,5 +43,8 @@ void printError(const QString &message);
 // `s` as a JSON string literal, quotes included.
 [[nodiscard]] QByteArray jsonString(const QString &s);
 void printOut(const QByteArray &text);
+// After a batch of lines whose reader waits on them (watch --events): the reader, just woken
+// by the write, is handed the processor now rather than after this process's next sleep.
+void yieldToReader();
 
 } // namespace syncdesk::cli

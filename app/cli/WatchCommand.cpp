@@ -310,6 +310,7 @@ int WatchCommand::run(const QStringList &arguments)
                 }
                 if (!out.isEmpty())
                     printOut(out);
+                yieldToReader();
             });
             // Drawn in place, the table is the report: lines on stderr would tear it.
             const auto say = [drawInPlace](const QString &line) {

@@ -17,6 +17,10 @@
 # the kit's does: PGDATA_DIR=/tmp/syncbench-pg-target PGPORT=55433 bash $kit/pg-down.sh stops it.
 # PostgreSQL wakes walsenders in the order they connected, so the latency part runs twice,
 # half the time each: once with the floor client connected first, once with the watch first.
+# READ_FLOOR=1 adds a third client beside them (connected between the two): the floor client
+# that also reads each changed row from the target with the statement the watch uses, before
+# its line. That is the least a truthful status costs; the watch's distance to it is its own
+# work. (A third client on two cores slows the others too: the main ratios come without it.)
 set -euo pipefail
 LAT_S=${1:-30}
 LOAD_S=${2:-60}
@@ -76,8 +80,13 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   "$cli" slots drop --workspace "$ws" >/dev/null 2>&1 || true
-  q -d src -c "SELECT pg_drop_replication_slot('bench_floor') FROM pg_replication_slots WHERE slot_name = 'bench_floor'" >/dev/null 2>&1 || true
-  q -d src -c "DROP PUBLICATION IF EXISTS bench_floor" >/dev/null 2>&1 || true
+  drop_floors 2>/dev/null || true
+}
+drop_floors() {
+  for slot in bench_floor bench_rfloor; do
+    q -d src -c "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots WHERE slot_name = '$slot'" \
+      -c "DROP PUBLICATION IF EXISTS $slot" >/dev/null
+  done
 }
 trap cleanup EXIT
 
@@ -99,18 +108,25 @@ quantiles() { # numbers on stdin → "p50 p95 p99 n" in ms
 # ---- 1. latency at 200 commits/s ----
 log "latency: 200 commits/s for $LAT_S s (half with the floor connected first, half with the watch first)"
 cleanup # slots left by an interrupted run
-start_floor() { # $1: output file
-  q -d src -c "CREATE PUBLICATION bench_floor FOR TABLE live_devices" \
-    -c "SELECT pg_create_logical_replication_slot('bench_floor', 'pgoutput')" >/dev/null
-  "$floor_client" "host=$PGHOST port=$PGPORT user=$PGUSER dbname=src" bench_floor bench_floor \
+# the watch's read of the other side, as PostgresConnector builds it for this flow
+read_sql="SELECT t.sku, t.model, t.grade, t.status, t.price_cents, t.qty, NULL::text, NULL::text
+  FROM public.live_devices AS t WHERE t.sku = \$1::text UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL,
+  COALESCE((CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_insert_lsn() END)::text, ''),
+  pg_current_snapshot()::text"
+start_floor() { # $1: output file; $2: the slot (bench_floor, or bench_rfloor for the reading one)
+  local slot=${2:-bench_floor} reads=()
+  [ "$slot" = bench_rfloor ] && reads=("host=$PGHOST port=$dst_port user=$PGUSER dbname=dst" "$read_sql")
+  q -d src -c "CREATE PUBLICATION $slot FOR TABLE live_devices" \
+    -c "SELECT pg_create_logical_replication_slot('$slot', 'pgoutput')" >/dev/null
+  "$floor_client" "host=$PGHOST port=$PGPORT user=$PGUSER dbname=src" $slot $slot "${reads[@]}" \
     2>>"$out/floor.err" > >(ts '%.s' > "$1") &
   pids+=($!)
   # connected once its walsender is up (the slot active): only then is its wake-up order set
   for _ in $(seq 1 100); do
-    [ "$(q -d src -c "SELECT active FROM pg_replication_slots WHERE slot_name = 'bench_floor'")" = t ] && return 0
+    [ "$(q -d src -c "SELECT active FROM pg_replication_slots WHERE slot_name = '$slot'")" = t ] && return 0
     sleep 0.1
   done
-  echo "bench: the floor client did not connect" >&2; cat "$out/floor.err" >&2; exit 1
+  echo "bench: the floor client ($slot) did not connect" >&2; cat "$out/floor.err" >&2; exit 1
 }
 metric() { curl -s 127.0.0.1:19187/metrics | gawk '/^syncdesk_change_events_total/ {print $2}'; }
 arrived() { # $1: the floor's output, $2: pgbench's; waits until both clients had every commit
@@ -122,14 +138,16 @@ arrived() { # $1: the floor's output, $2: pgbench's; waits until both clients ha
   done
   echo "bench: not every commit reached both clients within 10 s" >&2; exit 1
 }
+rfloor() { [ "${READ_FLOOR:-0}" = 1 ] && start_floor "$out/rfloor-$1.txt" bench_rfloor || true; }
 for order in floor-first watch-first; do
-  if [ $order = floor-first ]; then start_floor "$out/floor-$order.txt"; start_watch "$out/ours-$order.txt"
-  else start_watch "$out/ours-$order.txt"; start_floor "$out/floor-$order.txt"; fi
+  if [ $order = floor-first ]; then start_floor "$out/floor-$order.txt"; rfloor $order; start_watch "$out/ours-$order.txt"
+  else start_watch "$out/ours-$order.txt"; rfloor $order; start_floor "$out/floor-$order.txt"; fi
   sleep 1 # a warm-up, not a wait: the watch's first store writes after "ready" stay out of the timing
   pgbench -n -d src -f "$out/update.sql" --rate=200 -T "$(( (LAT_S + 1) / 2 ))" -c 4 -j 2 > "$out/pgbench-lat-$order.txt" 2>&1
   arrived "$out/floor-$order.txt" "$out/pgbench-lat-$order.txt"
+  [ "${READ_FLOOR:-0}" != 1 ] || arrived "$out/rfloor-$order.txt" "$out/pgbench-lat-$order.txt"
   stop_all
-  q -d src -c "SELECT pg_drop_replication_slot('bench_floor')" -c "DROP PUBLICATION bench_floor" >/dev/null
+  drop_floors
 done
 cat "$out"/floor-*.txt > "$out/floor.txt"
 # only what each watch saw live: at its start it also reports the records the last one left
@@ -156,6 +174,12 @@ read -r o50 o95 o99 on <<<"$ours"
 echo "latency commit→line (ms)      p50     p95     p99   samples"
 printf '  pgoutput client floor  %7s %7s %7s %7s\n' "$f50" "$f95" "$f99" "$fn"
 printf '  syncdesk watch         %7s %7s %7s %7s\n' "$o50" "$o95" "$o99" "$on"
+if [ "${READ_FLOOR:-0}" = 1 ]; then
+  read -r r50 r95 r99 rn <<<"$(cat "$out"/rfloor-*.txt | gawk '{ printf "%.3f\n", ($1 - $2) * 1000 }' | quantiles)"
+  printf '  floor + the read       %7s %7s %7s %7s\n' "$r50" "$r95" "$r99" "$rn"
+  printf '  watch vs floor + the read: p50 %.2fx, p99 %.2fx\n' \
+    "$(gawk -v a="$o50" -v b="$r50" 'BEGIN{print a/b}')" "$(gawk -v a="$o99" -v b="$r99" 'BEGIN{print a/b}')"
+fi
 printf '  ratios: p50 %.2fx, p99 %.2fx (target <= 1.5x each)\n' \
   "$(gawk -v a="$o50" -v b="$f50" 'BEGIN{print a/b}')" "$(gawk -v a="$o99" -v b="$f99" 'BEGIN{print a/b}')"
 

@@ -5,9 +5,12 @@
 // table), and flushes, so the line is stamped on receipt exactly as `watch --events` lines
 // are. The key pairs each of SyncDesk's event lines with its commit's exact time.
 //
-//   pgoutput_floor CONNINFO SLOT PUBLICATION
+//   pgoutput_floor CONNINFO SLOT PUBLICATION [READ_CONNINFO READ_SQL]
 //
-// The slot (plugin pgoutput) and the publication are made by the caller.
+// The slot (plugin pgoutput) and the publication are made by the caller. With READ_CONNINFO
+// and READ_SQL (one parameter, $1: the key), each commit's line waits for that statement's
+// answer from the other system, prepared once: the least a client must do before it can tell
+// a record's status truthfully (one read of the other side), and so the floor of that read.
 #include <libpq-fe.h>
 
 #include <poll.h>
@@ -106,9 +109,19 @@ bool sendStatus(PGconn *conn, uint64_t lsn)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        std::fprintf(stderr, "usage: pgoutput_floor CONNINFO SLOT PUBLICATION\n");
+    if (argc != 4 && argc != 6) {
+        std::fprintf(stderr, "usage: pgoutput_floor CONNINFO SLOT PUBLICATION [READ_CONNINFO READ_SQL]\n");
         return 2;
+    }
+    PGconn *reader = nullptr;
+    if (argc == 6) {
+        reader = PQconnectdb(argv[4]);
+        PGresult *prepared = PQstatus(reader) == CONNECTION_OK ? PQprepare(reader, "read", argv[5], 1, nullptr) : nullptr;
+        if (PQresultStatus(prepared) != PGRES_COMMAND_OK) {
+            std::fprintf(stderr, "pgoutput_floor: read: %s", PQerrorMessage(reader));
+            return 1;
+        }
+        PQclear(prepared);
     }
     const std::string conninfo = std::string(argv[1]) + " replication=database";
     PGconn *conn = PQconnectdb(conninfo.c_str());
@@ -159,6 +172,15 @@ int main(int argc, char **argv)
                 } else if (m[0] == 'C' && n >= 25 + 26 && rowsInTransaction) {
                     // Commit: flags (1), commit LSN (8), end LSN (8), commit time (8).
                     const int64_t commit = int64_t(readBigEndian(m + 18)) + PgEpochMicros;
+                    if (reader) {
+                        const char *value = key.c_str();
+                        PGresult *read = PQexecPrepared(reader, "read", 1, &value, nullptr, nullptr, 0);
+                        if (PQresultStatus(read) != PGRES_TUPLES_OK) {
+                            std::fprintf(stderr, "pgoutput_floor: read: %s", PQerrorMessage(reader));
+                            return 1;
+                        }
+                        PQclear(read);
+                    }
                     std::printf("%lld.%06lld %s\n", (long long)(commit / 1000000),
                                 (long long)(commit % 1000000), key.c_str());
                     std::fflush(stdout);
