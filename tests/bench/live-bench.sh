@@ -84,7 +84,8 @@ cleanup() {
 }
 drop_floors() {
   for slot in bench_floor bench_rfloor; do
-    q -d src -c "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots WHERE slot_name = '$slot'" \
+    q -d src -c "SET client_min_messages = warning" \
+      -c "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots WHERE slot_name = '$slot'" \
       -c "DROP PUBLICATION IF EXISTS $slot" >/dev/null
   done
 }
