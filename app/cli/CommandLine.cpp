@@ -13,8 +13,8 @@ void yieldToReader()
 {
     // A pipe's write wakes its reader as a "sync" wake-up: the kernel expects the writer to
     // sleep next and may queue the reader on this very processor, behind whatever the writer
-    // does after the line (persisting the batch, the event loop's next pass): 20 to 30 µs of
-    // every line's latency here (live-bench.sh). Yielding once lets the reader run first.
+    // does after the line (persisting the batch, the event loop's next pass): about 20 µs of
+    // a line's median latency here (live-bench.sh). Yielding once lets the reader run first.
     sched_yield();
 }
 

@@ -116,7 +116,8 @@ int main(int argc, char **argv)
     PGconn *reader = nullptr;
     if (argc == 6) {
         reader = PQconnectdb(argv[4]);
-        PGresult *prepared = PQstatus(reader) == CONNECTION_OK ? PQprepare(reader, "read", argv[5], 1, nullptr) : nullptr;
+        PGresult *prepared =
+            PQstatus(reader) == CONNECTION_OK ? PQprepare(reader, "read", argv[5], 1, nullptr) : nullptr;
         if (PQresultStatus(prepared) != PGRES_COMMAND_OK) {
             std::fprintf(stderr, "pgoutput_floor: read: %s", PQerrorMessage(reader));
             return 1;
